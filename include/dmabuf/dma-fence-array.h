@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dma-fence-array.h - one fence standing for several: it signals when all of
+ * them have (or, with signal_on_any, when the first one has).
+ *
+ * The array's error is the first error of a member that signaled with one.
+ * The array holds a reference on each member until it is released.
+ *
+ * Locking: the array is a dma_fence with its own lock; members signal it from
+ * their callbacks, i.e. in the member's signalling thread with the member's
+ * lock held (never the array's own lock in the same thread twice).
+ */
+#ifndef DMABUF_DMA_FENCE_ARRAY_H
+#define DMABUF_DMA_FENCE_ARRAY_H
+
+#include <dmabuf/dma-fence.h>
+
+struct dma_fence_array;
+
+/**
+ * dma_fence_array_create - combine @fences into one fence
+ * @num_fences: number of entries, >= 1
+ * @fences: malloc()ed array of fence references; on success the new fence
+ *	owns both the array and the references, on failure the caller keeps
+ *	them
+ * @context: timeline of the new fence
+ * @seqno: its seqno
+ * @signal_on_any: signal when the first member signals instead of the last
+ *
+ * Return: the array's fence, or NULL with errno set (EINVAL, ENOMEM).
+ */
+struct dma_fence *dma_fence_array_create(int num_fences,
+					 struct dma_fence **fences,
+					 uint64_t context, uint64_t seqno,
+					 bool signal_on_any);
+
+/** dma_fence_is_array - true if @fence was made by dma_fence_array_create() */
+bool dma_fence_is_array(struct dma_fence *fence);
+
+/** dma_fence_array_num_fences - number of members, or 0 if not an array */
+unsigned int dma_fence_array_num_fences(struct dma_fence *fence);
+
+/**
+ * dma_fence_array_fence - member @i of an array fence (no reference taken);
+ * for a fence that is not an array, index 0 is the fence itself
+ */
+struct dma_fence *dma_fence_array_fence(struct dma_fence *fence, unsigned int i);
+
+#endif /* DMABUF_DMA_FENCE_ARRAY_H */

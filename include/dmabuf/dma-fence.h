@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dma-fence.h - one-shot completion events of (simulated) hardware work.
+ *
+ * A dma_fence stands for one piece of work on a timeline: its context (from
+ * dma_fence_context_alloc()) names the timeline, its seqno orders fences on
+ * it. A fence starts unsignaled, may get an error set, is signaled exactly
+ * once, and then runs each registered callback exactly once. Every fence that
+ * was initialised must be signaled in finite time; a fence that is not is a
+ * bug the protocol checker reports (V7), not a state to live with.
+ *
+ * Fences are reference counted; the last dma_fence_put() calls ops->release,
+ * or free() on the fence when the driver supplied none (the fence must then
+ * be the start of a malloc()ed block).
+ *
+ * Locking convention:
+ *  - fence->lock protects the callback list, the error and the transition to
+ *    signaled. Drivers may share one lock among all fences of a timeline (so
+ *    that signalling in order is atomic), or pass NULL to dma_fence_init() to
+ *    use the lock embedded in the fence.
+ *  - Callbacks run in the signalling thread, with fence->lock held, exactly
+ *    once. A callback must not take fence->lock (it must not add or remove
+ *    callbacks on a fence sharing that lock, nor signal one) and must not
+ *    sleep; it may drop references and signal fences of other timelines.
+ *  - *_locked variants require fence->lock held by the caller; the others
+ *    take it.
+ *  - Waiting for a fence inside a fence-signalling section (see lockdep.h)
+ *    is reported: the fence may depend on the waiting thread.
+ */
+#ifndef DMABUF_DMA_FENCE_H
+#define DMABUF_DMA_FENCE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <dmabuf/clock.h>
+#include <dmabuf/kref.h>
+#include <dmabuf/list.h>
+
+struct dma_fence;
+struct dma_fence_cb;
+
+typedef void (*dma_fence_func_t)(struct dma_fence *fence,
+				 struct dma_fence_cb *cb);
+
+/**
+ * struct dma_fence_cb - a callback registered on a fence
+ * @node: links the callback on the fence's list (protected by fence->lock)
+ * @func: called once when the fence signals
+ *
+ * Embed it in the object the callback needs; recover that object with
+ * dmb_container_of() in @func.
+ */
+struct dma_fence_cb {
+	struct dmb_list_head node;
+	dma_fence_func_t func;
+};
+
+/**
+ * struct dma_fence_ops - what a fence's driver provides
+ * @get_driver_name: required; the driver, for diagnostics
+ * @get_timeline_name: required; the timeline, for diagnostics
+ * @enable_signaling: optional; called once, with fence->lock held, the first
+ *	time someone needs to be told of completion (a callback or a wait).
+ *	Return false if the fence is already known to be complete; the core
+ *	then signals it.
+ * @signaled: optional; a poll for completion, with or without fence->lock.
+ *	Returning true makes the core signal the fence.
+ * @release: optional; frees the fence when the last reference goes. The
+ *	default is free(fence).
+ */
+struct dma_fence_ops {
+	const char *(*get_driver_name)(struct dma_fence *fence);
+	const char *(*get_timeline_name)(struct dma_fence *fence);
+	bool (*enable_signaling)(struct dma_fence *fence);
+	bool (*signaled)(struct dma_fence *fence);
+	void (*release)(struct dma_fence *fence);
+};
+
+/* Bits of dma_fence.flags; drivers may use bits from DMA_FENCE_FLAG_USER_BITS. */
+enum dma_fence_flag_bits {
+	DMA_FENCE_FLAG_SIGNALED_BIT,
+	DMA_FENCE_FLAG_TIMESTAMP_BIT,
+	DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT,
+	DMA_FENCE_FLAG_USER_BITS,
+};
+
+/**
+ * struct dma_fence - the fence; embed it in the driver's job object
+ * @lock: protects @cb_list, @error and signalling (see the locking convention)
+ * @ops: the driver's operations, never NULL after init
+ * @cb_list: callbacks waiting for the signal
+ * @context: the timeline
+ * @seqno: position on the timeline
+ * @flags: DMA_FENCE_FLAG_* bits, atomic
+ * @timestamp: CLOCK_MONOTONIC time of the signal, once TIMESTAMP_BIT is set
+ * @error: 0, or the negative errno the work failed with
+ * @refcount: references; the last put releases the fence
+ * @inline_lock: used as @lock when the driver passed none
+ */
+struct dma_fence {
+	pthread_mutex_t *lock;
+	const struct dma_fence_ops *ops;
+	struct dmb_list_head cb_list;
+	uint64_t context;
+	uint64_t seqno;
+	atomic_ulong flags;
+	int64_t timestamp;
+	int error;
+	struct dmb_kref refcount;
+	pthread_mutex_t inline_lock;
+};
+
+/**
+ * dma_fence_context_alloc - allocate @num consecutive timeline contexts
+ *
+ * Context: any thread. Return: the first context; never 0.
+ */
+uint64_t dma_fence_context_alloc(unsigned int num);
+
+/**
+ * dma_fence_init - initialise a fence with one reference
+ * @fence: the fence
+ * @ops: its operations; get_driver_name and get_timeline_name are required
+ * @lock: the lock protecting it, or NULL to use its own
+ * @context: its timeline, from dma_fence_context_alloc()
+ * @seqno: its position on the timeline
+ *
+ * Missing required ops are reported; the fence then uses placeholder names.
+ */
+void dma_fence_init(struct dma_fence *fence, const struct dma_fence_ops *ops,
+		    pthread_mutex_t *lock, uint64_t context, uint64_t seqno);
+
+/** dma_fence_get - take a reference; NULL is passed through */
+struct dma_fence *dma_fence_get(struct dma_fence *fence);
+
+/**
+ * dma_fence_get_unless_zero - get a reference unless the fence is being freed
+ *
+ * Return: @fence, or NULL if its count already reached zero.
+ */
+struct dma_fence *dma_fence_get_unless_zero(struct dma_fence *fence);
+
+/** dma_fence_put - drop a reference; NULL is ignored */
+void dma_fence_put(struct dma_fence *fence);
+
+/**
+ * dma_fence_signal - signal @fence and run its callbacks
+ *
+ * Context: takes fence->lock; callbacks run in this thread.
+ * Return: 0, or -EINVAL if @fence is NULL or was already signaled (a second
+ * signal changes nothing: no callback runs twice).
+ */
+int dma_fence_signal(struct dma_fence *fence);
+
+/** dma_fence_signal_locked - as dma_fence_signal(); caller holds fence->lock */
+int dma_fence_signal_locked(struct dma_fence *fence);
+
+/**
+ * dma_fence_signal_timestamp - signal with an explicit timestamp
+ * @timestamp_ns: CLOCK_MONOTONIC (or virtual-clock) time of completion
+ */
+int dma_fence_signal_timestamp(struct dma_fence *fence, int64_t timestamp_ns);
+
+/**
+ * dma_fence_set_error - record that the work failed
+ * @error: a negative errno
+ *
+ * Must come before the signal; setting it on a signaled fence, or with a
+ * value that is not a negative errno, is reported and ignored.
+ * Context: takes fence->lock.
+ */
+void dma_fence_set_error(struct dma_fence *fence, int error);
+
+/**
+ * dma_fence_get_status - 0 while pending, 1 when signaled without error,
+ * the negative error when signaled with one
+ */
+int dma_fence_get_status(struct dma_fence *fence);
+
+/** dma_fence_get_status_locked - as above; caller holds fence->lock */
+int dma_fence_get_status_locked(struct dma_fence *fence);
+
+/**
+ * dma_fence_is_signaled - true once signaled; polls ops->signaled and
+ * signals the fence if the poll says it is complete
+ */
+bool dma_fence_is_signaled(struct dma_fence *fence);
+
+/** dma_fence_is_signaled_locked - as above; caller holds fence->lock */
+bool dma_fence_is_signaled_locked(struct dma_fence *fence);
+
+/**
+ * dma_fence_add_callback - run @func when @fence signals
+ * @cb: storage for the registration, owned by the caller until it has run
+ *	or was removed
+ *
+ * Enables signalling if it was not yet.
+ * Return: 0 if registered; -ENOENT if the fence is already signaled, in which
+ * case @func is NOT called (the caller handles completion itself); -EINVAL
+ * for NULL arguments.
+ */
+int dma_fence_add_callback(struct dma_fence *fence, struct dma_fence_cb *cb,
+			   dma_fence_func_t func);
+
+/**
+ * dma_fence_remove_callback - unregister @cb
+ *
+ * Return: true if it was still registered (it will not run), false if it
+ * already ran or was never added.
+ */
+bool dma_fence_remove_callback(struct dma_fence *fence,
+			       struct dma_fence_cb *cb);
+
+/** dma_fence_enable_sw_signaling - ask the driver to report completion */
+void dma_fence_enable_sw_signaling(struct dma_fence *fence);
+
+/**
+ * dma_fence_wait_timeout - sleep until @fence signals
+ * @timeout_ns: relative; MAX_SCHEDULE_TIMEOUT waits forever
+ *
+ * Userspace has no interruptible sleep, so the kernel's "intr" argument is
+ * absent. Waiting inside a fence-signalling section is reported.
+ * Context: may sleep; must not hold fence->lock.
+ * Return: time left (>= 1; MAX_SCHEDULE_TIMEOUT when waiting forever) once
+ * signaled, 0 on timeout, -EINVAL for bad arguments.
+ */
+int64_t dma_fence_wait_timeout(struct dma_fence *fence, int64_t timeout_ns);
+
+/** dma_fence_wait - wait forever. Return: 0, or -EINVAL. */
+int dma_fence_wait(struct dma_fence *fence);
+
+/**
+ * dma_fence_wait_any_timeout - sleep until any of @fences signals
+ * @fences: array of @count fences
+ * @idx: if not NULL, receives the index of a signaled fence
+ *
+ * Return: as dma_fence_wait_timeout(); -EINVAL for count 0 or NULL entries.
+ */
+int64_t dma_fence_wait_any_timeout(struct dma_fence **fences, uint32_t count,
+				   int64_t timeout_ns, uint32_t *idx);
+
+/**
+ * dma_fence_is_later - true if @f1 comes after @f2 on their timeline
+ *
+ * Comparing fences of different contexts is reported and returns false.
+ */
+bool dma_fence_is_later(struct dma_fence *f1, struct dma_fence *f2);
+
+/**
+ * dma_fence_later - the later of two fences of one timeline
+ *
+ * Return: @f1 or @f2 (no reference taken), or NULL if the contexts differ.
+ */
+struct dma_fence *dma_fence_later(struct dma_fence *f1, struct dma_fence *f2);
+
+/**
+ * dma_fence_get_stub - a signaled fence shared by the whole process
+ *
+ * Return: a new reference to it.
+ */
+struct dma_fence *dma_fence_get_stub(void);
+
+/** dma_fence_timestamp - when @fence signaled; only valid once signaled */
+int64_t dma_fence_timestamp(struct dma_fence *fence);
+
+/** dma_fence_driver_name / dma_fence_timeline_name - for diagnostics */
+const char *dma_fence_driver_name(struct dma_fence *fence);
+const char *dma_fence_timeline_name(struct dma_fence *fence);
+
+static inline bool dma_fence_test_flag(struct dma_fence *fence, unsigned int bit)
+{
+	return atomic_load_explicit(&fence->flags, memory_order_acquire) &
+	       (1UL << bit);
+}
+
+#endif /* DMABUF_DMA_FENCE_H */

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ww_mutex.h - wound/wait mutexes: deadlock-free locking of several objects
+ * in any order.
+ *
+ * A thread that needs several ww_mutexes of one class at once takes them
+ * inside an acquire context. Each context gets a stamp (a ticket) when it is
+ * initialised; older stamps win. When two contexts contend, one of them is
+ * told to back off with -EDEADLK: it must release every lock it holds in
+ * that context, take the contended lock with ww_mutex_lock_slow(), and retry
+ * the rest. Which one backs off depends on the class's algorithm:
+ *
+ *  - wait-die (DEFINE_WD_CLASS; the reservation class uses it): a younger
+ *    context that would wait for a lock held by an older one "dies"
+ *    (-EDEADLK at once); an older one waits.
+ *  - wound-wait (DEFINE_WW_CLASS): an older context that would wait for a
+ *    lock held by a younger one "wounds" the younger one, which gets
+ *    -EDEADLK at its next ww_mutex_lock() while it holds locks; a younger one
+ *    waits.
+ *
+ * Either way every contention resolves: no deadlock, and the oldest context
+ * always makes progress.
+ *
+ * A ww_mutex can also be locked without a context (ctx == NULL): it then
+ * behaves as a plain mutex, and ordering is the caller's problem (the
+ * protocol checker reports inversions among resv locks taken that way, V10).
+ *
+ * Misuse (unlock by a thread that does not own the lock, lock after
+ * ww_acquire_done(), fini of a context that still holds locks, mixing
+ * classes) is reported through the diagnostics sink and refused where the
+ * call can return an error.
+ *
+ * Locking: a ww_mutex is owned by the thread that locked it; only that
+ * thread may unlock it. An acquire context belongs to one thread.
+ */
+#ifndef DMABUF_WW_MUTEX_H
+#define DMABUF_WW_MUTEX_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <dmabuf/lockdep.h>
+
+/**
+ * struct ww_class - a class of ww_mutexes that may be locked together
+ * @stamp: the next context's ticket
+ * @is_wait_die: wait-die if true, wound-wait if false
+ * @acquire_name: name of the class's acquire contexts, for reports
+ * @mutex_name: name of its mutexes, for reports
+ */
+struct ww_class {
+	atomic_ulong stamp;
+	bool is_wait_die;
+	const char *acquire_name;
+	const char *mutex_name;
+};
+
+#define __WW_CLASS_INITIALIZER(classname, wait_die) {			\
+	.stamp = 0, .is_wait_die = (wait_die),				\
+	.acquire_name = #classname "_acquire",				\
+	.mutex_name = #classname "_mutex" }
+
+#define DEFINE_WW_CLASS(classname) \
+	struct ww_class classname = __WW_CLASS_INITIALIZER(classname, false)
+#define DEFINE_WD_CLASS(classname) \
+	struct ww_class classname = __WW_CLASS_INITIALIZER(classname, true)
+
+/**
+ * struct ww_acquire_ctx - one thread's transaction over several ww_mutexes
+ * @owner: the thread that initialised it
+ * @ww_class: the class it locks
+ * @stamp: its ticket; lower is older
+ * @acquired: locks currently held in this context
+ * @done: ww_acquire_done() was called; no further locks may be taken
+ * @wounded: an older context wounded this one (wound-wait); read and written
+ *	under the wait lock of the mutex involved, read by the owner atomically
+ * @contending: the lock this context must take with ww_mutex_lock_slow()
+ *	after an -EDEADLK
+ */
+struct ww_acquire_ctx {
+	pthread_t owner;
+	struct ww_class *ww_class;
+	unsigned long stamp;
+	unsigned int acquired;
+	bool done;
+	atomic_bool wounded;
+	struct ww_mutex *contending;
+};
+
+/**
+ * struct ww_mutex - the mutex; embed it in the object it protects
+ * @owner: non-zero token of the owning thread, 0 if unlocked (atomic: the
+ *	uncontended lock and unlock are one compare-and-swap each)
+ * @ctx: acquire context of the owner, or NULL (protected by @wait_lock)
+ * @ww_class: the class this mutex belongs to
+ * @waiters: number of threads sleeping for it (protected by @wait_lock)
+ * @wait_lock: protects @ctx and @waiters and pairs with @wait
+ * @wait: where contenders sleep
+ * @dep_map: held-lock tracking
+ */
+struct ww_mutex {
+	atomic_uintptr_t owner;
+	struct ww_acquire_ctx *ctx;
+	struct ww_class *ww_class;
+	unsigned int waiters;
+	pthread_mutex_t wait_lock;
+	pthread_cond_t wait;
+	struct dmb_lockdep_map dep_map;
+};
+
+/** ww_mutex_init - initialise @lock as unlocked, in @ww_class */
+void ww_mutex_init(struct ww_mutex *lock, struct ww_class *ww_class);
+
+/** ww_mutex_destroy - release @lock's resources; locking it held is reported */
+void ww_mutex_destroy(struct ww_mutex *lock);
+
+/** ww_acquire_init - start a transaction in @ww_class with a fresh stamp */
+void ww_acquire_init(struct ww_acquire_ctx *ctx, struct ww_class *ww_class);
+
+/** ww_acquire_done - declare that no more locks will be taken in @ctx */
+void ww_acquire_done(struct ww_acquire_ctx *ctx);
+
+/** ww_acquire_fini - end the transaction; every lock must be released */
+void ww_acquire_fini(struct ww_acquire_ctx *ctx);
+
+/**
+ * ww_mutex_lock - take @lock, inside @ctx or (ctx == NULL) as a plain mutex
+ *
+ * Context: may sleep.
+ * Return: 0 on success; -EDEADLK if @ctx must back off (release all its
+ * locks, then ww_mutex_lock_slow() the contended one); -EALREADY if @ctx
+ * already holds @lock; -EINVAL on misuse (reported).
+ */
+int ww_mutex_lock(struct ww_mutex *lock, struct ww_acquire_ctx *ctx);
+
+/**
+ * ww_mutex_lock_slow - take the lock that made @ctx back off
+ *
+ * Must be called with no other lock held in @ctx; it sleeps until @lock is
+ * free and never returns -EDEADLK.
+ */
+void ww_mutex_lock_slow(struct ww_mutex *lock, struct ww_acquire_ctx *ctx);
+
+/**
+ * ww_mutex_trylock - take @lock only if it is free
+ *
+ * Return: true if taken (counted in @ctx if given), false otherwise.
+ */
+bool ww_mutex_trylock(struct ww_mutex *lock, struct ww_acquire_ctx *ctx);
+
+/** ww_mutex_unlock - release @lock; only its owner may */
+void ww_mutex_unlock(struct ww_mutex *lock);
+
+/** ww_mutex_is_locked - true if some thread holds @lock (a snapshot) */
+bool ww_mutex_is_locked(struct ww_mutex *lock);
+
+/** ww_mutex_held - true if the calling thread holds @lock */
+bool ww_mutex_held(struct ww_mutex *lock);
+
+#endif /* DMABUF_WW_MUTEX_H */

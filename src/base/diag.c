@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+/*
+ * diag.c - the diagnostics sink behind DMB_WARN() and the protocol checker.
+ *
+ * Contract: a report never aborts and never takes a library lock, so it can
+ * be raised from any context, including with resv or fence locks held and
+ * from inside fence callbacks. The message is formatted into a buffer on the
+ * caller's stack; the backtrace is produced with libunwind.
+ *
+ * Locking: sink_lock (a reader/writer lock) protects the sink. A report holds
+ * it for reading while the sink runs, so reports from several threads are
+ * delivered concurrently and a report raised inside a sink nests fine;
+ * dmb_diag_set_sink() takes it for writing, so once it returns no report
+ * reaches the old sink (a test can free its recorder right after). A sink
+ * must therefore not call dmb_diag_set_sink().
+ */
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <dmabuf/clock.h>
+#include <dmabuf/diag.h>
+
+#define DIAG_MSG_MAX		1024
+#define DIAG_BACKTRACE_MAX	4096
+#define DIAG_BACKTRACE_FRAMES	16
+
+static pthread_rwlock_t sink_lock = PTHREAD_RWLOCK_INITIALIZER;
+static dmb_diag_sink_fn sink_fn;
+static void *sink_data;
+static atomic_bool backtrace_enabled = true;
+static atomic_ulong diag_counts[DMB_DIAG_NOTICE + 1];
+
+static const char *const kind_names[] = {
+	[DMB_DIAG_WARN] = "WARNING",
+	[DMB_DIAG_VIOLATION] = "VIOLATION",
+	[DMB_DIAG_NOTICE] = "NOTICE",
+};
+
+void dmb_diag_set_sink(dmb_diag_sink_fn fn, void *data)
+{
+	pthread_rwlock_wrlock(&sink_lock);
+	sink_fn = fn;
+	sink_data = data;
+	pthread_rwlock_unlock(&sink_lock);
+}
+
+bool dmb_diag_set_backtrace(bool enable)
+{
+	return atomic_exchange(&backtrace_enabled, enable);
+}
+
+unsigned long dmb_diag_count(enum dmb_diag_kind kind)
+{
+	if (kind > DMB_DIAG_NOTICE)
+		return 0;
+	return atomic_load(&diag_counts[kind]);
+}
+
+/*
+ * Unwind the calling thread, skipping @skip frames above this one (the
+ * reporting function). Not inlined, so the frame count is exact.
+ */
+static void __attribute__((noinline)) diag_backtrace(char *buf, size_t size, int skip)
+{
+	unw_context_t uc;
+	unw_cursor_t cursor;
+	size_t len = 0;
+	int frame = 0;
+
+	buf[0] = '\0';
+	if (unw_getcontext(&uc) || unw_init_local(&cursor, &uc))
+		return;
+
+	while (unw_step(&cursor) > 0 && frame < DIAG_BACKTRACE_FRAMES + skip) {
+		char name[128];
+		unw_word_t off = 0, ip = 0;
+		int n;
+
+		if (frame++ < skip)
+			continue;
+		unw_get_reg(&cursor, UNW_REG_IP, &ip);
+		if (unw_get_proc_name(&cursor, name, sizeof(name), &off))
+			strcpy(name, "??");
+		n = snprintf(buf + len, size - len, "  #%d %s+0x%lx [0x%lx]\n",
+			     frame - skip - 1, name, (unsigned long)off,
+			     (unsigned long)ip);
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
+	}
+}
+
+int dmb_diag_format(const struct dmb_diag *diag, char *buf, size_t size)
+{
+	const char *kind = diag->kind <= DMB_DIAG_NOTICE ?
+			   kind_names[diag->kind] : "REPORT";
+
+	return snprintf(buf, size, "libdmabuf %s: %s\n  at %s:%d (%s), t=%lld.%09lld\n%s",
+			kind, diag->msg, diag->file, diag->line, diag->func,
+			(long long)(diag->time_ns / NSEC_PER_SEC),
+			(long long)(diag->time_ns % NSEC_PER_SEC),
+			diag->backtrace ? diag->backtrace : "");
+}
+
+static void diag_to_stderr(const struct dmb_diag *diag)
+{
+	char text[DIAG_MSG_MAX + DIAG_BACKTRACE_MAX + 256];
+
+	dmb_diag_format(diag, text, sizeof(text));
+	flockfile(stderr);
+	fputs(text, stderr);
+	funlockfile(stderr);
+}
+
+void __dmb_diag_report(enum dmb_diag_kind kind, const char *file, int line,
+		       const char *func, const char *fmt, ...)
+{
+	char msg[DIAG_MSG_MAX];
+	char bt[DIAG_BACKTRACE_MAX];
+	struct dmb_diag diag = {
+		.kind = kind,
+		.file = file,
+		.line = line,
+		.func = func,
+		.msg = msg,
+		.time_ns = dmb_ktime_get_ns(),
+	};
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	if (atomic_load_explicit(&backtrace_enabled, memory_order_relaxed)) {
+		diag_backtrace(bt, sizeof(bt), 1);
+		diag.backtrace = bt;
+	}
+
+	if (kind <= DMB_DIAG_NOTICE)
+		atomic_fetch_add(&diag_counts[kind], 1);
+
+	pthread_rwlock_rdlock(&sink_lock);
+	if (sink_fn)
+		sink_fn(&diag, sink_data);
+	else
+		diag_to_stderr(&diag);
+	pthread_rwlock_unlock(&sink_lock);
+}
