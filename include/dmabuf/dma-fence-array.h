@@ -3,12 +3,21 @@
  * dma-fence-array.h - one fence standing for several: it signals when all of
  * them have (or, with signal_on_any, when the first one has).
  *
- * The array's error is the first error of a member that signaled with one.
- * The array holds a reference on each member until it is released.
+ * The array's error is the first error of a member that signaled with one
+ * (first to signal once the array's signalling is enabled; lowest index when
+ * a poll finds the members already done). Before its signalling is enabled,
+ * dma_fence_is_signaled() on the array looks at the members' SIGNALED bits;
+ * it does not poll their drivers.
+ *
+ * The array holds a reference on each member until it is released. Once its
+ * signalling is enabled (a callback or a wait on it), it also keeps itself
+ * alive until every member it registered on has signaled, as members must.
  *
  * Locking: the array is a dma_fence with its own lock; members signal it from
  * their callbacks, i.e. in the member's signalling thread with the member's
- * lock held (never the array's own lock in the same thread twice).
+ * lock held (never the array's own lock in the same thread twice). The one
+ * lock order is member -> array: no thread takes a member's lock while
+ * holding the array's.
  */
 #ifndef DMABUF_DMA_FENCE_ARRAY_H
 #define DMABUF_DMA_FENCE_ARRAY_H
@@ -43,6 +52,8 @@ unsigned int dma_fence_array_num_fences(struct dma_fence *fence);
 /**
  * dma_fence_array_fence - member @i of an array fence (no reference taken);
  * for a fence that is not an array, index 0 is the fence itself
+ *
+ * Return: the member, or NULL when @i is out of range.
  */
 struct dma_fence *dma_fence_array_fence(struct dma_fence *fence, unsigned int i);
 

@@ -64,9 +64,13 @@ struct dma_fence_cb {
  * @enable_signaling: optional; called once, with fence->lock held, the first
  *	time someone needs to be told of completion (a callback or a wait).
  *	Return false if the fence is already known to be complete; the core
- *	then signals it.
- * @signaled: optional; a poll for completion, with or without fence->lock.
- *	Returning true makes the core signal the fence.
+ *	then signals it. The op may drop fence->lock and retake it before
+ *	returning (the fence array does, to register on its members without
+ *	nesting their locks inside its own); the core re-checks for a signal
+ *	after it returns.
+ * @signaled: optional; a poll for completion, called with fence->lock held
+ *	(so it may set the error before the core signals). Returning true
+ *	makes the core signal the fence.
  * @release: optional; frees the fence when the last reference goes. The
  *	default is free(fence).
  */
@@ -174,6 +178,13 @@ int dma_fence_signal_timestamp(struct dma_fence *fence, int64_t timestamp_ns);
 void dma_fence_set_error(struct dma_fence *fence, int error);
 
 /**
+ * dma_fence_set_error_locked - as dma_fence_set_error(); caller holds
+ * fence->lock (an ops->signaled or ops->enable_signaling that is about to
+ * report completion sets the error this way)
+ */
+void dma_fence_set_error_locked(struct dma_fence *fence, int error);
+
+/**
  * dma_fence_get_status - 0 while pending, 1 when signaled without error,
  * the negative error when signaled with one
  */
@@ -185,6 +196,9 @@ int dma_fence_get_status_locked(struct dma_fence *fence);
 /**
  * dma_fence_is_signaled - true once signaled; polls ops->signaled and
  * signals the fence if the poll says it is complete
+ *
+ * Context: takes fence->lock when it has to poll, so it must not be called
+ * from a callback of a fence sharing that lock.
  */
 bool dma_fence_is_signaled(struct dma_fence *fence);
 
@@ -208,7 +222,8 @@ int dma_fence_add_callback(struct dma_fence *fence, struct dma_fence_cb *cb,
  * dma_fence_remove_callback - unregister @cb
  *
  * Return: true if it was still registered (it will not run), false if it
- * already ran or was never added.
+ * already ran, was refused with -ENOENT, or was never added (@cb zeroed).
+ * Once this returns, @func is not running and will not run: @cb may be freed.
  */
 bool dma_fence_remove_callback(struct dma_fence *fence,
 			       struct dma_fence_cb *cb);
@@ -221,10 +236,12 @@ void dma_fence_enable_sw_signaling(struct dma_fence *fence);
  * @timeout_ns: relative; MAX_SCHEDULE_TIMEOUT waits forever
  *
  * Userspace has no interruptible sleep, so the kernel's "intr" argument is
- * absent. Waiting inside a fence-signalling section is reported.
+ * absent. Waiting inside a fence-signalling section is reported (and the wait
+ * still happens). A @timeout_ns of 0 does not wait, enables nothing and is
+ * not reported: it returns 1 if @fence is signaled, 0 if not.
  * Context: may sleep; must not hold fence->lock.
  * Return: time left (>= 1; MAX_SCHEDULE_TIMEOUT when waiting forever) once
- * signaled, 0 on timeout, -EINVAL for bad arguments.
+ * signaled, 0 on timeout, -EINVAL for a NULL fence or a negative timeout.
  */
 int64_t dma_fence_wait_timeout(struct dma_fence *fence, int64_t timeout_ns);
 
@@ -236,7 +253,8 @@ int dma_fence_wait(struct dma_fence *fence);
  * @fences: array of @count fences
  * @idx: if not NULL, receives the index of a signaled fence
  *
- * Return: as dma_fence_wait_timeout(); -EINVAL for count 0 or NULL entries.
+ * Return: as dma_fence_wait_timeout(); -EINVAL for count 0 or NULL entries,
+ * -ENOMEM if the per-fence callbacks cannot be allocated.
  */
 int64_t dma_fence_wait_any_timeout(struct dma_fence **fences, uint32_t count,
 				   int64_t timeout_ns, uint32_t *idx);
@@ -262,7 +280,11 @@ struct dma_fence *dma_fence_later(struct dma_fence *f1, struct dma_fence *f2);
  */
 struct dma_fence *dma_fence_get_stub(void);
 
-/** dma_fence_timestamp - when @fence signaled; only valid once signaled */
+/**
+ * dma_fence_timestamp - when @fence signaled; only valid once signaled
+ *
+ * Asking an unsignaled fence is reported and returns the current time.
+ */
 int64_t dma_fence_timestamp(struct dma_fence *fence);
 
 /** dma_fence_driver_name / dma_fence_timeline_name - for diagnostics */

@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dma-fence.c - one-shot completion events.
+ *
+ * Contract: a fence goes from pending to signaled exactly once. The thread
+ * that signals it stamps the time and then runs every registered callback,
+ * once each, in registration order, before dma_fence_signal() returns.
+ * Whoever asks later (add_callback, wait, is_signaled) sees the SIGNALED bit
+ * and never waits. A fence that must report completion is told so once, via
+ * ops->enable_signaling, the first time anyone needs to hear of it.
+ *
+ * Locking rule: fence->lock serialises the callback list, the error and the
+ * SIGNALED transition. Every signaller takes it, so "test SIGNALED, then set
+ * it" under the lock is the one test-and-set that decides who signals.
+ * Flags are atomic, so readers test SIGNALED without the lock (acquire pairs
+ * with the release that publishes it, making the timestamp and error written
+ * before it visible). Callbacks, ops->enable_signaling and ops->signaled run
+ * with fence->lock held (enable_signaling may drop it for a while, so the
+ * core looks at SIGNALED again after it returns). A callback is unlinked
+ * before it is called, so dma_fence_remove_callback(), which takes the lock,
+ * either removes it before it ran or finds it gone after it returned: never
+ * while it runs.
+ *
+ * What may run alongside what, without fence->lock:
+ *	dma_fence_get/put		anything (atomic refcount)
+ *	dma_fence_test_flag		anything (atomic flags)
+ *	status, timestamp		anything, once SIGNALED is seen
+ *	a waiter's wake-up		the rest of the signaller's callbacks
+ *
+ * Waits: a waiter registers a callback on its own stack that sets a word and
+ * wakes it with a private futex, the cheapest wake Linux has; it sleeps on
+ * that word. A wait that times out removes its callback, which settles the
+ * race with a concurrent signal (see the rule above) before the stack frame
+ * goes away.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <dmabuf/diag.h>
+#include <dmabuf/dma-fence.h>
+#include <dmabuf/lockdep.h>
+
+/* The largest errno value, as the kernel bounds them (IS_ERR_VALUE). */
+#define MAX_ERRNO	4095
+
+#define FENCE_BIT(bit)	(1UL << (bit))
+
+/* Fence identity for reports: "driver:timeline context/seqno". */
+#define FENCE_FMT	"%s:%s %llu/%llu"
+#define FENCE_ARGS(f)	dma_fence_driver_name(f), dma_fence_timeline_name(f), \
+			(unsigned long long)(f)->context,		      \
+			(unsigned long long)(f)->seqno
+
+static atomic_uint_fast64_t next_context = 1;
+
+/* Used when dma_fence_init() is given no ops at all. */
+static const struct dma_fence_ops placeholder_ops;
+
+uint64_t dma_fence_context_alloc(unsigned int num)
+{
+	if (DMB_WARN(num == 0, "dma_fence_context_alloc of 0 contexts"))
+		num = 1;
+	return atomic_fetch_add_explicit(&next_context, num,
+					 memory_order_relaxed);
+}
+
+void dma_fence_init(struct dma_fence *fence, const struct dma_fence_ops *ops,
+		    pthread_mutex_t *lock, uint64_t context, uint64_t seqno)
+{
+	if (DMB_WARN(!fence, "dma_fence_init of a NULL fence"))
+		return;
+	if (DMB_WARN(!ops, "fence %llu/%llu initialised without ops",
+		     (unsigned long long)context, (unsigned long long)seqno))
+		ops = &placeholder_ops;
+	DMB_WARN(!ops->get_driver_name || !ops->get_timeline_name,
+		 "fence %llu/%llu: ops lack get_driver_name or get_timeline_name",
+		 (unsigned long long)context, (unsigned long long)seqno);
+
+	if (!lock) {
+		pthread_mutex_init(&fence->inline_lock, NULL);
+		lock = &fence->inline_lock;
+	}
+	fence->lock = lock;
+	fence->ops = ops;
+	dmb_list_init(&fence->cb_list);
+	fence->context = context;
+	fence->seqno = seqno;
+	atomic_init(&fence->flags, 0);
+	fence->timestamp = 0;
+	fence->error = 0;
+	dmb_kref_init(&fence->refcount);
+}
+
+const char *dma_fence_driver_name(struct dma_fence *fence)
+{
+	if (!fence->ops->get_driver_name)
+		return "(unnamed driver)";
+	return fence->ops->get_driver_name(fence);
+}
+
+const char *dma_fence_timeline_name(struct dma_fence *fence)
+{
+	if (!fence->ops->get_timeline_name)
+		return "(unnamed timeline)";
+	return fence->ops->get_timeline_name(fence);
+}
+
+/*
+ * A *_locked call made while nobody holds fence->lock: a trylock by the
+ * holder fails (fence locks are ordinary, non-recursive mutexes), one on a
+ * free lock succeeds. A lock held by another thread passes unnoticed, so this
+ * catches the common mistake, not every one.
+ */
+static bool fence_lock_is_free(struct dma_fence *fence)
+{
+	if (pthread_mutex_trylock(fence->lock))
+		return false;
+	pthread_mutex_unlock(fence->lock);
+	return true;
+}
+
+#define dma_fence_assert_held(fence)					\
+	DMB_WARN(fence_lock_is_free(fence),				\
+		 "fence " FENCE_FMT ": %s without fence->lock held",	\
+		 FENCE_ARGS(fence), __func__)
+
+/*
+ * Signal with fence->lock held. The SIGNALED test needs no atomic RMW: only
+ * holders of the lock ever set it. The timestamp is written first and both
+ * bits are published by one release, so whoever sees SIGNALED sees the time.
+ */
+static int __dma_fence_signal_locked(struct dma_fence *fence, int64_t timestamp)
+{
+	struct dma_fence_cb *cb, *next;
+	struct dmb_list_head list;
+	bool cookie;
+
+	if (dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT))
+		return -EINVAL;
+
+	fence->timestamp = timestamp;
+	atomic_fetch_or_explicit(&fence->flags,
+				 FENCE_BIT(DMA_FENCE_FLAG_SIGNALED_BIT) |
+				 FENCE_BIT(DMA_FENCE_FLAG_TIMESTAMP_BIT),
+				 memory_order_release);
+
+	dmb_list_init(&list);
+	dmb_list_splice_tail_init(&fence->cb_list, &list);
+
+	/*
+	 * A callback is on the path that signals: it must not wait for a
+	 * fence, which the section makes dma_fence_wait_timeout() report.
+	 * @next is read before the call because the callback may free @cb
+	 * (a waiter's stack frame is gone as soon as it sees the wake-up).
+	 */
+	cookie = dmb_fence_begin_signalling();
+	dmb_list_for_each_entry_safe(cb, next, &list, node) {
+		dmb_list_init(&cb->node);
+		cb->func(fence, cb);
+	}
+	dmb_fence_end_signalling(cookie);
+	return 0;
+}
+
+/*
+ * A second signal is not reported: a driver that both signals and answers
+ * ops->signaled legitimately races the core's poll, and loses quietly.
+ */
+int dma_fence_signal_timestamp(struct dma_fence *fence, int64_t timestamp_ns)
+{
+	int ret;
+
+	if (DMB_WARN(!fence, "signal of a NULL fence"))
+		return -EINVAL;
+	pthread_mutex_lock(fence->lock);
+	ret = __dma_fence_signal_locked(fence, timestamp_ns);
+	pthread_mutex_unlock(fence->lock);
+	return ret;
+}
+
+int dma_fence_signal(struct dma_fence *fence)
+{
+	return dma_fence_signal_timestamp(fence, dmb_ktime_get_ns());
+}
+
+int dma_fence_signal_locked(struct dma_fence *fence)
+{
+	if (DMB_WARN(!fence, "signal of a NULL fence"))
+		return -EINVAL;
+	dma_fence_assert_held(fence);
+	return __dma_fence_signal_locked(fence, dmb_ktime_get_ns());
+}
+
+void dma_fence_set_error_locked(struct dma_fence *fence, int error)
+{
+	dma_fence_assert_held(fence);
+	if (DMB_WARN(error >= 0 || error < -MAX_ERRNO,
+		     "fence " FENCE_FMT ": error %d is not a negative errno",
+		     FENCE_ARGS(fence), error))
+		return;
+	if (DMB_WARN(dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT),
+		     "fence " FENCE_FMT ": error %d set after the signal",
+		     FENCE_ARGS(fence), error))
+		return;
+	fence->error = error;
+}
+
+void dma_fence_set_error(struct dma_fence *fence, int error)
+{
+	pthread_mutex_lock(fence->lock);
+	dma_fence_set_error_locked(fence, error);
+	pthread_mutex_unlock(fence->lock);
+}
+
+static bool __dma_fence_is_signaled_locked(struct dma_fence *fence)
+{
+	if (dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT))
+		return true;
+	if (fence->ops->signaled && fence->ops->signaled(fence)) {
+		__dma_fence_signal_locked(fence, dmb_ktime_get_ns());
+		return true;
+	}
+	return false;
+}
+
+bool dma_fence_is_signaled_locked(struct dma_fence *fence)
+{
+	dma_fence_assert_held(fence);
+	return __dma_fence_is_signaled_locked(fence);
+}
+
+bool dma_fence_is_signaled(struct dma_fence *fence)
+{
+	bool ret;
+
+	if (dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT))
+		return true;
+	if (!fence->ops->signaled)
+		return false;
+	pthread_mutex_lock(fence->lock);
+	ret = __dma_fence_is_signaled_locked(fence);
+	pthread_mutex_unlock(fence->lock);
+	return ret;
+}
+
+/* The error is final once SIGNALED is seen: read it without the lock. */
+static int dma_fence_status_of_signaled(struct dma_fence *fence)
+{
+	return fence->error ? fence->error : 1;
+}
+
+int dma_fence_get_status_locked(struct dma_fence *fence)
+{
+	if (!dma_fence_is_signaled_locked(fence))
+		return 0;
+	return dma_fence_status_of_signaled(fence);
+}
+
+int dma_fence_get_status(struct dma_fence *fence)
+{
+	if (!dma_fence_is_signaled(fence))
+		return 0;
+	return dma_fence_status_of_signaled(fence);
+}
+
+int64_t dma_fence_timestamp(struct dma_fence *fence)
+{
+	if (DMB_WARN(!dma_fence_test_flag(fence, DMA_FENCE_FLAG_TIMESTAMP_BIT),
+		     "timestamp of unsignaled fence " FENCE_FMT,
+		     FENCE_ARGS(fence)))
+		return dmb_ktime_get_ns();
+	return fence->timestamp;
+}
+
+/*
+ * Tell the driver, once, that someone waits for completion; with fence->lock
+ * held. Return: true if the fence is signaled (perhaps by this call, when the
+ * driver answers that the work is already complete).
+ */
+static bool __dma_fence_enable_signaling(struct dma_fence *fence)
+{
+	unsigned long old;
+
+	old = atomic_fetch_or_explicit(&fence->flags,
+				       FENCE_BIT(DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT),
+				       memory_order_acq_rel);
+	if (old & FENCE_BIT(DMA_FENCE_FLAG_SIGNALED_BIT))
+		return true;
+	if ((old & FENCE_BIT(DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT)) ||
+	    !fence->ops->enable_signaling)
+		return false;
+	if (!fence->ops->enable_signaling(fence)) {
+		__dma_fence_signal_locked(fence, dmb_ktime_get_ns());
+		return true;
+	}
+	/* The op may have dropped the lock for a while: look again. */
+	return dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT);
+}
+
+void dma_fence_enable_sw_signaling(struct dma_fence *fence)
+{
+	if (dma_fence_test_flag(fence, DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT))
+		return;
+	pthread_mutex_lock(fence->lock);
+	__dma_fence_enable_signaling(fence);
+	pthread_mutex_unlock(fence->lock);
+}
+
+int dma_fence_add_callback(struct dma_fence *fence, struct dma_fence_cb *cb,
+			   dma_fence_func_t func)
+{
+	int ret = 0;
+
+	if (DMB_WARN(!fence || !cb || !func,
+		     "dma_fence_add_callback with a NULL argument"))
+		return -EINVAL;
+
+	cb->func = func;
+	if (dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT)) {
+		dmb_list_init(&cb->node);
+		return -ENOENT;
+	}
+
+	pthread_mutex_lock(fence->lock);
+	if (__dma_fence_enable_signaling(fence)) {
+		dmb_list_init(&cb->node);
+		ret = -ENOENT;
+	} else {
+		dmb_list_add_tail(&cb->node, &fence->cb_list);
+	}
+	pthread_mutex_unlock(fence->lock);
+	return ret;
+}
+
+bool dma_fence_remove_callback(struct dma_fence *fence,
+			       struct dma_fence_cb *cb)
+{
+	bool pending;
+
+	pthread_mutex_lock(fence->lock);
+	/* A zeroed, never added @cb has no links at all. */
+	pending = cb->node.next && !dmb_list_empty(&cb->node);
+	if (pending)
+		dmb_list_del(&cb->node);
+	pthread_mutex_unlock(fence->lock);
+	return pending;
+}
+
+/*
+ * The waiter's side of a wait: a callback that sets *woken and wakes the
+ * futex on it. The word may belong to a waiter that saw it set and already
+ * returned before FUTEX_WAKE runs; a wake on a stale address costs at most
+ * a spurious wake-up to whoever sleeps there now, which every futex sleeper
+ * (this file's and libc's) tolerates by re-checking its word.
+ */
+struct fence_waiter {
+	struct dma_fence_cb base;
+	atomic_uint *woken;
+};
+
+static void fence_waiter_wake(struct dma_fence *fence, struct dma_fence_cb *cb)
+{
+	struct fence_waiter *waiter = dmb_container_of(cb, struct fence_waiter,
+						       base);
+	atomic_uint *woken = waiter->woken;
+
+	atomic_store_explicit(woken, 1, memory_order_release);
+	syscall(SYS_futex, woken, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/*
+ * Sleep while *woken is 0, at most until @deadline (CLOCK_MONOTONIC, or
+ * MAX_SCHEDULE_TIMEOUT). Wakes early on a wake-up, a signal or spuriously;
+ * the caller re-checks the word. Return: false once the deadline has passed.
+ */
+static bool fence_waiter_sleep(atomic_uint *woken, int64_t deadline)
+{
+	struct timespec rel, *timeout = NULL;
+
+	if (deadline != MAX_SCHEDULE_TIMEOUT) {
+		int64_t left = deadline - dmb_ktime_get_ns();
+
+		if (left <= 0)
+			return false;
+		rel.tv_sec = left / NSEC_PER_SEC;
+		rel.tv_nsec = left % NSEC_PER_SEC;
+		timeout = &rel;
+	}
+	syscall(SYS_futex, woken, FUTEX_WAIT_PRIVATE, 0, timeout, NULL, 0);
+	return true;
+}
+
+static void fence_waiter_wait(atomic_uint *woken, int64_t deadline)
+{
+	while (!atomic_load_explicit(woken, memory_order_acquire))
+		if (!fence_waiter_sleep(woken, deadline))
+			return;
+}
+
+/* What a wait that ended with the fence signaled reports: time left, >= 1. */
+static int64_t time_left(int64_t deadline)
+{
+	int64_t left;
+
+	if (deadline == MAX_SCHEDULE_TIMEOUT)
+		return MAX_SCHEDULE_TIMEOUT;
+	left = deadline - dmb_ktime_get_ns();
+	return left > 0 ? left : 1;
+}
+
+static void report_wait_in_signalling(struct dma_fence *fence)
+{
+	DMB_WARN(dmb_fence_in_signalling(),
+		 "wait for fence " FENCE_FMT " inside a fence-signalling section: "
+		 "the fence may depend on this thread", FENCE_ARGS(fence));
+}
+
+int64_t dma_fence_wait_timeout(struct dma_fence *fence, int64_t timeout_ns)
+{
+	atomic_uint woken = 0;
+	struct fence_waiter waiter = { .woken = &woken };
+	int64_t deadline;
+
+	if (DMB_WARN(!fence || timeout_ns < 0,
+		     "dma_fence_wait_timeout: NULL fence or negative timeout %lld",
+		     (long long)timeout_ns))
+		return -EINVAL;
+	if (!timeout_ns)
+		return dma_fence_is_signaled(fence);
+
+	report_wait_in_signalling(fence);
+	if (dma_fence_is_signaled(fence))
+		return timeout_ns;
+
+	deadline = dmb_timeout_deadline(dmb_ktime_get_ns(), timeout_ns);
+	if (dma_fence_add_callback(fence, &waiter.base, fence_waiter_wake))
+		return time_left(deadline);	/* signaled meanwhile */
+
+	fence_waiter_wait(&woken, deadline);
+	/*
+	 * On a timeout the callback may be running right now: removing it
+	 * under fence->lock waits that out. If it was gone, the fence
+	 * signaled at the deadline, and the wait counts as a success.
+	 */
+	if (!atomic_load_explicit(&woken, memory_order_acquire) &&
+	    dma_fence_remove_callback(fence, &waiter.base))
+		return 0;
+	return time_left(deadline);
+}
+
+int dma_fence_wait(struct dma_fence *fence)
+{
+	int64_t ret = dma_fence_wait_timeout(fence, MAX_SCHEDULE_TIMEOUT);
+
+	return ret < 0 ? (int)ret : 0;
+}
+
+static int find_signaled(struct dma_fence **fences, uint32_t count,
+			 uint32_t *idx)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		if (dma_fence_is_signaled(fences[i])) {
+			if (idx)
+				*idx = i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int64_t dma_fence_wait_any_timeout(struct dma_fence **fences, uint32_t count,
+				   int64_t timeout_ns, uint32_t *idx)
+{
+	struct fence_waiter *waiters;
+	atomic_uint woken = 0;
+	int64_t deadline;
+	uint32_t added;
+
+	if (DMB_WARN(!fences || !count || timeout_ns < 0,
+		     "dma_fence_wait_any_timeout: no fences or negative timeout"))
+		return -EINVAL;
+	for (uint32_t i = 0; i < count; i++)
+		if (DMB_WARN(!fences[i],
+			     "dma_fence_wait_any_timeout: fence %u is NULL", i))
+			return -EINVAL;
+
+	if (!timeout_ns)
+		return find_signaled(fences, count, idx);
+	report_wait_in_signalling(fences[0]);
+	if (find_signaled(fences, count, idx))
+		return timeout_ns;
+
+	waiters = calloc(count, sizeof(*waiters));
+	if (!waiters)
+		return -ENOMEM;
+	deadline = dmb_timeout_deadline(dmb_ktime_get_ns(), timeout_ns);
+
+	/* All callbacks share one word: any of them ends the sleep. */
+	for (added = 0; added < count; added++) {
+		waiters[added].woken = &woken;
+		if (dma_fence_add_callback(fences[added], &waiters[added].base,
+					   fence_waiter_wake))
+			break;		/* already signaled: no need to sleep */
+	}
+	if (added == count)
+		fence_waiter_wait(&woken, deadline);
+
+	/* Every callback must be gone or finished before @waiters is freed. */
+	for (uint32_t i = 0; i < added; i++)
+		dma_fence_remove_callback(fences[i], &waiters[i].base);
+	free(waiters);
+
+	/* Any fence may have signaled by now, even after a timeout. */
+	for (uint32_t i = 0; i < count; i++) {
+		if (dma_fence_test_flag(fences[i], DMA_FENCE_FLAG_SIGNALED_BIT)) {
+			if (idx)
+				*idx = i;
+			return time_left(deadline);
+		}
+	}
+	return 0;
+}
+
+bool dma_fence_is_later(struct dma_fence *f1, struct dma_fence *f2)
+{
+	if (DMB_WARN(f1->context != f2->context,
+		     "comparing fences of different timelines: " FENCE_FMT
+		     " and " FENCE_FMT, FENCE_ARGS(f1), FENCE_ARGS(f2)))
+		return false;
+	return f1->seqno > f2->seqno;
+}
+
+struct dma_fence *dma_fence_later(struct dma_fence *f1, struct dma_fence *f2)
+{
+	if (DMB_WARN(f1->context != f2->context,
+		     "comparing fences of different timelines: " FENCE_FMT
+		     " and " FENCE_FMT, FENCE_ARGS(f1), FENCE_ARGS(f2)))
+		return NULL;
+	return f1->seqno > f2->seqno ? f1 : f2;
+}
+
+struct dma_fence *dma_fence_get(struct dma_fence *fence)
+{
+	if (fence)
+		dmb_kref_get(&fence->refcount);
+	return fence;
+}
+
+struct dma_fence *dma_fence_get_unless_zero(struct dma_fence *fence)
+{
+	if (!fence || !dmb_kref_get_unless_zero(&fence->refcount))
+		return NULL;
+	return fence;
+}
+
+static void dma_fence_release(struct dmb_kref *kref)
+{
+	struct dma_fence *fence = dmb_container_of(kref, struct dma_fence,
+						   refcount);
+
+	/*
+	 * dmb_kref_put() orders the other holders' last accesses before this
+	 * release with a standalone acquire fence, which ThreadSanitizer does
+	 * not model. An acquire load of the count (it reads the last put of
+	 * the release sequence) is the same ordering in a form it sees, so
+	 * that freeing the fence is not reported as racing with, say, the
+	 * signaller's unlock of its inline lock.
+	 */
+	(void)atomic_load_explicit(&kref->refcount, memory_order_acquire);
+
+	/*
+	 * Callbacks still registered belong to someone who waits for a
+	 * signal that, with the fence gone, would never come. Report the
+	 * lost fence and complete them with an error rather than hang them.
+	 * No other reference exists, so the list can be read unlocked.
+	 */
+	if (DMB_WARN(!dmb_list_empty(&fence->cb_list),
+		     "fence " FENCE_FMT " released unsignaled with callbacks "
+		     "pending", FENCE_ARGS(fence))) {
+		pthread_mutex_lock(fence->lock);
+		dma_fence_set_error_locked(fence, -EDEADLK);
+		__dma_fence_signal_locked(fence, dmb_ktime_get_ns());
+		pthread_mutex_unlock(fence->lock);
+	}
+
+	if (fence->lock == &fence->inline_lock)
+		pthread_mutex_destroy(&fence->inline_lock);
+	if (fence->ops->release)
+		fence->ops->release(fence);
+	else
+		free(fence);
+}
+
+void dma_fence_put(struct dma_fence *fence)
+{
+	if (fence)
+		dmb_kref_put(&fence->refcount, dma_fence_release);
+}
+
+/*
+ * The stub: one signaled fence for the whole process, for callers that need
+ * "a fence" with nothing to wait for. It keeps its initial reference forever,
+ * so its count never reaches zero unless someone puts a reference they never
+ * got, which stub_release() reports instead of freeing static storage.
+ */
+static const char *stub_name(struct dma_fence *fence)
+{
+	return "stub";
+}
+
+static void stub_release(struct dma_fence *fence)
+{
+	DMB_WARN(true, "the stub fence lost its last reference: "
+		 "a dma_fence_put() without a matching get");
+}
+
+static const struct dma_fence_ops stub_ops = {
+	.get_driver_name = stub_name,
+	.get_timeline_name = stub_name,
+	.release = stub_release,
+};
+
+static pthread_mutex_t stub_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dma_fence stub_fence;
+static pthread_once_t stub_once = PTHREAD_ONCE_INIT;
+
+static void stub_init(void)
+{
+	dma_fence_init(&stub_fence, &stub_ops, &stub_lock, 0, 0);
+	dma_fence_signal(&stub_fence);
+}
+
+struct dma_fence *dma_fence_get_stub(void)
+{
+	pthread_once(&stub_once, stub_init);
+	return dma_fence_get(&stub_fence);
+}
