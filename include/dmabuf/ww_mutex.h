@@ -72,10 +72,16 @@ struct ww_class {
  * @stamp: its ticket; lower is older
  * @acquired: locks currently held in this context
  * @done: ww_acquire_done() was called; no further locks may be taken
- * @wounded: an older context wounded this one (wound-wait); read and written
- *	under the wait lock of the mutex involved, read by the owner atomically
+ * @wounded: an older context wounded this one (wound-wait): set by the
+ *	wounder under the wait lock of a mutex this context holds, read by the
+ *	owner; a stale wound is dropped when the context next locks while
+ *	holding nothing
  * @contending: the lock this context must take with ww_mutex_lock_slow()
  *	after an -EDEADLK
+ * @blocked_on: private: the mutex the owner sleeps on, if any, so that a
+ *	wounder can wake it (see ww_mutex.c)
+ *
+ * Everything but @wounded and @blocked_on is touched only by @owner.
  */
 struct ww_acquire_ctx {
 	pthread_t owner;
@@ -85,22 +91,27 @@ struct ww_acquire_ctx {
 	bool done;
 	atomic_bool wounded;
 	struct ww_mutex *contending;
+	atomic_uintptr_t blocked_on;
 };
 
 /**
  * struct ww_mutex - the mutex; embed it in the object it protects
- * @owner: non-zero token of the owning thread, 0 if unlocked (atomic: the
- *	uncontended lock and unlock are one compare-and-swap each)
- * @ctx: acquire context of the owner, or NULL (protected by @wait_lock)
+ * @owner: non-zero token of the owning thread, 0 if unlocked, with bit 0
+ *	set while @waiters is non-zero (atomic: the uncontended lock and unlock
+ *	are one compare-and-swap each; a set waiters bit makes both fail)
+ * @ctx: acquire context of the owner, or NULL; written only by the owner,
+ *	read by contenders under @wait_lock
  * @ww_class: the class this mutex belongs to
- * @waiters: number of threads sleeping for it (protected by @wait_lock)
- * @wait_lock: protects @ctx and @waiters and pairs with @wait
+ * @waiters: number of threads waiting for it (protected by @wait_lock)
+ * @wait_lock: protects @waiters and the waiters bit, and pairs with @wait
  * @wait: where contenders sleep
  * @dep_map: held-lock tracking
+ *
+ * The fields are private: use the functions below.
  */
 struct ww_mutex {
 	atomic_uintptr_t owner;
-	struct ww_acquire_ctx *ctx;
+	_Atomic(struct ww_acquire_ctx *) ctx;
 	struct ww_class *ww_class;
 	unsigned int waiters;
 	pthread_mutex_t wait_lock;
@@ -129,21 +140,30 @@ void ww_acquire_fini(struct ww_acquire_ctx *ctx);
  * Context: may sleep.
  * Return: 0 on success; -EDEADLK if @ctx must back off (release all its
  * locks, then ww_mutex_lock_slow() the contended one); -EALREADY if @ctx
- * already holds @lock; -EINVAL on misuse (reported).
+ * already holds @lock; -EINVAL on misuse (reported): @ctx used from another
+ * thread, of another class, after ww_acquire_done(), or still holding locks
+ * after an -EDEADLK; or @lock already held by the calling thread outside
+ * @ctx, which would wait for itself forever.
  */
 int ww_mutex_lock(struct ww_mutex *lock, struct ww_acquire_ctx *ctx);
 
 /**
  * ww_mutex_lock_slow - take the lock that made @ctx back off
  *
- * Must be called with no other lock held in @ctx; it sleeps until @lock is
- * free and never returns -EDEADLK.
+ * Must be called with no other lock held in @ctx (reported otherwise, and
+ * the lock is still taken); it sleeps until @lock is free and never backs
+ * off. A context used from another thread, of another class or after
+ * ww_acquire_done(), or a lock the thread already holds outside @ctx, is
+ * reported and the lock is not taken.
+ *
+ * Context: may sleep.
  */
 void ww_mutex_lock_slow(struct ww_mutex *lock, struct ww_acquire_ctx *ctx);
 
 /**
  * ww_mutex_trylock - take @lock only if it is free
  *
+ * Never sleeps. Misuse of @ctx is reported as for ww_mutex_lock().
  * Return: true if taken (counted in @ctx if given), false otherwise.
  */
 bool ww_mutex_trylock(struct ww_mutex *lock, struct ww_acquire_ctx *ctx);

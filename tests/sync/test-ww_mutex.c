@@ -1,0 +1,951 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test-ww_mutex.c - a ww_mutex is a mutex; inside acquire contexts, every
+ * contention resolves by age (wait-die or wound-wait) and misuse is reported.
+ *
+ * Multi-thread cases script "actors": threads that run one lock operation at
+ * a time on command, so a case can put a thread to sleep on a lock, check
+ * that it sleeps (it is registered as a waiter and its command is still
+ * running), and release it, in an exact order and without timing guesses.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <dmabuf/clock.h>
+#include <dmabuf/ww_mutex.h>
+
+#include "harness.h"
+
+static DEFINE_WW_CLASS(ww_class);
+static DEFINE_WD_CLASS(wd_class);
+
+struct fixture {
+	struct ww_mutex a, b, c;
+};
+
+static int setup_ww(void **state)
+{
+	static struct fixture f;
+
+	ww_mutex_init(&f.a, &ww_class);
+	ww_mutex_init(&f.b, &ww_class);
+	ww_mutex_init(&f.c, &ww_class);
+	*state = &f;
+	return th_setup(state);
+}
+
+static int setup_wd(void **state)
+{
+	static struct fixture f;
+
+	ww_mutex_init(&f.a, &wd_class);
+	ww_mutex_init(&f.b, &wd_class);
+	ww_mutex_init(&f.c, &wd_class);
+	*state = &f;
+	return th_setup(state);
+}
+
+/* Every case leaves its locks free: destroy would report otherwise. */
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	ww_mutex_destroy(&f->a);
+	ww_mutex_destroy(&f->b);
+	ww_mutex_destroy(&f->c);
+	return th_teardown(state);
+}
+
+#define WW_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup_ww, teardown)
+#define WD_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup_wd, teardown)
+
+/* Poll until @n threads are registered waiters of @lock. */
+static void wait_for_waiters(struct ww_mutex *lock, unsigned int n)
+{
+	for (;;) {
+		unsigned int waiters;
+
+		pthread_mutex_lock(&lock->wait_lock);
+		waiters = lock->waiters;
+		pthread_mutex_unlock(&lock->wait_lock);
+		if (waiters >= n)
+			return;
+		th_sleep_ns(50 * NSEC_PER_USEC);
+	}
+}
+
+enum actor_op {
+	OP_INIT,	/* ww_acquire_init(ctx, arg) */
+	OP_LOCK,	/* ww_mutex_lock(arg, ctx) */
+	OP_LOCK_PLAIN,	/* ww_mutex_lock(arg, NULL) */
+	OP_LOCK_SLOW,	/* ww_mutex_lock_slow(arg, ctx) */
+	OP_TRYLOCK,	/* ww_mutex_trylock(arg, ctx) */
+	OP_UNLOCK,	/* ww_mutex_unlock(arg) */
+	OP_FINI,	/* ww_acquire_fini(ctx) */
+	OP_EXIT,
+};
+
+/*
+ * A thread running one operation at a time. @ctx is the context it uses, its
+ * own @own_ctx unless a case points it elsewhere. Locking: @lock protects
+ * @op, @arg, @busy and @ret.
+ */
+struct actor {
+	struct th_thread *thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum actor_op op;
+	void *arg;
+	bool busy;
+	int ret;
+	struct ww_acquire_ctx *ctx;
+	struct ww_acquire_ctx own_ctx;
+};
+
+static int actor_run(struct actor *a, enum actor_op op, void *arg)
+{
+	switch (op) {
+	case OP_INIT:
+		ww_acquire_init(a->ctx, arg);
+		return 0;
+	case OP_LOCK:
+		return ww_mutex_lock(arg, a->ctx);
+	case OP_LOCK_PLAIN:
+		return ww_mutex_lock(arg, NULL);
+	case OP_LOCK_SLOW:
+		ww_mutex_lock_slow(arg, a->ctx);
+		return 0;
+	case OP_TRYLOCK:
+		return ww_mutex_trylock(arg, a->ctx);
+	case OP_UNLOCK:
+		ww_mutex_unlock(arg);
+		return 0;
+	case OP_FINI:
+		ww_acquire_fini(a->ctx);
+		return 0;
+	case OP_EXIT:
+		break;
+	}
+	return 0;
+}
+
+static void *actor_main(void *p)
+{
+	struct actor *a = p;
+	enum actor_op op;
+
+	pthread_mutex_lock(&a->lock);
+	do {
+		int ret;
+
+		while (!a->busy)
+			pthread_cond_wait(&a->cond, &a->lock);
+		op = a->op;
+		pthread_mutex_unlock(&a->lock);
+		ret = actor_run(a, op, a->arg);
+		pthread_mutex_lock(&a->lock);
+		a->ret = ret;
+		a->busy = false;
+		pthread_cond_broadcast(&a->cond);
+	} while (op != OP_EXIT);
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+static struct actor *actor_start(void)
+{
+	struct actor *a = test_calloc(1, sizeof(*a));
+
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->cond, NULL);
+	a->ctx = &a->own_ctx;
+	a->thread = th_thread_start(actor_main, a);
+	return a;
+}
+
+/* Start @op without waiting for it: it may block. */
+static void actor_post(struct actor *a, enum actor_op op, void *arg)
+{
+	pthread_mutex_lock(&a->lock);
+	assert_false(a->busy);
+	a->op = op;
+	a->arg = arg;
+	a->busy = true;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Wait for the posted operation to finish. Return: its result. */
+static int actor_wait(struct actor *a)
+{
+	int ret;
+
+	pthread_mutex_lock(&a->lock);
+	while (a->busy)
+		pthread_cond_wait(&a->cond, &a->lock);
+	ret = a->ret;
+	pthread_mutex_unlock(&a->lock);
+	return ret;
+}
+
+static int actor_do(struct actor *a, enum actor_op op, void *arg)
+{
+	actor_post(a, op, arg);
+	return actor_wait(a);
+}
+
+/* True while the posted operation runs (for a lock: sleeps). */
+static bool actor_busy(struct actor *a)
+{
+	bool busy;
+
+	pthread_mutex_lock(&a->lock);
+	busy = a->busy;
+	pthread_mutex_unlock(&a->lock);
+	return busy;
+}
+
+static void actor_stop(struct actor *a)
+{
+	actor_do(a, OP_EXIT, NULL);
+	th_thread_join(a->thread);
+	pthread_cond_destroy(&a->cond);
+	pthread_mutex_destroy(&a->lock);
+	test_free(a);
+}
+
+/* Two actors with contexts of @cls, @old's stamp older than @young's. */
+static void actors_start(struct ww_class *cls, struct actor **old,
+			 struct actor **young)
+{
+	*old = actor_start();
+	*young = actor_start();
+	actor_do(*old, OP_INIT, cls);
+	actor_do(*young, OP_INIT, cls);
+	assert_true((*old)->ctx->stamp < (*young)->ctx->stamp);
+}
+
+static void actors_stop(struct actor *old, struct actor *young)
+{
+	actor_do(old, OP_FINI, NULL);
+	actor_do(young, OP_FINI, NULL);
+	actor_stop(old);
+	actor_stop(young);
+}
+
+/* ---- the plain mutex (ctx == NULL) ---- */
+
+/* lock and unlock without a context; is_locked and held follow. */
+static void mutex_lock_unlock(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_false(ww_mutex_is_locked(&f->a));
+	assert_int_equal(ww_mutex_lock(&f->a, NULL), 0);
+	assert_true(ww_mutex_is_locked(&f->a));
+	assert_true(ww_mutex_held(&f->a));
+	assert_true(dmb_lockdep_is_held(&f->a.dep_map));
+	assert_null(dmb_lockdep_held_ctx(&f->a.dep_map));
+	ww_mutex_unlock(&f->a);
+	assert_false(ww_mutex_is_locked(&f->a));
+	assert_false(ww_mutex_held(&f->a));
+	assert_false(dmb_lockdep_is_held(&f->a.dep_map));
+}
+
+/* the lock is reported under its class's mutex name. */
+static void mutex_named_after_class(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_string_equal(f->a.dep_map.name, "ww_class_mutex");
+	assert_string_equal(ww_class.acquire_name, "ww_class_acquire");
+}
+
+/* trylock takes a free lock and never waits for a held one. */
+static void mutex_trylock(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *t = actor_start();
+
+	t->ctx = NULL;
+	assert_true(ww_mutex_trylock(&f->a, NULL));
+	assert_true(ww_mutex_held(&f->a));
+	assert_false(ww_mutex_trylock(&f->a, NULL));
+	assert_int_equal(actor_do(t, OP_TRYLOCK, &f->a), false);
+	ww_mutex_unlock(&f->a);
+	assert_int_equal(actor_do(t, OP_TRYLOCK, &f->a), true);
+	assert_false(ww_mutex_held(&f->a));
+	assert_true(ww_mutex_is_locked(&f->a));
+	actor_do(t, OP_UNLOCK, &f->a);
+	actor_stop(t);
+}
+
+/* a held lock makes another thread sleep until it is unlocked (kernel: mutex). */
+static void mutex_excludes(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *t = actor_start();
+
+	assert_int_equal(ww_mutex_lock(&f->a, NULL), 0);
+	actor_post(t, OP_LOCK_PLAIN, &f->a);
+	wait_for_waiters(&f->a, 1);
+	assert_true(actor_busy(t));
+	assert_true(ww_mutex_held(&f->a));
+	ww_mutex_unlock(&f->a);
+	assert_int_equal(actor_wait(t), 0);
+	assert_true(ww_mutex_is_locked(&f->a));
+	assert_false(ww_mutex_held(&f->a));
+	actor_do(t, OP_UNLOCK, &f->a);
+	assert_false(ww_mutex_is_locked(&f->a));
+	actor_stop(t);
+}
+
+/* several sleepers are all served, one at a time. */
+static void mutex_serves_every_waiter(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *t[3];
+
+	assert_int_equal(ww_mutex_lock(&f->a, NULL), 0);
+	for (int i = 0; i < 3; i++) {
+		t[i] = actor_start();
+		actor_post(t[i], OP_LOCK_PLAIN, &f->a);
+	}
+	wait_for_waiters(&f->a, 3);
+	ww_mutex_unlock(&f->a);
+	for (int served = 0; served < 3; served++) {
+		int owner = -1;
+
+		while (owner < 0) {
+			th_sleep_ns(50 * NSEC_PER_USEC);
+			for (int i = 0; i < 3; i++)
+				if (t[i] && !actor_busy(t[i]))
+					owner = i;
+		}
+		assert_int_equal(actor_wait(t[owner]), 0);
+		/* the others keep sleeping while it holds the lock */
+		for (int i = 0; i < 3; i++)
+			if (t[i] && i != owner)
+				assert_true(actor_busy(t[i]));
+		actor_do(t[owner], OP_UNLOCK, &f->a);
+		actor_stop(t[owner]);
+		t[owner] = NULL;
+	}
+	assert_false(ww_mutex_is_locked(&f->a));
+}
+
+/* locking a lock the thread already holds is refused, not a self-deadlock. */
+static void recursive_lock_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct ww_acquire_ctx ctx;
+
+	ww_acquire_init(&ctx, &ww_class);
+	assert_int_equal(ww_mutex_lock(&f->a, NULL), 0);
+	assert_int_equal(ww_mutex_lock(&f->a, NULL), -EINVAL);
+	th_assert_warned("recursive lock of ww_class_mutex");
+	assert_int_equal(ww_mutex_lock(&f->a, &ctx), -EINVAL);
+	th_assert_warned("recursive lock");
+	assert_int_equal(ctx.acquired, 0);
+	ww_mutex_unlock(&f->a);
+	ww_acquire_fini(&ctx);
+}
+
+/* ---- acquire contexts ---- */
+
+/* each context gets a younger stamp than the one before. */
+static void stamps_order_contexts(void **state)
+{
+	struct ww_acquire_ctx first, second;
+
+	ww_acquire_init(&first, &ww_class);
+	ww_acquire_init(&second, &ww_class);
+	assert_true(second.stamp > first.stamp);
+	ww_acquire_fini(&second);
+	ww_acquire_fini(&first);
+}
+
+/* a context counts the locks it holds, trylock included; lockdep records it. */
+static void ctx_counts_locks(void **state)
+{
+	struct fixture *f = *state;
+	struct ww_acquire_ctx ctx;
+
+	ww_acquire_init(&ctx, &ww_class);
+	assert_int_equal(ww_mutex_lock(&f->a, &ctx), 0);
+	assert_int_equal(ww_mutex_lock(&f->b, &ctx), 0);
+	assert_true(ww_mutex_trylock(&f->c, &ctx));
+	assert_int_equal(ctx.acquired, 3);
+	assert_ptr_equal(dmb_lockdep_held_ctx(&f->b.dep_map), &ctx);
+	ww_acquire_done(&ctx);
+	ww_mutex_unlock(&f->b);
+	assert_int_equal(ctx.acquired, 2);
+	ww_mutex_unlock(&f->a);
+	ww_mutex_unlock(&f->c);
+	assert_int_equal(ctx.acquired, 0);
+	ww_acquire_fini(&ctx);
+}
+
+/* a lock the context already holds gives -EALREADY and is not counted twice (kernel: aa). */
+static void aa_returns_ealready(void **state)
+{
+	struct fixture *f = *state;
+	struct ww_acquire_ctx ctx;
+
+	ww_acquire_init(&ctx, &ww_class);
+	assert_int_equal(ww_mutex_lock(&f->a, &ctx), 0);
+	assert_false(ww_mutex_trylock(&f->a, NULL));
+	assert_false(ww_mutex_trylock(&f->a, &ctx));
+	assert_int_equal(ww_mutex_lock(&f->a, &ctx), -EALREADY);
+	assert_int_equal(ctx.acquired, 1);
+	assert_int_equal(dmb_lockdep_depth(), 1);
+	ww_mutex_unlock(&f->a);
+	assert_false(ww_mutex_is_locked(&f->a));
+	ww_acquire_fini(&ctx);
+}
+
+/* held is true only in the owning thread; is_locked in every thread. */
+static void held_only_by_owner(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *t = actor_start();
+
+	actor_do(t, OP_INIT, &ww_class);
+	assert_int_equal(actor_do(t, OP_LOCK, &f->a), 0);
+	assert_true(ww_mutex_is_locked(&f->a));
+	assert_false(ww_mutex_held(&f->a));
+	assert_false(dmb_lockdep_is_held(&f->a.dep_map));
+	actor_do(t, OP_UNLOCK, &f->a);
+	actor_do(t, OP_FINI, NULL);
+	actor_stop(t);
+}
+
+/* ---- wait-die ---- */
+
+/* a younger context holding a lock dies at once on a lock an older one holds. */
+static void wait_die_younger_dies(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *old, *young;
+
+	actors_start(&wd_class, &old, &young);
+	assert_int_equal(actor_do(old, OP_LOCK, &f->a), 0);
+	assert_int_equal(actor_do(young, OP_LOCK, &f->b), 0);
+	assert_int_equal(actor_do(young, OP_LOCK, &f->a), -EDEADLK);
+	assert_ptr_equal(young->ctx->contending, &f->a);
+	assert_int_equal(young->ctx->acquired, 1);
+	/* back off, then lock_slow sleeps until the older one is done */
+	actor_do(young, OP_UNLOCK, &f->b);
+	actor_post(young, OP_LOCK_SLOW, &f->a);
+	wait_for_waiters(&f->a, 1);
+	assert_true(actor_busy(young));
+	actor_do(old, OP_UNLOCK, &f->a);
+	assert_int_equal(actor_wait(young), 0);
+	assert_null(young->ctx->contending);
+	assert_int_equal(young->ctx->acquired, 1);
+	assert_int_equal(actor_do(young, OP_LOCK, &f->b), 0);
+	actor_do(young, OP_UNLOCK, &f->a);
+	actor_do(young, OP_UNLOCK, &f->b);
+	actors_stop(old, young);
+}
+
+/* an older context waits for a younger holder instead of dying. */
+static void wait_die_older_waits(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *old, *young;
+
+	actors_start(&wd_class, &old, &young);
+	assert_int_equal(actor_do(old, OP_LOCK, &f->b), 0);
+	assert_int_equal(actor_do(young, OP_LOCK, &f->a), 0);
+	actor_post(old, OP_LOCK, &f->a);
+	wait_for_waiters(&f->a, 1);
+	assert_true(actor_busy(old));
+	actor_do(young, OP_UNLOCK, &f->a);
+	assert_int_equal(actor_wait(old), 0);
+	assert_int_equal(old->ctx->acquired, 2);
+	actor_do(old, OP_UNLOCK, &f->a);
+	actor_do(old, OP_UNLOCK, &f->b);
+	actors_stop(old, young);
+}
+
+/* a younger context that holds nothing waits: it cannot close a cycle. */
+static void wait_die_idle_younger_waits(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *old, *young;
+
+	actors_start(&wd_class, &old, &young);
+	assert_int_equal(actor_do(old, OP_LOCK, &f->a), 0);
+	actor_post(young, OP_LOCK, &f->a);
+	wait_for_waiters(&f->a, 1);
+	assert_true(actor_busy(young));
+	actor_do(old, OP_UNLOCK, &f->a);
+	assert_int_equal(actor_wait(young), 0);
+	actor_do(young, OP_UNLOCK, &f->a);
+	actors_stop(old, young);
+}
+
+#define REJUDGE_ROUNDS	8
+
+/*
+ * A sleeping waiter re-judges every new holder: when the lock passes to an
+ * older context, a younger waiter holding a lock dies instead of waiting
+ * on. Who wins the released lock is up to the scheduler, so a few rounds.
+ */
+static void wait_die_rejudges_new_holder(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *old, *young;
+
+	for (int round = 0; round < REJUDGE_ROUNDS; round++) {
+		actors_start(&wd_class, &old, &young);
+		assert_int_equal(ww_mutex_lock(&f->a, NULL), 0);
+		assert_int_equal(actor_do(young, OP_LOCK, &f->b), 0);
+		actor_post(young, OP_LOCK, &f->a);	/* ctx-less holder: waits */
+		wait_for_waiters(&f->a, 1);
+		actor_post(old, OP_LOCK, &f->a);
+		wait_for_waiters(&f->a, 2);
+		assert_true(actor_busy(young));
+		ww_mutex_unlock(&f->a);
+		while (actor_busy(young) && actor_busy(old))
+			th_sleep_ns(50 * NSEC_PER_USEC);
+		if (!actor_busy(young) && actor_wait(young) == 0) {
+			/* the younger won; the older waits for it */
+			assert_true(actor_busy(old));
+			actor_do(young, OP_UNLOCK, &f->a);
+			assert_int_equal(actor_wait(old), 0);
+		} else {
+			assert_int_equal(actor_wait(old), 0);
+			assert_int_equal(actor_wait(young), -EDEADLK);
+		}
+		actor_do(old, OP_UNLOCK, &f->a);
+		actor_do(young, OP_UNLOCK, &f->b);
+		actors_stop(old, young);
+	}
+}
+
+/* two contexts of one thread: the younger dies, and never waits for its own thread. */
+static void wait_die_same_thread(void **state)
+{
+	struct fixture *f = *state;
+	struct ww_acquire_ctx old, young;
+
+	ww_acquire_init(&old, &wd_class);
+	ww_acquire_init(&young, &wd_class);
+	assert_int_equal(ww_mutex_lock(&f->a, &old), 0);
+	assert_int_equal(ww_mutex_lock(&f->b, &young), 0);
+	assert_int_equal(ww_mutex_lock(&f->a, &young), -EDEADLK);
+	ww_mutex_unlock(&f->b);
+	/* holding nothing it would wait, for itself: refused instead */
+	assert_int_equal(ww_mutex_lock(&f->a, &young), -EINVAL);
+	th_assert_warned("recursive lock of wd_class_mutex");
+	ww_mutex_unlock(&f->a);
+	ww_mutex_lock_slow(&f->a, &young);
+	assert_int_equal(young.acquired, 1);
+	assert_int_equal(old.acquired, 0);
+	ww_mutex_unlock(&f->a);
+	ww_acquire_fini(&young);
+	ww_acquire_fini(&old);
+}
+
+/* ---- wound-wait ---- */
+
+/* an older context holding a lock wounds a younger holder, which backs off at its next contended lock. */
+static void wound_wait_older_wounds_younger(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *old, *young;
+
+	actors_start(&ww_class, &old, &young);
+	assert_int_equal(actor_do(old, OP_LOCK, &f->b), 0);
+	assert_int_equal(actor_do(young, OP_LOCK, &f->a), 0);
+	actor_post(old, OP_LOCK, &f->a);
+	wait_for_waiters(&f->a, 1);
+	assert_true(atomic_load(&young->ctx->wounded));
+	/* a free lock is still taken ... */
+	assert_int_equal(actor_do(young, OP_LOCK, &f->c), 0);
+	/* ... a contended one is not, even one held by an older context */
+	assert_int_equal(actor_do(young, OP_LOCK, &f->b), -EDEADLK);
+	assert_ptr_equal(young->ctx->contending, &f->b);
+	actor_do(young, OP_UNLOCK, &f->c);
+	assert_true(actor_busy(old));
+	actor_do(young, OP_UNLOCK, &f->a);
+	assert_int_equal(actor_wait(old), 0);
+	/* the back-off completes once the older one is done */
+	actor_post(young, OP_LOCK_SLOW, &f->b);
+	wait_for_waiters(&f->b, 1);
+	actor_do(old, OP_UNLOCK, &f->a);
+	actor_do(old, OP_UNLOCK, &f->b);
+	assert_int_equal(actor_wait(young), 0);
+	assert_false(atomic_load(&young->ctx->wounded));
+	assert_int_equal(actor_do(young, OP_LOCK, &f->a), 0);
+	actor_do(young, OP_UNLOCK, &f->a);
+	actor_do(young, OP_UNLOCK, &f->b);
+	actors_stop(old, young);
+}
+
+/* a wounded context asleep on another lock is woken and backs off. */
+static void wound_wait_wakes_sleeping_victim(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *old, *young;
+
+	actors_start(&ww_class, &old, &young);
+	assert_int_equal(ww_mutex_lock(&f->c, NULL), 0);
+	assert_int_equal(actor_do(old, OP_LOCK, &f->b), 0);
+	assert_int_equal(actor_do(young, OP_LOCK, &f->a), 0);
+	actor_post(young, OP_LOCK, &f->c);	/* sleeps: c is held */
+	wait_for_waiters(&f->c, 1);
+	actor_post(old, OP_LOCK, &f->a);
+	assert_int_equal(actor_wait(young), -EDEADLK);	/* c still held */
+	assert_ptr_equal(young->ctx->contending, &f->c);
+	assert_true(ww_mutex_held(&f->c));
+	actor_do(young, OP_UNLOCK, &f->a);
+	assert_int_equal(actor_wait(old), 0);
+	ww_mutex_unlock(&f->c);
+	actor_do(old, OP_UNLOCK, &f->a);
+	actor_do(old, OP_UNLOCK, &f->b);
+	actors_stop(old, young);
+}
+
+/* a younger context waits for an older holder and is not wounded. */
+static void wound_wait_younger_waits(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *old, *young;
+
+	actors_start(&ww_class, &old, &young);
+	assert_int_equal(actor_do(old, OP_LOCK, &f->a), 0);
+	assert_int_equal(actor_do(young, OP_LOCK, &f->b), 0);
+	actor_post(young, OP_LOCK, &f->a);
+	wait_for_waiters(&f->a, 1);
+	assert_true(actor_busy(young));
+	assert_false(atomic_load(&old->ctx->wounded));
+	actor_do(old, OP_UNLOCK, &f->a);
+	assert_int_equal(actor_wait(young), 0);
+	assert_false(atomic_load(&young->ctx->wounded));
+	actor_do(young, OP_UNLOCK, &f->a);
+	actor_do(young, OP_UNLOCK, &f->b);
+	actors_stop(old, young);
+}
+
+/* an older context that holds nothing waits without wounding. */
+static void wound_wait_idle_older_waits(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *old, *young;
+
+	actors_start(&ww_class, &old, &young);
+	assert_int_equal(actor_do(young, OP_LOCK, &f->a), 0);
+	actor_post(old, OP_LOCK, &f->a);
+	wait_for_waiters(&f->a, 1);
+	assert_false(atomic_load(&young->ctx->wounded));
+	actor_do(young, OP_UNLOCK, &f->a);
+	assert_int_equal(actor_wait(old), 0);
+	actor_do(old, OP_UNLOCK, &f->a);
+	actors_stop(old, young);
+}
+
+/* ---- abba and cycle (kernel: test_abba, test_cycle) ---- */
+
+/*
+ * Lock @locks[0..n) in @ctx with the full back-off protocol, @held saying
+ * which are already held. Return: the number of back-offs, or a negative
+ * errno from an unexpected failure.
+ */
+static int lock_set(struct ww_mutex **locks, unsigned int n,
+		    struct ww_acquire_ctx *ctx, uint32_t held)
+{
+	int backoffs = 0;
+	unsigned int i;
+	int ret;
+
+retry:
+	for (i = 0; i < n; i++) {
+		if (held & (1u << i))
+			continue;
+		ret = ww_mutex_lock(locks[i], ctx);
+		if (ret == -EDEADLK) {
+			for (unsigned int j = 0; j < n; j++)
+				if (held & (1u << j))
+					ww_mutex_unlock(locks[j]);
+			ww_mutex_lock_slow(locks[i], ctx);
+			held = 1u << i;
+			backoffs++;
+			goto retry;
+		}
+		if (ret)
+			return ret;
+		held |= 1u << i;
+	}
+	return backoffs;
+}
+
+#define CYCLE_MAX	8
+
+struct cycle {
+	struct ww_class *cls;
+	struct ww_mutex locks[CYCLE_MAX];
+	unsigned int n;
+	pthread_barrier_t all_hold_first;
+};
+
+struct cycle_worker {
+	struct cycle *cycle;
+	unsigned int index;
+	struct ww_acquire_ctx ctx;
+	int result;
+};
+
+/* Take my lock, wait until everyone holds theirs, then take the next one. */
+static void *cycle_worker(void *p)
+{
+	struct cycle_worker *w = p;
+	struct cycle *c = w->cycle;
+	struct ww_mutex *locks[2] = {
+		&c->locks[w->index], &c->locks[(w->index + 1) % c->n],
+	};
+
+	ww_acquire_init(&w->ctx, c->cls);
+	w->result = ww_mutex_lock(locks[0], &w->ctx);
+	pthread_barrier_wait(&c->all_hold_first);
+	if (!w->result)
+		w->result = lock_set(locks, 2, &w->ctx, 1);
+	ww_acquire_done(&w->ctx);
+	if (w->result >= 0) {
+		ww_mutex_unlock(locks[1]);
+		ww_mutex_unlock(locks[0]);
+	}
+	ww_acquire_fini(&w->ctx);
+	return NULL;
+}
+
+/*
+ * @n threads each hold one lock of a ring and want the next: a deadlock for
+ * plain mutexes; with ww_mutexes every thread completes, at least one backs
+ * off and the oldest never does.
+ */
+static void run_cycle(struct ww_class *cls, unsigned int n)
+{
+	struct cycle c = { .cls = cls, .n = n };
+	struct cycle_worker w[CYCLE_MAX];
+	struct th_thread *t[CYCLE_MAX];
+	unsigned int oldest = 0;
+	int backoffs = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		ww_mutex_init(&c.locks[i], cls);
+	pthread_barrier_init(&c.all_hold_first, NULL, n);
+	for (unsigned int i = 0; i < n; i++) {
+		w[i] = (struct cycle_worker){ .cycle = &c, .index = i };
+		t[i] = th_thread_start(cycle_worker, &w[i]);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		th_thread_join(t[i]);
+	for (unsigned int i = 0; i < n; i++) {
+		assert_true(w[i].result >= 0);
+		backoffs += w[i].result;
+		if (w[i].ctx.stamp < w[oldest].ctx.stamp)
+			oldest = i;
+	}
+	assert_true(backoffs >= 1);
+	assert_int_equal(w[oldest].result, 0);
+	pthread_barrier_destroy(&c.all_hold_first);
+	for (unsigned int i = 0; i < n; i++)
+		ww_mutex_destroy(&c.locks[i]);
+}
+
+/* two threads locking a,b and b,a both complete (kernel: abba). */
+static void abba_wait_die(void **state)
+{
+	run_cycle(&wd_class, 2);
+}
+
+/* the same with wound-wait. */
+static void abba_wound_wait(void **state)
+{
+	run_cycle(&ww_class, 2);
+}
+
+/* rings of 3 to CYCLE_MAX threads resolve in wait-die (kernel: cycle). */
+static void cycle_wait_die(void **state)
+{
+	for (unsigned int n = 3; n <= CYCLE_MAX; n++)
+		run_cycle(&wd_class, n);
+}
+
+/* rings of 3 to CYCLE_MAX threads resolve in wound-wait. */
+static void cycle_wound_wait(void **state)
+{
+	for (unsigned int n = 3; n <= CYCLE_MAX; n++)
+		run_cycle(&ww_class, n);
+}
+
+/* ---- misuse ---- */
+
+/* unlock by a thread that does not hold the lock is reported and ignored. */
+static void unlock_by_non_owner(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *t = actor_start();
+
+	ww_mutex_unlock(&f->a);
+	th_assert_warned("unlock of ww_class_mutex by a thread that does not hold it");
+	assert_int_equal(ww_mutex_lock(&f->a, NULL), 0);
+	actor_do(t, OP_UNLOCK, &f->a);
+	th_assert_warned("does not hold it");
+	assert_true(ww_mutex_held(&f->a));
+	ww_mutex_unlock(&f->a);
+	actor_stop(t);
+}
+
+/* locking after ww_acquire_done() is reported and refused. */
+static void lock_after_done(void **state)
+{
+	struct fixture *f = *state;
+	struct ww_acquire_ctx ctx;
+
+	ww_acquire_init(&ctx, &ww_class);
+	assert_int_equal(ww_mutex_lock(&f->a, &ctx), 0);
+	ww_acquire_done(&ctx);
+	assert_int_equal(ww_mutex_lock(&f->b, &ctx), -EINVAL);
+	th_assert_warned("after ww_acquire_done()");
+	assert_false(ww_mutex_trylock(&f->b, &ctx));
+	th_assert_warned("after ww_acquire_done()");
+	assert_false(ww_mutex_is_locked(&f->b));
+	assert_int_equal(ctx.acquired, 1);
+	ww_mutex_unlock(&f->a);
+	ww_acquire_fini(&ctx);
+}
+
+/* fini of a context that still holds locks is reported. */
+static void fini_while_holding(void **state)
+{
+	struct fixture *f = *state;
+	struct ww_acquire_ctx ctx;
+
+	ww_acquire_init(&ctx, &ww_class);
+	assert_int_equal(ww_mutex_lock(&f->a, &ctx), 0);
+	ww_acquire_fini(&ctx);
+	th_assert_warned("ww_acquire_fini of ww_class_acquire with 1 locks still held");
+	ww_mutex_unlock(&f->a);
+}
+
+/* a mutex of another class than the context's is reported and refused. */
+static void class_mismatch(void **state)
+{
+	struct fixture *f = *state;
+	struct ww_acquire_ctx ctx;
+
+	ww_acquire_init(&ctx, &wd_class);
+	assert_int_equal(ww_mutex_lock(&f->a, &ctx), -EINVAL);
+	th_assert_warned("ww_class_mutex locked in a context of another class (wd_class_acquire)");
+	assert_false(ww_mutex_is_locked(&f->a));
+	ww_acquire_fini(&ctx);
+}
+
+/* a context used from another thread than its owner is reported and refused. */
+static void ctx_from_other_thread(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *t = actor_start();
+	struct ww_acquire_ctx ctx;
+
+	ww_acquire_init(&ctx, &ww_class);
+	t->ctx = &ctx;
+	assert_int_equal(actor_do(t, OP_LOCK, &f->a), -EINVAL);
+	th_assert_warned("ww_class_acquire used from a thread other than its owner");
+	assert_false(ww_mutex_is_locked(&f->a));
+	assert_int_equal(ctx.acquired, 0);
+	actor_stop(t);
+	ww_acquire_fini(&ctx);
+}
+
+/* destroying a locked mutex is reported and leaves it usable. */
+static void destroy_while_locked(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(ww_mutex_lock(&f->a, NULL), 0);
+	ww_mutex_destroy(&f->a);
+	th_assert_warned("ww_mutex_destroy of ww_class_mutex while it is locked");
+	ww_mutex_unlock(&f->a);
+	assert_false(ww_mutex_is_locked(&f->a));
+}
+
+/* lock_slow with locks still held in the context is reported but still locks. */
+static void lock_slow_while_holding(void **state)
+{
+	struct fixture *f = *state;
+	struct ww_acquire_ctx ctx;
+
+	ww_acquire_init(&ctx, &ww_class);
+	assert_int_equal(ww_mutex_lock(&f->a, &ctx), 0);
+	ww_mutex_lock_slow(&f->b, &ctx);
+	th_assert_warned("ww_mutex_lock_slow of ww_class_mutex with 1 locks still held");
+	assert_true(ww_mutex_held(&f->b));
+	assert_int_equal(ctx.acquired, 2);
+	ww_mutex_unlock(&f->b);
+	ww_mutex_unlock(&f->a);
+	ww_acquire_fini(&ctx);
+}
+
+/* after -EDEADLK, locking more without backing off is reported and refused. */
+static void lock_after_edeadlk_without_backoff(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *old, *young;
+
+	actors_start(&wd_class, &old, &young);
+	assert_int_equal(actor_do(old, OP_LOCK, &f->a), 0);
+	assert_int_equal(actor_do(young, OP_LOCK, &f->b), 0);
+	assert_int_equal(actor_do(young, OP_LOCK, &f->a), -EDEADLK);
+	assert_int_equal(actor_do(young, OP_LOCK, &f->c), -EINVAL);
+	th_assert_warned("lock of wd_class_mutex after -EDEADLK on wd_class_mutex without backing off");
+	assert_false(ww_mutex_is_locked(&f->c));
+	actor_do(young, OP_UNLOCK, &f->b);
+	actor_do(old, OP_UNLOCK, &f->a);
+	actor_do(young, OP_LOCK_SLOW, &f->a);
+	actor_do(young, OP_UNLOCK, &f->a);
+	actors_stop(old, young);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		WW_TEST(mutex_lock_unlock),
+		WW_TEST(mutex_named_after_class),
+		WW_TEST(mutex_trylock),
+		WW_TEST(mutex_excludes),
+		WW_TEST(mutex_serves_every_waiter),
+		WW_TEST(recursive_lock_refused),
+		WW_TEST(stamps_order_contexts),
+		WW_TEST(ctx_counts_locks),
+		WW_TEST(aa_returns_ealready),
+		WW_TEST(held_only_by_owner),
+		WD_TEST(wait_die_younger_dies),
+		WD_TEST(wait_die_older_waits),
+		WD_TEST(wait_die_idle_younger_waits),
+		WD_TEST(wait_die_rejudges_new_holder),
+		WD_TEST(wait_die_same_thread),
+		WW_TEST(wound_wait_older_wounds_younger),
+		WW_TEST(wound_wait_wakes_sleeping_victim),
+		WW_TEST(wound_wait_younger_waits),
+		WW_TEST(wound_wait_idle_older_waits),
+		TH_TEST(abba_wait_die),
+		TH_TEST(abba_wound_wait),
+		TH_TEST(cycle_wait_die),
+		TH_TEST(cycle_wound_wait),
+		WW_TEST(unlock_by_non_owner),
+		WW_TEST(lock_after_done),
+		WW_TEST(fini_while_holding),
+		WW_TEST(class_mismatch),
+		WW_TEST(ctx_from_other_thread),
+		WW_TEST(destroy_while_locked),
+		WW_TEST(lock_slow_while_holding),
+		WD_TEST(lock_after_edeadlk_without_backoff),
+	};
+
+	return th_run(argc, argv, tests, TH_COUNT(tests));
+}
