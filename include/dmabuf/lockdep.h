@@ -15,7 +15,22 @@
  * for a fence, since the fence it waits for may need this very thread to
  * make progress. dma_fence_wait_timeout() reports such a wait.
  *
- * Locking: everything here touches only the calling thread's state.
+ * Lock order (V10 of the protocol). Locks whose map name was registered
+ * with dmb_lockdep_track_order() are "order-checked": when a thread takes one
+ * without an acquire context while holding others taken the same way, the
+ * pairs (held -> taken) are edges of one process-wide graph. A new edge that
+ * closes a cycle is an order inversion, a potential ABBA deadlock between
+ * threads, and is handed to the inversion hook (the protocol checker
+ * installs one that reports V10). Locks taken inside an acquire context are
+ * exempt: wait-die or wound-wait resolves their contention. A lock whose
+ * memory is about to be reused calls dmb_lockdep_forget(), so that edges of
+ * the dead lock do not attach to the next one at the same address.
+ *
+ * Locking: held-lock tracking touches only the calling thread's state. The
+ * order graph is behind an internal leaf mutex that is taken only when an
+ * order-checked lock is taken without a context while the thread already
+ * holds another such lock (and by dmb_lockdep_forget() once the graph has
+ * any edge), never held across a call out: the hook runs without it.
  */
 #ifndef DMABUF_LOCKDEP_H
 #define DMABUF_LOCKDEP_H
@@ -75,6 +90,51 @@ void dmb_lockdep_for_each_held(bool (*fn)(const struct dmb_lockdep_map *map,
 #define dmb_lockdep_assert_not_held(map)				\
 	DMB_WARN(dmb_lockdep_is_held(map),				\
 		 "lock %s is held by the calling thread", (map)->name)
+
+/* How many lock names dmb_lockdep_track_order() can register. */
+#define DMB_LOCKDEP_ORDER_NAMES	8
+
+/**
+ * dmb_lockdep_track_order - check the order of every lock named @name
+ * @name: the name pointer the locks' maps carry (for ww_mutexes, their
+ *	class's mutex_name); compared by address, not by content
+ *
+ * Registering a name twice is harmless.
+ * Return: 0, -EINVAL for NULL, or -ENOSPC if DMB_LOCKDEP_ORDER_NAMES names
+ * are registered already.
+ */
+int dmb_lockdep_track_order(const char *name);
+
+/**
+ * typedef dmb_lockdep_inversion_fn - told about one lock-order inversion
+ * @held: a lock the calling thread holds
+ * @taken: the lock it just took while holding @held
+ * @path: how many locks the opposite order went through: 1 if @taken was
+ *	earlier held while taking @held directly, more if through others
+ *
+ * Context: the thread that took @taken, right after taking it, with every
+ * lock it holds still held (the graph mutex is not held).
+ */
+typedef void (*dmb_lockdep_inversion_fn)(const struct dmb_lockdep_map *held,
+					 const struct dmb_lockdep_map *taken,
+					 unsigned int path);
+
+/**
+ * dmb_lockdep_set_inversion_hook - route inversions to @fn
+ *
+ * Each inverted pair is reported once: the edge is recorded, so taking the
+ * locks the same way again is not a new inversion. With no hook (NULL, the
+ * default) edges are still recorded and inversions dropped.
+ */
+void dmb_lockdep_set_inversion_hook(dmb_lockdep_inversion_fn fn);
+
+/**
+ * dmb_lockdep_forget - drop every order edge that involves @map
+ *
+ * Called when a lock is destroyed, before its memory may hold another lock.
+ * Context: no thread holds @map.
+ */
+void dmb_lockdep_forget(const struct dmb_lockdep_map *map);
 
 /**
  * dmb_fence_begin_signalling - enter a fence-signalling critical section
