@@ -44,7 +44,9 @@ struct dmb_diag {
  * @diag: the report; its strings live only for the duration of the call
  * @data: the pointer given to dmb_diag_set_sink()
  *
- * Context: any thread, possibly several at once; no library lock is held.
+ * Context: any thread, possibly several at once, and possibly with library
+ * locks held (a violation is reported where it happens, often under a resv
+ * lock): a sink must not call back into the library.
  */
 typedef void (*dmb_diag_sink_fn)(const struct dmb_diag *diag, void *data);
 

@@ -563,16 +563,6 @@ static void dma_fence_release(struct dmb_kref *kref)
 						   refcount);
 
 	/*
-	 * dmb_kref_put() orders the other holders' last accesses before this
-	 * release with a standalone acquire fence, which ThreadSanitizer does
-	 * not model. An acquire load of the count (it reads the last put of
-	 * the release sequence) is the same ordering in a form it sees, so
-	 * that freeing the fence is not reported as racing with, say, the
-	 * signaller's unlock of its inline lock.
-	 */
-	(void)atomic_load_explicit(&kref->refcount, memory_order_acquire);
-
-	/*
 	 * Callbacks still registered belong to someone who waits for a
 	 * signal that, with the fence gone, would never come. Report the
 	 * lost fence and complete them with an error rather than hang them.

@@ -127,6 +127,8 @@ void ww_mutex_destroy(struct ww_mutex *lock)
 		     "ww_mutex_destroy of %s while it is locked",
 		     lock->dep_map.name))
 		return;
+	/* Its address may be reused: order edges through it are stale now. */
+	dmb_lockdep_forget(&lock->dep_map);
 	pthread_cond_destroy(&lock->wait);
 	pthread_mutex_destroy(&lock->wait_lock);
 }

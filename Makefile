@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: MIT
+#
+# Thin wrapper over meson for the common jobs:
+#   make          build (build/)
+#   make test     run every test once (build/)
+#   make check    the full gate: tests, then all of them under ASan+UBSan
+#                 (build-asan/), then the concurrency suite under TSan
+#                 (build-tsan/); prints "N passed, N failed" and fails on any
+#                 failure or sanitizer report
+#   make bench    build optimised benchmarks (build-bench/) and run them
+#   make clean
+
+MESON ?= meson
+NINJA ?= ninja
+TEST_ARGS ?= --print-errorlogs --num-processes 2
+
+# Sanitizers: any report is fatal, leaks included.
+ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1:detect_stack_use_after_return=1 \
+	   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+TSAN_ENV = TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0
+
+.PHONY: all build test check bench clean
+
+all: build
+
+build/build.ninja:
+	$(MESON) setup build
+build-asan/build.ninja:
+	$(MESON) setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+build-tsan/build.ninja:
+	$(MESON) setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug
+build-bench/build.ninja:
+	$(MESON) setup build-bench -Dbuildtype=release -Db_ndebug=true
+
+build: build/build.ninja
+	$(NINJA) -C build
+
+test: build
+	$(MESON) test -C build $(TEST_ARGS)
+
+# Each stage runs even if an earlier one failed, so one run shows everything.
+check: build/build.ninja build-asan/build.ninja build-tsan/build.ninja
+	@rm -f build/meson-logs/testlog.json build-asan/meson-logs/testlog.json build-tsan/meson-logs/testlog.json; \
+	status=0; \
+	$(NINJA) -C build && $(MESON) test -C build $(TEST_ARGS) || status=1; \
+	$(NINJA) -C build-asan && $(ASAN_ENV) $(MESON) test -C build-asan $(TEST_ARGS) --timeout-multiplier 3 || status=1; \
+	$(NINJA) -C build-tsan && $(TSAN_ENV) $(MESON) test -C build-tsan $(TEST_ARGS) --suite concurrency --timeout-multiplier 4 || status=1; \
+	python3 scripts/test-summary.py build build-asan build-tsan || status=1; \
+	exit $$status
+
+bench: build-bench/build.ninja
+	$(NINJA) -C build-bench
+	bench/run.sh build-bench
+
+clean:
+	rm -rf build build-asan build-tsan build-bench

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench.h - timing helpers shared by the benchmarks.
+ *
+ * Benchmarks print figures, never pass/fail. Each measures the library
+ * against the physical limit in the same run and prints the ratio. Timings
+ * are the median of several repetitions, to shrug off a noisy neighbour.
+ *
+ * With --callgrind a benchmark runs a short fixed loop instead, for
+ * `valgrind --tool=callgrind --toggle-collect=<op>` to count the
+ * instructions of one operation exactly (see bench/run.sh).
+ */
+#ifndef DMABUF_BENCH_H
+#define DMABUF_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dmabuf/clock.h>
+
+#define BENCH_REPS	7
+
+static inline int bench_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median of BENCH_REPS runs of @fn(@arg), each returning ns per operation x1000. */
+static inline double bench_median(int64_t (*fn)(void *arg), void *arg)
+{
+	int64_t v[BENCH_REPS];
+
+	for (int i = 0; i < BENCH_REPS; i++)
+		v[i] = fn(arg);
+	qsort(v, BENCH_REPS, sizeof(v[0]), bench_cmp_i64);
+	return (double)v[BENCH_REPS / 2] / 1000.0;
+}
+
+static inline int bench_callgrind_mode(int argc, char **argv)
+{
+	return argc > 1 && !strcmp(argv[1], "--callgrind");
+}
+
+/* Keep the optimiser from discarding a value. */
+#define bench_keep(x) __asm__ volatile("" : : "g"(x) : "memory")
+
+#endif /* DMABUF_BENCH_H */

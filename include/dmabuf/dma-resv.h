@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dma-resv.h - reservation objects: the lock and the fences of a buffer.
+ *
+ * A dma_resv pairs a ww_mutex of the reservation class (wait-die, so many
+ * buffers can be locked together in any order inside an acquire context)
+ * with the set of fences of the work that uses the buffer. Each fence is
+ * added with a usage:
+ *
+ *	KERNEL < WRITE < READ < BOOKKEEP
+ *
+ * KERNEL is memory management (moves, clears), WRITE and READ are implicit
+ * synchronisation for writers and readers, BOOKKEEP is everything else (work
+ * that must finish before the memory is reused but that nobody synchronises
+ * with implicitly). Asking for usage U means "every fence whose usage is
+ * <= U": waiting for BOOKKEEP waits for all of them.
+ *
+ * Adding fences follows reserve-then-commit: dma_resv_reserve_fences() may
+ * fail (-ENOMEM) and is called first; dma_resv_add_fence() then cannot fail.
+ * Reservations last until dma_resv_unlock(); adding more fences than were
+ * reserved in the current lock session is reported.
+ *
+ * A newer fence of the same context replaces the older one if the new usage
+ * is at least as strict (numerically <=): the newer fence completes after the
+ * older one, so waiting for it covers both. A signaled fence's slot is reused.
+ *
+ * Locking convention:
+ *
+ *	function			resv lock
+ *	------------------------------	----------------------------------
+ *	reserve_fences, add_fence,	must be held (asserted)
+ *	copy_fences (dst), for_each_fence
+ *	iter_*_unlocked, get_fences,	must not be needed; may be held
+ *	get_singleton, test_signaled,
+ *	wait_timeout
+ *
+ * The unlocked readers work on a consistent snapshot of each entry: a reader
+ * that sees the set change under it restarts (dma_resv_iter_is_restarted()),
+ * as the kernel's RCU readers do. They skip fences that already signaled.
+ * Waiting (wait_timeout) with the resv lock held is allowed, as in the
+ * kernel; the fences must not depend on this lock.
+ */
+#ifndef DMABUF_DMA_RESV_H
+#define DMABUF_DMA_RESV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <dmabuf/dma-fence.h>
+#include <dmabuf/ww_mutex.h>
+
+/* The class of every reservation lock: wait-die, as in the kernel. */
+extern struct ww_class reservation_ww_class;
+
+/**
+ * enum dma_resv_usage - why a fence is in the reservation object
+ * @DMA_RESV_USAGE_KERNEL: memory management: moves, clears, evictions
+ * @DMA_RESV_USAGE_WRITE: implicit synchronisation for writers
+ * @DMA_RESV_USAGE_READ: implicit synchronisation for readers
+ * @DMA_RESV_USAGE_BOOKKEEP: no implicit synchronisation; still must finish
+ *	before the memory is reused or revoked
+ */
+enum dma_resv_usage {
+	DMA_RESV_USAGE_KERNEL,
+	DMA_RESV_USAGE_WRITE,
+	DMA_RESV_USAGE_READ,
+	DMA_RESV_USAGE_BOOKKEEP,
+};
+
+/**
+ * dma_resv_usage_rw - the usage to wait for before an access
+ * @write: true for a write access
+ *
+ * A writer must wait for readers and writers (READ); a reader only for
+ * writers (WRITE).
+ */
+static inline enum dma_resv_usage dma_resv_usage_rw(bool write)
+{
+	return write ? DMA_RESV_USAGE_READ : DMA_RESV_USAGE_WRITE;
+}
+
+struct dma_resv_list;
+
+/**
+ * struct dma_resv - the reservation object; embed it or use the one a
+ * dma_buf creates
+ * @lock: the reservation ww_mutex
+ * @fences: the fence set (changed under @lock and @fences_lock)
+ * @fences_lock: internal; lets unlocked readers take a consistent entry
+ * @seq: internal; bumped under @fences_lock on every change, so unlocked
+ *	readers can tell that they must restart
+ * @reserved: internal; slots reserved in the current lock session
+ */
+struct dma_resv {
+	struct ww_mutex lock;
+	struct dma_resv_list *fences;
+	pthread_mutex_t fences_lock;
+	unsigned long seq;
+	unsigned int reserved;
+};
+
+/** dma_resv_init - initialise an empty, unlocked reservation object */
+void dma_resv_init(struct dma_resv *obj);
+
+/**
+ * dma_resv_fini - drop every fence and destroy @obj
+ *
+ * Context: @obj must be unlocked and unused.
+ */
+void dma_resv_fini(struct dma_resv *obj);
+
+/**
+ * dma_resv_lock - lock @obj, optionally inside acquire context @ctx
+ *
+ * Return: 0, -EDEADLK (back off, then dma_resv_lock_slow()), -EALREADY.
+ */
+static inline int dma_resv_lock(struct dma_resv *obj, struct ww_acquire_ctx *ctx)
+{
+	return ww_mutex_lock(&obj->lock, ctx);
+}
+
+/** dma_resv_lock_slow - lock @obj after backing off from -EDEADLK */
+static inline void dma_resv_lock_slow(struct dma_resv *obj,
+				      struct ww_acquire_ctx *ctx)
+{
+	ww_mutex_lock_slow(&obj->lock, ctx);
+}
+
+/** dma_resv_trylock - lock @obj if free, without a context. Return: true if locked. */
+static inline bool dma_resv_trylock(struct dma_resv *obj)
+{
+	return ww_mutex_trylock(&obj->lock, NULL);
+}
+
+/**
+ * dma_resv_unlock - unlock @obj
+ *
+ * Slots reserved and not used are given back: the next lock session must
+ * reserve again before adding fences.
+ */
+void dma_resv_unlock(struct dma_resv *obj);
+
+/** dma_resv_is_locked - true if some thread holds @obj's lock */
+static inline bool dma_resv_is_locked(struct dma_resv *obj)
+{
+	return ww_mutex_is_locked(&obj->lock);
+}
+
+/** dma_resv_held - true if the calling thread holds @obj's lock */
+static inline bool dma_resv_held(struct dma_resv *obj)
+{
+	return dmb_lockdep_is_held(&obj->lock.dep_map);
+}
+
+/** dma_resv_locking_ctx - the acquire context @obj was locked with, or NULL */
+static inline struct ww_acquire_ctx *dma_resv_locking_ctx(struct dma_resv *obj)
+{
+	return (struct ww_acquire_ctx *)dmb_lockdep_held_ctx(&obj->lock.dep_map);
+}
+
+/**
+ * dma_resv_assert_held - report if the calling thread does not hold @obj
+ *
+ * Return: true if it does NOT (so callers can bail out on misuse).
+ */
+#define dma_resv_assert_held(obj) dmb_lockdep_assert_held(&(obj)->lock.dep_map)
+
+/**
+ * dma_resv_reserve_fences - make room for @num more fences
+ *
+ * Context: resv lock held.
+ * Return: 0, -ENOMEM, or -EINVAL if the lock is not held (reported).
+ */
+int dma_resv_reserve_fences(struct dma_resv *obj, unsigned int num);
+
+/**
+ * dma_resv_add_fence - add @fence with @usage, in a slot reserved before
+ *
+ * Takes a reference on @fence. Cannot fail: adding without a reserved slot
+ * is reported, and the set grows anyway if memory allows; if not, the call
+ * waits for @fence instead of losing it. Fence arrays must be added member
+ * by member (reported otherwise).
+ * Context: resv lock held; a call without it is reported and then takes the
+ * lock itself, so the set is never corrupted.
+ */
+void dma_resv_add_fence(struct dma_resv *obj, struct dma_fence *fence,
+			enum dma_resv_usage usage);
+
+/**
+ * struct dma_resv_iter - a cursor over the fences of a reservation object
+ *
+ * Fields are private. Begin, walk, end; the cursor holds a reference on the
+ * current fence in unlocked mode and none in locked mode.
+ */
+struct dma_resv_iter {
+	struct dma_resv *obj;
+	enum dma_resv_usage usage;
+	struct dma_fence *fence;
+	enum dma_resv_usage fence_usage;
+	unsigned int index;
+	unsigned long seq;
+	bool is_restarted;
+};
+
+static inline void dma_resv_iter_begin(struct dma_resv_iter *cursor,
+				       struct dma_resv *obj,
+				       enum dma_resv_usage usage)
+{
+	cursor->obj = obj;
+	cursor->usage = usage;
+	cursor->fence = NULL;
+}
+
+/** dma_resv_iter_end - drop the reference an unlocked walk may still hold */
+static inline void dma_resv_iter_end(struct dma_resv_iter *cursor)
+{
+	dma_fence_put(cursor->fence);
+	cursor->fence = NULL;
+}
+
+/** dma_resv_iter_usage - usage of the cursor's current fence */
+static inline enum dma_resv_usage dma_resv_iter_usage(struct dma_resv_iter *cursor)
+{
+	return cursor->fence_usage;
+}
+
+/**
+ * dma_resv_iter_is_restarted - true if the set changed and the walk began
+ * again; anything accumulated from earlier fences must be discarded
+ */
+static inline bool dma_resv_iter_is_restarted(struct dma_resv_iter *cursor)
+{
+	return cursor->is_restarted;
+}
+
+/* Unlocked walk: skips signaled fences; may restart (see above). */
+struct dma_fence *dma_resv_iter_first_unlocked(struct dma_resv_iter *cursor);
+struct dma_fence *dma_resv_iter_next_unlocked(struct dma_resv_iter *cursor);
+
+/* Locked walk: resv lock held; every fence of matching usage, no restarts. */
+struct dma_fence *dma_resv_iter_first(struct dma_resv_iter *cursor);
+struct dma_fence *dma_resv_iter_next(struct dma_resv_iter *cursor);
+
+#define dma_resv_for_each_fence_unlocked(cursor, fence)			\
+	for (fence = dma_resv_iter_first_unlocked(cursor); fence;	\
+	     fence = dma_resv_iter_next_unlocked(cursor))
+
+#define dma_resv_for_each_fence(cursor, obj, usage, fence)		\
+	for (dma_resv_iter_begin(cursor, obj, usage),			\
+	     fence = dma_resv_iter_first(cursor); fence;		\
+	     fence = dma_resv_iter_next(cursor))
+
+/**
+ * dma_resv_get_fences - references to every unsignaled fence with usage
+ * <= @usage
+ * @num_fences: receives the count
+ * @fences: receives a malloc()ed array (NULL when the count is 0); the
+ *	caller puts each fence and frees the array
+ *
+ * Return: 0 or -ENOMEM (nothing is returned then).
+ */
+int dma_resv_get_fences(struct dma_resv *obj, enum dma_resv_usage usage,
+			unsigned int *num_fences, struct dma_fence ***fences);
+
+/**
+ * dma_resv_get_singleton - one fence standing for every fence <= @usage
+ * @fence: receives NULL (none), the fence itself (one), or a new fence
+ *	array signalling when all have (several); the caller puts it
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int dma_resv_get_singleton(struct dma_resv *obj, enum dma_resv_usage usage,
+			   struct dma_fence **fence);
+
+/**
+ * dma_resv_copy_fences - make @dst's fences a copy of @src's
+ *
+ * Context: @dst locked; @src is read without its lock.
+ * Return: 0, -ENOMEM (dst unchanged), -EINVAL if @dst is not locked.
+ */
+int dma_resv_copy_fences(struct dma_resv *dst, struct dma_resv *src);
+
+/**
+ * dma_resv_test_signaled - true if every fence with usage <= @usage signaled
+ */
+bool dma_resv_test_signaled(struct dma_resv *obj, enum dma_resv_usage usage);
+
+/**
+ * dma_resv_wait_timeout - wait for every fence with usage <= @usage
+ * @timeout_ns: relative; MAX_SCHEDULE_TIMEOUT waits forever
+ *
+ * Context: may sleep.
+ * Return: time left (>= 1; MAX_SCHEDULE_TIMEOUT when waiting forever) once
+ * all signaled, 0 on timeout, -EINVAL for a negative timeout.
+ */
+int64_t dma_resv_wait_timeout(struct dma_resv *obj, enum dma_resv_usage usage,
+			      int64_t timeout_ns);
+
+/** dma_resv_usage_name - "kernel", "write", "read" or "bookkeep" */
+const char *dma_resv_usage_name(enum dma_resv_usage usage);
+
+#endif /* DMABUF_DMA_RESV_H */

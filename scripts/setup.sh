@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# setup.sh - install the Debian packages libdmabuf needs to build, test and
+# benchmark. Safe to run again: it only calls apt-get when something is
+# missing. Needs root (or sudo) on a Debian 12 machine.
+set -eu
+
+packages="gcc make meson ninja-build pkg-config python3 libcmocka-dev
+libunwind-dev libjansson-dev valgrind"
+
+missing=""
+for p in $packages; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+
+echo "setup: installing$missing" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	sudo="sudo"
+fi
+$sudo apt-get update -q >/dev/null
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing >/dev/null

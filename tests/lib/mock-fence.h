@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mock-fence.h - software fences for tests: signalled by hand, counted, so a
+ * test can assert that every fence it made was released.
+ */
+#ifndef DMABUF_TEST_MOCK_FENCE_H
+#define DMABUF_TEST_MOCK_FENCE_H
+
+#include <dmabuf/dma-fence.h>
+
+/** mock_fence - a new unsignaled fence on a timeline of its own */
+struct dma_fence *mock_fence(void);
+
+/** mock_fence_on - a new unsignaled fence at @seqno on timeline @context */
+struct dma_fence *mock_fence_on(uint64_t context, uint64_t seqno);
+
+/** mock_fence_live - mock fences created and not yet released */
+long mock_fence_live(void);
+
+#endif /* DMABUF_TEST_MOCK_FENCE_H */

@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test-dma-resv.c - reservation objects: locking, reserve-then-add, usage
+ * filtering, replacement, and the unlocked readers.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include <dmabuf/dma-fence-array.h>
+#include <dmabuf/dma-resv.h>
+
+#include "harness.h"
+#include "mock-fence.h"
+
+struct fixture {
+	struct dma_resv resv;
+	long live_before;
+};
+
+static int resv_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->live_before = mock_fence_live();
+	dma_resv_init(&f->resv);
+	*state = f;
+	return th_setup(state);
+}
+
+static int resv_teardown(void **state)
+{
+	struct fixture *f = *state;
+	long leaked;
+
+	dma_resv_fini(&f->resv);
+	leaked = mock_fence_live() - f->live_before;
+	free(f);
+	if (leaked)
+		print_error("%ld mock fences leaked\n", leaked);
+	return th_teardown(state) || leaked ? -1 : 0;
+}
+
+#define RESV_TEST(fn) cmocka_unit_test_setup_teardown(fn, resv_setup, resv_teardown)
+
+/* Count fences a locked walk yields for @usage. */
+static unsigned int count_locked(struct dma_resv *resv, enum dma_resv_usage usage)
+{
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+	unsigned int n = 0;
+
+	dma_resv_for_each_fence(&cursor, resv, usage, fence)
+		n++;
+	return n;
+}
+
+/* Lock, reserve, add, unlock: the common sequence. */
+static void add_one(struct dma_resv *resv, struct dma_fence *fence,
+		    enum dma_resv_usage usage)
+{
+	assert_int_equal(dma_resv_lock(resv, NULL), 0);
+	assert_int_equal(dma_resv_reserve_fences(resv, 1), 0);
+	dma_resv_add_fence(resv, fence, usage);
+	dma_resv_unlock(resv);
+}
+
+/* lock/trylock/unlock track the owner, as the per-thread tracking sees it. */
+static void lock_sanity(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_false(dma_resv_is_locked(&f->resv));
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	assert_true(dma_resv_is_locked(&f->resv));
+	assert_true(dma_resv_held(&f->resv));
+	assert_false(dma_resv_assert_held(&f->resv));
+	assert_null(dma_resv_locking_ctx(&f->resv));
+	dma_resv_unlock(&f->resv);
+	assert_true(dma_resv_trylock(&f->resv));
+	dma_resv_unlock(&f->resv);
+	assert_false(dma_resv_held(&f->resv));
+}
+
+/* locking inside an acquire context records the context. */
+static void lock_with_ctx(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_resv other;
+	struct ww_acquire_ctx ctx;
+
+	dma_resv_init(&other);
+	ww_acquire_init(&ctx, &reservation_ww_class);
+	assert_int_equal(dma_resv_lock(&f->resv, &ctx), 0);
+	assert_int_equal(dma_resv_lock(&other, &ctx), 0);
+	assert_int_equal(dma_resv_lock(&other, &ctx), -EALREADY);
+	ww_acquire_done(&ctx);
+	assert_ptr_equal(dma_resv_locking_ctx(&f->resv), &ctx);
+	assert_ptr_equal(dma_resv_locking_ctx(&other), &ctx);
+	dma_resv_unlock(&other);
+	dma_resv_unlock(&f->resv);
+	ww_acquire_fini(&ctx);
+	dma_resv_fini(&other);
+}
+
+/* a reserved slot takes a fence; the resv holds its own reference. */
+static void reserve_then_add(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *fence = mock_fence();
+
+	add_one(&f->resv, fence, DMA_RESV_USAGE_WRITE);
+	assert_int_equal(dmb_kref_read(&fence->refcount), 2);
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	assert_int_equal(count_locked(&f->resv, DMA_RESV_USAGE_BOOKKEEP), 1);
+	dma_resv_unlock(&f->resv);
+	dma_fence_signal(fence);
+	dma_fence_put(fence);
+}
+
+/* adding without a reservation is reported, and the fence is not lost. */
+static void add_without_reserve_reported(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *fence = mock_fence();
+
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	dma_resv_add_fence(&f->resv, fence, DMA_RESV_USAGE_READ);
+	th_assert_warned("without a reserved slot");
+	assert_int_equal(count_locked(&f->resv, DMA_RESV_USAGE_READ), 1);
+	dma_resv_unlock(&f->resv);
+	assert_false(dma_resv_test_signaled(&f->resv, DMA_RESV_USAGE_READ));
+	dma_fence_signal(fence);
+	dma_fence_put(fence);
+}
+
+/* reservations end at unlock: the next session must reserve again. */
+static void reservations_end_at_unlock(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *fence = mock_fence();
+
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	assert_int_equal(dma_resv_reserve_fences(&f->resv, 1), 0);
+	dma_resv_unlock(&f->resv);
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	dma_resv_add_fence(&f->resv, fence, DMA_RESV_USAGE_READ);
+	th_assert_warned("without a reserved slot");
+	dma_resv_unlock(&f->resv);
+	dma_fence_signal(fence);
+	dma_fence_put(fence);
+}
+
+/* one reservation covers one add, not two. */
+static void add_more_than_reserved_reported(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *a = mock_fence(), *b = mock_fence();
+
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	assert_int_equal(dma_resv_reserve_fences(&f->resv, 1), 0);
+	dma_resv_add_fence(&f->resv, a, DMA_RESV_USAGE_WRITE);
+	assert_int_equal(th_count_reports(DMB_DIAG_WARN), 0);
+	dma_resv_add_fence(&f->resv, b, DMA_RESV_USAGE_WRITE);
+	th_assert_warned("without a reserved slot");
+	assert_int_equal(count_locked(&f->resv, DMA_RESV_USAGE_WRITE), 2);
+	dma_resv_unlock(&f->resv);
+	dma_fence_signal(a);
+	dma_fence_signal(b);
+	dma_fence_put(a);
+	dma_fence_put(b);
+}
+
+/* reserve and add without the lock are reported (reserve refuses). */
+static void writers_need_the_lock(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *fence = mock_fence();
+
+	assert_int_equal(dma_resv_reserve_fences(&f->resv, 1), -EINVAL);
+	th_assert_warned("is not held");
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	assert_int_equal(dma_resv_reserve_fences(&f->resv, 1), 0);
+	dma_resv_unlock(&f->resv);
+	dma_resv_add_fence(&f->resv, fence, DMA_RESV_USAGE_WRITE);
+	th_assert_warned("is not held");
+	th_assert_warned("without a reserved slot");
+	dma_fence_signal(fence);
+	dma_fence_put(fence);
+}
+
+/* a later fence of one timeline replaces the earlier one (same usage). */
+static void same_context_replaces(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t ctx = dma_fence_context_alloc(1);
+	struct dma_fence *f1 = mock_fence_on(ctx, 1), *f2 = mock_fence_on(ctx, 2);
+
+	add_one(&f->resv, f1, DMA_RESV_USAGE_WRITE);
+	add_one(&f->resv, f2, DMA_RESV_USAGE_WRITE);
+	assert_int_equal(dmb_kref_read(&f1->refcount), 1);	/* resv let go */
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	assert_int_equal(count_locked(&f->resv, DMA_RESV_USAGE_BOOKKEEP), 1);
+	dma_resv_unlock(&f->resv);
+	dma_fence_signal(f1);
+	dma_fence_signal(f2);
+	dma_fence_put(f1);
+	dma_fence_put(f2);
+}
+
+/* replacement needs an equally strict usage: KERNEL is not replaced by BOOKKEEP. */
+static void replace_only_as_strict(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t ctx = dma_fence_context_alloc(1);
+	struct dma_fence *f1 = mock_fence_on(ctx, 1), *f2 = mock_fence_on(ctx, 2);
+	struct dma_fence *f3 = mock_fence_on(ctx, 3);
+
+	add_one(&f->resv, f1, DMA_RESV_USAGE_KERNEL);
+	add_one(&f->resv, f2, DMA_RESV_USAGE_BOOKKEEP);
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	assert_int_equal(count_locked(&f->resv, DMA_RESV_USAGE_KERNEL), 1);
+	assert_int_equal(count_locked(&f->resv, DMA_RESV_USAGE_BOOKKEEP), 2);
+	dma_resv_unlock(&f->resv);
+	/* a stricter later fence replaces a laxer earlier one */
+	add_one(&f->resv, f3, DMA_RESV_USAGE_KERNEL);
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	assert_int_equal(count_locked(&f->resv, DMA_RESV_USAGE_BOOKKEEP), 2);
+	dma_resv_unlock(&f->resv);
+	dma_fence_signal(f1);
+	dma_fence_signal(f2);
+	dma_fence_signal(f3);
+	dma_fence_put(f1);
+	dma_fence_put(f2);
+	dma_fence_put(f3);
+}
+
+/* an earlier fence never replaces a later one of the same timeline. */
+static void earlier_does_not_replace_later(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t ctx = dma_fence_context_alloc(1);
+	struct dma_fence *f1 = mock_fence_on(ctx, 1), *f2 = mock_fence_on(ctx, 2);
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+	unsigned int n = 0;
+
+	add_one(&f->resv, f2, DMA_RESV_USAGE_WRITE);
+	add_one(&f->resv, f1, DMA_RESV_USAGE_WRITE);
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	dma_resv_for_each_fence(&cursor, &f->resv, DMA_RESV_USAGE_WRITE, fence)
+		n += fence == f2;
+	assert_int_equal(n, 1);
+	dma_resv_unlock(&f->resv);
+	dma_fence_signal(f1);
+	dma_fence_signal(f2);
+	dma_fence_put(f1);
+	dma_fence_put(f2);
+}
+
+/* the slot of a signaled fence is reused by the next add. */
+static void signaled_slot_reused(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *a = mock_fence(), *b = mock_fence();
+
+	add_one(&f->resv, a, DMA_RESV_USAGE_READ);
+	dma_fence_signal(a);
+	add_one(&f->resv, b, DMA_RESV_USAGE_READ);
+	assert_int_equal(dmb_kref_read(&a->refcount), 1);
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	assert_int_equal(count_locked(&f->resv, DMA_RESV_USAGE_BOOKKEEP), 1);
+	dma_resv_unlock(&f->resv);
+	dma_fence_signal(b);
+	dma_fence_put(a);
+	dma_fence_put(b);
+}
+
+/*
+ * Asking for usage U sees exactly the fences with usage <= U, in the locked
+ * walk, test_signaled and get_fences alike.
+ */
+static void usage_filtering(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *fences[4];
+
+	for (int u = DMA_RESV_USAGE_KERNEL; u <= DMA_RESV_USAGE_BOOKKEEP; u++) {
+		fences[u] = mock_fence();
+		add_one(&f->resv, fences[u], (enum dma_resv_usage)u);
+	}
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	for (int u = DMA_RESV_USAGE_KERNEL; u <= DMA_RESV_USAGE_BOOKKEEP; u++)
+		assert_int_equal(count_locked(&f->resv, (enum dma_resv_usage)u), u + 1);
+	dma_resv_unlock(&f->resv);
+
+	/* signal from the strictest up: each level becomes idle in turn */
+	for (int u = DMA_RESV_USAGE_KERNEL; u <= DMA_RESV_USAGE_BOOKKEEP; u++) {
+		struct dma_fence **got;
+		unsigned int n;
+
+		assert_false(dma_resv_test_signaled(&f->resv, (enum dma_resv_usage)u));
+		assert_int_equal(dma_resv_get_fences(&f->resv, DMA_RESV_USAGE_BOOKKEEP,
+						     &n, &got), 0);
+		assert_int_equal(n, 4 - u);
+		for (unsigned int i = 0; i < n; i++)
+			dma_fence_put(got[i]);
+		free(got);
+
+		dma_fence_signal(fences[u]);
+		assert_true(dma_resv_test_signaled(&f->resv, (enum dma_resv_usage)u));
+		if (u < DMA_RESV_USAGE_BOOKKEEP)
+			assert_false(dma_resv_test_signaled(&f->resv,
+							    DMA_RESV_USAGE_BOOKKEEP));
+	}
+	for (int u = 0; u < 4; u++)
+		dma_fence_put(fences[u]);
+}
+
+/* the locked walk reports each fence's usage. */
+static void iter_reports_usage(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *w = mock_fence(), *r = mock_fence();
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+
+	add_one(&f->resv, w, DMA_RESV_USAGE_WRITE);
+	add_one(&f->resv, r, DMA_RESV_USAGE_READ);
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	dma_resv_for_each_fence(&cursor, &f->resv, DMA_RESV_USAGE_BOOKKEEP, fence)
+		assert_int_equal(dma_resv_iter_usage(&cursor),
+				 fence == w ? DMA_RESV_USAGE_WRITE : DMA_RESV_USAGE_READ);
+	dma_resv_unlock(&f->resv);
+	assert_int_equal(dma_resv_usage_rw(true), DMA_RESV_USAGE_READ);
+	assert_int_equal(dma_resv_usage_rw(false), DMA_RESV_USAGE_WRITE);
+	assert_string_equal(dma_resv_usage_name(DMA_RESV_USAGE_BOOKKEEP), "bookkeep");
+	dma_fence_signal(w);
+	dma_fence_signal(r);
+	dma_fence_put(w);
+	dma_fence_put(r);
+}
+
+/* a locked walk without the lock is reported. */
+static void locked_walk_needs_lock(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(count_locked(&f->resv, DMA_RESV_USAGE_BOOKKEEP), 0);
+	th_assert_warned("is not held");
+}
+
+/* the unlocked walk skips signaled fences and restarts when the set changes. */
+static void unlocked_walk_restarts(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *a = mock_fence(), *b = mock_fence(), *c = mock_fence();
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+
+	add_one(&f->resv, a, DMA_RESV_USAGE_WRITE);
+	add_one(&f->resv, b, DMA_RESV_USAGE_WRITE);
+	dma_fence_signal(a);
+
+	dma_resv_iter_begin(&cursor, &f->resv, DMA_RESV_USAGE_BOOKKEEP);
+	fence = dma_resv_iter_first_unlocked(&cursor);
+	assert_ptr_equal(fence, b);	/* a skipped: signaled */
+	assert_true(dma_resv_iter_is_restarted(&cursor));
+
+	add_one(&f->resv, c, DMA_RESV_USAGE_READ);	/* the set changes */
+	fence = dma_resv_iter_next_unlocked(&cursor);
+	assert_true(dma_resv_iter_is_restarted(&cursor));
+	assert_non_null(fence);
+	fence = dma_resv_iter_next_unlocked(&cursor);
+	assert_false(dma_resv_iter_is_restarted(&cursor));
+	assert_null(dma_resv_iter_next_unlocked(&cursor));
+	dma_resv_iter_end(&cursor);
+
+	dma_fence_signal(b);
+	dma_fence_signal(c);
+	dma_fence_put(a);
+	dma_fence_put(b);
+	dma_fence_put(c);
+}
+
+/* with nothing pending, get_fences returns an empty set, not an error. */
+static void get_fences_empty(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence **got = (void *)1;
+	unsigned int n = 99;
+
+	assert_int_equal(dma_resv_get_fences(&f->resv, DMA_RESV_USAGE_BOOKKEEP,
+					     &n, &got), 0);
+	assert_int_equal(n, 0);
+	assert_null(got);
+}
+
+/* get_singleton: none -> NULL, one -> that fence, several -> an array. */
+static void get_singleton_shapes(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *a = mock_fence(), *b = mock_fence(), *single;
+
+	assert_int_equal(dma_resv_get_singleton(&f->resv, DMA_RESV_USAGE_BOOKKEEP,
+						&single), 0);
+	assert_null(single);
+
+	add_one(&f->resv, a, DMA_RESV_USAGE_WRITE);
+	assert_int_equal(dma_resv_get_singleton(&f->resv, DMA_RESV_USAGE_BOOKKEEP,
+						&single), 0);
+	assert_ptr_equal(single, a);
+	dma_fence_put(single);
+
+	add_one(&f->resv, b, DMA_RESV_USAGE_READ);
+	/* WRITE sees only a */
+	assert_int_equal(dma_resv_get_singleton(&f->resv, DMA_RESV_USAGE_WRITE,
+						&single), 0);
+	assert_ptr_equal(single, a);
+	dma_fence_put(single);
+
+	assert_int_equal(dma_resv_get_singleton(&f->resv, DMA_RESV_USAGE_BOOKKEEP,
+						&single), 0);
+	assert_true(dma_fence_is_array(single));
+	assert_int_equal(dma_fence_array_num_fences(single), 2);
+	dma_fence_signal(a);
+	assert_false(dma_fence_is_signaled(single));
+	dma_fence_signal(b);
+	assert_true(dma_fence_is_signaled(single));
+	dma_fence_put(single);
+	dma_fence_put(a);
+	dma_fence_put(b);
+}
+
+/* copy_fences gives dst src's pending fences with their usages. */
+static void copy_fences_copies(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *w = mock_fence(), *r = mock_fence(), *done = mock_fence();
+	struct dma_fence *old = mock_fence();
+	struct dma_resv dst;
+
+	dma_resv_init(&dst);
+	add_one(&dst, old, DMA_RESV_USAGE_KERNEL);
+	add_one(&f->resv, w, DMA_RESV_USAGE_WRITE);
+	add_one(&f->resv, r, DMA_RESV_USAGE_READ);
+	add_one(&f->resv, done, DMA_RESV_USAGE_READ);
+	dma_fence_signal(done);
+
+	assert_int_equal(dma_resv_copy_fences(&dst, &f->resv), -EINVAL);
+	th_assert_warned("is not held");
+
+	assert_int_equal(dma_resv_lock(&dst, NULL), 0);
+	assert_int_equal(dma_resv_copy_fences(&dst, &f->resv), 0);
+	assert_int_equal(count_locked(&dst, DMA_RESV_USAGE_KERNEL), 0);
+	assert_int_equal(count_locked(&dst, DMA_RESV_USAGE_WRITE), 1);
+	assert_int_equal(count_locked(&dst, DMA_RESV_USAGE_READ), 2);
+	dma_resv_unlock(&dst);
+
+	dma_fence_signal(w);
+	dma_fence_signal(r);
+	dma_fence_signal(old);
+	dma_resv_fini(&dst);
+	dma_fence_put(w);
+	dma_fence_put(r);
+	dma_fence_put(done);
+	dma_fence_put(old);
+}
+
+struct signal_later {
+	struct dma_fence *fence;
+	int64_t delay_ns;
+};
+
+static void *signal_after(void *p)
+{
+	struct signal_later *s = p;
+
+	th_sleep_ns(s->delay_ns);
+	dma_fence_signal(s->fence);
+	return NULL;
+}
+
+/* wait_timeout: 0 on timeout, time left once everything signaled. */
+static void wait_timeout_semantics(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *a = mock_fence(), *b = mock_fence();
+	struct signal_later sa = { a, 2 * NSEC_PER_MSEC }, sb = { b, 4 * NSEC_PER_MSEC };
+	struct th_thread *ta, *tb;
+	int64_t left;
+
+	/* nothing to wait for: immediate, full budget */
+	assert_int_equal(dma_resv_wait_timeout(&f->resv, DMA_RESV_USAGE_BOOKKEEP,
+					       MAX_SCHEDULE_TIMEOUT),
+			 MAX_SCHEDULE_TIMEOUT);
+
+	add_one(&f->resv, a, DMA_RESV_USAGE_KERNEL);
+	add_one(&f->resv, b, DMA_RESV_USAGE_BOOKKEEP);
+	assert_int_equal(dma_resv_wait_timeout(&f->resv, DMA_RESV_USAGE_BOOKKEEP,
+					       NSEC_PER_MSEC), 0);
+	assert_int_equal(dma_resv_wait_timeout(&f->resv, DMA_RESV_USAGE_BOOKKEEP, 0), 0);
+	assert_int_equal(dma_resv_wait_timeout(&f->resv, DMA_RESV_USAGE_BOOKKEEP, -1),
+			 -EINVAL);
+	th_assert_warned("negative timeout");
+
+	ta = th_thread_start(signal_after, &sa);
+	tb = th_thread_start(signal_after, &sb);
+	/* KERNEL only waits for a */
+	left = dma_resv_wait_timeout(&f->resv, DMA_RESV_USAGE_KERNEL, 10 * NSEC_PER_SEC);
+	assert_true(left > 0 && left <= 10 * NSEC_PER_SEC);
+	assert_true(dma_fence_is_signaled(a));
+	left = dma_resv_wait_timeout(&f->resv, DMA_RESV_USAGE_BOOKKEEP,
+				     MAX_SCHEDULE_TIMEOUT);
+	assert_int_equal(left, MAX_SCHEDULE_TIMEOUT);
+	assert_true(dma_fence_is_signaled(b));
+	assert_int_equal(dma_resv_wait_timeout(&f->resv, DMA_RESV_USAGE_BOOKKEEP, 0), 1);
+	th_thread_join(ta);
+	th_thread_join(tb);
+	dma_fence_put(a);
+	dma_fence_put(b);
+}
+
+/* fini drops the resv's references. */
+static void fini_puts_fences(void **state)
+{
+	struct dma_resv resv;
+	struct dma_fence *fence = mock_fence();
+
+	dma_resv_init(&resv);
+	add_one(&resv, fence, DMA_RESV_USAGE_BOOKKEEP);
+	assert_int_equal(dmb_kref_read(&fence->refcount), 2);
+	dma_resv_fini(&resv);
+	assert_int_equal(dmb_kref_read(&fence->refcount), 1);
+	dma_fence_signal(fence);
+	dma_fence_put(fence);
+}
+
+/* many adds grow the table and keep every fence. */
+static void many_fences_grow(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *fences[100];
+
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	for (int i = 0; i < 100; i++) {
+		fences[i] = mock_fence();
+		assert_int_equal(dma_resv_reserve_fences(&f->resv, 1), 0);
+		dma_resv_add_fence(&f->resv, fences[i], DMA_RESV_USAGE_READ);
+	}
+	assert_int_equal(count_locked(&f->resv, DMA_RESV_USAGE_READ), 100);
+	dma_resv_unlock(&f->resv);
+	for (int i = 0; i < 100; i++) {
+		dma_fence_signal(fences[i]);
+		dma_fence_put(fences[i]);
+	}
+	assert_true(dma_resv_test_signaled(&f->resv, DMA_RESV_USAGE_BOOKKEEP));
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		RESV_TEST(lock_sanity),
+		RESV_TEST(lock_with_ctx),
+		RESV_TEST(reserve_then_add),
+		RESV_TEST(add_without_reserve_reported),
+		RESV_TEST(reservations_end_at_unlock),
+		RESV_TEST(add_more_than_reserved_reported),
+		RESV_TEST(writers_need_the_lock),
+		RESV_TEST(same_context_replaces),
+		RESV_TEST(replace_only_as_strict),
+		RESV_TEST(earlier_does_not_replace_later),
+		RESV_TEST(signaled_slot_reused),
+		RESV_TEST(usage_filtering),
+		RESV_TEST(iter_reports_usage),
+		RESV_TEST(locked_walk_needs_lock),
+		RESV_TEST(unlocked_walk_restarts),
+		RESV_TEST(get_fences_empty),
+		RESV_TEST(get_singleton_shapes),
+		RESV_TEST(copy_fences_copies),
+		RESV_TEST(wait_timeout_semantics),
+		TH_TEST(fini_puts_fences),
+		RESV_TEST(many_fences_grow),
+	};
+
+	return th_run(argc, argv, tests, TH_COUNT(tests));
+}
