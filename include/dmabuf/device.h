@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * device.h - what the dma-buf core knows of a device: a name.
+ *
+ * As a struct device is to the kernel's dma-buf, a device here is an opaque
+ * handle the core passes back to exporters and names in reports. Whoever
+ * models real devices (the simulated hardware, a test) embeds one in its own
+ * device object and recovers it with dmb_container_of().
+ */
+#ifndef DMABUF_DEVICE_H
+#define DMABUF_DEVICE_H
+
+struct device {
+	const char *name;
+};
+
+static inline const char *dev_name(const struct device *dev)
+{
+	return dev && dev->name ? dev->name : "(no device)";
+}
+
+#endif /* DMABUF_DEVICE_H */

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dma-buf-revoke.h - the exporter-side revoke helper.
+ *
+ * Any exporter that must be able to take its memory back (a PCI function
+ * being reset, a device being closed) creates one dmb_revocable per buffer
+ * and calls it from its ops:
+ *
+ *	attach op:	ret = dmb_revocable_attach(rev, attach, flags);
+ *	map op:		ret = dmb_revocable_map(rev);      (then build the table)
+ *	unmap op:	dmb_revocable_unmap(rev);          (after freeing it)
+ *
+ * and revokes with dmb_revocable_revoke(), which runs the full sequence:
+ *
+ *	1. take the resv lock;
+ *	2. mark the buffer revoked: attach and map now fail with -ENODEV;
+ *	3. dma_buf_invalidate_mappings();
+ *	4. wait for every fence (DMA_RESV_USAGE_BOOKKEEP);
+ *	5. drop the resv lock;
+ *	6. wait until every mapping handed out was unmapped: a count that each
+ *	   map raises and each unmap lowers, and a completion at zero.
+ *
+ * When it returns no importer touches the memory any more. Unrevoke re-arms
+ * the count and the completion *before* clearing "revoked" under the lock, so
+ * a map racing with it can never count into a finished round. Revoking a
+ * buffer that is already revoked returns at once: it neither lowers the
+ * count a second time nor waits on a completion that already fired.
+ *
+ * The waits of steps 4 and 6 are bounded only if every attachment is
+ * revocable; the wait policy says what happens at the bound:
+ *
+ *  - DMB_REVOKE_WAIT: wait, silently, as the merged kernel code does.
+ *  - DMB_REVOKE_WARN_THEN_WAIT (default): at the bound, report every
+ *    revocable attachment still mapped (V6, "broken invalidate_mappings"),
+ *    every pinned one as a notice, and every pending fence (V7); then keep
+ *    waiting, because memory still mapped must never be reused.
+ *  - DMB_REVOKE_DEADLINE_FORCE (a libdmabuf extension, not kernel
+ *    behaviour): at the bound, report as above, then tear the remaining
+ *    mappings down through the exporter's unmap op and mark those
+ *    attachments force-revoked; a later unmap by the importer is reported.
+ *    Fences cannot be forced: the fence wait stays warn-then-wait.
+ *
+ * Locking: attach/map/unmap are called from exporter ops, i.e. with the resv
+ * lock held. revoke, unrevoke and destroy take it and must be called without
+ * it. is_revoked may be called either way (it reads an atomic).
+ */
+#ifndef DMABUF_DMA_BUF_REVOKE_H
+#define DMABUF_DMA_BUF_REVOKE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <dmabuf/dma-buf.h>
+
+enum dmb_revoke_wait {
+	DMB_REVOKE_WARN_THEN_WAIT,
+	DMB_REVOKE_WAIT,
+	DMB_REVOKE_DEADLINE_FORCE,
+};
+
+/**
+ * struct dmb_revoke_policy - what revoke does at the bound
+ * @wait: the policy above
+ * @unmap_bound_ns: bound for step 6; 0 takes the checker's unmap bound
+ * @fence_bound_ns: bound for step 4; 0 takes the checker's fence bound
+ */
+struct dmb_revoke_policy {
+	enum dmb_revoke_wait wait;
+	int64_t unmap_bound_ns;
+	int64_t fence_bound_ns;
+};
+
+/**
+ * struct dmb_revoke_stats - what one revoke did, for measurement
+ * @invalidate_ns: step 3
+ * @fence_wait_ns: step 4
+ * @unmap_wait_ns: step 6
+ * @total_ns: steps 1-6
+ * @warnings: reports raised at the bounds
+ * @forced: mappings torn down by DEADLINE_FORCE
+ * @already_revoked: the buffer was revoked before; nothing was done
+ */
+struct dmb_revoke_stats {
+	int64_t invalidate_ns;
+	int64_t fence_wait_ns;
+	int64_t unmap_wait_ns;
+	int64_t total_ns;
+	unsigned int warnings;
+	unsigned int forced;
+	bool already_revoked;
+};
+
+/* Flags for dmb_revocable_attach(). */
+#define DMB_REVOCABLE_REQUIRE_REVOCABLE	(1u << 0)	/* -EOPNOTSUPP otherwise (R10) */
+#define DMB_REVOCABLE_REQUIRE_P2P	(1u << 1)	/* -EOPNOTSUPP unless peer-to-peer */
+
+struct dmb_revocable;
+
+/**
+ * dmb_revocable_create - a revoke helper for @dmabuf
+ * @policy: the wait policy, or NULL for warn-then-wait at the checker bounds
+ *
+ * Return: the helper, or NULL with errno (EINVAL, ENOMEM).
+ */
+struct dmb_revocable *dmb_revocable_create(struct dma_buf *dmabuf,
+					   const struct dmb_revoke_policy *policy);
+
+/**
+ * dmb_revocable_destroy - free the helper; typically from the release op
+ *
+ * Context: no mapping may be live.
+ */
+void dmb_revocable_destroy(struct dmb_revocable *rev);
+
+/** dmb_revocable_set_policy - change the wait policy. Return: 0 or -EINVAL. */
+int dmb_revocable_set_policy(struct dmb_revocable *rev,
+			     const struct dmb_revoke_policy *policy);
+
+/**
+ * dmb_revocable_attach - the revoke-related attach checks
+ *
+ * Context: resv lock held (from the exporter's attach op).
+ * Return: 0; -ENODEV while revoked; -EOPNOTSUPP for a non-revocable (with
+ * DMB_REVOCABLE_REQUIRE_REVOCABLE) or non-peer-to-peer (with
+ * DMB_REVOCABLE_REQUIRE_P2P) attachment.
+ */
+int dmb_revocable_attach(struct dmb_revocable *rev,
+			 struct dma_buf_attachment *attach, unsigned int flags);
+
+/**
+ * dmb_revocable_map - count a mapping about to be handed out
+ *
+ * Context: resv lock held (from the exporter's map op).
+ * Return: 0, or -ENODEV while revoked (nothing counted).
+ */
+int dmb_revocable_map(struct dmb_revocable *rev);
+
+/** dmb_revocable_unmap - a mapping was taken back (from the unmap op) */
+void dmb_revocable_unmap(struct dmb_revocable *rev);
+
+/**
+ * dmb_revocable_revoke - run the full revoke sequence (see above)
+ * @stats: if not NULL, receives what the revoke did
+ *
+ * Context: may sleep; must not hold the resv lock.
+ * Return: 0 (also when already revoked), -EINVAL on misuse.
+ */
+int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *stats);
+
+/**
+ * dmb_revocable_unrevoke - allow attach and map again
+ *
+ * Context: must not hold the resv lock. Return: 0 (also when not revoked).
+ */
+int dmb_revocable_unrevoke(struct dmb_revocable *rev);
+
+/** dmb_revocable_is_revoked - true between revoke and unrevoke */
+bool dmb_revocable_is_revoked(struct dmb_revocable *rev);
+
+/** dmb_revocable_mappings - mappings counted and not yet unmapped */
+unsigned int dmb_revocable_mappings(struct dmb_revocable *rev);
+
+#endif /* DMABUF_DMA_BUF_REVOKE_H */

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dma-buf.h - shared buffers: export, attach, map, invalidate.
+ *
+ * An exporter wraps memory it owns in a dma_buf with dma_buf_export(). Each
+ * importer device attaches: statically with dma_buf_attach() (it cannot be
+ * told to let go, so mapping pins the buffer if the exporter can pin), or
+ * dynamically with dma_buf_dynamic_attach() and importer ops. A dynamic
+ * attachment whose ops have invalidate_mappings is *revocable*: the exporter
+ * can tell it to drop its mappings, and it promises to unmap within bounded
+ * time after being told. Mapping an attachment asks the exporter for an
+ * sg_table of device addresses; unmapping gives it back.
+ *
+ * dma_buf_invalidate_mappings() tells every revocable attachment that its
+ * mappings are stale (the memory moves or goes away). After it returns,
+ * importers may still touch the memory in two windows: in-flight work may
+ * read and write until the fences in the buffer's dma_resv retire, and the
+ * importer may read-and-discard until it unmaps; it must not start new
+ * writes. To stop all access an exporter marks the buffer revoked (new
+ * attach and map fail with -ENODEV), invalidates, waits for the fences, and
+ * waits until every mapping it handed out was unmapped: the revoke helper in
+ * dma-buf-revoke.h does exactly that.
+ *
+ * Locking convention (docs/locking.md has the full table):
+ *  - dma_buf_pin/unpin, dma_buf_map_attachment/unmap_attachment,
+ *    dma_buf_invalidate_mappings, dma_buf_vmap/vunmap and
+ *    dma_buf_mapping_token: the caller holds the buffer's resv lock. It is
+ *    asserted: a missing lock is reported (violation V1 for invalidate, V2
+ *    for map/unmap, a WARN for the others), after which the call takes the
+ *    lock itself so that nothing is corrupted.
+ *  - The _unlocked variants, attach, detach, export, get/put and the CPU
+ *    access calls take the lock themselves: the caller must not hold it.
+ *  - Exporter ops attach, detach, pin, unpin, map_dma_buf, unmap_dma_buf,
+ *    vmap and vunmap run with the resv lock held; release, begin/end
+ *    _cpu_access without it (release runs with it only if the caller drops
+ *    its last reference while holding a shared resv).
+ *  - Importer op invalidate_mappings runs with the resv lock held, in the
+ *    thread that invalidates. It may unmap right there (unmap is a locked
+ *    call) or later from any thread, and must not take the resv lock.
+ *
+ * Misuse — detach with live mappings, unmap of a table that this attachment
+ * does not have mapped (or already unmapped), put of a released buffer — is
+ * reported as a violation and refused or cleaned up; it never corrupts memory.
+ */
+#ifndef DMABUF_DMA_BUF_H
+#define DMABUF_DMA_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <dmabuf/check.h>
+#include <dmabuf/device.h>
+#include <dmabuf/dma-resv.h>
+#include <dmabuf/scatterlist.h>
+
+enum dma_data_direction {
+	DMA_BIDIRECTIONAL,
+	DMA_TO_DEVICE,
+	DMA_FROM_DEVICE,
+	DMA_NONE,
+};
+
+struct dma_buf;
+struct dma_buf_attachment;
+
+/**
+ * struct dma_buf_ops - what an exporter provides
+ * @attach: optional; accept or refuse a new attachment (-errno). Runs with
+ *	the resv lock held, so a revoked flag checked here cannot change under
+ *	it. A revoke-capable exporter refuses non-revocable attachments here.
+ * @detach: optional; forget an attachment
+ * @pin: optional; keep the buffer where it is until unpin (resv held)
+ * @unpin: required if @pin
+ * @map_dma_buf: required; produce the device addresses of the buffer for
+ *	@attach's device in *@sgt (resv held). Return 0 or -errno; -ENODEV
+ *	while revoked.
+ * @unmap_dma_buf: required; take back a table from @map_dma_buf (resv held)
+ * @release: required; the last reference is gone, free the exporter's side
+ * @begin_cpu_access: optional; prepare for CPU access in @dir
+ * @end_cpu_access: optional; CPU access in @dir is done
+ * @vmap: optional; a CPU address for the whole buffer (resv held)
+ * @vunmap: required if @vmap
+ */
+struct dma_buf_ops {
+	int (*attach)(struct dma_buf *dmabuf, struct dma_buf_attachment *attach);
+	void (*detach)(struct dma_buf *dmabuf, struct dma_buf_attachment *attach);
+	int (*pin)(struct dma_buf_attachment *attach);
+	void (*unpin)(struct dma_buf_attachment *attach);
+	int (*map_dma_buf)(struct dma_buf_attachment *attach,
+			   enum dma_data_direction dir, struct sg_table **sgt);
+	void (*unmap_dma_buf)(struct dma_buf_attachment *attach,
+			      struct sg_table *sgt, enum dma_data_direction dir);
+	void (*release)(struct dma_buf *dmabuf);
+	int (*begin_cpu_access)(struct dma_buf *dmabuf, enum dma_data_direction dir);
+	int (*end_cpu_access)(struct dma_buf *dmabuf, enum dma_data_direction dir);
+	int (*vmap)(struct dma_buf *dmabuf, void **vaddr);
+	void (*vunmap)(struct dma_buf *dmabuf, void *vaddr);
+};
+
+/**
+ * struct dma_buf_attach_ops - what a dynamic importer provides
+ * @name: optional; the importer, for reports ("iommufd", "rdma-odp")
+ * @allow_peer2peer: the importer can reach device memory peer-to-peer
+ * @invalidate_mappings: optional; the buffer's mappings are stale. Called
+ *	with the resv lock held. An importer that provides it must unmap
+ *	within bounded time, and makes its attachment revocable.
+ */
+struct dma_buf_attach_ops {
+	const char *name;
+	bool allow_peer2peer;
+	void (*invalidate_mappings)(struct dma_buf_attachment *attach);
+};
+
+/**
+ * struct dma_buf_export_info - what dma_buf_export() needs
+ * @exp_name: the exporter's name, for reports
+ * @ops: the exporter's operations
+ * @size: size in bytes, > 0
+ * @resv: a reservation object to share, or NULL for the buffer's own
+ * @priv: the exporter's private data
+ */
+struct dma_buf_export_info {
+	const char *exp_name;
+	const struct dma_buf_ops *ops;
+	size_t size;
+	struct dma_resv *resv;
+	void *priv;
+};
+
+/**
+ * dma_buf_export - create a buffer with one reference
+ *
+ * Missing required ops, a zero size or a NULL name are reported.
+ * Return: the buffer, or NULL with errno (EINVAL, ENOMEM).
+ */
+struct dma_buf *dma_buf_export(const struct dma_buf_export_info *exp_info);
+
+/** get_dma_buf - take a reference */
+void get_dma_buf(struct dma_buf *dmabuf);
+
+/**
+ * dma_buf_put - drop a reference; the last one detaches what importers
+ * left attached (violation V9), drops a forgotten vmap (WARN), calls
+ * ops->release and frees the buffer
+ *
+ * A put of a buffer that was already released is violation V9 and is
+ * ignored: the pointer is checked against the live buffers before use.
+ */
+void dma_buf_put(struct dma_buf *dmabuf);
+
+/** dma_buf_set_name - name the buffer for reports. Return: 0, -EINVAL, -ENOMEM. */
+int dma_buf_set_name(struct dma_buf *dmabuf, const char *name);
+
+/* Accessors (no lock needed: these never change after export; NULL is a WARN). */
+struct dma_resv *dma_buf_resv(struct dma_buf *dmabuf);
+void *dma_buf_priv(struct dma_buf *dmabuf);
+size_t dma_buf_size(struct dma_buf *dmabuf);
+const char *dma_buf_exporter_name(struct dma_buf *dmabuf);
+/** dma_buf_name - the name set, or the exporter's name. Valid until renamed. */
+const char *dma_buf_name(struct dma_buf *dmabuf);
+
+/**
+ * dma_buf_attach - attach a static importer (no importer ops)
+ *
+ * Context: takes the resv lock. Return: the attachment, or NULL with errno
+ * (EINVAL, ENOMEM, or what the exporter's attach op refused with).
+ */
+struct dma_buf_attachment *dma_buf_attach(struct dma_buf *dmabuf,
+					  struct device *dev);
+
+/**
+ * dma_buf_dynamic_attach - attach an importer that has importer ops
+ * @importer_ops: its ops; invalidate_mappings is optional (R1)
+ * @importer_priv: its private data, see dma_buf_attachment_importer_priv()
+ *
+ * Peer-to-peer is allowed if the importer's ops allow it.
+ * Context: takes the resv lock. Return: as dma_buf_attach().
+ */
+struct dma_buf_attachment *
+dma_buf_dynamic_attach(struct dma_buf *dmabuf, struct device *dev,
+		       const struct dma_buf_attach_ops *importer_ops,
+		       void *importer_priv);
+
+/**
+ * dma_buf_detach - remove an attachment and free it
+ *
+ * Detaching with live mappings is violation V9 (one report for all of
+ * them): the mappings are torn down (exporter unmap, unpin) before the
+ * attachment goes. Detaching an
+ * attachment that is not on @dmabuf is V9 and refused.
+ * Context: takes the resv lock.
+ */
+void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach);
+
+/** dma_buf_attachment_is_dynamic - true if the importer supplied importer ops */
+bool dma_buf_attachment_is_dynamic(struct dma_buf_attachment *attach);
+
+/**
+ * dma_buf_attach_revocable - true iff the importer supplied importer ops
+ * with invalidate_mappings (R2): it can complete the revoke sequence in
+ * bounded time. Exporters that revoke as a normal operation call it from
+ * their attach op and refuse attachments for which it is false.
+ */
+bool dma_buf_attach_revocable(struct dma_buf_attachment *attach);
+
+/* Attachment accessors. */
+struct dma_buf *dma_buf_attachment_dmabuf(struct dma_buf_attachment *attach);
+struct device *dma_buf_attachment_dev(struct dma_buf_attachment *attach);
+bool dma_buf_attachment_peer2peer(struct dma_buf_attachment *attach);
+void *dma_buf_attachment_importer_priv(struct dma_buf_attachment *attach);
+/** dma_buf_attachment_importer_name - importer ops' name, or "static" */
+const char *dma_buf_attachment_importer_name(struct dma_buf_attachment *attach);
+/* The exporter's per-attachment data; set and read under the resv lock. */
+void *dma_buf_attachment_priv(struct dma_buf_attachment *attach);
+void dma_buf_attachment_set_priv(struct dma_buf_attachment *attach, void *priv);
+/** dma_buf_attachment_mapped - live mappings of @attach (resv held) */
+unsigned int dma_buf_attachment_mapped(struct dma_buf_attachment *attach);
+
+/**
+ * dma_buf_pin - keep the buffer where it is for @attach
+ *
+ * Succeeds without effect when the exporter has no pin op; pinning never
+ * changes revocability (R10).
+ * Context: resv lock held. Return: 0 or the exporter's -errno.
+ */
+int dma_buf_pin(struct dma_buf_attachment *attach);
+
+/**
+ * dma_buf_unpin - undo one dma_buf_pin(); an unpin without a pin is
+ * reported and does not reach the exporter
+ */
+void dma_buf_unpin(struct dma_buf_attachment *attach);
+
+/**
+ * dma_buf_map_attachment - get the device addresses of the buffer
+ *
+ * Static attachments are pinned first when the exporter can pin (R3), and
+ * unpinned by the matching unmap. A table returned while the buffer is
+ * revoked is violation V3: it is taken back and the call fails -ENODEV.
+ * Context: resv lock held (V2 otherwise).
+ * Return: the table, or NULL with errno (ENODEV while revoked, ENOMEM, or
+ * the exporter's error).
+ */
+struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
+					enum dma_data_direction dir);
+
+/**
+ * dma_buf_unmap_attachment - give back a table from dma_buf_map_attachment()
+ *
+ * A table not mapped on @attach, or already unmapped (NULL included), is
+ * violation V8 and is not touched.
+ * Context: resv lock held (V2 otherwise).
+ */
+void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
+			      struct sg_table *sgt, enum dma_data_direction dir);
+
+/* As above, taking and releasing the resv lock around the call. */
+struct sg_table *
+dma_buf_map_attachment_unlocked(struct dma_buf_attachment *attach,
+				enum dma_data_direction dir);
+void dma_buf_unmap_attachment_unlocked(struct dma_buf_attachment *attach,
+				       struct sg_table *sgt,
+				       enum dma_data_direction dir);
+
+/**
+ * dma_buf_invalidate_mappings - tell every revocable attachment that its
+ * mappings are stale (R4)
+ *
+ * Calls invalidate_mappings of each attachment that has one, and no other,
+ * and marks their live mappings invalidated for the checker (mappings of
+ * attachments that were not told stay LIVE). See the overview for what
+ * importers may still do afterwards.
+ * Context: resv lock held (V1 otherwise).
+ */
+void dma_buf_invalidate_mappings(struct dma_buf *dmabuf);
+
+/**
+ * dma_buf_mapping_token - the checker's token for a live mapping, for
+ * whoever performs DMA through it (see check.h)
+ *
+ * Context: resv lock held (a WARN otherwise, and the call takes it).
+ * Return: a new reference, or NULL with errno = ENOENT if @sgt is not a live
+ * mapping of @attach.
+ */
+struct dmb_check_map *dma_buf_mapping_token(struct dma_buf_attachment *attach,
+					    struct sg_table *sgt);
+
+/**
+ * dma_buf_begin_cpu_access - prepare for CPU access in @dir
+ *
+ * Waits for the fences a CPU access in @dir must wait for — writers only
+ * for a CPU read (DMA_FROM_DEVICE), readers and writers for a CPU write
+ * (DMA_TO_DEVICE, DMA_BIDIRECTIONAL), as dma_resv_usage_rw() — then calls
+ * the exporter. Context: may sleep; takes no lock the caller may hold.
+ * Return: 0 or -errno.
+ */
+int dma_buf_begin_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir);
+int dma_buf_end_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir);
+
+/**
+ * dma_buf_vmap - a CPU address for the whole buffer; counted, so nested
+ * vmaps return the same address
+ *
+ * Context: resv lock held. Return: 0, -EINVAL (no vmap op), or -errno.
+ */
+int dma_buf_vmap(struct dma_buf *dmabuf, void **vaddr);
+void dma_buf_vunmap(struct dma_buf *dmabuf, void *vaddr);
+int dma_buf_vmap_unlocked(struct dma_buf *dmabuf, void **vaddr);
+void dma_buf_vunmap_unlocked(struct dma_buf *dmabuf, void *vaddr);
+
+/**
+ * dma_buf_debug_dump - print every live buffer, its attachments and their
+ * mappings to @out, like the kernel's bufinfo
+ */
+void dma_buf_debug_dump(FILE *out);
+
+#endif /* DMABUF_DMA_BUF_H */

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dma-buf-private.h - the layout of dma_buf and dma_buf_attachment, shared
+ * by the buf layer's own files (the core and the revoke helper) and nobody
+ * else: to exporters and importers both objects are opaque handles.
+ *
+ * Locking: fields marked (resv) are protected by the buffer's resv lock;
+ * (const) never change after creation; (atomic) are read without a lock.
+ */
+#ifndef DMABUF_BUF_PRIVATE_H
+#define DMABUF_BUF_PRIVATE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <dmabuf/dma-buf.h>
+#include <dmabuf/list.h>
+
+#define DMA_BUF_NAME_LEN	64
+
+/* One table handed to one attachment, and what the core must undo for it. */
+struct dma_buf_mapping {
+	struct sg_table *sgt;
+	enum dma_data_direction dir;
+	struct dmb_check_map *token;	/* the checker's shadow of this mapping */
+	bool pinned;			/* pinned on map (R3): unpin on unmap */
+};
+
+struct dma_buf_attachment {
+	struct dma_buf *dmabuf;				/* const */
+	struct device *dev;				/* const */
+	const struct dma_buf_attach_ops *importer_ops;	/* const */
+	void *importer_priv;				/* const */
+	bool peer2peer;					/* const */
+	struct dmb_list_head node;			/* resv: on dmabuf->attachments */
+	void *priv;					/* resv: the exporter's */
+	unsigned int pin_count;				/* resv: explicit dma_buf_pin() */
+	bool force_revoked;				/* resv: mappings torn down by force */
+	struct dma_buf_mapping *mappings;		/* resv: live mappings */
+	unsigned int nr_mappings;			/* resv */
+	unsigned int max_mappings;			/* resv */
+};
+
+struct dma_buf {
+	struct dmb_kref refcount;
+	size_t size;					/* const */
+	const struct dma_buf_ops *ops;			/* const */
+	void *priv;					/* const */
+	const char *exp_name;				/* const */
+	struct dma_resv *resv;				/* const */
+	struct dmb_list_head attachments;		/* resv */
+	atomic_bool revoked;				/* atomic; written under resv */
+	unsigned int vmap_count;			/* resv */
+	void *vmap_ptr;					/* resv */
+	struct dmb_list_head node;			/* on the live list, its lock */
+	pthread_mutex_t name_lock;
+	char name[DMA_BUF_NAME_LEN];			/* name_lock */
+	struct dma_resv own_resv;			/* used when none was given */
+};
+
+/*
+ * dma_buf_mark_revoked - tell the core the buffer is (no longer) revoked, so
+ * it can catch an exporter that hands out a mapping anyway (V3).
+ * Context: resv lock held.
+ */
+void dma_buf_mark_revoked(struct dma_buf *dmabuf, bool revoked);
+
+/*
+ * dma_buf_force_unmap - tear down every live mapping of @attach through the
+ * exporter's unmap op, mark the attachment force-revoked, and return how
+ * many mappings went. Context: resv lock held.
+ */
+unsigned int dma_buf_force_unmap(struct dma_buf_attachment *attach);
+
+/* dma_buf_attachment_subject - who @attach is, for checker reports */
+void dma_buf_attachment_subject(struct dma_buf_attachment *attach,
+				struct dmb_check_subject *who);
+
+/* dma_buf_subject - who @dmabuf is (no importer), for checker reports */
+void dma_buf_subject(struct dma_buf *dmabuf, struct dmb_check_subject *who);
+
+#endif /* DMABUF_BUF_PRIVATE_H */

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dma-buf-revoke.c - the exporter-side revoke helper: a mapping count, a
+ * completion, and the full revoke/unrevoke sequences with their wait policy.
+ *
+ * Contract: see include/dmabuf/dma-buf-revoke.h. While the buffer is not
+ * revoked, count = 1 (the base reference) + live mappings; revoke drops the
+ * base reference after the fences retired, so the count reaches zero — and
+ * the completion fires — exactly when the last mapping handed out before the
+ * revoke is unmapped. No mapping can be counted while revoked.
+ *
+ * Locking:
+ *  - op_lock serialises revoke and unrevoke of one buffer (an unrevoke must
+ *    not re-arm the completion a revoke is waiting on). Order: op_lock, then
+ *    the resv lock.
+ *  - count and policy are protected by the buffer's resv lock; the exporter's
+ *    map and unmap ops, which call in here, run with it held.
+ *  - revoked is atomic, written under the resv lock, read anywhere.
+ *  - The completion is waited on without any lock, since the importers need
+ *    the resv lock to unmap.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <dmabuf/completion.h>
+#include <dmabuf/dma-buf-revoke.h>
+
+#include "dma-buf-private.h"
+
+struct dmb_revocable {
+	struct dma_buf *dmabuf;
+	struct dmb_revoke_policy policy;	/* resv */
+	unsigned int count;			/* resv */
+	atomic_bool revoked;
+	struct dmb_completion unmapped;
+	pthread_mutex_t op_lock;
+};
+
+static bool policy_valid(const struct dmb_revoke_policy *policy)
+{
+	return !DMB_WARN((unsigned int)policy->wait > DMB_REVOKE_DEADLINE_FORCE ||
+			 policy->unmap_bound_ns < 0 || policy->fence_bound_ns < 0,
+			 "invalid revoke policy (wait %d, bounds %lld/%lld ns)",
+			 policy->wait, (long long)policy->unmap_bound_ns,
+			 (long long)policy->fence_bound_ns);
+}
+
+struct dmb_revocable *dmb_revocable_create(struct dma_buf *dmabuf,
+					   const struct dmb_revoke_policy *policy)
+{
+	static const struct dmb_revoke_policy default_policy = {
+		.wait = DMB_REVOKE_WARN_THEN_WAIT,
+	};
+	struct dmb_revocable *rev;
+	int ret;
+
+	if (DMB_WARN(!dmabuf, "dmb_revocable_create without a buffer") ||
+	    (policy && !policy_valid(policy))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	rev = calloc(1, sizeof(*rev));
+	if (!rev) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	ret = dmb_init_completion(&rev->unmapped);
+	if (ret)
+		goto err_free;
+	ret = -pthread_mutex_init(&rev->op_lock, NULL);
+	if (ret)
+		goto err_completion;
+	rev->dmabuf = dmabuf;
+	rev->policy = policy ? *policy : default_policy;
+	rev->count = 1;
+	atomic_init(&rev->revoked, false);
+	return rev;
+
+err_completion:
+	dmb_completion_fini(&rev->unmapped);
+err_free:
+	free(rev);
+	errno = -ret;
+	return NULL;
+}
+
+void dmb_revocable_destroy(struct dmb_revocable *rev)
+{
+	if (!rev)
+		return;
+	/* Not revoked: the base reference; revoked: nothing may be left. */
+	DMB_WARN(rev->count > (atomic_load(&rev->revoked) ? 0u : 1u),
+		 "revoke helper of %s destroyed with %u mapping(s) live",
+		 dma_buf_name(rev->dmabuf),
+		 rev->count - (atomic_load(&rev->revoked) ? 0u : 1u));
+	pthread_mutex_destroy(&rev->op_lock);
+	dmb_completion_fini(&rev->unmapped);
+	free(rev);
+}
+
+int dmb_revocable_set_policy(struct dmb_revocable *rev,
+			     const struct dmb_revoke_policy *policy)
+{
+	if (DMB_WARN(!rev || !policy, "dmb_revocable_set_policy(%p, %p)",
+		     (void *)rev, (const void *)policy) || !policy_valid(policy))
+		return -EINVAL;
+	dma_resv_lock(rev->dmabuf->resv, NULL);
+	rev->policy = *policy;
+	dma_resv_unlock(rev->dmabuf->resv);
+	return 0;
+}
+
+int dmb_revocable_attach(struct dmb_revocable *rev,
+			 struct dma_buf_attachment *attach, unsigned int flags)
+{
+	if (DMB_WARN(!rev || !attach, "dmb_revocable_attach(%p, %p)",
+		     (void *)rev, (void *)attach))
+		return -EINVAL;
+	dma_resv_assert_held(rev->dmabuf->resv);
+
+	if ((flags & DMB_REVOCABLE_REQUIRE_P2P) && !attach->peer2peer)
+		return -EOPNOTSUPP;
+	if (atomic_load(&rev->revoked))
+		return -ENODEV;
+	/* The unmap wait is bounded only if every importer can be told (R10). */
+	if ((flags & DMB_REVOCABLE_REQUIRE_REVOCABLE) &&
+	    !dma_buf_attach_revocable(attach))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+int dmb_revocable_map(struct dmb_revocable *rev)
+{
+	if (DMB_WARN(!rev, "dmb_revocable_map(NULL)"))
+		return -EINVAL;
+	dma_resv_assert_held(rev->dmabuf->resv);
+	if (atomic_load(&rev->revoked))
+		return -ENODEV;
+	rev->count++;
+	return 0;
+}
+
+void dmb_revocable_unmap(struct dmb_revocable *rev)
+{
+	if (DMB_WARN(!rev, "dmb_revocable_unmap(NULL)"))
+		return;
+	dma_resv_assert_held(rev->dmabuf->resv);
+	if (DMB_WARN(rev->count == 0,
+		     "dmb_revocable_unmap on %s without a counted mapping",
+		     dma_buf_name(rev->dmabuf)))
+		return;
+	if (--rev->count == 0)
+		dmb_complete_all(&rev->unmapped);
+}
+
+bool dmb_revocable_is_revoked(struct dmb_revocable *rev)
+{
+	return rev && atomic_load(&rev->revoked);
+}
+
+unsigned int dmb_revocable_mappings(struct dmb_revocable *rev)
+{
+	unsigned int n;
+
+	dma_resv_lock(rev->dmabuf->resv, NULL);
+	n = rev->count - (atomic_load(&rev->revoked) ? 0u : 1u);
+	dma_resv_unlock(rev->dmabuf->resv);
+	return n;
+}
+
+static int64_t bound_or(int64_t bound, int64_t fallback)
+{
+	return bound ? bound : fallback;
+}
+
+/*
+ * Step 4 with the policy: wait for every fence; at the bound report each
+ * pending one (V7) and keep waiting. Resv lock held.
+ */
+static void revoke_wait_fences(struct dmb_revocable *rev, int64_t bound,
+			       struct dmb_revoke_stats *stats)
+{
+	struct dma_resv *resv = rev->dmabuf->resv;
+	struct dma_resv_iter cursor;
+	struct dmb_check_subject who;
+	struct dma_fence *fence;
+
+	if (rev->policy.wait == DMB_REVOKE_WAIT ||
+	    dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, bound) == 0) {
+		if (rev->policy.wait != DMB_REVOKE_WAIT) {
+			dma_buf_subject(rev->dmabuf, &who);
+			dma_resv_for_each_fence(&cursor, resv, DMA_RESV_USAGE_BOOKKEEP,
+						fence) {
+				if (dma_fence_is_signaled(fence))
+					continue;
+				dmb_check_report(DMB_V7_FENCE_TIMEOUT, &who,
+						 "fence %s:%s seqno %llu (%s) not signaled %lld ms into the revoke's fence wait; still waiting",
+						 dma_fence_driver_name(fence),
+						 dma_fence_timeline_name(fence),
+						 (unsigned long long)fence->seqno,
+						 dma_resv_usage_name(dma_resv_iter_usage(&cursor)),
+						 (long long)(bound / NSEC_PER_MSEC));
+				stats->warnings++;
+			}
+		}
+		dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP,
+				      MAX_SCHEDULE_TIMEOUT);
+	}
+}
+
+/*
+ * At the unmap bound: name every attachment still mapped. A revocable one
+ * broke its promise (V6); a pinned one was accepted knowing it may never
+ * let go, so it gets a notice. With DEADLINE_FORCE, tear the mappings down.
+ */
+static void revoke_unmap_deadline(struct dmb_revocable *rev, int64_t bound,
+				  struct dmb_revoke_stats *stats)
+{
+	struct dma_buf *dmabuf = rev->dmabuf;
+	struct dma_buf_attachment *attach;
+	struct dmb_check_subject who;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	dmb_list_for_each_entry(attach, &dmabuf->attachments, node) {
+		if (!attach->nr_mappings)
+			continue;
+		dma_buf_attachment_subject(attach, &who);
+		if (dma_buf_attach_revocable(attach))
+			dmb_check_report(DMB_V6_UNMAP_TIMEOUT, &who,
+					 "importer has a broken invalidate_mappings: %u mapping(s) still live %lld ms after invalidate",
+					 attach->nr_mappings,
+					 (long long)(bound / NSEC_PER_MSEC));
+		else
+			dmb_notice("revoke of %s waits for pinned importer %s (device %s): %u mapping(s) still live after %lld ms; it is not revocable and unmaps only when done",
+				   who.buffer, who.importer, who.device,
+				   attach->nr_mappings,
+				   (long long)(bound / NSEC_PER_MSEC));
+		stats->warnings++;
+		if (rev->policy.wait == DMB_REVOKE_DEADLINE_FORCE)
+			stats->forced += dma_buf_force_unmap(attach);
+	}
+	dma_resv_unlock(dmabuf->resv);
+}
+
+int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *stats)
+{
+	struct dmb_revoke_stats local = { 0 };
+	struct dmb_check_bounds bounds;
+	struct dma_resv *resv;
+	int64_t t0, t1, t2, t3, t4;
+
+	if (DMB_WARN(!rev, "dmb_revocable_revoke(NULL)"))
+		return -EINVAL;
+	resv = rev->dmabuf->resv;
+	if (DMB_WARN(dma_resv_held(resv),
+		     "revoke of %s with its resv lock held would deadlock",
+		     dma_buf_name(rev->dmabuf)))
+		return -EINVAL;
+	if (!stats)
+		stats = &local;
+	*stats = local;
+	dmb_check_get_bounds(&bounds);
+
+	pthread_mutex_lock(&rev->op_lock);
+	t0 = dmb_ktime_get_ns();
+	dma_resv_lock(resv, NULL);				/* 1 */
+	if (atomic_load(&rev->revoked)) {
+		/*
+		 * Already revoked (a close after a reset, say): the base
+		 * reference is gone and the completion fired. Doing the
+		 * sequence again would drop the count below zero.
+		 */
+		dma_resv_unlock(resv);
+		pthread_mutex_unlock(&rev->op_lock);
+		stats->already_revoked = true;
+		return 0;
+	}
+	atomic_store(&rev->revoked, true);			/* 2 */
+	dma_buf_mark_revoked(rev->dmabuf, true);
+	t1 = dmb_ktime_get_ns();
+	dma_buf_invalidate_mappings(rev->dmabuf);		/* 3 */
+	t2 = dmb_ktime_get_ns();
+	revoke_wait_fences(rev, bound_or(rev->policy.fence_bound_ns,
+					 bounds.fence_ns), stats);	/* 4 */
+	t3 = dmb_ktime_get_ns();
+	if (--rev->count == 0)					/* the base reference */
+		dmb_complete_all(&rev->unmapped);
+	dma_resv_unlock(resv);					/* 5 */
+
+	if (rev->policy.wait != DMB_REVOKE_WAIT) {		/* 6 */
+		int64_t bound = bound_or(rev->policy.unmap_bound_ns,
+					 bounds.unmap_ns);
+
+		if (dmb_wait_for_completion_timeout(&rev->unmapped, bound) == 0)
+			revoke_unmap_deadline(rev, bound, stats);
+	}
+	dmb_wait_for_completion(&rev->unmapped);
+	t4 = dmb_ktime_get_ns();
+	pthread_mutex_unlock(&rev->op_lock);
+
+	stats->invalidate_ns = t2 - t1;
+	stats->fence_wait_ns = t3 - t2;
+	stats->unmap_wait_ns = t4 - t3;
+	stats->total_ns = t4 - t0;
+	return 0;
+}
+
+int dmb_revocable_unrevoke(struct dmb_revocable *rev)
+{
+	struct dma_resv *resv;
+
+	if (DMB_WARN(!rev, "dmb_revocable_unrevoke(NULL)"))
+		return -EINVAL;
+	resv = rev->dmabuf->resv;
+	if (DMB_WARN(dma_resv_held(resv),
+		     "unrevoke of %s with its resv lock held would deadlock",
+		     dma_buf_name(rev->dmabuf)))
+		return -EINVAL;
+
+	pthread_mutex_lock(&rev->op_lock);
+	dma_resv_lock(resv, NULL);
+	if (atomic_load(&rev->revoked)) {
+		/*
+		 * Re-arm first, then open the gate: the first map after
+		 * "revoked" clears must count into a fresh round (R9).
+		 */
+		rev->count = 1;
+		dmb_reinit_completion(&rev->unmapped);
+		atomic_store(&rev->revoked, false);
+		dma_buf_mark_revoked(rev->dmabuf, false);
+	}
+	dma_resv_unlock(resv);
+	pthread_mutex_unlock(&rev->op_lock);
+	return 0;
+}

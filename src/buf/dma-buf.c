@@ -1,0 +1,916 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dma-buf.c - the dma-buf core: buffers, attachments, pinning, mapping and
+ * invalidation, with the protocol checks only the core can make.
+ *
+ * Contract (include/dmabuf/dma-buf.h has the per-call detail):
+ *  - every exporter op but release and the CPU-access pair runs with the
+ *    buffer's resv lock held; a locked call made without the lock is
+ *    reported (V1 for invalidate, V2 for map/unmap) and then takes the lock
+ *    itself, so a protocol violation never turns into memory corruption;
+ *  - the core keeps every mapping it handed out (table, direction, whether
+ *    it pinned, and a checker token) on its attachment, so an unmap of a
+ *    table it does not know is caught before the exporter sees it (V8) and a
+ *    detach with live mappings can clean them up (V9);
+ *  - a buffer pointer is checked against the list of live buffers before a
+ *    get or put touches it, so a put of a released buffer is reported (V9)
+ *    instead of being a use-after-free. (An address reused by a newer buffer
+ *    cannot be told apart; the quarantine that would catch it is not worth
+ *    its cost here.)
+ *
+ * Locking: the resv lock protects each buffer's attachment list and each
+ * attachment's mapping and pin state. live_lock protects the list of live
+ * buffers; it is never held while taking a resv lock, except by
+ * dma_buf_debug_dump(), which only trylocks.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dma-buf-private.h"
+
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dmb_list_head live_bufs = DMB_LIST_HEAD_INIT(live_bufs);
+
+/* Is @dmabuf a buffer that has not been released? Never dereferences it. */
+static bool buf_is_live(const struct dma_buf *dmabuf)
+{
+	struct dma_buf *pos;
+	bool live = false;
+
+	pthread_mutex_lock(&live_lock);
+	dmb_list_for_each_entry(pos, &live_bufs, node) {
+		if (pos == dmabuf) {
+			live = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&live_lock);
+	return live;
+}
+
+void dma_buf_subject(struct dma_buf *dmabuf, struct dmb_check_subject *who)
+{
+	who->buffer = dma_buf_name(dmabuf);
+	who->exporter = dmabuf->exp_name;
+	who->importer = NULL;
+	who->device = NULL;
+}
+
+void dma_buf_attachment_subject(struct dma_buf_attachment *attach,
+				struct dmb_check_subject *who)
+{
+	dma_buf_subject(attach->dmabuf, who);
+	who->importer = dma_buf_attachment_importer_name(attach);
+	who->device = dev_name(attach->dev);
+}
+
+/*
+ * Make sure the calling thread holds @dmabuf's resv lock for a call that
+ * requires it. If it does not, report @kind (or a plain WARN for kind 0) and
+ * take the lock on the caller's behalf. Return: true if the lock was taken
+ * here and must be dropped by the caller.
+ */
+static bool buf_lock_or_report(struct dma_buf *dmabuf,
+			       struct dma_buf_attachment *attach,
+			       enum dmb_violation kind, const char *call)
+{
+	struct dmb_check_subject who;
+
+	if (dma_resv_held(dmabuf->resv))
+		return false;
+
+	if (attach)
+		dma_buf_attachment_subject(attach, &who);
+	else
+		dma_buf_subject(dmabuf, &who);
+	if (kind)
+		dmb_check_report(kind, &who,
+				 "%s called without the buffer's resv lock held",
+				 call);
+	else
+		DMB_WARN(true, "%s on buffer %s without the resv lock held",
+			 call, who.buffer);
+	dma_resv_lock(dmabuf->resv, NULL);
+	return true;
+}
+
+/* Export and lifetime. */
+
+static bool ops_valid(const struct dma_buf_ops *ops)
+{
+	if (DMB_WARN(!ops, "dma_buf_export without ops"))
+		return false;
+	if (DMB_WARN(!ops->map_dma_buf || !ops->unmap_dma_buf || !ops->release,
+		     "dma_buf_ops lack map_dma_buf, unmap_dma_buf or release"))
+		return false;
+	if (DMB_WARN(!ops->pin != !ops->unpin,
+		     "dma_buf_ops have pin without unpin or the reverse"))
+		return false;
+	if (DMB_WARN(!ops->vmap != !ops->vunmap,
+		     "dma_buf_ops have vmap without vunmap or the reverse"))
+		return false;
+	return true;
+}
+
+struct dma_buf *dma_buf_export(const struct dma_buf_export_info *exp_info)
+{
+	struct dma_buf *dmabuf;
+
+	if (DMB_WARN(!exp_info, "dma_buf_export without export info") ||
+	    !ops_valid(exp_info->ops) ||
+	    DMB_WARN(!exp_info->size, "dma_buf_export of size 0") ||
+	    DMB_WARN(!exp_info->exp_name, "dma_buf_export without exp_name")) {
+		errno = EINVAL;
+		return NULL;
+	}
+
+	dmabuf = calloc(1, sizeof(*dmabuf));
+	if (!dmabuf) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	dmb_kref_init(&dmabuf->refcount);
+	dmabuf->size = exp_info->size;
+	dmabuf->ops = exp_info->ops;
+	dmabuf->priv = exp_info->priv;
+	dmabuf->exp_name = exp_info->exp_name;
+	dmb_list_init(&dmabuf->attachments);
+	atomic_init(&dmabuf->revoked, false);
+	pthread_mutex_init(&dmabuf->name_lock, NULL);
+	if (exp_info->resv) {
+		dmabuf->resv = exp_info->resv;
+	} else {
+		dma_resv_init(&dmabuf->own_resv);
+		dmabuf->resv = &dmabuf->own_resv;
+	}
+
+	pthread_mutex_lock(&live_lock);
+	dmb_list_add_tail(&dmabuf->node, &live_bufs);
+	pthread_mutex_unlock(&live_lock);
+	return dmabuf;
+}
+
+void get_dma_buf(struct dma_buf *dmabuf)
+{
+	if (DMB_WARN(!dmabuf, "get_dma_buf(NULL)"))
+		return;
+	if (!buf_is_live(dmabuf)) {
+		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, NULL,
+				 "get_dma_buf of buffer %p, which was already released",
+				 (void *)dmabuf);
+		return;
+	}
+	dmb_kref_get(&dmabuf->refcount);
+}
+
+static void buf_detach_locked(struct dma_buf *dmabuf,
+			      struct dma_buf_attachment *attach);
+
+static void dma_buf_release(struct dmb_kref *kref)
+{
+	struct dma_buf *dmabuf = dmb_container_of(kref, struct dma_buf, refcount);
+	struct dma_buf_attachment *attach, *tmp;
+	struct dmb_check_subject who;
+	bool locked;
+
+	pthread_mutex_lock(&live_lock);
+	dmb_list_del(&dmabuf->node);
+	pthread_mutex_unlock(&live_lock);
+
+	/*
+	 * Nobody else has a reference to the buffer, but its resv may be
+	 * shared, and the caller may hold it while dropping its last
+	 * reference: take it only if this thread does not already.
+	 */
+	locked = !dma_resv_held(dmabuf->resv);
+	if (locked)
+		dma_resv_lock(dmabuf->resv, NULL);
+	if (!dmb_list_empty(&dmabuf->attachments)) {
+		dma_buf_subject(dmabuf, &who);
+		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, &who,
+				 "last reference dropped while attachments remain; detaching them");
+	}
+	dmb_list_for_each_entry_safe(attach, tmp, &dmabuf->attachments, node)
+		buf_detach_locked(dmabuf, attach);
+	if (DMB_WARN(dmabuf->vmap_count, "buffer %s released while vmapped %u times",
+		     dma_buf_name(dmabuf), dmabuf->vmap_count))
+		dmabuf->ops->vunmap(dmabuf, dmabuf->vmap_ptr);
+	if (locked)
+		dma_resv_unlock(dmabuf->resv);
+
+	dmabuf->ops->release(dmabuf);
+	if (dmabuf->resv == &dmabuf->own_resv)
+		dma_resv_fini(&dmabuf->own_resv);
+	pthread_mutex_destroy(&dmabuf->name_lock);
+	free(dmabuf);
+}
+
+void dma_buf_put(struct dma_buf *dmabuf)
+{
+	if (DMB_WARN(!dmabuf, "dma_buf_put(NULL)"))
+		return;
+	if (!buf_is_live(dmabuf)) {
+		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, NULL,
+				 "dma_buf_put of buffer %p, which was already released",
+				 (void *)dmabuf);
+		return;
+	}
+	dmb_kref_put(&dmabuf->refcount, dma_buf_release);
+}
+
+int dma_buf_set_name(struct dma_buf *dmabuf, const char *name)
+{
+	if (DMB_WARN(!dmabuf || !name, "dma_buf_set_name(%p, %p)",
+		     (void *)dmabuf, (const void *)name))
+		return -EINVAL;
+	pthread_mutex_lock(&dmabuf->name_lock);
+	snprintf(dmabuf->name, sizeof(dmabuf->name), "%s", name);
+	pthread_mutex_unlock(&dmabuf->name_lock);
+	return 0;
+}
+
+const char *dma_buf_name(struct dma_buf *dmabuf)
+{
+	const char *name;
+
+	if (DMB_WARN(!dmabuf, "dma_buf_name(NULL)"))
+		return "(null)";
+	pthread_mutex_lock(&dmabuf->name_lock);
+	name = dmabuf->name[0] ? dmabuf->name : dmabuf->exp_name;
+	pthread_mutex_unlock(&dmabuf->name_lock);
+	return name;
+}
+
+struct dma_resv *dma_buf_resv(struct dma_buf *dmabuf)
+{
+	if (DMB_WARN(!dmabuf, "dma_buf_resv(NULL)"))
+		return NULL;
+	return dmabuf->resv;
+}
+
+void *dma_buf_priv(struct dma_buf *dmabuf)
+{
+	if (DMB_WARN(!dmabuf, "dma_buf_priv(NULL)"))
+		return NULL;
+	return dmabuf->priv;
+}
+
+size_t dma_buf_size(struct dma_buf *dmabuf)
+{
+	if (DMB_WARN(!dmabuf, "dma_buf_size(NULL)"))
+		return 0;
+	return dmabuf->size;
+}
+
+const char *dma_buf_exporter_name(struct dma_buf *dmabuf)
+{
+	if (DMB_WARN(!dmabuf, "dma_buf_exporter_name(NULL)"))
+		return "(null)";
+	return dmabuf->exp_name;
+}
+
+/* Attachments. */
+
+static struct dma_buf_attachment *
+buf_attach(struct dma_buf *dmabuf, struct device *dev,
+	   const struct dma_buf_attach_ops *importer_ops, void *importer_priv)
+{
+	struct dma_buf_attachment *attach;
+	int ret;
+
+	if (DMB_WARN(!dmabuf || !dev, "attach(%p, %p): buffer and device required",
+		     (void *)dmabuf, (void *)dev)) {
+		errno = EINVAL;
+		return NULL;
+	}
+
+	attach = calloc(1, sizeof(*attach));
+	if (!attach) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	attach->dmabuf = dmabuf;
+	attach->dev = dev;
+	attach->importer_ops = importer_ops;
+	attach->importer_priv = importer_priv;
+	attach->peer2peer = importer_ops && importer_ops->allow_peer2peer;
+	dmb_list_init(&attach->node);
+
+	/*
+	 * The exporter decides with the lock held, so its view of "revoked"
+	 * cannot change between its answer and the attachment going live.
+	 */
+	dma_resv_lock(dmabuf->resv, NULL);
+	if (dmabuf->ops->attach) {
+		ret = dmabuf->ops->attach(dmabuf, attach);
+		if (ret)
+			goto err_unlock;
+	}
+	dmb_list_add_tail(&attach->node, &dmabuf->attachments);
+	dma_resv_unlock(dmabuf->resv);
+	return attach;
+
+err_unlock:
+	dma_resv_unlock(dmabuf->resv);
+	free(attach);
+	errno = ret < 0 ? -ret : EINVAL;
+	return NULL;
+}
+
+struct dma_buf_attachment *dma_buf_attach(struct dma_buf *dmabuf,
+					  struct device *dev)
+{
+	return buf_attach(dmabuf, dev, NULL, NULL);
+}
+
+struct dma_buf_attachment *
+dma_buf_dynamic_attach(struct dma_buf *dmabuf, struct device *dev,
+		       const struct dma_buf_attach_ops *importer_ops,
+		       void *importer_priv)
+{
+	if (DMB_WARN(!importer_ops, "dma_buf_dynamic_attach without importer ops")) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return buf_attach(dmabuf, dev, importer_ops, importer_priv);
+}
+
+/* Undo mapping @idx of @attach: exporter unmap, unpin, token. Resv held. */
+static void buf_unmap_index(struct dma_buf_attachment *attach, unsigned int idx,
+			    bool forced)
+{
+	struct dma_buf_mapping m = attach->mappings[idx];
+	struct dma_buf *dmabuf = attach->dmabuf;
+
+	attach->mappings[idx] = attach->mappings[--attach->nr_mappings];
+	dmabuf->ops->unmap_dma_buf(attach, m.sgt, m.dir);
+	if (m.pinned)
+		dmabuf->ops->unpin(attach);
+	dmb_check_map_unmap(m.token, forced);
+	dmb_check_map_put(m.token);
+}
+
+static void buf_detach_locked(struct dma_buf *dmabuf,
+			      struct dma_buf_attachment *attach)
+{
+	struct dmb_check_subject who;
+
+	if (attach->nr_mappings) {
+		dma_buf_attachment_subject(attach, &who);
+		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, &who,
+				 "detach with %u live mapping(s); unmapping them first",
+				 attach->nr_mappings);
+		while (attach->nr_mappings)
+			buf_unmap_index(attach, attach->nr_mappings - 1, false);
+	}
+	if (DMB_WARN(attach->pin_count, "detach of %s from %s while pinned %u time(s)",
+		     dma_buf_attachment_importer_name(attach), dma_buf_name(dmabuf),
+		     attach->pin_count)) {
+		for (; attach->pin_count; attach->pin_count--)
+			if (dmabuf->ops->unpin)
+				dmabuf->ops->unpin(attach);
+	}
+	dmb_list_del(&attach->node);
+	if (dmabuf->ops->detach)
+		dmabuf->ops->detach(dmabuf, attach);
+	free(attach->mappings);
+	free(attach);
+}
+
+static bool buf_has_attachment(struct dma_buf *dmabuf,
+			       struct dma_buf_attachment *attach)
+{
+	struct dma_buf_attachment *pos;
+
+	dmb_list_for_each_entry(pos, &dmabuf->attachments, node)
+		if (pos == attach)
+			return true;
+	return false;
+}
+
+void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
+{
+	struct dmb_check_subject who;
+
+	if (DMB_WARN(!dmabuf || !attach, "dma_buf_detach(%p, %p)",
+		     (void *)dmabuf, (void *)attach))
+		return;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	if (!buf_has_attachment(dmabuf, attach)) {
+		dma_buf_subject(dmabuf, &who);
+		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, &who,
+				 "detach of attachment %p, which is not attached to this buffer",
+				 (void *)attach);
+		goto out_unlock;
+	}
+	buf_detach_locked(dmabuf, attach);
+out_unlock:
+	dma_resv_unlock(dmabuf->resv);
+}
+
+bool dma_buf_attachment_is_dynamic(struct dma_buf_attachment *attach)
+{
+	if (DMB_WARN(!attach, "dma_buf_attachment_is_dynamic(NULL)"))
+		return false;
+	return attach->importer_ops;
+}
+
+bool dma_buf_attach_revocable(struct dma_buf_attachment *attach)
+{
+	if (DMB_WARN(!attach, "dma_buf_attach_revocable(NULL)"))
+		return false;
+	return attach->importer_ops && attach->importer_ops->invalidate_mappings;
+}
+
+struct dma_buf *dma_buf_attachment_dmabuf(struct dma_buf_attachment *attach)
+{
+	if (DMB_WARN(!attach, "dma_buf_attachment_dmabuf(NULL)"))
+		return NULL;
+	return attach->dmabuf;
+}
+
+struct device *dma_buf_attachment_dev(struct dma_buf_attachment *attach)
+{
+	if (DMB_WARN(!attach, "dma_buf_attachment_dev(NULL)"))
+		return NULL;
+	return attach->dev;
+}
+
+bool dma_buf_attachment_peer2peer(struct dma_buf_attachment *attach)
+{
+	if (DMB_WARN(!attach, "dma_buf_attachment_peer2peer(NULL)"))
+		return false;
+	return attach->peer2peer;
+}
+
+void *dma_buf_attachment_importer_priv(struct dma_buf_attachment *attach)
+{
+	if (DMB_WARN(!attach, "dma_buf_attachment_importer_priv(NULL)"))
+		return NULL;
+	return attach->importer_priv;
+}
+
+const char *dma_buf_attachment_importer_name(struct dma_buf_attachment *attach)
+{
+	if (DMB_WARN(!attach, "dma_buf_attachment_importer_name(NULL)"))
+		return "(null)";
+	if (!attach->importer_ops)
+		return "static";
+	return attach->importer_ops->name ? attach->importer_ops->name : "dynamic";
+}
+
+void *dma_buf_attachment_priv(struct dma_buf_attachment *attach)
+{
+	if (DMB_WARN(!attach, "dma_buf_attachment_priv(NULL)"))
+		return NULL;
+	return attach->priv;
+}
+
+void dma_buf_attachment_set_priv(struct dma_buf_attachment *attach, void *priv)
+{
+	if (DMB_WARN(!attach, "dma_buf_attachment_set_priv(NULL)"))
+		return;
+	attach->priv = priv;
+}
+
+unsigned int dma_buf_attachment_mapped(struct dma_buf_attachment *attach)
+{
+	if (DMB_WARN(!attach, "dma_buf_attachment_mapped(NULL)"))
+		return 0;
+	dma_resv_assert_held(attach->dmabuf->resv);
+	return attach->nr_mappings;
+}
+
+/* Pinning. */
+
+int dma_buf_pin(struct dma_buf_attachment *attach)
+{
+	struct dma_buf *dmabuf;
+	bool locked;
+	int ret = 0;
+
+	if (DMB_WARN(!attach, "dma_buf_pin(NULL)"))
+		return -EINVAL;
+	dmabuf = attach->dmabuf;
+	locked = buf_lock_or_report(dmabuf, attach, 0, "dma_buf_pin");
+	/* No pin op: the memory never moves, so pinning is a no-op (R10). */
+	if (dmabuf->ops->pin)
+		ret = dmabuf->ops->pin(attach);
+	if (!ret)
+		attach->pin_count++;
+	if (locked)
+		dma_resv_unlock(dmabuf->resv);
+	return ret;
+}
+
+void dma_buf_unpin(struct dma_buf_attachment *attach)
+{
+	struct dma_buf *dmabuf;
+	bool locked;
+
+	if (DMB_WARN(!attach, "dma_buf_unpin(NULL)"))
+		return;
+	dmabuf = attach->dmabuf;
+	locked = buf_lock_or_report(dmabuf, attach, 0, "dma_buf_unpin");
+	if (!DMB_WARN(!attach->pin_count, "dma_buf_unpin of %s on %s without a pin",
+		      dma_buf_attachment_importer_name(attach),
+		      dma_buf_name(dmabuf))) {
+		attach->pin_count--;
+		if (dmabuf->ops->unpin)
+			dmabuf->ops->unpin(attach);
+	}
+	if (locked)
+		dma_resv_unlock(dmabuf->resv);
+}
+
+/* Mapping. */
+
+/* Static attachments cannot follow a move, so mapping pins them (R3). */
+static bool buf_pin_on_map(struct dma_buf_attachment *attach)
+{
+	return attach->dmabuf->ops->pin && !dma_buf_attachment_is_dynamic(attach);
+}
+
+/* Room for one more mapping record; the only allocation of a map. */
+static int buf_reserve_mapping(struct dma_buf_attachment *attach)
+{
+	struct dma_buf_mapping *bigger;
+	unsigned int want;
+
+	if (attach->nr_mappings < attach->max_mappings)
+		return 0;
+	want = attach->max_mappings ? 2 * attach->max_mappings : 2;
+	bigger = realloc(attach->mappings, want * sizeof(*bigger));
+	if (!bigger)
+		return -ENOMEM;
+	attach->mappings = bigger;
+	attach->max_mappings = want;
+	return 0;
+}
+
+static struct sg_table *buf_map_locked(struct dma_buf_attachment *attach,
+				       enum dma_data_direction dir)
+{
+	struct dma_buf *dmabuf = attach->dmabuf;
+	struct dmb_check_subject who;
+	struct dmb_check_map *token;
+	struct sg_table *sgt = NULL;
+	bool pinned = false;
+	int ret;
+
+	ret = buf_reserve_mapping(attach);
+	if (ret)
+		goto err;
+	dma_buf_attachment_subject(attach, &who);
+	token = dmb_check_map_create(&who);
+	if (!token) {
+		ret = -ENOMEM;
+		goto err;
+	}
+
+	if (buf_pin_on_map(attach)) {
+		ret = dmabuf->ops->pin(attach);
+		if (ret)
+			goto err_put_token;
+		pinned = true;
+	}
+
+	ret = dmabuf->ops->map_dma_buf(attach, dir, &sgt);
+	if (ret)
+		goto err_unpin;
+	if (DMB_WARN(!sgt, "exporter %s map_dma_buf returned 0 without a table",
+		     dmabuf->exp_name)) {
+		ret = -EINVAL;
+		goto err_unpin;
+	}
+	if (atomic_load(&dmabuf->revoked)) {
+		dmb_check_report(DMB_V3_MAP_WHILE_REVOKED, &who,
+				 "exporter returned a mapping while the buffer is revoked; taken back");
+		dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
+		ret = -ENODEV;
+		goto err_unpin;
+	}
+
+	attach->mappings[attach->nr_mappings++] = (struct dma_buf_mapping) {
+		.sgt = sgt, .dir = dir, .token = token, .pinned = pinned,
+	};
+	return sgt;
+
+err_unpin:
+	if (pinned)
+		dmabuf->ops->unpin(attach);
+err_put_token:
+	dmb_check_map_unmap(token, false);
+	dmb_check_map_put(token);
+err:
+	errno = -ret;
+	return NULL;
+}
+
+struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
+					enum dma_data_direction dir)
+{
+	struct sg_table *sgt;
+	bool locked;
+	int err;
+
+	if (DMB_WARN(!attach, "dma_buf_map_attachment(NULL)")) {
+		errno = EINVAL;
+		return NULL;
+	}
+	locked = buf_lock_or_report(attach->dmabuf, attach, DMB_V2_MAP_UNLOCKED,
+				    "dma_buf_map_attachment");
+	sgt = buf_map_locked(attach, dir);
+	err = errno;
+	if (locked)
+		dma_resv_unlock(attach->dmabuf->resv);
+	errno = err;
+	return sgt;
+}
+
+static int buf_find_mapping(struct dma_buf_attachment *attach,
+			    const struct sg_table *sgt)
+{
+	for (unsigned int i = 0; i < attach->nr_mappings; i++)
+		if (attach->mappings[i].sgt == sgt)
+			return (int)i;
+	return -1;
+}
+
+static void buf_unmap_locked(struct dma_buf_attachment *attach,
+			     struct sg_table *sgt, enum dma_data_direction dir)
+{
+	struct dmb_check_subject who;
+	int idx = sgt ? buf_find_mapping(attach, sgt) : -1;
+
+	if (idx < 0) {
+		dma_buf_attachment_subject(attach, &who);
+		dmb_check_report(DMB_V8_BAD_UNMAP, &who,
+				 "unmap of table %p, which is not mapped on this attachment (never mapped, or already unmapped%s)",
+				 (void *)sgt, attach->force_revoked ?
+				 "; the exporter force-revoked this attachment's mappings" : "");
+		return;
+	}
+	DMB_WARN(attach->mappings[idx].dir != dir,
+		 "unmap direction %d differs from map direction %d",
+		 dir, attach->mappings[idx].dir);
+	buf_unmap_index(attach, (unsigned int)idx, false);
+}
+
+void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
+			      struct sg_table *sgt, enum dma_data_direction dir)
+{
+	bool locked;
+
+	if (DMB_WARN(!attach, "dma_buf_unmap_attachment(NULL, %p)", (void *)sgt))
+		return;
+	locked = buf_lock_or_report(attach->dmabuf, attach, DMB_V2_MAP_UNLOCKED,
+				    "dma_buf_unmap_attachment");
+	buf_unmap_locked(attach, sgt, dir);
+	if (locked)
+		dma_resv_unlock(attach->dmabuf->resv);
+}
+
+struct sg_table *
+dma_buf_map_attachment_unlocked(struct dma_buf_attachment *attach,
+				enum dma_data_direction dir)
+{
+	struct sg_table *sgt;
+	int err;
+
+	if (DMB_WARN(!attach, "dma_buf_map_attachment_unlocked(NULL)")) {
+		errno = EINVAL;
+		return NULL;
+	}
+	dma_resv_lock(attach->dmabuf->resv, NULL);
+	sgt = buf_map_locked(attach, dir);
+	err = errno;
+	dma_resv_unlock(attach->dmabuf->resv);
+	errno = err;
+	return sgt;
+}
+
+void dma_buf_unmap_attachment_unlocked(struct dma_buf_attachment *attach,
+				       struct sg_table *sgt,
+				       enum dma_data_direction dir)
+{
+	if (DMB_WARN(!attach, "dma_buf_unmap_attachment_unlocked(NULL, %p)",
+		     (void *)sgt))
+		return;
+	dma_resv_lock(attach->dmabuf->resv, NULL);
+	buf_unmap_locked(attach, sgt, dir);
+	dma_resv_unlock(attach->dmabuf->resv);
+}
+
+unsigned int dma_buf_force_unmap(struct dma_buf_attachment *attach)
+{
+	unsigned int n = attach->nr_mappings;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	while (attach->nr_mappings)
+		buf_unmap_index(attach, attach->nr_mappings - 1, true);
+	if (n)
+		attach->force_revoked = true;
+	return n;
+}
+
+struct dmb_check_map *dma_buf_mapping_token(struct dma_buf_attachment *attach,
+					    struct sg_table *sgt)
+{
+	int idx;
+
+	struct dmb_check_map *token = NULL;
+	bool locked;
+
+	if (DMB_WARN(!attach, "dma_buf_mapping_token(NULL)")) {
+		errno = EINVAL;
+		return NULL;
+	}
+	locked = buf_lock_or_report(attach->dmabuf, attach, 0,
+				    "dma_buf_mapping_token");
+	idx = buf_find_mapping(attach, sgt);
+	if (idx >= 0)
+		token = dmb_check_map_get(attach->mappings[idx].token);
+	if (locked)
+		dma_resv_unlock(attach->dmabuf->resv);
+	if (!token)
+		errno = ENOENT;
+	return token;
+}
+
+/* Invalidation. */
+
+void dma_buf_mark_revoked(struct dma_buf *dmabuf, bool revoked)
+{
+	dma_resv_assert_held(dmabuf->resv);
+	atomic_store(&dmabuf->revoked, revoked);
+}
+
+void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
+{
+	struct dma_buf_attachment *attach;
+	bool locked;
+
+	if (DMB_WARN(!dmabuf, "dma_buf_invalidate_mappings(NULL)"))
+		return;
+	locked = buf_lock_or_report(dmabuf, NULL, DMB_V1_INVALIDATE_UNLOCKED,
+				    "dma_buf_invalidate_mappings");
+
+	dmb_list_for_each_entry(attach, &dmabuf->attachments, node) {
+		if (!dma_buf_attach_revocable(attach))
+			continue;
+		/*
+		 * Shadow state first: from here on, new writes through these
+		 * mappings are V4, even from inside the callback.
+		 */
+		for (unsigned int i = 0; i < attach->nr_mappings; i++)
+			dmb_check_map_invalidate(attach->mappings[i].token);
+		attach->importer_ops->invalidate_mappings(attach);
+	}
+
+	if (locked)
+		dma_resv_unlock(dmabuf->resv);
+}
+
+/* CPU access. */
+
+static bool cpu_access_writes(enum dma_data_direction dir)
+{
+	return dir == DMA_BIDIRECTIONAL || dir == DMA_TO_DEVICE;
+}
+
+int dma_buf_begin_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
+{
+	int64_t ret;
+
+	if (DMB_WARN(!dmabuf, "dma_buf_begin_cpu_access(NULL)"))
+		return -EINVAL;
+	/* Implicit synchronisation: the CPU waits like any other user. */
+	ret = dma_resv_wait_timeout(dmabuf->resv,
+				    dma_resv_usage_rw(cpu_access_writes(dir)),
+				    MAX_SCHEDULE_TIMEOUT);
+	if (ret < 0)
+		return (int)ret;
+	return dmabuf->ops->begin_cpu_access ?
+	       dmabuf->ops->begin_cpu_access(dmabuf, dir) : 0;
+}
+
+int dma_buf_end_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
+{
+	if (DMB_WARN(!dmabuf, "dma_buf_end_cpu_access(NULL)"))
+		return -EINVAL;
+	return dmabuf->ops->end_cpu_access ?
+	       dmabuf->ops->end_cpu_access(dmabuf, dir) : 0;
+}
+
+/* Kernel mappings (vmap). */
+
+int dma_buf_vmap(struct dma_buf *dmabuf, void **vaddr)
+{
+	bool locked;
+	int ret = 0;
+
+	if (DMB_WARN(!dmabuf || !vaddr, "dma_buf_vmap(%p, %p)", (void *)dmabuf,
+		     (void *)vaddr))
+		return -EINVAL;
+	if (!dmabuf->ops->vmap)
+		return -EINVAL;
+	locked = buf_lock_or_report(dmabuf, NULL, 0, "dma_buf_vmap");
+	if (!dmabuf->vmap_count) {
+		ret = dmabuf->ops->vmap(dmabuf, &dmabuf->vmap_ptr);
+		if (ret)
+			goto out_unlock;
+	}
+	dmabuf->vmap_count++;
+	*vaddr = dmabuf->vmap_ptr;
+out_unlock:
+	if (locked)
+		dma_resv_unlock(dmabuf->resv);
+	return ret;
+}
+
+void dma_buf_vunmap(struct dma_buf *dmabuf, void *vaddr)
+{
+	bool locked;
+
+	if (DMB_WARN(!dmabuf, "dma_buf_vunmap(NULL)"))
+		return;
+	locked = buf_lock_or_report(dmabuf, NULL, 0, "dma_buf_vunmap");
+	if (DMB_WARN(!dmabuf->vmap_count || vaddr != dmabuf->vmap_ptr,
+		     "dma_buf_vunmap of %p on %s, which is not its vmap",
+		     vaddr, dma_buf_name(dmabuf)))
+		goto out_unlock;
+	if (--dmabuf->vmap_count == 0) {
+		dmabuf->ops->vunmap(dmabuf, dmabuf->vmap_ptr);
+		dmabuf->vmap_ptr = NULL;
+	}
+out_unlock:
+	if (locked)
+		dma_resv_unlock(dmabuf->resv);
+}
+
+int dma_buf_vmap_unlocked(struct dma_buf *dmabuf, void **vaddr)
+{
+	int ret;
+
+	if (DMB_WARN(!dmabuf, "dma_buf_vmap_unlocked(NULL)"))
+		return -EINVAL;
+	dma_resv_lock(dmabuf->resv, NULL);
+	ret = dma_buf_vmap(dmabuf, vaddr);
+	dma_resv_unlock(dmabuf->resv);
+	return ret;
+}
+
+void dma_buf_vunmap_unlocked(struct dma_buf *dmabuf, void *vaddr)
+{
+	if (DMB_WARN(!dmabuf, "dma_buf_vunmap_unlocked(NULL)"))
+		return;
+	dma_resv_lock(dmabuf->resv, NULL);
+	dma_buf_vunmap(dmabuf, vaddr);
+	dma_resv_unlock(dmabuf->resv);
+}
+
+/* Debugging. */
+
+static void dump_buffer(FILE *out, struct dma_buf *dmabuf)
+{
+	struct dma_buf_attachment *attach;
+
+	fprintf(out, "%-24s exporter %-16s size %10zu refs %u%s\n",
+		dma_buf_name(dmabuf), dmabuf->exp_name, dmabuf->size,
+		dmb_kref_read(&dmabuf->refcount),
+		atomic_load(&dmabuf->revoked) ? " REVOKED" : "");
+	/* Trylock: live_lock is held, and it must never wait for a resv. */
+	if (!dma_resv_trylock(dmabuf->resv)) {
+		fprintf(out, "    (resv locked elsewhere; attachments not shown)\n");
+		return;
+	}
+	dmb_list_for_each_entry(attach, &dmabuf->attachments, node)
+		fprintf(out, "    %-16s device %-16s %s%s%s mappings %u pins %u%s\n",
+			dma_buf_attachment_importer_name(attach),
+			dev_name(attach->dev),
+			dma_buf_attachment_is_dynamic(attach) ? "dynamic" : "static",
+			dma_buf_attach_revocable(attach) ? " revocable" : "",
+			attach->peer2peer ? " p2p" : "",
+			attach->nr_mappings, attach->pin_count,
+			attach->force_revoked ? " FORCE-REVOKED" : "");
+	dma_resv_unlock(dmabuf->resv);
+}
+
+void dma_buf_debug_dump(FILE *out)
+{
+	struct dma_buf *dmabuf;
+	unsigned int n = 0;
+
+	if (DMB_WARN(!out, "dma_buf_debug_dump(NULL)"))
+		return;
+	pthread_mutex_lock(&live_lock);
+	dmb_list_for_each_entry(dmabuf, &live_bufs, node) {
+		dump_buffer(out, dmabuf);
+		n++;
+	}
+	pthread_mutex_unlock(&live_lock);
+	fprintf(out, "%u buffer(s)\n", n);
+}
