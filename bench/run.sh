@@ -8,7 +8,8 @@ set -eu
 build=${1:-build-bench}
 b="$build/bench"
 
-for prog in bench-sizes bench-resv-lock bench-resv-fences bench-fence-wake; do
+for prog in bench-sizes bench-resv-lock bench-resv-fences bench-fence-wake \
+	    bench-map bench-revoke; do
 	"$b/$prog"
 done
 
@@ -17,18 +18,32 @@ if ! command -v valgrind >/dev/null 2>&1; then
 	exit 0
 fi
 
-# Instructions per call of a noinline op function, inclusive, over 1000 calls.
-count() { # prog function calls
+# Instructions per call of a noinline op function, inclusive, over @calls
+# calls (or per @unit: calls then counts units); sets $last.
+count() { # prog function calls [unit]
 	out=$(mktemp)
 	valgrind --tool=callgrind --callgrind-out-file="$out" \
 		--toggle-collect="$2" "$b/$1" --callgrind >/dev/null 2>&1
 	ir=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
 	rm -f "$out"
 	calls=$3
-	echo "callgrind: $2: $((ir / calls)) instructions per call"
+	last=$((ir / calls))
+	echo "callgrind: $2: $last instructions per ${4:-call}"
 }
 
 count bench-resv-lock op_mutex_lock_unlock 1000
 count bench-resv-lock op_resv_lock_unlock 1000
 count bench-resv-fences op_add_fence 1000
 count bench-resv-fences op_test_signaled 1000
+
+# The core's overhead per map+unmap: the full calls minus the exporter ops
+# called directly under the same lock (goal <= 300).
+count bench-map op_mutex_lock_unlock 1000
+count bench-map op_direct_ops 1000
+direct=$last
+count bench-map op_map_unmap 1000
+echo "callgrind: dma-buf core overhead per map+unmap: $((last - direct)) instructions (goal <= 300)"
+count bench-map op_map_unmap_rev 1000
+count bench-map op_map_unmap_unlocked 1000
+# Three revokes of 1024 cooperating importers.
+count bench-revoke op_revoke 3072 importer

@@ -179,13 +179,45 @@ enum dmb_dma_access {
 };
 
 struct dmb_check_map;
+struct dmb_check_names;
 
 /**
- * dmb_check_map_create - a LIVE token for a new mapping of @who
+ * dmb_check_names_create - an immutable, reference-counted copy of @who's
+ * names, to share among the tokens of one attachment (copying names on
+ * every map would cost more than the map itself)
+ *
+ * Return: the copy with one reference, or NULL with errno = ENOMEM.
+ */
+struct dmb_check_names *dmb_check_names_create(const struct dmb_check_subject *who);
+struct dmb_check_names *dmb_check_names_get(struct dmb_check_names *names);
+void dmb_check_names_put(struct dmb_check_names *names);
+/** dmb_check_names_subject - the names as a subject (valid while referenced) */
+const struct dmb_check_subject *dmb_check_names_subject(struct dmb_check_names *names);
+
+/**
+ * dmb_check_map_create_named - a LIVE token naming @names (a reference is
+ * taken on them)
+ *
+ * Return: the token with one reference, or NULL with errno (EINVAL, ENOMEM).
+ */
+struct dmb_check_map *dmb_check_map_create_named(struct dmb_check_names *names);
+
+/**
+ * dmb_check_map_create - a LIVE token for a new mapping of @who, with a
+ * private copy of the names
  *
  * Return: the token with one reference, or NULL with errno = ENOMEM.
  */
 struct dmb_check_map *dmb_check_map_create(const struct dmb_check_subject *who);
+
+/**
+ * dmb_check_map_reuse - make @map LIVE again for a new mapping
+ *
+ * Only when the caller holds the sole reference (then nobody can watch the
+ * token go back); the stamps are cleared.
+ * Return: 0, or -EBUSY if someone else holds a reference.
+ */
+int dmb_check_map_reuse(struct dmb_check_map *map);
 
 /** dmb_check_map_get / _put - take / drop a reference (NULL is ignored) */
 struct dmb_check_map *dmb_check_map_get(struct dmb_check_map *map);

@@ -148,7 +148,10 @@ void get_dma_buf(struct dma_buf *dmabuf);
  */
 void dma_buf_put(struct dma_buf *dmabuf);
 
-/** dma_buf_set_name - name the buffer for reports. Return: 0, -EINVAL, -ENOMEM. */
+/**
+ * dma_buf_set_name - name the buffer for reports; attachments made before
+ * keep the name they were made with in their reports. Return: 0, -EINVAL.
+ */
 int dma_buf_set_name(struct dma_buf *dmabuf, const char *name);
 
 /* Accessors (no lock needed: these never change after export; NULL is a WARN). */
@@ -215,6 +218,12 @@ void *dma_buf_attachment_priv(struct dma_buf_attachment *attach);
 void dma_buf_attachment_set_priv(struct dma_buf_attachment *attach, void *priv);
 /** dma_buf_attachment_mapped - live mappings of @attach (resv held) */
 unsigned int dma_buf_attachment_mapped(struct dma_buf_attachment *attach);
+/**
+ * dma_buf_attachment_unmap_latency - checker-clock time from the last
+ * invalidate_mappings to the unmap of that mapping, or -1 if no invalidated
+ * mapping was unmapped yet (resv held)
+ */
+int64_t dma_buf_attachment_unmap_latency(struct dma_buf_attachment *attach);
 
 /**
  * dma_buf_pin - keep the buffer where it is for @attach

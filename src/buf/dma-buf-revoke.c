@@ -177,17 +177,18 @@ static int64_t bound_or(int64_t bound, int64_t fallback)
  * Step 4 with the policy: wait for every fence; at the bound report each
  * pending one (V7) and keep waiting. Resv lock held.
  */
-static void revoke_wait_fences(struct dmb_revocable *rev, int64_t bound,
-			       struct dmb_revoke_stats *stats)
+static void revoke_wait_fences(struct dmb_revocable *rev,
+			       const struct dmb_revoke_policy *policy,
+			       int64_t bound, struct dmb_revoke_stats *stats)
 {
 	struct dma_resv *resv = rev->dmabuf->resv;
 	struct dma_resv_iter cursor;
 	struct dmb_check_subject who;
 	struct dma_fence *fence;
 
-	if (rev->policy.wait == DMB_REVOKE_WAIT ||
+	if (policy->wait == DMB_REVOKE_WAIT ||
 	    dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, bound) == 0) {
-		if (rev->policy.wait != DMB_REVOKE_WAIT) {
+		if (policy->wait != DMB_REVOKE_WAIT) {
 			dma_buf_subject(rev->dmabuf, &who);
 			dma_resv_for_each_fence(&cursor, resv, DMA_RESV_USAGE_BOOKKEEP,
 						fence) {
@@ -213,8 +214,9 @@ static void revoke_wait_fences(struct dmb_revocable *rev, int64_t bound,
  * broke its promise (V6); a pinned one was accepted knowing it may never
  * let go, so it gets a notice. With DEADLINE_FORCE, tear the mappings down.
  */
-static void revoke_unmap_deadline(struct dmb_revocable *rev, int64_t bound,
-				  struct dmb_revoke_stats *stats)
+static void revoke_unmap_deadline(struct dmb_revocable *rev,
+				  const struct dmb_revoke_policy *policy,
+				  int64_t bound, struct dmb_revoke_stats *stats)
 {
 	struct dma_buf *dmabuf = rev->dmabuf;
 	struct dma_buf_attachment *attach;
@@ -236,7 +238,7 @@ static void revoke_unmap_deadline(struct dmb_revocable *rev, int64_t bound,
 				   attach->nr_mappings,
 				   (long long)(bound / NSEC_PER_MSEC));
 		stats->warnings++;
-		if (rev->policy.wait == DMB_REVOKE_DEADLINE_FORCE)
+		if (policy->wait == DMB_REVOKE_DEADLINE_FORCE)
 			stats->forced += dma_buf_force_unmap(attach);
 	}
 	dma_resv_unlock(dmabuf->resv);
@@ -245,6 +247,7 @@ static void revoke_unmap_deadline(struct dmb_revocable *rev, int64_t bound,
 int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *stats)
 {
 	struct dmb_revoke_stats local = { 0 };
+	struct dmb_revoke_policy policy;
 	struct dmb_check_bounds bounds;
 	struct dma_resv *resv;
 	int64_t t0, t1, t2, t3, t4;
@@ -264,6 +267,8 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 	pthread_mutex_lock(&rev->op_lock);
 	t0 = dmb_ktime_get_ns();
 	dma_resv_lock(resv, NULL);				/* 1 */
+	/* One policy for the whole sequence, read while it is protected. */
+	policy = rev->policy;
 	if (atomic_load(&rev->revoked)) {
 		/*
 		 * Already revoked (a close after a reset, say): the base
@@ -280,19 +285,18 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 	t1 = dmb_ktime_get_ns();
 	dma_buf_invalidate_mappings(rev->dmabuf);		/* 3 */
 	t2 = dmb_ktime_get_ns();
-	revoke_wait_fences(rev, bound_or(rev->policy.fence_bound_ns,
-					 bounds.fence_ns), stats);	/* 4 */
+	revoke_wait_fences(rev, &policy, bound_or(policy.fence_bound_ns,
+						  bounds.fence_ns), stats);	/* 4 */
 	t3 = dmb_ktime_get_ns();
 	if (--rev->count == 0)					/* the base reference */
 		dmb_complete_all(&rev->unmapped);
 	dma_resv_unlock(resv);					/* 5 */
 
-	if (rev->policy.wait != DMB_REVOKE_WAIT) {		/* 6 */
-		int64_t bound = bound_or(rev->policy.unmap_bound_ns,
-					 bounds.unmap_ns);
+	if (policy.wait != DMB_REVOKE_WAIT) {			/* 6 */
+		int64_t bound = bound_or(policy.unmap_bound_ns, bounds.unmap_ns);
 
 		if (dmb_wait_for_completion_timeout(&rev->unmapped, bound) == 0)
-			revoke_unmap_deadline(rev, bound, stats);
+			revoke_unmap_deadline(rev, &policy, bound, stats);
 	}
 	dmb_wait_for_completion(&rev->unmapped);
 	t4 = dmb_ktime_get_ns();

@@ -277,6 +277,7 @@ buf_attach(struct dma_buf *dmabuf, struct device *dev,
 	   const struct dma_buf_attach_ops *importer_ops, void *importer_priv)
 {
 	struct dma_buf_attachment *attach;
+	struct dmb_check_subject who;
 	int ret;
 
 	if (DMB_WARN(!dmabuf || !dev, "attach(%p, %p): buffer and device required",
@@ -295,7 +296,16 @@ buf_attach(struct dma_buf *dmabuf, struct device *dev,
 	attach->importer_ops = importer_ops;
 	attach->importer_priv = importer_priv;
 	attach->peer2peer = importer_ops && importer_ops->allow_peer2peer;
+	attach->unmap_latency_ns = -1;
 	dmb_list_init(&attach->node);
+	/* Named once: every mapping's token shares this copy. */
+	dma_buf_attachment_subject(attach, &who);
+	attach->names = dmb_check_names_create(&who);
+	if (!attach->names) {
+		free(attach);
+		errno = ENOMEM;
+		return NULL;
+	}
 
 	/*
 	 * The exporter decides with the lock held, so its view of "revoked"
@@ -313,6 +323,7 @@ buf_attach(struct dma_buf *dmabuf, struct device *dev,
 
 err_unlock:
 	dma_resv_unlock(dmabuf->resv);
+	dmb_check_names_put(attach->names);
 	free(attach);
 	errno = ret < 0 ? -ret : EINVAL;
 	return NULL;
@@ -343,12 +354,21 @@ static void buf_unmap_index(struct dma_buf_attachment *attach, unsigned int idx,
 	struct dma_buf_mapping m = attach->mappings[idx];
 	struct dma_buf *dmabuf = attach->dmabuf;
 
+	bool invalidated = dmb_check_map_state(m.token) == DMB_MAP_INVALIDATED;
+
 	attach->mappings[idx] = attach->mappings[--attach->nr_mappings];
 	dmabuf->ops->unmap_dma_buf(attach, m.sgt, m.dir);
 	if (m.pinned)
 		dmabuf->ops->unpin(attach);
 	dmb_check_map_unmap(m.token, forced);
-	dmb_check_map_put(m.token);
+	if (invalidated)
+		attach->unmap_latency_ns = dmb_check_map_unmapped_at(m.token) -
+					   dmb_check_map_invalidated_at(m.token);
+	/* Keep one token for the next map unless DMA still holds it. */
+	if (!attach->spare && dmb_check_map_reuse(m.token) == 0)
+		attach->spare = m.token;
+	else
+		dmb_check_map_put(m.token);
 }
 
 static void buf_detach_locked(struct dma_buf *dmabuf,
@@ -374,6 +394,8 @@ static void buf_detach_locked(struct dma_buf *dmabuf,
 	dmb_list_del(&attach->node);
 	if (dmabuf->ops->detach)
 		dmabuf->ops->detach(dmabuf, attach);
+	dmb_check_map_put(attach->spare);
+	dmb_check_names_put(attach->names);
 	free(attach->mappings);
 	free(attach);
 }
@@ -483,6 +505,14 @@ unsigned int dma_buf_attachment_mapped(struct dma_buf_attachment *attach)
 	return attach->nr_mappings;
 }
 
+int64_t dma_buf_attachment_unmap_latency(struct dma_buf_attachment *attach)
+{
+	if (DMB_WARN(!attach, "dma_buf_attachment_unmap_latency(NULL)"))
+		return -1;
+	dma_resv_assert_held(attach->dmabuf->resv);
+	return attach->unmap_latency_ns;
+}
+
 /* Pinning. */
 
 int dma_buf_pin(struct dma_buf_attachment *attach)
@@ -554,7 +584,6 @@ static struct sg_table *buf_map_locked(struct dma_buf_attachment *attach,
 				       enum dma_data_direction dir)
 {
 	struct dma_buf *dmabuf = attach->dmabuf;
-	struct dmb_check_subject who;
 	struct dmb_check_map *token;
 	struct sg_table *sgt = NULL;
 	bool pinned = false;
@@ -563,11 +592,14 @@ static struct sg_table *buf_map_locked(struct dma_buf_attachment *attach,
 	ret = buf_reserve_mapping(attach);
 	if (ret)
 		goto err;
-	dma_buf_attachment_subject(attach, &who);
-	token = dmb_check_map_create(&who);
+	token = attach->spare;
+	attach->spare = NULL;
 	if (!token) {
-		ret = -ENOMEM;
-		goto err;
+		token = dmb_check_map_create_named(attach->names);
+		if (!token) {
+			ret = -ENOMEM;
+			goto err;
+		}
 	}
 
 	if (buf_pin_on_map(attach)) {
@@ -586,7 +618,8 @@ static struct sg_table *buf_map_locked(struct dma_buf_attachment *attach,
 		goto err_unpin;
 	}
 	if (atomic_load(&dmabuf->revoked)) {
-		dmb_check_report(DMB_V3_MAP_WHILE_REVOKED, &who,
+		dmb_check_report(DMB_V3_MAP_WHILE_REVOKED,
+				 dmb_check_names_subject(attach->names),
 				 "exporter returned a mapping while the buffer is revoked; taken back");
 		dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
 		ret = -ENODEV;

@@ -3,44 +3,51 @@
  * check-map.c - mapping tokens: the checker's shadow of one mapping (see
  * check.h for the contract).
  *
- * A token copies its subject's names (it outlives the attachment that named
- * it) and moves one way only: LIVE -> INVALIDATED -> UNMAPPED, or LIVE ->
+ * A token holds a reference on an immutable copy of its subject's names
+ * (it outlives the attachment that named it; all mappings of one attachment
+ * share one copy, made once) and moves one way only: LIVE -> INVALIDATED -> UNMAPPED, or LIVE ->
  * UNMAPPED. Each transition is stamped with the checker clock; a transition
  * that is not forward (invalidate after invalidate or unmap, a second unmap)
- * changes nothing and keeps the first stamp. dmb_check_dma() judges an access
+ * changes nothing and keeps the first stamp. The one way back is
+ * dmb_check_map_reuse(), allowed only to a sole owner, which nobody else can
+ * watch: the core recycles a token from one mapping to the next this way. dmb_check_dma() judges an access
  * by the state: any access after unmap is V5, a write that starts after
  * invalidation is V4, everything else is allowed.
  *
- * Locking: map->lock, a leaf mutex, serialises the transitions and makes a
- * state and its stamps one consistent snapshot; it is never held across a
- * call out (reports are raised after dropping it). Because the state only
- * moves forward, an access that sees LIVE (an acquire load, the common case)
- * is allowed without taking the lock. The reference count is a dmb_kref.
+ * Locking: none. The state is one atomic that only a compare-and-swap moves
+ * forward, so of two racing transitions exactly one wins, and only the
+ * winner stamps the time (the stamps are atomics of their own). A reader
+ * that sees a state whose stamp is not written yet (the winner is between
+ * its swap and its stamp) treats the transition as happening now. Because
+ * the state only moves forward, an access that sees LIVE (an acquire load,
+ * the common case) is allowed without anything else. The reference count
+ * is a dmb_kref.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <dmabuf/check.h>
 #include <dmabuf/diag.h>
 
-struct dmb_check_map {
+struct dmb_check_names {
 	struct dmb_kref ref;
-	pthread_mutex_t lock;
-	atomic_int state;		/* enum dmb_check_map_state */
-	int64_t invalidated_at;		/* -1 until invalidated */
-	int64_t unmapped_at;		/* -1 until unmapped */
-	bool forced;			/* unmapped by the exporter */
-	char buffer[DMB_CHECK_NAME_LEN];
-	char exporter[DMB_CHECK_NAME_LEN];
-	char importer[DMB_CHECK_NAME_LEN];
-	char device[DMB_CHECK_NAME_LEN];
-	struct dmb_check_subject who;	/* points at the copies above */
+	struct dmb_check_subject who;	/* points into text */
+	char text[];			/* the four names, NUL-separated */
 };
 
-/* What a report needs, taken under map->lock. */
+struct dmb_check_map {
+	struct dmb_kref ref;
+	atomic_int state;		/* enum dmb_check_map_state */
+	_Atomic int64_t invalidated_at;	/* -1 until stamped */
+	_Atomic int64_t unmapped_at;	/* -1 until stamped */
+	atomic_bool forced;		/* unmapped by the exporter */
+	struct dmb_check_names *names;	/* immutable, shared */
+};
+
+/* What a report needs, read once. */
 struct map_snapshot {
 	enum dmb_check_map_state state;
 	int64_t invalidated_at;
@@ -55,35 +62,120 @@ static const char *const access_names[] = {
 	[DMB_DMA_WRITE] = "in-flight write",
 };
 
-static void copy_name(char *dst, const char *src)
+/* Append @src (NULL as "") at @dst; return where the next one goes. */
+static char *copy_name(char *dst, const char *src, const char **out)
 {
-	snprintf(dst, DMB_CHECK_NAME_LEN, "%s", src ? src : "");
+	size_t len = src ? strlen(src) : 0;
+
+	if (len)
+		memcpy(dst, src, len);
+	dst[len] = '\0';
+	*out = dst;
+	return dst + len + 1;
 }
 
-struct dmb_check_map *dmb_check_map_create(const struct dmb_check_subject *who)
+static size_t name_len(const char *s)
 {
-	struct dmb_check_map *map = calloc(1, sizeof(*map));
+	return s ? strlen(s) + 1 : 1;
+}
 
+struct dmb_check_names *dmb_check_names_create(const struct dmb_check_subject *who)
+{
+	static const struct dmb_check_subject nobody;
+	struct dmb_check_names *names;
+	char *p;
+
+	if (!who)
+		who = &nobody;
+	names = malloc(sizeof(*names) + name_len(who->buffer) +
+		       name_len(who->exporter) + name_len(who->importer) +
+		       name_len(who->device));
+	if (!names) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	dmb_kref_init(&names->ref);
+	p = copy_name(names->text, who->buffer, &names->who.buffer);
+	p = copy_name(p, who->exporter, &names->who.exporter);
+	p = copy_name(p, who->importer, &names->who.importer);
+	copy_name(p, who->device, &names->who.device);
+	return names;
+}
+
+struct dmb_check_names *dmb_check_names_get(struct dmb_check_names *names)
+{
+	if (names)
+		dmb_kref_get(&names->ref);
+	return names;
+}
+
+static void check_names_release(struct dmb_kref *ref)
+{
+	free(dmb_container_of(ref, struct dmb_check_names, ref));
+}
+
+void dmb_check_names_put(struct dmb_check_names *names)
+{
+	if (names)
+		dmb_kref_put(&names->ref, check_names_release);
+}
+
+const struct dmb_check_subject *dmb_check_names_subject(struct dmb_check_names *names)
+{
+	return names ? &names->who : NULL;
+}
+
+static void map_reset(struct dmb_check_map *map)
+{
+	atomic_store_explicit(&map->invalidated_at, -1, memory_order_relaxed);
+	atomic_store_explicit(&map->unmapped_at, -1, memory_order_relaxed);
+	atomic_store_explicit(&map->forced, false, memory_order_relaxed);
+	atomic_store_explicit(&map->state, DMB_MAP_LIVE, memory_order_release);
+}
+
+struct dmb_check_map *dmb_check_map_create_named(struct dmb_check_names *names)
+{
+	struct dmb_check_map *map;
+
+	if (DMB_WARN(!names, "mapping token without names")) {
+		errno = EINVAL;
+		return NULL;
+	}
+	map = malloc(sizeof(*map));
 	if (!map) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	dmb_kref_init(&map->ref);
-	pthread_mutex_init(&map->lock, NULL);
-	atomic_init(&map->state, DMB_MAP_LIVE);
-	map->invalidated_at = -1;
-	map->unmapped_at = -1;
-	if (who) {
-		copy_name(map->buffer, who->buffer);
-		copy_name(map->exporter, who->exporter);
-		copy_name(map->importer, who->importer);
-		copy_name(map->device, who->device);
-	}
-	map->who.buffer = map->buffer;
-	map->who.exporter = map->exporter;
-	map->who.importer = map->importer;
-	map->who.device = map->device;
+	map_reset(map);
+	map->names = dmb_check_names_get(names);
 	return map;
+}
+
+struct dmb_check_map *dmb_check_map_create(const struct dmb_check_subject *who)
+{
+	struct dmb_check_names *names = dmb_check_names_create(who);
+	struct dmb_check_map *map;
+
+	if (!names)
+		return NULL;
+	map = dmb_check_map_create_named(names);
+	dmb_check_names_put(names);
+	return map;
+}
+
+int dmb_check_map_reuse(struct dmb_check_map *map)
+{
+	if (DMB_WARN(!map, "reuse of a NULL mapping token"))
+		return -EINVAL;
+	/*
+	 * Only a sole owner may reset: with no other reference there is no
+	 * one to see the token go from UNMAPPED back to LIVE.
+	 */
+	if (dmb_kref_read(&map->ref) != 1)
+		return -EBUSY;
+	map_reset(map);
+	return 0;
 }
 
 struct dmb_check_map *dmb_check_map_get(struct dmb_check_map *map)
@@ -97,7 +189,7 @@ static void check_map_release(struct dmb_kref *ref)
 {
 	struct dmb_check_map *map = dmb_container_of(ref, struct dmb_check_map, ref);
 
-	pthread_mutex_destroy(&map->lock);
+	dmb_check_names_put(map->names);
 	free(map);
 }
 
@@ -109,39 +201,56 @@ void dmb_check_map_put(struct dmb_check_map *map)
 
 void dmb_check_map_invalidate(struct dmb_check_map *map)
 {
+	int expected = DMB_MAP_LIVE;
+
 	if (DMB_WARN(!map, "invalidate of a NULL mapping token"))
 		return;
-	pthread_mutex_lock(&map->lock);
-	if (atomic_load_explicit(&map->state, memory_order_relaxed) == DMB_MAP_LIVE) {
-		map->invalidated_at = dmb_check_now();
-		atomic_store_explicit(&map->state, DMB_MAP_INVALIDATED,
+	if (atomic_compare_exchange_strong_explicit(&map->state, &expected,
+						    DMB_MAP_INVALIDATED,
+						    memory_order_acq_rel,
+						    memory_order_acquire))
+		atomic_store_explicit(&map->invalidated_at, dmb_check_now(),
 				      memory_order_release);
-	}
-	pthread_mutex_unlock(&map->lock);
 }
 
 void dmb_check_map_unmap(struct dmb_check_map *map, bool forced)
 {
+	int state;
+
 	if (DMB_WARN(!map, "unmap of a NULL mapping token"))
 		return;
-	pthread_mutex_lock(&map->lock);
-	if (atomic_load_explicit(&map->state, memory_order_relaxed) != DMB_MAP_UNMAPPED) {
-		map->unmapped_at = dmb_check_now();
-		map->forced = forced;
-		atomic_store_explicit(&map->state, DMB_MAP_UNMAPPED,
-				      memory_order_release);
-	}
-	pthread_mutex_unlock(&map->lock);
+	state = atomic_load_explicit(&map->state, memory_order_acquire);
+	do {
+		if (state == DMB_MAP_UNMAPPED)
+			return;
+	} while (!atomic_compare_exchange_weak_explicit(&map->state, &state,
+							DMB_MAP_UNMAPPED,
+							memory_order_acq_rel,
+							memory_order_acquire));
+	atomic_store_explicit(&map->forced, forced, memory_order_relaxed);
+	atomic_store_explicit(&map->unmapped_at, dmb_check_now(),
+			      memory_order_release);
+}
+
+/* A stamp the winner has not written yet is "now". */
+static int64_t stamp_or_now(_Atomic int64_t *stamp)
+{
+	int64_t t = atomic_load_explicit(stamp, memory_order_acquire);
+
+	return t >= 0 ? t : dmb_check_now();
 }
 
 static void map_snapshot(struct dmb_check_map *map, struct map_snapshot *snap)
 {
-	pthread_mutex_lock(&map->lock);
-	snap->state = atomic_load_explicit(&map->state, memory_order_relaxed);
-	snap->invalidated_at = map->invalidated_at;
-	snap->unmapped_at = map->unmapped_at;
-	snap->forced = map->forced;
-	pthread_mutex_unlock(&map->lock);
+	snap->state = atomic_load_explicit(&map->state, memory_order_acquire);
+	snap->invalidated_at = snap->state == DMB_MAP_LIVE ? -1 :
+		atomic_load_explicit(&map->invalidated_at, memory_order_acquire);
+	snap->unmapped_at = snap->state != DMB_MAP_UNMAPPED ? -1 :
+			    stamp_or_now(&map->unmapped_at);
+	snap->forced = atomic_load_explicit(&map->forced, memory_order_relaxed);
+	/* Invalidated before the unmap, but its stamp may still be in flight. */
+	if (snap->state == DMB_MAP_INVALIDATED)
+		snap->invalidated_at = stamp_or_now(&map->invalidated_at);
 }
 
 enum dmb_check_map_state dmb_check_map_state(struct dmb_check_map *map)
@@ -197,7 +306,7 @@ int dmb_check_dma(struct dmb_check_map *map, enum dmb_dma_access access)
 	map_snapshot(map, &snap);
 	if (snap.state == DMB_MAP_UNMAPPED) {
 		format_ago(ago, sizeof(ago), snap.unmapped_at);
-		dmb_check_report(DMB_V5_DMA_AFTER_UNMAP, &map->who,
+		dmb_check_report(DMB_V5_DMA_AFTER_UNMAP, &map->names->who,
 				 "%s through a mapping %s %s ago; its IOVAs no longer translate",
 				 access_names[access],
 				 snap.forced ? "force-revoked by the exporter" :
@@ -207,7 +316,7 @@ int dmb_check_dma(struct dmb_check_map *map, enum dmb_dma_access access)
 	}
 	if (access == DMB_DMA_START_WRITE) {
 		format_ago(ago, sizeof(ago), snap.invalidated_at);
-		dmb_check_report(DMB_V4_DMA_AFTER_INVALIDATE, &map->who,
+		dmb_check_report(DMB_V4_DMA_AFTER_INVALIDATE, &map->names->who,
 				 "new write through a mapping invalidated %s ago and not yet unmapped; after invalidate_mappings only in-flight work and read-and-discard may use it",
 				 ago);
 		return -EFAULT;
