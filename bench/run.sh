@@ -9,7 +9,7 @@ build=${1:-build-bench}
 b="$build/bench"
 
 for prog in bench-sizes bench-resv-lock bench-resv-fences bench-fence-wake \
-	    bench-map bench-revoke; do
+	    bench-map bench-revoke bench-dma; do
 	"$b/$prog"
 done
 
@@ -47,3 +47,14 @@ count bench-map op_map_unmap_rev 1000
 count bench-map op_map_unmap_unlocked 1000
 # Three revokes of 1024 cooperating importers.
 count bench-revoke op_revoke 3072 importer
+
+# The IOMMU walk of a 1 MiB device read beyond the memcpy it performs.
+count bench-dma op_memcpy_1m 100
+copy=$last
+count bench-dma op_dma_read_1m 100
+pm=$(((last - copy) * 1000 / copy))
+echo "callgrind: IOMMU walk, checks and locks per 1 MiB read: $((last - copy)) instructions ($((pm / 10)).$((pm % 10))% of the copy)"
+# IOMMU map+unmap: one page, a 64-page range (per page), a one-page sg_table.
+count bench-dma op_iommu_map_unmap_page 1000
+count bench-dma op_iommu_map_unmap_range 64000 page
+count bench-dma op_dma_map_unmap_sgtable 1000

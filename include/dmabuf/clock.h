@@ -80,6 +80,34 @@ int dmb_clock_advance(struct dmb_clock *clock, int64_t delta_ns);
 int dmb_clock_sleep_until(struct dmb_clock *clock, int64_t deadline_ns);
 
 /**
+ * dmb_clock_sleep_until_or - as dmb_clock_sleep_until(), but give up early
+ * once @stop(@arg) is true
+ * @clock: the clock (real or virtual)
+ * @deadline_ns: absolute reading to wait for
+ * @stop: the stop predicate; evaluated on entry and on every wake-up with
+ *	the clock's internal lock held, so it must be a quick check of the
+ *	caller's own state (an atomic load) that calls nothing in the library
+ * @arg: passed to @stop
+ *
+ * Whoever makes the predicate true calls dmb_clock_kick() afterwards; the
+ * sleeper then re-evaluates it. This is how a simulated engine sleeping on a
+ * virtual clock that nobody advances any more can still be shut down.
+ * Context: may sleep; must not be called with a library lock held.
+ * Return: 0 once the clock reads at least @deadline_ns, -ECANCELED if the
+ * predicate was true first (checked before the deadline).
+ */
+int dmb_clock_sleep_until_or(struct dmb_clock *clock, int64_t deadline_ns,
+			     bool (*stop)(void *arg), void *arg);
+
+/**
+ * dmb_clock_kick - wake every stoppable sleeper of @clock to re-check its
+ * stop predicate (sleepers whose predicate is still false sleep on)
+ *
+ * Context: any thread; takes the clock's internal lock briefly.
+ */
+void dmb_clock_kick(struct dmb_clock *clock);
+
+/**
  * dmb_ktime_get_ns - CLOCK_MONOTONIC now, in nanoseconds
  */
 int64_t dmb_ktime_get_ns(void);

@@ -7,8 +7,15 @@
  * condition variable that dmb_clock_advance() broadcasts, and re-check their
  * deadline on every wake-up.
  *
+ * Stoppable sleeps (dmb_clock_sleep_until_or()) wait on the same condition
+ * variable — for the real clock, with a CLOCK_MONOTONIC timed wait — and
+ * also re-check their stop predicate on every wake-up; dmb_clock_kick()
+ * broadcasts it, so whoever makes a predicate true and then kicks cannot be
+ * missed: the predicate is evaluated under clock->lock, which the kick takes.
+ *
  * Locking: clock->lock protects now_ns of a virtual clock and is never held
- * while calling out of this file.
+ * while calling out of this file, except for the stop predicate of a
+ * stoppable sleep (documented in clock.h as a leaf check).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,7 +32,11 @@ struct dmb_clock {
 	pthread_cond_t advanced;
 };
 
-static struct dmb_clock real_clock = { .is_virtual = false };
+static struct dmb_clock real_clock = {
+	.is_virtual = false,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.advanced = PTHREAD_COND_INITIALIZER,
+};
 
 int64_t dmb_ktime_get_ns(void)
 {
@@ -114,4 +125,41 @@ int dmb_clock_sleep_until(struct dmb_clock *clock, int64_t deadline_ns)
 		pthread_cond_wait(&clock->advanced, &clock->lock);
 	pthread_mutex_unlock(&clock->lock);
 	return 0;
+}
+
+int dmb_clock_sleep_until_or(struct dmb_clock *clock, int64_t deadline_ns,
+			     bool (*stop)(void *arg), void *arg)
+{
+	struct timespec ts = {
+		.tv_sec = deadline_ns / NSEC_PER_SEC,
+		.tv_nsec = deadline_ns % NSEC_PER_SEC,
+	};
+	int ret = 0;
+
+	pthread_mutex_lock(&clock->lock);
+	for (;;) {
+		if (stop(arg)) {
+			ret = -ECANCELED;
+			break;
+		}
+		if (!clock->is_virtual) {
+			if (dmb_ktime_get_ns() >= deadline_ns)
+				break;
+			pthread_cond_clockwait(&clock->advanced, &clock->lock,
+					       CLOCK_MONOTONIC, &ts);
+			continue;
+		}
+		if (clock->now_ns >= deadline_ns)
+			break;
+		pthread_cond_wait(&clock->advanced, &clock->lock);
+	}
+	pthread_mutex_unlock(&clock->lock);
+	return ret;
+}
+
+void dmb_clock_kick(struct dmb_clock *clock)
+{
+	pthread_mutex_lock(&clock->lock);
+	pthread_cond_broadcast(&clock->advanced);
+	pthread_mutex_unlock(&clock->lock);
 }

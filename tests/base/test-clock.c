@@ -78,6 +78,72 @@ static void real_sleep_reaches_deadline(void **state)
 	assert_true(dmb_clock_now(c) >= deadline);
 }
 
+struct stoppable {
+	struct dmb_clock *clock;
+	int64_t deadline;
+	atomic_bool stop;
+	atomic_int ret;
+	atomic_bool done;
+};
+
+static bool stoppable_stop(void *arg)
+{
+	struct stoppable *s = arg;
+
+	return atomic_load(&s->stop);
+}
+
+static void *stoppable_thread(void *p)
+{
+	struct stoppable *s = p;
+
+	atomic_store(&s->ret, dmb_clock_sleep_until_or(s->clock, s->deadline,
+						       stoppable_stop, s));
+	atomic_store(&s->done, true);
+	return NULL;
+}
+
+/* a stoppable sleep on a clock nobody advances ends with -ECANCELED once stopped and kicked. */
+static void stoppable_sleep_ends_on_kick(void **state)
+{
+	struct dmb_clock *clocks[] = { dmb_clock_create_virtual(0), dmb_clock_real() };
+
+	for (size_t i = 0; i < DMB_ARRAY_SIZE(clocks); i++) {
+		struct stoppable s = {
+			.clock = clocks[i],
+			.deadline = dmb_clock_now(clocks[i]) + 3600 * NSEC_PER_SEC,
+		};
+		struct th_thread *t = th_thread_start(stoppable_thread, &s);
+
+		dmb_clock_kick(s.clock);	/* predicate still false: sleeps on */
+		th_sleep_ns(2 * NSEC_PER_MSEC);
+		assert_false(atomic_load(&s.done));
+		atomic_store(&s.stop, true);
+		dmb_clock_kick(s.clock);
+		th_thread_join(t);
+		assert_int_equal(atomic_load(&s.ret), -ECANCELED);
+	}
+	dmb_clock_destroy(clocks[0]);
+}
+
+/* a stoppable sleep whose predicate stays false ends at the deadline with 0. */
+static void stoppable_sleep_reaches_deadline(void **state)
+{
+	struct stoppable v = { .clock = dmb_clock_create_virtual(0), .deadline = 500 };
+	struct dmb_clock *real = dmb_clock_real();
+	struct stoppable r = { .clock = real };
+	struct th_thread *t = th_thread_start(stoppable_thread, &v);
+
+	dmb_clock_advance(v.clock, 500);
+	th_thread_join(t);
+	assert_int_equal(atomic_load(&v.ret), 0);
+	dmb_clock_destroy(v.clock);
+
+	r.deadline = dmb_clock_now(real) + NSEC_PER_MSEC;
+	assert_int_equal(dmb_clock_sleep_until_or(real, r.deadline, stoppable_stop, &r), 0);
+	assert_true(dmb_clock_now(real) >= r.deadline);
+}
+
 /* deadlines saturate: "forever" never overflows into the past. */
 static void timeout_deadline_saturates(void **state)
 {
@@ -95,6 +161,8 @@ int main(int argc, char **argv)
 		TH_TEST(virtual_clock_moves_by_hand),
 		TH_TEST(virtual_sleep_wakes_at_deadline),
 		TH_TEST(real_sleep_reaches_deadline),
+		TH_TEST(stoppable_sleep_ends_on_kick),
+		TH_TEST(stoppable_sleep_reaches_deadline),
 		TH_TEST(timeout_deadline_saturates),
 	};
 

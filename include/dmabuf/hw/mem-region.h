@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hw/mem-region.h - a range of simulated physical memory backed by real
+ * host memory: system RAM, or a device's local memory (a PCI BAR, VRAM).
+ *
+ * A region sits at a fixed physical base in its address space
+ * (hw/phys-space.h) and is backed by a memfd of its size, mapped twice: the
+ * CPU view (dmb_mem_region_vaddr(), dmb_phys_to_virt()) that programs read
+ * and write, and a device view that only simulated DMA uses. Both see the
+ * same bytes, so DMA moves real data and a test verifies it byte by byte;
+ * the memfd can be mapped by another process to share them.
+ *
+ * A region with an owner is that device's local memory: a device without
+ * peer-to-peer capability cannot map another device's memory for DMA
+ * (dma_map_sgtable() fails with -EREMOTEIO). A region without owner is
+ * system RAM, which every device reaches.
+ *
+ * Pages (DMB_PAGE_SIZE) are allocated in contiguous runs, first fit. Pages
+ * are not zeroed on allocation: like RAM, they keep what the last user left
+ * (a fresh region reads as zeroes).
+ *
+ * An isolated region is unreachable: every DMA access to it faults
+ * (DMB_IOMMU_FAULT_ISOLATED), and its CPU view is mprotect()ed PROT_NONE so
+ * a CPU access crashes for real. A PCI function isolates its BARs while it
+ * is in reset, in D3hot, has memory decode off, or is closed (hw/pci.h).
+ *
+ * Locking: every function is thread-safe. The allocator has its own leaf
+ * mutex; isolation is an atomic flag, and setting it waits until no DMA
+ * access that could have missed it is still moving bytes.
+ */
+#ifndef DMABUF_HW_MEM_REGION_H
+#define DMABUF_HW_MEM_REGION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <dmabuf/hw/phys-space.h>
+
+struct dmb_hw_device;
+
+/**
+ * struct dmb_mem_region_info - what dmb_mem_region_create() needs
+ * @name: for reports ("ram", "vram", "bar0"); copied
+ * @size: bytes, > 0, a multiple of DMB_PAGE_SIZE and of the host page size
+ * @owner: the device whose local memory this is, or NULL for system RAM;
+ *	the region must be destroyed before its owner
+ */
+struct dmb_mem_region_info {
+	const char *name;
+	uint64_t size;
+	struct dmb_hw_device *owner;
+};
+
+/**
+ * dmb_mem_region_create - add a region to @space at the next free base
+ *
+ * Context: any thread.
+ * Return: the region, or NULL with errno (EINVAL for a bad size or name,
+ * ENOMEM, or what memfd_create()/mmap() failed with).
+ */
+struct dmb_mem_region *dmb_mem_region_create(struct dmb_phys_space *space,
+					     const struct dmb_mem_region_info *info);
+
+/**
+ * dmb_mem_region_destroy - remove a region and free its memory
+ * @region: the region; NULL is ignored
+ *
+ * Context: no IOMMU may still map any of its pages.
+ * Return: 0, or -EBUSY (a WARN) while IOMMU mappings remain; the region
+ * then stays.
+ */
+int dmb_mem_region_destroy(struct dmb_mem_region *region);
+
+/**
+ * dmb_mem_region_name / _base / _size / _owner - what the region was
+ * created with (the base chosen by its space)
+ *
+ * Context: any thread; constant for the region's life.
+ * Return: the value; the owner is NULL for system RAM.
+ */
+const char *dmb_mem_region_name(const struct dmb_mem_region *region);
+uint64_t dmb_mem_region_base(const struct dmb_mem_region *region);
+uint64_t dmb_mem_region_size(const struct dmb_mem_region *region);
+struct dmb_hw_device *dmb_mem_region_owner(const struct dmb_mem_region *region);
+
+/**
+ * dmb_mem_region_vaddr - the CPU view of the region's first byte
+ *
+ * Context: any thread; inaccessible (PROT_NONE) while the region is isolated.
+ * Return: the host address.
+ */
+void *dmb_mem_region_vaddr(const struct dmb_mem_region *region);
+
+/**
+ * dmb_mem_region_memfd - the memfd backing the region: map it elsewhere
+ * (another process) to share the bytes
+ *
+ * Context: any thread. The region owns the fd and closes it on destroy;
+ * dup() it to keep it longer.
+ * Return: the fd.
+ */
+int dmb_mem_region_memfd(const struct dmb_mem_region *region);
+
+/**
+ * dmb_mem_alloc - allocate @size bytes (rounded up to pages) of contiguous
+ * physical memory in @region, first fit
+ * @phys: receives the physical address of the first page
+ *
+ * Context: any thread.
+ * Return: 0, -EINVAL for a zero size, -ENOMEM if no run is free.
+ */
+int dmb_mem_alloc(struct dmb_mem_region *region, uint64_t size,
+		  uint64_t *phys);
+
+/**
+ * dmb_mem_free - give back pages from dmb_mem_alloc()
+ *
+ * Context: any thread.
+ * Return: 0, or -EINVAL (a WARN) if the range is not page-aligned, not in
+ * @region, or contains a page that is not allocated (nothing is freed).
+ */
+int dmb_mem_free(struct dmb_mem_region *region, uint64_t phys, uint64_t size);
+
+/**
+ * dmb_mem_region_free_bytes - bytes not allocated right now
+ *
+ * Context: any thread. Return: the count, a multiple of DMB_PAGE_SIZE.
+ */
+uint64_t dmb_mem_region_free_bytes(struct dmb_mem_region *region);
+
+/**
+ * dmb_mem_region_set_isolated - make the region unreachable, or reachable
+ * again
+ *
+ * Isolating makes every later DMA access fault and protects the CPU view
+ * (PROT_NONE); when it returns, no DMA access is moving bytes in the region
+ * any more (accesses that translated before it finish first). Lifting it
+ * restores read/write access.
+ * Context: may sleep (waits for in-flight DMA chunks); must not be called
+ * from a DMA engine's completion path.
+ * Return: 0, or the -errno of mprotect() (the flag is then unchanged).
+ */
+int dmb_mem_region_set_isolated(struct dmb_mem_region *region, bool isolated);
+
+/**
+ * dmb_mem_region_isolated - true while the region is isolated
+ *
+ * Context: any thread. Return: the flag.
+ */
+bool dmb_mem_region_isolated(const struct dmb_mem_region *region);
+
+#endif /* DMABUF_HW_MEM_REGION_H */

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mem-region.c - simulated physical memory backed by a memfd, with a page
+ * allocator and isolation (see hw/mem-region.h for the contract).
+ *
+ * The memfd is sized once and sealed against shrinking and growing, so no
+ * holder of the fd can pull pages from under a mapping. It is mapped twice,
+ * shared: the CPU view, which isolation protects PROT_NONE, and the device
+ * view, which DMA uses and which is never protected — so isolating a region
+ * while a DMA chunk is moving bytes cannot crash the engine; the chunk
+ * finishes (it translated before the flag was set) and the barrier below
+ * waits for it.
+ *
+ * The allocator is a bitmap of pages, one bit per page, searched first fit.
+ *
+ * Locking: region->alloc_lock (leaf) protects the bitmap. Isolation is an
+ * atomic flag read on every translated page; setting it is followed by a
+ * barrier on the space's lock, which every DMA chunk holds for reading.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <dmabuf/diag.h>
+
+#include "hw-internal.h"
+
+#define BITS	64
+
+static bool page_used(const struct dmb_mem_region *r, uint64_t pg)
+{
+	return r->bitmap[pg / BITS] & (1ULL << (pg % BITS));
+}
+
+static void mark_pages(struct dmb_mem_region *r, uint64_t first, uint64_t n,
+		       bool used)
+{
+	for (uint64_t pg = first; pg < first + n; pg++) {
+		if (used)
+			r->bitmap[pg / BITS] |= 1ULL << (pg % BITS);
+		else
+			r->bitmap[pg / BITS] &= ~(1ULL << (pg % BITS));
+	}
+}
+
+static int map_views(struct dmb_mem_region *r)
+{
+	void *cpu, *dev;
+
+	cpu = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd, 0);
+	if (cpu == MAP_FAILED)
+		return -errno;
+	dev = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd, 0);
+	if (dev == MAP_FAILED) {
+		int err = -errno;
+
+		munmap(cpu, r->size);
+		return err;
+	}
+	r->cpu_view = cpu;
+	r->dev_view = dev;
+	return 0;
+}
+
+static int open_memfd(struct dmb_mem_region *r)
+{
+	int fd = memfd_create(r->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)r->size) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
+		goto err_close;
+	r->memfd = fd;
+	return 0;
+
+err_close:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+struct dmb_mem_region *dmb_mem_region_create(struct dmb_phys_space *space,
+					     const struct dmb_mem_region_info *info)
+{
+	long host_page = sysconf(_SC_PAGESIZE);
+	struct dmb_mem_region *r;
+	int err;
+
+	if (DMB_WARN(!space || !info || !info->name || !info->size ||
+		     !DMB_PAGE_ALIGNED(info->size) || info->size % host_page,
+		     "bad memory region (size must be a non-zero multiple of %llu and of the host page)",
+		     DMB_PAGE_SIZE)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->space = space;
+	r->size = info->size;
+	r->owner = info->owner;
+	r->memfd = -1;
+	snprintf(r->name, sizeof(r->name), "%s", info->name);
+	pthread_mutex_init(&r->alloc_lock, NULL);
+	r->nr_pages = r->size / DMB_PAGE_SIZE;
+	r->free_pages = r->nr_pages;
+	r->bitmap = calloc((r->nr_pages + BITS - 1) / BITS, sizeof(*r->bitmap));
+	if (!r->bitmap) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	err = open_memfd(r);
+	if (err)
+		goto err_free_bitmap;
+	err = map_views(r);
+	if (err)
+		goto err_close;
+	err = __dmb_space_insert(space, r);
+	if (err)
+		goto err_unmap;
+	if (r->owner)
+		atomic_fetch_add(&r->owner->owned_regions, 1);
+	return r;
+
+err_unmap:
+	munmap(r->dev_view, r->size);
+	munmap(r->cpu_view, r->size);
+err_close:
+	close(r->memfd);
+err_free_bitmap:
+	free(r->bitmap);
+err_free:
+	pthread_mutex_destroy(&r->alloc_lock);
+	free(r);
+	errno = -err;
+	return NULL;
+}
+
+int dmb_mem_region_destroy(struct dmb_mem_region *r)
+{
+	if (!r)
+		return 0;
+	if (DMB_WARN(__dmb_space_remove(r->space, r),
+		     "destroying region %s while an IOMMU still maps %lu of its pages",
+		     r->name, atomic_load(&r->mapped)))
+		return -EBUSY;
+	if (r->owner)
+		atomic_fetch_sub(&r->owner->owned_regions, 1);
+	munmap(r->dev_view, r->size);
+	munmap(r->cpu_view, r->size);
+	close(r->memfd);
+	free(r->bitmap);
+	pthread_mutex_destroy(&r->alloc_lock);
+	free(r);
+	return 0;
+}
+
+const char *dmb_mem_region_name(const struct dmb_mem_region *r)
+{
+	return r->name;
+}
+
+uint64_t dmb_mem_region_base(const struct dmb_mem_region *r)
+{
+	return r->base;
+}
+
+uint64_t dmb_mem_region_size(const struct dmb_mem_region *r)
+{
+	return r->size;
+}
+
+struct dmb_hw_device *dmb_mem_region_owner(const struct dmb_mem_region *r)
+{
+	return r->owner;
+}
+
+void *dmb_mem_region_vaddr(const struct dmb_mem_region *r)
+{
+	return r->cpu_view;
+}
+
+int dmb_mem_region_memfd(const struct dmb_mem_region *r)
+{
+	return r->memfd;
+}
+
+int dmb_mem_alloc(struct dmb_mem_region *r, uint64_t size, uint64_t *phys)
+{
+	uint64_t want = DMB_PAGE_ALIGN(size) / DMB_PAGE_SIZE;
+	uint64_t run = 0, pg = 0;
+	int ret = -ENOMEM;
+
+	if (!size || size > r->size)
+		return size ? -ENOMEM : -EINVAL;
+	pthread_mutex_lock(&r->alloc_lock);
+	if (want > r->free_pages)
+		goto out_unlock;
+	while (pg < r->nr_pages) {
+		/* Skip a full word at once when at a word boundary. */
+		if (pg % BITS == 0 && r->bitmap[pg / BITS] == ~0ULL) {
+			run = 0;
+			pg += BITS;
+			continue;
+		}
+		run = page_used(r, pg) ? 0 : run + 1;
+		pg++;
+		if (run == want) {
+			mark_pages(r, pg - want, want, true);
+			r->free_pages -= want;
+			*phys = r->base + (pg - want) * DMB_PAGE_SIZE;
+			ret = 0;
+			break;
+		}
+	}
+out_unlock:
+	pthread_mutex_unlock(&r->alloc_lock);
+	return ret;
+}
+
+int dmb_mem_free(struct dmb_mem_region *r, uint64_t phys, uint64_t size)
+{
+	uint64_t first, n, pg;
+	int ret = 0;
+
+	if (DMB_WARN(!DMB_PAGE_ALIGNED(phys) || !size || phys < r->base ||
+		     phys - r->base >= r->size ||
+		     DMB_PAGE_ALIGN(size) > r->size - (phys - r->base),
+		     "free of [%#llx, +%#llx) outside region %s",
+		     (unsigned long long)phys, (unsigned long long)size, r->name))
+		return -EINVAL;
+	first = (phys - r->base) / DMB_PAGE_SIZE;
+	n = DMB_PAGE_ALIGN(size) / DMB_PAGE_SIZE;
+	pthread_mutex_lock(&r->alloc_lock);
+	for (pg = first; pg < first + n; pg++) {
+		if (!page_used(r, pg)) {
+			ret = -EINVAL;
+			goto out_unlock;
+		}
+	}
+	mark_pages(r, first, n, false);
+	r->free_pages += n;
+out_unlock:
+	pthread_mutex_unlock(&r->alloc_lock);
+	DMB_WARN(ret, "free of page %#llx in region %s, which is not allocated",
+		 (unsigned long long)(r->base + pg * DMB_PAGE_SIZE), r->name);
+	return ret;
+}
+
+uint64_t dmb_mem_region_free_bytes(struct dmb_mem_region *r)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&r->alloc_lock);
+	n = r->free_pages;
+	pthread_mutex_unlock(&r->alloc_lock);
+	return n * DMB_PAGE_SIZE;
+}
+
+int dmb_mem_region_set_isolated(struct dmb_mem_region *r, bool isolated)
+{
+	int prot = isolated ? PROT_NONE : PROT_READ | PROT_WRITE;
+
+	if (mprotect(r->cpu_view, r->size, prot))
+		return -errno;
+	atomic_store(&r->isolated, isolated);
+	/* DMA chunks that translated before the store finish before we return. */
+	if (isolated)
+		__dmb_space_barrier(r->space);
+	return 0;
+}
+
+bool dmb_mem_region_isolated(const struct dmb_mem_region *r)
+{
+	return atomic_load(&((struct dmb_mem_region *)r)->isolated);
+}
