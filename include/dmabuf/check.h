@@ -234,6 +234,12 @@ void dmb_check_map_unmap(struct dmb_check_map *map, bool forced);
 
 enum dmb_check_map_state dmb_check_map_state(struct dmb_check_map *map);
 
+/**
+ * dmb_check_map_subject - who @map's mapping belongs to (buffer, exporter,
+ * importer, device); valid while the caller holds a reference on @map
+ */
+const struct dmb_check_subject *dmb_check_map_subject(struct dmb_check_map *map);
+
 /** dmb_check_map_invalidated_at / _unmapped_at - times of the transitions, or -1 */
 int64_t dmb_check_map_invalidated_at(struct dmb_check_map *map);
 int64_t dmb_check_map_unmapped_at(struct dmb_check_map *map);

@@ -253,6 +253,13 @@ static void map_snapshot(struct dmb_check_map *map, struct map_snapshot *snap)
 		snap->invalidated_at = stamp_or_now(&map->invalidated_at);
 }
 
+const struct dmb_check_subject *dmb_check_map_subject(struct dmb_check_map *map)
+{
+	if (DMB_WARN(!map, "subject of a NULL mapping token"))
+		return NULL;
+	return &map->names->who;
+}
+
 enum dmb_check_map_state dmb_check_map_state(struct dmb_check_map *map)
 {
 	if (DMB_WARN(!map, "state of a NULL mapping token"))

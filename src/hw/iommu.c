@@ -428,6 +428,14 @@ void __dmb_iommu_record_fault(struct dmb_iommu_domain *d, const char *device,
 	};
 
 	snprintf(f.device, sizeof(f.device), "%s", device);
+	if (f.map) {
+		/* The submitter holds a reference for the access: safe to read. */
+		const struct dmb_check_subject *who =
+			dmb_check_map_subject(target->map);
+
+		snprintf(f.buffer, sizeof(f.buffer), "%s", who->buffer);
+		snprintf(f.importer, sizeof(f.importer), "%s", who->importer);
+	}
 	pthread_mutex_lock(&d->fault_lock);
 	d->faults[d->faults_written % DMB_IOMMU_FAULT_RECORDS] = f;
 	d->faults_written++;

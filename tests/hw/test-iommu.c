@@ -181,6 +181,9 @@ static void unmap_then_access_faults(void **state)
 	assert_ptr_equal(rec.map, token);
 	assert_int_equal(rec.map_state, DMB_MAP_UNMAPPED);
 	assert_int_equal(rec.cookie, 3);
+	/* The record names the buffer and importer even after the token goes. */
+	assert_string_equal(rec.buffer, gpu_import.buffer);
+	assert_string_equal(rec.importer, gpu_import.importer);
 	dmb_check_map_put(token);
 }
 
@@ -201,6 +204,7 @@ static void fault_at_first_bad_page(void **state)
 	assert_int_equal(rec.reason, DMB_IOMMU_FAULT_UNMAPPED);
 	assert_null(rec.map);
 	assert_int_equal(rec.map_state, -1);
+	assert_string_equal(rec.buffer, "");
 	assert_memory_equal(dmb_phys_to_virt(x->f->space, phys, 2 * DMB_PAGE_SIZE), buf,
 			    2 * DMB_PAGE_SIZE);
 	assert_int_equal(dmb_iommu_unmap(x->d, IOVA, 2 * DMB_PAGE_SIZE), 0);

@@ -80,6 +80,8 @@ enum dmb_iommu_fault_reason {
  *	went through a dead mapping
  * @cookie: the submitter's label for the access (a mapping generation,
  *	say), 0 if none
+ * @buffer: the buffer @map belongs to, "" without a token
+ * @importer: the importer that made @map, "" without a token
  */
 struct dmb_iommu_fault {
 	int64_t time_ns;
@@ -90,6 +92,8 @@ struct dmb_iommu_fault {
 	const struct dmb_check_map *map;
 	int map_state;
 	uint64_t cookie;
+	char buffer[DMB_HW_NAME_LEN];
+	char importer[DMB_HW_NAME_LEN];
 };
 
 struct dmb_iommu_domain;
