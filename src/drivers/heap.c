@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+/*
+ * heap.c - the system-heap exporter: a contiguous run of system memory that
+ * never moves and is never revoked.
+ *
+ * Contract (include/dmabuf/drivers/heap.h): the buffer is zeroed at export
+ * and freed at release. It has a pin op only to count pins — the memory
+ * never moves, so a pin changes nothing — which makes the core pin static
+ * importers on map (R3), as for any exporter that can pin. It never calls
+ * dma_buf_invalidate_mappings(), so it accepts every importer, revocable or
+ * not. Mappings are made for the importer's device with the DMA API; vmap
+ * hands out the CPU view, which is valid for the buffer's whole life.
+ *
+ * Locking: the ops run under the buffer's resv lock (the core's
+ * convention); the only state that changes, the pin count, is an atomic so
+ * that dmb_heap_pins() can read it without the lock.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dmabuf/diag.h>
+#include <dmabuf/drivers/heap.h>
+#include <dmabuf/hw/dma-mapping.h>
+
+/* The exporter's name; its address tells this exporter's buffers apart. */
+static const char heap_exp_name[] = "heap";
+
+struct heap_buf {
+	struct dmb_mem_region *region;
+	uint64_t phys;
+	uint64_t size;			/* page-aligned */
+	void *vaddr;
+	atomic_uint pins;
+};
+
+static bool heap_is_mine(struct dma_buf *buf)
+{
+	return dma_buf_exporter_name(buf) == heap_exp_name;
+}
+
+static int heap_pin(struct dma_buf_attachment *attach)
+{
+	struct heap_buf *hb = dma_buf_priv(dma_buf_attachment_dmabuf(attach));
+
+	atomic_fetch_add(&hb->pins, 1);
+	return 0;
+}
+
+static void heap_unpin(struct dma_buf_attachment *attach)
+{
+	struct heap_buf *hb = dma_buf_priv(dma_buf_attachment_dmabuf(attach));
+
+	atomic_fetch_sub(&hb->pins, 1);
+}
+
+static int heap_map(struct dma_buf_attachment *attach,
+		    enum dma_data_direction dir, struct sg_table **sgtp)
+{
+	struct heap_buf *hb = dma_buf_priv(dma_buf_attachment_dmabuf(attach));
+	struct sg_table *sgt;
+	int ret;
+
+	sgt = calloc(1, sizeof(*sgt));
+	if (!sgt)
+		return -ENOMEM;
+	ret = sg_alloc_table(sgt, 1);
+	if (ret)
+		goto err_free;
+	sgt->sgl[0].phys_addr = hb->phys;
+	sgt->sgl[0].length = hb->size;
+	ret = dma_map_sgtable(dma_buf_attachment_dev(attach), sgt, dir, 0);
+	if (ret)
+		goto err_table;
+	*sgtp = sgt;
+	return 0;
+
+err_table:
+	sg_free_table(sgt);
+err_free:
+	free(sgt);
+	return ret;
+}
+
+static void heap_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
+		       enum dma_data_direction dir)
+{
+	dma_unmap_sgtable(dma_buf_attachment_dev(attach), sgt, dir, 0);
+	sg_free_table(sgt);
+	free(sgt);
+}
+
+static void heap_release(struct dma_buf *dmabuf)
+{
+	struct heap_buf *hb = dma_buf_priv(dmabuf);
+
+	dmb_mem_free(hb->region, hb->phys, hb->size);
+	free(hb);
+}
+
+static int heap_vmap(struct dma_buf *dmabuf, void **vaddr)
+{
+	struct heap_buf *hb = dma_buf_priv(dmabuf);
+
+	*vaddr = hb->vaddr;
+	return 0;
+}
+
+static void heap_vunmap(struct dma_buf *dmabuf, void *vaddr)
+{
+	/* The CPU view stays mapped for the buffer's life: nothing to undo. */
+}
+
+static const struct dma_buf_ops heap_dmabuf_ops = {
+	.pin = heap_pin,
+	.unpin = heap_unpin,
+	.map_dma_buf = heap_map,
+	.unmap_dma_buf = heap_unmap,
+	.release = heap_release,
+	.vmap = heap_vmap,
+	.vunmap = heap_vunmap,
+};
+
+struct dma_buf *dmb_heap_export(struct dmb_mem_region *system, uint64_t size,
+				const char *name)
+{
+	struct dma_buf_export_info exp = {
+		.exp_name = heap_exp_name,
+		.ops = &heap_dmabuf_ops,
+		.size = size,
+	};
+	struct heap_buf *hb;
+	struct dma_buf *buf;
+	int err;
+
+	if (DMB_WARN(!system, "dmb_heap_export without a region") ||
+	    DMB_WARN(dmb_mem_region_owner(system),
+		     "dmb_heap_export: region %s is a device's memory, not system memory",
+		     dmb_mem_region_name(system))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!size || size > SIZE_MAX - DMB_PAGE_SIZE) {
+		errno = EINVAL;
+		return NULL;
+	}
+	hb = calloc(1, sizeof(*hb));
+	if (!hb) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	hb->region = system;
+	hb->size = DMB_PAGE_ALIGN(size);
+	atomic_init(&hb->pins, 0);
+	err = -dmb_mem_alloc(system, hb->size, &hb->phys);
+	if (err)
+		goto err_free;
+	hb->vaddr = (char *)dmb_mem_region_vaddr(system) +
+		    (hb->phys - dmb_mem_region_base(system));
+	memset(hb->vaddr, 0, hb->size);
+
+	exp.priv = hb;
+	buf = dma_buf_export(&exp);
+	if (!buf) {
+		err = errno;
+		goto err_mem;
+	}
+	if (name)
+		dma_buf_set_name(buf, name);	/* cannot fail: both are valid */
+	return buf;
+
+err_mem:
+	dmb_mem_free(system, hb->phys, hb->size);
+err_free:
+	free(hb);
+	errno = err;
+	return NULL;
+}
+
+/* @buf's private data if it is a heap buffer, else a WARN and NULL. */
+static struct heap_buf *heap_buf_of(struct dma_buf *buf, const char *call)
+{
+	if (DMB_WARN(!buf, "%s(NULL)", call) ||
+	    DMB_WARN(!heap_is_mine(buf), "%s: buffer %s is not a heap buffer",
+		     call, dma_buf_name(buf)))
+		return NULL;
+	return dma_buf_priv(buf);
+}
+
+unsigned int dmb_heap_pins(struct dma_buf *buf)
+{
+	struct heap_buf *hb = heap_buf_of(buf, __func__);
+
+	return hb ? atomic_load(&hb->pins) : 0;
+}
+
+void *dmb_heap_vaddr(struct dma_buf *buf)
+{
+	struct heap_buf *hb = heap_buf_of(buf, __func__);
+
+	if (!hb) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return hb->vaddr;
+}

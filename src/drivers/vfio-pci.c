@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vfio-pci.c - the VFIO-style exporter: dma-bufs over ranges of a simulated
+ * PCI function's BARs, revoked while the function is isolated (R12).
+ *
+ * Contract (include/dmabuf/drivers/vfio-pci.h has the per-call detail):
+ *  - every buffer has a revoke helper (dma-buf-revoke.h); the attach op
+ *    refuses importers that are not peer-to-peer capable or not revocable
+ *    (-EOPNOTSUPP, R10) and everything while revoked (-ENODEV); there is no
+ *    pin op, so dma_buf_pin() succeeds and changes nothing;
+ *  - a PCI notifier follows the function: a change that isolates it is heard
+ *    before it takes effect and revokes every buffer (the helper's full
+ *    sequence, so when the BARs go dark nobody touches them any more); the
+ *    end of the condition unrevokes them; close revokes for good;
+ *  - a buffer exported while the function is isolated, or about to be, is
+ *    born revoked;
+ *  - under DMB_VFIO_POLICY_POWER_REF every live mapping holds a power
+ *    reference, and low-power entry is refused while one exists.
+ *
+ * Lifetime: the exporter is reference-counted — the open handle holds one
+ * reference and every buffer one more — so a buffer that outlives
+ * dmb_vfio_pci_release() can still take the list lock in its release op.
+ * Nothing else of the exporter is used once it is released: the buffers
+ * are revoked for good, so map, attach and the phys call refuse before
+ * touching the function.
+ *
+ * Locking:
+ *  - vdev->lock (a mutex) protects the buffer list, walk_seq, isolated,
+ *    closed, and each buffer's busy and walk fields. It is never held across
+ *    a revoke of a buffer someone else can see, nor across an observer call:
+ *    a walk marks a buffer busy, drops the lock, revokes, reports, and takes
+ *    the lock again. The release op waits until no walk has its buffer busy,
+ *    so a walk never touches a freed buffer. Order: the PCI function's
+ *    transition mutex (held around the notifier), then vdev->lock, then the
+ *    helper's locks (a born-revoked buffer is revoked under vdev->lock:
+ *    nobody else can see it yet).
+ *  - Walks are serialised by the transition mutex; dmb_vfio_pci_release()
+ *    walks after unsubscribing, when no notifier call can run.
+ *  - pm_lock serialises low-power entry; power_refs and pm_gate are atomics
+ *    touched by the map and unmap ops (which run under a resv lock), so
+ *    pm_lock is never taken under a resv lock.
+ *  - The ops run under the buffer's resv lock (the core's convention) and
+ *    touch only the buffer's own fields and the atomics.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include <dmabuf/diag.h>
+#include <dmabuf/kref.h>
+#include <dmabuf/list.h>
+#include <dmabuf/drivers/vfio-pci.h>
+#include <dmabuf/hw/dma-mapping.h>
+
+/* The exporter's name; its address tells this exporter's buffers apart. */
+static const char vfio_pci_exp_name[] = "vfio-pci";
+
+struct dmb_vfio_pci {
+	struct dmb_pci_notifier nb;
+	struct dmb_pci_function *pci;
+	enum dmb_vfio_policy policy;
+	struct dmb_revoke_policy revoke;
+	bool has_revoke_policy;
+	struct dmb_exporter_observer observer;
+	struct dmb_kref ref;
+
+	pthread_mutex_t lock;
+	pthread_cond_t idle;			/* a walk let go of a buffer */
+	struct dmb_list_head bufs;		/* lock */
+	unsigned long walk_seq;			/* lock */
+	bool isolated;				/* lock: revoked by a walk */
+	bool closed;				/* lock: revoked for good */
+
+	pthread_mutex_t pm_lock;
+	atomic_uint power_refs;
+	atomic_bool pm_gate;			/* low-power entry in progress */
+};
+
+struct vfio_buf {
+	struct dmb_vfio_pci *vdev;
+	struct dma_buf *dmabuf;
+	struct dmb_revocable *rev;
+	uint64_t phys;
+	uint64_t size;
+	struct dmb_list_head node;		/* vdev->lock */
+	unsigned int busy;			/* vdev->lock: a walk uses it */
+	unsigned long walk;			/* vdev->lock: last walk that saw it */
+};
+
+enum vfio_walk {
+	VFIO_WALK_REVOKE,	/* the function is about to be isolated */
+	VFIO_WALK_UNREVOKE,	/* it is reachable again */
+	VFIO_WALK_CLOSE,	/* revoke for good */
+};
+
+static bool vfio_is_mine(struct dma_buf *buf)
+{
+	return dma_buf_exporter_name(buf) == vfio_pci_exp_name;
+}
+
+static void vfio_free(struct dmb_kref *ref)
+{
+	struct dmb_vfio_pci *vdev = dmb_container_of(ref, struct dmb_vfio_pci, ref);
+
+	pthread_mutex_destroy(&vdev->pm_lock);
+	pthread_cond_destroy(&vdev->idle);
+	pthread_mutex_destroy(&vdev->lock);
+	free(vdev);
+}
+
+/* Power references (POWER_REF policy only). */
+
+/*
+ * Take a power reference for a new mapping, unless low-power entry is in
+ * progress. The increment and the gate check pair with the gate store and
+ * the count check of dmb_vfio_pci_low_power() (both sequentially
+ * consistent): either the map sees the gate, or low power sees the count.
+ */
+static int vfio_power_get(struct dmb_vfio_pci *vdev)
+{
+	if (vdev->policy != DMB_VFIO_POLICY_POWER_REF)
+		return 0;
+	atomic_fetch_add(&vdev->power_refs, 1);
+	if (atomic_load(&vdev->pm_gate)) {
+		atomic_fetch_sub(&vdev->power_refs, 1);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static void vfio_power_put(struct dmb_vfio_pci *vdev)
+{
+	if (vdev->policy == DMB_VFIO_POLICY_POWER_REF)
+		atomic_fetch_sub(&vdev->power_refs, 1);
+}
+
+/* dma_buf_ops. */
+
+static int vfio_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
+{
+	struct vfio_buf *vb = dma_buf_priv(dmabuf);
+
+	/* Peer to peer, then revoked, then revocable: the kernel's order. */
+	return dmb_revocable_attach(vb->rev, attach, DMB_REVOCABLE_REQUIRE_P2P |
+				    DMB_REVOCABLE_REQUIRE_REVOCABLE);
+}
+
+static int vfio_map(struct dma_buf_attachment *attach,
+		    enum dma_data_direction dir, struct sg_table **sgtp)
+{
+	struct vfio_buf *vb = dma_buf_priv(dma_buf_attachment_dmabuf(attach));
+	struct sg_table *sgt;
+	int ret;
+
+	ret = dmb_revocable_map(vb->rev);
+	if (ret)
+		return ret;
+	ret = vfio_power_get(vb->vdev);
+	if (ret)
+		goto err_uncount;
+	sgt = calloc(1, sizeof(*sgt));
+	if (!sgt) {
+		ret = -ENOMEM;
+		goto err_power;
+	}
+	ret = sg_alloc_table(sgt, 1);
+	if (ret)
+		goto err_free;
+	sgt->sgl[0].phys_addr = vb->phys;
+	sgt->sgl[0].length = vb->size;
+	/* The importer's device gets addresses for the BAR range. */
+	ret = dma_map_sgtable(dma_buf_attachment_dev(attach), sgt, dir, 0);
+	if (ret)
+		goto err_table;
+	*sgtp = sgt;
+	return 0;
+
+err_table:
+	sg_free_table(sgt);
+err_free:
+	free(sgt);
+err_power:
+	vfio_power_put(vb->vdev);
+err_uncount:
+	dmb_revocable_unmap(vb->rev);
+	return ret;
+}
+
+static void vfio_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
+		       enum dma_data_direction dir)
+{
+	struct vfio_buf *vb = dma_buf_priv(dma_buf_attachment_dmabuf(attach));
+
+	dma_unmap_sgtable(dma_buf_attachment_dev(attach), sgt, dir, 0);
+	sg_free_table(sgt);
+	free(sgt);
+	vfio_power_put(vb->vdev);
+	/* Last: this may complete a revoke that waits for the unmap. */
+	dmb_revocable_unmap(vb->rev);
+}
+
+static void vfio_release(struct dma_buf *dmabuf)
+{
+	struct vfio_buf *vb = dma_buf_priv(dmabuf);
+	struct dmb_vfio_pci *vdev = vb->vdev;
+
+	if (vdev) {
+		pthread_mutex_lock(&vdev->lock);
+		/* A walk may be revoking or reporting this very buffer. */
+		while (vb->busy)
+			pthread_cond_wait(&vdev->idle, &vdev->lock);
+		dmb_list_del(&vb->node);
+		pthread_mutex_unlock(&vdev->lock);
+		dmb_kref_put(&vdev->ref, vfio_free);
+	}
+	dmb_revocable_destroy(vb->rev);
+	free(vb);
+}
+
+static const struct dma_buf_ops vfio_pci_dmabuf_ops = {
+	.attach = vfio_attach,
+	.map_dma_buf = vfio_map,
+	.unmap_dma_buf = vfio_unmap,
+	.release = vfio_release,
+};
+
+/* Following the function. */
+
+/* The condition an event starts or ends, as the observer is told it. */
+static const char *vfio_reason(const struct dmb_pci_event *ev)
+{
+	switch (ev->reason) {
+	case DMB_PCI_EVENT_POWER:
+		return "d3";
+	case DMB_PCI_EVENT_DECODE:
+		return "decode-off";
+	case DMB_PCI_EVENT_FLR_BEGIN:
+	case DMB_PCI_EVENT_FLR_END:
+		return "flr";
+	case DMB_PCI_EVENT_CLOSE:
+		return "close";
+	}
+	return "pci";
+}
+
+/*
+ * The next buffer this walk has not seen, marked busy, or NULL. A buffer
+ * exported during the walk is seen too unless it was born in the state the
+ * walk establishes (export stamps it with the current walk). Locked.
+ * Quadratic in the buffers of one function, which are a handful.
+ */
+static struct vfio_buf *vfio_walk_next(struct dmb_vfio_pci *vdev,
+				       unsigned long seq)
+{
+	struct vfio_buf *vb;
+
+	dmb_list_for_each_entry(vb, &vdev->bufs, node) {
+		if (vb->walk == seq)
+			continue;
+		vb->walk = seq;
+		vb->busy++;
+		return vb;
+	}
+	return NULL;
+}
+
+/* Revoke or unrevoke one buffer and tell the observer. Unlocked. */
+static void vfio_walk_one(struct dmb_vfio_pci *vdev, struct vfio_buf *vb,
+			  enum vfio_walk what, const char *reason)
+{
+	const struct dmb_exporter_observer *obs = &vdev->observer;
+	struct dmb_revoke_stats stats;
+
+	if (what == VFIO_WALK_UNREVOKE) {
+		/* Born revoked or revoked by the walk that began the condition. */
+		if (!dmb_revocable_is_revoked(vb->rev))
+			return;
+		dmb_revocable_unrevoke(vb->rev);
+		if (obs->unrevoked)
+			obs->unrevoked(obs->data, vb->dmabuf, reason);
+		return;
+	}
+	/*
+	 * Already revoked (a close during a reset): the helper neither drops
+	 * the count again nor waits; the observer sees stats.already_revoked.
+	 */
+	dmb_revocable_revoke(vb->rev, &stats);
+	if (obs->revoked)
+		obs->revoked(obs->data, vb->dmabuf, reason, &stats);
+}
+
+/*
+ * Bring every buffer into the state @what establishes. The exporter's flags
+ * change first, under the lock, so that a buffer exported from now on is
+ * born in that state; then each buffer is handled with the lock dropped.
+ */
+static void vfio_walk(struct dmb_vfio_pci *vdev, enum vfio_walk what,
+		      const char *reason)
+{
+	struct vfio_buf *vb;
+	unsigned long seq;
+
+	pthread_mutex_lock(&vdev->lock);
+	if (vdev->closed)
+		goto out_unlock;	/* revoked for good already */
+	vdev->isolated = what != VFIO_WALK_UNREVOKE;
+	vdev->closed = what == VFIO_WALK_CLOSE;
+	seq = ++vdev->walk_seq;
+	while ((vb = vfio_walk_next(vdev, seq))) {
+		pthread_mutex_unlock(&vdev->lock);
+		vfio_walk_one(vdev, vb, what, reason);
+		pthread_mutex_lock(&vdev->lock);
+		if (--vb->busy == 0)
+			pthread_cond_broadcast(&vdev->idle);
+	}
+out_unlock:
+	pthread_mutex_unlock(&vdev->lock);
+}
+
+static void vfio_notify(struct dmb_pci_notifier *nb, struct dmb_pci_function *pci,
+			const struct dmb_pci_event *ev)
+{
+	struct dmb_vfio_pci *vdev = dmb_container_of(nb, struct dmb_vfio_pci, nb);
+
+	if (ev->new_state.closed)		/* before, or after an earlier isolation */
+		vfio_walk(vdev, VFIO_WALK_CLOSE, vfio_reason(ev));
+	else if (ev->before)			/* accessible -> isolated */
+		vfio_walk(vdev, VFIO_WALK_REVOKE, vfio_reason(ev));
+	else if (dmb_pci_state_isolated(&ev->old_state) &&
+		 !dmb_pci_state_isolated(&ev->new_state))
+		vfio_walk(vdev, VFIO_WALK_UNREVOKE, vfio_reason(ev));
+	/* Any other change leaves the function isolated: nothing to do. */
+}
+
+/* The public API. */
+
+static bool revoke_policy_valid(const struct dmb_revoke_policy *p)
+{
+	return (unsigned int)p->wait <= DMB_REVOKE_DEADLINE_FORCE &&
+	       p->unmap_bound_ns >= 0 && p->fence_bound_ns >= 0;
+}
+
+struct dmb_vfio_pci *dmb_vfio_pci_open(struct dmb_pci_function *pci,
+				       const struct dmb_vfio_pci_info *info)
+{
+	static const struct dmb_vfio_pci_info defaults = {
+		.policy = DMB_VFIO_POLICY_REVOKE,
+	};
+	struct dmb_vfio_pci *vdev;
+	struct dmb_pci_state state;
+	int err;
+
+	if (!info)
+		info = &defaults;
+	if (DMB_WARN(!pci, "dmb_vfio_pci_open without a PCI function") ||
+	    DMB_WARN(info->policy != DMB_VFIO_POLICY_REVOKE &&
+		     info->policy != DMB_VFIO_POLICY_POWER_REF,
+		     "dmb_vfio_pci_open: no low-power policy %d", info->policy) ||
+	    DMB_WARN(info->revoke && !revoke_policy_valid(info->revoke),
+		     "dmb_vfio_pci_open: invalid revoke policy")) {
+		errno = EINVAL;
+		return NULL;
+	}
+	vdev = calloc(1, sizeof(*vdev));
+	if (!vdev) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	vdev->pci = pci;
+	vdev->policy = info->policy;
+	vdev->has_revoke_policy = info->revoke;
+	if (info->revoke)
+		vdev->revoke = *info->revoke;
+	if (info->observer)
+		vdev->observer = *info->observer;
+	dmb_kref_init(&vdev->ref);
+	dmb_list_init(&vdev->bufs);
+	atomic_init(&vdev->power_refs, 0);
+	atomic_init(&vdev->pm_gate, false);
+	err = pthread_mutex_init(&vdev->lock, NULL);
+	if (err)
+		goto err_free;
+	err = pthread_cond_init(&vdev->idle, NULL);
+	if (err)
+		goto err_lock;
+	err = pthread_mutex_init(&vdev->pm_lock, NULL);
+	if (err)
+		goto err_cond;
+	vdev->nb.notify = vfio_notify;
+	err = -dmb_pci_subscribe(pci, &vdev->nb);
+	if (err)
+		goto err_pm_lock;
+	/* Checked once subscribed, so that a close cannot slip in between. */
+	dmb_pci_get_state(pci, &state);
+	if (state.closed) {
+		err = ENODEV;
+		goto err_unsubscribe;
+	}
+	return vdev;
+
+err_unsubscribe:
+	dmb_pci_unsubscribe(pci, &vdev->nb);
+err_pm_lock:
+	pthread_mutex_destroy(&vdev->pm_lock);
+err_cond:
+	pthread_cond_destroy(&vdev->idle);
+err_lock:
+	pthread_mutex_destroy(&vdev->lock);
+err_free:
+	free(vdev);
+	errno = err;
+	return NULL;
+}
+
+int dmb_vfio_pci_release(struct dmb_vfio_pci *vdev)
+{
+	if (DMB_WARN(!vdev, "dmb_vfio_pci_release(NULL)"))
+		return -EINVAL;
+	/* When this returns no notifier call runs, so the walk is alone. */
+	dmb_pci_unsubscribe(vdev->pci, &vdev->nb);
+	vfio_walk(vdev, VFIO_WALK_CLOSE, "release");
+	dmb_kref_put(&vdev->ref, vfio_free);
+	return 0;
+}
+
+struct dma_buf *dmb_vfio_pci_export(struct dmb_vfio_pci *vdev, unsigned int bar,
+				    uint64_t offset, uint64_t size,
+				    const char *name)
+{
+	struct dma_buf_export_info exp = {
+		.exp_name = vfio_pci_exp_name,
+		.ops = &vfio_pci_dmabuf_ops,
+		.size = size,
+	};
+	struct dmb_mem_region *region;
+	struct vfio_buf *vb;
+	struct dma_buf *buf;
+	int err;
+
+	if (DMB_WARN(!vdev, "dmb_vfio_pci_export without an exporter")) {
+		errno = EINVAL;
+		return NULL;
+	}
+	region = dmb_pci_bar(vdev->pci, bar);
+	if (!region || !size || !DMB_PAGE_ALIGNED(offset) ||
+	    !DMB_PAGE_ALIGNED(size) || offset > dmb_mem_region_size(region) ||
+	    size > dmb_mem_region_size(region) - offset) {
+		errno = EINVAL;
+		return NULL;
+	}
+
+	vb = calloc(1, sizeof(*vb));
+	if (!vb) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	vb->phys = dmb_mem_region_base(region) + offset;
+	vb->size = size;
+	dmb_list_init(&vb->node);
+	exp.priv = vb;
+	buf = dma_buf_export(&exp);
+	if (!buf) {
+		err = errno;
+		free(vb);
+		errno = err;
+		return NULL;
+	}
+	/* From here on the release op frees vb with the buffer. */
+	vb->dmabuf = buf;
+	vb->rev = dmb_revocable_create(buf, vdev->has_revoke_policy ?
+				       &vdev->revoke : NULL);
+	if (!vb->rev) {
+		err = errno;
+		goto err_put;
+	}
+	if (name)
+		dma_buf_set_name(buf, name);	/* cannot fail: both are valid */
+
+	pthread_mutex_lock(&vdev->lock);
+	if (vdev->closed) {
+		err = ENODEV;
+		goto err_unlock;
+	}
+	/*
+	 * Isolated, or about to be (a walk set the flag before the state
+	 * changes): born revoked. Nobody else can see the buffer, so the
+	 * revoke is immediate.
+	 */
+	if (vdev->isolated || dmb_pci_is_isolated(vdev->pci))
+		dmb_revocable_revoke(vb->rev, NULL);
+	vb->vdev = vdev;
+	vb->walk = vdev->walk_seq;
+	dmb_kref_get(&vdev->ref);
+	dmb_list_add_tail(&vb->node, &vdev->bufs);
+	pthread_mutex_unlock(&vdev->lock);
+	return buf;
+
+err_unlock:
+	pthread_mutex_unlock(&vdev->lock);
+err_put:
+	dma_buf_put(buf);
+	errno = err;
+	return NULL;
+}
+
+int dmb_vfio_pci_reset(struct dmb_vfio_pci *vdev)
+{
+	int ret;
+
+	if (DMB_WARN(!vdev, "dmb_vfio_pci_reset(NULL)"))
+		return -EINVAL;
+	ret = dmb_pci_flr_begin(vdev->pci);
+	if (ret)
+		return ret;
+	return dmb_pci_flr_end(vdev->pci);
+}
+
+int dmb_vfio_pci_low_power(struct dmb_vfio_pci *vdev, bool enter)
+{
+	int ret;
+
+	if (DMB_WARN(!vdev, "dmb_vfio_pci_low_power(NULL)"))
+		return -EINVAL;
+	if (!enter)
+		return dmb_pci_set_power(vdev->pci, DMB_PCI_D0);
+	if (vdev->policy == DMB_VFIO_POLICY_REVOKE)
+		return dmb_pci_set_power(vdev->pci, DMB_PCI_D3HOT);
+
+	/*
+	 * POWER_REF: close the gate, then look at the count (see
+	 * vfio_power_get()). With no mapping the D3hot notifier still revokes
+	 * every buffer for the duration, but has nothing to wait for.
+	 */
+	pthread_mutex_lock(&vdev->pm_lock);
+	atomic_store(&vdev->pm_gate, true);
+	if (atomic_load(&vdev->power_refs))
+		ret = -EBUSY;
+	else
+		ret = dmb_pci_set_power(vdev->pci, DMB_PCI_D3HOT);
+	atomic_store(&vdev->pm_gate, false);
+	pthread_mutex_unlock(&vdev->pm_lock);
+	return ret;
+}
+
+unsigned int dmb_vfio_pci_power_refs(struct dmb_vfio_pci *vdev)
+{
+	if (DMB_WARN(!vdev, "dmb_vfio_pci_power_refs(NULL)"))
+		return 0;
+	return atomic_load(&vdev->power_refs);
+}
+
+struct dmb_pci_function *dmb_vfio_pci_function(struct dmb_vfio_pci *vdev)
+{
+	if (DMB_WARN(!vdev, "dmb_vfio_pci_function(NULL)"))
+		return NULL;
+	return vdev->pci;
+}
+
+/* @buf's private data if it is a vfio-pci buffer, else a WARN and NULL. */
+static struct vfio_buf *vfio_buf_of(struct dma_buf *buf, const char *call)
+{
+	if (DMB_WARN(!buf, "%s(NULL)", call) ||
+	    DMB_WARN(!vfio_is_mine(buf), "%s: buffer %s is not a vfio-pci buffer",
+		     call, dma_buf_name(buf)))
+		return NULL;
+	return dma_buf_priv(buf);
+}
+
+bool dmb_vfio_pci_revoked(struct dma_buf *buf)
+{
+	struct vfio_buf *vb = vfio_buf_of(buf, __func__);
+
+	return vb && dmb_revocable_is_revoked(vb->rev);
+}
+
+int dmb_vfio_pci_dma_buf_phys(struct dma_buf_attachment *attach,
+			      uint64_t *phys, uint64_t *size)
+{
+	struct vfio_buf *vb;
+	struct dma_buf *buf;
+
+	if (DMB_WARN(!attach || !phys || !size, "dmb_vfio_pci_dma_buf_phys(%p, %p, %p)",
+		     (void *)attach, (void *)phys, (void *)size))
+		return -EINVAL;
+	buf = dma_buf_attachment_dmabuf(attach);
+	/* Not a misuse: an importer asks whoever exported the buffer. */
+	if (!vfio_is_mine(buf))
+		return -EOPNOTSUPP;
+	if (dma_resv_assert_held(dma_buf_resv(buf)))
+		return -EINVAL;
+	vb = dma_buf_priv(buf);
+	/* Under the resv lock: a revoke cannot begin before the caller unlocks. */
+	if (dmb_revocable_is_revoked(vb->rev))
+		return -ENODEV;
+	*phys = vb->phys;
+	*size = vb->size;
+	return 0;
+}
