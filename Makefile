@@ -8,6 +8,7 @@
 #                 (build-tsan/); prints "N passed, N failed" and fails on any
 #                 failure or sanitizer report
 #   make bench    build optimised benchmarks (build-bench/) and run them
+#   make sim      build, then run dmabuf-sim (SIM_ARGS="run low-power", ...)
 #   make clean
 
 MESON ?= meson
@@ -19,7 +20,7 @@ ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1:detect_s
 	   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 TSAN_ENV = TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0
 
-.PHONY: all build test check bench clean
+.PHONY: all build test check bench sim clean
 
 all: build
 
@@ -47,6 +48,11 @@ check: build/build.ninja build-asan/build.ninja build-tsan/build.ninja
 	$(NINJA) -C build-tsan && $(TSAN_ENV) $(MESON) test -C build-tsan $(TEST_ARGS) --suite concurrency --timeout-multiplier 4 || status=1; \
 	python3 scripts/test-summary.py build build-asan build-tsan || status=1; \
 	exit $$status
+
+SIM_ARGS ?=
+sim: build/build.ninja
+	@$(NINJA) -C build tools/dmabuf-sim >/dev/null
+	build/tools/dmabuf-sim $(SIM_ARGS)
 
 bench: build-bench/build.ninja
 	$(NINJA) -C build-bench

@@ -7,7 +7,7 @@
 set -eu
 
 packages="gcc make meson ninja-build pkg-config python3 libcmocka-dev
-libunwind-dev libjansson-dev valgrind"
+libunwind-dev libjansson-dev libyaml-dev valgrind"
 
 missing=""
 for p in $packages; do

@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+#
+# test-scenarios.py - every built-in scenario, played by the real dmabuf-sim
+# on the reference drivers, and its JSON report checked field by field
+# against what the scenario must show (docs/scenarios.md); its trace checked
+# for one named track per device and importer. TAP on stdout.
+#
+#   test-scenarios.py path/to/dmabuf-sim
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+EOPNOTSUPP = 95
+ENODEV = 19
+MS = 1000000
+
+
+class Check:
+    """Collects the failures of one scenario's checks."""
+
+    def __init__(self):
+        self.failures = []
+
+    def eq(self, what, got, want):
+        if got != want:
+            self.failures.append("%s: %r, expected %r" % (what, got, want))
+
+    def true(self, what, cond):
+        if not cond:
+            self.failures.append(what)
+
+
+def by_device(report):
+    return {a["device"]: a for a in report["attachments"]}
+
+
+def common(c, report, name):
+    """What every play of every scenario must show."""
+    c.eq("scenario", report["scenario"], name)
+    c.eq("verdict", report["verdict"], "pass")
+    c.eq("violation kinds", sorted(v["kind"] for v in report["violations"]),
+         sorted(report["expected_violations"]))
+    for v in report["violations"]:
+        for key in ("kind", "buffer", "attachment", "detail"):
+            c.true("violation has %s" % key, key in v)
+    for a in report["attachments"]:
+        for key in ("importer", "exporter", "revocable", "attach_result"):
+            c.true("attachment has %s" % key, key in a)
+    for r in report["revokes"]:
+        for key in ("exporter", "reason", "total_ns", "invalidate_ns", "fence_wait_ns",
+                    "unmap_wait_ns", "warnings"):
+            c.true("revoke has %s" % key, key in r)
+        c.true("revoke phases are not negative",
+               min(r["invalidate_ns"], r["fence_wait_ns"], r["unmap_wait_ns"]) >= 0)
+        c.true("a revoke takes at least its phases",
+               r["total_ns"] >= r["invalidate_ns"] + r["fence_wait_ns"] + r["unmap_wait_ns"])
+    dma = report["dma"]
+    for key in ("jobs", "faults"):
+        c.true("dma has %s" % key, key in dma)
+    for key in ("attempts", "succeeded", "faulted"):
+        c.true("dma.after_revoke has %s" % key, key in dma["after_revoke"])
+
+
+def revoked_dma_faults(c, report):
+    after = report["dma"]["after_revoke"]
+    c.true("DMA was attempted while revoked", after["attempts"] > 0)
+    c.eq("DMA succeeded while revoked", after["succeeded"], 0)
+    c.eq("DMA faulted while revoked", after["faulted"], after["attempts"])
+
+
+def check_vfio_revoke(c, r):
+    att = by_device(r)
+    c.eq("devices", sorted(att), ["gpu0", "mlx0", "mlx1", "vm0"])
+    c.eq("mlx1 importer", att["mlx1"]["importer"], "rdma-pinned")
+    c.eq("mlx1 revocable", att["mlx1"]["revocable"], False)
+    c.eq("mlx1 attach_result", att["mlx1"]["attach_result"], -EOPNOTSUPP)
+    for dev, drv in (("vm0", "iommufd"), ("mlx0", "rdma-odp"), ("gpu0", "gpu")):
+        a = att[dev]
+        c.eq(dev + " importer", a["importer"], drv)
+        c.eq(dev + " revocable", a["revocable"], True)
+        c.eq(dev + " attach_result", a["attach_result"], 0)
+        c.eq(dev + " invalidations", a["invalidations"], 1)
+        c.true(dev + " ran DMA", a["jobs"] > 0)
+        c.true(dev + " resumed after the reset", a["jobs_after_unrevoke"] > 0)
+    c.eq("violations", r["violations"], [])
+    c.eq("revokes", len(r["revokes"]), 1)
+    if r["revokes"]:
+        rev = r["revokes"][0]
+        c.eq("revoke reason", rev["reason"], "flr")
+        c.true("revoke exporter names vfio-pci", "vfio-pci" in rev["exporter"])
+        c.eq("revoke warnings", rev["warnings"], 0)
+        c.eq("revoke forced", rev["forced"], 0)
+        lat = {l["attachment"]: l for l in rev["unmap_latency"]}
+        for name in ("iommufd vm0", "rdma-odp mlx0", "gpu gpu0"):
+            c.true(name + " unmapped within the bound",
+                   name in lat and lat[name]["ns"] is not None
+                   and lat[name]["ns"] <= r["policy"]["unmap_bound_ns"])
+    c.eq("unrevokes", r["unrevokes"], 1)
+    revoked_dma_faults(c, r)
+
+
+def check_broken_importer(c, r):
+    att = by_device(r)
+    c.eq("bad0 importer", att["bad0"]["importer"], "broken-no-unmap")
+    c.eq("bad0 revocable", att["bad0"]["revocable"], True)
+    c.eq("bad0 attach_result", att["bad0"]["attach_result"], 0)
+    c.eq("expected_violations", r["expected_violations"], ["V6"])
+    c.eq("violations", len(r["violations"]), 1)
+    if r["violations"]:
+        v = r["violations"][0]
+        c.eq("V6 kind", v["kind"], "V6")
+        c.eq("V6 importer", v["importer"], "broken-no-unmap")
+        c.eq("V6 device", v["device"], "bad0")
+        c.eq("V6 attachment", v["attachment"], "broken-no-unmap bad0")
+        c.true("V6 has a detail", bool(v["detail"]))
+        c.true("V6 after the bound", v["time_ns"] >= 20 * MS)
+    c.eq("revokes", len(r["revokes"]), 1)
+    if r["revokes"]:
+        rev = r["revokes"][0]
+        c.true("a warning at the bound", rev["warnings"] >= 1)
+        c.true("the mapping was torn down by force", rev["forced"] >= 1)
+        c.true("the unmap wait lasted the bound",
+               rev["unmap_wait_ns"] >= r["policy"]["unmap_bound_ns"])
+        lat = {l["attachment"]: l for l in rev["unmap_latency"]}
+        c.true("bad0 never unmapped", lat.get("broken-no-unmap bad0", {}).get("never_unmapped"))
+        c.true("gpu0 unmapped", lat.get("gpu gpu0", {}).get("ns") is not None)
+
+
+def check_gpu_evict(c, r):
+    att = by_device(r)
+    c.eq("devices", sorted(att), ["gpu1", "gpu1.1", "mlx0"])
+    for dev, a in att.items():
+        c.eq(dev + " attach_result", a["attach_result"], 0)
+        c.eq(dev + " invalidations", a["invalidations"], 4)
+        c.true(dev + " ran DMA", a["jobs"] > 0)
+    c.eq("revokes", r["revokes"], [])
+    c.eq("violations", r["violations"], [])
+    c.eq("data_intact", r["data_intact"], True)
+    c.eq("DMA faults", r["dma"]["faults"], 0)
+
+
+def check_low_power(c, r):
+    plays = {p["variant"]: p for p in r.get("variants", [])}
+    c.eq("variants", sorted(plays), ["blocking", "power-ref"])
+    if sorted(plays) != ["blocking", "power-ref"]:
+        return
+    b, p = plays["blocking"], plays["power-ref"]
+    for play in (b, p):
+        common(c, play, "low-power")
+        c.eq(play["variant"] + " violations", play["violations"], [])
+        c.eq(play["variant"] + " CPU reads", play["cpu"]["reads"], 3)
+    c.eq("blocking power_ref", b["policy"]["power_ref"], False)
+    c.eq("blocking revokes", [x["reason"] for x in b["revokes"]], ["d3"])
+    c.eq("blocking CPU faults", b["cpu"]["faults"], 1)
+    c.eq("blocking CPU faults while revoked", b["cpu"]["revoked_faults"], 1)
+    c.true("blocking: time spent in D3", b["low_power_ns"] > 0)
+    revoked_dma_faults(c, b)
+    c.eq("power-ref power_ref", p["policy"]["power_ref"], True)
+    c.eq("power-ref revokes", p["revokes"], [])
+    c.eq("power-ref CPU faults", p["cpu"]["faults"], 0)
+    c.eq("power-ref: no time in D3 while mapped", p["low_power_ns"], 0)
+    c.eq("revokes, summed", len(r["revokes"]), 1)
+
+
+def check_device_close(c, r):
+    att = by_device(r)
+    c.eq("gpu0 attach_result", att.get("gpu0", {}).get("attach_result"), -ENODEV)
+    for dev in ("vm0", "mlx0"):
+        c.eq(dev + " attach_result", att[dev]["attach_result"], 0)
+        c.eq(dev + " invalidations", att[dev]["invalidations"], 2)
+    c.eq("revoke reasons", [x["reason"] for x in r["revokes"]], ["flr", "close"])
+    c.eq("violations", r["violations"], [])
+    revoked_dma_faults(c, r)
+
+
+def check_legacy_pinned(c, r):
+    att = by_device(r)
+    c.eq("mlx1 importer", att["mlx1"]["importer"], "rdma-pinned")
+    c.eq("mlx1 revocable", att["mlx1"]["revocable"], False)
+    c.eq("mlx1 attach_result", att["mlx1"]["attach_result"], 0)
+    c.eq("mlx1 invalidations", att["mlx1"]["invalidations"], 0)
+    c.true("mlx1 ran DMA", att["mlx1"]["jobs"] > 0)
+    c.eq("mlx0 invalidations", att["mlx0"]["invalidations"], 1)
+    c.eq("revokes", r["revokes"], [])
+    c.eq("violations", r["violations"], [])
+
+
+SCENARIOS = {
+    "vfio-revoke": check_vfio_revoke,
+    "broken-importer": check_broken_importer,
+    "gpu-evict": check_gpu_evict,
+    "low-power": check_low_power,
+    "device-close": check_device_close,
+    "legacy-pinned": check_legacy_pinned,
+}
+
+
+def check_trace(c, path, report):
+    with open(path) as f:
+        trace = json.load(f)
+    events = trace["traceEvents"]
+    names = {(e["pid"], e["tid"]): e["args"]["name"] for e in events
+             if e["ph"] == "M" and e["name"] == "thread_name"}
+    plays = report.get("variants", [report])
+    for pid, play in enumerate(plays, 1):
+        tracks = {n for (p, _), n in names.items() if p == pid}
+        for a in play["attachments"]:
+            c.true("trace track for %s %s" % (a["importer"], a["device"]),
+                   "%s %s" % (a["importer"], a["device"]) in tracks)
+    for e in events:
+        if e["ph"] in ("X", "i"):
+            c.true("trace event on a named track", (e["pid"], e["tid"]) in names)
+        if e["ph"] == "X":
+            c.true("span duration is not negative", e["dur"] >= 0)
+    c.true("trace has DMA spans", any(e["ph"] == "X" for e in events))
+
+
+def run(sim, args):
+    return subprocess.run([sim] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=120)
+
+
+def decisions(report):
+    """What --seed makes reproducible: who attached, what ran, what was revoked."""
+    plays = report.get("variants", [report])
+    return [([(a["device"], a["attach_result"], a["invalidations"]) for a in p["attachments"]],
+             [(r["reason"], r["at_ns"]) for r in p["revokes"]],
+             sorted(v["kind"] for v in p["violations"])) for p in plays]
+
+
+def main():
+    sim = sys.argv[1]
+    tmp = tempfile.mkdtemp(prefix="dmabuf-sim-scenarios-")
+    tests = len(SCENARIOS) + 2
+    print("1..%d" % tests)
+    n = failed = 0
+    for name, check in SCENARIOS.items():
+        n += 1
+        c = Check()
+        jpath = os.path.join(tmp, name + ".json")
+        tpath = os.path.join(tmp, name + ".trace.json")
+        p = run(sim, ["run", name, "--json", jpath, "--trace", tpath, "--quiet"])
+        c.eq("exit code", p.returncode, 0)
+        c.eq("stdout lines (--quiet)", len(p.stdout.splitlines()), 1)
+        c.true("verdict line says PASS", p.stdout.startswith("PASS %s" % name))
+        if os.path.exists(jpath):
+            with open(jpath) as f:
+                report = json.load(f)
+            common(c, report, name)
+            check(c, report)
+            if os.path.exists(tpath):
+                check_trace(c, tpath, report)
+            else:
+                c.true("a trace was written", False)
+        else:
+            c.true("a JSON report was written", False)
+        if c.failures:
+            failed += 1
+            print("not ok %d - %s" % (n, name))
+            for f in c.failures + ["stderr: " + l for l in p.stderr.splitlines()]:
+                print("# " + f)
+        else:
+            print("ok %d - %s" % (n, name))
+
+    # No arguments: the default scenario, and a verdict.
+    n += 1
+    jpath = os.path.join(tmp, "default.json")
+    p = run(sim, ["--quiet", "--json", jpath])
+    ok = p.returncode == 0 and os.path.exists(jpath)
+    if ok:
+        with open(jpath) as f:
+            ok = json.load(f)["scenario"] == "vfio-revoke"
+    print("%s %d - no arguments plays vfio-revoke" % ("ok" if ok else "not ok", n))
+    failed += not ok
+
+    # The same seed makes the same decisions.
+    n += 1
+    got = []
+    for i in range(2):
+        jpath = os.path.join(tmp, "seed%d.json" % i)
+        run(sim, ["run", "vfio-revoke", "--seed", "7", "--quiet", "--json", jpath])
+        with open(jpath) as f:
+            got.append(decisions(json.load(f)))
+    ok = got[0] == got[1]
+    print("%s %d - --seed 7 twice makes the same decisions" % ("ok" if ok else "not ok", n))
+    failed += not ok
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

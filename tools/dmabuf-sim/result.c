@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: MIT
+/*
+ * result.c - fill a sim_result, and judge it against the scenario.
+ *
+ * The judge is the only place that decides pass or fail, so the text
+ * verdict, the JSON "verdict" and the exit code cannot disagree. Every
+ * expectation that fails adds its reason; a reader sees all of them, not
+ * just the first.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "result.h"
+#include "units.h"
+
+void sim_result_init(struct sim_result *res, const struct sim_scenario *sc)
+{
+	memset(res, 0, sizeof(*res));
+	res->scenario = sc;
+	res->seed = sc->seed;
+}
+
+void sim_result_event(struct sim_result *res, int64_t t_ns, const char *track,
+		      bool instant, const char *fmt, ...)
+{
+	struct sim_event *ev;
+	va_list ap;
+
+	if (res->nr_timeline == SIM_MAX_TIMELINE) {
+		res->timeline_dropped++;
+		return;
+	}
+	ev = &res->timeline[res->nr_timeline++];
+	ev->t_ns = t_ns;
+	ev->instant = instant;
+	snprintf(ev->track, sizeof(ev->track), "%s", track);
+	va_start(ap, fmt);
+	vsnprintf(ev->text, sizeof(ev->text), fmt, ap);
+	va_end(ap);
+}
+
+void sim_result_span(struct sim_result *res, int64_t start_ns, int64_t end_ns,
+		     const char *track, const char *name, bool failed)
+{
+	struct sim_span *sp;
+
+	if (res->nr_spans == SIM_MAX_SPANS) {
+		res->spans_dropped++;
+		return;
+	}
+	sp = &res->spans[res->nr_spans++];
+	sp->start_ns = start_ns;
+	sp->end_ns = end_ns < start_ns ? start_ns : end_ns;
+	sp->failed = failed;
+	snprintf(sp->track, sizeof(sp->track), "%s", track);
+	snprintf(sp->name, sizeof(sp->name), "%s", name);
+}
+
+struct sim_attachment_result *
+sim_result_add_attachment(struct sim_result *res, const char *importer,
+			  const char *device, const char *exporter, unsigned int spec)
+{
+	struct sim_attachment_result *a;
+
+	if (res->nr_attachments == SIM_MAX_IMPORTERS)
+		return NULL;
+	a = &res->attachments[res->nr_attachments++];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->importer, sizeof(a->importer), "%s", importer);
+	snprintf(a->device, sizeof(a->device), "%s", device);
+	snprintf(a->exporter, sizeof(a->exporter), "%s", exporter);
+	a->spec = spec;
+	a->unmap_latency_ns = SIM_LATENCY_NONE;
+	return a;
+}
+
+struct sim_revoke_result *
+sim_result_add_revoke(struct sim_result *res, const char *exporter,
+		      const char *reason, int64_t at_ns)
+{
+	struct sim_revoke_result *r;
+
+	if (res->nr_revokes == SIM_MAX_REVOKES)
+		return NULL;
+	r = &res->revokes[res->nr_revokes++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->exporter, sizeof(r->exporter), "%s", exporter);
+	snprintf(r->reason, sizeof(r->reason), "%s", reason);
+	r->at_ns = at_ns;
+	for (unsigned int i = 0; i < SIM_MAX_IMPORTERS; i++)
+		r->unmap_latency_ns[i] = SIM_LATENCY_NONE;
+	return r;
+}
+
+void sim_result_attachment_name(const struct sim_result *res, unsigned int i,
+				char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %s", res->attachments[i].importer, res->attachments[i].device);
+}
+
+/* ---- the judge ---- */
+
+struct verdict {
+	struct sim_result *res;
+	unsigned int failures;
+	size_t used;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+fail(struct verdict *v, const char *fmt, ...)
+{
+	char *buf = v->res->verdict_reason;
+	size_t size = sizeof(v->res->verdict_reason);
+	va_list ap;
+
+	if (v->used + 1 < size && v->failures)
+		v->used += (size_t)snprintf(buf + v->used, size - v->used, "; ");
+	if (v->used + 1 < size) {
+		va_start(ap, fmt);
+		v->used += (size_t)vsnprintf(buf + v->used, size - v->used, fmt, ap);
+		va_end(ap);
+	}
+	if (v->used >= size)
+		v->used = size - 1;
+	v->failures++;
+}
+
+/* An expected device names an importer line: it matches all its instances. */
+static bool device_matches(const char *actual, const char *expected)
+{
+	size_t n = strlen(expected);
+
+	return !strncmp(actual, expected, n) && (actual[n] == '\0' || actual[n] == '.');
+}
+
+static bool violation_matches(const struct sim_expected_violation *e,
+			      const struct dmb_check_record *r)
+{
+	return e->kind == r->kind &&
+	       (!e->importer[0] || !strcmp(e->importer, r->importer)) &&
+	       (!e->device[0] || device_matches(r->device, e->device));
+}
+
+/*
+ * The reported violations must be exactly the expected multiset. Expected
+ * entries that name an importer are matched first, so a bare "V6" does not
+ * take the record a "V6 on bad0" needed.
+ */
+static void judge_violations(struct verdict *v)
+{
+	const struct sim_result *res = v->res;
+	const struct sim_expect *x = &res->scenario->expect;
+	bool used[DMB_CHECK_RECORDS] = { false };
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned int i = 0; i < x->nr_violations; i++) {
+			const struct sim_expected_violation *e = &x->violations[i];
+			bool attributed = e->importer[0] || e->device[0];
+			unsigned int j;
+
+			if (attributed != (pass == 0))
+				continue;
+			for (j = 0; j < res->nr_violations; j++)
+				if (!used[j] && violation_matches(e, &res->violations[j]))
+					break;
+			if (j < res->nr_violations) {
+				used[j] = true;
+				continue;
+			}
+			fail(v, "expected %s%s%s%s%s was not reported", dmb_violation_name(e->kind),
+			     attributed ? " on " : "", e->importer,
+			     e->importer[0] && e->device[0] ? " " : "", e->device);
+		}
+	}
+	for (unsigned int j = 0; j < res->nr_violations; j++) {
+		const struct dmb_check_record *r = &res->violations[j];
+
+		if (!used[j])
+			fail(v, "unexpected %s%s%s%s%s", dmb_violation_name(r->kind),
+			     r->importer[0] || r->device[0] ? " on " : "", r->importer,
+			     r->importer[0] && r->device[0] ? " " : "", r->device);
+	}
+}
+
+static void judge_attachments(struct verdict *v)
+{
+	const struct sim_result *res = v->res;
+	const struct sim_scenario *sc = res->scenario;
+	const struct sim_expect *x = &sc->expect;
+	unsigned int seen[SIM_MAX_IMPORTERS] = { 0 };
+	char name[SIM_NAME_LEN * 2];
+
+	for (unsigned int i = 0; i < res->nr_attachments; i++) {
+		const struct sim_attachment_result *a = &res->attachments[i];
+		const struct sim_importer_spec *spec;
+
+		if (a->spec >= sc->nr_importers) {
+			fail(v, "attachment %u comes from no importer line", i);
+			continue;
+		}
+		spec = &sc->importers[a->spec];
+		seen[a->spec]++;
+		sim_result_attachment_name(res, i, name, sizeof(name));
+		if (a->attach_result != spec->expect_attach) {
+			fail(v, "%s: attach returned %s, expected %s", name,
+			     sim_errno_name(a->attach_result) ?: "an unknown error",
+			     sim_errno_name(spec->expect_attach));
+			continue;
+		}
+		if (a->attach_result)
+			continue;
+		if (spec->expect_invalidations >= 0 &&
+		    a->invalidations != (unsigned int)spec->expect_invalidations)
+			fail(v, "%s: %u invalidations, expected %d", name, a->invalidations,
+			     spec->expect_invalidations);
+		if (x->importers_ran && !a->jobs)
+			fail(v, "%s: ran no DMA", name);
+		if (x->resume && res->nr_unrevokes && a->revocable && a->invalidations &&
+		    !a->jobs_after_unrevoke)
+			fail(v, "%s: did not resume DMA after the unrevoke", name);
+	}
+	for (unsigned int s = 0; s < sc->nr_importers; s++)
+		if (seen[s] != sc->importers[s].count)
+			fail(v, "importer %s: %u of %u instances tried to attach",
+			     sc->importers[s].device, seen[s], sc->importers[s].count);
+}
+
+static void judge_counts(struct verdict *v)
+{
+	const struct sim_result *res = v->res;
+	const struct sim_expect *x = &res->scenario->expect;
+
+	if (x->revokes >= 0 && res->nr_revokes != (unsigned int)x->revokes)
+		fail(v, "%u revokes, expected %d", res->nr_revokes, x->revokes);
+	if (x->resume && !res->nr_unrevokes)
+		fail(v, "the buffer was never unrevoked");
+	if (x->dma_after_revoke_faults) {
+		if (!res->dma.after_revoke_attempts)
+			fail(v, "no DMA was attempted while revoked");
+		else if (res->dma.after_revoke_succeeded ||
+			 res->dma.after_revoke_faulted != res->dma.after_revoke_attempts)
+			fail(v, "DMA while revoked: %lu attempted, %lu succeeded, %lu faulted",
+			     res->dma.after_revoke_attempts, res->dma.after_revoke_succeeded,
+			     res->dma.after_revoke_faulted);
+	}
+	if (x->data_intact && !res->data_intact)
+		fail(v, "the buffer's contents did not survive");
+	if (x->cpu_access_fails_while_revoked) {
+		if (!res->cpu.revoked_reads)
+			fail(v, "no CPU read while revoked");
+		else if (res->cpu.revoked_faults != res->cpu.revoked_reads)
+			fail(v, "%lu of %lu CPU reads while revoked succeeded",
+			     res->cpu.revoked_reads - res->cpu.revoked_faults,
+			     res->cpu.revoked_reads);
+		if (res->cpu.faults != res->cpu.revoked_faults)
+			fail(v, "%lu CPU reads faulted while not revoked",
+			     res->cpu.faults - res->cpu.revoked_faults);
+	}
+	if (x->cpu_faults >= 0 && res->cpu.faults != (unsigned long)x->cpu_faults)
+		fail(v, "%lu CPU faults, expected %d", res->cpu.faults, x->cpu_faults);
+}
+
+void sim_result_judge(struct sim_result *res)
+{
+	struct verdict v = { .res = res };
+	unsigned int attached = 0;
+
+	res->verdict_reason[0] = '\0';
+	judge_violations(&v);
+	judge_counts(&v);
+	judge_attachments(&v);
+	res->pass = !v.failures;
+	if (!res->pass)
+		return;
+	for (unsigned int i = 0; i < res->nr_attachments; i++)
+		attached += !res->attachments[i].attach_result;
+	snprintf(res->verdict_reason, sizeof(res->verdict_reason),
+		 "as expected (%u revoke%s, %u violation%s, %u/%u attached)",
+		 res->nr_revokes, res->nr_revokes == 1 ? "" : "s",
+		 res->nr_violations, res->nr_violations == 1 ? "" : "s",
+		 attached, res->nr_attachments);
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run-world.h - the runner's world: the simulated machine a scenario is
+ * played on, shared by run.c (set-up, the clock loop, tear-down),
+ * run-events.c (the scenario's events and what the exporter reports back)
+ * and run-workload.c (the importers' DMA).
+ *
+ * Threads: the main thread drives the clock and the workload; one event
+ * thread performs the scenario's events, because an event (a reset) may
+ * block in a revoke until in-flight DMA finishes, which needs the clock to
+ * keep moving. Exporter callbacks and diagnostics arrive in whichever thread
+ * caused them. world->lock protects the result and the fields marked (lock).
+ */
+#ifndef DMABUF_SIM_RUN_WORLD_H
+#define DMABUF_SIM_RUN_WORLD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <dmabuf/drivers/heap.h>
+#include <dmabuf/drivers/importer.h>
+#include <dmabuf/drivers/vfio-pci.h>
+#include <dmabuf/drivers/vram.h>
+#include <dmabuf/hw/phys-space.h>
+
+#include "result.h"
+#include "run.h"
+
+#define SIM_MAX_INFLIGHT	16	/* GPU jobs in flight per importer */
+
+struct sim_inflight {
+	struct dma_fence *fence;
+	int64_t submitted_ns;
+	bool after_revoke;		/* submitted while the buffer was revoked */
+};
+
+/* One importer instance and its device. */
+struct sim_imp {
+	const struct sim_importer_spec *spec;
+	unsigned int spec_idx;
+	char device[SIM_NAME_LEN];
+	char track[SIM_TRACK_LEN];
+	struct dmb_hw_device *dev;
+	struct dmb_importer *imp;	/* NULL if refused or not attached yet */
+	int att;			/* index in res->attachments, -1 before attach */
+	int64_t next_ns;		/* next access */
+	unsigned long seq;
+	struct sim_inflight inflight[SIM_MAX_INFLIGHT];
+	unsigned int nr_inflight;
+};
+
+struct sim_world {
+	const struct sim_scenario *sc;
+	const struct sim_run_options *opt;
+	struct sim_result *res;
+
+	struct dmb_clock *clock;
+	bool virtual_clock;
+	int64_t t0;			/* clock reading at the start */
+	struct dmb_phys_space *space;
+	struct dmb_mem_region *sysmem;
+
+	/* the exporter */
+	struct dmb_pci_function *pci;
+	struct dmb_vfio_pci *vfio;
+	struct dmb_hw_device *gpu;	/* vram's device */
+	struct dmb_mem_region *vram_region;
+	struct dmb_vram *vram;
+	struct dma_buf *buf;
+	char exp_track[SIM_TRACK_LEN];
+	uint64_t pattern_sum;		/* checksum of the initial contents */
+	struct dmb_exporter_observer observer;
+
+	struct sim_imp imps[SIM_MAX_IMPORTERS];
+	unsigned int nr_imps;
+
+	pthread_mutex_t lock;
+	bool revoked;			/* (lock) */
+	bool restore_pending;		/* (lock) unrevoked: importers restore */
+	int64_t low_power_since;	/* (lock) -1 when not in D3 */
+
+	/* the event thread */
+	pthread_t ev_thread;
+	bool ev_started;
+	pthread_cond_t ev_cond;
+	pthread_cond_t ev_idle;		/* the thread finished an event */
+	const struct sim_event_spec *ev_next;	/* (lock) handed to the thread */
+	bool ev_busy;				/* (lock) */
+	bool ev_stop;				/* (lock) */
+	int64_t ev_at;				/* (lock) when the current event began */
+};
+
+/* Scenario time: ns since the start, on the scenario clock. */
+int64_t sim_now(struct sim_world *w);
+
+/* run-events.c */
+int sim_events_start(struct sim_world *w);
+void sim_events_stop(struct sim_world *w);
+/* Hand @ev to the event thread. Return: false if it is still busy. */
+bool sim_events_post(struct sim_world *w, const struct sim_event_spec *ev);
+bool sim_events_busy(struct sim_world *w);
+/* Wait up to @real_ns of real time for the thread to finish. Return: idle. */
+bool sim_events_wait_idle(struct sim_world *w, int64_t real_ns);
+void sim_observer_init(struct sim_world *w);
+void sim_sink_install(struct sim_world *w);
+void sim_sink_remove(void);
+int sim_attach_spec(struct sim_world *w, unsigned int spec_idx);
+
+/* run-workload.c */
+void sim_workload_tick(struct sim_world *w, int64_t now);
+/* Collect finished GPU jobs; @all waits for every one. */
+void sim_workload_reap(struct sim_world *w, bool all);
+unsigned int sim_workload_inflight(struct sim_world *w);
+void sim_workload_restore(struct sim_world *w);
+
+#endif /* DMABUF_SIM_RUN_WORLD_H */

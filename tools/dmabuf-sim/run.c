@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: MIT
+/*
+ * run.c - play a scenario: build the simulated machine (address space,
+ * exporter, importer devices), drive the scenario clock while importers run
+ * DMA and the event thread performs the scenario's events, then collect
+ * what happened into the result and take the machine down again.
+ *
+ * Time: on a virtual clock (the default) the main thread advances the clock
+ * one tick at a time and gives the workers a moment after each tick, so a
+ * run is reproducible in its decisions and takes little real time; on the
+ * real clock it sleeps. The wait policy's bounds are real time either way
+ * (they are the revoke helper's), so a scenario that waits for a bound
+ * takes that long.
+ *
+ * Locking: see run-world.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <dmabuf/hw/mem-region.h>
+#include <dmabuf/hw/pci.h>
+
+#include "run-world.h"
+
+#define SIM_SYSMEM_SIZE		(64ull << 20)
+#define SIM_TICK_MIN_NS		(100 * NSEC_PER_USEC)
+#define SIM_TICK_MAX_NS		NSEC_PER_MSEC
+#define SIM_SETTLE_NS		(200 * NSEC_PER_USEC)	/* real time per virtual tick */
+#define SIM_GRACE_NS		(30 * NSEC_PER_SEC)	/* events may overrun this long */
+#define SIM_EVENT_SETTLE_NS	(20 * NSEC_PER_MSEC)	/* real time for an event to finish */
+
+int64_t sim_now(struct sim_world *w)
+{
+	return dmb_clock_now(w->clock) - w->t0;
+}
+
+static void sleep_real(int64_t ns)
+{
+	struct timespec ts = { ns / NSEC_PER_SEC, ns % NSEC_PER_SEC };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* The initial contents: a pattern only the seed decides, so moves can be checked. */
+static void fill_pattern(uint8_t *p, uint64_t len, uint64_t seed)
+{
+	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+
+	for (uint64_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (uint8_t)x;
+	}
+}
+
+/* Write or read the whole buffer with the CPU, whatever the exporter. */
+static int cpu_whole(struct sim_world *w, uint8_t *data, bool write)
+{
+	uint64_t size = w->sc->exporter.size;
+
+	switch (w->sc->exporter.kind) {
+	case SIM_EXP_VFIO_PCI:
+		return write ? dmb_pci_bar_write(w->pci, 0, 0, data, size) :
+			       dmb_pci_bar_read(w->pci, 0, 0, data, size);
+	case SIM_EXP_VRAM:
+		return dmb_vram_cpu_access(w->buf, 0, data, size, write);
+	case SIM_EXP_HEAP:
+		if (write)
+			memcpy(dmb_heap_vaddr(w->buf), data, size);
+		else
+			memcpy(data, dmb_heap_vaddr(w->buf), size);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int setup_exporter(struct sim_world *w)
+{
+	const struct sim_scenario *sc = w->sc;
+	char name[SIM_NAME_LEN + 8];
+	uint64_t size = sc->exporter.size;
+
+	snprintf(w->exp_track, sizeof(w->exp_track), "%s %s",
+		 sim_exporter_name(sc->exporter.kind), sc->exporter.device);
+	snprintf(name, sizeof(name), "%s-buf", sc->exporter.device);
+
+	switch (sc->exporter.kind) {
+	case SIM_EXP_VFIO_PCI: {
+		struct dmb_pci_function_info pinfo = {
+			.dev = { .name = sc->exporter.device, .p2p = true },
+			.bar_size = { DMB_PAGE_ALIGN(size) },
+		};
+		struct dmb_vfio_pci_info vinfo = {
+			.policy = sc->power_ref ? DMB_VFIO_POLICY_POWER_REF :
+						  DMB_VFIO_POLICY_REVOKE,
+			.revoke = &sc->policy,
+			.observer = &w->observer,
+		};
+
+		w->pci = dmb_pci_function_create(w->space, &pinfo);
+		if (!w->pci)
+			return -errno;
+		w->vfio = dmb_vfio_pci_open(w->pci, &vinfo);
+		if (!w->vfio)
+			return -errno;
+		w->buf = dmb_vfio_pci_export(w->vfio, 0, 0, size, name);
+		break;
+	}
+	case SIM_EXP_VRAM: {
+		struct dmb_hw_device_info ginfo = {
+			.name = sc->exporter.device, .p2p = true, .nr_engines = 1,
+		};
+		struct dmb_mem_region_info rinfo = {
+			.name = "vram", .size = 2 * DMB_PAGE_ALIGN(size),
+		};
+
+		w->gpu = dmb_hw_device_create(w->space, &ginfo);
+		if (!w->gpu)
+			return -errno;
+		rinfo.owner = w->gpu;
+		w->vram_region = dmb_mem_region_create(w->space, &rinfo);
+		if (!w->vram_region)
+			return -errno;
+		w->vram = dmb_vram_create(w->gpu, w->vram_region, w->sysmem,
+					  &w->observer);
+		if (!w->vram)
+			return -errno;
+		w->buf = dmb_vram_export(w->vram, size, name);
+		break;
+	}
+	case SIM_EXP_HEAP:
+		w->buf = dmb_heap_export(w->sysmem, size, name);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!w->buf)
+		return -errno;
+	sim_result_event(w->res, 0, w->exp_track, false, "exported %s (%llu KiB)",
+			 dma_buf_name(w->buf), (unsigned long long)(size >> 10));
+	return 0;
+}
+
+static int setup_contents(struct sim_world *w)
+{
+	uint64_t size = w->sc->exporter.size;
+	uint8_t *data = malloc(size);
+	int ret;
+
+	if (!data)
+		return -ENOMEM;
+	fill_pattern(data, size, w->res->seed);
+	w->pattern_sum = dmb_dma_checksum(data, size);
+	ret = cpu_whole(w, data, true);
+	free(data);
+	return ret;
+}
+
+/* The contents still what they were at the start? */
+static bool contents_intact(struct sim_world *w)
+{
+	uint64_t size = w->sc->exporter.size;
+	uint8_t *data = malloc(size);
+	bool intact;
+
+	if (!data)
+		return false;
+	intact = cpu_whole(w, data, false) == 0 &&
+		 dmb_dma_checksum(data, size) == w->pattern_sum;
+	free(data);
+	return intact;
+}
+
+static int setup(struct sim_world *w)
+{
+	struct dmb_mem_region_info sys = { .name = "ram", .size = SIM_SYSMEM_SIZE };
+	pthread_condattr_t attr;
+	int ret;
+
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->ev_cond, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->ev_idle, &attr);
+	pthread_condattr_destroy(&attr);
+	w->low_power_since = -1;
+	w->virtual_clock = !w->sc->real_clock;
+	w->clock = w->virtual_clock ? dmb_clock_create_virtual(0) : dmb_clock_real();
+	if (!w->clock)
+		return -ENOMEM;
+	w->t0 = dmb_clock_now(w->clock);
+
+	dmb_check_reset();
+	dmb_check_set_clock(w->virtual_clock ? w->clock : NULL);
+	sim_observer_init(w);
+	sim_sink_install(w);
+
+	w->space = dmb_phys_space_create(w->clock);
+	if (!w->space)
+		return -errno;
+	w->sysmem = dmb_mem_region_create(w->space, &sys);
+	if (!w->sysmem)
+		return -errno;
+	ret = setup_exporter(w);
+	if (ret)
+		return ret;
+	ret = setup_contents(w);
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < w->sc->nr_importers; i++) {
+		if (w->sc->importers[i].late)
+			continue;
+		ret = sim_attach_spec(w, i);
+		if (ret)
+			return ret;
+	}
+	return sim_events_start(w);
+}
+
+static void destroy_importers(struct sim_world *w)
+{
+	for (unsigned int i = 0; i < w->nr_imps; i++) {
+		dmb_importer_destroy(w->imps[i].imp);	/* NULL is fine */
+		w->imps[i].imp = NULL;
+	}
+}
+
+static void teardown(struct sim_world *w)
+{
+	/*
+	 * An event still blocked (a revoke waiting for an importer that
+	 * never unmaps) ends when the importers go, as when a process dies.
+	 */
+	if (w->ev_started && sim_events_busy(w))
+		destroy_importers(w);
+	sim_events_stop(w);
+	sim_workload_reap(w, true);
+	destroy_importers(w);
+	if (w->buf)
+		dma_buf_put(w->buf);
+	if (w->vfio)
+		dmb_vfio_pci_release(w->vfio);
+	if (w->pci)
+		dmb_pci_function_destroy(w->pci);
+	if (w->vram)
+		dmb_vram_destroy(w->vram);
+	dmb_mem_region_destroy(w->vram_region);
+	dmb_hw_device_destroy(w->gpu);
+	for (unsigned int i = 0; i < w->nr_imps; i++)
+		dmb_hw_device_destroy(w->imps[i].dev);
+	dmb_mem_region_destroy(w->sysmem);
+	dmb_phys_space_destroy(w->space);
+	dmb_check_set_clock(NULL);
+	sim_sink_remove();
+	if (w->virtual_clock)
+		dmb_clock_destroy(w->clock);
+	pthread_cond_destroy(&w->ev_idle);
+	pthread_cond_destroy(&w->ev_cond);
+	pthread_mutex_destroy(&w->lock);
+}
+
+/*
+ * Move time on by one tick and let the workers catch up with it. While an
+ * event is blocked (a revoke waiting at a real-time bound) the virtual
+ * clock follows real time instead, so a bound of 50 ms reads as 50 ms on
+ * the timeline too.
+ */
+static void tick(struct sim_world *w, int64_t step)
+{
+	int64_t t = dmb_ktime_get_ns();
+
+	if (!w->virtual_clock) {
+		sleep_real(step);
+		return;
+	}
+	sleep_real(SIM_SETTLE_NS);
+	if (sim_events_busy(w)) {
+		t = dmb_ktime_get_ns() - t;
+		step = t > SIM_SETTLE_NS ? t : SIM_SETTLE_NS;
+	}
+	dmb_clock_advance(w->clock, step);
+}
+
+static int64_t tick_ns(const struct sim_scenario *sc)
+{
+	int64_t t = sc->workload.interval_ns / 2;
+
+	if (t < SIM_TICK_MIN_NS)
+		return SIM_TICK_MIN_NS;
+	return t > SIM_TICK_MAX_NS ? SIM_TICK_MAX_NS : t;
+}
+
+/* The scenario proper: events and workload until the duration is played. */
+static void play(struct sim_world *w)
+{
+	const struct sim_scenario *sc = w->sc;
+	int64_t step = tick_ns(sc), now;
+	unsigned int next_ev = 0, ticks = 0;
+	bool restore;
+
+	for (;;) {
+		now = sim_now(w);
+		while (next_ev < sc->nr_events && sc->events[next_ev].at_ns <= now &&
+		       sim_events_post(w, &sc->events[next_ev])) {
+			next_ev++;
+			/* A quick event completes at its instant of scenario time. */
+			sim_events_wait_idle(w, SIM_EVENT_SETTLE_NS);
+		}
+
+		pthread_mutex_lock(&w->lock);
+		restore = w->restore_pending;
+		w->restore_pending = false;
+		pthread_mutex_unlock(&w->lock);
+		if (restore)
+			sim_workload_restore(w);
+
+		if (now < sc->duration_ns)
+			sim_workload_tick(w, now);
+		sim_workload_reap(w, false);
+
+		if (now >= sc->duration_ns && next_ev == sc->nr_events &&
+		    !sim_events_busy(w))
+			break;
+		if (now >= sc->duration_ns + SIM_GRACE_NS) {
+			sim_result_event(w->res, now, w->exp_track, false,
+					 "gave up: an event was still blocked %lld s after the end",
+					 (long long)(SIM_GRACE_NS / NSEC_PER_SEC));
+			break;
+		}
+		if (w->opt->progress && ++ticks % 16 == 0)
+			w->opt->progress((double)now / (double)sc->duration_ns,
+					 w->opt->progress_data);
+		tick(w, step);
+	}
+
+	/* Let the jobs in flight finish (the clock must move for them). */
+	for (int i = 0; i < 10000 && sim_workload_inflight(w); i++) {
+		tick(w, step);
+		sim_workload_reap(w, false);
+	}
+}
+
+static void collect(struct sim_world *w)
+{
+	struct sim_result *res = w->res;
+	struct dmb_check_record *records;
+	size_t n;
+
+	for (unsigned int i = 0; i < w->nr_imps; i++) {
+		struct sim_imp *si = &w->imps[i];
+		struct dmb_importer_stats st;
+		struct sim_attachment_result *a;
+
+		if (!si->imp || si->att < 0)
+			continue;
+		a = &res->attachments[si->att];
+		dmb_importer_get_stats(si->imp, &st);
+		a->invalidations = (unsigned int)st.invalidations;
+		a->unmap_latency_ns = dmb_importer_unmap_latency(si->imp);
+		if (a->unmap_latency_ns < 0)
+			a->unmap_latency_ns = st.invalidations ? SIM_LATENCY_NEVER :
+								 SIM_LATENCY_NONE;
+		res->dma.faults += st.faults;
+	}
+
+	records = calloc(DMB_CHECK_RECORDS, sizeof(*records));
+	if (records) {
+		n = dmb_check_records(records, DMB_CHECK_RECORDS);
+		memcpy(res->violations, records, n * sizeof(*records));
+		res->nr_violations = (unsigned int)n;
+		free(records);
+	}
+
+	pthread_mutex_lock(&w->lock);
+	if (w->low_power_since >= 0)
+		res->low_power_ns += sim_now(w) - w->low_power_since;
+	pthread_mutex_unlock(&w->lock);
+	res->data_intact = !w->revoked && contents_intact(w);
+	res->duration_ns = sim_now(w);
+}
+
+int sim_run(const struct sim_scenario *sc, const struct sim_run_options *opt,
+	    struct sim_result *res)
+{
+	struct sim_world *w;
+	int64_t wall = dmb_ktime_get_ns();
+	int ret;
+
+	if (!sc || !opt || !res)
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->sc = sc;
+	w->opt = opt;
+	w->res = res;
+	res->seed = opt->seed_set ? opt->seed : sc->seed;
+
+	ret = setup(w);
+	if (ret == 0) {
+		play(w);
+		collect(w);
+	} else {
+		sim_result_event(res, 0, "dmabuf-sim", false,
+				 "could not set the scenario up: %s", strerror(-ret));
+	}
+	teardown(w);
+	res->wall_ns = dmb_ktime_get_ns() - wall;
+	free(w);
+	return ret;
+}
