@@ -65,19 +65,13 @@ static int heap_map(struct dma_buf_attachment *attach,
 	sgt = calloc(1, sizeof(*sgt));
 	if (!sgt)
 		return -ENOMEM;
-	ret = sg_alloc_table(sgt, 1);
+	ret = dmb_dma_map_range(dma_buf_attachment_dev(attach), sgt, hb->phys,
+				hb->size, dir);
 	if (ret)
 		goto err_free;
-	sgt->sgl[0].phys_addr = hb->phys;
-	sgt->sgl[0].length = hb->size;
-	ret = dma_map_sgtable(dma_buf_attachment_dev(attach), sgt, dir, 0);
-	if (ret)
-		goto err_table;
 	*sgtp = sgt;
 	return 0;
 
-err_table:
-	sg_free_table(sgt);
 err_free:
 	free(sgt);
 	return ret;
@@ -86,8 +80,7 @@ err_free:
 static void heap_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
 		       enum dma_data_direction dir)
 {
-	dma_unmap_sgtable(dma_buf_attachment_dev(attach), sgt, dir, 0);
-	sg_free_table(sgt);
+	dmb_dma_unmap_range(dma_buf_attachment_dev(attach), sgt, dir);
 	free(sgt);
 }
 

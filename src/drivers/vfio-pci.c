@@ -164,20 +164,14 @@ static int vfio_map(struct dma_buf_attachment *attach,
 		ret = -ENOMEM;
 		goto err_power;
 	}
-	ret = sg_alloc_table(sgt, 1);
+	/* The importer's device gets addresses for the BAR range. */
+	ret = dmb_dma_map_range(dma_buf_attachment_dev(attach), sgt, vb->phys,
+				vb->size, dir);
 	if (ret)
 		goto err_free;
-	sgt->sgl[0].phys_addr = vb->phys;
-	sgt->sgl[0].length = vb->size;
-	/* The importer's device gets addresses for the BAR range. */
-	ret = dma_map_sgtable(dma_buf_attachment_dev(attach), sgt, dir, 0);
-	if (ret)
-		goto err_table;
 	*sgtp = sgt;
 	return 0;
 
-err_table:
-	sg_free_table(sgt);
 err_free:
 	free(sgt);
 err_power:
@@ -192,8 +186,7 @@ static void vfio_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
 {
 	struct vfio_buf *vb = dma_buf_priv(dma_buf_attachment_dmabuf(attach));
 
-	dma_unmap_sgtable(dma_buf_attachment_dev(attach), sgt, dir, 0);
-	sg_free_table(sgt);
+	dmb_dma_unmap_range(dma_buf_attachment_dev(attach), sgt, dir);
 	free(sgt);
 	vfio_power_put(vb->vdev);
 	/* Last: this may complete a revoke that waits for the unmap. */

@@ -272,21 +272,15 @@ static int vram_map(struct dma_buf_attachment *attach,
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	ret = sg_alloc_table(&m->sgt, 1);
+	ret = dmb_dma_map_range(dma_buf_attachment_dev(attach), &m->sgt,
+				bo->backing->phys, bo->size, dir);
 	if (ret)
 		goto err_free;
-	m->sgt.sgl[0].phys_addr = bo->backing->phys;
-	m->sgt.sgl[0].length = bo->size;
-	ret = dma_map_sgtable(dma_buf_attachment_dev(attach), &m->sgt, dir, 0);
-	if (ret)
-		goto err_table;
 	m->backing = bo->backing;
 	m->backing->refs++;
 	*sgtp = &m->sgt;
 	return 0;
 
-err_table:
-	sg_free_table(&m->sgt);
 err_free:
 	free(m);
 	return ret;
@@ -297,8 +291,7 @@ static void vram_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
 {
 	struct vram_mapping *m = dmb_container_of(sgt, struct vram_mapping, sgt);
 
-	dma_unmap_sgtable(dma_buf_attachment_dev(attach), sgt, dir, 0);
-	sg_free_table(sgt);
+	dmb_dma_unmap_range(dma_buf_attachment_dev(attach), sgt, dir);
 	/* The last mapping into a backing left behind by a move frees it. */
 	vram_backing_put(m->backing);
 	free(m);

@@ -135,3 +135,28 @@ void dma_unmap_sgtable(struct device *d, struct sg_table *sgt,
 	dmb_iommu_unmap(dev->domain, iova, total);
 	dmb_iommu_free_iova(dev->domain, iova, total);
 }
+
+int dmb_dma_map_range(struct device *dev, struct sg_table *sgt, uint64_t phys,
+		      uint64_t len, enum dma_data_direction dir)
+{
+	int ret;
+
+	if (DMB_WARN(!sgt, "dmb_dma_map_range without a table"))
+		return -EINVAL;
+	ret = sg_alloc_table(sgt, 1);
+	if (ret)
+		return ret;
+	sgt->sgl[0].phys_addr = phys;
+	sgt->sgl[0].length = len;
+	ret = dma_map_sgtable(dev, sgt, dir, 0);
+	if (ret)
+		sg_free_table(sgt);
+	return ret;
+}
+
+void dmb_dma_unmap_range(struct device *dev, struct sg_table *sgt,
+			 enum dma_data_direction dir)
+{
+	dma_unmap_sgtable(dev, sgt, dir, 0);
+	sg_free_table(sgt);
+}

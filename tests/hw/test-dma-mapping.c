@@ -180,6 +180,42 @@ static void unmap_makes_addresses_fault(void **state)
 	dma_unmap_sgtable(dmb_hw_device_dev(x->gpu), &x->sgt, DMA_TO_DEVICE, 0);
 }
 
+/* The range helper: a one-entry table mapped for the device, or nothing left. */
+static void range_helper_maps_one_range(void **state)
+{
+	struct map_fixture *x = *state;
+	uint64_t phys = hw_alloc(x->f->ram, 2);
+	struct dmb_hw_device_info info = { .name = "cpu-dma" };
+	struct sg_table sgt = { 0 }, far = { 0 };
+	struct dmb_hw_device *plain;
+	struct dmb_dma_target t;
+	uint8_t byte = 0x5a, back = 0;
+
+	assert_int_equal(dmb_dma_map_range(dmb_hw_device_dev(x->nic), &sgt, phys,
+					   2 * DMB_PAGE_SIZE, DMA_BIDIRECTIONAL), 0);
+	assert_int_equal(sgt.nents, 1);
+	assert_int_equal(sgt.sgl[0].phys_addr, phys);
+	assert_int_equal(sg_dma_len(sgt.sgl), 2 * DMB_PAGE_SIZE);
+	t = (struct dmb_dma_target){ .addr = sg_dma_address(sgt.sgl) + DMB_PAGE_SIZE };
+	assert_int_equal(dmb_dma_write(x->nic, &t, &byte, 1), 0);
+	assert_int_equal(*(uint8_t *)dmb_phys_to_virt(x->f->space, phys + DMB_PAGE_SIZE, 1),
+			 0x5a);
+	dmb_dma_unmap_range(dmb_hw_device_dev(x->nic), &sgt, DMA_BIDIRECTIONAL);
+	assert_null(sgt.sgl);
+	assert_int_equal(dmb_dma_read(x->nic, &t, &back, 1), -EFAULT);
+	dmb_iommu_clear_faults(dmb_hw_device_domain(x->nic));
+
+	/* A failed map (no p2p to another device's memory) leaves no entries. */
+	plain = dmb_hw_device_create(x->f->space, &info);
+	assert_non_null(plain);
+	assert_int_equal(dmb_dma_map_range(dmb_hw_device_dev(plain), &far,
+					   hw_alloc(x->vram, 1), DMB_PAGE_SIZE,
+					   DMA_TO_DEVICE), -EREMOTEIO);
+	assert_null(far.sgl);
+	assert_int_equal(far.nents, 0);
+	assert_int_equal(dmb_hw_device_destroy(plain), 0);
+}
+
 /* Under an identity domain the device address is the physical address. */
 static void identity_passes_through(void **state)
 {
@@ -241,6 +277,7 @@ int main(int argc, char **argv)
 		MAP_TEST(direction_sets_permissions),
 		MAP_TEST(p2p_needs_the_capability),
 		MAP_TEST(unmap_makes_addresses_fault),
+		MAP_TEST(range_helper_maps_one_range),
 		MAP_TEST(identity_passes_through),
 		MAP_TEST(misuse_refused),
 	};

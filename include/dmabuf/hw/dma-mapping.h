@@ -63,4 +63,23 @@ int dma_map_sgtable(struct device *dev, struct sg_table *sgt,
 void dma_unmap_sgtable(struct device *dev, struct sg_table *sgt,
 		       enum dma_data_direction dir, unsigned long attrs);
 
+/**
+ * dmb_dma_map_range - what every exporter of one contiguous range does in
+ * its map op: make @sgt a one-entry table for [@phys, @phys + @len) and map
+ * it for @dev with dma_map_sgtable()
+ * @sgt: an empty table, owned by the caller (embedded or allocated)
+ *
+ * On failure the entries are freed again and @sgt is left empty.
+ * Context, Return: as sg_alloc_table() and dma_map_sgtable().
+ */
+int dmb_dma_map_range(struct device *dev, struct sg_table *sgt, uint64_t phys,
+		      uint64_t len, enum dma_data_direction dir);
+
+/**
+ * dmb_dma_unmap_range - undo dmb_dma_map_range(): dma_unmap_sgtable(), then
+ * free the entries (not @sgt itself)
+ */
+void dmb_dma_unmap_range(struct device *dev, struct sg_table *sgt,
+			 enum dma_data_direction dir);
+
 #endif /* DMABUF_HW_DMA_MAPPING_H */
