@@ -56,6 +56,16 @@ struct dmb_lockdep_map {
 void dmb_lockdep_acquire(const struct dmb_lockdep_map *map, const void *ctx);
 
 /**
+ * dmb_lockdep_acquire_trylock - as dmb_lockdep_acquire() for a lock taken
+ * with a trylock: recorded as held, but no order edge is added for it. A
+ * trylock cannot wait, so it cannot close a deadlock cycle; "hold B, trylock
+ * A" is the usual way around an A-then-B order and must not be reported as
+ * its inversion. Locks taken later still order after it.
+ */
+void dmb_lockdep_acquire_trylock(const struct dmb_lockdep_map *map,
+				 const void *ctx);
+
+/**
  * dmb_lockdep_release - record that the calling thread released @map
  *
  * Return: true, or false (with a report) if the thread did not hold it.

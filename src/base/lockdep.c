@@ -284,26 +284,40 @@ out_unlock:
 	pthread_mutex_unlock(&order_lock);
 }
 
-void dmb_lockdep_acquire(const struct dmb_lockdep_map *map, const void *ctx)
+/* Record @map as held; false if it could not be (reported). */
+static bool lockdep_push(struct lockdep_thread *t,
+			 const struct dmb_lockdep_map *map, const void *ctx)
 {
-	struct lockdep_thread *t = &current_thread;
-
 	if (DMB_WARN(held_index(map) >= 0,
 		     "recursive acquisition of lock %s", map->name))
-		return;
+		return false;
 	if (t->depth == DMB_LOCKDEP_MAX_HELD) {
 		if (!t->overflow_reported)
 			DMB_WARN(true, "thread holds more than %d locks; "
 				 "tracking stops at %s", DMB_LOCKDEP_MAX_HELD,
 				 map->name);
 		t->overflow_reported = true;
-		return;
+		return false;
 	}
 	t->held[t->depth].map = map;
 	t->held[t->depth].ctx = ctx;
 	t->depth++;
-	if (t->depth > 1 && !ctx && order_checked(map))
+	return true;
+}
+
+void dmb_lockdep_acquire(const struct dmb_lockdep_map *map, const void *ctx)
+{
+	struct lockdep_thread *t = &current_thread;
+
+	if (lockdep_push(t, map, ctx) && t->depth > 1 && !ctx &&
+	    order_checked(map))
 		order_note(t, map);
+}
+
+void dmb_lockdep_acquire_trylock(const struct dmb_lockdep_map *map,
+				 const void *ctx)
+{
+	lockdep_push(&current_thread, map, ctx);
 }
 
 bool dmb_lockdep_release(const struct dmb_lockdep_map *map)

@@ -242,8 +242,12 @@ static void ww_publish_ctx(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
 	pthread_mutex_unlock(&lock->wait_lock);
 }
 
-/* Bookkeeping once @lock is ours and published. Context: the owner. */
-static void ww_acquired(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)
+/*
+ * Bookkeeping once @lock is ours and published. A trylock adds no lock
+ * order (it never waits). Context: the owner.
+ */
+static void ww_acquired(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
+			bool trylock)
 {
 	if (ctx) {
 		/* Taking a lock with nothing held completes a back-off. */
@@ -251,7 +255,10 @@ static void ww_acquired(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)
 			ctx->contending = NULL;
 		ctx->acquired++;
 	}
-	dmb_lockdep_acquire(&lock->dep_map, ctx);
+	if (trylock)
+		dmb_lockdep_acquire_trylock(&lock->dep_map, ctx);
+	else
+		dmb_lockdep_acquire(&lock->dep_map, ctx);
 }
 
 /*
@@ -435,7 +442,7 @@ ww_mutex_lock_common(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
 			return ret;
 		}
 	}
-	ww_acquired(lock, ctx);
+	ww_acquired(lock, ctx, false);
 	return 0;
 }
 
@@ -465,7 +472,7 @@ bool ww_mutex_trylock(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)
 							memory_order_relaxed));
 	if (ctx)
 		ww_publish_ctx(lock, ctx, owner);
-	ww_acquired(lock, ctx);
+	ww_acquired(lock, ctx, true);
 	return true;
 }
 

@@ -75,6 +75,23 @@ static void same_order_is_silent(void **state)
 	assert_int_equal(dmb_check_total(), 0);
 }
 
+/* Hold B, trylock A: the usual way around A-then-B, never an inversion. */
+static void trylock_adds_no_order(void **state)
+{
+	lock_pair(&resv[0], &resv[1]);
+	assert_int_equal(dma_resv_lock(&resv[1], NULL), 0);
+	assert_true(dma_resv_trylock(&resv[0]));
+	dma_resv_unlock(&resv[0]);
+	dma_resv_unlock(&resv[1]);
+	assert_int_equal(dmb_check_total(), 0);
+	/* A lock taken after a trylocked one still orders after it. */
+	assert_true(dma_resv_trylock(&resv[1]));
+	assert_int_equal(dma_resv_lock(&resv[0], NULL), 0);
+	assert_true(take_inversion(&resv[1], &resv[0]));
+	dma_resv_unlock(&resv[0]);
+	dma_resv_unlock(&resv[1]);
+}
+
 /* Inside an acquire context the opposite order is wait-die's job: no V10. */
 static void acquire_ctx_is_exempt(void **state)
 {
@@ -224,6 +241,7 @@ int main(int argc, char **argv)
 		RESV_TEST(fini_forgets_order),
 		RESV_TEST(inversion_reported_once),
 		RESV_TEST(same_order_is_silent),
+		RESV_TEST(trylock_adds_no_order),
 		RESV_TEST(acquire_ctx_is_exempt),
 		RESV_TEST(longer_cycle_reported),
 		RESV_TEST(inversion_across_threads),
