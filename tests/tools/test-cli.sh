@@ -89,7 +89,7 @@ expect "an absurd number exits 2 with file:line" 2 "$tmp/absurd.yaml:2: exporter
 expect "an event after the end exits 2 with file:line" 2 "$tmp/late.yaml:5: events[0].at" "" \
 	-- run "$tmp/late.yaml"
 expect "a bad --duration exits 2" 2 "--duration: '5' is not a duration" "" -- run vfio-revoke --duration 5
-expect "--duration before an event exits 2" 2 "the flr event at 30ms would not happen" "" \
+expect "--duration before an event exits 2" 2 "the flr event at 33ms would not happen" "" \
 	-- run vfio-revoke --duration 20ms
 expect "--importers over the limit exits 2" 2 "--importers: '99' is not an integer from 1 to 64" "" \
 	-- --importers 99

@@ -695,8 +695,8 @@ static void overrides(void **state)
 	parse_builtin("vfio-revoke", sc);
 	ov.duration_ns = 20 * NSEC_PER_MSEC;
 	assert_int_equal(sim_overrides_apply(sc, &ov, &opt, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "--duration 20ms: the flr event at 30ms would not happen "
-			    "(expected a duration after 30ms)");
+	assert_string_equal(err, "--duration 20ms: the flr event at 33ms would not happen "
+			    "(expected a duration after 33ms)");
 
 	ov.duration_ns = 0;
 	ov.importers = 17;	/* 4 lines x 17 = 68 */

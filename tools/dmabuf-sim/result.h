@@ -5,8 +5,8 @@
  * The runner fills one sim_result; the text report, the JSON report and the
  * Chrome trace are three views of it, so they always agree. Times are on the
  * scenario clock (virtual unless the scenario asks for real time), in ns
- * from the start of the run; revoke phase durations are measured in real
- * time, since that is what the wait policy's bounds are.
+ * from the start of the run, revoke phase durations and unmap latencies
+ * included (the runner gives the checker the scenario clock).
  */
 #ifndef DMABUF_SIM_RESULT_H
 #define DMABUF_SIM_RESULT_H

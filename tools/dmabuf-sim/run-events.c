@@ -40,14 +40,17 @@ int sim_attach_spec(struct sim_world *w, unsigned int spec_idx)
 
 	for (unsigned int i = 0; i < spec->count; i++) {
 		struct dmb_hw_device_info info = { .p2p = true };
+		unsigned int n = atomic_load_explicit(&w->nr_imps, memory_order_relaxed);
 		struct sim_attachment_result *a;
-		char name[SIM_NAME_LEN];
 		struct sim_imp *si;
+		char name[SIM_NAME_LEN];
 		int err = 0;
 
-		if (w->nr_imps == SIM_MAX_IMPORTERS)
+		if (n == SIM_MAX_IMPORTERS)
 			return -ENOSPC;
-		si = &w->imps[w->nr_imps++];
+		/* Only this thread writes entries not yet published. */
+		si = &w->imps[n];
+		memset(si, 0, sizeof(*si));
 		si->spec = spec;
 		si->spec_idx = spec_idx;
 		si->att = -1;
@@ -58,6 +61,8 @@ int sim_attach_spec(struct sim_world *w, unsigned int spec_idx)
 
 		info.name = si->device;
 		info.nr_engines = spec->kind == SIM_IMP_GPU ? 1 : 0;
+		/* A GPU job holds its engine (and its fence) this long. */
+		info.timing.fixed_ns = w->sc->workload.job_ns;
 		si->dev = dmb_hw_device_create(w->space, &info);
 		if (!si->dev)
 			return -errno;
@@ -70,7 +75,7 @@ int sim_attach_spec(struct sim_world *w, unsigned int spec_idx)
 		 * each importer starts is the seed's decision.
 		 */
 		si->next_ns = now + (int64_t)(((w->res->seed * 2654435761u +
-						w->nr_imps * 40503u) % 1000u) *
+						(n + 1) * 40503u) % 1000u) *
 					      (uint64_t)w->sc->workload.interval_ns / 1000u);
 
 		pthread_mutex_lock(&w->lock);
@@ -89,6 +94,8 @@ int sim_attach_spec(struct sim_world *w, unsigned int spec_idx)
 				 err ? "attach refused: %s" : "attached%s",
 				 err ? strerror(-err) :
 				 (a && a->revocable ? " (revocable)" : " (not revocable)"));
+		/* Published: from here on the main thread may use it. */
+		atomic_store_explicit(&w->nr_imps, n + 1, memory_order_release);
 		pthread_mutex_unlock(&w->lock);
 	}
 	return 0;
@@ -126,7 +133,7 @@ static void on_revoked(void *data, struct dma_buf *buf, const char *reason,
 	r->unmap_wait_ns = st->unmap_wait_ns;
 	r->warnings = st->warnings;
 	r->forced = st->forced;
-	for (unsigned int i = 0; i < w->nr_imps; i++) {
+	for (unsigned int i = 0; i < sim_nr_imps(w); i++) {
 		struct sim_imp *si = &w->imps[i];
 		struct dmb_importer_stats ist;
 		int64_t lat;

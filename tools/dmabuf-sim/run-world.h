@@ -5,16 +5,23 @@
  * run-events.c (the scenario's events and what the exporter reports back)
  * and run-workload.c (the importers' DMA).
  *
- * Threads: the main thread drives the clock and the workload; one event
- * thread performs the scenario's events, because an event (a reset) may
- * block in a revoke until in-flight DMA finishes, which needs the clock to
- * keep moving. Exporter callbacks and diagnostics arrive in whichever thread
- * caused them. world->lock protects the result and the fields marked (lock).
+ * Threads: the main thread runs the workload and asks for clock ticks; one
+ * event thread performs the scenario's events, because an event (a reset)
+ * may block in a revoke until in-flight DMA finishes, which needs the clock
+ * to keep moving; and on a virtual clock a clock thread makes the ticks —
+ * when the main thread asks, or on its own when the main thread has not
+ * asked for a while (it is blocked behind a lock an event holds), so that
+ * nothing can wait for time that only a blocked thread would advance.
+ * Exporter callbacks and diagnostics arrive in whichever thread caused
+ * them. world->lock protects the result and the fields marked (lock);
+ * imps[] entries are written by whoever attaches them before nr_imps
+ * publishes them (release/acquire), then only by the main thread.
  */
 #ifndef DMABUF_SIM_RUN_WORLD_H
 #define DMABUF_SIM_RUN_WORLD_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include <dmabuf/drivers/heap.h>
@@ -72,12 +79,23 @@ struct sim_world {
 	struct dmb_exporter_observer observer;
 
 	struct sim_imp imps[SIM_MAX_IMPORTERS];
-	unsigned int nr_imps;
+	atomic_uint nr_imps;		/* entries published in imps[] */
 
 	pthread_mutex_t lock;
 	bool revoked;			/* (lock) */
 	bool restore_pending;		/* (lock) unrevoked: importers restore */
 	int64_t low_power_since;	/* (lock) -1 when not in D3 */
+
+	/* the clock thread (virtual clock only) */
+	pthread_t clock_thread;
+	bool clock_started;
+	pthread_cond_t clock_cond;		/* (lock) a tick is asked for, or stop */
+	pthread_cond_t clock_done;		/* (lock) a tick was made */
+	int64_t tick_req;			/* (lock) the step asked for, 0 if none */
+	int64_t tick_step;			/* the usual step */
+	int64_t last_tick_real;			/* main thread: real time of the last tick */
+	unsigned long ticks_made;		/* (lock) */
+	bool clock_stop;			/* (lock) */
 
 	/* the event thread */
 	pthread_t ev_thread;
@@ -92,6 +110,12 @@ struct sim_world {
 
 /* Scenario time: ns since the start, on the scenario clock. */
 int64_t sim_now(struct sim_world *w);
+
+/* Importers published so far. */
+static inline unsigned int sim_nr_imps(struct sim_world *w)
+{
+	return atomic_load_explicit(&w->nr_imps, memory_order_acquire);
+}
 
 /* run-events.c */
 int sim_events_start(struct sim_world *w);

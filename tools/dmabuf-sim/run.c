@@ -29,11 +29,14 @@
 #define SIM_TICK_MAX_NS		NSEC_PER_MSEC
 #define SIM_SETTLE_NS		(200 * NSEC_PER_USEC)	/* real time per virtual tick */
 #define SIM_GRACE_NS		(30 * NSEC_PER_SEC)	/* events may overrun this long */
-#define SIM_EVENT_SETTLE_NS	(20 * NSEC_PER_MSEC)	/* real time for an event to finish */
+#define SIM_EVENT_SETTLE_NS	(2 * NSEC_PER_MSEC)	/* real time for an event to finish */
+#define SIM_WATCHDOG_NS		(5 * NSEC_PER_MSEC)	/* no tick asked for: time moves anyway */
 
 int64_t sim_now(struct sim_world *w)
 {
-	return dmb_clock_now(w->clock) - w->t0;
+	int64_t t = dmb_clock_now(w->clock) - w->t0;
+
+	return t > 0 ? t : 0;	/* set-up happens at time 0 */
 }
 
 static void sleep_real(int64_t ns)
@@ -43,6 +46,10 @@ static void sleep_real(int64_t ns)
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
 }
+
+static int clock_start(struct sim_world *w);
+static void clock_stop(struct sim_world *w);
+static int64_t tick_ns(const struct sim_scenario *sc);
 
 /* The initial contents: a pattern only the seed decides, so moves can be checked. */
 static void fill_pattern(uint8_t *p, uint64_t len, uint64_t seed)
@@ -180,13 +187,16 @@ static int setup(struct sim_world *w)
 {
 	struct dmb_mem_region_info sys = { .name = "ram", .size = SIM_SYSMEM_SIZE };
 	pthread_condattr_t attr;
+	int64_t setup_ns;
 	int ret;
 
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->ev_cond, NULL);
+	pthread_cond_init(&w->clock_done, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->ev_idle, &attr);
+	pthread_cond_init(&w->clock_cond, &attr);
 	pthread_condattr_destroy(&attr);
 	w->low_power_since = -1;
 	w->virtual_clock = !w->sc->real_clock;
@@ -219,14 +229,33 @@ static int setup(struct sim_world *w)
 		if (ret)
 			return ret;
 	}
+	/*
+	 * The scenario starts now: set-up (which takes real time on the real
+	 * clock) is not part of it; the first accesses keep their offsets.
+	 */
+	setup_ns = sim_now(w);
+	w->t0 += setup_ns;
+	for (unsigned int i = 0; i < sim_nr_imps(w); i++)
+		w->imps[i].next_ns -= setup_ns;
+	w->tick_step = tick_ns(w->sc);
+	w->last_tick_real = dmb_ktime_get_ns();
+	ret = clock_start(w);
+	if (ret)
+		return ret;
 	return sim_events_start(w);
 }
 
 static void destroy_importers(struct sim_world *w)
 {
-	for (unsigned int i = 0; i < w->nr_imps; i++) {
-		dmb_importer_destroy(w->imps[i].imp);	/* NULL is fine */
+	for (unsigned int i = 0; i < sim_nr_imps(w); i++) {
+		struct dmb_importer *imp;
+
+		/* Unpublish first: an exporter callback may be walking imps[]. */
+		pthread_mutex_lock(&w->lock);
+		imp = w->imps[i].imp;
 		w->imps[i].imp = NULL;
+		pthread_mutex_unlock(&w->lock);
+		dmb_importer_destroy(imp);	/* NULL is fine */
 	}
 }
 
@@ -251,17 +280,79 @@ static void teardown(struct sim_world *w)
 		dmb_vram_destroy(w->vram);
 	dmb_mem_region_destroy(w->vram_region);
 	dmb_hw_device_destroy(w->gpu);
-	for (unsigned int i = 0; i < w->nr_imps; i++)
+	for (unsigned int i = 0; i < sim_nr_imps(w); i++)
 		dmb_hw_device_destroy(w->imps[i].dev);
 	dmb_mem_region_destroy(w->sysmem);
+	/* Until here something may still have waited for simulated time. */
+	clock_stop(w);
 	dmb_phys_space_destroy(w->space);
 	dmb_check_set_clock(NULL);
 	sim_sink_remove();
 	if (w->virtual_clock)
 		dmb_clock_destroy(w->clock);
+	pthread_cond_destroy(&w->clock_cond);
+	pthread_cond_destroy(&w->clock_done);
 	pthread_cond_destroy(&w->ev_idle);
 	pthread_cond_destroy(&w->ev_cond);
 	pthread_mutex_destroy(&w->lock);
+}
+
+/*
+ * The clock thread: makes the ticks the main thread asks for, and when none
+ * was asked for within SIM_WATCHDOG_NS (the main thread is stuck behind a
+ * lock that a blocked event holds, or the run is being taken down) makes
+ * one of the usual size anyway, so whatever waits for simulated work to
+ * finish always gets there.
+ */
+static void *clock_main(void *arg)
+{
+	struct sim_world *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->clock_stop) {
+		int64_t deadline = dmb_ktime_get_ns() + SIM_WATCHDOG_NS, step;
+		struct timespec ts = { deadline / NSEC_PER_SEC,
+				       deadline % NSEC_PER_SEC };
+
+		while (!w->tick_req && !w->clock_stop &&
+		       pthread_cond_timedwait(&w->clock_cond, &w->lock, &ts) != ETIMEDOUT)
+			;
+		if (w->clock_stop)
+			break;
+		step = w->tick_req ? w->tick_req : w->tick_step;
+		w->tick_req = 0;
+		pthread_mutex_unlock(&w->lock);
+		/* Never under world->lock: advancing wakes the engines. */
+		dmb_clock_advance(w->clock, step);
+		pthread_mutex_lock(&w->lock);
+		w->ticks_made++;
+		pthread_cond_broadcast(&w->clock_done);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static int clock_start(struct sim_world *w)
+{
+	int ret;
+
+	if (!w->virtual_clock)
+		return 0;
+	ret = -pthread_create(&w->clock_thread, NULL, clock_main, w);
+	w->clock_started = ret == 0;
+	return ret;
+}
+
+static void clock_stop(struct sim_world *w)
+{
+	if (!w->clock_started)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->clock_stop = true;
+	pthread_cond_signal(&w->clock_cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->clock_thread, NULL);
+	w->clock_started = false;
 }
 
 /*
@@ -272,18 +363,25 @@ static void teardown(struct sim_world *w)
  */
 static void tick(struct sim_world *w, int64_t step)
 {
-	int64_t t = dmb_ktime_get_ns();
+	unsigned long made;
+	int64_t real;
 
 	if (!w->virtual_clock) {
 		sleep_real(step);
 		return;
 	}
 	sleep_real(SIM_SETTLE_NS);
-	if (sim_events_busy(w)) {
-		t = dmb_ktime_get_ns() - t;
-		step = t > SIM_SETTLE_NS ? t : SIM_SETTLE_NS;
-	}
-	dmb_clock_advance(w->clock, step);
+	real = dmb_ktime_get_ns();
+	if (sim_events_busy(w))
+		step = real - w->last_tick_real;	/* all of it, work included */
+	w->last_tick_real = real;
+	pthread_mutex_lock(&w->lock);
+	made = w->ticks_made;
+	w->tick_req = step;
+	pthread_cond_signal(&w->clock_cond);
+	while (w->ticks_made == made)
+		pthread_cond_wait(&w->clock_done, &w->lock);
+	pthread_mutex_unlock(&w->lock);
 }
 
 static int64_t tick_ns(const struct sim_scenario *sc)
@@ -349,9 +447,10 @@ static void collect(struct sim_world *w)
 {
 	struct sim_result *res = w->res;
 	struct dmb_check_record *records;
+	bool revoked;
 	size_t n;
 
-	for (unsigned int i = 0; i < w->nr_imps; i++) {
+	for (unsigned int i = 0; i < sim_nr_imps(w); i++) {
 		struct sim_imp *si = &w->imps[i];
 		struct dmb_importer_stats st;
 		struct sim_attachment_result *a;
@@ -379,8 +478,9 @@ static void collect(struct sim_world *w)
 	pthread_mutex_lock(&w->lock);
 	if (w->low_power_since >= 0)
 		res->low_power_ns += sim_now(w) - w->low_power_since;
+	revoked = w->revoked;
 	pthread_mutex_unlock(&w->lock);
-	res->data_intact = !w->revoked && contents_intact(w);
+	res->data_intact = !revoked && contents_intact(w);
 	res->duration_ns = sim_now(w);
 }
 
