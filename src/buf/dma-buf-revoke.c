@@ -265,7 +265,7 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 	dmb_check_get_bounds(&bounds);
 
 	pthread_mutex_lock(&rev->op_lock);
-	t0 = dmb_ktime_get_ns();
+	t0 = dmb_check_now();
 	dma_resv_lock(resv, NULL);				/* 1 */
 	/* One policy for the whole sequence, read while it is protected. */
 	policy = rev->policy;
@@ -282,12 +282,12 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 	}
 	atomic_store(&rev->revoked, true);			/* 2 */
 	dma_buf_mark_revoked(rev->dmabuf, true);
-	t1 = dmb_ktime_get_ns();
+	t1 = dmb_check_now();
 	dma_buf_invalidate_mappings(rev->dmabuf);		/* 3 */
-	t2 = dmb_ktime_get_ns();
+	t2 = dmb_check_now();
 	revoke_wait_fences(rev, &policy, bound_or(policy.fence_bound_ns,
 						  bounds.fence_ns), stats);	/* 4 */
-	t3 = dmb_ktime_get_ns();
+	t3 = dmb_check_now();
 	if (--rev->count == 0)					/* the base reference */
 		dmb_complete_all(&rev->unmapped);
 	dma_resv_unlock(resv);					/* 5 */
@@ -299,7 +299,7 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 			revoke_unmap_deadline(rev, &policy, bound, stats);
 	}
 	dmb_wait_for_completion(&rev->unmapped);
-	t4 = dmb_ktime_get_ns();
+	t4 = dmb_check_now();
 	pthread_mutex_unlock(&rev->op_lock);
 
 	stats->invalidate_ns = t2 - t1;

@@ -168,11 +168,11 @@ static int vram_move_locked(struct vram_bo *bo, enum dmb_vram_placement where,
 		return where == DMB_VRAM_IN_VRAM ? -ENOSPC : ret;
 
 	*stats = (struct dmb_revoke_stats){ 0 };
-	t0 = dmb_ktime_get_ns();
+	t0 = dmb_check_now();
 	dma_buf_invalidate_mappings(bo->dmabuf);
-	t1 = dmb_ktime_get_ns();
+	t1 = dmb_check_now();
 	dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, MAX_SCHEDULE_TIMEOUT);
-	t2 = dmb_ktime_get_ns();
+	t2 = dmb_check_now();
 	memcpy(vram_backing_virt(vm, new, 0, bo->size),
 	       vram_backing_virt(vm, old, 0, bo->size), bo->size);
 	bo->backing = new;
@@ -181,7 +181,7 @@ static int vram_move_locked(struct vram_bo *bo, enum dmb_vram_placement where,
 	atomic_fetch_add(&bo->moves, 1);
 	stats->invalidate_ns = t1 - t0;
 	stats->fence_wait_ns = t2 - t1;
-	stats->total_ns = dmb_ktime_get_ns() - t0;
+	stats->total_ns = dmb_check_now() - t0;
 	return 0;
 }
 
