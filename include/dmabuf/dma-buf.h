@@ -30,6 +30,11 @@
  *    lock itself so that nothing is corrupted.
  *  - The _unlocked variants, attach, detach, export, get/put and the CPU
  *    access calls take the lock themselves: the caller must not hold it.
+ *    One that does (an importer calling an _unlocked unmap from its
+ *    invalidate_mappings) is reported, and the call then runs inside the
+ *    caller's lock session instead of taking the lock twice; detach is
+ *    refused outright, since it would free an attachment that an
+ *    invalidating walk may be standing on.
  *  - Exporter ops attach, detach, pin, unpin, map_dma_buf, unmap_dma_buf,
  *    vmap and vunmap run with the resv lock held; release, begin/end
  *    _cpu_access without it (release runs with it only if the caller drops
@@ -149,8 +154,9 @@ void get_dma_buf(struct dma_buf *dmabuf);
 void dma_buf_put(struct dma_buf *dmabuf);
 
 /**
- * dma_buf_set_name - name the buffer for reports; attachments made before
- * keep the name they were made with in their reports. Return: 0, -EINVAL.
+ * dma_buf_set_name - name the buffer for reports (at most 63 bytes are
+ * kept); attachments made before keep the name they were made with in their
+ * reports. Return: 0, -EINVAL, -ENOMEM.
  */
 int dma_buf_set_name(struct dma_buf *dmabuf, const char *name);
 
@@ -159,7 +165,10 @@ struct dma_resv *dma_buf_resv(struct dma_buf *dmabuf);
 void *dma_buf_priv(struct dma_buf *dmabuf);
 size_t dma_buf_size(struct dma_buf *dmabuf);
 const char *dma_buf_exporter_name(struct dma_buf *dmabuf);
-/** dma_buf_name - the name set, or the exporter's name. Valid until renamed. */
+/**
+ * dma_buf_name - the name set last, or the exporter's name; valid for as
+ * long as the buffer lives (a rename publishes a new string)
+ */
 const char *dma_buf_name(struct dma_buf *dmabuf);
 
 /**
@@ -216,7 +225,10 @@ const char *dma_buf_attachment_importer_name(struct dma_buf_attachment *attach);
 /* The exporter's per-attachment data; set and read under the resv lock. */
 void *dma_buf_attachment_priv(struct dma_buf_attachment *attach);
 void dma_buf_attachment_set_priv(struct dma_buf_attachment *attach, void *priv);
-/** dma_buf_attachment_mapped - live mappings of @attach (resv held) */
+/**
+ * dma_buf_attachment_mapped - live mappings of @attach (resv held; a WARN
+ * otherwise, and the call takes it)
+ */
 unsigned int dma_buf_attachment_mapped(struct dma_buf_attachment *attach);
 /**
  * dma_buf_attachment_unmap_latency - checker-clock time from the last

@@ -146,10 +146,15 @@ static inline bool dma_resv_is_locked(struct dma_resv *obj)
 	return ww_mutex_is_locked(&obj->lock);
 }
 
-/** dma_resv_held - true if the calling thread holds @obj's lock */
+/**
+ * dma_resv_held - true if the calling thread holds @obj's lock
+ *
+ * Exact: it reads the lock's owner, so it stays right for a thread that
+ * holds more locks than the per-thread tracking records.
+ */
 static inline bool dma_resv_held(struct dma_resv *obj)
 {
-	return dmb_lockdep_is_held(&obj->lock.dep_map);
+	return ww_mutex_held(&obj->lock);
 }
 
 /** dma_resv_locking_ctx - the acquire context @obj was locked with, or NULL */
@@ -163,7 +168,10 @@ static inline struct ww_acquire_ctx *dma_resv_locking_ctx(struct dma_resv *obj)
  *
  * Return: true if it does NOT (so callers can bail out on misuse).
  */
-#define dma_resv_assert_held(obj) dmb_lockdep_assert_held(&(obj)->lock.dep_map)
+#define dma_resv_assert_held(obj)					\
+	DMB_WARN(!dma_resv_held(obj),					\
+		 "lock %s is not held by the calling thread",		\
+		 (obj)->lock.dep_map.name)
 
 /**
  * dma_resv_reserve_fences - make room for @num more fences

@@ -18,6 +18,11 @@
 
 #define DMA_BUF_NAME_LEN	64
 
+struct dma_buf_name {
+	struct dma_buf_name *older;
+	char text[];
+};
+
 /* One table handed to one attachment, and what the core must undo for it. */
 struct dma_buf_mapping {
 	struct sg_table *sgt;
@@ -57,7 +62,13 @@ struct dma_buf {
 	void *vmap_ptr;					/* resv */
 	struct dmb_list_head node;			/* on the live list, its lock */
 	pthread_mutex_t name_lock;
-	char name[DMA_BUF_NAME_LEN];			/* name_lock */
+	/*
+	 * Names are immutable strings: set_name publishes a new one and keeps
+	 * the old ones until release, so a name read anywhere (a report made
+	 * under some other lock) stays valid while the buffer lives.
+	 */
+	_Atomic(const char *) name;			/* atomic: the current one */
+	struct dma_buf_name *names;			/* name_lock: all of them */
 	struct dma_resv own_resv;			/* used when none was given */
 };
 
@@ -74,6 +85,15 @@ void dma_buf_mark_revoked(struct dma_buf *dmabuf, bool revoked);
  * many mappings went. Context: resv lock held.
  */
 unsigned int dma_buf_force_unmap(struct dma_buf_attachment *attach);
+
+/*
+ * dma_buf_lock_self - take @dmabuf's resv lock for a call that takes it
+ * itself. A caller that already holds it broke that call's rule: that is
+ * reported, and the call then runs inside the caller's lock session rather
+ * than lock twice (which fails) and unlock the caller's lock on the way out.
+ * Return: true if the lock was taken here and must be dropped after.
+ */
+bool dma_buf_lock_self(struct dma_buf *dmabuf, const char *call);
 
 /* dma_buf_attachment_subject - who @attach is, for checker reports */
 void dma_buf_attachment_subject(struct dma_buf_attachment *attach,

@@ -101,12 +101,15 @@ void dmb_revocable_destroy(struct dmb_revocable *rev)
 int dmb_revocable_set_policy(struct dmb_revocable *rev,
 			     const struct dmb_revoke_policy *policy)
 {
+	bool locked;
+
 	if (DMB_WARN(!rev || !policy, "dmb_revocable_set_policy(%p, %p)",
 		     (void *)rev, (const void *)policy) || !policy_valid(policy))
 		return -EINVAL;
-	dma_resv_lock(rev->dmabuf->resv, NULL);
+	locked = dma_buf_lock_self(rev->dmabuf, "dmb_revocable_set_policy");
 	rev->policy = *policy;
-	dma_resv_unlock(rev->dmabuf->resv);
+	if (locked)
+		dma_resv_unlock(rev->dmabuf->resv);
 	return 0;
 }
 
@@ -161,10 +164,14 @@ bool dmb_revocable_is_revoked(struct dmb_revocable *rev)
 unsigned int dmb_revocable_mappings(struct dmb_revocable *rev)
 {
 	unsigned int n;
+	bool locked;
 
-	dma_resv_lock(rev->dmabuf->resv, NULL);
+	if (DMB_WARN(!rev, "dmb_revocable_mappings(NULL)"))
+		return 0;
+	locked = dma_buf_lock_self(rev->dmabuf, "dmb_revocable_mappings");
 	n = rev->count - (atomic_load(&rev->revoked) ? 0u : 1u);
-	dma_resv_unlock(rev->dmabuf->resv);
+	if (locked)
+		dma_resv_unlock(rev->dmabuf->resv);
 	return n;
 }
 

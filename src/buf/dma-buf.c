@@ -95,6 +95,17 @@ static bool buf_lock_or_report(struct dma_buf *dmabuf,
 	return true;
 }
 
+bool dma_buf_lock_self(struct dma_buf *dmabuf, const char *call)
+{
+	if (DMB_WARN(dma_resv_held(dmabuf->resv),
+		     "%s on buffer %s with its resv lock held: the call takes that lock itself",
+		     call, dma_buf_name(dmabuf)))
+		return false;
+	/* No context, not held: this cannot fail. */
+	dma_resv_lock(dmabuf->resv, NULL);
+	return true;
+}
+
 /* Export and lifetime. */
 
 static bool ops_valid(const struct dma_buf_ops *ops)
@@ -137,6 +148,7 @@ struct dma_buf *dma_buf_export(const struct dma_buf_export_info *exp_info)
 	dmabuf->exp_name = exp_info->exp_name;
 	dmb_list_init(&dmabuf->attachments);
 	atomic_init(&dmabuf->revoked, false);
+	atomic_init(&dmabuf->name, NULL);
 	pthread_mutex_init(&dmabuf->name_lock, NULL);
 	if (exp_info->resv) {
 		dmabuf->resv = exp_info->resv;
@@ -202,6 +214,12 @@ static void dma_buf_release(struct dmb_kref *kref)
 	dmabuf->ops->release(dmabuf);
 	if (dmabuf->resv == &dmabuf->own_resv)
 		dma_resv_fini(&dmabuf->own_resv);
+	while (dmabuf->names) {
+		struct dma_buf_name *rec = dmabuf->names;
+
+		dmabuf->names = rec->older;
+		free(rec);
+	}
 	pthread_mutex_destroy(&dmabuf->name_lock);
 	free(dmabuf);
 }
@@ -221,11 +239,22 @@ void dma_buf_put(struct dma_buf *dmabuf)
 
 int dma_buf_set_name(struct dma_buf *dmabuf, const char *name)
 {
+	struct dma_buf_name *rec;
+	size_t len;
+
 	if (DMB_WARN(!dmabuf || !name, "dma_buf_set_name(%p, %p)",
 		     (void *)dmabuf, (const void *)name))
 		return -EINVAL;
+	len = strnlen(name, DMA_BUF_NAME_LEN - 1);
+	rec = malloc(sizeof(*rec) + len + 1);
+	if (!rec)
+		return -ENOMEM;
+	memcpy(rec->text, name, len);
+	rec->text[len] = '\0';
 	pthread_mutex_lock(&dmabuf->name_lock);
-	snprintf(dmabuf->name, sizeof(dmabuf->name), "%s", name);
+	rec->older = dmabuf->names;
+	dmabuf->names = rec;
+	atomic_store_explicit(&dmabuf->name, rec->text, memory_order_release);
 	pthread_mutex_unlock(&dmabuf->name_lock);
 	return 0;
 }
@@ -236,10 +265,8 @@ const char *dma_buf_name(struct dma_buf *dmabuf)
 
 	if (DMB_WARN(!dmabuf, "dma_buf_name(NULL)"))
 		return "(null)";
-	pthread_mutex_lock(&dmabuf->name_lock);
-	name = dmabuf->name[0] ? dmabuf->name : dmabuf->exp_name;
-	pthread_mutex_unlock(&dmabuf->name_lock);
-	return name;
+	name = atomic_load_explicit(&dmabuf->name, memory_order_acquire);
+	return name ? name : dmabuf->exp_name;
 }
 
 struct dma_resv *dma_buf_resv(struct dma_buf *dmabuf)
@@ -278,6 +305,7 @@ buf_attach(struct dma_buf *dmabuf, struct device *dev,
 {
 	struct dma_buf_attachment *attach;
 	struct dmb_check_subject who;
+	bool locked;
 	int ret;
 
 	if (DMB_WARN(!dmabuf || !dev, "attach(%p, %p): buffer and device required",
@@ -311,18 +339,20 @@ buf_attach(struct dma_buf *dmabuf, struct device *dev,
 	 * The exporter decides with the lock held, so its view of "revoked"
 	 * cannot change between its answer and the attachment going live.
 	 */
-	dma_resv_lock(dmabuf->resv, NULL);
+	locked = dma_buf_lock_self(dmabuf, "dma_buf_attach");
 	if (dmabuf->ops->attach) {
 		ret = dmabuf->ops->attach(dmabuf, attach);
 		if (ret)
 			goto err_unlock;
 	}
 	dmb_list_add_tail(&attach->node, &dmabuf->attachments);
-	dma_resv_unlock(dmabuf->resv);
+	if (locked)
+		dma_resv_unlock(dmabuf->resv);
 	return attach;
 
 err_unlock:
-	dma_resv_unlock(dmabuf->resv);
+	if (locked)
+		dma_resv_unlock(dmabuf->resv);
 	dmb_check_names_put(attach->names);
 	free(attach);
 	errno = ret < 0 ? -ret : EINVAL;
@@ -418,6 +448,15 @@ void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 	if (DMB_WARN(!dmabuf || !attach, "dma_buf_detach(%p, %p)",
 		     (void *)dmabuf, (void *)attach))
 		return;
+	/*
+	 * Not even inside the caller's lock session: a detach from an
+	 * invalidate_mappings callback would free an attachment the
+	 * invalidating walk is standing on. Refused; the attachment stays.
+	 */
+	if (DMB_WARN(dma_resv_held(dmabuf->resv),
+		     "dma_buf_detach on buffer %s with its resv lock held: refused",
+		     dma_buf_name(dmabuf)))
+		return;
 
 	dma_resv_lock(dmabuf->resv, NULL);
 	if (!buf_has_attachment(dmabuf, attach)) {
@@ -499,18 +538,32 @@ void dma_buf_attachment_set_priv(struct dma_buf_attachment *attach, void *priv)
 
 unsigned int dma_buf_attachment_mapped(struct dma_buf_attachment *attach)
 {
+	unsigned int n;
+	bool locked;
+
 	if (DMB_WARN(!attach, "dma_buf_attachment_mapped(NULL)"))
 		return 0;
-	dma_resv_assert_held(attach->dmabuf->resv);
-	return attach->nr_mappings;
+	locked = buf_lock_or_report(attach->dmabuf, attach, 0,
+				    "dma_buf_attachment_mapped");
+	n = attach->nr_mappings;
+	if (locked)
+		dma_resv_unlock(attach->dmabuf->resv);
+	return n;
 }
 
 int64_t dma_buf_attachment_unmap_latency(struct dma_buf_attachment *attach)
 {
+	int64_t latency;
+	bool locked;
+
 	if (DMB_WARN(!attach, "dma_buf_attachment_unmap_latency(NULL)"))
 		return -1;
-	dma_resv_assert_held(attach->dmabuf->resv);
-	return attach->unmap_latency_ns;
+	locked = buf_lock_or_report(attach->dmabuf, attach, 0,
+				    "dma_buf_attachment_unmap_latency");
+	latency = attach->unmap_latency_ns;
+	if (locked)
+		dma_resv_unlock(attach->dmabuf->resv);
+	return latency;
 }
 
 /* Pinning. */
@@ -711,16 +764,18 @@ dma_buf_map_attachment_unlocked(struct dma_buf_attachment *attach,
 				enum dma_data_direction dir)
 {
 	struct sg_table *sgt;
+	bool locked;
 	int err;
 
 	if (DMB_WARN(!attach, "dma_buf_map_attachment_unlocked(NULL)")) {
 		errno = EINVAL;
 		return NULL;
 	}
-	dma_resv_lock(attach->dmabuf->resv, NULL);
+	locked = dma_buf_lock_self(attach->dmabuf, "dma_buf_map_attachment_unlocked");
 	sgt = buf_map_locked(attach, dir);
 	err = errno;
-	dma_resv_unlock(attach->dmabuf->resv);
+	if (locked)
+		dma_resv_unlock(attach->dmabuf->resv);
 	errno = err;
 	return sgt;
 }
@@ -729,12 +784,15 @@ void dma_buf_unmap_attachment_unlocked(struct dma_buf_attachment *attach,
 				       struct sg_table *sgt,
 				       enum dma_data_direction dir)
 {
+	bool locked;
+
 	if (DMB_WARN(!attach, "dma_buf_unmap_attachment_unlocked(NULL, %p)",
 		     (void *)sgt))
 		return;
-	dma_resv_lock(attach->dmabuf->resv, NULL);
+	locked = dma_buf_lock_self(attach->dmabuf, "dma_buf_unmap_attachment_unlocked");
 	buf_unmap_locked(attach, sgt, dir);
-	dma_resv_unlock(attach->dmabuf->resv);
+	if (locked)
+		dma_resv_unlock(attach->dmabuf->resv);
 }
 
 unsigned int dma_buf_force_unmap(struct dma_buf_attachment *attach)
@@ -888,21 +946,27 @@ int dma_buf_vmap_unlocked(struct dma_buf *dmabuf, void **vaddr)
 {
 	int ret;
 
+	bool locked;
+
 	if (DMB_WARN(!dmabuf, "dma_buf_vmap_unlocked(NULL)"))
 		return -EINVAL;
-	dma_resv_lock(dmabuf->resv, NULL);
+	locked = dma_buf_lock_self(dmabuf, "dma_buf_vmap_unlocked");
 	ret = dma_buf_vmap(dmabuf, vaddr);
-	dma_resv_unlock(dmabuf->resv);
+	if (locked)
+		dma_resv_unlock(dmabuf->resv);
 	return ret;
 }
 
 void dma_buf_vunmap_unlocked(struct dma_buf *dmabuf, void *vaddr)
 {
+	bool locked;
+
 	if (DMB_WARN(!dmabuf, "dma_buf_vunmap_unlocked(NULL)"))
 		return;
-	dma_resv_lock(dmabuf->resv, NULL);
+	locked = dma_buf_lock_self(dmabuf, "dma_buf_vunmap_unlocked");
 	dma_buf_vunmap(dmabuf, vaddr);
-	dma_resv_unlock(dmabuf->resv);
+	if (locked)
+		dma_resv_unlock(dmabuf->resv);
 }
 
 /* Debugging. */

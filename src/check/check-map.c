@@ -172,7 +172,11 @@ int dmb_check_map_reuse(struct dmb_check_map *map)
 	 * Only a sole owner may reset: with no other reference there is no
 	 * one to see the token go from UNMAPPED back to LIVE.
 	 */
-	if (dmb_kref_read(&map->ref) != 1)
+	/*
+	 * Acquire: pairs with the release in the other holders' last put, so
+	 * their last look at the state happens before the reset below.
+	 */
+	if (atomic_load_explicit(&map->ref.refcount, memory_order_acquire) != 1)
 		return -EBUSY;
 	map_reset(map);
 	return 0;

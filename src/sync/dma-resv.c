@@ -127,6 +127,7 @@ int dma_resv_reserve_fences(struct dma_resv *obj, unsigned int num)
 {
 	struct dma_resv_list *old = obj->fences, *next;
 	unsigned int count = old ? old->count : 0;
+	unsigned int reserved = obj->reserved;
 
 	if (dma_resv_assert_held(obj))
 		return -EINVAL;
@@ -144,7 +145,8 @@ int dma_resv_reserve_fences(struct dma_resv *obj, unsigned int num)
 	next = resv_list_grow(NULL, count + obj->reserved > 2 * count ?
 			      count + obj->reserved : 2 * count);
 	if (!next) {
-		obj->reserved = 0;
+		/* What an earlier call reserved is still there. */
+		obj->reserved = reserved;
 		return -ENOMEM;
 	}
 	if (count)
@@ -430,11 +432,21 @@ int dma_resv_copy_fences(struct dma_resv *dst, struct dma_resv *src)
 	}
 	dma_resv_iter_end(&cursor);
 
+	/* The slots reserved in this lock session must survive the copy. */
+	if (dst->reserved && (!next || next->capacity - next->count < dst->reserved)) {
+		struct dma_resv_list *bigger;
+
+		bigger = resv_list_grow(next, (next ? next->count : 0) + dst->reserved);
+		if (!bigger)
+			goto err_free;
+		next = bigger;
+	}
 	resv_list_free(resv_swap(dst, next));
 	return 0;
 
 err_iter:
 	dma_resv_iter_end(&cursor);
+err_free:
 	resv_list_free(next);
 	return -ENOMEM;
 }

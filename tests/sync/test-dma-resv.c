@@ -522,6 +522,67 @@ static void wait_timeout_semantics(void **state)
 	dma_fence_put(b);
 }
 
+/* slots reserved before copy_fences are still there after it. */
+static void copy_keeps_reservations(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *a = mock_fence(), *b = mock_fence(), *src_fence = mock_fence();
+	struct dma_resv empty, full;
+
+	dma_resv_init(&empty);
+	dma_resv_init(&full);
+	add_one(&full, src_fence, DMA_RESV_USAGE_READ);
+
+	/* from an empty source, and from a full one: two reserved adds each */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+		assert_int_equal(dma_resv_reserve_fences(&f->resv, 2), 0);
+		assert_int_equal(dma_resv_copy_fences(&f->resv, i ? &full : &empty), 0);
+		dma_resv_add_fence(&f->resv, a, DMA_RESV_USAGE_WRITE);
+		dma_resv_add_fence(&f->resv, b, DMA_RESV_USAGE_WRITE);
+		assert_int_equal(count_locked(&f->resv, DMA_RESV_USAGE_BOOKKEEP), 2 + i);
+		dma_resv_unlock(&f->resv);
+	}
+	dma_fence_signal(a);
+	dma_fence_signal(b);
+	dma_fence_signal(src_fence);
+	dma_resv_fini(&empty);
+	dma_resv_fini(&full);
+	dma_fence_put(a);
+	dma_fence_put(b);
+	dma_fence_put(src_fence);
+}
+
+#define MANY_LOCKS	(DMB_LOCKDEP_MAX_HELD + 2)
+
+/* held is exact past the per-thread tracking's limit: no false "not held". */
+static void held_is_exact_past_tracking(void **state)
+{
+	struct dma_resv *objs = calloc(MANY_LOCKS, sizeof(*objs));
+	struct ww_acquire_ctx ctx;
+
+	assert_non_null(objs);
+	ww_acquire_init(&ctx, &reservation_ww_class);
+	for (int i = 0; i < MANY_LOCKS; i++) {
+		dma_resv_init(&objs[i]);
+		assert_int_equal(dma_resv_lock(&objs[i], &ctx), 0);
+	}
+	th_assert_warned("more than");		/* the tracking gave up ... */
+	for (int i = 0; i < MANY_LOCKS; i++)	/* ... held did not */
+		assert_true(dma_resv_held(&objs[i]));
+	assert_false(dma_resv_assert_held(&objs[MANY_LOCKS - 1]));
+	assert_int_equal(dma_resv_reserve_fences(&objs[MANY_LOCKS - 1], 1), 0);
+	for (int i = MANY_LOCKS - 1; i >= 0; i--)
+		dma_resv_unlock(&objs[i]);
+	ww_acquire_fini(&ctx);
+	for (int i = 0; i < MANY_LOCKS; i++)
+		dma_resv_fini(&objs[i]);
+	free(objs);
+	/* the locks beyond the limit were never recorded: their unlocks say so */
+	while (th_take_report(DMB_DIAG_WARN, "not held by this thread"))
+		;
+}
+
 /* fini drops the resv's references. */
 static void fini_puts_fences(void **state)
 {
@@ -580,6 +641,8 @@ int main(int argc, char **argv)
 		RESV_TEST(get_singleton_shapes),
 		RESV_TEST(copy_fences_copies),
 		RESV_TEST(wait_timeout_semantics),
+		RESV_TEST(copy_keeps_reservations),
+		TH_TEST(held_is_exact_past_tracking),
 		TH_TEST(fini_puts_fences),
 		RESV_TEST(many_fences_grow),
 	};
