@@ -102,12 +102,17 @@ static int iommufd_init(struct dmb_importer *imp)
 		return ret;
 
 	dma_resv_lock(resv, NULL);
+	/*
+	 * Ask first, pin after: the query only reads, while a pin may move a
+	 * buffer (and disturb every other importer) that iommufd would then
+	 * refuse anyway. Both under one lock hold, so nothing slips between.
+	 */
+	ret = dmb_vfio_pci_dma_buf_phys(imp->attach, &phys, &size);
+	if (ret)
+		goto err_unlock;
 	ret = dma_buf_pin(imp->attach);
 	if (ret)
 		goto err_unlock;
-	ret = dmb_vfio_pci_dma_buf_phys(imp->attach, &phys, &size);
-	if (ret)
-		goto err_unpin;
 	fd->size = DMB_PAGE_ALIGN(size);
 	ret = dmb_iommu_alloc_iova(fd->domain, fd->size, &fd->iova);
 	if (ret)
