@@ -200,7 +200,14 @@ static void vfio_release(struct dma_buf *dmabuf)
 
 	if (vdev) {
 		pthread_mutex_lock(&vdev->lock);
-		/* A walk may be revoking or reporting this very buffer. */
+		/*
+		 * A walk may be revoking or reporting this very buffer. Its
+		 * revoke needs the resv lock, so a last put made with that
+		 * lock held would wait here forever: say so first.
+		 */
+		DMB_WARN(vb->busy && dma_resv_held(dma_buf_resv(dmabuf)),
+			 "last put of vfio-pci buffer %s with its resv lock held while a revoke of it is running: this deadlocks",
+			 dma_buf_name(dmabuf));
 		while (vb->busy)
 			pthread_cond_wait(&vdev->idle, &vdev->lock);
 		dmb_list_del(&vb->node);
