@@ -10,8 +10,17 @@
 #ifndef DMABUF_DEVICE_H
 #define DMABUF_DEVICE_H
 
+/**
+ * struct device - a device as the core sees it
+ * @name: for reports
+ * @type: who embeds it: the address of an object private to the embedder
+ *	(NULL for a bare device), so an embedder can check a struct device is
+ *	one of its own before dmb_container_of() — a struct device that came
+ *	from someone else is then refused instead of read past its end
+ */
 struct device {
 	const char *name;
+	const void *type;
 };
 
 static inline const char *dev_name(const struct device *dev)

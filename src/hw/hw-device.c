@@ -3,11 +3,11 @@
  * hw-device.c - simulated devices: the struct device the core sees, an IOMMU
  * domain and DMA engines (see hw/hw-device.h for the contract).
  *
- * The struct device is the first member and is followed by a magic number,
- * which dmb_hw_device_from_dev() checks after dmb_container_of(): a bare
- * struct device that reached the hw layer by mistake is then usually
- * reported instead of being used as a device. A PCI function embeds a
- * dmb_hw_device (pci.c) and initialises it with __dmb_hw_device_init().
+ * The struct device's type tag is the address of hw_device_type, which
+ * dmb_hw_device_from_dev() checks before dmb_container_of(): a struct
+ * device that did not come from here is reported and refused, never read
+ * past its end. A PCI function embeds a dmb_hw_device (pci.c) and
+ * initialises it with __dmb_hw_device_init().
  *
  * Locking: none; the fields never change between init and fini, and the
  * count of owned regions is atomic.
@@ -19,6 +19,9 @@
 #include <dmabuf/diag.h>
 
 #include "hw-internal.h"
+
+/* The type tag of every struct device embedded in a dmb_hw_device. */
+static const char hw_device_type[] = "dmb_hw_device";
 
 int __dmb_hw_device_init(struct dmb_hw_device *dev, struct dmb_phys_space *space,
 			 const struct dmb_hw_device_info *info)
@@ -34,7 +37,7 @@ int __dmb_hw_device_init(struct dmb_hw_device *dev, struct dmb_phys_space *space
 		return -EINVAL;
 	snprintf(dev->name, sizeof(dev->name), "%s", info->name);
 	dev->dev.name = dev->name;
-	dev->magic = DMB_HW_DEVICE_MAGIC;
+	dev->dev.type = &hw_device_type;
 	dev->p2p = info->p2p;
 	dev->space = space;
 	atomic_init(&dev->owned_regions, 0);
@@ -56,7 +59,7 @@ err_engines:
 	while (i--)
 		__dmb_dma_engine_destroy(dev->engines[i]);
 	dmb_iommu_domain_put(dev->domain);
-	dev->magic = 0;
+	dev->dev.type = NULL;
 	return err;
 }
 
@@ -65,7 +68,7 @@ void __dmb_hw_device_fini(struct dmb_hw_device *dev)
 	for (unsigned int i = 0; i < dev->nr_engines; i++)
 		__dmb_dma_engine_destroy(dev->engines[i]);
 	dmb_iommu_domain_put(dev->domain);
-	dev->magic = 0;
+	dev->dev.type = NULL;
 }
 
 struct dmb_hw_device *dmb_hw_device_create(struct dmb_phys_space *space,
@@ -116,12 +119,12 @@ struct dmb_hw_device *dmb_hw_device_from_dev(struct device *d)
 		errno = EINVAL;
 		return NULL;
 	}
-	dev = dmb_container_of(d, struct dmb_hw_device, dev);
-	if (DMB_WARN(dev->magic != DMB_HW_DEVICE_MAGIC,
+	if (DMB_WARN(d->type != &hw_device_type,
 		     "struct device %s is not a simulated device's", dev_name(d))) {
 		errno = EINVAL;
 		return NULL;
 	}
+	dev = dmb_container_of(d, struct dmb_hw_device, dev);
 	return dev;
 }
 

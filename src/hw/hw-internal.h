@@ -105,11 +105,8 @@ void __dmb_iommu_record_fault(struct dmb_iommu_domain *domain,
 			      const struct dmb_dma_target *target);
 
 /* hw-device.c; a PCI function embeds one. */
-#define DMB_HW_DEVICE_MAGIC	0x64657668u	/* "hved" */
-
 struct dmb_hw_device {
-	struct device dev;		/* what the dma-buf core sees */
-	uint32_t magic;
+	struct device dev;		/* what the dma-buf core sees; .type tags it */
 	bool p2p;
 	bool is_pci;
 	char name[DMB_HW_NAME_LEN];

@@ -89,8 +89,8 @@ struct device *dmb_hw_device_dev(struct dmb_hw_device *dev);
  *
  * Context: any thread.
  * Return: the device, or NULL with errno = EINVAL (a WARN) for NULL or a
- * struct device that was not created by dmb_hw_device_create() (detected
- * by a magic number beside it, a debugging aid rather than a guarantee).
+ * struct device that was not created by dmb_hw_device_create() (its type
+ * tag says so; it is not read past its end).
  */
 struct dmb_hw_device *dmb_hw_device_from_dev(struct device *dev);
 
