@@ -122,8 +122,11 @@ def check_broken_importer(c, r):
         rev = r["revokes"][0]
         c.true("a warning at the bound", rev["warnings"] >= 1)
         c.true("the mapping was torn down by force", rev["forced"] >= 1)
+        # The bound is real time; the report is scenario time, which follows
+        # real time while an event blocks, to within a tick (at most 1 ms)
+        # at each end of the wait.
         c.true("the unmap wait lasted the bound",
-               rev["unmap_wait_ns"] >= r["policy"]["unmap_bound_ns"])
+               rev["unmap_wait_ns"] >= r["policy"]["unmap_bound_ns"] - 2_000_000)
         lat = {l["attachment"]: l for l in rev["unmap_latency"]}
         c.true("bad0 never unmapped", lat.get("broken-no-unmap bad0", {}).get("never_unmapped"))
         c.true("gpu0 unmapped", lat.get("gpu gpu0", {}).get("ns") is not None)
