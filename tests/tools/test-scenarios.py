@@ -93,7 +93,12 @@ def check_vfio_revoke(c, r):
         c.true("revoke exporter names vfio-pci", "vfio-pci" in rev["exporter"])
         c.eq("revoke warnings", rev["warnings"], 0)
         c.eq("revoke forced", rev["forced"], 0)
+        # The reset lands while the GPU's job is in flight: the revoke waits
+        # for its fence (R8.4), and the GPU unmaps only once it signalled.
+        c.true("the fence wait waited for the GPU's job", rev["fence_wait_ns"] > 0)
         lat = {l["attachment"]: l for l in rev["unmap_latency"]}
+        c.true("gpu0 unmapped after its job, not at once",
+               (lat.get("gpu gpu0", {}).get("ns") or 0) > 0)
         for name in ("iommufd vm0", "rdma-odp mlx0", "gpu gpu0"):
             c.true(name + " unmapped within the bound",
                    name in lat and lat[name]["ns"] is not None
