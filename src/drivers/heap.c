@@ -159,8 +159,14 @@ struct dma_buf *dmb_heap_export(struct dmb_mem_region *system, uint64_t size,
 		err = errno;
 		goto err_mem;
 	}
-	if (name)
-		dma_buf_set_name(buf, name);	/* cannot fail: both are valid */
+	if (name) {
+		err = -dma_buf_set_name(buf, name);
+		if (err) {
+			dma_buf_put(buf);	/* the release op frees the rest */
+			errno = err;
+			return NULL;
+		}
+	}
 	return buf;
 
 err_mem:

@@ -474,8 +474,11 @@ struct dma_buf *dmb_vfio_pci_export(struct dmb_vfio_pci *vdev, unsigned int bar,
 		err = errno;
 		goto err_put;
 	}
-	if (name)
-		dma_buf_set_name(buf, name);	/* cannot fail: both are valid */
+	if (name) {
+		err = -dma_buf_set_name(buf, name);
+		if (err)
+			goto err_put;
+	}
 
 	pthread_mutex_lock(&vdev->lock);
 	if (vdev->closed) {

@@ -415,8 +415,14 @@ struct dma_buf *dmb_vram_export(struct dmb_vram *vm, uint64_t size,
 	}
 	bo->dmabuf = buf;
 	atomic_fetch_add(&vm->buffers, 1);
-	if (name)
-		dma_buf_set_name(buf, name);	/* cannot fail: both are valid */
+	if (name) {
+		err = -dma_buf_set_name(buf, name);
+		if (err) {
+			dma_buf_put(buf);	/* the release op frees the rest */
+			errno = err;
+			return NULL;
+		}
+	}
 	return buf;
 
 err_backing:
