@@ -144,6 +144,17 @@ struct dma_buf *dma_buf_export(const struct dma_buf_export_info *exp_info);
 void get_dma_buf(struct dma_buf *dmabuf);
 
 /**
+ * dmb_dma_buf_get_unless_zero - take a reference unless the last one is
+ * already gone (the buffer is being released)
+ *
+ * For an exporter walking a list of its own buffers: the caller must know
+ * the memory is still there, as it is while the buffer is on a list that
+ * the release op takes it off under a lock the caller holds.
+ * Return: true if a reference was taken (drop it with dma_buf_put()).
+ */
+bool dmb_dma_buf_get_unless_zero(struct dma_buf *dmabuf);
+
+/**
  * dma_buf_put - drop a reference; the last one detaches what importers
  * left attached (violation V9), drops a forgotten vmap (WARN), calls
  * ops->release and frees the buffer

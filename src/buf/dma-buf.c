@@ -176,6 +176,13 @@ void get_dma_buf(struct dma_buf *dmabuf)
 	dmb_kref_get(&dmabuf->refcount);
 }
 
+bool dmb_dma_buf_get_unless_zero(struct dma_buf *dmabuf)
+{
+	if (DMB_WARN(!dmabuf, "dmb_dma_buf_get_unless_zero(NULL)"))
+		return false;
+	return dmb_kref_get_unless_zero(&dmabuf->refcount);
+}
+
 static void buf_detach_locked(struct dma_buf *dmabuf,
 			      struct dma_buf_attachment *attach);
 

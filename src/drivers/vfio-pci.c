@@ -26,14 +26,17 @@
  *
  * Locking:
  *  - vdev->lock (a mutex) protects the buffer list, walk_seq, isolated,
- *    closed, and each buffer's busy and walk fields. It is never held across
- *    a revoke of a buffer someone else can see, nor across an observer call:
- *    a walk marks a buffer busy, drops the lock, revokes, reports, and takes
- *    the lock again. The release op waits until no walk has its buffer busy,
- *    so a walk never touches a freed buffer. Order: the PCI function's
- *    transition mutex (held around the notifier), then vdev->lock, then the
- *    helper's locks (a born-revoked buffer is revoked under vdev->lock:
- *    nobody else can see it yet).
+ *    closed, and each buffer's walk field. It is never held across a revoke
+ *    of a buffer someone else can see, nor across an observer call: a walk
+ *    takes a reference on a buffer (skipping one whose release has begun),
+ *    drops the lock, revokes, reports, drops the reference, and takes the
+ *    lock again. The release op takes its buffer off the list under the
+ *    lock, so a walk never touches a freed buffer, and it never waits for a
+ *    walk (a last put made under the buffer's resv lock would otherwise
+ *    deadlock with a walk's revoke, which needs that lock).
+ *    Order: the PCI function's transition mutex (held around the notifier),
+ *    then vdev->lock, then the helper's locks (a born-revoked buffer is
+ *    revoked under vdev->lock: nobody else can see it yet).
  *  - Walks are serialised by the transition mutex; dmb_vfio_pci_release()
  *    walks after unsubscribing, when no notifier call can run.
  *  - pm_lock serialises low-power entry; power_refs and pm_gate are atomics
@@ -66,7 +69,6 @@ struct dmb_vfio_pci {
 	struct dmb_kref ref;
 
 	pthread_mutex_t lock;
-	pthread_cond_t idle;			/* a walk let go of a buffer */
 	struct dmb_list_head bufs;		/* lock */
 	unsigned long walk_seq;			/* lock */
 	bool isolated;				/* lock: revoked by a walk */
@@ -84,7 +86,6 @@ struct vfio_buf {
 	uint64_t phys;
 	uint64_t size;
 	struct dmb_list_head node;		/* vdev->lock */
-	unsigned int busy;			/* vdev->lock: a walk uses it */
 	unsigned long walk;			/* vdev->lock: last walk that saw it */
 };
 
@@ -104,7 +105,6 @@ static void vfio_free(struct dmb_kref *ref)
 	struct dmb_vfio_pci *vdev = dmb_container_of(ref, struct dmb_vfio_pci, ref);
 
 	pthread_mutex_destroy(&vdev->pm_lock);
-	pthread_cond_destroy(&vdev->idle);
 	pthread_mutex_destroy(&vdev->lock);
 	free(vdev);
 }
@@ -199,17 +199,8 @@ static void vfio_release(struct dma_buf *dmabuf)
 	struct dmb_vfio_pci *vdev = vb->vdev;
 
 	if (vdev) {
+		/* No walk holds it (a walk holds a reference): just unlist it. */
 		pthread_mutex_lock(&vdev->lock);
-		/*
-		 * A walk may be revoking or reporting this very buffer. Its
-		 * revoke needs the resv lock, so a last put made with that
-		 * lock held would wait here forever: say so first.
-		 */
-		DMB_WARN(vb->busy && dma_resv_held(dma_buf_resv(dmabuf)),
-			 "last put of vfio-pci buffer %s with its resv lock held while a revoke of it is running: this deadlocks",
-			 dma_buf_name(dmabuf));
-		while (vb->busy)
-			pthread_cond_wait(&vdev->idle, &vdev->lock);
 		dmb_list_del(&vb->node);
 		pthread_mutex_unlock(&vdev->lock);
 		dmb_kref_put(&vdev->ref, vfio_free);
@@ -245,9 +236,11 @@ static const char *vfio_reason(const struct dmb_pci_event *ev)
 }
 
 /*
- * The next buffer this walk has not seen, marked busy, or NULL. A buffer
- * exported during the walk is seen too unless it was born in the state the
- * walk establishes (export stamps it with the current walk). Locked.
+ * The next buffer this walk has not seen, with a reference, or NULL. A
+ * buffer whose release has begun is passed over (its release op takes it
+ * off the list). A buffer exported during the walk is seen too unless it was
+ * born in the state the walk establishes (export stamps it with the current
+ * walk). Locked.
  * Quadratic in the buffers of one function, which are a handful.
  */
 static struct vfio_buf *vfio_walk_next(struct dmb_vfio_pci *vdev,
@@ -259,7 +252,8 @@ static struct vfio_buf *vfio_walk_next(struct dmb_vfio_pci *vdev,
 		if (vb->walk == seq)
 			continue;
 		vb->walk = seq;
-		vb->busy++;
+		if (!dmb_dma_buf_get_unless_zero(vb->dmabuf))
+			continue;
 		return vb;
 	}
 	return NULL;
@@ -310,9 +304,9 @@ static void vfio_walk(struct dmb_vfio_pci *vdev, enum vfio_walk what,
 	while ((vb = vfio_walk_next(vdev, seq))) {
 		pthread_mutex_unlock(&vdev->lock);
 		vfio_walk_one(vdev, vb, what, reason);
+		/* Maybe the last reference: the release op takes the lock. */
+		dma_buf_put(vb->dmabuf);
 		pthread_mutex_lock(&vdev->lock);
-		if (--vb->busy == 0)
-			pthread_cond_broadcast(&vdev->idle);
 	}
 out_unlock:
 	pthread_mutex_unlock(&vdev->lock);
@@ -381,12 +375,9 @@ struct dmb_vfio_pci *dmb_vfio_pci_open(struct dmb_pci_function *pci,
 	err = pthread_mutex_init(&vdev->lock, NULL);
 	if (err)
 		goto err_free;
-	err = pthread_cond_init(&vdev->idle, NULL);
-	if (err)
-		goto err_lock;
 	err = pthread_mutex_init(&vdev->pm_lock, NULL);
 	if (err)
-		goto err_cond;
+		goto err_lock;
 	vdev->nb.notify = vfio_notify;
 	err = -dmb_pci_subscribe(pci, &vdev->nb);
 	if (err)
@@ -403,8 +394,6 @@ err_unsubscribe:
 	dmb_pci_unsubscribe(pci, &vdev->nb);
 err_pm_lock:
 	pthread_mutex_destroy(&vdev->pm_lock);
-err_cond:
-	pthread_cond_destroy(&vdev->idle);
 err_lock:
 	pthread_mutex_destroy(&vdev->lock);
 err_free:

@@ -9,6 +9,7 @@
  * without a fault), every importer is told exactly once and lets go, and
  * when the revoke returns no DMA reaches the BAR (iommufd faults in its
  * IOMMU, the others cannot map); after the reset all of them work again.
+ * And a buffer's last put during such a reset does not deadlock with it.
  */
 #include <stdatomic.h>
 
@@ -178,10 +179,57 @@ static void reset_while_every_importer_is_busy(void **state)
 	assert_int_equal(dmb_hw_device_destroy(mlx0), 0);
 }
 
+/* Threads waiting for @lock (its wait_lock makes the count consistent). */
+static unsigned int lock_waiters(struct ww_mutex *lock)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&lock->wait_lock);
+	n = lock->waiters;
+	pthread_mutex_unlock(&lock->wait_lock);
+	return n;
+}
+
+/*
+ * A last put made under the buffer's resv lock while a reset's revoke of
+ * that buffer waits for the lock: the walk holds its own reference, so the
+ * put is not the last, nothing waits for anything, and the buffer goes when
+ * the walk is done with it (it used to wait for the walk: a deadlock).
+ */
+static void last_put_under_lock_during_reset(void **state)
+{
+	struct imp_fixture *f = *state;
+	struct dmb_pci_function_info pinfo = {
+		.dev = { .name = "nic0", .p2p = true },
+		.bar_size = { BAR_SIZE },
+	};
+	struct dmb_vfio_pci_info vinfo = { .revoke = &fx_patient };
+	struct dmb_pci_function *pci = dmb_pci_function_create(f->space, &pinfo);
+	struct dmb_vfio_pci *vdev = dmb_vfio_pci_open(pci, &vinfo);
+	struct dma_buf *buf = dmb_vfio_pci_export(vdev, 0, 0, FX_BUF_SIZE, "bar0-buf");
+	struct dma_resv *resv = dma_buf_resv(buf);
+	struct th_thread *flr_thread;
+	struct flr fl = { .pci = pci };
+
+	assert_non_null(buf);
+	assert_int_equal(dma_resv_lock(resv, NULL), 0);
+	flr_thread = th_thread_start(flr_main, &fl);
+	/* The walk holds the buffer and its revoke waits for our lock. */
+	FX_WAIT_FOR(lock_waiters(&resv->lock) == 1);
+	dma_buf_put(buf);		/* ours; the walk still has one */
+	dma_resv_unlock(resv);
+	th_thread_join(flr_thread);
+	assert_int_equal(fl.ret, 0);
+	assert_int_equal(dmb_pci_flr_end(pci), 0);
+	assert_int_equal(dmb_vfio_pci_release(vdev), 0);
+	assert_int_equal(dmb_pci_function_destroy(pci), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		FX_TEST(reset_while_every_importer_is_busy),
+		FX_TEST(last_put_under_lock_during_reset),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));

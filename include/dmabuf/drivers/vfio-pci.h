@@ -39,10 +39,7 @@
  * already revoked is reported with stats->already_revoked set.
  *
  * Locking: every function is thread-safe and must be called without any
- * resv lock held, except dmb_vfio_pci_dma_buf_phys() (see there). The last
- * dma_buf_put() of one of these buffers must not be made with its resv lock
- * held either: its release waits for a revoke of it that may be running,
- * and that revoke needs the lock (reported before it deadlocks). The
+ * resv lock held, except dmb_vfio_pci_dma_buf_phys() (see there). The
  * notifier revokes in the thread making the PCI transition; it waits for the
  * importers' unmaps, so an importer must never make a transition of the
  * function from a path its unmap depends on. A buffer's last put waits while
