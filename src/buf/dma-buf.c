@@ -951,9 +951,8 @@ out_unlock:
 
 int dma_buf_vmap_unlocked(struct dma_buf *dmabuf, void **vaddr)
 {
-	int ret;
-
 	bool locked;
+	int ret;
 
 	if (DMB_WARN(!dmabuf, "dma_buf_vmap_unlocked(NULL)"))
 		return -EINVAL;

@@ -397,7 +397,7 @@ static int64_t tick_ns(const struct sim_scenario *sc)
 static void play(struct sim_world *w)
 {
 	const struct sim_scenario *sc = w->sc;
-	int64_t step = tick_ns(sc), now;
+	int64_t step = w->tick_step, now;
 	unsigned int next_ev = 0, ticks = 0;
 	bool restore;
 
