@@ -30,6 +30,8 @@
 #include <dmabuf/compiler.h>
 #include <dmabuf/kref.h>
 
+DMB_BEGIN_DECLS
+
 enum dmb_violation {
 	DMB_V1_INVALIDATE_UNLOCKED = 1,	/* invalidate_mappings without the resv lock */
 	DMB_V2_MAP_UNLOCKED,		/* map/unmap (exporter op) without the resv lock */
@@ -119,9 +121,13 @@ void dmb_check_set_clock(struct dmb_clock *clock);
 /** dmb_check_now - the checker clock's reading */
 int64_t dmb_check_now(void);
 
-void __dmb_check_report(enum dmb_violation kind,
-			const struct dmb_check_subject *who, const char *file,
-			int line, const char *func, const char *fmt, ...)
+/**
+ * dmb_check_report_at - record violation @kind about @who, raised from
+ * @file:@line in @func; what dmb_check_report() expands to
+ */
+void dmb_check_report_at(enum dmb_violation kind,
+			 const struct dmb_check_subject *who, const char *file,
+			 int line, const char *func, const char *fmt, ...)
 	DMB_PRINTF(6, 7);
 
 /**
@@ -129,9 +135,9 @@ void __dmb_check_report(enum dmb_violation kind,
  *
  * The format describes what happened and what was expected.
  */
-#define dmb_check_report(kind, who, fmt, ...)				\
-	__dmb_check_report(kind, who, __FILE__, __LINE__, __func__,	\
-			   fmt, ##__VA_ARGS__)
+#define dmb_check_report(kind, who, ...)				\
+	dmb_check_report_at(kind, who, __FILE__, __LINE__, __func__,	\
+			    __VA_ARGS__)
 
 /** dmb_check_count - violations of @kind since start or the last reset */
 unsigned long dmb_check_count(enum dmb_violation kind);
@@ -254,5 +260,7 @@ int64_t dmb_check_map_unmapped_at(struct dmb_check_map *map);
  * (a WARN) for a NULL token or an unknown access.
  */
 int dmb_check_dma(struct dmb_check_map *map, enum dmb_dma_access access);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_CHECK_H */

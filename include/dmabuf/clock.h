@@ -20,6 +20,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <dmabuf/compiler.h>
+
+DMB_BEGIN_DECLS
 
 /* The "wait forever" timeout, as in the kernel. */
 #define MAX_SCHEDULE_TIMEOUT	INT64_MAX
@@ -122,5 +125,7 @@ static inline int64_t dmb_timeout_deadline(int64_t now_ns, int64_t timeout_ns)
 		return MAX_SCHEDULE_TIMEOUT;
 	return now_ns + timeout_ns;
 }
+
+DMB_END_DECLS
 
 #endif /* DMABUF_CLOCK_H */

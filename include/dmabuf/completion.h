@@ -19,6 +19,9 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <dmabuf/compiler.h>
+
+DMB_BEGIN_DECLS
 
 struct dmb_completion {
 	unsigned int done;	/* UINT_MAX after complete_all() */
@@ -64,5 +67,7 @@ int64_t dmb_wait_for_completion_timeout(struct dmb_completion *x,
 
 /** dmb_wait_for_completion - wait forever. */
 void dmb_wait_for_completion(struct dmb_completion *x);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_COMPLETION_H */

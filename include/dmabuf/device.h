@@ -10,6 +10,10 @@
 #ifndef DMABUF_DEVICE_H
 #define DMABUF_DEVICE_H
 
+#include <dmabuf/compiler.h>
+
+DMB_BEGIN_DECLS
+
 /**
  * struct device - a device as the core sees it
  * @name: for reports
@@ -27,5 +31,7 @@ static inline const char *dev_name(const struct device *dev)
 {
 	return dev && dev->name ? dev->name : "(no device)";
 }
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DEVICE_H */

@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <dmabuf/compiler.h>
 
+DMB_BEGIN_DECLS
+
 enum dmb_diag_kind {
 	DMB_DIAG_WARN,		/* API misuse or a broken invariant */
 	DMB_DIAG_VIOLATION,	/* a protocol violation found by the checker */
@@ -83,8 +85,15 @@ unsigned long dmb_diag_count(enum dmb_diag_kind kind);
  */
 int dmb_diag_format(const struct dmb_diag *diag, char *buf, size_t size);
 
-void __dmb_diag_report(enum dmb_diag_kind kind, const char *file, int line,
-		       const char *func, const char *fmt, ...) DMB_PRINTF(5, 6);
+/**
+ * dmb_diag_report_at - raise a report of @kind from @file:@line in @func
+ *
+ * What DMB_WARN() and dmb_notice() expand to; a caller that reports on
+ * behalf of another place (the checker) passes that place.
+ * Context: any thread, any locks held.
+ */
+void dmb_diag_report_at(enum dmb_diag_kind kind, const char *file, int line,
+			const char *func, const char *fmt, ...) DMB_PRINTF(5, 6);
 
 /**
  * DMB_WARN - report misuse when @cond is true
@@ -92,18 +101,20 @@ void __dmb_diag_report(enum dmb_diag_kind kind, const char *file, int line,
  * Evaluates @cond once and returns it, so it reads like the kernel's:
  * ``if (DMB_WARN(!fence, "NULL fence")) return -EINVAL;``
  */
-#define DMB_WARN(cond, fmt, ...) ({					\
+#define DMB_WARN(cond, ...) __extension__ ({				\
 	bool __dmb_c = !!(cond);					\
 	if (dmb_unlikely(__dmb_c))					\
-		__dmb_diag_report(DMB_DIAG_WARN, __FILE__, __LINE__,	\
-				  __func__, fmt, ##__VA_ARGS__);	\
+		dmb_diag_report_at(DMB_DIAG_WARN, __FILE__, __LINE__,	\
+				   __func__, __VA_ARGS__);		\
 	__dmb_c; })
 
 #define DMB_WARN_ON(cond) DMB_WARN(cond, "WARN_ON(%s)", #cond)
 
 /* Report a non-fatal notice (a slow importer, a long fence wait). */
-#define dmb_notice(fmt, ...)						\
-	__dmb_diag_report(DMB_DIAG_NOTICE, __FILE__, __LINE__, __func__, \
-			  fmt, ##__VA_ARGS__)
+#define dmb_notice(...)							\
+	dmb_diag_report_at(DMB_DIAG_NOTICE, __FILE__, __LINE__, __func__, \
+			   __VA_ARGS__)
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DIAG_H */

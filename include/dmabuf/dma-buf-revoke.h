@@ -49,7 +49,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/dma-buf.h>
+
+DMB_BEGIN_DECLS
 
 enum dmb_revoke_wait {
 	DMB_REVOKE_WARN_THEN_WAIT,
@@ -161,5 +164,7 @@ bool dmb_revocable_is_revoked(struct dmb_revocable *rev);
 
 /** dmb_revocable_mappings - mappings counted and not yet unmapped */
 unsigned int dmb_revocable_mappings(struct dmb_revocable *rev);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DMA_BUF_REVOKE_H */

@@ -53,17 +53,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/check.h>
 #include <dmabuf/device.h>
+#include <dmabuf/dma-direction.h>
 #include <dmabuf/dma-resv.h>
 #include <dmabuf/scatterlist.h>
 
-enum dma_data_direction {
-	DMA_BIDIRECTIONAL,
-	DMA_TO_DEVICE,
-	DMA_FROM_DEVICE,
-	DMA_NONE,
-};
+DMB_BEGIN_DECLS
 
 struct dma_buf;
 struct dma_buf_attachment;
@@ -345,5 +342,7 @@ void dma_buf_vunmap_unlocked(struct dma_buf *dmabuf, void *vaddr);
  * mappings to @out, like the kernel's bufinfo
  */
 void dma_buf_debug_dump(FILE *out);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DMA_BUF_H */

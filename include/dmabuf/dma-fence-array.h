@@ -22,7 +22,10 @@
 #ifndef DMABUF_DMA_FENCE_ARRAY_H
 #define DMABUF_DMA_FENCE_ARRAY_H
 
+#include <dmabuf/compiler.h>
 #include <dmabuf/dma-fence.h>
+
+DMB_BEGIN_DECLS
 
 struct dma_fence_array;
 
@@ -56,5 +59,7 @@ unsigned int dma_fence_array_num_fences(struct dma_fence *fence);
  * Return: the member, or NULL when @i is out of range.
  */
 struct dma_fence *dma_fence_array_fence(struct dma_fence *fence, unsigned int i);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DMA_FENCE_ARRAY_H */

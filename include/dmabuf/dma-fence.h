@@ -31,12 +31,17 @@
 #define DMABUF_DMA_FENCE_H
 
 #include <pthread.h>
+#ifndef __cplusplus
 #include <stdatomic.h>
+#endif
 #include <stdbool.h>
 #include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/clock.h>
 #include <dmabuf/kref.h>
 #include <dmabuf/list.h>
+
+DMB_BEGIN_DECLS
 
 struct dma_fence;
 struct dma_fence_cb;
@@ -109,7 +114,7 @@ struct dma_fence {
 	struct dmb_list_head cb_list;
 	uint64_t context;
 	uint64_t seqno;
-	atomic_ulong flags;
+	DMB_ATOMIC(unsigned long) flags;
 	int64_t timestamp;
 	int error;
 	struct dmb_kref refcount;
@@ -293,8 +298,10 @@ const char *dma_fence_timeline_name(struct dma_fence *fence);
 
 static inline bool dma_fence_test_flag(struct dma_fence *fence, unsigned int bit)
 {
-	return atomic_load_explicit(&fence->flags, memory_order_acquire) &
+	return dmb_load_acquire(&fence->flags) &
 	       (1UL << bit);
 }
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DMA_FENCE_H */

@@ -46,8 +46,11 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/dma-fence.h>
 #include <dmabuf/ww_mutex.h>
+
+DMB_BEGIN_DECLS
 
 /* The class of every reservation lock: wait-die, as in the kernel. */
 extern struct ww_class reservation_ww_class;
@@ -306,5 +309,7 @@ int64_t dma_resv_wait_timeout(struct dma_resv *obj, enum dma_resv_usage usage,
 
 /** dma_resv_usage_name - "kernel", "write", "read" or "bookkeep" */
 const char *dma_resv_usage_name(enum dma_resv_usage usage);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DMA_RESV_H */

@@ -6,35 +6,40 @@
  * without a lock. The thread that drops the last reference runs @release,
  * exactly once. Getting a reference on an object whose count already reached
  * zero is a use-after-free in the caller; it is reported, not ignored.
+ *
+ * The count is a plain unsigned int that only the functions below touch,
+ * with the compiler's __atomic builtins: the header then reads the same in
+ * C and C++ (C++ before C++23 has no _Atomic), for gcc and clang alike.
  */
 #ifndef DMABUF_KREF_H
 #define DMABUF_KREF_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/diag.h>
 
+DMB_BEGIN_DECLS
+
 struct dmb_kref {
-	atomic_uint refcount;
+	unsigned int refcount;	/* only through the functions below */
 };
 
 #define DMB_KREF_INIT(n) { .refcount = (n) }
 
 static inline void dmb_kref_init(struct dmb_kref *kref)
 {
-	atomic_init(&kref->refcount, 1);
+	__atomic_store_n(&kref->refcount, 1, __ATOMIC_RELAXED);
 }
 
 static inline unsigned int dmb_kref_read(const struct dmb_kref *kref)
 {
-	return atomic_load_explicit(&((struct dmb_kref *)kref)->refcount,
-				    memory_order_relaxed);
+	return __atomic_load_n(&kref->refcount, __ATOMIC_RELAXED);
 }
 
 static inline void dmb_kref_get(struct dmb_kref *kref)
 {
-	unsigned int old = atomic_fetch_add_explicit(&kref->refcount, 1,
-						     memory_order_relaxed);
+	unsigned int old = __atomic_fetch_add(&kref->refcount, 1,
+					      __ATOMIC_RELAXED);
 
 	DMB_WARN(old == 0, "kref_get on an object that was already released");
 }
@@ -45,16 +50,14 @@ static inline void dmb_kref_get(struct dmb_kref *kref)
  */
 static inline bool dmb_kref_get_unless_zero(struct dmb_kref *kref)
 {
-	unsigned int old = atomic_load_explicit(&kref->refcount,
-						memory_order_relaxed);
+	unsigned int old = __atomic_load_n(&kref->refcount, __ATOMIC_RELAXED);
 
 	do {
 		if (old == 0)
 			return false;
-	} while (!atomic_compare_exchange_weak_explicit(&kref->refcount, &old,
-							old + 1,
-							memory_order_acquire,
-							memory_order_relaxed));
+	} while (!__atomic_compare_exchange_n(&kref->refcount, &old, old + 1,
+					      true, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
 	return true;
 }
 
@@ -67,11 +70,11 @@ static inline bool dmb_kref_get_unless_zero(struct dmb_kref *kref)
 static inline bool dmb_kref_put(struct dmb_kref *kref,
 				void (*release)(struct dmb_kref *kref))
 {
-	unsigned int old = atomic_fetch_sub_explicit(&kref->refcount, 1,
-						     memory_order_acq_rel);
+	unsigned int old = __atomic_fetch_sub(&kref->refcount, 1,
+					      __ATOMIC_ACQ_REL);
 
 	if (DMB_WARN(old == 0, "kref_put underflow: object already released")) {
-		atomic_store_explicit(&kref->refcount, 0, memory_order_relaxed);
+		__atomic_store_n(&kref->refcount, 0, __ATOMIC_RELAXED);
 		return false;
 	}
 	if (old != 1)
@@ -79,5 +82,7 @@ static inline bool dmb_kref_put(struct dmb_kref *kref,
 	release(kref);
 	return true;
 }
+
+DMB_END_DECLS
 
 #endif /* DMABUF_KREF_H */

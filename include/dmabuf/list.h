@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <dmabuf/compiler.h>
 
+DMB_BEGIN_DECLS
+
 struct dmb_list_head {
 	struct dmb_list_head *next, *prev;
 };
@@ -96,5 +98,7 @@ static inline void dmb_list_splice_tail_init(struct dmb_list_head *list,
 	     &pos->member != (head);						\
 	     pos = tmp,								\
 	     tmp = dmb_list_entry(tmp->member.next, __typeof__(*tmp), member))
+
+DMB_END_DECLS
 
 #endif /* DMABUF_LIST_H */

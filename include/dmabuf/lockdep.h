@@ -36,7 +36,10 @@
 #define DMABUF_LOCKDEP_H
 
 #include <stdbool.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/diag.h>
+
+DMB_BEGIN_DECLS
 
 /* How many locks one thread may hold at once before tracking gives up. */
 #define DMB_LOCKDEP_MAX_HELD	64
@@ -160,5 +163,7 @@ void dmb_fence_end_signalling(bool cookie);
 
 /** dmb_fence_in_signalling - true inside a fence-signalling section */
 bool dmb_fence_in_signalling(void);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_LOCKDEP_H */

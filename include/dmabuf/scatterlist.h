@@ -13,6 +13,9 @@
 #define DMABUF_SCATTERLIST_H
 
 #include <stdint.h>
+#include <dmabuf/compiler.h>
+
+DMB_BEGIN_DECLS
 
 struct scatterlist {
 	uint64_t phys_addr;	/* physical address of the range */
@@ -52,5 +55,7 @@ static inline uint64_t sg_dma_len(const struct scatterlist *sg)
 
 #define for_each_sgtable_sg(sgt, sg, i)					\
 	for ((i) = 0, (sg) = (sgt)->sgl; (i) < (sgt)->orig_nents; (i)++, (sg)++)
+
+DMB_END_DECLS
 
 #endif /* DMABUF_SCATTERLIST_H */

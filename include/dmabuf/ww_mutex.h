@@ -37,9 +37,15 @@
 #define DMABUF_WW_MUTEX_H
 
 #include <pthread.h>
+#ifndef __cplusplus
 #include <stdatomic.h>
+#endif
 #include <stdbool.h>
+#include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/lockdep.h>
+
+DMB_BEGIN_DECLS
 
 /**
  * struct ww_class - a class of ww_mutexes that may be locked together
@@ -49,7 +55,7 @@
  * @mutex_name: name of its mutexes, for reports
  */
 struct ww_class {
-	atomic_ulong stamp;
+	DMB_ATOMIC(unsigned long) stamp;
 	bool is_wait_die;
 	const char *acquire_name;
 	const char *mutex_name;
@@ -89,9 +95,9 @@ struct ww_acquire_ctx {
 	unsigned long stamp;
 	unsigned int acquired;
 	bool done;
-	atomic_bool wounded;
+	DMB_ATOMIC(bool) wounded;
 	struct ww_mutex *contending;
-	atomic_uintptr_t blocked_on;
+	DMB_ATOMIC(uintptr_t) blocked_on;
 };
 
 /**
@@ -110,8 +116,8 @@ struct ww_acquire_ctx {
  * The fields are private: use the functions below.
  */
 struct ww_mutex {
-	atomic_uintptr_t owner;
-	_Atomic(struct ww_acquire_ctx *) ctx;
+	DMB_ATOMIC(uintptr_t) owner;
+	DMB_ATOMIC(struct ww_acquire_ctx *) ctx;
 	struct ww_class *ww_class;
 	unsigned int waiters;
 	pthread_mutex_t wait_lock;
@@ -176,5 +182,7 @@ bool ww_mutex_is_locked(struct ww_mutex *lock);
 
 /** ww_mutex_held - true if the calling thread holds @lock */
 bool ww_mutex_held(struct ww_mutex *lock);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_WW_MUTEX_H */

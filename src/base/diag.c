@@ -5,7 +5,9 @@
  * Contract: a report never aborts and never takes a library lock, so it can
  * be raised from any context, including with resv or fence locks held and
  * from inside fence callbacks. The message is formatted into a buffer on the
- * caller's stack; the backtrace is produced with libunwind.
+ * caller's stack; the backtrace is produced with libunwind (symbolised from
+ * the symbol table, hidden functions included) or, in a build without it,
+ * with glibc's backtrace() (exported names only), or left out.
  *
  * Locking: sink_lock (a reader/writer lock) protects the sink. A report holds
  * it for reading while the sink runs, so reports from several threads are
@@ -14,8 +16,13 @@
  * reaches the old sink (a test can free its recorder right after). A sink
  * must therefore not call dmb_diag_set_sink().
  */
+#if DMB_HAVE_LIBUNWIND
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
+#elif DMB_HAVE_EXECINFO
+#include <execinfo.h>
+#include <stdlib.h>
+#endif
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -62,6 +69,7 @@ unsigned long dmb_diag_count(enum dmb_diag_kind kind)
 	return atomic_load(&diag_counts[kind]);
 }
 
+#if DMB_HAVE_LIBUNWIND
 /*
  * Unwind the calling thread, skipping @skip frames above this one (the
  * reporting function). Not inlined, so the frame count is exact.
@@ -95,6 +103,37 @@ static void __attribute__((noinline)) diag_backtrace(char *buf, size_t size, int
 		len += (size_t)n;
 	}
 }
+#elif DMB_HAVE_EXECINFO
+/* The same with glibc alone: names of exported functions only. */
+static void __attribute__((noinline)) diag_backtrace(char *buf, size_t size, int skip)
+{
+	void *ips[DIAG_BACKTRACE_FRAMES + 2];
+	char **names;
+	size_t len = 0;
+	int nr, frame;
+
+	buf[0] = '\0';
+	nr = backtrace(ips, (int)DMB_ARRAY_SIZE(ips));
+	names = backtrace_symbols(ips, nr);	/* NULL: addresses only */
+	for (frame = skip + 1; frame < nr; frame++) {
+		int n = snprintf(buf + len, size - len, "  #%d %s [%p]\n",
+				 frame - skip - 1, names ? names[frame] : "??",
+				 ips[frame]);
+
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
+	}
+	free(names);
+}
+#else
+static void diag_backtrace(char *buf, size_t size, int skip)
+{
+	(void)size;
+	(void)skip;
+	buf[0] = '\0';
+}
+#endif
 
 int dmb_diag_format(const struct dmb_diag *diag, char *buf, size_t size)
 {
@@ -118,8 +157,8 @@ static void diag_to_stderr(const struct dmb_diag *diag)
 	funlockfile(stderr);
 }
 
-void __dmb_diag_report(enum dmb_diag_kind kind, const char *file, int line,
-		       const char *func, const char *fmt, ...)
+void dmb_diag_report_at(enum dmb_diag_kind kind, const char *file, int line,
+			const char *func, const char *fmt, ...)
 {
 	char msg[DIAG_MSG_MAX];
 	char bt[DIAG_BACKTRACE_MAX];

@@ -204,9 +204,9 @@ static void format_subject(char *buf, size_t size,
 	}
 }
 
-void __dmb_check_report(enum dmb_violation kind,
-			const struct dmb_check_subject *who, const char *file,
-			int line, const char *func, const char *fmt, ...)
+void dmb_check_report_at(enum dmb_violation kind,
+			 const struct dmb_check_subject *who, const char *file,
+			 int line, const char *func, const char *fmt, ...)
 {
 	static const struct dmb_check_subject nobody;
 	struct dmb_check_record rec = { .kind = kind };
@@ -231,12 +231,12 @@ void __dmb_check_report(enum dmb_violation kind,
 		atomic_fetch_add(&counts[kind], 1);
 
 	format_subject(subject, sizeof(subject), &rec);
-	__dmb_diag_report(DMB_DIAG_VIOLATION, file, line, func,
-			  "%s %s:%s%s %s [check t=%lld.%09lld]",
-			  dmb_violation_name(kind), dmb_violation_summary(kind),
-			  subject, subject[0] ? ":" : "", rec.detail,
-			  (long long)(rec.time_ns / NSEC_PER_SEC),
-			  (long long)(rec.time_ns % NSEC_PER_SEC));
+	dmb_diag_report_at(DMB_DIAG_VIOLATION, file, line, func,
+			   "%s %s:%s%s %s [check t=%lld.%09lld]",
+			   dmb_violation_name(kind), dmb_violation_summary(kind),
+			   subject, subject[0] ? ":" : "", rec.detail,
+			   (long long)(rec.time_ns / NSEC_PER_SEC),
+			   (long long)(rec.time_ns % NSEC_PER_SEC));
 
 	if (atomic_load(&policy) == DMB_CHECK_ABORT)
 		abort();

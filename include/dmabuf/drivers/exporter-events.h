@@ -13,7 +13,10 @@
 #ifndef DMABUF_DRIVERS_EXPORTER_EVENTS_H
 #define DMABUF_DRIVERS_EXPORTER_EVENTS_H
 
+#include <dmabuf/compiler.h>
 #include <dmabuf/dma-buf-revoke.h>
+
+DMB_BEGIN_DECLS
 
 struct dmb_exporter_observer {
 	/*
@@ -34,5 +37,7 @@ struct dmb_exporter_observer {
 		      const struct dmb_revoke_stats *stats);
 	void *data;
 };
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DRIVERS_EXPORTER_EVENTS_H */

@@ -12,8 +12,11 @@
 #define DMABUF_DRIVERS_HEAP_H
 
 #include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/dma-buf.h>
 #include <dmabuf/hw/mem-region.h>
+
+DMB_BEGIN_DECLS
 
 /**
  * dmb_heap_export - a zeroed buffer of @size bytes in @system
@@ -30,5 +33,7 @@ unsigned int dmb_heap_pins(struct dma_buf *buf);
 
 /** dmb_heap_vaddr - the CPU address of a heap buffer's memory (a WARN and NULL for a foreign buffer) */
 void *dmb_heap_vaddr(struct dma_buf *buf);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DRIVERS_HEAP_H */

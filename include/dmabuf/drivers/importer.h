@@ -53,8 +53,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/dma-buf.h>
 #include <dmabuf/hw/hw-device.h>
+
+DMB_BEGIN_DECLS
 
 enum dmb_importer_kind {
 	DMB_IMPORTER_IOMMUFD,
@@ -155,5 +158,7 @@ void dmb_importer_get_stats(struct dmb_importer *imp,
  * yet. An invalidate that finds nothing mapped measures nothing.
  */
 int64_t dmb_importer_unmap_latency(struct dmb_importer *imp);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DRIVERS_IMPORTER_H */

@@ -49,9 +49,12 @@
 #define DMABUF_DRIVERS_VFIO_PCI_H
 
 #include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/dma-buf-revoke.h>
 #include <dmabuf/drivers/exporter-events.h>
 #include <dmabuf/hw/pci.h>
+
+DMB_BEGIN_DECLS
 
 enum dmb_vfio_policy {
 	DMB_VFIO_POLICY_REVOKE,
@@ -147,5 +150,7 @@ bool dmb_vfio_pci_revoked(struct dma_buf *buf);
  */
 int dmb_vfio_pci_dma_buf_phys(struct dma_buf_attachment *attach,
 			      uint64_t *phys, uint64_t *size);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DRIVERS_VFIO_PCI_H */

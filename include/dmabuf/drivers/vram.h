@@ -38,10 +38,13 @@
 #define DMABUF_DRIVERS_VRAM_H
 
 #include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/dma-buf.h>
 #include <dmabuf/drivers/exporter-events.h>
 #include <dmabuf/hw/hw-device.h>
 #include <dmabuf/hw/mem-region.h>
+
+DMB_BEGIN_DECLS
 
 enum dmb_vram_placement {
 	DMB_VRAM_IN_VRAM,
@@ -114,5 +117,7 @@ unsigned int dmb_vram_moves(struct dma_buf *buf);
  */
 int dmb_vram_cpu_access(struct dma_buf *buf, uint64_t offset, void *data,
 			uint64_t len, bool write);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DRIVERS_VRAM_H */

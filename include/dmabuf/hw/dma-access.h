@@ -24,7 +24,10 @@
 #define DMABUF_HW_DMA_ACCESS_H
 
 #include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/check.h>
+
+DMB_BEGIN_DECLS
 
 struct dmb_hw_device;
 
@@ -63,5 +66,7 @@ int dmb_dma_read(struct dmb_hw_device *dev, const struct dmb_dma_target *src,
  */
 int dmb_dma_write(struct dmb_hw_device *dev, const struct dmb_dma_target *dst,
 		  const void *buf, uint64_t len);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_HW_DMA_ACCESS_H */

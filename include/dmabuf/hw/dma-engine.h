@@ -38,8 +38,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/dma-fence.h>
 #include <dmabuf/hw/dma-access.h>
+
+DMB_BEGIN_DECLS
 
 struct dmb_dma_engine;
 struct dmb_hw_device;
@@ -130,5 +133,7 @@ int dmb_dma_engine_set_timing(struct dmb_dma_engine *engine,
 const char *dmb_dma_engine_name(const struct dmb_dma_engine *engine);
 uint64_t dmb_dma_engine_context(const struct dmb_dma_engine *engine);
 struct dmb_hw_device *dmb_dma_engine_device(const struct dmb_dma_engine *engine);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_HW_DMA_ENGINE_H */

@@ -30,9 +30,12 @@
 #ifndef DMABUF_HW_DMA_MAPPING_H
 #define DMABUF_HW_DMA_MAPPING_H
 
+#include <dmabuf/compiler.h>
 #include <dmabuf/device.h>
-#include <dmabuf/dma-buf.h>
+#include <dmabuf/dma-direction.h>
 #include <dmabuf/scatterlist.h>
+
+DMB_BEGIN_DECLS
 
 /**
  * dma_map_sgtable - map every entry of @sgt for DMA by @dev
@@ -81,5 +84,7 @@ int dmb_dma_map_range(struct device *dev, struct sg_table *sgt, uint64_t phys,
  */
 void dmb_dma_unmap_range(struct device *dev, struct sg_table *sgt,
 			 enum dma_data_direction dir);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_HW_DMA_MAPPING_H */

@@ -30,10 +30,13 @@
 #define DMABUF_HW_HW_DEVICE_H
 
 #include <stdbool.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/device.h>
 #include <dmabuf/hw/dma-engine.h>
 #include <dmabuf/hw/iommu.h>
 #include <dmabuf/hw/phys-space.h>
+
+DMB_BEGIN_DECLS
 
 #define DMB_HW_MAX_ENGINES	8
 
@@ -115,5 +118,7 @@ unsigned int dmb_hw_device_nr_engines(const struct dmb_hw_device *dev);
  */
 struct dmb_dma_engine *dmb_hw_device_engine(struct dmb_hw_device *dev,
 					    unsigned int idx);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_HW_HW_DEVICE_H */

@@ -38,8 +38,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/check.h>
 #include <dmabuf/hw/phys-space.h>
+
+DMB_BEGIN_DECLS
 
 enum dmb_iommu_domain_type {
 	DMB_IOMMU_DOMAIN_DMA,		/* translates through a page table */
@@ -226,5 +229,7 @@ void dmb_iommu_clear_faults(struct dmb_iommu_domain *domain);
  * Context: any thread. Return: a static string; "?" for an unknown reason.
  */
 const char *dmb_iommu_fault_reason_name(enum dmb_iommu_fault_reason reason);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_HW_IOMMU_H */

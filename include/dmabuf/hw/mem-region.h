@@ -33,7 +33,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/hw/phys-space.h>
+
+DMB_BEGIN_DECLS
 
 struct dmb_hw_device;
 
@@ -147,5 +150,7 @@ int dmb_mem_region_set_isolated(struct dmb_mem_region *region, bool isolated);
  * Context: any thread. Return: the flag.
  */
 bool dmb_mem_region_isolated(const struct dmb_mem_region *region);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_HW_MEM_REGION_H */

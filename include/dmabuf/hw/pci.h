@@ -42,9 +42,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/list.h>
 #include <dmabuf/hw/hw-device.h>
 #include <dmabuf/hw/mem-region.h>
+
+DMB_BEGIN_DECLS
 
 #define DMB_PCI_NUM_BARS	6
 
@@ -259,5 +262,7 @@ int dmb_pci_bar_read(struct dmb_pci_function *pci, unsigned int bar,
  */
 int dmb_pci_bar_write(struct dmb_pci_function *pci, unsigned int bar,
 		      uint64_t offset, const void *buf, size_t len);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_HW_PCI_H */

@@ -23,7 +23,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/clock.h>
+
+DMB_BEGIN_DECLS
 
 /* The simulated page: the unit of allocation, mapping and protection. */
 #define DMB_PAGE_SHIFT		12
@@ -87,5 +90,7 @@ struct dmb_mem_region *dmb_phys_to_region(struct dmb_phys_space *space,
  */
 void *dmb_phys_to_virt(struct dmb_phys_space *space, uint64_t phys,
 		       uint64_t len);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_HW_PHYS_SPACE_H */
