@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Compile every public header alone, as C and as C++, pedantic and -Werror.
+
+    check-headers.py --cc CC [--cxx CXX] INCLUDE_DIR...
+
+Every header under INCLUDE_DIR/dmabuf/ is included alone into an empty
+translation unit and compiled as C11 and as C++17, each with -pedantic
+-Wall -Wextra -Werror: a header must bring what it needs and read as the
+standard language, whatever the consumer's language. Prints TAP: one case
+per header and language (C++ cases are skipped without a C++ compiler).
+"""
+import argparse
+import concurrent.futures
+import os
+import subprocess
+import sys
+import tempfile
+
+LANGS = [
+    ("C", "cc", ".c", ["-std=c11"]),
+    ("C++", "cxx", ".cc", ["-std=c++17"]),
+]
+WARNINGS = ["-pedantic", "-Wall", "-Wextra", "-Werror"]
+
+
+def headers(dirs):
+    found = set()
+    for d in dirs:
+        top = os.path.join(d, "dmabuf")
+        for dirpath, _, files in os.walk(top):
+            for f in files:
+                if f.endswith(".h"):
+                    found.add(os.path.relpath(os.path.join(dirpath, f), d))
+    return sorted(found)
+
+
+def compile_one(compiler, lang, suffix, std, header, dirs, tmp):
+    src = os.path.join(tmp, header.replace("/", "_") + suffix)
+    with open(src, "w", encoding="utf-8") as f:
+        # A header of macros alone leaves the unit empty, which ISO C forbids.
+        f.write(f"#include <{header}>\ntypedef int check_headers_unit;\n")
+    cmd = compiler + std + WARNINGS + [f"-I{d}" for d in dirs] + [
+        "-fsyntax-only", src]
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    return lang, header, run.returncode, run.stderr
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cc", required=True)
+    parser.add_argument("--cxx", default="")
+    parser.add_argument("dirs", nargs="+")
+    args = parser.parse_args()
+    compilers = {"cc": args.cc.split(), "cxx": args.cxx.split()}
+
+    jobs = []
+    for header in headers(args.dirs):
+        for lang, which, suffix, std in LANGS:
+            jobs.append((compilers[which], lang, suffix, std, header))
+    print(f"1..{len(jobs)}")
+    status = 0
+    with tempfile.TemporaryDirectory() as tmp, \
+            concurrent.futures.ThreadPoolExecutor(2) as pool:
+        futures = []
+        for compiler, lang, suffix, std, header in jobs:
+            if not compiler:
+                futures.append(None)
+                continue
+            futures.append(pool.submit(compile_one, compiler, lang, suffix,
+                                       std, header, args.dirs, tmp))
+        for n, (job, fut) in enumerate(zip(jobs, futures), 1):
+            lang, header = job[1], job[4]
+            if fut is None:
+                print(f"ok {n} - {header} as {lang} # SKIP no {lang} compiler")
+                continue
+            _, _, rc, err = fut.result()
+            if rc == 0:
+                print(f"ok {n} - {header} alone as {lang}")
+            else:
+                status = 1
+                print(f"not ok {n} - {header} alone as {lang}")
+                for line in err.splitlines()[:20]:
+                    print(f"# {line}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""No arrow upward: each layer includes only the headers of layers below it.
+
+    check-layering.py SOURCE_ROOT
+
+The layers are the folders of src/ (docs/design.md); BELOW says which
+layers each may use. The simulated hardware sits beside the dma-buf core,
+not on it, as the kernel's DMA API sits below dma-buf: it may use base,
+sync and check, and only the drivers see both. A public header belongs to the layer of its folder under include/dmabuf/ (hw/,
+drivers/, ...); a header directly in include/dmabuf/ belongs to the layer of
+the source file of the same name (dma-fence.h to src/sync/dma-fence.c), and
+one without a source file (list.h, kref.h, ...) to base. Every file of a
+layer - its sources, its private headers and its public headers - may
+include public headers of its own layer and those below it, and private
+headers ("...") of its own folder only. Prints TAP: one case per layer.
+"""
+import os
+import re
+import sys
+
+LAYERS = ["base", "sync", "check", "buf", "ipc", "hw", "drivers"]
+BELOW = {
+    "base": [],
+    "sync": ["base"],
+    "check": ["base", "sync"],
+    "buf": ["base", "sync", "check"],
+    "ipc": ["base", "sync", "check", "buf"],
+    "hw": ["base", "sync", "check"],
+    "drivers": ["base", "sync", "check", "buf", "ipc", "hw"],
+}
+INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
+
+
+def header_layers(root):
+    owner = {}
+    for layer in LAYERS:
+        folder = os.path.join(root, "src", layer)
+        if os.path.isdir(folder):
+            for f in os.listdir(folder):
+                if f.endswith(".c"):
+                    owner[f[:-2] + ".h"] = layer
+    layers = {}
+    top = os.path.join(root, "include", "dmabuf")
+    for dirpath, _, files in os.walk(top):
+        sub = os.path.relpath(dirpath, top)
+        for f in files:
+            if not f.endswith((".h", ".h.in")):
+                continue
+            name = f[:-3] if f.endswith(".in") else f
+            if sub == ".":
+                layers[name] = owner.get(name, "base")
+            else:
+                layers[f"{sub}/{name}"] = sub.split(os.sep)[0]
+    return layers
+
+
+def files_of(root, layer, layers):
+    folder = os.path.join(root, "src", layer)
+    if os.path.isdir(folder):
+        for f in sorted(os.listdir(folder)):
+            if f.endswith((".c", ".h")):
+                yield os.path.join(folder, f)
+    for h, l in sorted(layers.items()):
+        if l == layer:
+            yield os.path.join(root, "include", "dmabuf", h)
+
+
+def main(root):
+    layers = header_layers(root)
+    present = [l for l in LAYERS
+               if os.path.isdir(os.path.join(root, "src", l)) or l in layers.values()]
+    print(f"1..{len(present)}")
+    status = 0
+    for n, layer in enumerate(present, 1):
+        problems = []
+        for path in files_of(root, layer, layers):
+            if not os.path.exists(path):
+                path += ".in"
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            rel = os.path.relpath(path, root)
+            for quote, inc in INCLUDE.findall(text):
+                if quote == '"':
+                    if "/" in inc or not rel.startswith("src/"):
+                        problems.append(f'{rel}: "{inc}" is not a private header of its own folder')
+                    continue
+                if not inc.startswith("dmabuf/"):
+                    continue
+                target = layers.get(inc[len("dmabuf/"):])
+                if target is None:
+                    problems.append(f"{rel}: <{inc}> is no public header")
+                elif target != layer and target not in BELOW[layer]:
+                    problems.append(f"{rel}: <{inc}> belongs to {target}, not below {layer}")
+        if problems:
+            status = 1
+            print(f"not ok {n} - {layer} includes only from below")
+            for p in problems:
+                print(f"# {p}")
+        else:
+            print(f"ok {n} - {layer} includes only from below")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "."))
