@@ -193,7 +193,7 @@ void __attribute__((noinline)) op_dma_read_1m(void)
 
 static int64_t run_read(void *arg)
 {
-	void (*op)(void) = arg;
+	void (*op)(void) = ((const struct bench_op *)arg)->fn;
 	int64_t t0 = dmb_ktime_get_ns();
 
 	for (int i = 0; i < READ_OPS; i++)
@@ -224,7 +224,7 @@ void __attribute__((noinline)) op_dma_map_unmap_sgtable(void)
 
 static int64_t run_op(void *arg)
 {
-	void (*op)(void) = arg;
+	void (*op)(void) = ((const struct bench_op *)arg)->fn;
 	int64_t t0 = dmb_ktime_get_ns();
 
 	for (int i = 0; i < MAP_OPS; i++)
@@ -254,13 +254,13 @@ int main(int argc, char **argv)
 		bench_copy(64 * 1024, window);
 		bench_copy(MIB, window);
 	}
-	memcpy_ns = bench_median(run_read, (void *)op_memcpy_1m);
-	read_ns = bench_median(run_read, (void *)op_dma_read_1m);
+	memcpy_ns = bench_median(run_read, BENCH_OP(op_memcpy_1m));
+	read_ns = bench_median(run_read, BENCH_OP(op_dma_read_1m));
 	printf("dma-read: 1 MiB, same thread: memcpy %8.0f ns  dmb_dma_read via IOMMU %8.0f ns  (%.2fx memcpy speed)\n",
 	       memcpy_ns, read_ns, memcpy_ns / read_ns);
-	page_ns = bench_median(run_op, (void *)op_iommu_map_unmap_page);
-	range_ns = bench_median(run_op, (void *)op_iommu_map_unmap_range);
-	sgt_ns = bench_median(run_op, (void *)op_dma_map_unmap_sgtable);
+	page_ns = bench_median(run_op, BENCH_OP(op_iommu_map_unmap_page));
+	range_ns = bench_median(run_op, BENCH_OP(op_iommu_map_unmap_range));
+	sgt_ns = bench_median(run_op, BENCH_OP(op_dma_map_unmap_sgtable));
 	printf("iommu: map+unmap of 1 page                       %8.1f ns\n", page_ns);
 	printf("iommu: map+unmap of %d pages                     %8.1f ns  (%.1f ns per page)\n",
 	       RANGE_PAGES, range_ns, range_ns / RANGE_PAGES);

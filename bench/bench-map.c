@@ -143,7 +143,7 @@ void __attribute__((noinline)) op_map_unmap_unlocked(void)
 
 static int64_t run(void *arg)
 {
-	void (*op)(void) = arg;
+	void (*op)(void) = ((const struct bench_op *)arg)->fn;
 	int64_t t0 = dmb_ktime_get_ns();
 
 	for (int i = 0; i < OPS; i++)
@@ -194,10 +194,10 @@ int main(int argc, char **argv)
 		}
 		goto out;
 	}
-	bare_ns = bench_median(run, (void *)op_mutex_lock_unlock);
+	bare_ns = bench_median(run, BENCH_OP(op_mutex_lock_unlock));
 	printf("map: pthread mutex lock+unlock           %7.2f ns\n", bare_ns);
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		double ns = bench_median(run, (void *)ops[i].op);
+		double ns = bench_median(run, BENCH_OP(ops[i].op));
 
 		printf("map: %-36s %7.2f ns  (%.1fx bare mutex)\n",
 		       ops[i].what, ns, ns / bare_ns);

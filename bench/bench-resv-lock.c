@@ -30,7 +30,7 @@ void __attribute__((noinline)) op_resv_lock_unlock(void)
 
 static int64_t run(void *arg)
 {
-	void (*op)(void) = arg;
+	void (*op)(void) = ((const struct bench_op *)arg)->fn;
 	int64_t t0 = dmb_ktime_get_ns();
 
 	for (int i = 0; i < OPS; i++)
@@ -50,8 +50,8 @@ int main(int argc, char **argv)
 		}
 		goto out;
 	}
-	bare_ns = bench_median(run, (void *)op_mutex_lock_unlock);
-	resv_ns = bench_median(run, (void *)op_resv_lock_unlock);
+	bare_ns = bench_median(run, BENCH_OP(op_mutex_lock_unlock));
+	resv_ns = bench_median(run, BENCH_OP(op_resv_lock_unlock));
 	printf("resv-lock: pthread mutex lock+unlock   %7.2f ns\n", bare_ns);
 	printf("resv-lock: dma_resv lock+unlock        %7.2f ns  (%.2fx bare mutex; goal <= 2x)\n",
 	       resv_ns, resv_ns / bare_ns);

@@ -29,6 +29,15 @@ static inline int bench_cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * An operation to time, handed to bench_median() as @arg by address: ISO C
+ * converts no function pointer to void * and back.
+ */
+struct bench_op {
+	void (*fn)(void);
+};
+#define BENCH_OP(f)	((void *)&(struct bench_op){ (f) })
+
 /* Median of BENCH_REPS runs of @fn(@arg), each returning ns per operation x1000. */
 static inline double bench_median(int64_t (*fn)(void *arg), void *arg)
 {

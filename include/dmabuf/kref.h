@@ -36,6 +36,16 @@ static inline unsigned int dmb_kref_read(const struct dmb_kref *kref)
 	return __atomic_load_n(&kref->refcount, __ATOMIC_RELAXED);
 }
 
+/*
+ * The count, read with acquire ordering: it pairs with the release of every
+ * other holder's put, so a caller that finds itself the sole holder sees all
+ * they did before letting go.
+ */
+static inline unsigned int dmb_kref_read_acquire(const struct dmb_kref *kref)
+{
+	return __atomic_load_n(&kref->refcount, __ATOMIC_ACQUIRE);
+}
+
 static inline void dmb_kref_get(struct dmb_kref *kref)
 {
 	unsigned int old = __atomic_fetch_add(&kref->refcount, 1,

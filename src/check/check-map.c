@@ -176,7 +176,7 @@ int dmb_check_map_reuse(struct dmb_check_map *map)
 	 * Acquire: pairs with the release in the other holders' last put, so
 	 * their last look at the state happens before the reset below.
 	 */
-	if (atomic_load_explicit(&map->ref.refcount, memory_order_acquire) != 1)
+	if (dmb_kref_read_acquire(&map->ref) != 1)
 		return -EBUSY;
 	map_reset(map);
 	return 0;

@@ -88,12 +88,15 @@ uint64_t dmb_dma_checksum(const void *buf, size_t len)
 	return __dmb_fnv1a(DMB_FNV_OFFSET, buf, len);
 }
 
+/* A GNU extension of gcc and clang, as the kernel's u128 is. */
+__extension__ typedef unsigned __int128 u128;
+
 static int64_t job_duration(const struct dmb_dma_timing *t, uint64_t len)
 {
-	unsigned __int128 ns = 0;
+	u128 ns = 0;	/* len * 1e9 overflows 64 bits */
 
 	if (t->bytes_per_sec)
-		ns = (unsigned __int128)len * NSEC_PER_SEC / t->bytes_per_sec;
+		ns = (u128)len * NSEC_PER_SEC / t->bytes_per_sec;
 	ns += (uint64_t)t->fixed_ns;
 	return ns > INT64_MAX ? INT64_MAX : (int64_t)ns;
 }

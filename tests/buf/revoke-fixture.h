@@ -37,7 +37,7 @@
  * POLL_UNTIL - re-evaluate @expr every millisecond until it is true or
  * @timeout_ns passed. Return: its last value. Safe in helper threads.
  */
-#define POLL_UNTIL(expr, timeout_ns) ({					\
+#define POLL_UNTIL(expr, timeout_ns) __extension__ ({					\
 	int64_t __end = dmb_ktime_get_ns() + (timeout_ns);		\
 	bool __ok;							\
 	while (!(__ok = (expr)) && dmb_ktime_get_ns() < __end)		\

@@ -42,7 +42,7 @@
  * EXP_POLL_UNTIL - re-evaluate @expr every 100 us of real time until it is
  * true or EXP_POLL_MAX_NS passed. Return: its last value.
  */
-#define EXP_POLL_UNTIL(expr) ({						\
+#define EXP_POLL_UNTIL(expr) __extension__ ({						\
 	int64_t __end = dmb_ktime_get_ns() + EXP_POLL_MAX_NS;		\
 	bool __ok;							\
 	while (!(__ok = (expr)) && dmb_ktime_get_ns() < __end)		\

@@ -203,8 +203,10 @@ static void judge_attachments(struct verdict *v)
 		seen[a->spec]++;
 		sim_result_attachment_name(res, i, name, sizeof(name));
 		if (a->attach_result != spec->expect_attach) {
+			const char *got = sim_errno_name(a->attach_result);
+
 			fail(v, "%s: attach returned %s, expected %s", name,
-			     sim_errno_name(a->attach_result) ?: "an unknown error",
+			     got ? got : "an unknown error",
 			     sim_errno_name(spec->expect_attach));
 			continue;
 		}

@@ -310,8 +310,10 @@ static int check_workload(struct sim_parser *p)
 				     "the default, 64KiB, is larger than the buffer");
 	}
 	if (sc->duration_ns / sc->workload.interval_ns > SIM_MAX_JOBS) {
+		yaml_node_t *interval = sim_yaml_get(&p->y, p->workload, "interval");
+
 		sim_yaml_path_set(&p->y, "workload.interval");
-		return sim_yaml_fail(&p->y, sim_yaml_get(&p->y, p->workload, "interval") ?: p->root,
+		return sim_yaml_fail(&p->y, interval ? interval : p->root,
 				     "at most 1000000 jobs per importer: a longer interval or a shorter duration",
 				     "%lld jobs per importer",
 				     (long long)(sc->duration_ns / sc->workload.interval_ns));

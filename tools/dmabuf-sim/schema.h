@@ -46,8 +46,13 @@ struct sim_key {
 	const char *expected;	/* what is expected, if not generated from the type */
 };
 
-/* A key stored in field @field_ of struct type @obj_. */
-#define SIM_KEY(key_, kind_, obj_, field_, ...)				\
+/*
+ * A key stored in field @field_ of struct type @obj_, then any more
+ * initialisers. The empty argument SIM_KEY adds keeps the variadic part of
+ * SIM_KEY_ non-empty when there are none, as ISO C wants.
+ */
+#define SIM_KEY(...)	SIM_KEY_(__VA_ARGS__, )
+#define SIM_KEY_(key_, kind_, obj_, field_, ...)				\
 	{ .name = (key_), .type = (kind_), .offset = offsetof(obj_, field_),	\
 	  .size = sizeof(((obj_ *)0)->field_), __VA_ARGS__ }
 
