@@ -4,9 +4,13 @@
 #   make          build (build/)
 #   make test     run every test once (build/)
 #   make check    the full gate: tests, then all of them under ASan+UBSan
-#                 (build-asan/), then the concurrency suite under TSan
-#                 (build-tsan/); prints "N passed, N failed" and fails on any
-#                 failure or sanitizer report
+#                 (build-asan/, gcc at warning_level=3), then the
+#                 concurrency suite under TSan (build-tsan/), then the
+#                 library and tests built by clang at warning_level=3 and
+#                 run but for the stress suite (build-clang/); prints
+#                 "N passed, N failed" and fails on any failure or
+#                 sanitizer report. Every build dir but build/ treats
+#                 warnings as errors; build/ does with WERROR=true (CI).
 #   make bench    build optimised benchmarks (build-bench/) and run them
 #   make sim      build, then run dmabuf-sim (SIM_ARGS="run low-power", ...)
 #   make clean
@@ -14,6 +18,9 @@
 MESON ?= meson
 NINJA ?= ninja
 TEST_ARGS ?= --print-errorlogs --num-processes 2
+WERROR ?= false
+CLANG ?= clang
+CHECK_DIRS = build build-asan build-tsan build-clang
 
 # Sanitizers: any report is fatal, leaks included.
 ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1:detect_stack_use_after_return=1 \
@@ -25,11 +32,18 @@ TSAN_ENV = TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_un
 all: build
 
 build/build.ninja:
-	$(MESON) setup build
+	$(MESON) setup build -Dwerror=$(WERROR)
 build-asan/build.ninja:
-	$(MESON) setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	$(MESON) setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug \
+		-Dwarning_level=3 -Dwerror=true
 build-tsan/build.ninja:
-	$(MESON) setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug
+	$(MESON) setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug \
+		-Dbenchmarks=false -Dwerror=true
+# The second compiler: library, tools and tests, no benchmarks, unoptimised
+# to keep it cheap.
+build-clang/build.ninja:
+	CC=$(CLANG) $(MESON) setup build-clang -Dbuildtype=debug -Dwarning_level=3 -Dwerror=true \
+		-Dbenchmarks=false
 build-bench/build.ninja:
 	$(MESON) setup build-bench -Dbuildtype=release -Db_ndebug=true
 
@@ -40,13 +54,14 @@ test: build
 	$(MESON) test -C build $(TEST_ARGS)
 
 # Each stage runs even if an earlier one failed, so one run shows everything.
-check: build/build.ninja build-asan/build.ninja build-tsan/build.ninja
-	@rm -f build/meson-logs/testlog.json build-asan/meson-logs/testlog.json build-tsan/meson-logs/testlog.json; \
+check: $(addsuffix /build.ninja,$(CHECK_DIRS))
+	@rm -f $(addsuffix /meson-logs/testlog.json,$(CHECK_DIRS)); \
 	status=0; \
 	$(NINJA) -C build && $(MESON) test -C build $(TEST_ARGS) || status=1; \
 	$(NINJA) -C build-asan && $(ASAN_ENV) $(MESON) test -C build-asan $(TEST_ARGS) --timeout-multiplier 3 || status=1; \
 	$(NINJA) -C build-tsan && $(TSAN_ENV) $(MESON) test -C build-tsan $(TEST_ARGS) --suite concurrency --timeout-multiplier 4 || status=1; \
-	python3 scripts/test-summary.py build build-asan build-tsan || status=1; \
+	$(NINJA) -C build-clang && $(MESON) test -C build-clang $(TEST_ARGS) --no-suite stress || status=1; \
+	python3 scripts/test-summary.py $(CHECK_DIRS) || status=1; \
 	exit $$status
 
 SIM_ARGS ?=
@@ -59,4 +74,4 @@ bench: build-bench/build.ninja
 	bench/run.sh build-bench
 
 clean:
-	rm -rf build build-asan build-tsan build-bench
+	rm -rf $(CHECK_DIRS) build-bench

@@ -6,7 +6,11 @@
 # missing. Needs root (or sudo) on a Debian 12 machine.
 set -eu
 
-packages="gcc make meson ninja-build pkg-config python3 libcmocka-dev
+# The libraries alone need gcc (or clang) and, optionally, libunwind-dev;
+# the rest is for the tests (cmocka), dmabuf-sim (jansson, libyaml), the
+# checks (g++ compiles the headers as C++, clang is CI's second compiler)
+# and the benchmarks (valgrind).
+packages="gcc g++ clang make meson ninja-build pkg-config python3 libcmocka-dev
 libunwind-dev libjansson-dev libyaml-dev valgrind"
 
 missing=""
