@@ -4,7 +4,7 @@
 
     check-layering.py SOURCE_ROOT
 
-The layers are the folders of src/ (docs/design.md); BELOW says which
+The layers are the folders of src/ (README.md, Layout); BELOW says which
 layers each may use. The simulated hardware sits beside the dma-buf core,
 not on it, as the kernel's DMA API sits below dma-buf: it may use base,
 sync and check, and only the drivers see both. A public header belongs to the layer of its folder under include/dmabuf/ (hw/,

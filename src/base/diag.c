@@ -116,9 +116,11 @@ static void __attribute__((noinline)) diag_backtrace(char *buf, size_t size, int
 	nr = backtrace(ips, (int)DMB_ARRAY_SIZE(ips));
 	names = backtrace_symbols(ips, nr);	/* NULL: addresses only */
 	for (frame = skip + 1; frame < nr; frame++) {
-		int n = snprintf(buf + len, size - len, "  #%d %s [%p]\n",
-				 frame - skip - 1, names ? names[frame] : "??",
-				 ips[frame]);
+		int n = names ?
+			snprintf(buf + len, size - len, "  #%d %s\n",
+				 frame - skip - 1, names[frame]) :
+			snprintf(buf + len, size - len, "  #%d [%p]\n",
+				 frame - skip - 1, ips[frame]);
 
 		if (n < 0 || (size_t)n >= size - len)
 			break;
