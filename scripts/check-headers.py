@@ -7,8 +7,12 @@
 Every header under INCLUDE_DIR/dmabuf/ is included alone into an empty
 translation unit and compiled as C11 and as C++17, each with -pedantic
 -Wall -Wextra -Werror: a header must bring what it needs and read as the
-standard language, whatever the consumer's language. Prints TAP: one case
-per header and language (C++ cases are skipped without a C++ compiler).
+standard language, whatever the consumer's language. And every header
+but those of macros alone (compiler.h, version.h) puts its declarations
+between DMB_BEGIN_DECLS and DMB_END_DECLS: C linkage in C++, and the default
+visibility without which a declared function is not exported. Prints TAP:
+one case per header and language (C++ cases are skipped without a C++
+compiler), and one per header for the markers.
 """
 import argparse
 import concurrent.futures
@@ -22,6 +26,17 @@ LANGS = [
     ("C++", "cxx", ".cc", ["-std=c++17"]),
 ]
 WARNINGS = ["-pedantic", "-Wall", "-Wextra", "-Werror"]
+NO_DECLS = {"dmabuf/compiler.h", "dmabuf/version.h"}
+
+
+def has_markers(dirs, header):
+    for d in dirs:
+        path = os.path.join(d, header)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            return "\nDMB_BEGIN_DECLS\n" in text and "\nDMB_END_DECLS\n" in text
+    return False
 
 
 def headers(dirs):
@@ -55,10 +70,13 @@ def main():
     compilers = {"cc": args.cc.split(), "cxx": args.cxx.split()}
 
     jobs = []
+    marked = []
     for header in headers(args.dirs):
         for lang, which, suffix, std in LANGS:
             jobs.append((compilers[which], lang, suffix, std, header))
-    print(f"1..{len(jobs)}")
+        if header not in NO_DECLS:
+            marked.append(header)
+    print(f"1..{len(jobs) + len(marked)}")
     status = 0
     with tempfile.TemporaryDirectory() as tmp, \
             concurrent.futures.ThreadPoolExecutor(2) as pool:
@@ -82,6 +100,12 @@ def main():
                 print(f"not ok {n} - {header} alone as {lang}")
                 for line in err.splitlines()[:20]:
                     print(f"# {line}")
+    for n, header in enumerate(marked, len(jobs) + 1):
+        if has_markers(args.dirs, header):
+            print(f"ok {n} - {header} declares between DMB_BEGIN_DECLS and DMB_END_DECLS")
+        else:
+            status = 1
+            print(f"not ok {n} - {header} declares between DMB_BEGIN_DECLS and DMB_END_DECLS")
     return status
 
 
