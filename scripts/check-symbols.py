@@ -35,6 +35,10 @@ def exported(nm, library):
     return symbols
 
 
+# What sanitizers add beside each global (ASan's one-definition-rule markers).
+SANITIZER_PREFIXES = ("__odr_asan", "__asan", "__tsan", "__ubsan", "__sanitizer")
+
+
 def visible(readelf, archive):
     """Defined global symbols of default visibility in the objects."""
     out = subprocess.run([readelf, "-sW", archive], check=True,
@@ -43,7 +47,8 @@ def visible(readelf, archive):
     for line in out.splitlines():
         fields = line.split()
         if (len(fields) >= 8 and fields[4] in ("GLOBAL", "WEAK")
-                and fields[5] == "DEFAULT" and fields[6] != "UND"):
+                and fields[5] == "DEFAULT" and fields[6] != "UND"
+                and not fields[7].startswith(SANITIZER_PREFIXES)):
             symbols.add(fields[7])
     return symbols
 
