@@ -6,8 +6,9 @@
 #   make check    the full gate: tests, then all of them under ASan+UBSan
 #                 (build-asan/, gcc at warning_level=3), then the
 #                 concurrency suite under TSan (build-tsan/), then the
-#                 library and tests built by clang at warning_level=3 and
-#                 run but for the stress suite (build-clang/); prints
+#                 libraries and their tests built by clang at
+#                 warning_level=3 and run but for the stress suite
+#                 (build-clang/); prints
 #                 "N passed, N failed" and fails on any failure or
 #                 sanitizer report. Every build dir but build/ treats
 #                 warnings as errors; build/ does with WERROR=true (CI).
@@ -39,11 +40,11 @@ build-asan/build.ninja:
 build-tsan/build.ninja:
 	$(MESON) setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug \
 		-Dbenchmarks=false -Dwerror=true
-# The second compiler: library, tools and tests, no benchmarks, unoptimised
-# to keep it cheap.
+# The second compiler: the libraries and their tests, unoptimised, without
+# the tools and benchmarks, to keep it cheap.
 build-clang/build.ninja:
 	CC=$(CLANG) $(MESON) setup build-clang -Dbuildtype=debug -Dwarning_level=3 -Dwerror=true \
-		-Dbenchmarks=false
+		-Dtools=false -Dbenchmarks=false
 build-bench/build.ninja:
 	$(MESON) setup build-bench -Dbuildtype=release -Db_ndebug=true
 
