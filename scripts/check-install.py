@@ -10,7 +10,7 @@ against what was installed and nothing else:
   - pkg-config knows libdmabuf and libdmabuf-sim at the project's version;
   - every installed header compiles alone as C and C++ (check-headers.py);
   - every example under examples/ builds with `make -C examples` through
-    pkg-config and runs successfully.
+    pkg-config, without a warning, and runs successfully.
 Prints TAP, one case per check.
 """
 import argparse
@@ -86,7 +86,7 @@ def main():
         with tempfile.TemporaryDirectory(prefix="dmabuf-examples-") as out_dir:
             examples = os.path.join(args.source, "examples")
             make = ["make", "--no-print-directory", "-C", examples,
-                    "O=" + out_dir]
+                    "O=" + out_dir, "CFLAGS=-O2 -g -Werror"]
             rc, out = run(make + ["-s", "list"], env=env)
             names = out.split() if rc == 0 else []
             tap.case(rc == 0 and bool(names), "examples are listed", out)
