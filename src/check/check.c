@@ -28,7 +28,6 @@
 
 #include <dmabuf/check.h>
 #include <dmabuf/diag.h>
-#include <dmabuf/dma-resv.h>
 #include <dmabuf/lockdep.h>
 
 static pthread_mutex_t check_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -257,8 +256,8 @@ static void check_lock_inversion(const struct dmb_lockdep_map *held,
 			 (const void *)held, path, path > 1 ? "s" : "");
 }
 
+/* Which locks are order-checked is up to their owners (dma-resv.c). */
 static void __attribute__((constructor)) check_init(void)
 {
 	dmb_lockdep_set_inversion_hook(check_lock_inversion);
-	dmb_lockdep_track_order(reservation_ww_class.mutex_name);
 }

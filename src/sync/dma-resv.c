@@ -23,8 +23,19 @@
 
 #include <dmabuf/dma-fence-array.h>
 #include <dmabuf/dma-resv.h>
+#include <dmabuf/lockdep.h>
 
 DEFINE_WD_CLASS(reservation_ww_class);
+
+/*
+ * Reservation locks are order-checked (V10): lock tracking learns their
+ * class here, where the class is, so the checker below needs no knowledge
+ * of reservations to report an inversion.
+ */
+static void __attribute__((constructor)) dma_resv_track_order(void)
+{
+	dmb_lockdep_track_order(reservation_ww_class.mutex_name);
+}
 
 struct dma_resv_entry {
 	struct dma_fence *fence;
