@@ -9,17 +9,57 @@
 against what was installed and nothing else:
   - pkg-config knows libdmabuf and libdmabuf-sim at the project's version;
   - every installed header compiles alone as C and C++ (check-headers.py);
+  - a C++ program including all of them links with both libraries through
+    pkg-config and runs (C linkage, not only C syntax);
   - every example under examples/ builds with `make -C examples` through
     pkg-config, without a warning, and runs successfully.
 Prints TAP, one case per check.
 """
 import argparse
+import glob
 import os
 import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# Calls one function of each library, so that linking proves C linkage.
+CXX_PROGRAM = """
+{includes}
+#include <cstring>
+
+static_assert(DMABUF_CHECK_VERSION(0, 0, 0), "version.h");
+
+int main()
+{{
+	const char *v = dmb_violation_name(DMB_V5_DMA_AFTER_UNMAP);
+	const char *r = dmb_iommu_fault_reason_name(DMB_IOMMU_FAULT_UNMAPPED);
+
+	return std::strcmp(v, "V5") != 0 || r == nullptr;
+}}
+"""
+
+
+def cxx_consumer(cxx, include_dir, env, tmp):
+    headers = sorted(os.path.relpath(h, include_dir) for h in
+                     glob.glob(os.path.join(include_dir, "dmabuf", "**", "*.h"),
+                               recursive=True))
+    src = os.path.join(tmp, "consumer.cc")
+    with open(src, "w", encoding="utf-8") as f:
+        f.write(CXX_PROGRAM.format(includes="\n".join(
+            f"#include <{h}>" for h in headers)))
+    rc, flags = run(["pkg-config", "--cflags", "--libs", "libdmabuf-sim"],
+                    env=env)
+    if rc:
+        return rc, flags
+    exe = os.path.join(tmp, "consumer")
+    rc, out = run(cxx.split() + ["-std=c++17", "-pedantic", "-Wall", "-Werror",
+                                 src, "-o", exe] + flags.split(), env=env)
+    if rc:
+        return rc, out
+    return run([exe], env=env)
 
 
 class Tap:
@@ -82,6 +122,12 @@ def main():
             elif line.startswith("#") and tap.cases:
                 ok, what, detail = tap.cases[-1]
                 tap.cases[-1] = (ok, what, detail + line[2:] + "\n")
+
+        if args.cxx:
+            with tempfile.TemporaryDirectory(prefix="dmabuf-cxx-") as tmp:
+                rc, out = cxx_consumer(args.cxx, root(args.includedir), env, tmp)
+            tap.case(rc == 0, "a C++ program using every header links with "
+                     "both libraries and runs", out)
 
         with tempfile.TemporaryDirectory(prefix="dmabuf-examples-") as out_dir:
             examples = os.path.join(args.source, "examples")
