@@ -92,8 +92,9 @@ int dmb_clock_sleep_until(struct dmb_clock *clock, int64_t deadline_ns);
  *	caller's own state (an atomic load) that calls nothing in the library
  * @arg: passed to @stop
  *
- * Whoever makes the predicate true calls dmb_clock_kick() afterwards; the
- * sleeper then re-evaluates it. This is how a simulated engine sleeping on a
+ * Whoever makes the predicate true calls dmb_clock_kick() afterwards; on a
+ * virtual clock the kick evaluates it (in the kicker's thread) and wakes
+ * the sleeper if it is true. This is how a simulated engine sleeping on a
  * virtual clock that nobody advances any more can still be shut down.
  * Context: may sleep; must not be called with a library lock held.
  * Return: 0 once the clock reads at least @deadline_ns, -ECANCELED if the
@@ -109,6 +110,89 @@ int dmb_clock_sleep_until_or(struct dmb_clock *clock, int64_t deadline_ns,
  * Context: any thread; takes the clock's internal lock briefly.
  */
 void dmb_clock_kick(struct dmb_clock *clock);
+
+/*
+ * Actors: discrete-event time on a virtual clock.
+ *
+ * A program that wants what happens at each instant of virtual time to be
+ * decided by the simulated work alone, never by how fast the machine runs
+ * its threads, declares every thread that does simulated work an actor of
+ * the clock. An actor is either busy (running) or parked: asleep in
+ * dmb_clock_sleep_until_or() (or a wait built on it) with its wake-up
+ * condition not yet true. Whoever wakes a parked actor (an advance that
+ * reaches its deadline, a kick that finds its predicate true) counts it busy
+ * again before it runs, under the clock's lock, so "every actor parked" is a
+ * stable state: nothing changes until the driver moves the clock. The
+ * driver waits for that state with dmb_clock_wait_settled() and moves time
+ * with dmb_clock_run_until(), which wakes parked sleepers one at a time in
+ * (deadline, actor id) order and lets each settle, as the kernel's sw_sync
+ * timeline signals its points one by one.
+ *
+ * An actor's bounded waits in the library (the revoke helper's bounds) are
+ * on its clock: see dmb_clock_current().
+ *
+ * Actor ids come from dmb_clock_actor_expect(), called by the thread that
+ * creates the actor (so ids follow creation order, not thread start-up);
+ * the new thread claims its id with dmb_clock_actor_begin() and leaves with
+ * dmb_clock_actor_end(). On a real clock these are no-ops.
+ */
+
+/**
+ * dmb_clock_actor_expect - reserve an actor slot on @clock for a thread
+ * about to be created; it counts as busy until it first parks
+ * Context: any thread. Return: the actor id (> 0), or 0 on a real clock.
+ */
+unsigned int dmb_clock_actor_expect(struct dmb_clock *clock);
+
+/** dmb_clock_actor_cancel - give back a slot whose thread was never created */
+void dmb_clock_actor_cancel(struct dmb_clock *clock, unsigned int id);
+
+/**
+ * dmb_clock_actor_begin - the calling thread becomes actor @id of @clock
+ * Context: the thread the slot was reserved for, once; a thread is an actor
+ * of at most one clock. No-op for id 0.
+ */
+void dmb_clock_actor_begin(struct dmb_clock *clock, unsigned int id);
+
+/** dmb_clock_actor_end - the calling thread stops being an actor */
+void dmb_clock_actor_end(void);
+
+/**
+ * dmb_clock_current - the virtual clock the calling thread is an actor of
+ * Return: that clock, or NULL if the thread is no actor.
+ */
+struct dmb_clock *dmb_clock_current(void);
+
+/**
+ * dmb_clock_wait_settled - wait until every actor of @clock is parked
+ * @clock: a virtual clock
+ * @guard_ns: real time after which to give up: a bound that only catches
+ *	an actor blocked outside the clock (a bug), never a decision
+ *
+ * Context: must not be called by an actor of @clock.
+ * Return: 0 once settled, -ETIMEDOUT at the guard, -EINVAL for a real clock.
+ */
+int dmb_clock_wait_settled(struct dmb_clock *clock, int64_t guard_ns);
+
+/**
+ * dmb_clock_next_deadline - the earliest deadline of a parked sleeper
+ * Return: that reading, or MAX_SCHEDULE_TIMEOUT if none sleeps with one.
+ */
+int64_t dmb_clock_next_deadline(struct dmb_clock *clock);
+
+/**
+ * dmb_clock_run_until - play virtual time up to @until_ns, one event at a
+ * time: settle, wake the parked sleeper with the earliest (deadline, actor
+ * id) not after @until_ns with the clock reading its deadline, settle
+ * again, and so on; then move the clock to @until_ns (if ahead) and settle.
+ * @guard_ns: as for dmb_clock_wait_settled(), per settling
+ *
+ * Context: must not be called by an actor of @clock.
+ * Return: 0, -ETIMEDOUT if the actors did not settle, -EINVAL for a real
+ * clock.
+ */
+int dmb_clock_run_until(struct dmb_clock *clock, int64_t until_ns,
+			int64_t guard_ns);
 
 /**
  * dmb_ktime_get_ns - CLOCK_MONOTONIC now, in nanoseconds

@@ -75,8 +75,9 @@ struct dmb_revoke_policy {
 /**
  * struct dmb_revoke_stats - what one revoke did, for measurement; times are
  * on the checker's clock (check.h): real time, unless the program gave the
- * checker a virtual clock, whose time they are then in (the bounds of the
- * wait policy are real time either way)
+ * checker a virtual clock, whose time they are then in. The bounds of the
+ * wait policy are real time, except for a revoke run by an actor of a
+ * virtual clock (clock.h), which waits them on that clock
  * @invalidate_ns: step 3
  * @fence_wait_ns: step 4
  * @unmap_wait_ns: step 6

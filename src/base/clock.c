@@ -2,20 +2,22 @@
 /*
  * clock.c - real and virtual clocks.
  *
- * The real clock is a static singleton reading CLOCK_MONOTONIC. A virtual
- * clock holds its reading under an internal mutex; sleepers wait on a
- * condition variable that dmb_clock_advance() broadcasts, and re-check their
- * deadline on every wake-up.
+ * The real clock is a static singleton reading CLOCK_MONOTONIC; its
+ * stoppable sleeps are CLOCK_MONOTONIC timed waits on one condition
+ * variable, which dmb_clock_kick() broadcasts.
  *
- * Stoppable sleeps (dmb_clock_sleep_until_or()) wait on the same condition
- * variable — for the real clock, with a CLOCK_MONOTONIC timed wait — and
- * also re-check their stop predicate on every wake-up; dmb_clock_kick()
- * broadcasts it, so whoever makes a predicate true and then kicks cannot be
- * missed: the predicate is evaluated under clock->lock, which the kick takes.
+ * A virtual clock holds its reading and a list of its parked sleepers, each
+ * a record on the sleeper's stack with its deadline, its stop predicate and
+ * a "woken" flag. A sleeper parks only while its deadline is ahead and its
+ * predicate false; it is taken off the list, and its flag set, by whoever
+ * ends the wait: an advance that reaches the deadline, or a kick that finds
+ * the predicate true (evaluated by the kicker). That same step counts an
+ * actor busy again (clock.h explains actors), which is what makes
+ * "every actor parked" a state only the driver can leave.
  *
- * Locking: clock->lock protects now_ns of a virtual clock and is never held
- * while calling out of this file, except for the stop predicate of a
- * stoppable sleep (documented in clock.h as a leaf check).
+ * Locking: clock->lock protects everything of a virtual clock and is never
+ * held while calling out of this file, except for the stop predicates
+ * (documented in clock.h as leaf checks). The current actor is per thread.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -24,19 +26,91 @@
 
 #include <dmabuf/clock.h>
 #include <dmabuf/diag.h>
+#include <dmabuf/list.h>
+
+/* One parked wait on a virtual clock; lives on the sleeper's stack. */
+struct clock_sleeper {
+	struct dmb_list_head node;	/* on clock->sleepers while parked */
+	int64_t deadline_ns;
+	bool (*stop)(void *arg);
+	void *arg;
+	unsigned int actor;		/* the sleeper's actor id, 0 if none */
+	bool woken;
+};
 
 struct dmb_clock {
 	bool is_virtual;
 	int64_t now_ns;
 	pthread_mutex_t lock;
-	pthread_cond_t advanced;
+	pthread_cond_t advanced;	/* some sleeper was woken */
+	pthread_cond_t settled;		/* every actor is parked */
+	struct dmb_list_head sleepers;
+	unsigned int actors;		/* reserved slots */
+	unsigned int parked;		/* actors on the sleeper list */
+	unsigned int last_actor_id;
 };
+
+/* The clock (and id) the calling thread is an actor of. */
+static __thread struct dmb_clock *current_clock;
+static __thread unsigned int current_actor;
 
 static struct dmb_clock real_clock = {
 	.is_virtual = false,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.advanced = PTHREAD_COND_INITIALIZER,
 };
+
+/* End @s's wait: off the list, and an actor counts as busy again. Lock held. */
+static void wake_one(struct dmb_clock *clock, struct clock_sleeper *s)
+{
+	dmb_list_del(&s->node);
+	s->woken = true;
+	if (s->actor)
+		clock->parked--;
+}
+
+/* Wake every sleeper whose deadline the clock has reached. Lock held. */
+static void wake_due(struct dmb_clock *clock)
+{
+	struct clock_sleeper *s, *tmp;
+
+	dmb_list_for_each_entry_safe(s, tmp, &clock->sleepers, node)
+		if (s->deadline_ns <= clock->now_ns)
+			wake_one(clock, s);
+	pthread_cond_broadcast(&clock->advanced);
+}
+
+/*
+ * Sleep on a virtual clock until @deadline_ns or until @stop (may be NULL)
+ * is true; park in between. An actor of @clock parks as that actor.
+ */
+static int virtual_sleep(struct dmb_clock *clock, int64_t deadline_ns,
+			 bool (*stop)(void *arg), void *arg)
+{
+	struct clock_sleeper s = {
+		.deadline_ns = deadline_ns, .stop = stop, .arg = arg,
+		.actor = current_clock == clock ? current_actor : 0,
+	};
+	int ret = 0;
+
+	pthread_mutex_lock(&clock->lock);
+	for (;;) {
+		if (stop && stop(arg)) {
+			ret = -ECANCELED;
+			break;
+		}
+		if (clock->now_ns >= deadline_ns)
+			break;
+		s.woken = false;
+		dmb_list_add_tail(&s.node, &clock->sleepers);
+		if (s.actor && ++clock->parked == clock->actors)
+			pthread_cond_broadcast(&clock->settled);
+		while (!s.woken)
+			pthread_cond_wait(&clock->advanced, &clock->lock);
+	}
+	pthread_mutex_unlock(&clock->lock);
+	return ret;
+}
 
 int64_t dmb_ktime_get_ns(void)
 {
@@ -54,13 +128,19 @@ struct dmb_clock *dmb_clock_real(void)
 struct dmb_clock *dmb_clock_create_virtual(int64_t start_ns)
 {
 	struct dmb_clock *clock = calloc(1, sizeof(*clock));
+	pthread_condattr_t attr;
 
 	if (!clock)
 		return NULL;
 	clock->is_virtual = true;
 	clock->now_ns = start_ns;
+	dmb_list_init(&clock->sleepers);
 	pthread_mutex_init(&clock->lock, NULL);
 	pthread_cond_init(&clock->advanced, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&clock->settled, &attr);
+	pthread_condattr_destroy(&attr);
 	return clock;
 }
 
@@ -68,6 +148,10 @@ void dmb_clock_destroy(struct dmb_clock *clock)
 {
 	if (!clock || !clock->is_virtual)
 		return;
+	DMB_WARN(!dmb_list_empty(&clock->sleepers) || clock->actors,
+		 "virtual clock destroyed with %u actor(s) or a sleeper left",
+		 clock->actors);
+	pthread_cond_destroy(&clock->settled);
 	pthread_cond_destroy(&clock->advanced);
 	pthread_mutex_destroy(&clock->lock);
 	free(clock);
@@ -101,7 +185,7 @@ int dmb_clock_advance(struct dmb_clock *clock, int64_t delta_ns)
 
 	pthread_mutex_lock(&clock->lock);
 	clock->now_ns += delta_ns;
-	pthread_cond_broadcast(&clock->advanced);
+	wake_due(clock);
 	pthread_mutex_unlock(&clock->lock);
 	return 0;
 }
@@ -120,11 +204,7 @@ int dmb_clock_sleep_until(struct dmb_clock *clock, int64_t deadline_ns)
 		return 0;
 	}
 
-	pthread_mutex_lock(&clock->lock);
-	while (clock->now_ns < deadline_ns)
-		pthread_cond_wait(&clock->advanced, &clock->lock);
-	pthread_mutex_unlock(&clock->lock);
-	return 0;
+	return virtual_sleep(clock, deadline_ns, NULL, NULL);
 }
 
 int dmb_clock_sleep_until_or(struct dmb_clock *clock, int64_t deadline_ns,
@@ -136,22 +216,18 @@ int dmb_clock_sleep_until_or(struct dmb_clock *clock, int64_t deadline_ns,
 	};
 	int ret = 0;
 
+	if (clock->is_virtual)
+		return virtual_sleep(clock, deadline_ns, stop, arg);
 	pthread_mutex_lock(&clock->lock);
 	for (;;) {
 		if (stop(arg)) {
 			ret = -ECANCELED;
 			break;
 		}
-		if (!clock->is_virtual) {
-			if (dmb_ktime_get_ns() >= deadline_ns)
-				break;
-			pthread_cond_clockwait(&clock->advanced, &clock->lock,
-					       CLOCK_MONOTONIC, &ts);
-			continue;
-		}
-		if (clock->now_ns >= deadline_ns)
+		if (dmb_ktime_get_ns() >= deadline_ns)
 			break;
-		pthread_cond_wait(&clock->advanced, &clock->lock);
+		pthread_cond_clockwait(&clock->advanced, &clock->lock,
+				       CLOCK_MONOTONIC, &ts);
 	}
 	pthread_mutex_unlock(&clock->lock);
 	return ret;
@@ -159,7 +235,176 @@ int dmb_clock_sleep_until_or(struct dmb_clock *clock, int64_t deadline_ns,
 
 void dmb_clock_kick(struct dmb_clock *clock)
 {
+	struct clock_sleeper *s, *tmp;
+	bool woke = false;
+
 	pthread_mutex_lock(&clock->lock);
-	pthread_cond_broadcast(&clock->advanced);
+	if (!clock->is_virtual) {
+		pthread_cond_broadcast(&clock->advanced);
+		goto out;
+	}
+	dmb_list_for_each_entry_safe(s, tmp, &clock->sleepers, node) {
+		if (s->stop && s->stop(s->arg)) {
+			wake_one(clock, s);
+			woke = true;
+		}
+	}
+	if (woke)
+		pthread_cond_broadcast(&clock->advanced);
+out:
 	pthread_mutex_unlock(&clock->lock);
+}
+
+unsigned int dmb_clock_actor_expect(struct dmb_clock *clock)
+{
+	unsigned int id;
+
+	if (!clock->is_virtual)
+		return 0;
+	pthread_mutex_lock(&clock->lock);
+	clock->actors++;
+	id = ++clock->last_actor_id;
+	pthread_mutex_unlock(&clock->lock);
+	return id;
+}
+
+/* One actor fewer: the rest may now all be parked. Lock held. */
+static void actor_gone(struct dmb_clock *clock)
+{
+	clock->actors--;
+	if (clock->parked == clock->actors)
+		pthread_cond_broadcast(&clock->settled);
+}
+
+void dmb_clock_actor_cancel(struct dmb_clock *clock, unsigned int id)
+{
+	if (!id)
+		return;
+	pthread_mutex_lock(&clock->lock);
+	actor_gone(clock);
+	pthread_mutex_unlock(&clock->lock);
+}
+
+void dmb_clock_actor_begin(struct dmb_clock *clock, unsigned int id)
+{
+	if (!id)
+		return;
+	DMB_WARN(current_clock, "thread is already actor %u of a clock",
+		 current_actor);
+	current_clock = clock;
+	current_actor = id;
+}
+
+void dmb_clock_actor_end(void)
+{
+	struct dmb_clock *clock = current_clock;
+
+	if (!clock)
+		return;
+	pthread_mutex_lock(&clock->lock);
+	actor_gone(clock);
+	pthread_mutex_unlock(&clock->lock);
+	current_clock = NULL;
+	current_actor = 0;
+}
+
+struct dmb_clock *dmb_clock_current(void)
+{
+	return current_clock;
+}
+
+/* Wait (lock held) until every actor is parked, or @guard_ns real time. */
+static int settle_locked(struct dmb_clock *clock, int64_t guard_ns)
+{
+	int64_t deadline = dmb_timeout_deadline(dmb_ktime_get_ns(), guard_ns);
+	struct timespec ts = {
+		.tv_sec = deadline / NSEC_PER_SEC,
+		.tv_nsec = deadline % NSEC_PER_SEC,
+	};
+
+	while (clock->parked < clock->actors)
+		if (pthread_cond_clockwait(&clock->settled, &clock->lock,
+					   CLOCK_MONOTONIC, &ts) == ETIMEDOUT &&
+		    clock->parked < clock->actors)
+			return -ETIMEDOUT;
+	return 0;
+}
+
+static bool refuse_driver(const struct dmb_clock *clock, const char *what)
+{
+	return DMB_WARN(!clock || !clock->is_virtual || current_clock == clock,
+			"%s: needs a virtual clock and a thread that is not its actor",
+			what);
+}
+
+int dmb_clock_wait_settled(struct dmb_clock *clock, int64_t guard_ns)
+{
+	int ret;
+
+	if (refuse_driver(clock, "dmb_clock_wait_settled"))
+		return -EINVAL;
+	pthread_mutex_lock(&clock->lock);
+	ret = settle_locked(clock, guard_ns);
+	pthread_mutex_unlock(&clock->lock);
+	return ret;
+}
+
+/* The parked sleeper with the earliest (deadline, actor id); lock held. */
+static struct clock_sleeper *first_sleeper(struct dmb_clock *clock)
+{
+	struct clock_sleeper *s, *first = NULL;
+
+	dmb_list_for_each_entry(s, &clock->sleepers, node) {
+		if (s->deadline_ns == MAX_SCHEDULE_TIMEOUT)
+			continue;
+		if (!first || s->deadline_ns < first->deadline_ns ||
+		    (s->deadline_ns == first->deadline_ns &&
+		     s->actor - 1 < first->actor - 1))	/* non-actors last */
+			first = s;
+	}
+	return first;
+}
+
+int64_t dmb_clock_next_deadline(struct dmb_clock *clock)
+{
+	struct clock_sleeper *s;
+	int64_t next = MAX_SCHEDULE_TIMEOUT;
+
+	if (!clock->is_virtual)
+		return next;
+	pthread_mutex_lock(&clock->lock);
+	s = first_sleeper(clock);
+	if (s)
+		next = s->deadline_ns;
+	pthread_mutex_unlock(&clock->lock);
+	return next;
+}
+
+int dmb_clock_run_until(struct dmb_clock *clock, int64_t until_ns,
+			int64_t guard_ns)
+{
+	struct clock_sleeper *s;
+	int ret;
+
+	if (refuse_driver(clock, "dmb_clock_run_until"))
+		return -EINVAL;
+	pthread_mutex_lock(&clock->lock);
+	for (;;) {
+		ret = settle_locked(clock, guard_ns);
+		if (ret)
+			goto out;
+		s = first_sleeper(clock);
+		if (!s || s->deadline_ns > until_ns)
+			break;
+		if (s->deadline_ns > clock->now_ns)
+			clock->now_ns = s->deadline_ns;
+		wake_one(clock, s);
+		pthread_cond_broadcast(&clock->advanced);
+	}
+	if (until_ns > clock->now_ns)
+		clock->now_ns = until_ns;
+	ret = settle_locked(clock, guard_ns);
+out:
+	pthread_mutex_unlock(&clock->lock);
+	return ret;
 }

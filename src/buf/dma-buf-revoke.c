@@ -18,12 +18,19 @@
  *  - revoked is atomic, written under the resv lock, read anywhere.
  *  - The completion is waited on without any lock, since the importers need
  *    the resv lock to unmap.
+ *  - waiting_on is atomic: the clock a revoke by an actor of a virtual clock
+ *    (clock.h) is parked on in step 6, which the last unmap kicks.
+ *
+ * Time: a revoke run by an actor of a virtual clock waits its bounds on that
+ * clock, parked (dma-fence-clock.h), so a simulation decides by its own
+ * time alone when a bound has passed; any other caller waits real time.
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include <dmabuf/completion.h>
 #include <dmabuf/dma-buf-revoke.h>
+#include <dmabuf/dma-fence-clock.h>
 
 #include "dma-buf-private.h"
 
@@ -33,6 +40,7 @@ struct dmb_revocable {
 	unsigned int count;			/* resv */
 	atomic_bool revoked;
 	struct dmb_completion unmapped;
+	_Atomic(struct dmb_clock *) waiting_on;
 	pthread_mutex_t op_lock;
 };
 
@@ -152,8 +160,14 @@ void dmb_revocable_unmap(struct dmb_revocable *rev)
 		     "dmb_revocable_unmap on %s without a counted mapping",
 		     dma_buf_name(rev->dmabuf)))
 		return;
-	if (--rev->count == 0)
+	if (--rev->count == 0) {
+		struct dmb_clock *clock;
+
 		dmb_complete_all(&rev->unmapped);
+		clock = atomic_load(&rev->waiting_on);
+		if (clock)
+			dmb_clock_kick(clock);
+	}
 }
 
 bool dmb_revocable_is_revoked(struct dmb_revocable *rev)
@@ -180,13 +194,45 @@ static int64_t bound_or(int64_t bound, int64_t fallback)
 	return bound ? bound : fallback;
 }
 
+/* Wait for every fence for up to @bound, on @clock if not NULL. */
+static int64_t wait_fences(struct dma_resv *resv, struct dmb_clock *clock,
+			   int64_t bound)
+{
+	if (!clock)
+		return dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, bound);
+	return dmb_resv_wait_until(resv, DMA_RESV_USAGE_BOOKKEEP, clock,
+				   dmb_timeout_deadline(dmb_clock_now(clock), bound));
+}
+
+static bool unmapped_done(void *arg)
+{
+	struct dmb_revocable *rev = arg;
+
+	return dmb_completion_done(&rev->unmapped);
+}
+
+/* Wait for the last unmap for up to @bound, on @clock if not NULL. */
+static int64_t wait_unmapped(struct dmb_revocable *rev, struct dmb_clock *clock,
+			     int64_t bound)
+{
+	if (!clock)
+		return dmb_wait_for_completion_timeout(&rev->unmapped, bound);
+	atomic_store(&rev->waiting_on, clock);
+	dmb_clock_sleep_until_or(clock, dmb_timeout_deadline(dmb_clock_now(clock),
+							     bound),
+				 unmapped_done, rev);
+	atomic_store(&rev->waiting_on, NULL);
+	return dmb_completion_done(&rev->unmapped);
+}
+
 /*
  * Step 4 with the policy: wait for every fence; at the bound report each
  * pending one (V7) and keep waiting. Resv lock held.
  */
 static void revoke_wait_fences(struct dmb_revocable *rev,
 			       const struct dmb_revoke_policy *policy,
-			       int64_t bound, struct dmb_revoke_stats *stats)
+			       struct dmb_clock *clock, int64_t bound,
+			       struct dmb_revoke_stats *stats)
 {
 	struct dma_resv *resv = rev->dmabuf->resv;
 	struct dma_resv_iter cursor;
@@ -194,7 +240,7 @@ static void revoke_wait_fences(struct dmb_revocable *rev,
 	struct dma_fence *fence;
 
 	if (policy->wait == DMB_REVOKE_WAIT ||
-	    dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, bound) == 0) {
+	    wait_fences(resv, clock, bound) == 0) {
 		if (policy->wait != DMB_REVOKE_WAIT) {
 			dma_buf_subject(rev->dmabuf, &who);
 			dma_resv_for_each_fence(&cursor, resv, DMA_RESV_USAGE_BOOKKEEP,
@@ -211,8 +257,7 @@ static void revoke_wait_fences(struct dmb_revocable *rev,
 				stats->warnings++;
 			}
 		}
-		dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP,
-				      MAX_SCHEDULE_TIMEOUT);
+		wait_fences(resv, clock, MAX_SCHEDULE_TIMEOUT);
 	}
 }
 
@@ -254,6 +299,7 @@ static void revoke_unmap_deadline(struct dmb_revocable *rev,
 int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *stats)
 {
 	struct dmb_revoke_stats local = { 0 };
+	struct dmb_clock *clock = dmb_clock_current();
 	struct dmb_revoke_policy policy;
 	struct dmb_check_bounds bounds;
 	struct dma_resv *resv;
@@ -292,8 +338,8 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 	t1 = dmb_check_now();
 	dma_buf_invalidate_mappings(rev->dmabuf);		/* 3 */
 	t2 = dmb_check_now();
-	revoke_wait_fences(rev, &policy, bound_or(policy.fence_bound_ns,
-						  bounds.fence_ns), stats);	/* 4 */
+	revoke_wait_fences(rev, &policy, clock, bound_or(policy.fence_bound_ns,
+							 bounds.fence_ns), stats);	/* 4 */
 	t3 = dmb_check_now();
 	if (--rev->count == 0)					/* the base reference */
 		dmb_complete_all(&rev->unmapped);
@@ -302,10 +348,10 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 	if (policy.wait != DMB_REVOKE_WAIT) {			/* 6 */
 		int64_t bound = bound_or(policy.unmap_bound_ns, bounds.unmap_ns);
 
-		if (dmb_wait_for_completion_timeout(&rev->unmapped, bound) == 0)
+		if (wait_unmapped(rev, clock, bound) == 0)
 			revoke_unmap_deadline(rev, &policy, bound, stats);
 	}
-	dmb_wait_for_completion(&rev->unmapped);
+	wait_unmapped(rev, clock, MAX_SCHEDULE_TIMEOUT);
 	t4 = dmb_check_now();
 	pthread_mutex_unlock(&rev->op_lock);
 

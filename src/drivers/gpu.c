@@ -27,7 +27,10 @@
  *    in flight must finish through valid IOVAs.
  *  - the worker waits for that fence without any lock, then takes the resv
  *    lock and unmaps. The exporter's fence wait (revoke step 4) and its
- *    unmap wait (step 6) therefore both end once the jobs complete.
+ *    unmap wait (step 6) therefore both end once the jobs complete. On a
+ *    virtual clock the worker is an actor of the clock (clock.h): it waits
+ *    for work and for fences parked on the clock, so the unmap happens at
+ *    the instant the last job ends, before the clock moves on.
  *  - restore: map now (0, or -ENODEV while still revoked).
  *  - destroy: wait for the last job, stop the worker, unmap whatever is
  *    still mapped, detach, free the staging memory.
@@ -37,7 +40,8 @@
  *
  * Locking: the current mapping, the timeline's seqno and @last are
  * protected by the resv lock. The stale list and the worker's stop flag are
- * protected by @wlock, a leaf mutex taken under the resv lock (in
+ * protected by @wlock (and mirrored in @pending, an atomic the worker's
+ * predicate reads under the clock's lock), a leaf mutex taken under the resv lock (in
  * invalidate_mappings) or alone (by the worker, which never holds it while
  * waiting or taking the resv lock). Job completion runs in the engine's
  * signalling thread (a fence callback): it touches only the job, the
@@ -51,6 +55,7 @@
 #include <unistd.h>
 
 #include <dmabuf/diag.h>
+#include <dmabuf/dma-fence-clock.h>
 #include <dmabuf/list.h>
 #include <dmabuf/hw/dma-engine.h>
 #include <dmabuf/hw/iommu.h>
@@ -90,6 +95,9 @@ struct gpu_importer {
 	pthread_cond_t wcond;
 	struct dmb_list_head stale;	/* wlock: invalidated, not unmapped */
 	bool stop;			/* wlock */
+	atomic_uint pending;		/* stale entries, +1 once stopping */
+	struct dmb_clock *clock;
+	unsigned int actor;		/* the worker's, on a virtual clock */
 	pthread_t worker;
 };
 
@@ -217,8 +225,11 @@ static void gpu_invalidate_mappings(struct dma_buf_attachment *attach)
 	m->last = dma_fence_get(gpu->last);
 	pthread_mutex_lock(&gpu->wlock);
 	dmb_list_add_tail(&m->node, &gpu->stale);
+	atomic_fetch_add(&gpu->pending, 1);
 	pthread_cond_signal(&gpu->wcond);
 	pthread_mutex_unlock(&gpu->wlock);
+	if (gpu->actor)
+		dmb_clock_kick(gpu->clock);
 }
 
 static const struct dma_buf_attach_ops gpu_attach_ops = {
@@ -226,6 +237,28 @@ static const struct dma_buf_attach_ops gpu_attach_ops = {
 	.allow_peer2peer = true,
 	.invalidate_mappings = gpu_invalidate_mappings,
 };
+
+static bool gpu_has_work(void *arg)
+{
+	struct gpu_importer *gpu = arg;
+
+	return atomic_load(&gpu->pending) != 0;
+}
+
+/* Wait for a stale mapping or for stop; wlock held, dropped while parked. */
+static void gpu_wait_work(struct gpu_importer *gpu)
+{
+	while (dmb_list_empty(&gpu->stale) && !gpu->stop) {
+		if (!gpu->actor) {
+			pthread_cond_wait(&gpu->wcond, &gpu->wlock);
+			continue;
+		}
+		pthread_mutex_unlock(&gpu->wlock);
+		dmb_clock_sleep_until_or(gpu->clock, MAX_SCHEDULE_TIMEOUT,
+					 gpu_has_work, gpu);
+		pthread_mutex_lock(&gpu->wlock);
+	}
+}
 
 /*
  * The deferred unmap: for each invalidated mapping, wait for its last job,
@@ -237,10 +270,10 @@ static void *gpu_worker(void *arg)
 	struct dma_resv *resv = dma_buf_resv(gpu->base.buf);
 	struct gpu_mapping *m;
 
+	dmb_clock_actor_begin(gpu->clock, gpu->actor);
 	pthread_mutex_lock(&gpu->wlock);
 	for (;;) {
-		while (dmb_list_empty(&gpu->stale) && !gpu->stop)
-			pthread_cond_wait(&gpu->wcond, &gpu->wlock);
+		gpu_wait_work(gpu);
 		if (dmb_list_empty(&gpu->stale))
 			break;
 		m = dmb_list_first_entry(&gpu->stale, struct gpu_mapping, node);
@@ -248,14 +281,17 @@ static void *gpu_worker(void *arg)
 		pthread_mutex_unlock(&gpu->wlock);
 
 		if (m->last)
-			dma_fence_wait(m->last);
+			dmb_fence_wait_until(m->last, gpu->clock,
+					     MAX_SCHEDULE_TIMEOUT);
 		dma_resv_lock(resv, NULL);
 		gpu_unmap_locked(gpu, m);
 		dma_resv_unlock(resv);
 
 		pthread_mutex_lock(&gpu->wlock);
+		atomic_fetch_sub(&gpu->pending, 1);
 	}
 	pthread_mutex_unlock(&gpu->wlock);
+	dmb_clock_actor_end();
 	return NULL;
 }
 
@@ -343,12 +379,15 @@ static int gpu_init(struct dmb_importer *imp)
 	ret = __dmb_importer_attach(imp, &gpu_attach_ops);
 	if (ret)
 		goto err_staging;
+	gpu->clock = dmb_phys_space_clock(dmb_hw_device_space(imp->dev));
+	gpu->actor = dmb_clock_actor_expect(gpu->clock);
 	ret = -pthread_create(&gpu->worker, NULL, gpu_worker, gpu);
 	if (ret)
-		goto err_detach;
+		goto err_actor;
 	return 0;
 
-err_detach:
+err_actor:
+	dmb_clock_actor_cancel(gpu->clock, gpu->actor);
 	dma_buf_detach(imp->buf, imp->attach);
 err_staging:
 	gpu_staging_destroy(gpu);
@@ -370,13 +409,16 @@ static void gpu_fini(struct dmb_importer *imp)
 	last = dma_fence_get(gpu->last);
 	dma_resv_unlock(resv);
 	if (last)
-		dma_fence_wait(last);
+		dmb_fence_wait_until(last, gpu->clock, MAX_SCHEDULE_TIMEOUT);
 	dma_fence_put(last);
 
 	pthread_mutex_lock(&gpu->wlock);
 	gpu->stop = true;
+	atomic_fetch_add(&gpu->pending, 1);
 	pthread_cond_signal(&gpu->wcond);
 	pthread_mutex_unlock(&gpu->wlock);
+	if (gpu->actor)
+		dmb_clock_kick(gpu->clock);
 	pthread_join(gpu->worker, NULL);
 
 	/* An invalidate may have come after the worker left. */

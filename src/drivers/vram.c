@@ -28,7 +28,9 @@
  *    the fences. (A real driver copies with its DMA engine and publishes the
  *    copy's fence with KERNEL usage; here nothing can observe the
  *    difference, since the resv lock is held from the fence wait until the
- *    new backing is in place.)
+ *    new backing is in place.) The fence waits are on the address space's
+ *    clock (dma-fence-clock.h): on a virtual clock a move by an actor of
+ *    the clock parks until the fences' jobs end in simulated time.
  *
  * Locking: a buffer's backing, pin count and count of attachments that
  * cannot reach VRAM, and every backing's reference count, are protected by
@@ -45,6 +47,7 @@
 
 #include <dmabuf/clock.h>
 #include <dmabuf/diag.h>
+#include <dmabuf/dma-fence-clock.h>
 #include <dmabuf/drivers/vram.h>
 #include <dmabuf/hw/dma-mapping.h>
 
@@ -144,6 +147,12 @@ static bool vram_attach_p2p(struct vram_bo *bo, struct dma_buf_attachment *attac
 	return hw && dma_buf_attachment_peer2peer(attach) && dmb_hw_device_p2p(hw);
 }
 
+/* The clock the GPU's work runs on: the fence waits' clock. */
+static struct dmb_clock *vram_clock(struct dmb_vram *vm)
+{
+	return dmb_phys_space_clock(dmb_hw_device_space(vm->gpu));
+}
+
 /*
  * Move @bo to @where (not where it is): invalidate, wait for every fence,
  * copy, switch. The old backing goes when its last mapping does.
@@ -171,7 +180,8 @@ static int vram_move_locked(struct vram_bo *bo, enum dmb_vram_placement where,
 	t0 = dmb_check_now();
 	dma_buf_invalidate_mappings(bo->dmabuf);
 	t1 = dmb_check_now();
-	dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, MAX_SCHEDULE_TIMEOUT);
+	dmb_resv_wait_until(resv, DMA_RESV_USAGE_BOOKKEEP, vram_clock(vm),
+			    MAX_SCHEDULE_TIMEOUT);
 	t2 = dmb_check_now();
 	memcpy(vram_backing_virt(vm, new, 0, bo->size),
 	       vram_backing_virt(vm, old, 0, bo->size), bo->size);
@@ -507,7 +517,8 @@ int dmb_vram_cpu_access(struct dma_buf *buf, uint64_t offset, void *data,
 	 * move, and no fence can be added, under the CPU's access.
 	 */
 	dma_resv_lock(resv, NULL);
-	dma_resv_wait_timeout(resv, dma_resv_usage_rw(write), MAX_SCHEDULE_TIMEOUT);
+	dmb_resv_wait_until(resv, dma_resv_usage_rw(write), vram_clock(bo->vm),
+			    MAX_SCHEDULE_TIMEOUT);
 	va = vram_backing_virt(bo->vm, bo->backing, offset, len);
 	if (write)
 		memcpy(va, data, len);

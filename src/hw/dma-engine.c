@@ -11,13 +11,20 @@
  * clock until that time, moves the bytes through the device's IOMMU
  * (dma-access.c) and signals, stamped with the completion time.
  *
+ * On a virtual clock the worker is an actor of the clock (clock.h): it
+ * waits for work parked on the clock too, with a count of queued jobs as
+ * its predicate and a kick from the submitter, so a driver that plays the
+ * clock with dmb_clock_run_until() knows when the engine has nothing left
+ * to do at the current instant.
+ *
  * Shutdown (the device's destruction) sets `stopping`, wakes the worker and
  * kicks the clock: a worker asleep until a virtual time nobody will reach
  * wakes, and every job not completed signals -ECANCELED.
  *
  * Locking: engine->lock, a leaf mutex, protects the queue, the seqno, the
  * schedule and the timing; `stopping` is also an atomic because the worker
- * reads it under the clock's lock as its stop predicate. Jobs run and
+ * reads it under the clock's lock as its stop predicate, and so is the
+ * count of queued jobs (written under engine->lock). Jobs run and
  * signal with no lock held, inside a fence-signalling section. Each fence
  * uses its own inline lock, so a fence outlives its engine safely; the
  * single worker is what orders signals on the timeline.
@@ -44,6 +51,9 @@ struct dmb_dma_engine {
 	int64_t busy_until;		/* completion time of the last job queued */
 	struct dmb_dma_timing timing;
 	atomic_bool stopping;
+	atomic_uint queued;		/* jobs on the queue */
+	bool virtual_clock;
+	unsigned int actor;		/* the worker's actor id on a virtual clock */
 	pthread_t worker;
 };
 
@@ -175,8 +185,11 @@ struct dma_fence *dmb_dma_submit(struct dmb_dma_engine *e,
 	dma_fence_init(&job->base, &job_ops, NULL, e->context, ++e->seqno);
 	dma_fence_get(&job->base);
 	dmb_list_add_tail(&job->node, &e->queue);
+	atomic_fetch_add(&e->queued, 1);
 	pthread_cond_signal(&e->work);
 	pthread_mutex_unlock(&e->lock);
+	if (e->virtual_clock)
+		dmb_clock_kick(e->clock);
 	return &job->base;
 }
 
@@ -223,19 +236,42 @@ static bool engine_stopping(void *arg)
 	return atomic_load(&e->stopping);
 }
 
+static bool engine_has_work(void *arg)
+{
+	struct dmb_dma_engine *e = arg;
+
+	return atomic_load(&e->queued) || atomic_load(&e->stopping);
+}
+
+/* Wait for a job or for shutdown; e->lock held, dropped while parked. */
+static void engine_wait_work(struct dmb_dma_engine *e)
+{
+	while (dmb_list_empty(&e->queue) && !atomic_load(&e->stopping)) {
+		if (!e->virtual_clock) {
+			pthread_cond_wait(&e->work, &e->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&e->lock);
+		dmb_clock_sleep_until_or(e->clock, MAX_SCHEDULE_TIMEOUT,
+					 engine_has_work, e);
+		pthread_mutex_lock(&e->lock);
+	}
+}
+
 static void *engine_worker(void *arg)
 {
 	struct dmb_dma_engine *e = arg;
 	struct dma_job *job, *tmp;
 
+	dmb_clock_actor_begin(e->clock, e->actor);
 	pthread_mutex_lock(&e->lock);
 	for (;;) {
-		while (dmb_list_empty(&e->queue) && !atomic_load(&e->stopping))
-			pthread_cond_wait(&e->work, &e->lock);
+		engine_wait_work(e);
 		if (atomic_load(&e->stopping))
 			break;
 		job = dmb_list_first_entry(&e->queue, struct dma_job, node);
 		dmb_list_del(&job->node);
+		atomic_fetch_sub(&e->queued, 1);
 		pthread_mutex_unlock(&e->lock);
 
 		if (dmb_clock_sleep_until_or(e->clock, job->end_ns,
@@ -252,6 +288,7 @@ static void *engine_worker(void *arg)
 		dmb_list_del(&job->node);
 		job_complete(e, job, -ECANCELED);
 	}
+	dmb_clock_actor_end();
 	return NULL;
 }
 
@@ -269,11 +306,14 @@ struct dmb_dma_engine *__dmb_dma_engine_create(struct dmb_hw_device *dev,
 	snprintf(e->name, sizeof(e->name), "%s-dma%u", dev->name, idx);
 	e->context = dma_fence_context_alloc(1);
 	e->timing = *timing;
+	e->virtual_clock = dmb_clock_is_virtual(e->clock);
 	dmb_list_init(&e->queue);
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_cond_init(&e->work, NULL);
+	e->actor = dmb_clock_actor_expect(e->clock);
 	err = pthread_create(&e->worker, NULL, engine_worker, e);
 	if (err) {
+		dmb_clock_actor_cancel(e->clock, e->actor);
 		pthread_cond_destroy(&e->work);
 		pthread_mutex_destroy(&e->lock);
 		free(e);
