@@ -80,6 +80,8 @@ static void wake_due(struct dmb_clock *clock)
 	pthread_cond_broadcast(&clock->advanced);
 }
 
+static bool wake_ready(struct dmb_clock *clock);
+
 /*
  * Sleep on a virtual clock until @deadline_ns or until @stop (may be NULL)
  * is true; park in between. An actor of @clock parks as that actor.
@@ -235,23 +237,11 @@ int dmb_clock_sleep_until_or(struct dmb_clock *clock, int64_t deadline_ns,
 
 void dmb_clock_kick(struct dmb_clock *clock)
 {
-	struct clock_sleeper *s, *tmp;
-	bool woke = false;
-
 	pthread_mutex_lock(&clock->lock);
-	if (!clock->is_virtual) {
+	if (clock->is_virtual)
+		wake_ready(clock);
+	else
 		pthread_cond_broadcast(&clock->advanced);
-		goto out;
-	}
-	dmb_list_for_each_entry_safe(s, tmp, &clock->sleepers, node) {
-		if (s->stop && s->stop(s->arg)) {
-			wake_one(clock, s);
-			woke = true;
-		}
-	}
-	if (woke)
-		pthread_cond_broadcast(&clock->advanced);
-out:
 	pthread_mutex_unlock(&clock->lock);
 }
 
@@ -313,7 +303,29 @@ struct dmb_clock *dmb_clock_current(void)
 	return current_clock;
 }
 
-/* Wait (lock held) until every actor is parked, or @guard_ns real time. */
+/* Wake every sleeper whose predicate is true. Lock held. Return: any woken. */
+static bool wake_ready(struct dmb_clock *clock)
+{
+	struct clock_sleeper *s, *tmp;
+	bool woke = false;
+
+	dmb_list_for_each_entry_safe(s, tmp, &clock->sleepers, node) {
+		if (s->stop && s->stop(s->arg)) {
+			wake_one(clock, s);
+			woke = true;
+		}
+	}
+	if (woke)
+		pthread_cond_broadcast(&clock->advanced);
+	return woke;
+}
+
+/*
+ * Wait (lock held) until every actor is parked with its predicate false, or
+ * @guard_ns of real time. The predicates are evaluated again once all are
+ * parked: a condition made true without a kick (a lock released by a thread
+ * that cannot know who waits for it) still ends its wait at this instant.
+ */
 static int settle_locked(struct dmb_clock *clock, int64_t guard_ns)
 {
 	int64_t deadline = dmb_timeout_deadline(dmb_ktime_get_ns(), guard_ns);
@@ -322,11 +334,13 @@ static int settle_locked(struct dmb_clock *clock, int64_t guard_ns)
 		.tv_nsec = deadline % NSEC_PER_SEC,
 	};
 
-	while (clock->parked < clock->actors)
-		if (pthread_cond_clockwait(&clock->settled, &clock->lock,
-					   CLOCK_MONOTONIC, &ts) == ETIMEDOUT &&
-		    clock->parked < clock->actors)
-			return -ETIMEDOUT;
+	do {
+		while (clock->parked < clock->actors)
+			if (pthread_cond_clockwait(&clock->settled, &clock->lock,
+						   CLOCK_MONOTONIC, &ts) == ETIMEDOUT &&
+			    clock->parked < clock->actors)
+				return -ETIMEDOUT;
+	} while (wake_ready(clock));
 	return 0;
 }
 

@@ -260,6 +260,28 @@ static void gpu_wait_work(struct gpu_importer *gpu)
 	}
 }
 
+static bool gpu_resv_free(void *arg)
+{
+	return !dma_resv_is_locked(arg);
+}
+
+/*
+ * Take the resv lock for the deferred unmap. An actor of a virtual clock
+ * must not block on a lock that a parked actor holds (a revoke waits for
+ * fences with it held, which only the clock's driver can end), so it parks
+ * until the lock is free and tries again.
+ */
+static void gpu_worker_lock(struct gpu_importer *gpu, struct dma_resv *resv)
+{
+	if (!gpu->actor) {
+		dma_resv_lock(resv, NULL);
+		return;
+	}
+	while (!dma_resv_trylock(resv))
+		dmb_clock_sleep_until_or(gpu->clock, MAX_SCHEDULE_TIMEOUT,
+					 gpu_resv_free, resv);
+}
+
 /*
  * The deferred unmap: for each invalidated mapping, wait for its last job,
  * then unmap under the resv lock. On stop, finish the list and exit.
@@ -283,7 +305,7 @@ static void *gpu_worker(void *arg)
 		if (m->last)
 			dmb_fence_wait_until(m->last, gpu->clock,
 					     MAX_SCHEDULE_TIMEOUT);
-		dma_resv_lock(resv, NULL);
+		gpu_worker_lock(gpu, resv);
 		gpu_unmap_locked(gpu, m);
 		dma_resv_unlock(resv);
 

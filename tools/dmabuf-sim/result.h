@@ -119,6 +119,8 @@ struct sim_result {
 	} cpu;
 	bool data_intact;		/* every verification of the contents passed */
 	int64_t low_power_ns;		/* time the exporter's device spent in D3 */
+	bool gave_up;			/* an event was still blocked at the end */
+	bool hung;			/* the simulation did not settle (a bug) */
 	int64_t duration_ns;		/* how long was played, scenario clock */
 	int64_t wall_ns;		/* how long it took, real time */
 };

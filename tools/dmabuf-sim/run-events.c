@@ -14,9 +14,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <dmabuf/diag.h>
+
 #include <dmabuf/hw/pci.h>
 
 #include "run-world.h"
+#include "units.h"
 
 static enum dmb_importer_kind importer_kind(enum sim_importer_kind kind)
 {
@@ -190,6 +193,14 @@ void sim_observer_init(struct sim_world *w)
 
 /* The checker and the library speak through the diagnostics sink. */
 
+/* A bound passed in a revoke: V6, V7, or the notice about a pinned importer. */
+static bool is_bound_report(const struct dmb_diag *diag)
+{
+	if (diag->kind == DMB_DIAG_VIOLATION)
+		return !strncmp(diag->msg, "V6", 2) || !strncmp(diag->msg, "V7", 2);
+	return diag->kind == DMB_DIAG_NOTICE && strstr(diag->msg, "revoke of");
+}
+
 static void sink(const struct dmb_diag *diag, void *data)
 {
 	struct sim_world *w = data;
@@ -200,6 +211,8 @@ static void sink(const struct dmb_diag *diag, void *data)
 	pthread_mutex_lock(&w->lock);
 	sim_result_event(w->res, now, diag->kind == DMB_DIAG_WARN ? "libdmabuf" :
 			 w->exp_track, true, "%s%s", kind, diag->msg);
+	if (w->ev_busy && is_bound_report(diag))
+		snprintf(w->wait_line, sizeof(w->wait_line), "%s", diag->msg);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -316,16 +329,38 @@ static int perform(struct sim_world *w, const struct sim_event_spec *ev)
 	}
 }
 
+static bool ev_woken(void *arg)
+{
+	struct sim_world *w = arg;
+
+	return atomic_load(&w->ev_wake);
+}
+
+/* Wait for an event or for stop; world->lock held, dropped while waiting. */
+static void ev_wait(struct sim_world *w)
+{
+	while (!w->ev_next && !w->ev_stop) {
+		if (!w->ev_actor) {
+			pthread_cond_wait(&w->ev_cond, &w->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&w->lock);
+		dmb_clock_sleep_until_or(w->clock, MAX_SCHEDULE_TIMEOUT, ev_woken, w);
+		pthread_mutex_lock(&w->lock);
+	}
+	atomic_store(&w->ev_wake, false);
+}
+
 static void *event_thread(void *arg)
 {
 	struct sim_world *w = arg;
 	const struct sim_event_spec *ev;
 	int ret;
 
+	dmb_clock_actor_begin(w->clock, w->ev_actor);
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		while (!w->ev_next && !w->ev_stop)
-			pthread_cond_wait(&w->ev_cond, &w->lock);
+		ev_wait(w);
 		if (!w->ev_next)
 			break;
 		ev = w->ev_next;
@@ -340,18 +375,31 @@ static void *event_thread(void *arg)
 					 strerror(-ret));
 		w->ev_next = NULL;
 		w->ev_busy = false;
+		w->wait_line[0] = '\0';
 		pthread_cond_broadcast(&w->ev_idle);
 	}
 	pthread_mutex_unlock(&w->lock);
+	dmb_clock_actor_end();
 	return NULL;
 }
 
 int sim_events_start(struct sim_world *w)
 {
-	int ret = -pthread_create(&w->ev_thread, NULL, event_thread, w);
+	int ret;
 
+	w->ev_actor = dmb_clock_actor_expect(w->clock);
+	ret = -pthread_create(&w->ev_thread, NULL, event_thread, w);
+	if (ret)
+		dmb_clock_actor_cancel(w->clock, w->ev_actor);
 	w->ev_started = ret == 0;
 	return ret;
+}
+
+/* Tell the thread: on a virtual clock by its park predicate and a kick. */
+static void ev_notify(struct sim_world *w)
+{
+	atomic_store(&w->ev_wake, true);
+	pthread_cond_signal(&w->ev_cond);
 }
 
 void sim_events_stop(struct sim_world *w)
@@ -360,8 +408,9 @@ void sim_events_stop(struct sim_world *w)
 		return;
 	pthread_mutex_lock(&w->lock);
 	w->ev_stop = true;
-	pthread_cond_signal(&w->ev_cond);
+	ev_notify(w);
 	pthread_mutex_unlock(&w->lock);
+	dmb_clock_kick(w->clock);
 	pthread_join(w->ev_thread, NULL);
 }
 
@@ -373,10 +422,13 @@ bool sim_events_post(struct sim_world *w, const struct sim_event_spec *ev)
 	if (!w->ev_busy) {
 		w->ev_next = ev;
 		w->ev_busy = true;
-		pthread_cond_signal(&w->ev_cond);
+		w->wait_next = 0;
+		ev_notify(w);
 		posted = true;
 	}
 	pthread_mutex_unlock(&w->lock);
+	if (posted)
+		dmb_clock_kick(w->clock);
 	return posted;
 }
 
@@ -403,4 +455,64 @@ bool sim_events_busy(struct sim_world *w)
 	busy = w->ev_busy;
 	pthread_mutex_unlock(&w->lock);
 	return busy;
+}
+
+/*
+ * A revoke waiting past its bound. The helper reports V6 (or V7) once, at
+ * the bound; under warn-then-wait it then waits on in silence. The runner
+ * repeats that line, with the time the event has waited so far, at twice
+ * the bound and then at doubling intervals, and says how to change the
+ * policy.
+ */
+void sim_report_waiting(struct sim_world *w, int64_t now)
+{
+	const struct sim_scenario *sc = w->sc;
+	char elapsed[32], line[SIM_TEXT_LEN];
+	int64_t at;
+
+	pthread_mutex_lock(&w->lock);
+	snprintf(line, sizeof(line), "%s", w->wait_line);
+	at = w->ev_at;
+	pthread_mutex_unlock(&w->lock);
+	if (!line[0])
+		return;
+	if (!w->wait_next) {
+		struct dmb_check_bounds b;
+
+		dmb_check_get_bounds(&b);
+		w->wait_every = sc->policy.unmap_bound_ns ? sc->policy.unmap_bound_ns :
+							    b.unmap_ns;
+		w->wait_next = now + w->wait_every;
+		return;
+	}
+	if (now < w->wait_next)
+		return;
+	sim_format_duration(now - at, elapsed, sizeof(elapsed));
+	pthread_mutex_lock(&w->lock);
+	sim_result_event(w->res, now, w->exp_track, true,
+			 "still waiting %s after the %s began: %s", elapsed,
+			 w->ev_next ? sim_action_name(w->ev_next->action) : "event",
+			 line);
+	sim_result_event(w->res, now, w->exp_track, false,
+			 "the wait policy is %s: %s", sim_wait_name(sc->policy.wait),
+			 sc->policy.wait == DMB_REVOKE_DEADLINE_FORCE ?
+			 "the mappings are torn down at the bound" :
+			 "it waits until the importer unmaps; -p deadline-force "
+			 "(or policy: { wait: deadline-force } in the scenario) "
+			 "tears the mappings down at the bound instead");
+	pthread_mutex_unlock(&w->lock);
+	w->wait_every *= 2;
+	w->wait_next = now + w->wait_every;
+}
+
+int64_t sim_waiting_next(struct sim_world *w)
+{
+	bool armed;
+
+	pthread_mutex_lock(&w->lock);
+	armed = w->wait_line[0] != '\0';
+	pthread_mutex_unlock(&w->lock);
+	if (!armed)
+		return INT64_MAX;
+	return w->wait_next ? w->wait_next : INT64_MAX;
 }

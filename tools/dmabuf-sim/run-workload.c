@@ -93,18 +93,34 @@ static void access_one(struct sim_world *w, struct sim_imp *si, int64_t now)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/*
+ * Every importer whose access is due makes it. One access, however many
+ * intervals have passed: an access held back (while an event ran) is made
+ * once, as by a submitter that was blocked, and the beats missed meanwhile
+ * are skipped.
+ */
 void sim_workload_tick(struct sim_world *w, int64_t now)
 {
+	int64_t interval = w->sc->workload.interval_ns;
+
 	for (unsigned int i = 0; i < sim_nr_imps(w); i++) {
 		struct sim_imp *si = &w->imps[i];
 
-		if (!si->imp)
+		if (!si->imp || si->next_ns > now)
 			continue;
-		while (si->next_ns <= now) {
-			access_one(w, si, now);
-			si->next_ns += w->sc->workload.interval_ns;
-		}
+		access_one(w, si, now);
+		si->next_ns += ((now - si->next_ns) / interval + 1) * interval;
 	}
+}
+
+int64_t sim_workload_next(struct sim_world *w)
+{
+	int64_t next = INT64_MAX;
+
+	for (unsigned int i = 0; i < sim_nr_imps(w); i++)
+		if (w->imps[i].imp && w->imps[i].next_ns < next)
+			next = w->imps[i].next_ns;
+	return next;
 }
 
 void sim_workload_reap(struct sim_world *w, bool all)

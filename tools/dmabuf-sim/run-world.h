@@ -5,15 +5,16 @@
  * run-events.c (the scenario's events and what the exporter reports back)
  * and run-workload.c (the importers' DMA).
  *
- * Threads: the main thread runs the workload and asks for clock ticks; one
+ * Threads: the main thread runs the workload and drives the clock; one
  * event thread performs the scenario's events, because an event (a reset)
  * may block in a revoke until in-flight DMA finishes, which needs the clock
- * to keep moving; and on a virtual clock a clock thread makes the ticks —
- * when the main thread asks, or on its own when the main thread has not
- * asked for a while (it is blocked behind a lock an event holds), so that
- * nothing can wait for time that only a blocked thread would advance.
- * Exporter callbacks and diagnostics arrive in whichever thread caused
- * them. world->lock protects the result and the fields marked (lock);
+ * to keep moving. On a virtual clock the event thread is an actor of the
+ * clock (clock.h) and the main thread acts only while every actor is
+ * parked, so at most one of them runs scenario code at a time, and the
+ * workload waits while an event is under way (an access could need the
+ * resv lock a parked revoke holds): its next access is held back, as a
+ * submitter blocked on that lock would be. Exporter callbacks and
+ * diagnostics arrive in whichever thread caused them. world->lock protects the result and the fields marked (lock);
  * imps[] entries are written by whoever attaches them before nr_imps
  * publishes them (release/acquire), then only by the main thread.
  */
@@ -86,30 +87,36 @@ struct sim_world {
 	bool restore_pending;		/* (lock) unrevoked: importers restore */
 	int64_t low_power_since;	/* (lock) -1 when not in D3 */
 
-	/* the clock thread (virtual clock only) */
-	pthread_t clock_thread;
-	bool clock_started;
-	pthread_cond_t clock_cond;		/* (lock) a tick is asked for, or stop */
-	pthread_cond_t clock_done;		/* (lock) a tick was made */
-	int64_t tick_req;			/* (lock) the step asked for, 0 if none */
-	int64_t tick_step;			/* the usual step */
-	int64_t last_tick_real;			/* main thread: real time of the last tick */
-	unsigned long ticks_made;		/* (lock) */
-	bool clock_stop;			/* (lock) */
+	int64_t tick_step;			/* real clock: the main thread's step */
 
 	/* the event thread */
 	pthread_t ev_thread;
 	bool ev_started;
-	pthread_cond_t ev_cond;
+	unsigned int ev_actor;			/* its actor id on a virtual clock */
+	pthread_cond_t ev_cond;			/* real clock: work for the thread */
 	pthread_cond_t ev_idle;		/* the thread finished an event */
+	atomic_bool ev_wake;			/* virtual clock: its park predicate */
 	const struct sim_event_spec *ev_next;	/* (lock) handed to the thread */
 	bool ev_busy;				/* (lock) */
 	bool ev_stop;				/* (lock) */
 	int64_t ev_at;				/* (lock) when the current event began */
+
+	/* a revoke waiting past its bound: repeated lines (main thread) */
+	char wait_line[SIM_TEXT_LEN];		/* (lock) its last V6/V7 */
+	int64_t wait_next;			/* when to repeat it, 0: not armed */
+	int64_t wait_every;			/* and then after this long */
 };
 
 /* Scenario time: ns since the start, on the scenario clock. */
 int64_t sim_now(struct sim_world *w);
+
+/* Virtual clock: a guard that only catches an actor blocked outside it. */
+#define SIM_HANG_GUARD_NS	(60 * NSEC_PER_SEC)
+
+/* Virtual clock: wait until every actor is parked (run.c). */
+void sim_settle(struct sim_world *w);
+/* An actor did not park within SIM_HANG_GUARD_NS: the run failed. */
+void sim_hang(struct sim_world *w, const char *doing);
 
 /* Importers published so far. */
 static inline unsigned int sim_nr_imps(struct sim_world *w)
@@ -123,8 +130,12 @@ void sim_events_stop(struct sim_world *w);
 /* Hand @ev to the event thread. Return: false if it is still busy. */
 bool sim_events_post(struct sim_world *w, const struct sim_event_spec *ev);
 bool sim_events_busy(struct sim_world *w);
-/* Wait up to @real_ns of real time for the thread to finish. Return: idle. */
+/* Real clock: wait up to @real_ns for the thread to finish. Return: idle. */
 bool sim_events_wait_idle(struct sim_world *w, int64_t real_ns);
+/* An event waits (a revoke past its bound): repeat what it waits for. */
+void sim_report_waiting(struct sim_world *w, int64_t now);
+/* When sim_report_waiting() has something to say next. */
+int64_t sim_waiting_next(struct sim_world *w);
 void sim_observer_init(struct sim_world *w);
 void sim_sink_install(struct sim_world *w);
 void sim_sink_remove(void);
@@ -132,6 +143,8 @@ int sim_attach_spec(struct sim_world *w, unsigned int spec_idx);
 
 /* run-workload.c */
 void sim_workload_tick(struct sim_world *w, int64_t now);
+/* The earliest next access of any importer (INT64_MAX if none). */
+int64_t sim_workload_next(struct sim_world *w);
 /* Collect finished GPU jobs; @all waits for every one. */
 void sim_workload_reap(struct sim_world *w, bool all);
 unsigned int sim_workload_inflight(struct sim_world *w);

@@ -5,12 +5,18 @@
  * DMA and the event thread performs the scenario's events, then collect
  * what happened into the result and take the machine down again.
  *
- * Time: on a virtual clock (the default) the main thread advances the clock
- * one tick at a time and gives the workers a moment after each tick, so a
- * run is reproducible in its decisions and takes little real time; on the
- * real clock it sleeps. The wait policy's bounds are real time either way
- * (they are the revoke helper's), so a scenario that waits for a bound
- * takes that long.
+ * Time: on a virtual clock (the default) the run is a discrete-event
+ * simulation. Every thread that does simulated work is an actor of the
+ * clock (clock.h): the DMA engines' workers, the GPU importers' workers and
+ * the event thread. The main thread is the driver: it acts only when every
+ * actor is parked, and moves the clock straight to the next instant at
+ * which something is due (an access, an event, the end of a job, a revoke's
+ * bound), waking the sleepers due then one at a time. What happens, and
+ * when, is therefore decided by the scenario and the seed alone, never by
+ * the machine's speed or load, and idle scenario time costs no wall time;
+ * the revoke's bounds pass in scenario time (the event thread is an actor,
+ * so the helper waits them on the clock). On the real clock the main thread
+ * sleeps a tick at a time and the bounds are real time.
  *
  * Locking: see run-world.h.
  */
@@ -27,10 +33,8 @@
 #define SIM_SYSMEM_SIZE		(64ull << 20)
 #define SIM_TICK_MIN_NS		(100 * NSEC_PER_USEC)
 #define SIM_TICK_MAX_NS		NSEC_PER_MSEC
-#define SIM_SETTLE_NS		(200 * NSEC_PER_USEC)	/* real time per virtual tick */
 #define SIM_GRACE_NS		(30 * NSEC_PER_SEC)	/* events may overrun this long */
-#define SIM_EVENT_SETTLE_NS	(2 * NSEC_PER_MSEC)	/* real time for an event to finish */
-#define SIM_WATCHDOG_NS		(5 * NSEC_PER_MSEC)	/* no tick asked for: time moves anyway */
+#define SIM_EVENT_SETTLE_NS	(2 * NSEC_PER_MSEC)	/* real clock: for an event to finish */
 
 int64_t sim_now(struct sim_world *w)
 {
@@ -39,17 +43,25 @@ int64_t sim_now(struct sim_world *w)
 	return t > 0 ? t : 0;	/* set-up happens at time 0 */
 }
 
-static void sleep_real(int64_t ns)
-{
-	struct timespec ts = { ns / NSEC_PER_SEC, ns % NSEC_PER_SEC };
+static int64_t tick_ns(const struct sim_scenario *sc);
 
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+void sim_hang(struct sim_world *w, const char *doing)
+{
+	pthread_mutex_lock(&w->lock);
+	if (!w->res->hung)
+		sim_result_event(w->res, sim_now(w), "dmabuf-sim", true,
+				 "the simulation did not settle while %s: a thread waits outside the scenario clock (a bug in dmabuf-sim or the library)",
+				 doing);
+	w->res->hung = true;
+	pthread_mutex_unlock(&w->lock);
 }
 
-static int clock_start(struct sim_world *w);
-static void clock_stop(struct sim_world *w);
-static int64_t tick_ns(const struct sim_scenario *sc);
+void sim_settle(struct sim_world *w)
+{
+	if (w->virtual_clock &&
+	    dmb_clock_wait_settled(w->clock, SIM_HANG_GUARD_NS))
+		sim_hang(w, "waiting for the actors");
+}
 
 /* The initial contents: a pattern only the seed decides, so moves can be checked. */
 static void fill_pattern(uint8_t *p, uint64_t len, uint64_t seed)
@@ -192,11 +204,9 @@ static int setup(struct sim_world *w)
 
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->ev_cond, NULL);
-	pthread_cond_init(&w->clock_done, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->ev_idle, &attr);
-	pthread_cond_init(&w->clock_cond, &attr);
 	pthread_condattr_destroy(&attr);
 	w->low_power_since = -1;
 	w->virtual_clock = !w->sc->real_clock;
@@ -238,10 +248,6 @@ static int setup(struct sim_world *w)
 	for (unsigned int i = 0; i < sim_nr_imps(w); i++)
 		w->imps[i].next_ns -= setup_ns;
 	w->tick_step = tick_ns(w->sc);
-	w->last_tick_real = dmb_ktime_get_ns();
-	ret = clock_start(w);
-	if (ret)
-		return ret;
 	return sim_events_start(w);
 }
 
@@ -283,105 +289,14 @@ static void teardown(struct sim_world *w)
 	for (unsigned int i = 0; i < sim_nr_imps(w); i++)
 		dmb_hw_device_destroy(w->imps[i].dev);
 	dmb_mem_region_destroy(w->sysmem);
-	/* Until here something may still have waited for simulated time. */
-	clock_stop(w);
 	dmb_phys_space_destroy(w->space);
 	dmb_check_set_clock(NULL);
 	sim_sink_remove();
 	if (w->virtual_clock)
 		dmb_clock_destroy(w->clock);
-	pthread_cond_destroy(&w->clock_cond);
-	pthread_cond_destroy(&w->clock_done);
 	pthread_cond_destroy(&w->ev_idle);
 	pthread_cond_destroy(&w->ev_cond);
 	pthread_mutex_destroy(&w->lock);
-}
-
-/*
- * The clock thread: makes the ticks the main thread asks for, and when none
- * was asked for within SIM_WATCHDOG_NS (the main thread is stuck behind a
- * lock that a blocked event holds, or the run is being taken down) makes
- * one of the usual size anyway, so whatever waits for simulated work to
- * finish always gets there.
- */
-static void *clock_main(void *arg)
-{
-	struct sim_world *w = arg;
-
-	pthread_mutex_lock(&w->lock);
-	while (!w->clock_stop) {
-		int64_t deadline = dmb_ktime_get_ns() + SIM_WATCHDOG_NS, step;
-		struct timespec ts = { deadline / NSEC_PER_SEC,
-				       deadline % NSEC_PER_SEC };
-
-		while (!w->tick_req && !w->clock_stop &&
-		       pthread_cond_timedwait(&w->clock_cond, &w->lock, &ts) != ETIMEDOUT)
-			;
-		if (w->clock_stop)
-			break;
-		step = w->tick_req ? w->tick_req : w->tick_step;
-		w->tick_req = 0;
-		pthread_mutex_unlock(&w->lock);
-		/* Never under world->lock: advancing wakes the engines. */
-		dmb_clock_advance(w->clock, step);
-		pthread_mutex_lock(&w->lock);
-		w->ticks_made++;
-		pthread_cond_broadcast(&w->clock_done);
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
-static int clock_start(struct sim_world *w)
-{
-	int ret;
-
-	if (!w->virtual_clock)
-		return 0;
-	ret = -pthread_create(&w->clock_thread, NULL, clock_main, w);
-	w->clock_started = ret == 0;
-	return ret;
-}
-
-static void clock_stop(struct sim_world *w)
-{
-	if (!w->clock_started)
-		return;
-	pthread_mutex_lock(&w->lock);
-	w->clock_stop = true;
-	pthread_cond_signal(&w->clock_cond);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->clock_thread, NULL);
-	w->clock_started = false;
-}
-
-/*
- * Move time on by one tick and let the workers catch up with it. While an
- * event is blocked (a revoke waiting at a real-time bound) the virtual
- * clock follows real time instead, so a bound of 50 ms reads as 50 ms on
- * the timeline too.
- */
-static void tick(struct sim_world *w, int64_t step)
-{
-	unsigned long made;
-	int64_t real;
-
-	if (!w->virtual_clock) {
-		sleep_real(step);
-		return;
-	}
-	sleep_real(SIM_SETTLE_NS);
-	real = dmb_ktime_get_ns();
-	if (sim_events_busy(w))
-		step = real - w->last_tick_real;	/* all of it, work included */
-	w->last_tick_real = real;
-	pthread_mutex_lock(&w->lock);
-	made = w->ticks_made;
-	w->tick_req = step;
-	pthread_cond_signal(&w->clock_cond);
-	while (w->ticks_made == made)
-		pthread_cond_wait(&w->clock_done, &w->lock);
-	pthread_mutex_unlock(&w->lock);
 }
 
 static int64_t tick_ns(const struct sim_scenario *sc)
@@ -393,30 +308,152 @@ static int64_t tick_ns(const struct sim_scenario *sc)
 	return t > SIM_TICK_MAX_NS ? SIM_TICK_MAX_NS : t;
 }
 
-/* The scenario proper: events and workload until the duration is played. */
-static void play(struct sim_world *w)
+static void report_progress(struct sim_world *w, int64_t now)
+{
+	if (w->opt->progress)
+		w->opt->progress((double)now / (double)w->sc->duration_ns,
+				 w->opt->progress_data);
+}
+
+/*
+ * Hand the due events to the event thread, one at a time: each gets the
+ * instant to itself (it completes, or parks waiting for simulated time,
+ * before the next starts). Return: the index of the next event not posted.
+ */
+static unsigned int post_due_events(struct sim_world *w, int64_t now,
+				    unsigned int next_ev)
 {
 	const struct sim_scenario *sc = w->sc;
-	int64_t step = w->tick_step, now;
-	unsigned int next_ev = 0, ticks = 0;
+
+	while (next_ev < sc->nr_events && sc->events[next_ev].at_ns <= now &&
+	       sim_events_post(w, &sc->events[next_ev])) {
+		next_ev++;
+		sim_settle(w);
+	}
+	return next_ev;
+}
+
+/* Importers map again once the buffer is back; not while an event runs. */
+static void restore_if_unrevoked(struct sim_world *w)
+{
 	bool restore;
+
+	pthread_mutex_lock(&w->lock);
+	restore = w->restore_pending;
+	w->restore_pending = false;
+	pthread_mutex_unlock(&w->lock);
+	if (restore)
+		sim_workload_restore(w);
+}
+
+static int64_t min_ns(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * The next instant at which something is due: an event, an access, the
+ * end, the next line about a waiting revoke, or whatever an actor sleeps
+ * until (a job's end, a revoke's bound).
+ */
+static int64_t next_instant(struct sim_world *w, int64_t now,
+			    unsigned int next_ev, bool busy)
+{
+	const struct sim_scenario *sc = w->sc;
+	int64_t next = sc->duration_ns + SIM_GRACE_NS, due;
+
+	if (now < sc->duration_ns)
+		next = sc->duration_ns;
+	if (!busy && next_ev < sc->nr_events)
+		next = min_ns(next, sc->events[next_ev].at_ns);
+	if (!busy && now < sc->duration_ns)
+		next = min_ns(next, sim_workload_next(w));
+	if (busy)
+		next = min_ns(next, sim_waiting_next(w));
+	due = dmb_clock_next_deadline(w->clock);
+	if (due != MAX_SCHEDULE_TIMEOUT)
+		next = min_ns(next, due - w->t0);
+	return next > now ? next : now + 1;
+}
+
+/* Play the clock to scenario time @t: every actor has had its turn. */
+static void run_to(struct sim_world *w, int64_t t)
+{
+	if (dmb_clock_run_until(w->clock, w->t0 + t, SIM_HANG_GUARD_NS))
+		sim_hang(w, "playing the clock");
+}
+
+/* The scenario proper, on a virtual clock. */
+static void play_virtual(struct sim_world *w)
+{
+	const struct sim_scenario *sc = w->sc;
+	unsigned int next_ev = 0, steps = 0;
+	int64_t now;
+	bool busy;
+
+	sim_settle(w);
+	for (;;) {
+		now = sim_now(w);
+		next_ev = post_due_events(w, now, next_ev);
+		busy = sim_events_busy(w);
+		if (!busy) {
+			restore_if_unrevoked(w);
+			if (now < sc->duration_ns)
+				sim_workload_tick(w, now);
+			sim_settle(w);
+		}
+		sim_workload_reap(w, false);
+		if (busy)
+			sim_report_waiting(w, now);
+
+		if (now >= sc->duration_ns && next_ev == sc->nr_events && !busy)
+			break;
+		if (now >= sc->duration_ns + SIM_GRACE_NS) {
+			sim_result_event(w->res, now, w->exp_track, false,
+					 "gave up: an event was still blocked %lld s after the end",
+					 (long long)(SIM_GRACE_NS / NSEC_PER_SEC));
+			w->res->gave_up = true;
+			break;
+		}
+		if (++steps % 64 == 0)
+			report_progress(w, now);
+		run_to(w, next_instant(w, now, next_ev, busy));
+	}
+
+	/* Let the jobs in flight finish: each ends at a known instant. */
+	while (sim_workload_inflight(w)) {
+		int64_t due = dmb_clock_next_deadline(w->clock);
+
+		if (due == MAX_SCHEDULE_TIMEOUT)
+			break;
+		run_to(w, due - w->t0);
+		sim_workload_reap(w, false);
+	}
+}
+
+static void sleep_real(int64_t ns)
+{
+	struct timespec ts = { ns / NSEC_PER_SEC, ns % NSEC_PER_SEC };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* The scenario proper, on the real clock: a tick of real time at a time. */
+static void play_real(struct sim_world *w)
+{
+	const struct sim_scenario *sc = w->sc;
+	unsigned int next_ev = 0, ticks = 0;
+	int64_t now;
 
 	for (;;) {
 		now = sim_now(w);
 		while (next_ev < sc->nr_events && sc->events[next_ev].at_ns <= now &&
 		       sim_events_post(w, &sc->events[next_ev])) {
 			next_ev++;
-			/* A quick event completes at its instant of scenario time. */
 			sim_events_wait_idle(w, SIM_EVENT_SETTLE_NS);
 		}
-
-		pthread_mutex_lock(&w->lock);
-		restore = w->restore_pending;
-		w->restore_pending = false;
-		pthread_mutex_unlock(&w->lock);
-		if (restore)
-			sim_workload_restore(w);
-
+		restore_if_unrevoked(w);
 		if (now < sc->duration_ns)
 			sim_workload_tick(w, now);
 		sim_workload_reap(w, false);
@@ -428,19 +465,17 @@ static void play(struct sim_world *w)
 			sim_result_event(w->res, now, w->exp_track, false,
 					 "gave up: an event was still blocked %lld s after the end",
 					 (long long)(SIM_GRACE_NS / NSEC_PER_SEC));
+			w->res->gave_up = true;
 			break;
 		}
-		if (w->opt->progress && ++ticks % 16 == 0)
-			w->opt->progress((double)now / (double)sc->duration_ns,
-					 w->opt->progress_data);
-		tick(w, step);
+		if (sim_events_busy(w))
+			sim_report_waiting(w, now);
+		if (++ticks % 16 == 0)
+			report_progress(w, now);
+		sleep_real(w->tick_step);
 	}
-
-	/* Let the jobs in flight finish (the clock must move for them). */
-	for (int i = 0; i < 10000 && sim_workload_inflight(w); i++) {
-		tick(w, step);
-		sim_workload_reap(w, false);
-	}
+	/* Jobs in flight end in real time. */
+	sim_workload_reap(w, true);
 }
 
 static void collect(struct sim_world *w)
@@ -503,7 +538,10 @@ int sim_run(const struct sim_scenario *sc, const struct sim_run_options *opt,
 
 	ret = setup(w);
 	if (ret == 0) {
-		play(w);
+		if (w->virtual_clock)
+			play_virtual(w);
+		else
+			play_real(w);
 		collect(w);
 	} else {
 		sim_result_event(res, 0, "dmabuf-sim", false,
