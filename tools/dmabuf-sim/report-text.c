@@ -62,7 +62,7 @@ static void print_header(FILE *out, const struct sim_result *res)
 		fputs("  ", out);
 		print_wrapped(out, 2, 2, desc);
 	}
-	fprintf(out, "\n  %-9s seed %llu, %s clock, %s played in %s\n", "run",
+	fprintf(out, "\n  %-9s seed %llu, %s clock, %s played (wall clock %s)\n", "run",
 		(unsigned long long)res->seed, sc->real_clock ? "real" : "virtual",
 		DUR(res->duration_ns ? res->duration_ns : sc->duration_ns),
 		DUR(res->wall_ns));
