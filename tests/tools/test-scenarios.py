@@ -281,10 +281,50 @@ def decisions(report):
              sorted(v["kind"] for v in p["violations"])) for p in plays]
 
 
+def unfinished_fails(sim, tmp):
+    c = Check()
+    jpath = os.path.join(tmp, "unfinished.json")
+    p = run(sim, ["-p", "warn-then-wait", "run", "broken-importer", "--json", jpath])
+    c.eq("exit code", p.returncode, 1)
+    c.true("verdict line says FAIL and why",
+           "FAIL broken-importer: the flr at 20.000 ms never finished" in p.stdout)
+    with open(jpath) as f:
+        r = json.load(f)
+    c.eq("verdict", r["verdict"], "fail")
+    c.eq("unfinished", r["unfinished"], {"action": "flr", "at_ns": 20 * MS})
+    waits = [e for e in r["timeline"] if e["text"].startswith("still waiting")]
+    c.true("the wait is reported again, more than once", len(waits) >= 2)
+    c.true("each repeat names V6", all("V6" in e["text"] for e in waits))
+    c.true("the repeats come later and later",
+           [e["t_ns"] for e in waits] == sorted(set(e["t_ns"] for e in waits)))
+    c.true("the elapsed time is in the repeat",
+           waits and "after the flr began" in waits[0]["text"])
+    policy = [e for e in r["timeline"] if e["text"].startswith("the wait policy is")]
+    c.true("how to change the policy is said",
+           policy and "deadline-force" in policy[0]["text"])
+    return c.failures
+
+
+def unfinished_expected(sim, tmp):
+    c = Check()
+    text = run(sim, ["show", "broken-importer"]).stdout
+    text = text.replace("wait: deadline-force", "wait: warn-then-wait")
+    text = text.replace("  revokes: 1", "  revokes: 1\n  revoke_unfinished: true")
+    path = os.path.join(tmp, "unfinished.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    p = run(sim, ["--quiet", "run", path])
+    c.eq("exit code", p.returncode, 0)
+    c.true("verdict PASS", p.stdout.startswith("PASS"))
+    if p.returncode:
+        c.true(p.stdout + p.stderr, False)
+    return c.failures
+
+
 def main():
     sim = sys.argv[1]
     tmp = tempfile.mkdtemp(prefix="dmabuf-sim-scenarios-")
-    tests = 2 * len(SCENARIOS) + 4
+    tests = 2 * len(SCENARIOS) + 6
     print("1..%d" % tests)
     n = failed = 0
     for name, check in SCENARIOS.items():
@@ -337,6 +377,22 @@ def main():
     ok = got[0] == got[1]
     print("%s %d - --seed 7 twice makes the same decisions" % ("ok" if ok else "not ok", n))
     failed += not ok
+
+    # A revoke that never finishes fails the run, and says so while it waits.
+    n += 1
+    failures = unfinished_fails(sim, tmp)
+    print("%s %d - a revoke that never finishes fails the run" %
+          ("not ok" if failures else "ok", n))
+    for f in failures:
+        print("# " + f)
+    failed += bool(failures)
+    n += 1
+    failures = unfinished_expected(sim, tmp)
+    print("%s %d - a scenario may expect a revoke that never finishes" %
+          ("not ok" if failures else "ok", n))
+    for f in failures:
+        print("# " + f)
+    failed += bool(failures)
 
     # Exactly the same reports, whatever the machine's load.
     for name in SCENARIOS:

@@ -149,12 +149,31 @@ static json_t *event_at(const struct sim_result *res, unsigned int i)
 			 "instant", ev->instant);
 }
 
+/* Fields added after the first schema: set on the packed object. */
+static json_t *play_json_more(const struct sim_result *res, json_t *play)
+{
+	json_t *expect = json_object_get(play, "expect");
+	json_t *unfinished = res->gave_up ?
+		json_pack("{s:s, s:I}", "action", res->unfinished,
+			  "at_ns", (json_int_t)res->unfinished_at_ns) : json_null();
+
+	if (!play || !expect ||
+	    json_object_set_new(play, "unfinished", unfinished) ||
+	    json_object_set_new(play, "clock_steps", json_integer((json_int_t)res->clock_steps)) ||
+	    json_object_set_new(expect, "revoke_unfinished",
+				json_boolean(res->scenario->expect.revoke_unfinished))) {
+		json_decref(play);
+		return NULL;
+	}
+	return play;
+}
+
 static json_t *play_json(const struct sim_result *res)
 {
 	const struct sim_scenario *sc = res->scenario;
 	const struct sim_expect *x = &sc->expect;
 
-	return json_pack("{s:s, s:o, s:o, s:I, s:s, s:I, s:I,"
+	return play_json_more(res, json_pack("{s:s, s:o, s:o, s:I, s:s, s:I, s:I,"
 			 " s:{s:s, s:I, s:I, s:b}, s:{s:s, s:s, s:I},"
 			 " s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:b, s:I,"
 			 " s:{s:o, s:b, s:b, s:b, s:b, s:b, s:o},"
@@ -198,7 +217,7 @@ static json_t *play_json(const struct sim_result *res)
 			"cpu_faults", x->cpu_faults >= 0 ? json_integer(x->cpu_faults) : json_null(),
 		"timeline", array_of(res, res->nr_timeline, event_at),
 		"timeline_dropped", (int)res->timeline_dropped,
-		"spans_dropped", (int)res->spans_dropped);
+		"spans_dropped", (int)res->spans_dropped));
 }
 
 /*

@@ -263,12 +263,28 @@ static void judge_counts(struct verdict *v)
 		fail(v, "%lu CPU faults, expected %d", res->cpu.faults, x->cpu_faults);
 }
 
+/* A run that never finished an event fails, unless that is the point. */
+static void judge_completion(struct verdict *v)
+{
+	const struct sim_result *res = v->res;
+	const struct sim_expect *x = &res->scenario->expect;
+
+	if (res->hung)
+		fail(v, "the simulation did not settle (a bug; see the timeline)");
+	if (res->gave_up && !x->revoke_unfinished)
+		fail(v, "the %s at %.3f ms never finished: a revoke still waited for an importer when the run gave up (see the timeline; -p deadline-force ends such a wait at the bound)",
+		     res->unfinished, res->unfinished_at_ns / 1e6);
+	if (!res->gave_up && x->revoke_unfinished)
+		fail(v, "every event finished, expected a revoke that does not");
+}
+
 void sim_result_judge(struct sim_result *res)
 {
 	struct verdict v = { .res = res };
 	unsigned int attached = 0;
 
 	res->verdict_reason[0] = '\0';
+	judge_completion(&v);
 	judge_violations(&v);
 	judge_counts(&v);
 	judge_attachments(&v);

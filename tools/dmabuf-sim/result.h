@@ -120,7 +120,10 @@ struct sim_result {
 	bool data_intact;		/* every verification of the contents passed */
 	int64_t low_power_ns;		/* time the exporter's device spent in D3 */
 	bool gave_up;			/* an event was still blocked at the end */
+	char unfinished[SIM_NAME_LEN];	/* ... that event's action */
+	int64_t unfinished_at_ns;	/* ... and when it began */
 	bool hung;			/* the simulation did not settle (a bug) */
+	unsigned long clock_steps;	/* instants the virtual clock was moved to */
 	int64_t duration_ns;		/* how long was played, scenario clock */
 	int64_t wall_ns;		/* how long it took, real time */
 };

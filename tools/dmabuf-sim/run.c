@@ -308,6 +308,21 @@ static int64_t tick_ns(const struct sim_scenario *sc)
 	return t > SIM_TICK_MAX_NS ? SIM_TICK_MAX_NS : t;
 }
 
+/* The run ends with an event still blocked: record which, for the judge. */
+static void give_up(struct sim_world *w, int64_t now)
+{
+	pthread_mutex_lock(&w->lock);
+	sim_result_event(w->res, now, w->exp_track, false,
+			 "gave up: the %s begun at %.3f ms was still blocked %lld s after the end",
+			 w->ev_next ? sim_action_name(w->ev_next->action) : "event",
+			 w->ev_at / 1e6, (long long)(SIM_GRACE_NS / NSEC_PER_SEC));
+	w->res->gave_up = true;
+	snprintf(w->res->unfinished, sizeof(w->res->unfinished), "%s",
+		 w->ev_next ? sim_action_name(w->ev_next->action) : "event");
+	w->res->unfinished_at_ns = w->ev_at;
+	pthread_mutex_unlock(&w->lock);
+}
+
 static void report_progress(struct sim_world *w, int64_t now)
 {
 	if (w->opt->progress)
@@ -379,6 +394,7 @@ static int64_t next_instant(struct sim_world *w, int64_t now,
 /* Play the clock to scenario time @t: every actor has had its turn. */
 static void run_to(struct sim_world *w, int64_t t)
 {
+	w->res->clock_steps++;
 	if (dmb_clock_run_until(w->clock, w->t0 + t, SIM_HANG_GUARD_NS))
 		sim_hang(w, "playing the clock");
 }
@@ -409,10 +425,7 @@ static void play_virtual(struct sim_world *w)
 		if (now >= sc->duration_ns && next_ev == sc->nr_events && !busy)
 			break;
 		if (now >= sc->duration_ns + SIM_GRACE_NS) {
-			sim_result_event(w->res, now, w->exp_track, false,
-					 "gave up: an event was still blocked %lld s after the end",
-					 (long long)(SIM_GRACE_NS / NSEC_PER_SEC));
-			w->res->gave_up = true;
+			give_up(w, now);
 			break;
 		}
 		if (++steps % 64 == 0)
@@ -462,10 +475,7 @@ static void play_real(struct sim_world *w)
 		    !sim_events_busy(w))
 			break;
 		if (now >= sc->duration_ns + SIM_GRACE_NS) {
-			sim_result_event(w->res, now, w->exp_track, false,
-					 "gave up: an event was still blocked %lld s after the end",
-					 (long long)(SIM_GRACE_NS / NSEC_PER_SEC));
-			w->res->gave_up = true;
+			give_up(w, now);
 			break;
 		}
 		if (sim_events_busy(w))

@@ -98,6 +98,8 @@ static const struct sim_key expect_keys[] = {
 		cpu_access_fails_while_revoked),
 	SIM_KEY("cpu_faults", SIM_KEY_INT, struct sim_expect, cpu_faults,
 		.min = 0, .max = SIM_MAX_EVENTS),
+	SIM_KEY("revoke_unfinished", SIM_KEY_BOOL, struct sim_expect,
+		revoke_unfinished),
 };
 
 static int fail_at(struct sim_parser *p, yaml_node_t *map, const char *key,

@@ -129,6 +129,7 @@ struct sim_expect {
 	bool data_intact;		/* contents survived every move */
 	bool cpu_access_fails_while_revoked; /* CPU reads fault while revoked, work otherwise */
 	int cpu_faults;			/* CPU reads that faulted; -1: not checked */
+	bool revoke_unfinished;		/* an event is still blocked when the run gives up */
 };
 
 /* Policy knobs a variant may change (policy: in the file). */
