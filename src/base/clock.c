@@ -36,13 +36,14 @@ struct clock_sleeper {
 	void *arg;
 	unsigned int actor;		/* the sleeper's actor id, 0 if none */
 	bool woken;
+	pthread_cond_t wake;		/* signalled when woken: only this sleeper */
 };
 
 struct dmb_clock {
 	bool is_virtual;
 	int64_t now_ns;
 	pthread_mutex_t lock;
-	pthread_cond_t advanced;	/* some sleeper was woken */
+	pthread_cond_t advanced;	/* real clock: kicked */
 	pthread_cond_t settled;		/* every actor is parked */
 	struct dmb_list_head sleepers;
 	unsigned int actors;		/* reserved slots */
@@ -67,6 +68,7 @@ static void wake_one(struct dmb_clock *clock, struct clock_sleeper *s)
 	s->woken = true;
 	if (s->actor)
 		clock->parked--;
+	pthread_cond_signal(&s->wake);
 }
 
 /* Wake every sleeper whose deadline the clock has reached. Lock held. */
@@ -77,7 +79,6 @@ static void wake_due(struct dmb_clock *clock)
 	dmb_list_for_each_entry_safe(s, tmp, &clock->sleepers, node)
 		if (s->deadline_ns <= clock->now_ns)
 			wake_one(clock, s);
-	pthread_cond_broadcast(&clock->advanced);
 }
 
 static bool wake_ready(struct dmb_clock *clock);
@@ -95,6 +96,7 @@ static int virtual_sleep(struct dmb_clock *clock, int64_t deadline_ns,
 	};
 	int ret = 0;
 
+	pthread_cond_init(&s.wake, NULL);
 	pthread_mutex_lock(&clock->lock);
 	for (;;) {
 		if (stop && stop(arg)) {
@@ -108,9 +110,10 @@ static int virtual_sleep(struct dmb_clock *clock, int64_t deadline_ns,
 		if (s.actor && ++clock->parked == clock->actors)
 			pthread_cond_broadcast(&clock->settled);
 		while (!s.woken)
-			pthread_cond_wait(&clock->advanced, &clock->lock);
+			pthread_cond_wait(&s.wake, &clock->lock);
 	}
 	pthread_mutex_unlock(&clock->lock);
+	pthread_cond_destroy(&s.wake);
 	return ret;
 }
 
@@ -315,8 +318,6 @@ static bool wake_ready(struct dmb_clock *clock)
 			woke = true;
 		}
 	}
-	if (woke)
-		pthread_cond_broadcast(&clock->advanced);
 	return woke;
 }
 
@@ -413,7 +414,6 @@ int dmb_clock_run_until(struct dmb_clock *clock, int64_t until_ns,
 		if (s->deadline_ns > clock->now_ns)
 			clock->now_ns = s->deadline_ns;
 		wake_one(clock, s);
-		pthread_cond_broadcast(&clock->advanced);
 	}
 	if (until_ns > clock->now_ns)
 		clock->now_ns = until_ns;
