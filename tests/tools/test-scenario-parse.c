@@ -573,8 +573,27 @@ static const struct bad_case bad_cases[] = {
 	  "workload.job_size: a job larger than the buffer (expected at most the exporter's size, 1MiB)" },
 	{ "name: t\nexporter: { driver: heap, size: 8KiB }\nimporters: [ { driver: gpu } ]\n", 2,
 	  "workload.job_size: the default, 64KiB, is larger than the buffer" },
+	/* the budget (budget.h): every accepted scenario finishes in bounded time and memory */
 	{ HEAD "duration: 3600s\nworkload: { interval: 1us }\n", 5,
-	  "workload.interval: 3600000000 jobs per importer (expected at most 1000000" },
+	  "workload.interval: 3600000001 DMA accesses (1 importer, one every 1000 ns for "
+	  "3600000000000 ns) (expected at most 250000 in all" },
+	{ "name: t\nexporter: { driver: vfio-pci }\nimporters: [ { driver: gpu, count: 64 } ]\n"
+	  "duration: 3600s\n", 1, "workload.interval: 46080064 DMA accesses (64 importers" },
+	{ HEAD "duration: 10s\nworkload: { job_size: 1MiB, interval: 1ms }\n", 5,
+	  "workload.job_size: 10001 MiB moved by DMA (10001 accesses of 1024 KiB) "
+	  "(expected at most 1024 MiB in all" },
+	{ "name: t\nexporter: { driver: vfio-pci, size: 1GiB }\n"
+	  "importers: [ { driver: iommufd, count: 5 } ]\n", 3,
+	  "importers: 1310720 pages mapped by IOMMUs (the buffer's 262144 pages per importer" },
+	{ "name: t\nexporter: { driver: heap, size: 64MiB }\nimporters: [ { driver: gpu } ]\n", 2,
+	  "exporter.size: a heap buffer of 64 MiB (expected at most 32MiB" },
+	{ "name: t\nexporter:\n  driver: vram\n  size: 48MiB\nimporters: [ { driver: gpu } ]\n", 4,
+	  "exporter.size: a vram buffer of 48 MiB (expected at most 32MiB" },
+	{ "name: t\nexporter: { driver: vfio-pci, size: 1GiB }\nimporters: [ { driver: gpu } ]\n", 2,
+	  "exporter.size: 6208 MiB of simulated memory (the buffer, and 4 times it per gpu importer) "
+	  "(expected at most 4096 MiB" },
+	{ HEAD "clock: real\nduration: 61s\n", 5,
+	  "duration: 61 s of real time (expected at most 60s on the real clock" },
 	{ HEAD "seed: 9223372036854775808\n", 4, "seed: '9223372036854775808' is too large" },
 	{ "name: t\nexporter: { driver: heap }\nimporters: [ { driver: gpu, count: 0 } ]\n", 3,
 	  "importers[0].count: '0' is too small (expected an integer from 1 to 64)" },
@@ -697,6 +716,11 @@ static void overrides(void **state)
 	assert_int_equal(sim_overrides_apply(sc, &ov, &opt, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "--duration 20ms: the flr event at 33ms would not happen "
 			    "(expected a duration after 33ms)");
+
+	ov.duration_ns = 3599 * NSEC_PER_SEC;	/* 719801 accesses per importer */
+	assert_int_equal(sim_overrides_apply(sc, &ov, &opt, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "with these options the scenario is too big: 2879204 DMA accesses"));
+	parse_builtin("vfio-revoke", sc);
 
 	ov.duration_ns = 0;
 	ov.importers = 17;	/* 4 lines x 17 = 68 */

@@ -321,10 +321,43 @@ def unfinished_expected(sim, tmp):
     return c.failures
 
 
+IDLE_HOUR = """name: idle-hour
+duration: 3600s
+exporter: { driver: vfio-pci, device: nic0, size: 64KiB }
+importers:
+  - { driver: iommufd, device: vm0 }
+  - { driver: gpu, device: gpu0 }
+workload: { job_size: 4KiB, job_duration: 1ms, interval: 60s }
+events:
+  - { at: 1800s, do: flr }
+  - { at: 2700s, do: flr-done }
+expect: { revokes: 1, resume: true }
+"""
+
+
+def idle_time_is_free(sim, tmp):
+    """The clock steps from one instant with something due to the next."""
+    c = Check()
+    path = os.path.join(tmp, "idle-hour.yaml")
+    jpath = os.path.join(tmp, "idle-hour.json")
+    with open(path, "w") as f:
+        f.write(IDLE_HOUR)
+    p = run(sim, ["--quiet", "run", path, "--json", jpath])
+    c.eq("exit code", p.returncode, 0)
+    with open(jpath) as f:
+        r = json.load(f)
+    c.eq("duration played", r["duration_ns"], 3600 * 1000 * MS)
+    accesses = 2 * (3600 // 60 + 1)
+    # An access, a GPU job's end, the events, the end: nothing in between.
+    c.true("clock steps %d for %d accesses" % (r["clock_steps"], accesses),
+           0 < r["clock_steps"] <= 2 * accesses + 8)
+    return c.failures
+
+
 def main():
     sim = sys.argv[1]
     tmp = tempfile.mkdtemp(prefix="dmabuf-sim-scenarios-")
-    tests = 2 * len(SCENARIOS) + 6
+    tests = 2 * len(SCENARIOS) + 7
     print("1..%d" % tests)
     n = failed = 0
     for name, check in SCENARIOS.items():
@@ -389,6 +422,15 @@ def main():
     n += 1
     failures = unfinished_expected(sim, tmp)
     print("%s %d - a scenario may expect a revoke that never finishes" %
+          ("not ok" if failures else "ok", n))
+    for f in failures:
+        print("# " + f)
+    failed += bool(failures)
+
+    # An hour of scenario time costs what happens in it, not an hour.
+    n += 1
+    failures = idle_time_is_free(sim, tmp)
+    print("%s %d - idle scenario time costs no clock steps" %
           ("not ok" if failures else "ok", n))
     for f in failures:
         print("# " + f)

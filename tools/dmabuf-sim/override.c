@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "budget.h"
 #include "override.h"
 #include "schema.h"
 
@@ -27,15 +28,20 @@ static int check_duration(const struct sim_scenario *sc, int64_t duration_ns,
 			 sim_schema_duration_text(ev->at_ns, b, sizeof(b)), b);
 		return -EINVAL;
 	}
-	if (duration_ns / sc->workload.interval_ns > SIM_MAX_JOBS) {
-		snprintf(err, err_len, "--duration %s: %lld jobs per importer "
-			 "(expected at most %lld: a shorter duration)",
-			 sim_schema_duration_text(duration_ns, a, sizeof(a)),
-			 (long long)(duration_ns / sc->workload.interval_ns),
-			 (long long)SIM_MAX_JOBS);
-		return -EINVAL;
-	}
 	return 0;
+}
+
+/* The overrides applied, the run must still be within the budget. */
+static int check_budget(const struct sim_scenario *sc, char *err, size_t err_len)
+{
+	char what[160], expected[160];
+
+	if (sim_budget_check(sc, what, sizeof(what), expected, sizeof(expected)) ==
+	    SIM_BUDGET_OK)
+		return 0;
+	snprintf(err, err_len, "with these options the scenario is too big: %s (expected %s)",
+		 what, expected);
+	return -EINVAL;
 }
 
 int sim_overrides_apply(struct sim_scenario *sc, const struct sim_overrides *ov,
@@ -77,5 +83,5 @@ int sim_overrides_apply(struct sim_scenario *sc, const struct sim_overrides *ov,
 		sc->policy.fence_bound_ns = ov->fence_bound_ns;
 	opt->policy_set = ov->wait_set || ov->unmap_bound_ns || ov->fence_bound_ns;
 	opt->policy = sc->policy;
-	return 0;
+	return check_budget(sc, err, err_len);
 }

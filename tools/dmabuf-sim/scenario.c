@@ -16,6 +16,7 @@
 
 #include <dmabuf/clock.h>
 
+#include "budget.h"
 #include "scenario-parse.h"
 #include "units.h"
 
@@ -292,6 +293,57 @@ static const struct sim_key top_keys[] = {
 	{ .name = "variants", .type = SIM_KEY_CUSTOM, .parse = defer_variants },
 };
 
+/* The key a budget limit blames, and its path in messages. */
+static yaml_node_t *budget_node(struct sim_parser *p, enum sim_budget_limit limit,
+				const char **path)
+{
+	yaml_node_t *parent = p->root;
+	const char *key = "duration";
+
+	switch (limit) {
+	case SIM_BUDGET_RAM_BUFFER:
+	case SIM_BUDGET_MEMORY:
+		parent = p->exporter;
+		key = "size";
+		*path = "exporter.size";
+		break;
+	case SIM_BUDGET_ACCESSES:
+		parent = p->workload;
+		key = "interval";
+		*path = "workload.interval";
+		break;
+	case SIM_BUDGET_DMA_BYTES:
+		parent = p->workload;
+		key = "job_size";
+		*path = "workload.job_size";
+		break;
+	case SIM_BUDGET_PAGE_MAPS:
+		*path = "importers";
+		return p->importers ?: p->root;
+	default:
+		*path = "duration";
+		break;
+	}
+	/* A default value is blamed on the mapping that left it out. */
+	return (parent ? sim_yaml_get(&p->y, parent, key) : NULL) ?: parent ?: p->root;
+}
+
+/* What the run would cost (budget.h): refused here, with the line to blame. */
+static int check_budget(struct sim_parser *p)
+{
+	char what[160], expected[160];
+	enum sim_budget_limit limit;
+	const char *path = "";
+	yaml_node_t *node;
+
+	limit = sim_budget_check(p->sc, what, sizeof(what), expected, sizeof(expected));
+	if (limit == SIM_BUDGET_OK)
+		return 0;
+	node = budget_node(p, limit, &path);
+	sim_yaml_path_set(&p->y, "%s", path);
+	return sim_yaml_fail(&p->y, node, expected, "%s", what);
+}
+
 /* What relates the workload to the exporter and the duration. */
 static int check_workload(struct sim_parser *p)
 {
@@ -309,16 +361,7 @@ static int check_workload(struct sim_parser *p)
 		return sim_yaml_fail(&p->y, p->exporter, exp,
 				     "the default, 64KiB, is larger than the buffer");
 	}
-	if (sc->duration_ns / sc->workload.interval_ns > SIM_MAX_JOBS) {
-		yaml_node_t *interval = sim_yaml_get(&p->y, p->workload, "interval");
-
-		sim_yaml_path_set(&p->y, "workload.interval");
-		return sim_yaml_fail(&p->y, interval ? interval : p->root,
-				     "at most 1000000 jobs per importer: a longer interval or a shorter duration",
-				     "%lld jobs per importer",
-				     (long long)(sc->duration_ns / sc->workload.interval_ns));
-	}
-	return 0;
+	return check_budget(p);
 }
 
 /* ---- variants ---- */

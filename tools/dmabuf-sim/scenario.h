@@ -44,7 +44,6 @@
 #define SIM_MAX_DURATION_NS	(3600LL * 1000000000LL)	/* any duration: 1 hour */
 #define SIM_MAX_SIZE		(1ULL << 30)		/* any size: 1 GiB */
 #define SIM_PAGE_SIZE		4096ULL			/* buffer sizes are whole pages */
-#define SIM_MAX_JOBS		1000000LL		/* duration / interval, per importer */
 
 enum sim_exporter_kind {
 	SIM_EXP_VFIO_PCI,	/* PCI BAR memory, revokes on reset/decode/D3/close */
