@@ -76,8 +76,20 @@ def revoked_dma_faults(c, report):
     c.eq("DMA faulted while revoked", after["faulted"], after["attempts"])
 
 
+def story(r, device):
+    """The timeline lines of one importer, in order."""
+    return [e["text"] for e in r["timeline"] if e["track"].endswith(" " + device)]
+
+
 def check_vfio_revoke(c, r):
     att = by_device(r)
+    for dev in ("vm0", "mlx0", "gpu0"):
+        lines = story(r, dev)
+        want = ["invalidated", "unmapped", "mapped again"]
+        got = [w for w in want for l in lines if l.startswith(w)]
+        c.eq(dev + ": invalidated, unmapped, mapped again", got, want)
+    c.true("gpu0 unmapped after its job",
+           "unmapped, 350.0 us after the invalidate" in story(r, "gpu0"))
     c.eq("devices", sorted(att), ["gpu0", "mlx0", "mlx1", "vm0"])
     c.eq("mlx1 importer", att["mlx1"]["importer"], "rdma-pinned")
     c.eq("mlx1 revocable", att["mlx1"]["revocable"], False)
@@ -209,9 +221,44 @@ SCENARIOS = {
 }
 
 
+# The Trace Event Format (JSON Object Format) as Perfetto reads it: what each
+# phase must carry, and of what type.
+TRACE_FIELDS = {
+    "M": {"name": str, "pid": int, "tid": int, "args": dict},
+    "X": {"name": str, "cat": str, "pid": int, "tid": int, "ts": (int, float),
+          "dur": (int, float), "args": dict},
+    "i": {"name": str, "cat": str, "pid": int, "tid": int, "ts": (int, float), "s": str},
+}
+TRACE_METADATA = {"process_name": "name", "thread_name": "name",
+                  "thread_sort_index": "sort_index"}
+
+
+def check_trace_format(c, trace):
+    c.true("trace is an object with traceEvents", isinstance(trace, dict)
+           and isinstance(trace.get("traceEvents"), list))
+    c.true("displayTimeUnit is ms or ns", trace.get("displayTimeUnit") in ("ms", "ns"))
+    for e in trace.get("traceEvents", []):
+        fields = TRACE_FIELDS.get(e.get("ph"))
+        if fields is None:
+            c.true("unknown phase %r" % e.get("ph"), False)
+            continue
+        for key, kind in fields.items():
+            c.true("%s event has %s of type %s: %r" % (e["ph"], key, kind, e),
+                   isinstance(e.get(key), kind) and not isinstance(e.get(key), bool))
+        if e["ph"] == "M":
+            c.true("metadata %r is known" % e["name"], e["name"] in TRACE_METADATA)
+            c.true("metadata has its argument",
+                   TRACE_METADATA.get(e["name"]) in e.get("args", {}))
+        if e["ph"] == "i":
+            c.eq("instant scope", e.get("s"), "t")
+        if e["ph"] in ("X", "i"):
+            c.true("timestamps are not negative", e["ts"] >= 0)
+
+
 def check_trace(c, path, report):
     with open(path) as f:
         trace = json.load(f)
+    check_trace_format(c, trace)
     events = trace["traceEvents"]
     names = {(e["pid"], e["tid"]): e["args"]["name"] for e in events
              if e["ph"] == "M" and e["name"] == "thread_name"}
@@ -227,6 +274,33 @@ def check_trace(c, path, report):
         if e["ph"] == "X":
             c.true("span duration is not negative", e["dur"] >= 0)
     c.true("trace has DMA spans", any(e["ph"] == "X" for e in events))
+    # Every revoke: its span and one per phase, on the exporter's track, in order.
+    byname = {}
+    for e in events:
+        if e["ph"] == "X":
+            byname.setdefault(e["name"], []).append(e)
+    nrevokes = sum(len(p["revokes"]) for p in plays)
+    for phase in ("revoke", "invalidate", "fence wait", "unmap wait"):
+        c.eq("%s spans" % phase, len(byname.get(phase, [])), nrevokes)
+    for r, i, f, u in zip(*(byname.get(p, []) for p in
+                            ("revoke", "invalidate", "fence wait", "unmap wait"))):
+        c.true("phases follow each other",
+               abs(i["ts"] + i["dur"] - f["ts"]) < 0.002 and
+               abs(f["ts"] + f["dur"] - u["ts"]) < 0.002 and
+               abs(u["ts"] + u["dur"] - r["ts"] - r["dur"]) < 0.002)
+    # Every invalidated importer: the instant, and its unmap or none.
+    for pid, play in enumerate(plays, 1):
+        inst = {}
+        for e in events:
+            if e["ph"] == "i" and e["pid"] == pid:
+                inst.setdefault(names.get((pid, e["tid"])), []).append(e["name"])
+        for a in play["attachments"]:
+            name = "%s %s" % (a["importer"], a["device"])
+            got = inst.get(name, [])
+            n_inval = sum(x.startswith("invalidated") for x in got)
+            c.eq(name + " invalidated instants", n_inval, a["invalidations"])
+            if a["invalidations"] and not a["never_unmapped"]:
+                c.true(name + " unmapped instant", any(x.startswith("unmapped") for x in got))
 
 
 def run(sim, args):

@@ -115,6 +115,8 @@ static void on_revoked(void *data, struct dma_buf *buf, const char *reason,
 
 	pthread_mutex_lock(&w->lock);
 	w->revoked = true;
+	/* The importers' unmaps come before the revoke that waited for them. */
+	sim_story_locked(w, now);
 	if (st->already_revoked) {
 		sim_result_event(w->res, now, w->exp_track, false,
 				 "%s: already revoked, nothing to do", reason);
@@ -148,9 +150,8 @@ static void on_revoked(void *data, struct dma_buf *buf, const char *reason,
 		r->unmap_latency_ns[si->att] = lat >= 0 ? lat :
 			ist.invalidations ? SIM_LATENCY_NEVER : SIM_LATENCY_NONE;
 	}
-	/* The span the trace shows: the revoke, ending now. */
-	sim_result_span(w->res, now - st->total_ns > 0 ? now - st->total_ns : 0, now,
-			w->exp_track, "revoke", false);
+	/* The spans the trace shows: the revoke and its phases, ending now. */
+	sim_story_revoke(w, now, st);
 out:
 	pthread_mutex_unlock(&w->lock);
 }
@@ -175,6 +176,7 @@ static void on_moved(void *data, struct dma_buf *buf, const char *where,
 	int64_t now = sim_now(w);
 
 	pthread_mutex_lock(&w->lock);
+	sim_story_locked(w, now);
 	sim_result_event(w->res, now, w->exp_track, false,
 			 "moved to %s: invalidate %.3f ms, fence wait %.3f ms",
 			 where, st->invalidate_ns / 1e6, st->fence_wait_ns / 1e6);

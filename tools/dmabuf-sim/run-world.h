@@ -55,6 +55,11 @@ struct sim_imp {
 	unsigned long seq;
 	struct sim_inflight inflight[SIM_MAX_INFLIGHT];
 	unsigned int nr_inflight;
+	/* what the timeline has told of it (world->lock) */
+	unsigned long seen_invalidations;
+	unsigned long seen_maps;
+	int64_t invalidated_at;
+	bool awaiting_unmap;
 };
 
 struct sim_world {
@@ -140,6 +145,12 @@ void sim_observer_init(struct sim_world *w);
 void sim_sink_install(struct sim_world *w);
 void sim_sink_remove(void);
 int sim_attach_spec(struct sim_world *w, unsigned int spec_idx);
+
+/* run-story.c: each importer's invalidate, unmap and map again; revoke phases */
+void sim_story(struct sim_world *w);
+void sim_story_locked(struct sim_world *w, int64_t now);
+void sim_story_revoke(struct sim_world *w, int64_t end,
+		      const struct dmb_revoke_stats *st);
 
 /* run-workload.c */
 void sim_workload_tick(struct sim_world *w, int64_t now);

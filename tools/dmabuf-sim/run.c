@@ -419,6 +419,7 @@ static void play_virtual(struct sim_world *w)
 			sim_settle(w);
 		}
 		sim_workload_reap(w, false);
+		sim_story(w);
 		if (busy)
 			sim_report_waiting(w, now);
 
@@ -470,6 +471,7 @@ static void play_real(struct sim_world *w)
 		if (now < sc->duration_ns)
 			sim_workload_tick(w, now);
 		sim_workload_reap(w, false);
+		sim_story(w);
 
 		if (now >= sc->duration_ns && next_ev == sc->nr_events &&
 		    !sim_events_busy(w))
