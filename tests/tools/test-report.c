@@ -169,7 +169,7 @@ static void judge_failures(void **state)
 		const char *reason;
 	} cases[] = {
 		{ "2 revokes, expected 1" },
-		{ "unexpected V5 on gpu gpu0" },
+		{ "V5 on gpu gpu0: 1 seen, 0 expected" },
 		{ "rdma-pinned mlx1: attach returned 0, expected EOPNOTSUPP" },
 		{ "iommufd vm0: 2 invalidations, expected 1" },
 		{ "DMA while revoked: 3 attempted, 1 succeeded, 2 faulted" },
@@ -218,7 +218,7 @@ static void judge_lists_every_failure(void **state)
 	sim_result_judge(res);
 	assert_false(res->pass);
 	assert_string_equal(res->verdict_reason,
-			    "unexpected V4 on gpu gpu0; the buffer was never unrevoked");
+			    "V4 on gpu gpu0: 1 seen, 0 expected; the buffer was never unrevoked");
 	free(res);
 	free(sc);
 }
@@ -238,13 +238,13 @@ static void judge_violation_attribution(void **state)
 	sim_result_judge(res);
 	assert_false(res->pass);
 	assert_string_equal(res->verdict_reason,
-			    "expected V6 on broken-no-unmap bad0 was not reported");
+			    "V6 on broken-no-unmap bad0: 0 seen, 1 expected");
 
 	add_violation(res, DMB_V6_UNMAP_TIMEOUT, "gpu", "gpu0");
 	sim_result_judge(res);
 	assert_string_equal(res->verdict_reason,
-			    "expected V6 on broken-no-unmap bad0 was not reported; "
-			    "unexpected V6 on gpu gpu0");
+			    "V6 on broken-no-unmap bad0: 0 seen, 1 expected; "
+			    "V6 on gpu gpu0: 1 seen, 0 expected");
 
 	res->nr_violations = 0;
 	add_violation(res, DMB_V6_UNMAP_TIMEOUT, "broken-no-unmap", "bad0.1");
@@ -359,7 +359,7 @@ static void json_report_fields(void **state)
 	assert_true(json_is_null(json_object_get(root, "variant")));
 	assert_json_int(root, "seed", 1);
 	assert_json_str(root, "verdict", "fail");
-	assert_json_str(root, "verdict_reason", "unexpected V4 on gpu gpu0");
+	assert_json_str(root, "verdict_reason", "V4 on gpu gpu0: 1 seen, 0 expected");
 	assert_json_str(root, "clock", "virtual");
 	assert_json_int(root, "duration_ns", 100 * MS);
 	assert_json_int(root, "schema_version", 1);
@@ -657,21 +657,21 @@ static void text_report(void **state)
 		"seed 1, virtual clock, 100.000 ms",
 		"vfio-pci nic0, 1 MiB",
 		"warn-then-wait, unmap bound 1.000 s, fence bound 1.000 s",
-		"rdma-pinned          mlx1         no        EOPNOTSUPP",
-		"iommufd              vm0          yes       ok               1      12",
+		"rdma-pinned mlx1   no        EOPNOTSUPP",
+		"iommufd     vm0    yes       ok               1      12",
 		"    31.000 ms  rdma-pinned mlx1  a long",
 		"Revoke 1: vfio-pci nic0, flr at 30.000 ms, 3.010 ms in all",
 		"  invalidate   10.0 us",
 		"  fence wait   2.000 ms",
 		"  unmap wait   1.000 ms",
 		"unmap latency, from invalidate_mappings to unmap:",
-		"      rdma-odp mlx0                    4.0 us",
+		"      rdma-odp mlx0     4.0 us",
 		"DMA  40 jobs, 3 faults; while revoked 3 attempted, 0 succeeded, 3 faulted",
 		"Violations: 1 (expected: none)",
 		"  V4  at 60.000 ms: ",
 		"      who: gpu gpu0, buffer nic0-bar0, exporter vfio-pci",
 		"      what: still mapped 50 ms",
-		"FAIL vfio-revoke: unexpected V4 on gpu gpu0\n",
+		"FAIL vfio-revoke: V4 on gpu gpu0: 1 seen, 0 expected\n",
 	};
 	char *text;
 
@@ -688,6 +688,65 @@ static void text_report(void **state)
 	/* The verdict is the last line, once. */
 	assert_non_null(strstr(text, "FAIL vfio-revoke"));
 	assert_null(strstr(strstr(text, "FAIL vfio-revoke") + 1, "FAIL vfio-revoke"));
+	free(text);
+	free(res);
+	free(sc);
+}
+
+/* Counts, not "unexpected": two seen where one was expected says so. */
+static void judge_counts_violations(void **state)
+{
+	struct sim_scenario *sc = load_builtin("broken-importer", 0);
+	struct sim_result *res = malloc(sizeof(*res));
+
+	assert_non_null(res);
+	sim_result_init(res, sc);
+	sim_result_add_revoke(res, "vfio-pci nic0", "flr", 20 * MS);
+	attach(res, "gpu", "gpu0", 0, 0);
+	attach(res, "broken-no-unmap", "bad0", 1, 0);
+	add_violation(res, DMB_V6_UNMAP_TIMEOUT, "broken-no-unmap", "bad0");
+	add_violation(res, DMB_V6_UNMAP_TIMEOUT, "broken-no-unmap", "bad0");
+	sim_result_judge(res);
+	assert_string_equal(res->verdict_reason,
+			    "V6 on broken-no-unmap bad0: 2 seen, 1 expected");
+	free(res);
+	free(sc);
+}
+
+/* Long names widen their columns and long texts wrap: nothing is cut. */
+static void text_never_cuts(void **state)
+{
+	static const char long_text[] =
+		"a diagnostic far longer than the old limit of one hundred and sixty "
+		"characters, which used to be cut in the middle of a word, and which "
+		"must now reach the report whole, wrapped at spaces, to its very last word";
+	struct sim_scenario *sc = load_builtin("vfio-revoke", 0);
+	struct sim_result *res = vfio_revoke_result(sc);
+	const struct sim_result *list[] = { res };
+	char *text, *flat, *p;
+
+	snprintf(res->attachments[0].device, sizeof(res->attachments[0].device),
+		 "a-very-long-device-name-0");
+	sim_result_event(res, 31 * MS, "iommufd a-very-long-device-name-0", false, "%s",
+			 long_text);
+	sim_result_judge(res);
+	text = capture_text(list, 1, false);
+	assert_fits_80(text);
+	assert_non_null(strstr(text, "iommufd     a-very-long-device-name-0 yes"));
+	assert_non_null(strstr(text, "ms  iommufd a-very-long-device-name-0\n"));
+	assert_non_null(strstr(text, "      iommufd a-very-long-device-name-0  3.0 us\n"));
+	/* The text, its wrapping undone, is all there. */
+	flat = strdup(text);
+	assert_non_null(flat);
+	for (p = flat; *p; p++) {
+		if (*p != '\n')
+			continue;
+		memmove(p, p + 1, strlen(p));
+		while (p[0] == ' ' && p[1] == ' ')
+			memmove(p, p + 1, strlen(p));
+	}
+	assert_non_null(strstr(flat, long_text));
+	free(flat);
 	free(text);
 	free(res);
 	free(sc);
@@ -812,6 +871,8 @@ int main(int argc, char **argv)
 		TH_TEST(trace_variants_are_processes),
 		TH_TEST(text_report),
 		TH_TEST(text_variants_side_by_side),
+		TH_TEST(judge_counts_violations),
+		TH_TEST(text_never_cuts),
 		TH_TEST(progress_draws_and_clears),
 		TH_TEST(progress_silent_off_terminal),
 	};

@@ -7,12 +7,14 @@
  * wrapped under their column rather than cut, so nothing the runner said is
  * lost on a terminal.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "report.h"
 #include "units.h"
 
 #define DUR(ns)		sim_format_duration((ns), (char[24]){ 0 }, 24)
+#define SIM_TRACK_COLUMN_MAX	24	/* longer track names get a line of their own */
 #define SIZE(b)		sim_format_size((b), (char[24]){ 0 }, 24)
 
 /*
@@ -80,14 +82,33 @@ static void print_header(FILE *out, const struct sim_result *res)
 		DUR(sc->workload.interval_ns));
 }
 
+/* The width of a column: its heading, or its longest entry. */
+static int column_width(const struct sim_result *res, size_t offset, const char *heading)
+{
+	size_t w = strlen(heading);
+
+	for (unsigned int i = 0; i < res->nr_attachments; i++) {
+		size_t n = strlen((const char *)&res->attachments[i] + offset);
+
+		if (n > w)
+			w = n;
+	}
+	return (int)w;
+}
+
 static void print_attachments(FILE *out, const struct sim_result *res)
 {
+	int imp_w = column_width(res, offsetof(struct sim_attachment_result, importer),
+				 "importer");
+	int dev_w = column_width(res, offsetof(struct sim_attachment_result, device),
+				 "device");
+
 	fprintf(out, "\nAttachments\n");
 	if (!res->nr_attachments) {
 		fprintf(out, "  none\n");
 		return;
 	}
-	fprintf(out, "  %-20s %-12s %-9s %-11s %6s %7s\n", "importer", "device",
+	fprintf(out, "  %-*s %-*s %-9s %-11s %6s %7s\n", imp_w, "importer", dev_w, "device",
 		"revocable", "attach", "inval.", "jobs");
 	for (unsigned int i = 0; i < res->nr_attachments; i++) {
 		const struct sim_attachment_result *a = &res->attachments[i];
@@ -100,7 +121,7 @@ static void print_attachments(FILE *out, const struct sim_result *res)
 			snprintf(attach, sizeof(attach), "%s", err);
 		else
 			snprintf(attach, sizeof(attach), "%d", a->attach_result);
-		fprintf(out, "  %-20s %-12s %-9s %-11s", a->importer, a->device,
+		fprintf(out, "  %-*s %-*s %-9s %-11s", imp_w, a->importer, dev_w, a->device,
 			a->revocable ? "yes" : "no", attach);
 		if (a->attach_result)
 			fprintf(out, " %6s %7s\n", "-", "-");
@@ -124,21 +145,29 @@ static void print_timeline(FILE *out, const struct sim_result *res)
 		if (n > track_w)
 			track_w = n;
 	}
-	if (track_w > 22)
-		track_w = 22;
+	if (track_w > SIM_TRACK_COLUMN_MAX)
+		track_w = SIM_TRACK_COLUMN_MAX;
 	for (unsigned int i = 0; i < res->nr_timeline; i++) {
 		const struct sim_event *ev = &res->timeline[i];
-		int col = fprintf(out, "  %10.3f ms  %-*.*s  ", (double)ev->t_ns / 1e6,
-				  (int)track_w, (int)track_w, ev->track);
+		int col;
 
-		print_wrapped(out, (unsigned int)col, (unsigned int)col, ev->text);
+		/* A track name longer than the column: the text goes below it. */
+		if (strlen(ev->track) > track_w) {
+			fprintf(out, "  %10.3f ms  %s\n%*s", (double)ev->t_ns / 1e6,
+				ev->track, 17 + (int)track_w, "");
+			col = 17 + (int)track_w;
+		} else {
+			col = fprintf(out, "  %10.3f ms  %-*s  ", (double)ev->t_ns / 1e6,
+				      (int)track_w, ev->track);
+		}
+		print_wrapped(out, (unsigned int)col, 17 + track_w, ev->text);
 	}
 	if (res->timeline_dropped)
 		fprintf(out, "  ... and %u more events not recorded\n", res->timeline_dropped);
 }
 
 static void print_latency(FILE *out, const struct sim_result *res,
-			  const struct sim_revoke_result *r, unsigned int i)
+			  const struct sim_revoke_result *r, unsigned int i, int name_w)
 {
 	char name[SIM_NAME_LEN * 2];
 	int64_t ns = r->unmap_latency_ns[i];
@@ -147,10 +176,24 @@ static void print_latency(FILE *out, const struct sim_result *res,
 		return;
 	sim_result_attachment_name(res, i, name, sizeof(name));
 	if (ns == SIM_LATENCY_NEVER)
-		fprintf(out, "      %-32s never unmapped%s\n", name,
+		fprintf(out, "      %-*s  never unmapped%s\n", name_w, name,
 			r->forced ? " (torn down by force)" : "");
 	else
-		fprintf(out, "      %-32s %s\n", name, DUR(ns));
+		fprintf(out, "      %-*s  %s\n", name_w, name, DUR(ns));
+}
+
+/* The longest "<importer> <device>". */
+static int attachment_name_width(const struct sim_result *res)
+{
+	char name[SIM_NAME_LEN * 2];
+	int w = 0;
+
+	for (unsigned int i = 0; i < res->nr_attachments; i++) {
+		sim_result_attachment_name(res, i, name, sizeof(name));
+		if ((int)strlen(name) > w)
+			w = (int)strlen(name);
+	}
+	return w;
 }
 
 static void print_revokes(FILE *out, const struct sim_result *res)
@@ -174,7 +217,7 @@ static void print_revokes(FILE *out, const struct sim_result *res)
 			continue;
 		fprintf(out, "  unmap latency, from invalidate_mappings to unmap:\n");
 		for (unsigned int i = 0; i < res->nr_attachments; i++)
-			print_latency(out, res, r, i);
+			print_latency(out, res, r, i, attachment_name_width(res));
 	}
 }
 
@@ -293,10 +336,15 @@ static int64_t revoke_total(const struct sim_result *res, size_t field)
 void sim_report_compare(FILE *out, const struct sim_result *const *res, unsigned int n)
 {
 	char cell[32];
+	int w = 14;
 
+	/* A column as wide as its longest variant name, never cut. */
+	for (unsigned int i = 0; i < n; i++)
+		if ((int)strlen(res[i]->scenario->variant) > w)
+			w = (int)strlen(res[i]->scenario->variant);
 	fprintf(out, "\nVariants side by side\n  %-22s", "");
 	for (unsigned int i = 0; i < n; i++)
-		fprintf(out, " %14.14s", res[i]->scenario->variant);
+		fprintf(out, " %*s", w, res[i]->scenario->variant);
 	fputc('\n', out);
 
 #define ROW(label, ...)								\
@@ -306,7 +354,7 @@ void sim_report_compare(FILE *out, const struct sim_result *const *res, unsigned
 			const struct sim_result *r = res[i];			\
 			(void)r;						\
 			snprintf(cell, sizeof(cell), __VA_ARGS__);		\
-			fprintf(out, " %14s", cell);				\
+			fprintf(out, " %*s", w, cell);				\
 		}								\
 		fputc('\n', out);						\
 	} while (0)

@@ -22,7 +22,7 @@
 #define SIM_MAX_TIMELINE	1024
 #define SIM_MAX_SPANS		4096
 #define SIM_MAX_REVOKES		16
-#define SIM_TEXT_LEN		160
+#define SIM_TEXT_LEN		640	/* a diagnostic with its detail and names, whole */
 #define SIM_TRACK_LEN		80	/* "<driver> <device>" fits */
 
 /* Unmap latencies that are not a time. */
