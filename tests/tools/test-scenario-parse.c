@@ -581,7 +581,7 @@ static const struct bad_case bad_cases[] = {
 	  "duration: 3600s\n", 1, "workload.interval: 46080064 DMA accesses (64 importers" },
 	{ HEAD "duration: 10s\nworkload: { job_size: 1MiB, interval: 1ms }\n", 5,
 	  "workload.job_size: 10001 MiB moved by DMA (10001 accesses of 1024 KiB) "
-	  "(expected at most 1024 MiB in all" },
+	  "(expected at most 512 MiB in all" },
 	{ "name: t\nexporter: { driver: vfio-pci, size: 1GiB }\n"
 	  "importers: [ { driver: iommufd, count: 5 } ]\n", 3,
 	  "importers: 1310720 pages mapped by IOMMUs (the buffer's 262144 pages per importer" },
@@ -592,7 +592,7 @@ static const struct bad_case bad_cases[] = {
 	{ "name: t\nexporter: { driver: vfio-pci, size: 1GiB }\nimporters: [ { driver: gpu } ]\n", 2,
 	  "exporter.size: 6208 MiB of simulated memory (the buffer, and 4 times it per gpu importer) "
 	  "(expected at most 4096 MiB" },
-	{ HEAD "clock: real\nduration: 61s\n", 5,
+	{ HEAD "clock: real\nduration: 61s\nworkload: { interval: 1s }\n", 5,
 	  "duration: 61 s of real time (expected at most 60s on the real clock" },
 	{ HEAD "seed: 9223372036854775808\n", 4, "seed: '9223372036854775808' is too large" },
 	{ "name: t\nexporter: { driver: heap }\nimporters: [ { driver: gpu, count: 0 } ]\n", 3,

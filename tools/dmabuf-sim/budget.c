@@ -97,7 +97,7 @@ enum sim_budget_limit sim_budget_check(const struct sim_scenario *sc,
 			 (unsigned long long)(accesses * job >> 20),
 			 (unsigned long long)accesses, (unsigned long long)(job >> 10));
 		snprintf(expected, expected_len,
-			 "at most 1024 MiB in all: smaller jobs, fewer of them or fewer importers");
+			 "at most 512 MiB in all: smaller jobs, fewer of them or fewer importers");
 		return SIM_BUDGET_DMA_BYTES;
 	}
 	if (sim_budget_page_maps(sc) > SIM_MAX_PAGE_MAPS) {

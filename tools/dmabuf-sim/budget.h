@@ -13,7 +13,7 @@
 #include "scenario.h"
 
 #define SIM_MAX_ACCESSES	250000ULL		/* DMA accesses, all importers */
-#define SIM_MAX_DMA_BYTES	(1ULL << 30)		/* bytes those accesses move */
+#define SIM_MAX_DMA_BYTES	(512ULL << 20)		/* bytes those accesses move */
 #define SIM_MAX_PAGE_MAPS	(1ULL << 20)		/* IOMMU pages mapped, remaps included */
 #define SIM_MAX_MEMORY		(4ULL << 30)		/* simulated memory in all */
 #define SIM_MAX_RAM_BUFFER	(32ULL << 20)		/* heap, vram: half the RAM */
