@@ -25,6 +25,7 @@
 #include "builtin.h"
 #include "override.h"
 #include "progress.h"
+#include "report-html.h"
 #include "report.h"
 #include "run.h"
 #include "scenario.h"
@@ -50,6 +51,7 @@ enum {
 	OPT_FENCE_BOUND,
 	OPT_CLOCK,
 	OPT_VARIANT,
+	OPT_HTML,
 };
 
 static const struct argp_option options[] = {
@@ -67,6 +69,8 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Output:", 3 },
 	{ "json", 'j', "FILE", 0, "write the JSON report to FILE", 3 },
 	{ "trace", 't', "FILE", 0, "write a Chrome trace (opens in ui.perfetto.dev) to FILE", 3 },
+	{ "html", OPT_HTML, "FILE", 0,
+	  "write a self-contained HTML page with the run's timeline to FILE", 3 },
 	{ "quiet", 'q', NULL, 0, "print the verdict line only", 3 },
 	{ NULL, 0, NULL, 0, "Help:", -1 },
 	{ 0 },
@@ -94,6 +98,7 @@ struct cli {
 	const char *target;
 	const char *json;
 	const char *trace;
+	const char *html;
 	const char *variant;
 	bool quiet;
 	struct sim_overrides ov;
@@ -177,6 +182,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 't':
 		cli->trace = arg;
+		break;
+	case OPT_HTML:
+		cli->html = arg;
 		break;
 	case 'q':
 		cli->quiet = true;
@@ -349,6 +357,10 @@ static int write_outputs(const struct cli *cli, const struct sim_result *const *
 		return EXIT_USAGE;
 	}
 	if (cli->trace && sim_trace_write(cli->trace, res, n, err, sizeof(err))) {
+		fprintf(stderr, "dmabuf-sim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (cli->html && sim_report_html_write(cli->html, res, n, err, sizeof(err))) {
 		fprintf(stderr, "dmabuf-sim: %s\n", err);
 		return EXIT_USAGE;
 	}
