@@ -66,12 +66,15 @@ def check_page(c, name, text, report):
     c.true("no address but the SVG namespace",
            set(re.findall(r"https?://[^\s\"'<>)]+", text)) <= {"http://www.w3.org/2000/svg"})
     try:
-        pictures = svgs(text)
+        every = svgs(text)
     except ET.ParseError as e:
         c.true("SVG parses as XML: %s" % e, False)
         return
     plays = report.get("variants", [report])
-    c.eq("one SVG per play", len(pictures), len(plays))
+    pictures = [s for s in every if "zoom" not in s.get("class", "").split()]
+    c.eq("one timeline per play", len(pictures), len(plays))
+    c.eq("one close-up per revoke", len(every) - len(pictures),
+         sum(len(p["revokes"]) for p in plays))
     for svg, p in zip(pictures, plays):
         cl = classes(svg)
         lanes = [t.text for t in svg.iter(SVG_NS + "text") if t.get("class") == "lanelabel"]
@@ -179,7 +182,7 @@ def browser(sim, png_out):
         profile = os.path.join(tmp, "profile")
         os.mkdir(profile)
         shot = subprocess.run([chromium] + CHROMIUM_FLAGS +
-                              ["--user-data-dir=" + profile, "--window-size=1280,900",
+                              ["--user-data-dir=" + profile, "--window-size=1320,1400",
                                "--screenshot=" + png, "file://" + html],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               universal_newlines=True, timeout=600)

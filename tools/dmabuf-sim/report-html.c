@@ -15,6 +15,10 @@
  * unmapped, mapped again, faults, violations. Every mark has a <title>, so
  * a browser shows what it is on hover.
  *
+ * A revoke is often short beside the run, so each gets a second picture
+ * of the same lanes, zoomed on it: from a little before it began to a
+ * little after it ended.
+ *
  * The SVG is well-formed XML (the tests parse it): every text is escaped.
  */
 #include <errno.h>
@@ -28,6 +32,7 @@
 #define LANE_H		34
 #define LABEL_W		230
 #define PLOT_W		960
+#define RIGHT_W		48		/* room for the last tick's label */
 #define AXIS_H		28
 #define MARGIN		12
 #define MIN_SPAN_W	1.5
@@ -70,14 +75,26 @@ static int lane_of(struct lanes *l, const char *track, bool add)
 
 struct plot {
 	FILE *out;
-	int64_t span_ns;	/* the time the plot covers */
+	int64_t from_ns;	/* the time the plot covers: from ... */
+	int64_t span_ns;	/* ... this long */
 	struct lanes lanes;
 	char vtracks[DMB_CHECK_RECORDS][2 * DMB_CHECK_NAME_LEN + 2];
 };
 
+/* Where @t is; times outside the window are pinned to its edges. */
 static double x_of(const struct plot *p, int64_t t)
 {
+	t -= p->from_ns;
+	if (t < 0)
+		t = 0;
+	if (t > p->span_ns)
+		t = p->span_ns;
 	return LABEL_W + (double)t * PLOT_W / (double)p->span_ns;
+}
+
+static bool in_window(const struct plot *p, int64_t start, int64_t end)
+{
+	return end >= p->from_ns && start <= p->from_ns + p->span_ns;
 }
 
 static double y_of(int lane)
@@ -98,9 +115,10 @@ static int64_t tick_step(int64_t span)
 static void draw_axis(struct plot *p, double height)
 {
 	int64_t step = tick_step(p->span_ns);
+	int64_t first = (p->from_ns + step - 1) / step * step;
 
 	fprintf(p->out, "<g class=\"axis\">\n");
-	for (int64_t t = 0; t <= p->span_ns; t += step) {
+	for (int64_t t = first; t <= p->from_ns + p->span_ns; t += step) {
 		double x = x_of(p, t);
 
 		fprintf(p->out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
@@ -116,7 +134,7 @@ static void draw_lanes(struct plot *p)
 		double y = y_of((int)i);
 
 		fprintf(p->out, "<rect x=\"0\" y=\"%.1f\" width=\"%d\" height=\"%d\" class=\"lane%s\"/>"
-			"<text x=\"6\" y=\"%.1f\" class=\"lanelabel\">", y, LABEL_W + PLOT_W,
+			"<text x=\"6\" y=\"%.1f\" class=\"lanelabel\">", y, LABEL_W + PLOT_W + RIGHT_W,
 			LANE_H, i % 2 ? " odd" : "", y + LANE_H / 2.0 + 4);
 		put_escaped(p->out, p->lanes.names[i]);
 		fprintf(p->out, "</text>\n");
@@ -149,7 +167,7 @@ static void draw_spans(struct plot *p, const struct sim_result *res)
 		int lane = lane_of(&p->lanes, sp->track, false);
 		bool job = !strncmp(sp->name, "job ", 4);
 
-		if (lane < 0)
+		if (lane < 0 || !in_window(p, sp->start_ns, sp->end_ns))
 			continue;
 		if (!strcmp(sp->name, "revoke")) {
 			span_rect(p, lane, sp->start_ns, sp->end_ns, 3, LANE_H - 6, "revoke",
@@ -200,7 +218,7 @@ static void draw_events(struct plot *p, const struct sim_result *res)
 		const char *cls = marker_class(ev);
 		double x = x_of(p, ev->t_ns), y;
 
-		if (lane < 0)
+		if (lane < 0 || !in_window(p, ev->t_ns, ev->t_ns))
 			continue;
 		y = y_of(lane);
 		if (!strcmp(cls, "m-inv"))
@@ -233,7 +251,7 @@ static void draw_violations(struct plot *p, const struct sim_result *res)
 		int lane = lane_of(&p->lanes, p->vtracks[i], false);
 		double x = x_of(p, r->time_ns), y;
 
-		if (lane < 0)
+		if (lane < 0 || !in_window(p, r->time_ns, r->time_ns))
 			continue;
 		y = y_of(lane) + LANE_H / 2.0;
 		fprintf(p->out, "<g class=\"violation\"><path d=\"M%.2f %.1f l7 7 l-7 7 l-7 -7 z\"/>"
@@ -270,24 +288,23 @@ static void plot_lanes(struct plot *p, const struct sim_result *res)
 	}
 }
 
-static void put_svg(FILE *out, const struct sim_result *res, struct plot *p)
+/* The lanes over [@from_ns, +@span_ns); @zoom: a revoke's close-up. */
+static void put_svg(FILE *out, const struct sim_result *res, struct plot *p,
+		    int64_t from_ns, int64_t span_ns, bool zoom)
 {
 	double height;
 
 	memset(p, 0, sizeof(*p));
 	p->out = out;
-	p->span_ns = res->duration_ns ? res->duration_ns : res->scenario->duration_ns;
-	for (unsigned int i = 0; i < res->nr_timeline; i++)
-		if (res->timeline[i].t_ns > p->span_ns)
-			p->span_ns = res->timeline[i].t_ns;
-	if (p->span_ns <= 0)
-		p->span_ns = 1;
+	p->from_ns = from_ns;
+	p->span_ns = span_ns > 0 ? span_ns : 1;
 	plot_lanes(p, res);
 	height = y_of((int)p->lanes.nr) + MARGIN;
-	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" "
+	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline%s\" "
 		"width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\" role=\"img\">\n"
-		"<title>timeline of ", LABEL_W + PLOT_W + MARGIN, height,
-		LABEL_W + PLOT_W + MARGIN, height);
+		"<title>%s of ", zoom ? " zoom" : "", LABEL_W + PLOT_W + RIGHT_W, height,
+		LABEL_W + PLOT_W + RIGHT_W, height, zoom ? "a revoke, close up, in the run" :
+		"timeline");
 	put_escaped(out, res->scenario->name);
 	fprintf(out, "</title>\n<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" "
 		"patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
@@ -302,7 +319,7 @@ static void put_svg(FILE *out, const struct sim_result *res, struct plot *p)
 
 static const char css[] =
 	"body{font:14px/1.4 sans-serif;margin:24px;color:#222;background:#fff}\n"
-	"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 6px}\n"
+	"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 6px}h3{font-size:15px}\n"
 	".verdict{display:inline-block;padding:3px 10px;border-radius:4px;font-weight:bold;color:#fff}\n"
 	".pass{background:#2e7d32}.fail{background:#c62828}\n"
 	"table{border-collapse:collapse;margin:6px 0 14px}\n"
@@ -425,6 +442,17 @@ static void put_counts(FILE *out, const struct sim_result *res)
 		res->cpu.reads, res->cpu.faults, DUR(res->duration_ns));
 }
 
+/* The whole run: its duration, or longer if something happened after. */
+static int64_t play_span(const struct sim_result *res)
+{
+	int64_t span = res->duration_ns ? res->duration_ns : res->scenario->duration_ns;
+
+	for (unsigned int i = 0; i < res->nr_timeline; i++)
+		if (res->timeline[i].t_ns > span)
+			span = res->timeline[i].t_ns;
+	return span;
+}
+
 static void put_play(FILE *out, const struct sim_result *res, struct plot *p)
 {
 	const struct sim_scenario *sc = res->scenario;
@@ -445,8 +473,17 @@ static void put_play(FILE *out, const struct sim_result *res, struct plot *p)
 		sim_exporter_name(sc->exporter.kind));
 	put_escaped(out, sc->exporter.device);
 	fputs("</p>\n<div class=\"wrap\"><div>\n", out);
-	put_svg(out, res, p);
+	put_svg(out, res, p, 0, play_span(res), false);
 	put_legend(out);
+	for (unsigned int k = 0; k < res->nr_revokes; k++) {
+		const struct sim_revoke_result *r = &res->revokes[k];
+		int64_t pad = r->total_ns / 4 > 100000 ? r->total_ns / 4 : 100000;
+		int64_t from = r->at_ns > pad ? r->at_ns - pad : 0;
+
+		fprintf(out, "<h3>Revoke %u (%s at %.3f ms), close up</h3>\n", k + 1,
+			r->reason, (double)r->at_ns / 1e6);
+		put_svg(out, res, p, from, r->at_ns + r->total_ns + pad - from, true);
+	}
 	fputs("</div><div>\n", out);
 	put_attachments(out, res);
 	put_revokes(out, res);
