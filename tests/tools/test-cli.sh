@@ -68,7 +68,7 @@ importers: [ { driver: gpu } ]
 events: [ { at: 20ms, do: flr } ]
 '
 
-echo "1..22"
+echo "1..27"
 expect "--help exits 0" 0 "" "Usage: dmabuf-sim" -- --help
 expect "--help lists the commands" 0 "" "run NAME|FILE" -- --help
 expect "--version exits 0" 0 "" "dmabuf-sim " -- --version
@@ -98,6 +98,13 @@ expect "a bad --policy exits 2" 2 "--policy: 'forever'" "" -- --policy forever
 expect "an unknown --variant exits 2" 2 "has the variants blocking, power-ref" "" \
 	-- run low-power --variant nope
 expect "list names every built-in" 0 "" "legacy-pinned" -- list
+expect "--seeds backwards exits 2" 2 "--seeds: '5..1' is not a range" "" -- run vfio-revoke --seeds 5..1
+expect "--seeds not a range exits 2" 2 "--seeds: '7' is not a range" "" -- run vfio-revoke --seeds 7
+expect "--seeds with a report file exits 2" 2 "write the reports of one" "" \
+	-- run vfio-revoke --seeds 1..2 --json "$tmp/x.json"
+expect "--repeat 0 exits 2" 2 "--repeat: '0' is not an integer" "" -- run vfio-revoke --repeat 0
+expect "a scenario over the budget exits 2" 2 "with these options the scenario is too big" "" \
+	-- run vfio-revoke --duration 3599s
 expect "show of an unknown scenario exits 2" 2 "no built-in scenario 'nope'" "" -- show nope
 
 [ "$failed" -eq 0 ]

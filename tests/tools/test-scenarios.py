@@ -428,10 +428,76 @@ def idle_time_is_free(sim, tmp):
     return c.failures
 
 
+def seeds_summary(sim):
+    c = Check()
+    p = run(sim, ["run", "vfio-revoke", "--seeds", "3..7"])
+    c.eq("exit code", p.returncode, 0)
+    out = p.stdout
+    c.true("headline", out.startswith("vfio-revoke over seeds 3..7: 5 passed, 0 failed"))
+    rows = [l.split() for l in out.splitlines() if re.match(r"\s+[0-9]+\s+(pass|FAIL)\s", l)]
+    c.eq("a row per seed", [r[0] for r in rows], ["3", "4", "5", "6", "7"])
+    c.true("every seed passed", all(r[1] == "pass" for r in rows))
+    c.true("the latency distribution", "Revoke latency" in out and "median" in out)
+    c.true("the verdict line last", out.rstrip().splitlines()[-1] ==
+           "PASS vfio-revoke: 5 of 5 seeds as expected")
+    # Each seed's revoke time is what a run of that seed alone reports.
+    alone = run(sim, ["run", "vfio-revoke", "--seed", "4"]).stdout
+    m = re.search(r"Revoke 1: .* in all", alone)
+    c.true("seed 4's revoke time matches its run alone",
+           m and rows and m.group(0).split(", ")[-1].replace(" in all", "") ==
+           " ".join(rows[1][3:5]))
+    return c.failures
+
+
+def seeds_failing(sim):
+    c = Check()
+    p = run(sim, ["-p", "warn-then-wait", "--unmap-bound", "10ms", "run",
+                  "broken-importer", "--repeat", "2"])
+    c.eq("exit code", p.returncode, 1)
+    c.true("verdict", "FAIL broken-importer: 0 of 2 seeds as expected (failed: 1, 2)"
+           in p.stdout)
+    cmds = [l.strip() for l in p.stdout.splitlines() if l.strip().startswith("dmabuf-sim ")]
+    c.eq("a command per failing seed", len(cmds), 2)
+    if cmds:
+        argv = cmds[0].split()[1:]
+        c.eq("the command", cmds[0], "dmabuf-sim -p warn-then-wait --unmap-bound 10ms "
+             "run broken-importer --seed 1")
+        alone = run(sim, ["--quiet"] + argv)
+        c.eq("replayed alone: exit code", alone.returncode, 1)
+        c.true("replayed alone: the same failure", "never finished" in alone.stdout)
+    return c.failures
+
+
+def seeds_progress(sim):
+    """On a terminal, stderr carries a progress bar, erased at the end."""
+    import pty
+    c = Check()
+    master, slave = pty.openpty()
+    p = subprocess.Popen([sim, "--quiet", "run", "vfio-revoke", "--seeds", "1..4"],
+                         stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out, _ = p.communicate(timeout=120)
+    os.close(master)
+    text = seen.decode(errors="replace")
+    c.true("a bar with the seeds done: %r" % text[:200], "[" in text and "/4 seeds" in text)
+    c.true("the bar is erased at the end", text.endswith("\r\x1b[K"))
+    c.true("stdout has the verdict only", out.decode().startswith("PASS vfio-revoke"))
+    return c.failures
+
+
 def main():
     sim = sys.argv[1]
     tmp = tempfile.mkdtemp(prefix="dmabuf-sim-scenarios-")
-    tests = 2 * len(SCENARIOS) + 7
+    tests = 2 * len(SCENARIOS) + 10
     print("1..%d" % tests)
     n = failed = 0
     for name, check in SCENARIOS.items():
@@ -500,6 +566,17 @@ def main():
     for f in failures:
         print("# " + f)
     failed += bool(failures)
+
+    # Many seeds at once: a summary, and failing seeds that replay alone.
+    for name, fn in (("--seeds: a summary of every seed", seeds_summary),
+                     ("--repeat: failing seeds named, each replays alone", seeds_failing),
+                     ("--seeds: a progress bar on a terminal", seeds_progress)):
+        n += 1
+        failures = fn(sim)
+        print("%s %d - %s" % ("not ok" if failures else "ok", n, name))
+        for f in failures:
+            print("# " + f)
+        failed += bool(failures)
 
     # An hour of scenario time costs what happens in it, not an hour.
     n += 1

@@ -30,6 +30,7 @@
 #include "run.h"
 #include "scenario.h"
 #include "schema.h"
+#include "seeds.h"
 #include "trace.h"
 #include "units.h"
 
@@ -42,6 +43,7 @@
 #define EXIT_USAGE	2
 
 #define SHOW_PROGRESS_AFTER_NS	1000000000LL
+#define SIM_MAX_SEEDS		100000u
 #define LIST_DESC_MAX		60	/* "  NAME(16) " + 60 < 80 columns */
 
 const char *argp_program_version = "dmabuf-sim " SIM_VERSION;
@@ -52,6 +54,8 @@ enum {
 	OPT_CLOCK,
 	OPT_VARIANT,
 	OPT_HTML,
+	OPT_SEEDS,
+	OPT_REPEAT,
 };
 
 static const struct argp_option options[] = {
@@ -61,6 +65,11 @@ static const struct argp_option options[] = {
 	{ "importers", 'n', "N", 0, "N instances of each importer line", 1 },
 	{ "clock", OPT_CLOCK, "CLOCK", 0, "virtual (default) or real", 1 },
 	{ "variant", OPT_VARIANT, "NAME", 0, "play only this variant", 1 },
+	{ "seeds", OPT_SEEDS, "A..B", 0,
+	  "play once per seed from A to B and summarise (pass or fail per seed, "
+	  "revoke latencies, the seeds to re-play)", 1 },
+	{ "repeat", OPT_REPEAT, "N", 0,
+	  "as --seeds, for N seeds from the scenario's (or --seed's)", 1 },
 	{ NULL, 0, NULL, 0, "Revoke policy:", 2 },
 	{ "policy", 'p', "WAIT", 0,
 	  "at the bound: warn-then-wait (default), wait or deadline-force", 2 },
@@ -102,6 +111,9 @@ struct cli {
 	const char *variant;
 	bool quiet;
 	struct sim_overrides ov;
+	uint64_t seeds_first;	/* --seeds A..B or --repeat N: a range of seeds */
+	uint64_t nr_seeds;	/* 0: one run */
+	bool repeat;		/* the range starts at the scenario's seed */
 };
 
 static int64_t parse_time_arg(struct argp_state *state, const char *opt, const char *arg)
@@ -123,6 +135,26 @@ static uint64_t parse_uint_arg(struct argp_state *state, const char *opt, const 
 		argp_error(state, "--%s: '%s' is not an integer from %llu to %llu", opt, arg,
 			   (unsigned long long)min, (unsigned long long)max);
 	return v;
+}
+
+/* "A..B": every seed from A to B, at most SIM_MAX_SEEDS of them. */
+static void parse_seeds(struct argp_state *state, struct cli *cli, const char *arg)
+{
+	const char *dots = strstr(arg, "..");
+	char first[32];
+	uint64_t a, b;
+
+	if (!dots || (size_t)(dots - arg) >= sizeof(first))
+		argp_error(state, "--seeds: '%s' is not a range (expected A..B, like 1..100)", arg);
+	memcpy(first, arg, (size_t)(dots - arg));
+	first[dots - arg] = '\0';
+	if (sim_parse_uint(first, &a) || sim_parse_uint(dots + 2, &b) || a > b ||
+	    b > INT64_MAX || b - a >= SIM_MAX_SEEDS)
+		argp_error(state, "--seeds: '%s' is not a range of 1 to %u seeds from 0 up "
+			   "(expected A..B with A <= B, like 1..100)", arg, SIM_MAX_SEEDS);
+	cli->seeds_first = a;
+	cli->nr_seeds = b - a + 1;
+	cli->repeat = false;
 }
 
 static void take_command(struct argp_state *state, struct cli *cli, const char *arg)
@@ -163,6 +195,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_VARIANT:
 		cli->variant = arg;
 		break;
+	case OPT_SEEDS:
+		parse_seeds(state, cli, arg);
+		break;
+	case OPT_REPEAT:
+		cli->nr_seeds = parse_uint_arg(state, "repeat", arg, 1, SIM_MAX_SEEDS);
+		cli->repeat = true;
+		break;
 	case 'p':
 		i = sim_name_lookup(sim_wait_names, SIM_NR_WAITS, arg);
 		if (i < 0)
@@ -196,6 +235,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (cli->command && strcmp(cli->command, "list") && !cli->target)
 			argp_error(state, "%s needs a scenario: a built-in name or a file",
 				   cli->command);
+		if (cli->nr_seeds && (cli->json || cli->trace || cli->html))
+			argp_error(state, "--seeds and --repeat summarise many runs: write the "
+				   "reports of one (expected --seed N instead)");
+		if (cli->nr_seeds && !cli->repeat && cli->ov.seed_set)
+			argp_error(state, "--seeds names its seeds: --seed goes with --repeat");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -318,7 +362,7 @@ static int select_plays(const struct cli *cli, const struct sim_scenario *sc,
 }
 
 static void play(struct sim_scenario *sc, struct sim_run_options *opt,
-		 struct sim_result *res)
+		 struct sim_result *res, bool show_progress)
 {
 	struct sim_progress progress;
 	char label[2 * SIM_NAME_LEN + 2];
@@ -328,7 +372,9 @@ static void play(struct sim_scenario *sc, struct sim_run_options *opt,
 	snprintf(label, sizeof(label), "%s%s%s", sc->name, sc->variant[0] ? "/" : "",
 		 sc->variant);
 	sim_result_init(res, sc);
-	if (!sim_progress_start(&progress, stderr, label, false, SHOW_PROGRESS_AFTER_NS)) {
+	opt->progress = NULL;
+	if (show_progress &&
+	    !sim_progress_start(&progress, stderr, label, false, SHOW_PROGRESS_AFTER_NS)) {
 		opt->progress = sim_progress_update;
 		opt->progress_data = &progress;
 	}
@@ -365,6 +411,32 @@ static int write_outputs(const struct cli *cli, const struct sim_result *const *
 		return EXIT_USAGE;
 	}
 	return 0;
+}
+
+/* The command that plays one seed of a --seeds run alone, but its --seed. */
+static void replay_command(const struct cli *cli, const char *target, char *buf, size_t len)
+{
+	const struct sim_overrides *ov = &cli->ov;
+	size_t used = (size_t)snprintf(buf, len, "dmabuf-sim");
+	char t[32];
+
+#define ADD(...) (used += used < len ? (size_t)snprintf(buf + used, len - used, __VA_ARGS__) : 0)
+	if (ov->wait_set)
+		ADD(" -p %s", sim_wait_name(ov->wait));
+	if (ov->unmap_bound_ns)
+		ADD(" --unmap-bound %s", sim_schema_duration_text(ov->unmap_bound_ns, t, sizeof(t)));
+	if (ov->fence_bound_ns)
+		ADD(" --fence-bound %s", sim_schema_duration_text(ov->fence_bound_ns, t, sizeof(t)));
+	if (ov->duration_ns)
+		ADD(" -d %s", sim_schema_duration_text(ov->duration_ns, t, sizeof(t)));
+	if (ov->importers)
+		ADD(" -n %u", ov->importers);
+	if (ov->clock >= 0)
+		ADD(" --clock %s", ov->clock ? "real" : "virtual");
+	if (cli->variant)
+		ADD(" --variant %s", cli->variant);
+	ADD(" run %s", target);
+#undef ADD
 }
 
 static int cmd_run(const struct cli *cli, const char *target)
@@ -404,8 +476,21 @@ static int cmd_run(const struct cli *cli, const char *target)
 	}
 	if (!cli->quiet && sc->nr_variants)
 		sim_report_intro(stdout, sc);
+	if (cli->nr_seeds) {
+		char replay[512];
+
+		replay_command(cli, target, replay, sizeof(replay));
+		status = sim_seeds_run(&(struct sim_seeds){
+			.plays = plays, .opts = opts, .res = res, .n = n,
+			.first = cli->repeat ? (cli->ov.seed_set ? cli->ov.seed : sc->seed) :
+					       cli->seeds_first,
+			.count = cli->nr_seeds, .replay = replay,
+			.quiet = cli->quiet, .play = play,
+		});
+		goto out;
+	}
 	for (unsigned int i = 0; i < n; i++) {
-		play(&plays[i], &opts[i], res[i]);
+		play(&plays[i], &opts[i], res[i], true);
 		if (!cli->quiet) {
 			sim_report_text(stdout, res[i]);
 			fputc('\n', stdout);

@@ -17,11 +17,7 @@
 #define SIM_TRACK_COLUMN_MAX	24	/* longer track names get a line of their own */
 #define SIZE(b)		sim_format_size((b), (char[24]){ 0 }, 24)
 
-/*
- * Print @text from the current column @col, wrapping at the report width;
- * continuation lines start at column @indent.
- */
-static void print_wrapped(FILE *out, unsigned int col, unsigned int indent, const char *text)
+void sim_report_wrapped(FILE *out, unsigned int col, unsigned int indent, const char *text)
 {
 	unsigned int width = SIM_REPORT_WIDTH - 1;
 
@@ -62,7 +58,7 @@ static void print_header(FILE *out, const struct sim_result *res)
 	fprintf(out, "== %s ==\n", title);
 	if (desc[0]) {
 		fputs("  ", out);
-		print_wrapped(out, 2, 2, desc);
+		sim_report_wrapped(out, 2, 2, desc);
 	}
 	fprintf(out, "\n  %-9s seed %llu, %s clock, %s played (wall clock %s)\n", "run",
 		(unsigned long long)res->seed, sc->real_clock ? "real" : "virtual",
@@ -160,7 +156,7 @@ static void print_timeline(FILE *out, const struct sim_result *res)
 			col = fprintf(out, "  %10.3f ms  %-*s  ", (double)ev->t_ns / 1e6,
 				      (int)track_w, ev->track);
 		}
-		print_wrapped(out, (unsigned int)col, 17 + track_w, ev->text);
+		sim_report_wrapped(out, (unsigned int)col, 17 + track_w, ev->text);
 	}
 	if (res->timeline_dropped)
 		fprintf(out, "  ... and %u more events not recorded\n", res->timeline_dropped);
@@ -269,10 +265,10 @@ static void print_violations(FILE *out, const struct sim_result *res)
 		fprintf(out, "  %-3s at %.3f ms: %s\n", dmb_violation_name(r->kind),
 			(double)r->time_ns / 1e6, dmb_violation_summary(r->kind));
 		fprintf(out, "      who: ");
-		print_wrapped(out, 11, 11, who[0] ? who : "(not attributed)");
+		sim_report_wrapped(out, 11, 11, who[0] ? who : "(not attributed)");
 		if (r->detail[0]) {
 			fprintf(out, "      what: ");
-			print_wrapped(out, 12, 12, r->detail);
+			sim_report_wrapped(out, 12, 12, r->detail);
 		}
 	}
 }
@@ -291,12 +287,12 @@ void sim_report_intro(FILE *out, const struct sim_scenario *sc)
 	fprintf(out, "== %s: %u variants ==\n", sc->name, sim_scenario_nr_plays(sc));
 	if (sc->description[0]) {
 		fputs("  ", out);
-		print_wrapped(out, 2, 2, sc->description);
+		sim_report_wrapped(out, 2, 2, sc->description);
 	}
 	for (unsigned int i = 0; i < sc->nr_variants; i++) {
 		int col = fprintf(out, "  - %s: ", sc->variants[i].name);
 
-		print_wrapped(out, (unsigned int)col, 6, sc->variants[i].description);
+		sim_report_wrapped(out, (unsigned int)col, 6, sc->variants[i].description);
 	}
 	fputc('\n', out);
 }

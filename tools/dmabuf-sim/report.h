@@ -18,6 +18,12 @@
 /* The width the text report keeps to. */
 #define SIM_REPORT_WIDTH	80
 
+/**
+ * sim_report_wrapped - print @text from the current column @col, wrapping
+ * at spaces before SIM_REPORT_WIDTH; continuation lines start at @indent
+ */
+void sim_report_wrapped(FILE *out, unsigned int col, unsigned int indent, const char *text);
+
 /** sim_report_pass - every play met its expectations */
 bool sim_report_pass(const struct sim_result *const *res, unsigned int n);
 
