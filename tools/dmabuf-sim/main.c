@@ -96,7 +96,7 @@ static const char doc[] =
 	"  run NAME|FILE     play a built-in scenario or a scenario file\n"
 	"\n"
 	"TIME is a number and a unit: ns, us, ms or s (250ns, 20us, 5ms, 1.5s).\n"
-	"The scenario format is in docs/scenarios.md.\n"
+	"The scenario format and the reports: man 5 dmabuf-sim-scenario.\n"
 	"\n"
 	"Exit status: 0 when the run matched the scenario's expectations, 1 when "
 	"it did not, 2 for usage errors (bad options, unreadable or malformed "
