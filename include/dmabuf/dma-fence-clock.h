@@ -16,8 +16,11 @@
 #define DMABUF_DMA_FENCE_CLOCK_H
 
 #include <dmabuf/clock.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/dma-fence.h>
 #include <dmabuf/dma-resv.h>
+
+DMB_BEGIN_DECLS
 
 /**
  * dmb_fence_wait_until - wait for @fence until @clock reads @deadline_ns
@@ -41,5 +44,7 @@ int64_t dmb_fence_wait_until(struct dma_fence *fence, struct dmb_clock *clock,
  */
 int64_t dmb_resv_wait_until(struct dma_resv *obj, enum dma_resv_usage usage,
 			    struct dmb_clock *clock, int64_t deadline_ns);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DMA_FENCE_CLOCK_H */

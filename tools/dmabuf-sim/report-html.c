@@ -375,7 +375,7 @@ static void put_attachments(FILE *out, const struct sim_result *res)
 		put_escaped(out, a->device);
 		fprintf(out, "</td><td>%s</td><td>%s</td><td class=\"num\">%u</td>"
 			"<td class=\"num\">%lu</td><td class=\"num\">%s</td></tr>\n",
-			a->revocable ? "yes" : "no", a->attach_result ? (err ?: "error") : "ok",
+			a->revocable ? "yes" : "no", a->attach_result ? (err ? err : "error") : "ok",
 			a->invalidations, a->jobs,
 			a->unmap_latency_ns >= 0 ? DUR(a->unmap_latency_ns) :
 			a->unmap_latency_ns == SIM_LATENCY_NEVER ? "never" : "-");

@@ -297,7 +297,7 @@ static const struct sim_key top_keys[] = {
 static yaml_node_t *budget_node(struct sim_parser *p, enum sim_budget_limit limit,
 				const char **path)
 {
-	yaml_node_t *parent = p->root;
+	yaml_node_t *parent = p->root, *node;
 	const char *key = "duration";
 
 	switch (limit) {
@@ -319,13 +319,16 @@ static yaml_node_t *budget_node(struct sim_parser *p, enum sim_budget_limit limi
 		break;
 	case SIM_BUDGET_PAGE_MAPS:
 		*path = "importers";
-		return p->importers ?: p->root;
+		return p->importers ? p->importers : p->root;
 	default:
 		*path = "duration";
 		break;
 	}
 	/* A default value is blamed on the mapping that left it out. */
-	return (parent ? sim_yaml_get(&p->y, parent, key) : NULL) ?: parent ?: p->root;
+	node = parent ? sim_yaml_get(&p->y, parent, key) : NULL;
+	if (node)
+		return node;
+	return parent ? parent : p->root;
 }
 
 /* What the run would cost (budget.h): refused here, with the line to blame. */
