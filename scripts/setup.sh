@@ -11,7 +11,10 @@ set -eu
 # checks (g++ compiles the headers as C++, clang is CI's second compiler)
 # and the benchmarks (valgrind).
 packages="gcc g++ clang make meson ninja-build pkg-config python3 libcmocka-dev
-libunwind-dev libjansson-dev libyaml-dev valgrind"
+libunwind-dev libjansson-dev libyaml-dev valgrind groff-base"
+# Not here: chromium, which only the HTML report's browser test needs; that
+# test installs it itself (scripts/ensure-chromium.sh), so neither the build
+# nor `make sim` ever pulls a browser in.
 
 missing=""
 for p in $packages; do
