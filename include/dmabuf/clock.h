@@ -175,6 +175,16 @@ struct dmb_clock *dmb_clock_current(void);
 int dmb_clock_wait_settled(struct dmb_clock *clock, int64_t guard_ns);
 
 /**
+ * dmb_clock_driven - true once a driver has settled @clock (called
+ * dmb_clock_wait_settled() or dmb_clock_run_until() on it): from then on
+ * every settling also re-evaluates the parked sleepers' predicates, so a
+ * condition that nobody kicks for (a lock released) still ends a parked
+ * wait at the instant it became true. On a clock nobody drives, only
+ * kicks do.
+ */
+bool dmb_clock_driven(struct dmb_clock *clock);
+
+/**
  * dmb_clock_next_deadline - the earliest deadline of a parked sleeper
  * Return: that reading, or MAX_SCHEDULE_TIMEOUT if none sleeps with one.
  */

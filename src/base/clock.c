@@ -49,6 +49,7 @@ struct dmb_clock {
 	unsigned int actors;		/* reserved slots */
 	unsigned int parked;		/* actors on the sleeper list */
 	unsigned int last_actor_id;
+	bool driven;			/* a driver has settled it */
 };
 
 /* The clock (and id) the calling thread is an actor of. */
@@ -335,6 +336,7 @@ static int settle_locked(struct dmb_clock *clock, int64_t guard_ns)
 		.tv_nsec = deadline % NSEC_PER_SEC,
 	};
 
+	clock->driven = true;
 	do {
 		while (clock->parked < clock->actors)
 			if (pthread_cond_clockwait(&clock->settled, &clock->lock,
@@ -378,6 +380,18 @@ static struct clock_sleeper *first_sleeper(struct dmb_clock *clock)
 			first = s;
 	}
 	return first;
+}
+
+bool dmb_clock_driven(struct dmb_clock *clock)
+{
+	bool driven;
+
+	if (!clock->is_virtual)
+		return false;
+	pthread_mutex_lock(&clock->lock);
+	driven = clock->driven;
+	pthread_mutex_unlock(&clock->lock);
+	return driven;
 }
 
 int64_t dmb_clock_next_deadline(struct dmb_clock *clock)

@@ -266,14 +266,16 @@ static bool gpu_resv_free(void *arg)
 }
 
 /*
- * Take the resv lock for the deferred unmap. An actor of a virtual clock
- * must not block on a lock that a parked actor holds (a revoke waits for
- * fences with it held, which only the clock's driver can end), so it parks
- * until the lock is free and tries again.
+ * Take the resv lock for the deferred unmap. On a driven virtual clock
+ * (clock.h) an actor must not block on a lock that a parked actor holds (a
+ * revoke waits for fences with it held, which only the clock's driver can
+ * end), so it parks until the lock is free and tries again: the driver's
+ * settling sees the lock released. On a clock nobody drives, nobody would
+ * see it, and the worker simply blocks.
  */
 static void gpu_worker_lock(struct gpu_importer *gpu, struct dma_resv *resv)
 {
-	if (!gpu->actor) {
+	if (!gpu->actor || !dmb_clock_driven(gpu->clock)) {
 		dma_resv_lock(resv, NULL);
 		return;
 	}

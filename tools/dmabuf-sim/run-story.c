@@ -42,6 +42,14 @@ static void story_one(struct sim_world *w, struct sim_imp *si, int64_t now)
 				"invalidated, mapped", false);
 	}
 	if (st.maps > si->seen_maps) {
+		/* Mapped anew without having unmapped: the exporter tore it down. */
+		if (si->awaiting_unmap) {
+			si->awaiting_unmap = false;
+			sim_result_span(w->res, si->invalidated_at, now, si->track,
+					"invalidated, mapped", true);
+			sim_result_event(w->res, now, si->track, true,
+					 "its mapping was torn down by the exporter: it never unmapped by itself");
+		}
 		if (si->seen_maps)
 			sim_result_event(w->res, now, si->track, true, "mapped again");
 		si->seen_maps = st.maps;
@@ -61,6 +69,23 @@ void sim_story(struct sim_world *w)
 
 	pthread_mutex_lock(&w->lock);
 	sim_story_locked(w, now);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void sim_story_end(struct sim_world *w, int64_t end)
+{
+	pthread_mutex_lock(&w->lock);
+	for (unsigned int i = 0; i < sim_nr_imps(w); i++) {
+		struct sim_imp *si = &w->imps[i];
+
+		if (!si->imp || !si->awaiting_unmap)
+			continue;
+		/* Never unmapped by itself: stale to the end of the run. */
+		sim_result_span(w->res, si->invalidated_at, end, si->track,
+				"invalidated, mapped", true);
+		sim_result_event(w->res, end, si->track, true,
+				 "never unmapped by itself after its last invalidate");
+	}
 	pthread_mutex_unlock(&w->lock);
 }
 

@@ -149,6 +149,8 @@ int sim_attach_spec(struct sim_world *w, unsigned int spec_idx);
 /* run-story.c: each importer's invalidate, unmap and map again; revoke phases */
 void sim_story(struct sim_world *w);
 void sim_story_locked(struct sim_world *w, int64_t now);
+/* At the end: an importer still waiting to unmap never did. */
+void sim_story_end(struct sim_world *w, int64_t end);
 void sim_story_revoke(struct sim_world *w, int64_t end,
 		      const struct dmb_revoke_stats *st);
 

@@ -497,6 +497,8 @@ static void collect(struct sim_world *w)
 	bool revoked;
 	size_t n;
 
+	sim_story(w);
+	sim_story_end(w, sim_now(w));
 	for (unsigned int i = 0; i < sim_nr_imps(w); i++) {
 		struct sim_imp *si = &w->imps[i];
 		struct dmb_importer_stats st;
