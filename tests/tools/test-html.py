@@ -7,6 +7,10 @@
 #                                  that fetches nothing, SVG that parses as
 #                                  XML, a lane per device and the marks the
 #                                  run must show
+#   test-html.py SIM --example FILE
+#                                  ... and FILE, the example committed under
+#                                  docs/examples/, is the default scenario's
+#                                  page as the program writes it today
 #   test-html.py SIM --browser [--png FILE]
 #                                  the default scenario's page rendered by a
 #                                  real headless Chromium (installed for this
@@ -215,7 +219,8 @@ def main():
     names = subprocess.run([sim, "list"], stdout=subprocess.PIPE, universal_newlines=True,
                            timeout=60).stdout.splitlines()[1:-1]
     names = [l.split()[0] for l in names]
-    print("1..%d" % len(names))
+    example = sys.argv[sys.argv.index("--example") + 1] if "--example" in sys.argv else None
+    print("1..%d" % (len(names) + bool(example)))
     failed = 0
     with tempfile.TemporaryDirectory(prefix="dmabuf-sim-html-") as tmp:
         for n, name in enumerate(names, 1):
@@ -228,6 +233,18 @@ def main():
             for f in c.failures:
                 print("# " + f)
             failed += bool(c.failures)
+            if name == "vfio-revoke" and example:
+                with open(example, encoding="utf-8") as f:
+                    same = f.read() == text
+        if example:
+            print("%s %d - the committed example is today's report" %
+                  ("ok" if same else "not ok", len(names) + 1))
+            if not same:
+                print("# regenerate it: make sim SIM_ARGS=\"run vfio-revoke --html "
+                      "docs/examples/vfio-revoke.html\", and its picture: "
+                      "tests/tools/test-html.py build/tools/dmabuf-sim --browser "
+                      "--png docs/examples/vfio-revoke.png")
+            failed += not same
     return 1 if failed else 0
 
 
