@@ -53,8 +53,8 @@ struct dmb_clock {
 };
 
 /* The clock (and id) the calling thread is an actor of. */
-static __thread struct dmb_clock *current_clock;
-static __thread unsigned int current_actor;
+static _Thread_local struct dmb_clock *current_clock;
+static _Thread_local unsigned int current_actor;
 
 static struct dmb_clock real_clock = {
 	.is_virtual = false,
