@@ -16,7 +16,7 @@
 #include "revoke-fixture.h"
 
 /* Spin (yielding) until @expr holds or POLL_MAX_NS passed; no sleeping. */
-#define SPIN_UNTIL(expr) ({						\
+#define SPIN_UNTIL(expr) __extension__ ({						\
 	int64_t __end = dmb_ktime_get_ns() + POLL_MAX_NS;		\
 	bool __ok;							\
 	while (!(__ok = (expr)) && dmb_ktime_get_ns() < __end)		\
