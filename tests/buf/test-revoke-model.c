@@ -23,10 +23,10 @@
 		sched_yield();						\
 	__ok; })
 
-static struct dma_buf *export_generous(struct fixture *f, unsigned int flags)
+/* The kernel's policy: wait without a bound, so no verdict depends on time. */
+static struct dma_buf *export_waiting(struct fixture *f, unsigned int flags)
 {
-	return export_rev(f, flags, DMB_REVOKE_WARN_THEN_WAIT, GENEROUS_NS,
-			  GENEROUS_NS);
+	return export_rev(f, flags, DMB_REVOKE_WAIT, 0, 0);
 }
 
 /*
@@ -37,7 +37,7 @@ static struct dma_buf *export_generous(struct fixture *f, unsigned int flags)
 static void double_put_close_after_revoke(void **state)
 {
 	struct fixture *f = *state;
-	struct dma_buf *buf = export_generous(f, 0);
+	struct dma_buf *buf = export_waiting(f, 0);
 	struct rimp *imp = &f->imp[0];
 	struct dmb_revoke_stats stats;
 
@@ -86,7 +86,7 @@ static void *racer_fn(void *arg)
 static void rearm_before_reopen(void **state)
 {
 	struct fixture *f = *state;
-	struct dma_buf *buf = export_generous(f, 0);
+	struct dma_buf *buf = export_waiting(f, 0);
 	struct rimp *imp = &f->imp[0];
 	struct racer r = { .imp = imp, .rev = f->me.rev };
 	struct revoker rv = { .rev = f->me.rev };
@@ -160,7 +160,7 @@ static const struct dma_fence_ops job_fence_ops = {
 static void fence_wait_outlives_unmap(void **state)
 {
 	struct fixture *f = *state;
-	struct dma_buf *buf = export_generous(f, 0);
+	struct dma_buf *buf = export_waiting(f, 0);
 	struct rimp *imp = &f->imp[0];
 	struct job_fence *job = calloc(1, sizeof(*job));
 	struct revoker rv = { .rev = f->me.rev };
@@ -225,7 +225,7 @@ static void *submitter_fn(void *arg)
 static void invalidate_before_unlock(void **state)
 {
 	struct fixture *f = *state;
-	struct dma_buf *buf = export_generous(f, 0);
+	struct dma_buf *buf = export_waiting(f, 0);
 	struct rimp *imp = &f->imp[0];
 	struct submitter s = { .imp = imp, .rev = f->me.rev };
 	struct th_thread *t;
@@ -264,7 +264,7 @@ static void pinned_importer_refused(void **state)
 	struct dma_buf *buf;
 	struct rimp *pinned = &f->imp[0], *dynamic = &f->imp[1], *now = &f->imp[2];
 
-	buf = export_generous(f, MOCK_EXP_PIN);
+	buf = export_waiting(f, MOCK_EXP_PIN);
 	f->me.revocable_flags = DMB_REVOCABLE_REQUIRE_REVOCABLE;
 	rimp_init(pinned, "pinned", RIMP_STATIC, RIMP_UNMAP_NOW);
 	rimp_init(dynamic, "unrevocable", RIMP_DYNAMIC, RIMP_UNMAP_NOW);
@@ -310,7 +310,7 @@ static void *unlocked_unmapper_fn(void *arg)
 static void unlocked_unmap_serialised(void **state)
 {
 	struct fixture *f = *state;
-	struct dma_buf *buf = export_generous(f, 0);
+	struct dma_buf *buf = export_waiting(f, 0);
 	struct rimp *imp = &f->imp[0];
 	struct unlocked_unmapper u = { .imp = imp };
 	struct revoker rv = { .rev = f->me.rev };
