@@ -13,8 +13,11 @@
  *
  * Every report names its subject — buffer, exporter, importer, device — and
  * carries a detail string and the time on the checker's clock. It goes to
- * the diagnostics sink as a DMB_DIAG_VIOLATION, is counted per kind, and is
- * kept in a ring of the most recent DMB_CHECK_RECORDS records.
+ * the diagnostics sink as a DMB_DIAG_VIOLATION first; only once the sink has
+ * returned is it kept in a ring of the most recent DMB_CHECK_RECORDS records
+ * and then counted per kind. So a program that sees dmb_check_count() rise
+ * finds the report in what its sink received and in dmb_check_records();
+ * a sink that reads the count sees it without the report it is handling.
  *
  * Locking: every function is thread-safe and may be called with any library
  * lock held (reports never take a library lock); the checker's own state is
@@ -139,7 +142,12 @@ void dmb_check_report_at(enum dmb_violation kind,
 	dmb_check_report_at(kind, who, __FILE__, __LINE__, __func__,	\
 			    __VA_ARGS__)
 
-/** dmb_check_count - violations of @kind since start or the last reset */
+/**
+ * dmb_check_count - violations of @kind since start or the last reset
+ *
+ * A violation is counted only after the diagnostics sink has received its
+ * report and its record is kept (see above).
+ */
 unsigned long dmb_check_count(enum dmb_violation kind);
 
 /** dmb_check_total - violations of every kind since start or the last reset */

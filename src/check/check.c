@@ -5,9 +5,10 @@
  *
  * A report formats its detail, copies the subject's strings into a record
  * (they may not outlive the call), stamps it with the checker clock, keeps it
- * in a ring of the DMB_CHECK_RECORDS most recent (the oldest is overwritten),
- * counts it per kind, hands it to the diagnostics sink as one line starting
- * with the violation's name, and aborts if the policy says so.
+ * hands it to the diagnostics sink as one line starting with the violation's
+ * name, then - only once the sink has returned - keeps it in a ring of the
+ * DMB_CHECK_RECORDS most recent (the oldest is overwritten) and counts it per
+ * kind, and aborts if the policy says so.
  *
  * The checker also turns lockdep's lock-order inversions into V10: at load
  * time it registers the reservation class's mutex name for order tracking
@@ -223,12 +224,6 @@ void dmb_check_report_at(enum dmb_violation kind,
 	vsnprintf(rec.detail, sizeof(rec.detail), fmt, ap);
 	va_end(ap);
 
-	pthread_mutex_lock(&check_lock);
-	records[records_written++ % DMB_CHECK_RECORDS] = rec;
-	pthread_mutex_unlock(&check_lock);
-	if (violation_valid(kind))
-		atomic_fetch_add(&counts[kind], 1);
-
 	format_subject(subject, sizeof(subject), &rec);
 	dmb_diag_report_at(DMB_DIAG_VIOLATION, file, line, func,
 			   "%s %s:%s%s %s [check t=%lld.%09lld]",
@@ -236,6 +231,18 @@ void dmb_check_report_at(enum dmb_violation kind,
 			   subject, subject[0] ? ":" : "", rec.detail,
 			   (long long)(rec.time_ns / NSEC_PER_SEC),
 			   (long long)(rec.time_ns % NSEC_PER_SEC));
+
+	/*
+	 * Published only now that the sink has the report: a program that
+	 * sees the count (or the record) rise and then looks at what its sink
+	 * received must find the report there. The record goes in before the
+	 * count, so a count seen implies its record is kept too.
+	 */
+	pthread_mutex_lock(&check_lock);
+	records[records_written++ % DMB_CHECK_RECORDS] = rec;
+	pthread_mutex_unlock(&check_lock);
+	if (violation_valid(kind))
+		atomic_fetch_add(&counts[kind], 1);
 
 	if (atomic_load(&policy) == DMB_CHECK_ABORT)
 		abort();

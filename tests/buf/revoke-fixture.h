@@ -203,10 +203,12 @@ static inline int rev_setup(void **state)
 static inline int rev_teardown(void **state)
 {
 	struct fixture *f = *state;
-	long bufs = mock_exporter_live() - f->exp_live_before;
-	long fences = mock_fence_live() - f->fence_live_before;
+	long bufs, fences;
 	int bad = 0;
 
+	th_teardown_threads();
+	bufs = mock_exporter_live() - f->exp_live_before;
+	fences = mock_fence_live() - f->fence_live_before;
 	dmb_check_set_bounds(&f->bounds);
 	if (bufs) {
 		print_error("%ld mock buffers not released\n", bufs);

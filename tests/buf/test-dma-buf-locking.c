@@ -44,6 +44,7 @@ static int lock_teardown(void **state)
 	struct fixture *f = *state;
 	long leaked;
 
+	th_teardown_threads();
 	dma_buf_put(f->buf);
 	leaked = mock_exporter_live() - f->live_before;
 	free(f);

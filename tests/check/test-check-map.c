@@ -49,6 +49,7 @@ static int map_teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	th_teardown_threads();
 	dmb_check_map_put(f->map);
 	dmb_check_set_clock(NULL);
 	dmb_clock_destroy(f->clock);

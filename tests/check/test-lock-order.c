@@ -25,6 +25,7 @@ static int resv_setup(void **state)
 
 static int resv_teardown(void **state)
 {
+	th_teardown_threads();
 	for (size_t i = 0; i < DMB_ARRAY_SIZE(resv); i++)
 		dma_resv_fini(&resv[i]);
 	return th_teardown(state);

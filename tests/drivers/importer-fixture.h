@@ -98,8 +98,9 @@ static inline int fx_setup(void **state)
 static inline int fx_teardown(void **state)
 {
 	struct imp_fixture *f = *state;
-	int ret = th_teardown(state);
+	int ret = 0;
 
+	th_teardown_threads();
 	if (dmb_mem_region_destroy(f->devmem) || dmb_hw_device_destroy(f->owner) ||
 	    dmb_hw_device_destroy(f->dev) || dmb_mem_region_destroy(f->ram) ||
 	    dmb_phys_space_destroy(f->space))
@@ -107,7 +108,7 @@ static inline int fx_teardown(void **state)
 	dmb_check_set_clock(NULL);
 	dmb_clock_destroy(f->clock);
 	free(f);
-	return ret;
+	return th_teardown(state) || ret ? -1 : 0;
 }
 
 #define FX_TEST(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)

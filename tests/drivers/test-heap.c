@@ -11,13 +11,13 @@
 #include <dmabuf/drivers/heap.h>
 #include <dmabuf/drivers/vram.h>
 
-#include "exp-fixture.h"
+#include "timp.h"
 
 #define BUF_SIZE	(3 * DMB_PAGE_SIZE)
 
-#define HEAP_TEST(fn) cmocka_unit_test_setup_teardown(fn, exp_setup, exp_teardown)
+#define HEAP_TEST(fn) cmocka_unit_test_setup_teardown(fn, exp_setup, hw_teardown)
 
-static struct dma_buf *heap_export(struct exp_fixture *f, uint64_t size)
+static struct dma_buf *heap_export(struct hw_fixture *f, uint64_t size)
 {
 	struct dma_buf *buf = dmb_heap_export(f->ram, size, "frame");
 
@@ -28,7 +28,7 @@ static struct dma_buf *heap_export(struct exp_fixture *f, uint64_t size)
 /* Export: zeroed memory of the requested size, named, with a CPU address in system RAM. */
 static void export_is_zeroed_system_memory(void **state)
 {
-	struct exp_fixture *f = *state;
+	struct hw_fixture *f = *state;
 	uint8_t *va = (uint8_t *)dmb_mem_region_vaddr(f->ram);
 	struct dma_buf *buf;
 	const uint8_t *p;
@@ -41,30 +41,30 @@ static void export_is_zeroed_system_memory(void **state)
 	assert_string_equal(dma_buf_exporter_name(buf), "heap");
 	p = dmb_heap_vaddr(buf);
 	assert_non_null(p);
-	assert_true(p >= va && p + BUF_SIZE <= va + EXP_RAM_SIZE);
+	assert_true(p >= va && p + BUF_SIZE <= va + HW_RAM_SIZE);
 	for (uint64_t i = 0; i < BUF_SIZE; i++)
 		assert_int_equal(p[i], 0);
-	assert_int_equal(dmb_mem_region_free_bytes(f->ram), EXP_RAM_SIZE - BUF_SIZE);
+	assert_int_equal(dmb_mem_region_free_bytes(f->ram), HW_RAM_SIZE - BUF_SIZE);
 	dma_buf_put(buf);
-	assert_int_equal(dmb_mem_region_free_bytes(f->ram), EXP_RAM_SIZE);
+	assert_int_equal(dmb_mem_region_free_bytes(f->ram), HW_RAM_SIZE);
 }
 
 /* Export refuses an empty buffer (-EINVAL) and one larger than the RAM left (-ENOMEM). */
 static void export_errors(void **state)
 {
-	struct exp_fixture *f = *state;
+	struct hw_fixture *f = *state;
 
 	assert_null(dmb_heap_export(f->ram, 0, NULL));
 	assert_int_equal(errno, EINVAL);
-	assert_null(dmb_heap_export(f->ram, EXP_RAM_SIZE + 1, NULL));
+	assert_null(dmb_heap_export(f->ram, HW_RAM_SIZE + 1, NULL));
 	assert_int_equal(errno, ENOMEM);
 }
 
 /* dma_buf_pin and dma_buf_unpin reach the exporter, which counts them. */
 static void pin_unpin_counts(void **state)
 {
-	struct exp_fixture *f = *state;
-	struct dmb_hw_device *dev = exp_device(f, "dev0", false, 0);
+	struct hw_fixture *f = *state;
+	struct dmb_hw_device *dev = hw_device(f, "dev0", false, 0);
 	struct dma_buf *buf = heap_export(f, BUF_SIZE);
 	struct timp imp;
 
@@ -85,8 +85,8 @@ static void pin_unpin_counts(void **state)
 /* R3: mapping a static attachment pins the buffer first, unmapping unpins it; a dynamic one is never pinned implicitly. */
 static void static_map_pins_dynamic_does_not(void **state)
 {
-	struct exp_fixture *f = *state;
-	struct dmb_hw_device *dev = exp_device(f, "dev0", false, 0);
+	struct hw_fixture *f = *state;
+	struct dmb_hw_device *dev = hw_device(f, "dev0", false, 0);
 	struct dma_buf *buf = heap_export(f, BUF_SIZE);
 	struct timp st, dyn;
 
@@ -108,8 +108,8 @@ static void static_map_pins_dynamic_does_not(void **state)
 /* Mappings give the importer's device addresses of the buffer's bytes: DMA reads what the CPU wrote, and writes what the CPU reads. */
 static void mapping_reaches_the_bytes(void **state)
 {
-	struct exp_fixture *f = *state;
-	struct dmb_hw_device *dev = exp_device(f, "dev0", false, 1);
+	struct hw_fixture *f = *state;
+	struct dmb_hw_device *dev = hw_device(f, "dev0", false, 1);
 	struct dma_buf *buf = heap_export(f, BUF_SIZE);
 	struct dma_fence *fence;
 	uint8_t *va = dmb_heap_vaddr(buf);
@@ -144,8 +144,8 @@ static void mapping_reaches_the_bytes(void **state)
 /* R10 (the other side): a heap never revokes, so it accepts importers without invalidate_mappings; and it never invalidates anyone. */
 static void never_invalidates(void **state)
 {
-	struct exp_fixture *f = *state;
-	struct dmb_hw_device *dev = exp_device(f, "dev0", false, 0);
+	struct hw_fixture *f = *state;
+	struct dmb_hw_device *dev = hw_device(f, "dev0", false, 0);
 	struct dma_buf *buf = heap_export(f, BUF_SIZE);
 	struct timp pinned, odp, st;
 	void *vaddr;
@@ -180,7 +180,7 @@ static void never_invalidates(void **state)
 /* vmap hands out the buffer's CPU address, the same for nested vmaps. */
 static void vmap_is_the_cpu_view(void **state)
 {
-	struct exp_fixture *f = *state;
+	struct hw_fixture *f = *state;
 	struct dma_buf *buf = heap_export(f, BUF_SIZE);
 	void *a = NULL, *b = NULL;
 
@@ -196,8 +196,8 @@ static void vmap_is_the_cpu_view(void **state)
 /* Misuse: NULL arguments, device memory as the heap, and foreign buffers WARN and fail. */
 static void misuse_warns(void **state)
 {
-	struct exp_fixture *f = *state;
-	struct dmb_hw_device *gpu = exp_device(f, "gpu0", true, 0);
+	struct hw_fixture *f = *state;
+	struct dmb_hw_device *gpu = hw_device(f, "gpu0", true, 0);
 	struct dmb_mem_region_info info = { .name = "vram", .size = 1 << 20, .owner = gpu };
 	struct dmb_mem_region *vram = dmb_mem_region_create(f->space, &info);
 	struct dmb_vram *vm;

@@ -19,7 +19,7 @@
 #include <dmabuf/drivers/heap.h>
 #include <dmabuf/drivers/vfio-pci.h>
 
-#include "exp-fixture.h"
+#include "timp.h"
 
 #define BAR_SIZE	(64 * 1024ULL)
 #define BUF_SIZE	(4 * DMB_PAGE_SIZE)
@@ -33,7 +33,7 @@ struct event {
 };
 
 struct vfx {
-	struct exp_fixture *f;
+	struct hw_fixture *f;
 	struct dmb_pci_function *pci;
 	struct dmb_vfio_pci *vdev;
 	struct dmb_hw_device *nic;	/* p2p, one engine */
@@ -111,8 +111,8 @@ static int vfx_setup(void **state)
 	x->pci = dmb_pci_function_create(x->f->space, &info);
 	if (!x->pci)
 		return -1;
-	x->nic = exp_device(x->f, "nic0", true, 1);
-	x->cpu = exp_device(x->f, "cpu0", false, 0);
+	x->nic = hw_device(x->f, "nic0", true, 1);
+	x->cpu = hw_device(x->f, "cpu0", false, 0);
 	x->obs = (struct dmb_exporter_observer){
 		.revoked = obs_revoked, .unrevoked = obs_unrevoked, .data = x,
 	};
@@ -124,7 +124,7 @@ static int vfx_setup(void **state)
 static int vfx_teardown(void **state)
 {
 	struct vfx *x = *state;
-	int ret = 0;
+	int ret = th_teardown_threads();
 
 	if (x->vdev)
 		dmb_vfio_pci_release(x->vdev);
@@ -137,7 +137,7 @@ static int vfx_teardown(void **state)
 	pthread_mutex_destroy(&x->lock);
 	*state = x->f;
 	free(x);
-	return exp_teardown(state) || ret ? -1 : 0;
+	return hw_teardown(state) || ret ? -1 : 0;
 }
 
 #define VFX_TEST(fn) cmocka_unit_test_setup_teardown(fn, vfx_setup, vfx_teardown)
@@ -614,7 +614,7 @@ static void dma_through_revoked_mapping_faults(void **state)
 	take_event(x, true, buf, "flr", false);
 	assert_int_equal(dmb_check_map_state(token), DMB_MAP_UNMAPPED);
 	assert_int_equal(timp_dma_read(&imp, addr, 0, &out, sizeof(out), token), -EFAULT);
-	exp_claim_violation(DMB_V5_DMA_AFTER_UNMAP, "nic-imp");
+	th_claim_violation(DMB_V5_DMA_AFTER_UNMAP, NULL, "nic-imp");
 	assert_int_equal(dmb_iommu_faults(domain, &rec, 1), 1);
 	assert_int_equal(rec.reason, DMB_IOMMU_FAULT_UNMAPPED);
 	assert_ptr_equal(rec.map, token);
@@ -628,7 +628,7 @@ static void dma_through_revoked_mapping_faults(void **state)
 	assert_int_equal(dma_fence_wait(fence), 0);
 	assert_int_equal(dma_fence_get_status(fence), -EFAULT);
 	dma_fence_put(fence);
-	exp_claim_violation(DMB_V5_DMA_AFTER_UNMAP, NULL);
+	th_claim_violation(DMB_V5_DMA_AFTER_UNMAP, NULL, NULL);
 	assert_int_equal(dmb_iommu_fault_count(domain), 2);
 	dmb_check_map_put(token);
 
@@ -680,7 +680,7 @@ static void revoke_completes_before_isolation(void **state)
 	t.pci = x->pci;
 	thread = th_thread_start(flr_begin_thread, &t);
 
-	assert_true(EXP_POLL_UNTIL(atomic_load(&imp.invalidations) == 1));
+	assert_true(TH_WAIT_UNTIL(atomic_load(&imp.invalidations) == 1));
 	assert_true(dmb_vfio_pci_revoked(buf));
 	assert_false(dmb_pci_is_isolated(x->pci));
 	assert_int_equal(dmb_pci_bar_read(x->pci, 0, 0, &word, sizeof(word)), 0);

@@ -19,14 +19,14 @@
 #include <dmabuf/drivers/heap.h>
 #include <dmabuf/drivers/vram.h>
 
-#include "exp-fixture.h"
+#include "timp.h"
 #include "mock-fence.h"
 
 #define VRAM_SIZE	(1ULL << 20)
 #define BUF_SIZE	(16 * DMB_PAGE_SIZE)
 
 struct vx {
-	struct exp_fixture *f;
+	struct hw_fixture *f;
 	struct dmb_hw_device *gpu;
 	struct dmb_hw_device *peer;	/* p2p, one engine */
 	struct dmb_hw_device *dev;	/* no p2p */
@@ -59,9 +59,9 @@ static int vx_setup(void **state)
 	if (!x || exp_setup(state))
 		return -1;
 	x->f = *state;
-	x->gpu = exp_device(x->f, "gpu0", true, 1);
-	x->peer = exp_device(x->f, "peer0", true, 1);
-	x->dev = exp_device(x->f, "dev0", false, 0);
+	x->gpu = hw_device(x->f, "gpu0", true, 1);
+	x->peer = hw_device(x->f, "peer0", true, 1);
+	x->dev = hw_device(x->f, "dev0", false, 0);
 	info.owner = x->gpu;
 	x->vram = dmb_mem_region_create(x->f->space, &info);
 	x->obs = (struct dmb_exporter_observer){ .moved = obs_moved, .data = x };
@@ -75,7 +75,7 @@ static int vx_setup(void **state)
 static int vx_teardown(void **state)
 {
 	struct vx *x = *state;
-	int ret = 0;
+	int ret = th_teardown_threads();
 
 	if (dmb_mem_region_free_bytes(x->vram) != VRAM_SIZE) {
 		print_error("%llu bytes of VRAM not freed\n", (unsigned long long)
@@ -90,7 +90,7 @@ static int vx_teardown(void **state)
 		ret = -1;
 	*state = x->f;
 	free(x);
-	return exp_teardown(state) || ret ? -1 : 0;
+	return hw_teardown(state) || ret ? -1 : 0;
 }
 
 #define VX_TEST(fn) cmocka_unit_test_setup_teardown(fn, vx_setup, vx_teardown)
@@ -481,7 +481,7 @@ static void move_waits_for_fences(void **state)
 	struct mover m = { .buf = buf, .rounds = 1 };
 	struct th_thread *t;
 
-	exp_add_fence(buf, fence, DMA_RESV_USAGE_BOOKKEEP);
+	th_add_fence(buf, fence, DMA_RESV_USAGE_BOOKKEEP);
 	t = th_thread_start(mover_thread, &m);
 	th_sleep_ns(20 * NSEC_PER_MSEC);
 	assert_false(atomic_load(&m.done));
@@ -658,7 +658,7 @@ static void misuse_warns(void **state)
 	th_assert_warned("without a manager");
 	assert_null(dmb_vram_export(x->vm, 0, NULL));
 	assert_int_equal(errno, EINVAL);
-	assert_null(dmb_vram_export(x->vm, VRAM_SIZE + EXP_RAM_SIZE, NULL));
+	assert_null(dmb_vram_export(x->vm, VRAM_SIZE + HW_RAM_SIZE, NULL));
 	assert_int_equal(errno, ENOMEM);
 	assert_int_equal(dmb_vram_evict(NULL), -EINVAL);
 	th_assert_warned("dmb_vram_evict(NULL)");

@@ -25,7 +25,7 @@
 #include <dmabuf/hw/hw-device.h>
 #include <dmabuf/hw/iommu.h>
 
-#include "hw-fixture.h"
+#include "fixture.h"
 
 #define THREADS		3
 #define ITERATIONS	3000

@@ -12,7 +12,7 @@
 #include <dmabuf/hw/hw-device.h>
 #include <dmabuf/hw/iommu.h>
 
-#include "hw-fixture.h"
+#include "fixture.h"
 
 #define PAGES		16
 #define BUF_SIZE	(PAGES * DMB_PAGE_SIZE)
@@ -68,8 +68,9 @@ static int engine_setup(void **state)
 static int engine_teardown(void **state)
 {
 	struct engine_fixture *x = *state;
-	int ret = dmb_iommu_unmap(x->d, x->ram_iova, BUF_SIZE);
+	int ret = th_teardown_threads();
 
+	ret |= dmb_iommu_unmap(x->d, x->ram_iova, BUF_SIZE);
 	/* vram is gpu0's, and gpu0's domain maps it: unmap, vram, then gpu0. */
 	ret |= dmb_iommu_unmap(x->d, x->vram_iova, BUF_SIZE);
 	ret |= dmb_mem_region_destroy(x->vram);

@@ -10,7 +10,7 @@
 #include <dmabuf/hw/hw-device.h>
 #include <dmabuf/hw/iommu.h>
 
-#include "hw-fixture.h"
+#include "fixture.h"
 
 struct map_fixture {
 	struct hw_fixture *f;
@@ -42,8 +42,9 @@ static int map_setup(void **state)
 static int map_teardown(void **state)
 {
 	struct map_fixture *x = *state;
-	int ret = dmb_mem_region_destroy(x->vram);
+	int ret = th_teardown_threads();
 
+	ret |= dmb_mem_region_destroy(x->vram);
 	ret |= dmb_hw_device_destroy(x->gpu) | dmb_hw_device_destroy(x->nic);
 	sg_free_table(&x->sgt);
 	*state = x->f;

@@ -8,7 +8,7 @@
 #include <dmabuf/hw/hw-device.h>
 #include <dmabuf/hw/iommu.h>
 
-#include "hw-fixture.h"
+#include "fixture.h"
 
 #define IOVA	0x40000000ULL
 
@@ -44,8 +44,9 @@ static int iommu_setup(void **state)
 static int iommu_teardown(void **state)
 {
 	struct iommu_fixture *x = *state;
-	int ret = dmb_hw_device_destroy(x->dev);
+	int ret = th_teardown_threads();
 
+	ret |= dmb_hw_device_destroy(x->dev);
 	*state = x->f;
 	free(x);
 	return hw_teardown(state) || ret ? -1 : 0;

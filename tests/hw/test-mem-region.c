@@ -11,7 +11,7 @@
 
 #include <dmabuf/hw/iommu.h>
 
-#include "hw-fixture.h"
+#include "fixture.h"
 
 /* Regions get increasing bases on 1 GiB boundaries; lookups find them. */
 static void regions_sit_at_fixed_bases(void **state)

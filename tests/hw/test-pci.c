@@ -13,7 +13,7 @@
 #include <dmabuf/hw/iommu.h>
 #include <dmabuf/hw/pci.h>
 
-#include "hw-fixture.h"
+#include "fixture.h"
 
 #define BAR_SIZE	(64 * 1024)
 #define MAX_EVENTS	8
@@ -73,8 +73,9 @@ static int pci_setup(void **state)
 static int pci_teardown(void **state)
 {
 	struct pci_fixture *x = *state;
-	int ret = dmb_pci_function_destroy(x->pci);
+	int ret = th_teardown_threads();
 
+	ret |= dmb_pci_function_destroy(x->pci);
 	*state = x->f;
 	free(x);
 	return hw_teardown(state) || ret ? -1 : 0;

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * harness.c - the recording diagnostics sink, thread helpers and the main
- * loop shared by every test program.
+ * harness.c - the recording diagnostics sink, the case's owned threads and
+ * memory (the fixture rule of harness.h) and the main loop shared by every
+ * test program.
  *
  * Locking: the recorder is filled from any thread (reports come from
- * signalling threads and workers), so it has its own mutex.
+ * signalling threads and workers), so it has its own mutex; the case's
+ * threads, memory and hooks have another (a helper thread may start or
+ * join a thread too). Neither is held across a call out.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -87,17 +91,127 @@ void th_forget_reports(void)
 	pthread_mutex_unlock(&recorder.lock);
 }
 
+#define TH_MAX_HOOKS	16
+
+struct th_thread {
+	pthread_t id;
+	struct th_thread *next;
+};
+
+struct th_block {
+	struct th_block *next;
+	max_align_t data[];
+};
+
+/* What the running case owns; emptied by th_teardown(). */
+static struct {
+	pthread_mutex_t lock;
+	struct th_thread *threads;	/* started, not yet joined */
+	struct th_block *blocks;
+	struct { void (*fn)(void *); void *arg; } hooks[TH_MAX_HOOKS];
+	unsigned int nr_hooks;
+	unsigned int threads_before;	/* the process's threads at setup */
+	bool left_running;		/* teardown had to join a thread */
+} owned = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+int64_t th_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+unsigned int th_threads_running(void)
+{
+	DIR *dir = opendir("/proc/self/task");
+	struct dirent *d;
+	unsigned int n = 0;
+
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
 int th_setup(void **state)
 {
 	th_forget_reports();
 	dmb_diag_set_backtrace(false);
 	dmb_diag_set_sink(record_report, NULL);
+	owned.threads_before = th_threads_running();
 	return 0;
+}
+
+/* Join @t, giving up (and aborting the program) after TH_HANG_NS. */
+static void join_or_abort(struct th_thread *t)
+{
+	struct timespec until;
+	int err;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += TH_HANG_NS / 1000000000;
+	err = pthread_timedjoin_np(t->id, NULL, &until);
+	if (err) {
+		fprintf(stderr, "# a thread of the case did not finish (%s): aborting rather than let it run over the next case\n",
+			strerror(err));
+		abort();
+	}
+	free(t);
+}
+
+int th_teardown_threads(void)
+{
+	struct th_thread *left;
+	int ret = 0;
+
+	pthread_mutex_lock(&owned.lock);
+	while (owned.nr_hooks) {
+		unsigned int i = --owned.nr_hooks;
+
+		pthread_mutex_unlock(&owned.lock);
+		owned.hooks[i].fn(owned.hooks[i].arg);
+		pthread_mutex_lock(&owned.lock);
+	}
+	while ((left = owned.threads)) {
+		owned.threads = left->next;
+		pthread_mutex_unlock(&owned.lock);
+		join_or_abort(left);
+		ret = -1;
+		pthread_mutex_lock(&owned.lock);
+	}
+	if (ret)
+		owned.left_running = true;
+	pthread_mutex_unlock(&owned.lock);
+	if (ret)
+		print_error("the case left threads running; teardown joined them\n");
+	return ret;
+}
+
+static void free_blocks(void)
+{
+	struct th_block *b;
+
+	pthread_mutex_lock(&owned.lock);
+	while ((b = owned.blocks)) {
+		owned.blocks = b->next;
+		free(b);
+	}
+	pthread_mutex_unlock(&owned.lock);
 }
 
 int th_teardown(void **state)
 {
-	unsigned int left, dropped;
+	unsigned int left, dropped, threads;
+	int ret;
+
+	th_teardown_threads();
+	pthread_mutex_lock(&owned.lock);
+	ret = owned.left_running ? -1 : 0;
+	owned.left_running = false;
+	pthread_mutex_unlock(&owned.lock);
 
 	dmb_diag_set_sink(NULL, NULL);
 	pthread_mutex_lock(&recorder.lock);
@@ -107,30 +221,74 @@ int th_teardown(void **state)
 		print_error("unexpected report: %s (%s)\n",
 			    recorder.reports[i].msg, recorder.reports[i].where);
 	pthread_mutex_unlock(&recorder.lock);
+	free_blocks();
+	/* A joined thread may linger in /proc for a moment after its exit. */
+	if (!TH_WAIT_UNTIL((threads = th_threads_running()) <= owned.threads_before)) {
+		print_error("%u threads still running after the case (%u before it)\n",
+			    threads, owned.threads_before);
+		ret = -1;
+	}
 	/* A failing teardown makes cmocka fail the case. */
-	return left || dropped ? -1 : 0;
+	return left || dropped || ret ? -1 : 0;
 }
-
-struct th_thread {
-	pthread_t id;
-};
 
 struct th_thread *th_thread_start(void *(*fn)(void *arg), void *arg)
 {
 	struct th_thread *t = malloc(sizeof(*t));
 
 	assert_non_null(t);
-	assert_int_equal(pthread_create(&t->id, NULL, fn, arg), 0);
+	if (pthread_create(&t->id, NULL, fn, arg)) {
+		free(t);
+		fail_msg("pthread_create failed");
+	}
+	pthread_mutex_lock(&owned.lock);
+	t->next = owned.threads;
+	owned.threads = t;
+	pthread_mutex_unlock(&owned.lock);
 	return t;
 }
 
 void *th_thread_join(struct th_thread *t)
 {
+	struct th_thread **p;
 	void *ret;
 
 	assert_int_equal(pthread_join(t->id, &ret), 0);
+	pthread_mutex_lock(&owned.lock);
+	for (p = &owned.threads; *p; p = &(*p)->next) {
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&owned.lock);
 	free(t);
 	return ret;
+}
+
+void *th_alloc(size_t size)
+{
+	struct th_block *b = calloc(1, sizeof(*b) + size);
+
+	assert_non_null(b);
+	pthread_mutex_lock(&owned.lock);
+	b->next = owned.blocks;
+	owned.blocks = b;
+	pthread_mutex_unlock(&owned.lock);
+	return b->data;
+}
+
+void th_on_teardown(void (*fn)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&owned.lock);
+	if (owned.nr_hooks == TH_MAX_HOOKS) {
+		pthread_mutex_unlock(&owned.lock);
+		fail_msg("more than %d teardown hooks", TH_MAX_HOOKS);
+	}
+	owned.hooks[owned.nr_hooks].fn = fn;
+	owned.hooks[owned.nr_hooks].arg = arg;
+	owned.nr_hooks++;
+	pthread_mutex_unlock(&owned.lock);
 }
 
 void th_sleep_ns(int64_t ns)

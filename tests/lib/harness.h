@@ -61,13 +61,71 @@ void th_forget_reports(void);
 #define th_assert_warned(needle) \
 	assert_true(th_take_report(DMB_DIAG_WARN, needle))
 
-/** th_thread_start / th_thread_join - pthreads that fail the test on error */
+/*
+ * The fixture rule. A failed assertion leaves the case by longjmp, past the
+ * joins and frees at its end, and the next case reuses its stack. So:
+ * - every thread a case starts goes through th_thread_start(): it belongs
+ *   to the case, and th_teardown() joins whatever the case did not join
+ *   (and then fails the case, if it had passed: a case joins its threads);
+ * - what a thread shares with the case lives in th_alloc() memory (freed
+ *   only after the case's threads are joined) or in static storage, never
+ *   on the case's stack;
+ * - a thread the case may leave blocked is released by a th_on_teardown()
+ *   hook, which teardown runs before it joins;
+ * - teardown fails the case if the process runs more threads than when the
+ *   case began (a library worker left running, a thread not started through
+ *   the harness). It waits for them to go, up to TH_HANG_NS: a bound that
+ *   only catches hangs.
+ * A join that does not finish within TH_HANG_NS aborts the program: a
+ * thread still running over a finished case's memory must not run on into
+ * the next case.
+ */
+#define TH_HANG_NS	(20LL * 1000000000LL)
+
 struct th_thread;
+
+/** th_thread_start - start a thread owned by the running case (asserted) */
 struct th_thread *th_thread_start(void *(*fn)(void *arg), void *arg);
+
+/** th_thread_join - join a thread of th_thread_start(); Return: its value */
 void *th_thread_join(struct th_thread *t);
 
-/** th_sleep_ns - sleep for real time (only to let another thread block) */
+/**
+ * th_alloc - zeroed memory owned by the running case (asserted), freed by
+ * th_teardown() after the case's threads are joined
+ */
+void *th_alloc(size_t size);
+
+/** th_on_teardown - run @fn(@arg) in teardown, last added first, before the joins */
+void th_on_teardown(void (*fn)(void *arg), void *arg);
+
+/**
+ * th_teardown_threads - run the hooks and join the case's threads now (for
+ * fixtures that destroy objects the threads use). Return: -1 if a thread was
+ * left for teardown to join, else 0. th_teardown() calls it too.
+ */
+int th_teardown_threads(void);
+
+/** th_threads_running - threads of this process now (from /proc/self/task) */
+unsigned int th_threads_running(void);
+
+/** th_sleep_ns - sleep for real time (only to poll or to let another thread block) */
 void th_sleep_ns(int64_t ns);
+
+/**
+ * TH_WAIT_UNTIL - re-evaluate @expr every 100 us of real time until it is
+ * true or TH_HANG_NS passed (a hang guard: the condition is what a case
+ * asserts, never the time). Return: its last value. Safe in helper threads.
+ */
+#define TH_WAIT_UNTIL(expr) __extension__ ({						\
+	int64_t __th_end = th_now_ns() + TH_HANG_NS;			\
+	bool __th_ok;							\
+	while (!(__th_ok = (expr)) && th_now_ns() < __th_end)		\
+		th_sleep_ns(100 * 1000);				\
+	__th_ok; })
+
+/** th_now_ns - CLOCK_MONOTONIC in ns (for hang guards only) */
+int64_t th_now_ns(void);
 
 /**
  * th_stress_seed - seed for a stress test: $DMABUF_TEST_SEED or a fixed

@@ -84,8 +84,10 @@ static struct dma_fence *array_new(int n, struct dma_fence **fences, bool any)
 
 static int member_teardown(void **state)
 {
-	int live = atomic_exchange(&live_members, 0);
+	int live;
 
+	th_teardown_threads();
+	live = atomic_exchange(&live_members, 0);
 	if (live)
 		print_error("%d member fences leaked\n", live);
 	return th_teardown(state) || live ? -1 : 0;

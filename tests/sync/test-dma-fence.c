@@ -120,8 +120,10 @@ static struct tfence *tf_new_hw(void)
 /* Every case must have released every fence it made. */
 static int tf_teardown(void **state)
 {
-	int live = atomic_exchange(&live_fences, 0);
+	int live;
 
+	th_teardown_threads();
+	live = atomic_exchange(&live_fences, 0);
 	if (live)
 		print_error("%d test fences leaked\n", live);
 	return th_teardown(state) || live ? -1 : 0;

@@ -34,6 +34,7 @@ static int resv_teardown(void **state)
 	struct fixture *f = *state;
 	long leaked;
 
+	th_teardown_threads();
 	dma_resv_fini(&f->resv);
 	leaked = mock_fence_live() - f->live_before;
 	free(f);

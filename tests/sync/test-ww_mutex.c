@@ -50,6 +50,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	th_teardown_threads();
 	ww_mutex_destroy(&f->a);
 	ww_mutex_destroy(&f->b);
 	ww_mutex_destroy(&f->c);

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * exp-fixture.h - what the exporter tests share: a virtual clock (also the
- * checker's), an address space on it with 16 MiB of system RAM, simulated
- * importer devices that the teardown destroys, and a minimal test importer.
+ * timp.h - the exporter tests' minimal test importer, on the shared
+ * hardware fixture (fixture.h).
  *
  * The test importer is deliberately small (the reference importers are
  * tested on their own): it attaches statically, dynamically without
@@ -14,8 +13,8 @@
  * thread): they record what they saw and the main thread asserts after
  * joining them.
  */
-#ifndef DMABUF_TEST_EXP_FIXTURE_H
-#define DMABUF_TEST_EXP_FIXTURE_H
+#ifndef DMABUF_TEST_TIMP_H
+#define DMABUF_TEST_TIMP_H
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -31,90 +30,7 @@
 #include <dmabuf/hw/mem-region.h>
 #include <dmabuf/hw/phys-space.h>
 
-#include "harness.h"
-
-#define EXP_START_NS	NSEC_PER_SEC
-#define EXP_RAM_SIZE	(16ULL << 20)
-#define EXP_MAX_DEVS	4
-#define EXP_POLL_MAX_NS	(10 * NSEC_PER_SEC)	/* give up waiting: the case fails */
-
-/*
- * EXP_POLL_UNTIL - re-evaluate @expr every 100 us of real time until it is
- * true or EXP_POLL_MAX_NS passed. Return: its last value.
- */
-#define EXP_POLL_UNTIL(expr) __extension__ ({						\
-	int64_t __end = dmb_ktime_get_ns() + EXP_POLL_MAX_NS;		\
-	bool __ok;							\
-	while (!(__ok = (expr)) && dmb_ktime_get_ns() < __end)		\
-		th_sleep_ns(100 * NSEC_PER_USEC);			\
-	__ok; })
-
-struct exp_fixture {
-	struct dmb_clock *clock;
-	struct dmb_phys_space *space;
-	struct dmb_mem_region *ram;
-	struct dmb_hw_device *devs[EXP_MAX_DEVS];
-	unsigned int ndevs;
-	void *priv;			/* the test file's own objects */
-};
-
-static inline int exp_setup(void **state)
-{
-	struct exp_fixture *f = calloc(1, sizeof(*f));
-	struct dmb_mem_region_info ram = { .name = "ram", .size = EXP_RAM_SIZE };
-
-	if (!f)
-		return -1;
-	f->clock = dmb_clock_create_virtual(EXP_START_NS);
-	f->space = f->clock ? dmb_phys_space_create(f->clock) : NULL;
-	f->ram = f->space ? dmb_mem_region_create(f->space, &ram) : NULL;
-	if (!f->ram)
-		return -1;
-	dmb_check_set_clock(f->clock);
-	dmb_check_reset();
-	*state = f;
-	return th_setup(state);
-}
-
-/* Fails the case if RAM was not all given back or an object cannot go. */
-static inline int exp_teardown(void **state)
-{
-	struct exp_fixture *f = *state;
-	int ret = th_teardown(state);
-
-	if (dmb_mem_region_free_bytes(f->ram) != EXP_RAM_SIZE) {
-		print_error("%llu bytes of RAM not freed\n", (unsigned long long)
-			    (EXP_RAM_SIZE - dmb_mem_region_free_bytes(f->ram)));
-		ret = -1;
-	}
-	while (f->ndevs)
-		if (dmb_hw_device_destroy(f->devs[--f->ndevs]))
-			ret = -1;
-	if (dmb_mem_region_destroy(f->ram) || dmb_phys_space_destroy(f->space))
-		ret = -1;
-	dmb_check_set_clock(NULL);
-	dmb_clock_destroy(f->clock);
-	free(f);
-	return ret;
-}
-
-/* A device with its own DMA domain and @engines engines, destroyed in teardown. */
-static inline struct dmb_hw_device *exp_device(struct exp_fixture *f,
-					       const char *name, bool p2p,
-					       unsigned int engines)
-{
-	struct dmb_hw_device_info info = {
-		.name = name, .p2p = p2p, .nr_engines = engines,
-		.timing = { .fixed_ns = NSEC_PER_USEC },
-	};
-	struct dmb_hw_device *dev;
-
-	assert_true(f->ndevs < EXP_MAX_DEVS);
-	dev = dmb_hw_device_create(f->space, &info);
-	assert_non_null(dev);
-	f->devs[f->ndevs++] = dev;
-	return dev;
-}
+#include "fixture.h"
 
 /* ---- the test importer ------------------------------------------------- */
 
@@ -289,26 +205,4 @@ static inline int timp_dma_read(struct timp *imp, uint64_t addr, uint64_t offset
 	return dmb_dma_read(imp->hw, &src, out, len);
 }
 
-/* Add @fence to @buf's resv with @usage. */
-static inline void exp_add_fence(struct dma_buf *buf, struct dma_fence *fence,
-				 enum dma_resv_usage usage)
-{
-	struct dma_resv *resv = dma_buf_resv(buf);
-
-	assert_int_equal(dma_resv_lock(resv, NULL), 0);
-	assert_int_equal(dma_resv_reserve_fences(resv, 1), 0);
-	dma_resv_add_fence(resv, fence, usage);
-	dma_resv_unlock(resv);
-}
-
-/* Exactly one violation of @kind was raised and nothing else; claim it. */
-static inline void exp_claim_violation(enum dmb_violation kind, const char *needle)
-{
-	assert_int_equal(dmb_check_count(kind), 1);
-	assert_int_equal(dmb_check_total(), 1);
-	assert_true(th_take_report(DMB_DIAG_VIOLATION, needle));
-	assert_int_equal(th_count_reports(DMB_DIAG_VIOLATION), 0);
-	dmb_check_reset();
-}
-
-#endif /* DMABUF_TEST_EXP_FIXTURE_H */
+#endif /* DMABUF_TEST_TIMP_H */
