@@ -112,7 +112,13 @@ static struct {
 	unsigned int nr_hooks;
 	unsigned int threads_before;	/* the process's threads at setup */
 	bool left_running;		/* teardown had to join a thread */
-} owned = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	int64_t hang_ns;		/* the hang guard of th_teardown() */
+} owned = { .lock = PTHREAD_MUTEX_INITIALIZER, .hang_ns = TH_HANG_NS };
+
+void th_set_hang_ns(int64_t ns)
+{
+	owned.hang_ns = ns;
+}
 
 int64_t th_now_ns(void)
 {
@@ -202,6 +208,24 @@ static void free_blocks(void)
 	pthread_mutex_unlock(&owned.lock);
 }
 
+static bool threads_back(void *arg)
+{
+	unsigned int *threads = arg;
+
+	*threads = th_threads_running();
+	return *threads <= owned.threads_before;
+}
+
+bool th_wait_until_ns(int64_t ns, bool (*cond)(void *arg), void *arg)
+{
+	int64_t end = th_now_ns() + ns;
+	bool ok;
+
+	while (!(ok = cond(arg)) && th_now_ns() < end)
+		th_sleep_ns(100 * 1000);
+	return ok;
+}
+
 int th_teardown(void **state)
 {
 	unsigned int left, dropped, threads;
@@ -223,7 +247,7 @@ int th_teardown(void **state)
 	pthread_mutex_unlock(&recorder.lock);
 	free_blocks();
 	/* A joined thread may linger in /proc for a moment after its exit. */
-	if (!TH_WAIT_UNTIL((threads = th_threads_running()) <= owned.threads_before)) {
+	if (!th_wait_until_ns(owned.hang_ns, threads_back, &threads)) {
 		print_error("%u threads still running after the case (%u before it)\n",
 			    threads, owned.threads_before);
 		ret = -1;
@@ -314,11 +338,25 @@ unsigned int th_stress_seed(void)
 	return seed;
 }
 
+static void *no_op(void *arg)
+{
+	return arg;
+}
+
 int th_run_group(int argc, char **argv, const char *name,
 		 const struct CMUnitTest *tests, size_t count)
 {
 	const char *base = strrchr(name, '/');
 
+	pthread_t id;
+
+	/*
+	 * A sanitizer's runtime may start a thread of its own at the first
+	 * pthread_create() and keep it: start one before any case, so no
+	 * case's thread count includes it.
+	 */
+	if (pthread_create(&id, NULL, no_op, NULL) == 0)
+		pthread_join(id, NULL);
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
 	return _cmocka_run_group_tests(base ? base + 1 : name, tests, count,

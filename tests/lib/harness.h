@@ -128,6 +128,19 @@ void th_sleep_ns(int64_t ns);
 int64_t th_now_ns(void);
 
 /**
+ * th_wait_until_ns - poll @cond(@arg) every 100 us until true or @ns passed
+ * Return: its last value.
+ */
+bool th_wait_until_ns(int64_t ns, bool (*cond)(void *arg), void *arg);
+
+/*
+ * th_set_hang_ns - the bound teardown waits for stray threads to go, for the
+ * harness's own test (whose stray thread is blocked for sure); default
+ * TH_HANG_NS
+ */
+void th_set_hang_ns(int64_t ns);
+
+/**
  * th_stress_seed - seed for a stress test: $DMABUF_TEST_SEED or a fixed
  * default, printed so a failure can be replayed
  */
