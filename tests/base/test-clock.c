@@ -55,17 +55,17 @@ static void *sleep_thread(void *p)
 /* a sleeper wakes when, and only when, the clock reaches its deadline. */
 static void virtual_sleep_wakes_at_deadline(void **state)
 {
-	struct sleeper s = { .clock = dmb_clock_create_virtual(0), .deadline = 1000 };
+	struct sleeper *s = TH_NEW(struct sleeper, { .clock = dmb_clock_create_virtual(0), .deadline = 1000 });
 	struct th_thread *t;
 
-	t = th_thread_start(sleep_thread, &s);
-	dmb_clock_advance(s.clock, 999);
+	t = th_thread_start(sleep_thread, s);
+	dmb_clock_advance(s->clock, 999);
 	th_sleep_ns(5 * NSEC_PER_MSEC);
-	assert_false(atomic_load(&s.done));
-	dmb_clock_advance(s.clock, 1);
+	assert_false(atomic_load(&s->done));
+	dmb_clock_advance(s->clock, 1);
 	th_thread_join(t);
-	assert_true(atomic_load(&s.done));
-	dmb_clock_destroy(s.clock);
+	assert_true(atomic_load(&s->done));
+	dmb_clock_destroy(s->clock);
 }
 
 /* a real-clock sleep lasts at least until the deadline. */
@@ -109,19 +109,19 @@ static void stoppable_sleep_ends_on_kick(void **state)
 	struct dmb_clock *clocks[] = { dmb_clock_create_virtual(0), dmb_clock_real() };
 
 	for (size_t i = 0; i < DMB_ARRAY_SIZE(clocks); i++) {
-		struct stoppable s = {
+		struct stoppable *s = TH_NEW(struct stoppable, {
 			.clock = clocks[i],
 			.deadline = dmb_clock_now(clocks[i]) + 3600 * NSEC_PER_SEC,
-		};
-		struct th_thread *t = th_thread_start(stoppable_thread, &s);
+		});
+		struct th_thread *t = th_thread_start(stoppable_thread, s);
 
-		dmb_clock_kick(s.clock);	/* predicate still false: sleeps on */
+		dmb_clock_kick(s->clock);	/* predicate still false: sleeps on */
 		th_sleep_ns(2 * NSEC_PER_MSEC);
-		assert_false(atomic_load(&s.done));
-		atomic_store(&s.stop, true);
-		dmb_clock_kick(s.clock);
+		assert_false(atomic_load(&s->done));
+		atomic_store(&s->stop, true);
+		dmb_clock_kick(s->clock);
 		th_thread_join(t);
-		assert_int_equal(atomic_load(&s.ret), -ECANCELED);
+		assert_int_equal(atomic_load(&s->ret), -ECANCELED);
 	}
 	dmb_clock_destroy(clocks[0]);
 }
@@ -129,15 +129,15 @@ static void stoppable_sleep_ends_on_kick(void **state)
 /* a stoppable sleep whose predicate stays false ends at the deadline with 0. */
 static void stoppable_sleep_reaches_deadline(void **state)
 {
-	struct stoppable v = { .clock = dmb_clock_create_virtual(0), .deadline = 500 };
+	struct stoppable *v = TH_NEW(struct stoppable, { .clock = dmb_clock_create_virtual(0), .deadline = 500 });
 	struct dmb_clock *real = dmb_clock_real();
 	struct stoppable r = { .clock = real };
-	struct th_thread *t = th_thread_start(stoppable_thread, &v);
+	struct th_thread *t = th_thread_start(stoppable_thread, v);
 
-	dmb_clock_advance(v.clock, 500);
+	dmb_clock_advance(v->clock, 500);
 	th_thread_join(t);
-	assert_int_equal(atomic_load(&v.ret), 0);
-	dmb_clock_destroy(v.clock);
+	assert_int_equal(atomic_load(&v->ret), 0);
+	dmb_clock_destroy(v->clock);
 
 	r.deadline = dmb_clock_now(real) + NSEC_PER_MSEC;
 	assert_int_equal(dmb_clock_sleep_until_or(real, r.deadline, stoppable_stop, &r), 0);

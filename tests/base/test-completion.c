@@ -82,44 +82,43 @@ static void *waiter(void *p)
 /* threads blocked in a wait are all released by complete_all(). */
 static void complete_all_wakes_sleepers(void **state)
 {
-	struct dmb_completion c;
-	atomic_int woken = 0;
-	struct waiter_arg arg = { &c, &woken };
+	struct dmb_completion *c = th_alloc(sizeof(*c));
+	atomic_int *woken = TH_NEW(atomic_int, { 0 });
+	struct waiter_arg *arg = TH_NEW(struct waiter_arg, { c, woken });
 	struct th_thread *t[WAITERS];
 
-	assert_int_equal(dmb_init_completion(&c), 0);
+	assert_int_equal(dmb_init_completion(c), 0);
 	for (int i = 0; i < WAITERS; i++)
-		t[i] = th_thread_start(waiter, &arg);
+		t[i] = th_thread_start(waiter, arg);
 	th_sleep_ns(5 * NSEC_PER_MSEC);
-	assert_int_equal(atomic_load(&woken), 0);
-	dmb_complete_all(&c);
+	assert_int_equal(atomic_load(woken), 0);
+	dmb_complete_all(c);
 	for (int i = 0; i < WAITERS; i++)
 		th_thread_join(t[i]);
-	assert_int_equal(atomic_load(&woken), WAITERS);
-	dmb_completion_fini(&c);
+	assert_int_equal(atomic_load(woken), WAITERS);
+	dmb_completion_fini(c);
 }
 
 /* each complete() releases exactly one sleeper. */
 static void complete_releases_one(void **state)
 {
-	struct dmb_completion c;
-	atomic_int woken = 0;
-	struct waiter_arg arg = { &c, &woken };
+	struct dmb_completion *c = th_alloc(sizeof(*c));
+	atomic_int *woken = TH_NEW(atomic_int, { 0 });
+	struct waiter_arg *arg = TH_NEW(struct waiter_arg, { c, woken });
 	struct th_thread *t[2];
 
-	assert_int_equal(dmb_init_completion(&c), 0);
-	t[0] = th_thread_start(waiter, &arg);
-	t[1] = th_thread_start(waiter, &arg);
-	dmb_complete(&c);
-	while (atomic_load(&woken) < 1)
-		th_sleep_ns(NSEC_PER_MSEC);
-	th_sleep_ns(5 * NSEC_PER_MSEC);
-	assert_int_equal(atomic_load(&woken), 1);
-	dmb_complete(&c);
+	assert_int_equal(dmb_init_completion(c), 0);
+	t[0] = th_thread_start(waiter, arg);
+	t[1] = th_thread_start(waiter, arg);
+	dmb_complete(c);
+	assert_true(TH_WAIT_UNTIL(atomic_load(woken) >= 1));
+	th_sleep_ns(5 * NSEC_PER_MSEC);	/* a second wake-up would show by now */
+	assert_int_equal(atomic_load(woken), 1);
+	dmb_complete(c);
 	th_thread_join(t[0]);
 	th_thread_join(t[1]);
-	assert_int_equal(atomic_load(&woken), 2);
-	dmb_completion_fini(&c);
+	assert_int_equal(atomic_load(woken), 2);
+	dmb_completion_fini(c);
 }
 
 int main(int argc, char **argv)

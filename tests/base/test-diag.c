@@ -118,16 +118,16 @@ static void *warn_loop(void *arg)
 /* reports from several threads all reach the sink, none lost. */
 static void concurrent_reports(void **state)
 {
-	struct capture c = { 0 };
+	struct capture *c = TH_NEW(struct capture, { 0 });
 	struct th_thread *t[4];
 
-	dmb_diag_set_sink(capture_sink, &c);
+	dmb_diag_set_sink(capture_sink, c);
 	for (int i = 0; i < 4; i++)
 		t[i] = th_thread_start(warn_loop, NULL);
 	for (int i = 0; i < 4; i++)
 		th_thread_join(t[i]);
 	dmb_diag_set_sink(NULL, NULL);
-	assert_int_equal(atomic_load(&c.calls), 800);
+	assert_int_equal(atomic_load(&c->calls), 800);
 }
 
 int main(int argc, char **argv)

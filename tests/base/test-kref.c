@@ -73,18 +73,18 @@ static void *get_put_loop(void *arg)
 /* concurrent get/put pairs never release while the owner's reference lives. */
 static void concurrent_get_put(void **state)
 {
-	struct obj o = { .released = 0 };
+	struct obj *o = TH_NEW(struct obj, { .released = 0 });
 	struct th_thread *t[KREF_THREADS];
 
-	dmb_kref_init(&o.ref);
+	dmb_kref_init(&o->ref);
 	for (int i = 0; i < KREF_THREADS; i++)
-		t[i] = th_thread_start(get_put_loop, &o);
+		t[i] = th_thread_start(get_put_loop, o);
 	for (int i = 0; i < KREF_THREADS; i++)
 		th_thread_join(t[i]);
-	assert_int_equal(o.released, 0);
-	assert_int_equal(dmb_kref_read(&o.ref), 1);
-	assert_true(dmb_kref_put(&o.ref, obj_release));
-	assert_int_equal(o.released, 1);
+	assert_int_equal(o->released, 0);
+	assert_int_equal(dmb_kref_read(&o->ref), 1);
+	assert_true(dmb_kref_put(&o->ref, obj_release));
+	assert_int_equal(o->released, 1);
 }
 
 int main(int argc, char **argv)

@@ -119,8 +119,8 @@ static void *rename_loop(void *arg)
 static void rename_while_reading(void **state)
 {
 	struct fixture *f = *state;
-	struct renamer r = { .buf = f->buf };
-	struct th_thread *t = th_thread_start(rename_loop, &r);
+	struct renamer *r = TH_NEW(struct renamer, { .buf = f->buf });
+	struct th_thread *t = th_thread_start(rename_loop, r);
 	size_t total = 0;
 
 	for (int i = 0; i < 2000; i++) {
@@ -129,7 +129,7 @@ static void rename_while_reading(void **state)
 		assert_true(strcmp(name, "mock") == 0 || strncmp(name, "buffer-", 7) == 0);
 		total += strlen(name);
 	}
-	atomic_store(&r.stop, true);
+	atomic_store(&r->stop, true);
 	th_thread_join(t);
 	assert_true(total > 0);
 }

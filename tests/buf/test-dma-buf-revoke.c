@@ -7,9 +7,11 @@
  * racing with map, and misuse. The wait policies at the bounds (R11) are in
  * test-dma-buf-revoke-policy.c; revoke-fixture.h has what both share.
  *
- * Real time is used only where the helper's own bounds are real time; every
- * bound is tens of milliseconds, and every poll gives up after POLL_MAX_NS
- * so that a broken implementation fails a case instead of hanging it.
+ * Real time is used only where the helper's own bounds are real time. A
+ * case that expects no report runs with GENEROUS_NS bounds no healthy run
+ * reaches; one that expects a report waits for the report, not for time.
+ * Every wait gives up at the harness's hang bound, so that a broken
+ * implementation fails a case instead of hanging it.
  */
 #include "revoke-fixture.h"
 
@@ -80,7 +82,7 @@ static void r8_revoke_waits_for_late_unmap(void **state)
 	struct fixture *f = *state;
 	struct dma_buf *buf = export_rev(f, 0, DMB_REVOKE_WARN_THEN_WAIT,
 					 GENEROUS_NS, GENEROUS_NS);
-	struct late_unmap lu = { .rev = f->me.rev, .n = NR_LATE, .delay_ns = STEP_NS };
+	struct late_unmap *lu = TH_NEW(struct late_unmap, { .rev = f->me.rev, .n = NR_LATE, .delay_ns = STEP_NS });
 	struct dmb_revoke_stats st;
 
 	for (int i = 0; i < NR_LATE; i++) {
@@ -89,10 +91,10 @@ static void r8_revoke_waits_for_late_unmap(void **state)
 		snprintf(name, sizeof(name), "late%d", i);
 		rimp_init(&f->imp[i], name, RIMP_REVOCABLE, RIMP_UNMAP_LATER);
 		attach_map(&f->imp[i], buf);
-		lu.imp[i] = &f->imp[i];
+		lu->imp[i] = &f->imp[i];
 	}
 
-	revoke_with_late_unmap(&lu, &st);
+	revoke_with_late_unmap(lu, &st);
 	/* the helper only started its delays once the buffer was revoked */
 	assert_true(st.total_ns >= NR_LATE * STEP_NS);
 	assert_int_equal(st.warnings, 0);
@@ -116,7 +118,7 @@ static void r8_pinned_revocable_importer(void **state)
 	struct fixture *f = *state;
 	struct dma_buf *buf = export_rev(f, MOCK_EXP_PIN, DMB_REVOKE_WARN_THEN_WAIT,
 					 GENEROUS_NS, GENEROUS_NS);
-	struct late_unmap lu = { .rev = f->me.rev, .n = 1, .delay_ns = STEP_NS };
+	struct late_unmap *lu = TH_NEW(struct late_unmap, { .rev = f->me.rev, .n = 1, .delay_ns = STEP_NS });
 	struct rimp *imp = &f->imp[0];
 	struct dma_resv *resv = dma_buf_resv(buf);
 
@@ -132,8 +134,8 @@ static void r8_pinned_revocable_importer(void **state)
 	/* a dynamic attachment is never pinned by map (R3): still one pin */
 	assert_int_equal(f->me.pin_count, 1);
 
-	lu.imp[0] = imp;
-	revoke_with_late_unmap(&lu, NULL);
+	lu->imp[0] = imp;
+	revoke_with_late_unmap(lu, NULL);
 	assert_int_equal(imp->invalidate_calls, 1);
 	assert_int_equal(imp->invalidate_mapped, 1);
 	assert_int_equal(dmb_revocable_mappings(f->me.rev), 0);
@@ -307,15 +309,15 @@ static void r9_unrevoke_when_not_revoked(void **state)
 	struct fixture *f = *state;
 	struct dma_buf *buf = export_rev(f, 0, DMB_REVOKE_WARN_THEN_WAIT,
 					 GENEROUS_NS, GENEROUS_NS);
-	struct late_unmap lu = { .rev = f->me.rev, .n = 1, .delay_ns = STEP_NS };
+	struct late_unmap *lu = TH_NEW(struct late_unmap, { .rev = f->me.rev, .n = 1, .delay_ns = STEP_NS });
 
 	rimp_init(&f->imp[0], "late", RIMP_REVOCABLE, RIMP_UNMAP_LATER);
 	attach_map(&f->imp[0], buf);
 	assert_int_equal(dmb_revocable_unrevoke(f->me.rev), 0);
 	assert_int_equal(dmb_revocable_mappings(f->me.rev), 1);
 	/* the revoke still waits for that mapping */
-	lu.imp[0] = &f->imp[0];
-	revoke_with_late_unmap(&lu, NULL);
+	lu->imp[0] = &f->imp[0];
+	revoke_with_late_unmap(lu, NULL);
 	assert_int_equal(dmb_revocable_mappings(f->me.rev), 0);
 	assert_no_reports();
 	rimp_detach(&f->imp[0]);
@@ -328,12 +330,12 @@ struct watchdog {
 	bool fired;
 };
 
-/* Signal the fence if the case is still blocked after a second. */
+/* Signal the fence if the case is still blocked at the hang bound. */
 static void *watchdog_fn(void *arg)
 {
 	struct watchdog *w = arg;
 
-	if (!POLL_UNTIL(atomic_load(&w->done), NSEC_PER_SEC)) {
+	if (!TH_WAIT_UNTIL(atomic_load(&w->done))) {
 		w->fired = true;
 		dma_fence_signal(w->fence);
 	}
@@ -346,7 +348,7 @@ static void r12_revoke_twice_returns_at_once(void **state)
 	struct fixture *f = *state;
 	struct dma_buf *buf = export_rev(f, 0, DMB_REVOKE_WARN_THEN_WAIT,
 					 GENEROUS_NS, BOUND_NS);
-	struct watchdog w = { .fence = mock_fence() };
+	struct watchdog *w = TH_NEW(struct watchdog, { .fence = mock_fence() });
 	struct dmb_revoke_stats st;
 	struct th_thread *t;
 	int ret;
@@ -361,13 +363,13 @@ static void r12_revoke_twice_returns_at_once(void **state)
 	 * mapped). A second revoke that ran the sequence again would wait
 	 * for it, and raise V7; one that does nothing returns at once.
 	 */
-	add_fence(buf, w.fence, DMA_RESV_USAGE_BOOKKEEP);
-	t = th_thread_start(watchdog_fn, &w);
+	th_add_fence(buf, w->fence, DMA_RESV_USAGE_BOOKKEEP);
+	t = th_thread_start(watchdog_fn, w);
 	ret = dmb_revocable_revoke(f->me.rev, &st);
-	atomic_store(&w.done, true);
+	atomic_store(&w->done, true);
 	th_thread_join(t);
 	assert_int_equal(ret, 0);
-	assert_false(w.fired);
+	assert_false(w->fired);
 	assert_true(st.already_revoked);
 	assert_int_equal(st.warnings, 0);
 	assert_int_equal(st.forced, 0);
@@ -376,9 +378,9 @@ static void r12_revoke_twice_returns_at_once(void **state)
 	/* the count did not go below zero (it would read as UINT_MAX) */
 	assert_int_equal(dmb_revocable_mappings(f->me.rev), 0);
 	assert_no_reports();
-	if (!dma_fence_is_signaled(w.fence))
-		dma_fence_signal(w.fence);
-	dma_fence_put(w.fence);
+	if (!dma_fence_is_signaled(w->fence))
+		dma_fence_signal(w->fence);
+	dma_fence_put(w->fence);
 
 	/* and the next round counts from zero */
 	assert_int_equal(dmb_revocable_unrevoke(f->me.rev), 0);
@@ -442,7 +444,7 @@ static void call_during_revoke(struct fixture *f, struct caller *c)
 	struct dma_buf *buf = export_rev(f, 0, DMB_REVOKE_WARN_THEN_WAIT,
 					 GENEROUS_NS, GENEROUS_NS);
 	struct dma_resv *resv = dma_buf_resv(buf);
-	struct revoker r = { .rev = f->me.rev };
+	struct revoker *r = TH_NEW(struct revoker, { .rev = f->me.rev });
 	struct rimp *imp = &f->imp[0];
 	struct th_thread *rt, *ct;
 	int64_t unmap_at;
@@ -451,19 +453,19 @@ static void call_during_revoke(struct fixture *f, struct caller *c)
 	attach_map(imp, buf);
 	c->rev = f->me.rev;
 
-	rt = th_thread_start(revoker_fn, &r);
+	rt = th_thread_start(revoker_fn, r);
 	/* invalidated and the lock dropped: the revoke is in step 6 */
-	assert_true(POLL_UNTIL(atomic_load(&imp->invalidate_calls) >= 1 &&
-			       !dma_resv_is_locked(resv), POLL_MAX_NS));
+	assert_true(TH_WAIT_UNTIL(atomic_load(&imp->invalidate_calls) >= 1 &&
+				  !dma_resv_is_locked(resv)));
 	th_sleep_ns(STEP_NS);
 	ct = th_thread_start(caller_fn, c);
 	th_sleep_ns(STEP_NS);
-	assert_false(atomic_load(&r.returned));
+	assert_false(atomic_load(&r->returned));
 	unmap_at = dmb_ktime_get_ns();
 	rimp_unmap(imp);
 	th_thread_join(rt);
 	th_thread_join(ct);
-	assert_int_equal(r.ret, 0);
+	assert_int_equal(r->ret, 0);
 	assert_int_equal(c->ret, 0);
 	if (c->call != CALL_SET_POLICY)
 		assert_true(c->returned_at >= unmap_at);
@@ -480,26 +482,26 @@ static void call_during_revoke(struct fixture *f, struct caller *c)
 /* R8/R12: a second revoke while the first still waits returns only once the memory is free (already_revoked). */
 static void r12_concurrent_revoke_waits_for_first(void **state)
 {
-	struct caller c = { .call = CALL_REVOKE };
+	struct caller *c = TH_NEW(struct caller, { .call = CALL_REVOKE });
 
-	call_during_revoke(*state, &c);
-	assert_true(c.stats.already_revoked);
+	call_during_revoke(*state, c);
+	assert_true(c->stats.already_revoked);
 }
 
 /* R9: unrevoke while a revoke waits does not re-arm under it: it returns after the revoke completed. */
 static void r9_unrevoke_waits_for_revoke_in_progress(void **state)
 {
-	struct caller c = { .call = CALL_UNREVOKE };
+	struct caller *c = TH_NEW(struct caller, { .call = CALL_UNREVOKE });
 
-	call_during_revoke(*state, &c);
+	call_during_revoke(*state, c);
 }
 
 /* Locking: set_policy while a revoke waits is safe (no data race on the policy). */
 static void set_policy_during_revoke(void **state)
 {
-	struct caller c = { .call = CALL_SET_POLICY };
+	struct caller *c = TH_NEW(struct caller, { .call = CALL_SET_POLICY });
 
-	call_during_revoke(*state, &c);
+	call_during_revoke(*state, c);
 }
 
 /* ---- revoke racing with map --------------------------------------------- */
@@ -579,9 +581,9 @@ static void revoke_races_with_map(void **state)
 	struct dma_buf *buf = export_rev(f, 0, DMB_REVOKE_WARN_THEN_WAIT,
 					 GENEROUS_NS, GENEROUS_NS);
 	struct dma_resv *resv = dma_buf_resv(buf);
-	struct mapper m[NR_MAPPERS];
+	struct mapper *m = th_alloc(NR_MAPPERS * sizeof(*m));
 	struct th_thread *t[NR_MAPPERS];
-	struct race race;
+	struct race *race = th_alloc(sizeof(*race));
 
 	for (int i = 0; i < NR_MAPPERS; i++) {
 		char name[16];
@@ -592,19 +594,19 @@ static void revoke_races_with_map(void **state)
 	}
 
 	for (int round = 0; round < RACE_ROUNDS; round++) {
-		atomic_init(&race.stop, false);
-		atomic_init(&race.revoke_returned, false);
-		memset(m, 0, sizeof(m));
+		atomic_init(&race->stop, false);
+		atomic_init(&race->revoke_returned, false);
+		memset(m, 0, NR_MAPPERS * sizeof(*m));
 		for (int i = 0; i < NR_MAPPERS; i++) {
-			m[i].race = &race;
+			m[i].race = race;
 			m[i].imp = &f->imp[i];
 			m[i].seed = 1234u + (unsigned int)(round * NR_MAPPERS + i);
 			t[i] = th_thread_start(mapper_fn, &m[i]);
 		}
 		/* revoke while every mapper is busy mapping and unmapping */
-		assert_true(POLL_UNTIL(all_mappers(m, false), POLL_MAX_NS));
+		assert_true(TH_WAIT_UNTIL(all_mappers(m, false)));
 		assert_int_equal(dmb_revocable_revoke(f->me.rev, NULL), 0);
-		atomic_store(&race.revoke_returned, true);
+		atomic_store(&race->revoke_returned, true);
 
 		/* nothing outlived the revoke */
 		assert_int_equal(dmb_revocable_mappings(f->me.rev), 0);
@@ -619,8 +621,8 @@ static void revoke_races_with_map(void **state)
 			assert_int_equal(f->imp[i].invalidate_calls, round + 1);
 
 		/* let every mapper fail at least once against the revoked buffer */
-		assert_true(POLL_UNTIL(all_mappers(m, true), POLL_MAX_NS));
-		atomic_store(&race.stop, true);
+		assert_true(TH_WAIT_UNTIL(all_mappers(m, true)));
+		atomic_store(&race->stop, true);
 		for (int i = 0; i < NR_MAPPERS; i++)
 			th_thread_join(t[i]);
 		for (int i = 0; i < NR_MAPPERS; i++) {
@@ -653,7 +655,7 @@ static void r6_access_after_invalidate_and_unmap(void **state)
 	struct dma_buf *buf = export_rev(f, 0, DMB_REVOKE_WARN_THEN_WAIT,
 					 GENEROUS_NS, GENEROUS_NS);
 	struct dma_resv *resv = dma_buf_resv(buf);
-	struct revoker r = { .rev = f->me.rev };
+	struct revoker *r = TH_NEW(struct revoker, { .rev = f->me.rev });
 	struct rimp *imp = &f->imp[0];
 	struct dmb_check_map *token;
 	struct th_thread *t;
@@ -666,25 +668,25 @@ static void r6_access_after_invalidate_and_unmap(void **state)
 	assert_non_null(token);
 	assert_int_equal(dmb_check_dma(token, DMB_DMA_START_WRITE), 0);
 
-	t = th_thread_start(revoker_fn, &r);
-	assert_true(POLL_UNTIL(atomic_load(&imp->invalidate_calls) >= 1, POLL_MAX_NS));
+	t = th_thread_start(revoker_fn, r);
+	assert_true(TH_WAIT_UNTIL(atomic_load(&imp->invalidate_calls) >= 1));
 	assert_int_equal(dmb_check_map_state(token), DMB_MAP_INVALIDATED);
 	/* (b) read-and-discard may still start; in-flight work may do both */
 	assert_int_equal(dmb_check_dma(token, DMB_DMA_START_READ), 0);
 	assert_int_equal(dmb_check_dma(token, DMB_DMA_READ), 0);
 	assert_int_equal(dmb_check_dma(token, DMB_DMA_WRITE), 0);
 	assert_int_equal(dmb_check_dma(token, DMB_DMA_START_WRITE), -EFAULT);
-	claim_violation(DMB_V4_DMA_AFTER_INVALIDATE, "gpu0", "V4");
-	assert_false(atomic_load(&r.returned));
+	th_claim_violation(DMB_V4_DMA_AFTER_INVALIDATE, "gpu0", "V4");
+	assert_false(atomic_load(&r->returned));
 
 	rimp_unmap(imp);
 	th_thread_join(t);
-	assert_int_equal(r.ret, 0);
+	assert_int_equal(r->ret, 0);
 	assert_int_equal(dmb_check_map_state(token), DMB_MAP_UNMAPPED);
 	assert_int_equal(dmb_check_dma(token, DMB_DMA_START_READ), -EFAULT);
-	claim_violation(DMB_V5_DMA_AFTER_UNMAP, "gpu0", "V5");
+	th_claim_violation(DMB_V5_DMA_AFTER_UNMAP, "gpu0", "V5");
 	assert_int_equal(dmb_check_dma(token, DMB_DMA_WRITE), -EFAULT);
-	claim_violation(DMB_V5_DMA_AFTER_UNMAP, "gpu0", "V5");
+	th_claim_violation(DMB_V5_DMA_AFTER_UNMAP, "gpu0", "V5");
 	dmb_check_map_put(token);
 	assert_no_reports();
 
@@ -717,8 +719,8 @@ static void stats_phases_filled(void **state)
 	struct fixture *f = *state;
 	struct dma_buf *buf = export_rev(f, 0, DMB_REVOKE_WARN_THEN_WAIT,
 					 GENEROUS_NS, GENEROUS_NS);
-	struct late_unmap lu = { .rev = f->me.rev, .n = 1, .delay_ns = 2 * STEP_NS };
-	struct locker l = { .resv = dma_buf_resv(buf), .hold_ns = 5 * STEP_NS };
+	struct late_unmap *lu = TH_NEW(struct late_unmap, { .rev = f->me.rev, .n = 1, .delay_ns = 2 * STEP_NS });
+	struct locker *l = TH_NEW(struct locker, { .resv = dma_buf_resv(buf), .hold_ns = 5 * STEP_NS });
 	struct dma_fence *done = mock_fence();
 	struct dmb_revoke_stats st;
 	struct th_thread *t;
@@ -733,14 +735,14 @@ static void stats_phases_filled(void **state)
 	}
 	rimp_init(&f->imp[NR_ODP], "late", RIMP_REVOCABLE, RIMP_UNMAP_LATER);
 	attach_map(&f->imp[NR_ODP], buf);
-	lu.imp[0] = &f->imp[NR_ODP];
+	lu->imp[0] = &f->imp[NR_ODP];
 	dma_fence_signal(done);
-	add_fence(buf, done, DMA_RESV_USAGE_BOOKKEEP);
+	th_add_fence(buf, done, DMA_RESV_USAGE_BOOKKEEP);
 
 	/* step 1 has to wait for somebody else's lock session */
-	t = th_thread_start(locker_fn, &l);
-	assert_true(POLL_UNTIL(atomic_load(&l.locked), POLL_MAX_NS));
-	revoke_with_late_unmap(&lu, &st);
+	t = th_thread_start(locker_fn, l);
+	assert_true(TH_WAIT_UNTIL(atomic_load(&l->locked)));
+	revoke_with_late_unmap(lu, &st);
 	th_thread_join(t);
 	assert_false(st.already_revoked);
 	assert_int_equal(st.warnings, 0);

@@ -1168,20 +1168,20 @@ static void begin_cpu_access_waits_for_writer(void **state)
 	struct fixture *f = *state;
 	struct mock_exporter *me = &f->exp[0];
 	struct dma_buf *buf = mock_export(me, "heap", 4096, 0);
-	struct late_signal ls = { .fence = mock_fence(), .delay_ns = 20 * NSEC_PER_MSEC };
+	struct late_signal *ls = TH_NEW(struct late_signal, { .fence = mock_fence(), .delay_ns = 20 * NSEC_PER_MSEC });
 	struct th_thread *t;
 
-	add_fence(dma_buf_resv(buf), ls.fence, DMA_RESV_USAGE_WRITE);
-	t = th_thread_start(late_signal_fn, &ls);
+	add_fence(dma_buf_resv(buf), ls->fence, DMA_RESV_USAGE_WRITE);
+	t = th_thread_start(late_signal_fn, ls);
 	assert_int_equal(dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE), 0);
-	assert_true(dma_fence_is_signaled(ls.fence));
+	assert_true(dma_fence_is_signaled(ls->fence));
 	assert_int_equal(me->begin_cpu_calls, 1);
 	assert_true(me->begin_cpu_writers_idle);
 	assert_int_equal(me->begin_cpu_dir, DMA_FROM_DEVICE);
 	th_thread_join(t);
 	assert_int_equal(dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE), 0);
 	assert_string_equal(me->log, "begin_cpu,end_cpu");
-	dma_fence_put(ls.fence);
+	dma_fence_put(ls->fence);
 	dma_buf_put(buf);
 }
 
@@ -1191,23 +1191,23 @@ static void cpu_access_waits_per_direction(void **state)
 	struct fixture *f = *state;
 	struct mock_exporter *me = &f->exp[0];
 	struct dma_buf *buf = mock_export(me, "heap", 4096, 0);
-	struct late_signal ls = { .fence = mock_fence(), .delay_ns = 2 * NSEC_PER_SEC };
+	struct late_signal *ls = TH_NEW(struct late_signal, { .fence = mock_fence(), .delay_ns = TH_HANG_NS / 2 });
 	struct th_thread *t;
 
-	add_fence(dma_buf_resv(buf), ls.fence, DMA_RESV_USAGE_READ);
+	add_fence(dma_buf_resv(buf), ls->fence, DMA_RESV_USAGE_READ);
 	/* a reader does not block a CPU read (the safety thread is not needed) */
-	t = th_thread_start(late_signal_fn, &ls);
+	t = th_thread_start(late_signal_fn, ls);
 	assert_int_equal(dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE), 0);
-	atomic_store(&ls.cancel, true);
+	atomic_store(&ls->cancel, true);
 	th_thread_join(t);
 	assert_false(me->begin_cpu_all_idle);
 	assert_int_equal(dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE), 0);
-	assert_false(dma_fence_is_signaled(ls.fence));
+	assert_false(dma_fence_is_signaled(ls->fence));
 
 	/* but it blocks a CPU write until it signals */
-	ls.delay_ns = 20 * NSEC_PER_MSEC;
-	atomic_store(&ls.cancel, false);
-	t = th_thread_start(late_signal_fn, &ls);
+	ls->delay_ns = 20 * NSEC_PER_MSEC;
+	atomic_store(&ls->cancel, false);
+	t = th_thread_start(late_signal_fn, ls);
 	assert_int_equal(dma_buf_begin_cpu_access(buf, DMA_TO_DEVICE), 0);
 	assert_true(me->begin_cpu_all_idle);
 	assert_int_equal(me->begin_cpu_dir, DMA_TO_DEVICE);
@@ -1215,7 +1215,7 @@ static void cpu_access_waits_per_direction(void **state)
 	assert_int_equal(dma_buf_end_cpu_access(buf, DMA_TO_DEVICE), 0);
 	assert_int_equal(me->begin_cpu_calls, 2);
 	assert_int_equal(me->end_cpu_calls, 2);
-	dma_fence_put(ls.fence);
+	dma_fence_put(ls->fence);
 	dma_buf_put(buf);
 }
 

@@ -302,6 +302,11 @@ void *th_alloc(size_t size)
 	return b->data;
 }
 
+void *th_memdup(const void *src, size_t size)
+{
+	return memcpy(th_alloc(size), src, size);
+}
+
 void th_on_teardown(void (*fn)(void *arg), void *arg)
 {
 	pthread_mutex_lock(&owned.lock);

@@ -96,6 +96,14 @@ void *th_thread_join(struct th_thread *t);
  */
 void *th_alloc(size_t size);
 
+/**
+ * TH_NEW - a @type owned by the running case, initialised from the braced
+ * initialiser that follows: struct x *p = TH_NEW(struct x, { .a = 1 });
+ */
+#define TH_NEW(type, ...) \
+	((type *)th_memdup(&(type)__VA_ARGS__, sizeof(type)))
+void *th_memdup(const void *src, size_t size);
+
 /** th_on_teardown - run @fn(@arg) in teardown, last added first, before the joins */
 void th_on_teardown(void (*fn)(void *arg), void *arg);
 

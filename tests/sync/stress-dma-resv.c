@@ -176,8 +176,8 @@ static bool resv_contains(struct dma_resv *resv, struct dma_fence *fence)
 
 static void lock_random_sets(void **state)
 {
-	struct stress *s = calloc(1, sizeof(*s));
-	struct writer w[NR_WRITERS] = { 0 };
+	struct stress *s = th_alloc(sizeof(*s));
+	struct writer *w = th_alloc(NR_WRITERS * sizeof(*w));
 	struct th_thread *wt[NR_WRITERS], *rt[NR_READERS];
 	unsigned long adds = 0, counted = 0, backoffs = 0;
 	long live_before = mock_fence_live();
@@ -226,7 +226,6 @@ static void lock_random_sets(void **state)
 		}
 	for (int o = 0; o < NR_OBJS; o++)
 		dma_resv_fini(&s->objs[o].resv);
-	free(s);
 	assert_int_equal(mock_fence_live(), live_before);
 }
 

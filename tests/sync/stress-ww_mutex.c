@@ -172,7 +172,7 @@ static void *worker_main(void *p)
 static void run_stress(struct ww_class *cls, const char *name)
 {
 	static struct stress s;
-	struct worker w[STRESS_THREADS];
+	struct worker *w = th_alloc(STRESS_THREADS * sizeof(*w));
 	struct th_thread *t[STRESS_THREADS];
 	unsigned long rounds = 0, backoffs = 0;
 	unsigned int seed = th_stress_seed();

@@ -337,10 +337,11 @@ static void *signal_members(void *arg)
 static void wait_woken_by_members(void **state)
 {
 	struct dma_fence **fences = members_new(3);
-	struct dma_fence *m[3] = { fences[0], fences[1], fences[2] };
+	struct dma_fence **m = th_memdup(fences, 3 * sizeof(*m));
 	struct dma_fence *array = array_new(3, fences, false);
-	struct member_signaller s = { .members = m, .count = 3 };
-	struct th_thread *t = th_thread_start(signal_members, &s);
+	struct member_signaller *s = TH_NEW(struct member_signaller,
+					    { .members = m, .count = 3 });
+	struct th_thread *t = th_thread_start(signal_members, s);
 	int64_t left = dma_fence_wait_timeout(array, 10 * NSEC_PER_SEC);
 
 	assert_true(left >= 1 && left < 10 * NSEC_PER_SEC);
@@ -475,27 +476,27 @@ static void *wait_array(void *arg)
  */
 static void enable_races_member_signals(void **state)
 {
-	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 	for (int round = 0; round < RACE_ROUNDS; round++) {
 		uint64_t ctx = dma_fence_context_alloc(1);
 		struct dma_fence **fences = calloc(RACE_MEMBERS, sizeof(*fences));
 		struct dma_fence *m[RACE_MEMBERS];
-		struct race r;
+		struct race *r = th_alloc(sizeof(*r));
 		struct th_thread *t;
 
 		assert_non_null(fences);
 		for (int i = 0; i < RACE_MEMBERS; i++)
 			m[i] = fences[i] = member_on(i % 2 ? NULL : &lock, ctx,
 						     (uint64_t)i + 1);
-		r.array = array_new(RACE_MEMBERS, fences, round % 3 == 0);
-		t = th_thread_start(wait_array, &r);
+		r->array = array_new(RACE_MEMBERS, fences, round % 3 == 0);
+		t = th_thread_start(wait_array, r);
 		for (int i = 0; i < RACE_MEMBERS; i++)
 			dma_fence_signal(m[(i + round) % RACE_MEMBERS]);
 		th_thread_join(t);
-		assert_int_equal(r.left, MAX_SCHEDULE_TIMEOUT);
-		assert_int_equal(dma_fence_get_status(r.array), 1);
-		dma_fence_put(r.array);
+		assert_int_equal(r->left, MAX_SCHEDULE_TIMEOUT);
+		assert_int_equal(dma_fence_get_status(r->array), 1);
+		dma_fence_put(r->array);
 		assert_int_equal(atomic_load(&live_members), 0);
 	}
 	pthread_mutex_destroy(&lock);

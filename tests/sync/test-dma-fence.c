@@ -479,15 +479,15 @@ static void callbacks_run_in_order(void **state)
 static void callbacks_run_in_signalling_thread(void **state)
 {
 	struct dma_fence *f = tf_new();
-	struct signaller s = { .fence = f, .delay_ns = 0 };
-	struct probe p[2] = { { .calls = 0 } };
+	struct signaller *s = TH_NEW(struct signaller, { .fence = f, .delay_ns = 0 });
+	struct probe *p = th_alloc(2 * sizeof(*p));
 
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(dma_fence_add_callback(f, &p[i].cb, probe_func), 0);
-	th_thread_join(th_thread_start(signal_after, &s));
+	th_thread_join(th_thread_start(signal_after, s));
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(atomic_load(&p[i].calls), 1);
-		assert_true(pthread_equal(p[i].thread, s.thread));
+		assert_true(pthread_equal(p[i].thread, s->thread));
 	}
 	dma_fence_put(f);
 }
@@ -625,8 +625,8 @@ static void wait_signaled_returns_budget(void **state)
 static void wait_woken_by_signal(void **state)
 {
 	struct dma_fence *f = tf_new();
-	struct signaller s = { .fence = f, .delay_ns = 5 * NSEC_PER_MSEC };
-	struct th_thread *t = th_thread_start(signal_after, &s);
+	struct signaller *s = TH_NEW(struct signaller, { .fence = f, .delay_ns = 5 * NSEC_PER_MSEC });
+	struct th_thread *t = th_thread_start(signal_after, s);
 	int64_t left = dma_fence_wait_timeout(f, 10 * NSEC_PER_SEC);
 
 	assert_true(left >= 1 && left < 10 * NSEC_PER_SEC);
@@ -639,8 +639,8 @@ static void wait_woken_by_signal(void **state)
 static void wait_forever_woken(void **state)
 {
 	struct dma_fence *f = tf_new();
-	struct signaller s = { .fence = f, .delay_ns = 2 * NSEC_PER_MSEC };
-	struct th_thread *t = th_thread_start(signal_after, &s);
+	struct signaller *s = TH_NEW(struct signaller, { .fence = f, .delay_ns = 2 * NSEC_PER_MSEC });
+	struct th_thread *t = th_thread_start(signal_after, s);
 
 	assert_int_equal(dma_fence_wait_timeout(f, MAX_SCHEDULE_TIMEOUT),
 			 MAX_SCHEDULE_TIMEOUT);
@@ -675,15 +675,15 @@ static void wait_enables_signaling(void **state)
 static void wait_any(void **state)
 {
 	struct dma_fence *f[ANY_FENCES];
-	struct signaller s = { .delay_ns = 5 * NSEC_PER_MSEC };
+	struct signaller *s = TH_NEW(struct signaller, { .delay_ns = 5 * NSEC_PER_MSEC });
 	struct th_thread *t;
 	uint32_t idx = 99;
 	int64_t left;
 
 	for (int i = 0; i < ANY_FENCES; i++)
 		f[i] = tf_new();
-	s.fence = f[1];
-	t = th_thread_start(signal_after, &s);
+	s->fence = f[1];
+	t = th_thread_start(signal_after, s);
 	left = dma_fence_wait_any_timeout(f, ANY_FENCES, 10 * NSEC_PER_SEC, &idx);
 	th_thread_join(t);
 	assert_true(left >= 1 && left < 10 * NSEC_PER_SEC);
@@ -995,18 +995,18 @@ static void *add_racing_callback(void *arg)
 static void race_signal_callback(void **state)
 {
 	for (int round = 0; round < RACE_ROUNDS; round++) {
-		struct racer r = { .fence = tf_new() };
-		struct th_thread *t = th_thread_start(add_racing_callback, &r);
+		struct racer *r = TH_NEW(struct racer, { .fence = tf_new() });
+		struct th_thread *t = th_thread_start(add_racing_callback, r);
 
-		dma_fence_signal(r.fence);
+		dma_fence_signal(r->fence);
 		th_thread_join(t);
-		if (r.ret) {
-			assert_int_equal(r.ret, -ENOENT);
-			assert_int_equal(atomic_load(&r.p.calls), 0);
+		if (r->ret) {
+			assert_int_equal(r->ret, -ENOENT);
+			assert_int_equal(atomic_load(&r->p.calls), 0);
 		} else {
-			assert_int_equal(atomic_load(&r.p.calls), 1);
+			assert_int_equal(atomic_load(&r->p.calls), 1);
 		}
-		dma_fence_put(r.fence);
+		dma_fence_put(r->fence);
 	}
 }
 

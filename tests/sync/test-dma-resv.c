@@ -488,7 +488,8 @@ static void wait_timeout_semantics(void **state)
 {
 	struct fixture *f = *state;
 	struct dma_fence *a = mock_fence(), *b = mock_fence();
-	struct signal_later sa = { a, 2 * NSEC_PER_MSEC }, sb = { b, 4 * NSEC_PER_MSEC };
+	struct signal_later *sa = TH_NEW(struct signal_later, { a, 2 * NSEC_PER_MSEC });
+	struct signal_later *sb = TH_NEW(struct signal_later, { b, 4 * NSEC_PER_MSEC });
 	struct th_thread *ta, *tb;
 	int64_t left;
 
@@ -506,8 +507,8 @@ static void wait_timeout_semantics(void **state)
 			 -EINVAL);
 	th_assert_warned("negative timeout");
 
-	ta = th_thread_start(signal_after, &sa);
-	tb = th_thread_start(signal_after, &sb);
+	ta = th_thread_start(signal_after, sa);
+	tb = th_thread_start(signal_after, sb);
 	/* KERNEL only waits for a */
 	left = dma_resv_wait_timeout(&f->resv, DMA_RESV_USAGE_KERNEL, 10 * NSEC_PER_SEC);
 	assert_true(left > 0 && left <= 10 * NSEC_PER_SEC);

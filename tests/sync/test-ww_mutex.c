@@ -729,17 +729,17 @@ static void *cycle_worker(void *p)
  */
 static void run_cycle(struct ww_class *cls, unsigned int n)
 {
-	struct cycle c = { .cls = cls, .n = n };
-	struct cycle_worker w[CYCLE_MAX];
+	struct cycle *c = TH_NEW(struct cycle, { .cls = cls, .n = n });
+	struct cycle_worker *w = th_alloc(CYCLE_MAX * sizeof(*w));
 	struct th_thread *t[CYCLE_MAX];
 	unsigned int oldest = 0;
 	int backoffs = 0;
 
 	for (unsigned int i = 0; i < n; i++)
-		ww_mutex_init(&c.locks[i], cls);
-	pthread_barrier_init(&c.all_hold_first, NULL, n);
+		ww_mutex_init(&c->locks[i], cls);
+	pthread_barrier_init(&c->all_hold_first, NULL, n);
 	for (unsigned int i = 0; i < n; i++) {
-		w[i] = (struct cycle_worker){ .cycle = &c, .index = i };
+		w[i] = (struct cycle_worker){ .cycle = c, .index = i };
 		t[i] = th_thread_start(cycle_worker, &w[i]);
 	}
 	for (unsigned int i = 0; i < n; i++)
@@ -752,9 +752,9 @@ static void run_cycle(struct ww_class *cls, unsigned int n)
 	}
 	assert_true(backoffs >= 1);
 	assert_int_equal(w[oldest].result, 0);
-	pthread_barrier_destroy(&c.all_hold_first);
+	pthread_barrier_destroy(&c->all_hold_first);
 	for (unsigned int i = 0; i < n; i++)
-		ww_mutex_destroy(&c.locks[i]);
+		ww_mutex_destroy(&c->locks[i]);
 }
 
 /* two threads locking a,b and b,a both complete (kernel: abba). */
