@@ -275,21 +275,20 @@ static void *read_until_refused(void *arg)
 static void concurrent_dma_and_transitions(void **state)
 {
 	struct fixture *f = *state;
-	struct reader readers[READERS];
+	struct reader *readers = th_alloc(READERS * sizeof(*readers));
 	struct th_thread *threads[READERS];
-	atomic_int started = 0;
+	atomic_int *started = TH_NEW(atomic_int, { 0 });
 
 	for (int i = 0; i < READERS; i++) {
 		readers[i] = (struct reader){
 			.map = dmb_check_map_get(f->map),
-			.started = &started,
+			.started = started,
 		};
 		threads[i] = th_thread_start(read_until_refused, &readers[i]);
 	}
-	while (atomic_load(&started) < READERS)
-		th_sleep_ns(NSEC_PER_MSEC);
+	assert_true(TH_WAIT_UNTIL(atomic_load(started) == READERS));
 	dmb_check_map_invalidate(f->map);
-	th_sleep_ns(NSEC_PER_MSEC);
+	th_sleep_ns(NSEC_PER_MSEC);	/* reads through the invalidated map, if they come */
 	dmb_check_map_unmap(f->map, true);
 	for (int i = 0; i < READERS; i++)
 		th_thread_join(threads[i]);

@@ -41,7 +41,7 @@
 #include <dmabuf/hw/mem-region.h>
 #include <dmabuf/hw/phys-space.h>
 
-#include "harness.h"
+#include "fixture.h"
 
 #define FX_START_NS	NSEC_PER_SEC
 #define FX_RAM_SIZE	(16ULL << 20)

@@ -221,15 +221,15 @@ static void refuses_non_vfio_buffer(void **state)
 {
 	struct fd_fixture *x = *state;
 	struct imp_fixture *f = x->f;
-	struct test_exporter te;
+	struct test_exporter *te = th_alloc(sizeof(*te));
 
-	texp_export(&te, f->space, f->devmem, TEXP_PIN, NULL);
+	texp_export(te, f->space, f->devmem, TEXP_PIN, NULL);
 	errno = 0;
-	assert_null(dmb_importer_create(DMB_IMPORTER_IOMMUFD, f->dev, te.buf));
+	assert_null(dmb_importer_create(DMB_IMPORTER_IOMMUFD, f->dev, te->buf));
 	assert_int_equal(errno, EOPNOTSUPP);
-	assert_string_equal(te.log, "attach,detach");
-	assert_int_equal(atomic_load(&te.maps), 0);
-	texp_put(&te);
+	assert_string_equal(te->log, "attach,detach");
+	assert_int_equal(atomic_load(&te->maps), 0);
+	texp_put(te);
 }
 
 /* R12/R10: the POWER_REF contrast: an ODP mapping holds a power reference, iommufd none. */
@@ -275,22 +275,22 @@ static void *fd_hammer_main(void *arg)
 static void access_races_reset(void **state)
 {
 	struct fd_fixture *x = *state;
-	struct fd_hammer h = { .imp = create_iommufd(x) };
-	struct th_thread *t = th_thread_start(fd_hammer_main, &h);
+	struct fd_hammer *h = TH_NEW(struct fd_hammer, { .imp = create_iommufd(x) });
+	struct th_thread *t = th_thread_start(fd_hammer_main, h);
 
 	for (int i = 0; i < 20; i++) {
 		assert_int_equal(dmb_vfio_pci_reset(x->vdev), 0);
 		th_sleep_ns(200 * NSEC_PER_USEC);
-		assert_int_equal(dmb_importer_restore(h.imp), 0);
+		assert_int_equal(dmb_importer_restore(h->imp), 0);
 		th_sleep_ns(200 * NSEC_PER_USEC);
 	}
-	atomic_store(&h.stop, true);
+	atomic_store(&h->stop, true);
 	th_thread_join(t);
-	assert_int_equal(atomic_load(&h.other), 0);
-	assert_int_equal(fx_stats(h.imp).faults, atomic_load(&h.faulted));
-	assert_int_equal(fx_stats(h.imp).invalidations, 20);
+	assert_int_equal(atomic_load(&h->other), 0);
+	assert_int_equal(fx_stats(h->imp).faults, atomic_load(&h->faulted));
+	assert_int_equal(fx_stats(h->imp).invalidations, 20);
 	assert_int_equal(dmb_check_total(), 0);
-	dmb_importer_destroy(h.imp);
+	dmb_importer_destroy(h->imp);
 }
 
 int main(int argc, char **argv)

@@ -335,7 +335,7 @@ static void run_cell(void **state)
 {
 	struct mx *x = *state;
 	const struct mx_cell *c = x->cell;
-	struct mx_revoker r = { .x = x };
+	struct mx_revoker *r = TH_NEW(struct mx_revoker, { .x = x });
 	struct dmb_importer *imp;
 	struct th_thread *t;
 
@@ -349,29 +349,29 @@ static void run_cell(void **state)
 	assert_non_null(imp);
 	check_first_access(x, imp);
 
-	t = th_thread_start(mx_revoker_main, &r);
+	t = th_thread_start(mx_revoker_main, r);
 	switch (c->revoke) {
 	case MX_REV_V6:
 		FX_WAIT_FOR(dmb_check_count(DMB_V6_UNMAP_TIMEOUT) == 1);
-		assert_false(atomic_load(&r.done));
+		assert_false(atomic_load(&r->done));
 		fx_claim_violation(DMB_V6_UNMAP_TIMEOUT, dmb_importer_kind_name(c->imp));
 		dmb_importer_destroy(imp);		/* the unmap the revoke waits for */
 		th_thread_join(t);
-		assert_int_equal(r.ret, 0);
+		assert_int_equal(r->ret, 0);
 		assert_int_equal(ops_of(x)->unrevoke(x), 0);
 		return;
 	case MX_REV_UNTIL_ACCESS:
 		FX_WAIT_FOR(fx_stats(imp).invalidations == 1);
-		assert_false(atomic_load(&r.done));
+		assert_false(atomic_load(&r->done));
 		check_after_revoke(x, imp);		/* its access unmaps */
 		th_thread_join(t);
-		assert_int_equal(r.ret, 0);
+		assert_int_equal(r->ret, 0);
 		break;
 	case MX_REV_NONE:
 	case MX_REV_OK:
 	case MX_REV_EBUSY:
 		th_thread_join(t);
-		assert_int_equal(r.ret, c->revoke == MX_REV_EBUSY ? -EBUSY : 0);
+		assert_int_equal(r->ret, c->revoke == MX_REV_EBUSY ? -EBUSY : 0);
 		check_after_revoke(x, imp);
 		break;
 	}

@@ -665,31 +665,31 @@ static void *flr_begin_thread(void *arg)
 static void revoke_completes_before_isolation(void **state)
 {
 	static const struct dmb_revoke_policy wait = { .wait = DMB_REVOKE_WAIT };
-	struct flr_thread t = { 0 };
+	struct flr_thread *t = TH_NEW(struct flr_thread, { 0 });
 	struct vfx *x = *state;
 	struct dmb_check_map *token;
 	struct th_thread *thread;
 	struct dma_buf *buf;
-	struct timp imp;
+	struct timp *imp = th_alloc(sizeof(*imp));
 	uint32_t word;
 
 	vfx_open(x, DMB_VFIO_POLICY_REVOKE, &wait);
 	buf = vfx_export(x, "bar0");
-	nic_attach_map(x, &imp, buf, false);
-	token = timp_token(&imp);
-	t.pci = x->pci;
-	thread = th_thread_start(flr_begin_thread, &t);
+	nic_attach_map(x, imp, buf, false);
+	token = timp_token(imp);
+	t->pci = x->pci;
+	thread = th_thread_start(flr_begin_thread, t);
 
-	assert_true(TH_WAIT_UNTIL(atomic_load(&imp.invalidations) == 1));
+	assert_true(TH_WAIT_UNTIL(atomic_load(&imp->invalidations) == 1));
 	assert_true(dmb_vfio_pci_revoked(buf));
 	assert_false(dmb_pci_is_isolated(x->pci));
 	assert_int_equal(dmb_pci_bar_read(x->pci, 0, 0, &word, sizeof(word)), 0);
-	assert_int_equal(timp_dma_read(&imp, timp_addr(&imp), 0, &word, sizeof(word), token), 0);
-	assert_false(atomic_load(&t.done));
+	assert_int_equal(timp_dma_read(imp, timp_addr(imp), 0, &word, sizeof(word), token), 0);
+	assert_false(atomic_load(&t->done));
 
-	timp_unmap(&imp);
+	timp_unmap(imp);
 	th_thread_join(thread);
-	assert_int_equal(t.ret, 0);
+	assert_int_equal(t->ret, 0);
 	assert_true(dmb_pci_is_isolated(x->pci));
 	take_event(x, true, buf, "flr", false);
 	dmb_check_map_put(token);
@@ -697,7 +697,7 @@ static void revoke_completes_before_isolation(void **state)
 
 	assert_int_equal(dmb_pci_flr_end(x->pci), 0);
 	take_event(x, false, buf, "flr", false);
-	timp_detach(&imp);
+	timp_detach(imp);
 	dma_buf_put(buf);
 }
 

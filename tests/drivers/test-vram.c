@@ -478,17 +478,17 @@ static void move_waits_for_fences(void **state)
 	struct vx *x = *state;
 	struct dma_buf *buf = vx_export(x, BUF_SIZE);
 	struct dma_fence *fence = mock_fence();
-	struct mover m = { .buf = buf, .rounds = 1 };
+	struct mover *m = TH_NEW(struct mover, { .buf = buf, .rounds = 1 });
 	struct th_thread *t;
 
 	th_add_fence(buf, fence, DMA_RESV_USAGE_BOOKKEEP);
-	t = th_thread_start(mover_thread, &m);
+	t = th_thread_start(mover_thread, m);
 	th_sleep_ns(20 * NSEC_PER_MSEC);
-	assert_false(atomic_load(&m.done));
+	assert_false(atomic_load(&m->done));
 	assert_int_equal(dmb_vram_moves(buf), 0);
 	assert_int_equal(dma_fence_signal(fence), 0);
 	th_thread_join(t);
-	assert_int_equal(m.ret, 0);
+	assert_int_equal(m->ret, 0);
 	assert_int_equal(dmb_vram_moves(buf), 2);
 	dma_fence_put(fence);
 	dma_buf_put(buf);
@@ -585,28 +585,28 @@ static void data_intact_under_load(void **state)
 {
 	struct vx *x = *state;
 	struct dma_buf *buf = vx_export(x, BUF_SIZE);
-	struct mover m = { .buf = buf, .rounds = 100 };
-	struct timp imp;
-	struct loader l = { .x = x, .imp = &imp, .buf = buf, .rounds = 400 };
+	struct mover *m = TH_NEW(struct mover, { .buf = buf, .rounds = 100 });
+	struct timp *imp = th_alloc(sizeof(*imp));
+	struct loader *l = TH_NEW(struct loader, { .x = x, .imp = imp, .buf = buf, .rounds = 400 });
 	struct th_thread *tl, *tm;
 
-	timp_init(&imp, "gpu-imp", x->peer, TIMP_REVOCABLE, true, false);
-	assert_non_null(timp_attach(&imp, buf));
-	tl = th_thread_start(loader_thread, &l);
-	tm = th_thread_start(mover_thread, &m);
+	timp_init(imp, "gpu-imp", x->peer, TIMP_REVOCABLE, true, false);
+	assert_non_null(timp_attach(imp, buf));
+	tl = th_thread_start(loader_thread, l);
+	tm = th_thread_start(mover_thread, m);
 	th_thread_join(tm);
 	th_thread_join(tl);
 
-	if (l.failed_round)
-		print_error("round %d failed (%d)\n", l.failed_round, l.why);
-	assert_int_equal(l.failed_round, 0);
-	assert_int_equal(m.ret, 0);
+	if (l->failed_round)
+		print_error("round %d failed (%d)\n", l->failed_round, l->why);
+	assert_int_equal(l->failed_round, 0);
+	assert_int_equal(m->ret, 0);
 	assert_int_equal(dmb_vram_moves(buf), 200);
 	assert_int_equal(atomic_load(&x->moved), 200);
-	assert_true(l.remaps >= 1);
+	assert_true(l->remaps >= 1);
 	assert_int_equal(dmb_check_total(), 0);
 	assert_int_equal(dmb_iommu_fault_count(dmb_hw_device_domain(x->peer)), 0);
-	timp_detach(&imp);
+	timp_detach(imp);
 	dma_buf_put(buf);
 }
 

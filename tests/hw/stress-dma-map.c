@@ -133,18 +133,18 @@ static void map_unmap_races_dma(void **state)
 {
 	struct hw_fixture *f = *state;
 	struct dmb_hw_device_info info = { .name = "gpu0", .nr_engines = 2 };
-	struct shared s = { .f = f, .stop_at = dmb_ktime_get_ns() + RUN_NS };
-	struct mapper m[THREADS];
+	struct shared *s = TH_NEW(struct shared, { .f = f, .stop_at = dmb_ktime_get_ns() + RUN_NS });
+	struct mapper *m = th_alloc(THREADS * sizeof(*m));
 	struct dmb_iommu_domain *d;
 	struct dmb_iommu_fault recs[DMB_IOMMU_FAULT_RECORDS];
 	unsigned int seed = th_stress_seed();
 	size_t n;
 
-	s.gpu = dmb_hw_device_create(f->space, &info);
-	assert_non_null(s.gpu);
-	d = dmb_hw_device_domain(s.gpu);
+	s->gpu = dmb_hw_device_create(f->space, &info);
+	assert_non_null(s->gpu);
+	d = dmb_hw_device_domain(s->gpu);
 	for (unsigned int i = 0; i < THREADS; i++) {
-		m[i] = (struct mapper){ .s = &s, .id = i, .seed = seed + i };
+		m[i] = (struct mapper){ .s = s, .id = i, .seed = seed + i };
 		m[i].dst_phys = hw_alloc(f->ram, MAX_PAGES);
 		assert_int_equal(dmb_iommu_alloc_iova(d, MAX_PAGES * DMB_PAGE_SIZE, &m[i].dst_iova), 0);
 		assert_int_equal(dmb_iommu_map(d, m[i].dst_iova, m[i].dst_phys,
@@ -156,9 +156,9 @@ static void map_unmap_races_dma(void **state)
 		th_thread_join(m[i].thread);
 
 	fprintf(stderr, "# %u copies completed, %u faulted on a dead mapping, %lu IOMMU faults\n",
-		atomic_load(&s.ok), atomic_load(&s.faulted), dmb_iommu_fault_count(d));
-	assert_int_equal(atomic_load(&s.bad), 0);
-	assert_int_equal(dmb_iommu_fault_count(d), atomic_load(&s.faulted));
+		atomic_load(&s->ok), atomic_load(&s->faulted), dmb_iommu_fault_count(d));
+	assert_int_equal(atomic_load(&s->bad), 0);
+	assert_int_equal(dmb_iommu_fault_count(d), atomic_load(&s->faulted));
 	n = dmb_iommu_faults(d, recs, DMB_ARRAY_SIZE(recs));
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(recs[i].reason, DMB_IOMMU_FAULT_UNMAPPED);
@@ -168,7 +168,7 @@ static void map_unmap_races_dma(void **state)
 	th_forget_reports();	/* the V5 reports of the faulted copies */
 	for (unsigned int i = 0; i < THREADS; i++)
 		assert_int_equal(dmb_iommu_unmap(d, m[i].dst_iova, MAX_PAGES * DMB_PAGE_SIZE), 0);
-	assert_int_equal(dmb_hw_device_destroy(s.gpu), 0);
+	assert_int_equal(dmb_hw_device_destroy(s->gpu), 0);
 }
 
 int main(int argc, char **argv)

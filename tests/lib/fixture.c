@@ -114,6 +114,16 @@ void th_add_fence(struct dma_buf *buf, struct dma_fence *fence,
 	dma_resv_unlock(resv);
 }
 
+unsigned int th_lock_waiters(struct ww_mutex *lock)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&lock->wait_lock);
+	n = lock->waiters;
+	pthread_mutex_unlock(&lock->wait_lock);
+	return n;
+}
+
 void th_claim_violation(enum dmb_violation kind, const char *importer,
 			const char *needle)
 {

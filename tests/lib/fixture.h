@@ -83,4 +83,10 @@ void th_add_fence(struct dma_buf *buf, struct dma_fence *fence,
 void th_claim_violation(enum dmb_violation kind, const char *importer,
 			const char *needle);
 
+/*
+ * th_lock_waiters - threads blocked on @lock now (read under its wait_lock):
+ * how a case knows another thread reached a lock it holds
+ */
+unsigned int th_lock_waiters(struct ww_mutex *lock);
+
 #endif /* DMABUF_TEST_FIXTURE_H */

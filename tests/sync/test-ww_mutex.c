@@ -14,7 +14,7 @@
 #include <dmabuf/clock.h>
 #include <dmabuf/ww_mutex.h>
 
-#include "harness.h"
+#include "fixture.h"
 
 static DEFINE_WW_CLASS(ww_class);
 static DEFINE_WD_CLASS(wd_class);
@@ -60,19 +60,10 @@ static int teardown(void **state)
 #define WW_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup_ww, teardown)
 #define WD_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup_wd, teardown)
 
-/* Poll until @n threads are registered waiters of @lock. */
+/* Wait until @n threads are registered waiters of @lock (asserted). */
 static void wait_for_waiters(struct ww_mutex *lock, unsigned int n)
 {
-	for (;;) {
-		unsigned int waiters;
-
-		pthread_mutex_lock(&lock->wait_lock);
-		waiters = lock->waiters;
-		pthread_mutex_unlock(&lock->wait_lock);
-		if (waiters >= n)
-			return;
-		th_sleep_ns(50 * NSEC_PER_USEC);
-	}
+	assert_true(TH_WAIT_UNTIL(th_lock_waiters(lock) >= n));
 }
 
 enum actor_op {
@@ -301,6 +292,15 @@ static void mutex_excludes(void **state)
 	actor_stop(t);
 }
 
+/* The first of @n actors (NULL: gone) that finished its operation, or -1. */
+static int first_idle(struct actor **t, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (t[i] && !actor_busy(t[i]))
+			return i;
+	return -1;
+}
+
 /* several sleepers are all served, one at a time. */
 static void mutex_serves_every_waiter(void **state)
 {
@@ -317,12 +317,8 @@ static void mutex_serves_every_waiter(void **state)
 	for (int served = 0; served < 3; served++) {
 		int owner = -1;
 
-		while (owner < 0) {
-			th_sleep_ns(50 * NSEC_PER_USEC);
-			for (int i = 0; i < 3; i++)
-				if (t[i] && !actor_busy(t[i]))
-					owner = i;
-		}
+		assert_true(TH_WAIT_UNTIL(
+			(owner = first_idle(t, 3)) >= 0));
 		assert_int_equal(actor_wait(t[owner]), 0);
 		/* the others keep sleeping while it holds the lock */
 		for (int i = 0; i < 3; i++)
@@ -509,8 +505,7 @@ static void wait_die_rejudges_new_holder(void **state)
 		wait_for_waiters(&f->a, 2);
 		assert_true(actor_busy(young));
 		ww_mutex_unlock(&f->a);
-		while (actor_busy(young) && actor_busy(old))
-			th_sleep_ns(50 * NSEC_PER_USEC);
+		assert_true(TH_WAIT_UNTIL(!actor_busy(young) || !actor_busy(old)));
 		if (!actor_busy(young) && actor_wait(young) == 0) {
 			/* the younger won; the older waits for it */
 			assert_true(actor_busy(old));
