@@ -16,6 +16,9 @@
 #                 warnings as errors; build/ does with WERROR=true (CI).
 #   make bench    build optimised benchmarks (build-bench/) and run them
 #   make sim      build, then run dmabuf-sim (SIM_ARGS="run low-power", ...)
+#   make check-load  the load gate: the plain and TSan concurrency suites,
+#                 several rounds, many tests per core (LOAD_ARGS="--rounds 2",
+#                 scripts/check-load.sh --help)
 #   make clean
 
 MESON ?= meson
@@ -30,7 +33,7 @@ ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1:detect_s
 	   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 TSAN_ENV = TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0
 
-.PHONY: all build test check bench sim clean
+.PHONY: all build test check check-load bench sim clean
 
 all: build
 
@@ -66,6 +69,10 @@ check: $(addsuffix /build.ninja,$(CHECK_DIRS))
 	$(NINJA) -C build-clang && $(MESON) test -C build-clang $(TEST_ARGS) --no-suite stress --no-suite model || status=1; \
 	python3 scripts/test-summary.py $(CHECK_DIRS) || status=1; \
 	exit $$status
+
+LOAD_ARGS ?=
+check-load:
+	scripts/check-load.sh $(LOAD_ARGS)
 
 SIM_ARGS ?=
 sim: build/build.ninja
