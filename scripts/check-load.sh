@@ -34,8 +34,8 @@ failure or sanitizer report.
 
 Per-test timeouts (hang guards) are scaled by JOBS / cores, and by 4 more
 under TSan, as make check scales them for the sanitizers. The logs of the
-last run are in build-load/{plain,tsan}/meson-logs/testlog.json, which
-scripts/test-summary.py reads.
+last run are in build-load/{plain,tsan}/meson-logs/ (round-N.txt, and
+testlog.json, which scripts/test-summary.py reads).
 EOF
 }
 
@@ -70,18 +70,24 @@ status=0
 dirs=""
 
 # run NAME BUILD_DIR ROUNDS JOBS MULTIPLIER [meson test args...]
+# Each round is a meson run of its own (meson's --repeat stops at the first
+# failing round); their logs are joined into one testlog.json.
 run() {
-	local name=$1 dir=$2 n=$3 j=$4 mult=$5 out=build-load/$1/meson-logs
+	local name=$1 dir=$2 n=$3 j=$4 mult=$5 out=build-load/$1/meson-logs r
 	shift 5
 	echo "# check-load: $name: $n round(s) of $dir, $j at a time on $cores core(s)"
 	rm -rf "$out" && mkdir -p "$out"
-	rm -f "$dir/meson-logs/load.json"
-	"$MESON" test -C "$dir" --no-rebuild --repeat "$n" --num-processes "$j" \
-		--timeout-multiplier "$mult" --logbase load --print-errorlogs \
-		"$@" >"$out/testlog.txt" 2>&1 || status=1
-	grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|ERROR|TIMEOUT)' "$out/testlog.txt" | sort -u
-	# testlog.json is the name scripts/test-summary.py reads.
-	cp "$dir/meson-logs/load.json" "$out/testlog.json" 2>/dev/null || status=1
+	: >"$out/testlog.json"
+	for r in $(seq 1 "$n"); do
+		rm -f "$dir/meson-logs/load.json"
+		"$MESON" test -C "$dir" --no-rebuild --num-processes "$j" \
+			--timeout-multiplier "$mult" --logbase load --print-errorlogs \
+			"$@" >"$out/round-$r.txt" 2>&1 || status=1
+		grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|ERROR|TIMEOUT)' "$out/round-$r.txt" |
+			sort -u | sed "s/^/# round $r: /"
+		# testlog.json is the name scripts/test-summary.py reads.
+		cat "$dir/meson-logs/load.json" >>"$out/testlog.json" || status=1
+	done
 	dirs="$dirs build-load/$name"
 }
 

@@ -317,15 +317,33 @@ static void member_done_at_enable(void **state)
 	dma_fence_put(array);
 }
 
+/*
+ * Signals the members once somebody waits on @array (a wait adds a
+ * callback), so the last signal surely wakes a waiter.
+ */
 struct member_signaller {
 	struct dma_fence **members;
 	int count;
+	struct dma_fence *array;
+	bool no_waiter;		/* the hang bound passed without one */
 };
+
+static bool fence_has_callback(struct dma_fence *fence)
+{
+	bool any;
+
+	pthread_mutex_lock(fence->lock);
+	any = !dmb_list_empty(&fence->cb_list);
+	pthread_mutex_unlock(fence->lock);
+	return any;
+}
 
 static void *signal_members(void *arg)
 {
 	struct member_signaller *s = arg;
 
+	if (!TH_WAIT_UNTIL(fence_has_callback(s->array)))
+		s->no_waiter = true;
 	for (int i = 0; i < s->count; i++) {
 		th_sleep_ns(NSEC_PER_MSEC);
 		dma_fence_signal(s->members[i]);
@@ -339,8 +357,9 @@ static void wait_woken_by_members(void **state)
 	struct dma_fence **fences = members_new(3);
 	struct dma_fence **m = th_memdup(fences, 3 * sizeof(*m));
 	struct dma_fence *array = array_new(3, fences, false);
-	struct member_signaller *s = TH_NEW(struct member_signaller,
-					    { .members = m, .count = 3 });
+	struct member_signaller *s = TH_NEW(struct member_signaller, {
+		.members = m, .count = 3, .array = array,
+	});
 	struct th_thread *t = th_thread_start(signal_members, s);
 	int64_t left = dma_fence_wait_timeout(array, 10 * NSEC_PER_SEC);
 
@@ -348,6 +367,7 @@ static void wait_woken_by_members(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_true(dma_fence_is_signaled(m[i]));
 	th_thread_join(t);
+	assert_false(s->no_waiter);
 	dma_fence_put(array);
 }
 

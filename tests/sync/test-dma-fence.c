@@ -156,20 +156,40 @@ static void probe_func(struct dma_fence *fence, struct dma_fence_cb *cb)
 	atomic_fetch_add(&p->calls, 1);
 }
 
-/* Signal a fence from another thread after a delay. */
+/*
+ * Signal a fence from another thread after a delay or, with @await_waiter,
+ * once somebody waits on it (a wait adds a callback), so the signal surely
+ * wakes a waiter whatever the scheduler does. No assert here: it would jump
+ * across threads.
+ */
 struct signaller {
 	struct dma_fence *fence;
 	int64_t delay_ns;
+	bool await_waiter;
 	pthread_t thread;
+	bool no_waiter;		/* the hang bound passed without one */
+	int ret;
 };
+
+static bool fence_has_callback(struct dma_fence *fence)
+{
+	bool any;
+
+	pthread_mutex_lock(fence->lock);
+	any = !dmb_list_empty(&fence->cb_list);
+	pthread_mutex_unlock(fence->lock);
+	return any;
+}
 
 static void *signal_after(void *arg)
 {
 	struct signaller *s = arg;
 
 	th_sleep_ns(s->delay_ns);
+	if (s->await_waiter && !TH_WAIT_UNTIL(fence_has_callback(s->fence)))
+		s->no_waiter = true;
 	s->thread = pthread_self();
-	assert_int_equal(dma_fence_signal(s->fence), 0);
+	s->ret = dma_fence_signal(s->fence);
 	return NULL;
 }
 
@@ -485,6 +505,7 @@ static void callbacks_run_in_signalling_thread(void **state)
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(dma_fence_add_callback(f, &p[i].cb, probe_func), 0);
 	th_thread_join(th_thread_start(signal_after, s));
+	assert_int_equal(s->ret, 0);
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(atomic_load(&p[i].calls), 1);
 		assert_true(pthread_equal(p[i].thread, s->thread));
@@ -625,13 +646,17 @@ static void wait_signaled_returns_budget(void **state)
 static void wait_woken_by_signal(void **state)
 {
 	struct dma_fence *f = tf_new();
-	struct signaller *s = TH_NEW(struct signaller, { .fence = f, .delay_ns = 5 * NSEC_PER_MSEC });
+	struct signaller *s = TH_NEW(struct signaller, {
+		.fence = f, .await_waiter = true,
+	});
 	struct th_thread *t = th_thread_start(signal_after, s);
 	int64_t left = dma_fence_wait_timeout(f, 10 * NSEC_PER_SEC);
 
 	assert_true(left >= 1 && left < 10 * NSEC_PER_SEC);
 	assert_true(dma_fence_is_signaled(f));
 	th_thread_join(t);
+	assert_false(s->no_waiter);
+	assert_int_equal(s->ret, 0);
 	dma_fence_put(f);
 }
 
@@ -639,12 +664,16 @@ static void wait_woken_by_signal(void **state)
 static void wait_forever_woken(void **state)
 {
 	struct dma_fence *f = tf_new();
-	struct signaller *s = TH_NEW(struct signaller, { .fence = f, .delay_ns = 2 * NSEC_PER_MSEC });
+	struct signaller *s = TH_NEW(struct signaller, {
+		.fence = f, .await_waiter = true,
+	});
 	struct th_thread *t = th_thread_start(signal_after, s);
 
 	assert_int_equal(dma_fence_wait_timeout(f, MAX_SCHEDULE_TIMEOUT),
 			 MAX_SCHEDULE_TIMEOUT);
 	th_thread_join(t);
+	assert_false(s->no_waiter);
+	assert_int_equal(s->ret, 0);
 	dma_fence_put(f);
 }
 
@@ -675,7 +704,7 @@ static void wait_enables_signaling(void **state)
 static void wait_any(void **state)
 {
 	struct dma_fence *f[ANY_FENCES];
-	struct signaller *s = TH_NEW(struct signaller, { .delay_ns = 5 * NSEC_PER_MSEC });
+	struct signaller *s = TH_NEW(struct signaller, { .await_waiter = true });
 	struct th_thread *t;
 	uint32_t idx = 99;
 	int64_t left;
@@ -686,6 +715,8 @@ static void wait_any(void **state)
 	t = th_thread_start(signal_after, s);
 	left = dma_fence_wait_any_timeout(f, ANY_FENCES, 10 * NSEC_PER_SEC, &idx);
 	th_thread_join(t);
+	assert_false(s->no_waiter);
+	assert_int_equal(s->ret, 0);
 	assert_true(left >= 1 && left < 10 * NSEC_PER_SEC);
 	assert_int_equal(idx, 1);
 	for (int i = 0; i < ANY_FENCES; i++) {

@@ -21,28 +21,46 @@ static DEFINE_WD_CLASS(wd_class);
 
 struct fixture {
 	struct ww_mutex a, b, c;
+	const void *row;	/* a table-driven case's data, or NULL */
 };
 
-static int setup_ww(void **state)
+/* Locks of @cls; @state holds the case's row (cmocka's initial state). */
+static int setup_class(void **state, struct ww_class *cls)
 {
 	static struct fixture f;
 
-	ww_mutex_init(&f.a, &ww_class);
-	ww_mutex_init(&f.b, &ww_class);
-	ww_mutex_init(&f.c, &ww_class);
+	f.row = *state;
+	ww_mutex_init(&f.a, cls);
+	ww_mutex_init(&f.b, cls);
+	ww_mutex_init(&f.c, cls);
 	*state = &f;
 	return th_setup(state);
 }
 
+static int setup_ww(void **state)
+{
+	return setup_class(state, &ww_class);
+}
+
 static int setup_wd(void **state)
 {
-	static struct fixture f;
+	return setup_class(state, &wd_class);
+}
 
-	ww_mutex_init(&f.a, &wd_class);
-	ww_mutex_init(&f.b, &wd_class);
-	ww_mutex_init(&f.c, &wd_class);
-	*state = &f;
-	return th_setup(state);
+/*
+ * A table-driven case's row starts with its name and the class of its
+ * locks; the fixture's locks are of that class.
+ */
+struct ww_row {
+	const char *name;
+	struct ww_class *cls;
+};
+
+static int setup_row(void **state)
+{
+	const struct ww_row *row = *state;
+
+	return setup_class(state, row->cls);
 }
 
 /* Every case leaves its locks free: destroy would report otherwise. */
@@ -58,6 +76,8 @@ static int teardown(void **state)
 }
 
 #define WW_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup_ww, teardown)
+/* One case per row of a table: @row's name, its data in the fixture. */
+#define WW_ROW(fn, row) { (row).head.name, fn, setup_row, teardown, (void *)&(row) }
 #define WD_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup_wd, teardown)
 
 /* Wait until @n threads are registered waiters of @lock (asserted). */
@@ -417,6 +437,56 @@ static void held_only_by_owner(void **state)
 	actor_stop(t);
 }
 
+/* ---- who waits, in both classes ---- */
+
+/*
+ * One context asks for the lock another context holds and waits, neither
+ * dying nor wounding: the waiter is older (it may wait) or holds nothing
+ * (it cannot close a cycle), in either class.
+ */
+struct wait_row {
+	struct ww_row head;
+	bool waiter_is_old;	/* else the younger waits */
+	bool waiter_holds;	/* the waiter holds b when it asks for a */
+};
+
+static const struct wait_row wait_rows[] = {
+	/* an older context waits for a younger holder instead of dying */
+	{ { "wait_die_older_waits", &wd_class }, true, true },
+	/* a younger context that holds nothing waits: it cannot close a cycle */
+	{ { "wait_die_idle_younger_waits", &wd_class }, false, false },
+	/* a younger context waits for an older holder and is not wounded */
+	{ { "wound_wait_younger_waits", &ww_class }, false, true },
+	/* an older context that holds nothing waits without wounding */
+	{ { "wound_wait_idle_older_waits", &ww_class }, true, false },
+};
+
+static void waiter_waits(void **state)
+{
+	struct fixture *f = *state;
+	const struct wait_row *row = f->row;
+	struct actor *old, *young, *holder, *waiter;
+
+	actors_start(row->head.cls, &old, &young);
+	holder = row->waiter_is_old ? young : old;
+	waiter = row->waiter_is_old ? old : young;
+	assert_int_equal(actor_do(holder, OP_LOCK, &f->a), 0);
+	if (row->waiter_holds)
+		assert_int_equal(actor_do(waiter, OP_LOCK, &f->b), 0);
+	actor_post(waiter, OP_LOCK, &f->a);
+	wait_for_waiters(&f->a, 1);
+	assert_true(actor_busy(waiter));
+	assert_false(atomic_load(&holder->ctx->wounded));
+	actor_do(holder, OP_UNLOCK, &f->a);
+	assert_int_equal(actor_wait(waiter), 0);
+	assert_int_equal(waiter->ctx->acquired, row->waiter_holds ? 2 : 1);
+	assert_false(atomic_load(&waiter->ctx->wounded));
+	actor_do(waiter, OP_UNLOCK, &f->a);
+	if (row->waiter_holds)
+		actor_do(waiter, OP_UNLOCK, &f->b);
+	actors_stop(old, young);
+}
+
 /* ---- wait-die ---- */
 
 /* a younger context holding a lock dies at once on a lock an older one holds. */
@@ -443,43 +513,6 @@ static void wait_die_younger_dies(void **state)
 	assert_int_equal(actor_do(young, OP_LOCK, &f->b), 0);
 	actor_do(young, OP_UNLOCK, &f->a);
 	actor_do(young, OP_UNLOCK, &f->b);
-	actors_stop(old, young);
-}
-
-/* an older context waits for a younger holder instead of dying. */
-static void wait_die_older_waits(void **state)
-{
-	struct fixture *f = *state;
-	struct actor *old, *young;
-
-	actors_start(&wd_class, &old, &young);
-	assert_int_equal(actor_do(old, OP_LOCK, &f->b), 0);
-	assert_int_equal(actor_do(young, OP_LOCK, &f->a), 0);
-	actor_post(old, OP_LOCK, &f->a);
-	wait_for_waiters(&f->a, 1);
-	assert_true(actor_busy(old));
-	actor_do(young, OP_UNLOCK, &f->a);
-	assert_int_equal(actor_wait(old), 0);
-	assert_int_equal(old->ctx->acquired, 2);
-	actor_do(old, OP_UNLOCK, &f->a);
-	actor_do(old, OP_UNLOCK, &f->b);
-	actors_stop(old, young);
-}
-
-/* a younger context that holds nothing waits: it cannot close a cycle. */
-static void wait_die_idle_younger_waits(void **state)
-{
-	struct fixture *f = *state;
-	struct actor *old, *young;
-
-	actors_start(&wd_class, &old, &young);
-	assert_int_equal(actor_do(old, OP_LOCK, &f->a), 0);
-	actor_post(young, OP_LOCK, &f->a);
-	wait_for_waiters(&f->a, 1);
-	assert_true(actor_busy(young));
-	actor_do(old, OP_UNLOCK, &f->a);
-	assert_int_equal(actor_wait(young), 0);
-	actor_do(young, OP_UNLOCK, &f->a);
 	actors_stop(old, young);
 }
 
@@ -605,44 +638,6 @@ static void wound_wait_wakes_sleeping_victim(void **state)
 	actors_stop(old, young);
 }
 
-/* a younger context waits for an older holder and is not wounded. */
-static void wound_wait_younger_waits(void **state)
-{
-	struct fixture *f = *state;
-	struct actor *old, *young;
-
-	actors_start(&ww_class, &old, &young);
-	assert_int_equal(actor_do(old, OP_LOCK, &f->a), 0);
-	assert_int_equal(actor_do(young, OP_LOCK, &f->b), 0);
-	actor_post(young, OP_LOCK, &f->a);
-	wait_for_waiters(&f->a, 1);
-	assert_true(actor_busy(young));
-	assert_false(atomic_load(&old->ctx->wounded));
-	actor_do(old, OP_UNLOCK, &f->a);
-	assert_int_equal(actor_wait(young), 0);
-	assert_false(atomic_load(&young->ctx->wounded));
-	actor_do(young, OP_UNLOCK, &f->a);
-	actor_do(young, OP_UNLOCK, &f->b);
-	actors_stop(old, young);
-}
-
-/* an older context that holds nothing waits without wounding. */
-static void wound_wait_idle_older_waits(void **state)
-{
-	struct fixture *f = *state;
-	struct actor *old, *young;
-
-	actors_start(&ww_class, &old, &young);
-	assert_int_equal(actor_do(young, OP_LOCK, &f->a), 0);
-	actor_post(old, OP_LOCK, &f->a);
-	wait_for_waiters(&f->a, 1);
-	assert_false(atomic_load(&young->ctx->wounded));
-	actor_do(young, OP_UNLOCK, &f->a);
-	assert_int_equal(actor_wait(old), 0);
-	actor_do(old, OP_UNLOCK, &f->a);
-	actors_stop(old, young);
-}
-
 /* ---- abba and cycle (kernel: test_abba, test_cycle) ---- */
 
 /*
@@ -752,30 +747,30 @@ static void run_cycle(struct ww_class *cls, unsigned int n)
 		ww_mutex_destroy(&c->locks[i]);
 }
 
-/* two threads locking a,b and b,a both complete (kernel: abba). */
-static void abba_wait_die(void **state)
-{
-	run_cycle(&wd_class, 2);
-}
+/*
+ * Rings of threads, each holding one lock and wanting the next: two threads
+ * locking a,b and b,a (kernel: abba), and rings of 3 to CYCLE_MAX (kernel:
+ * cycle), all complete in either class.
+ */
+struct cycle_row {
+	struct ww_row head;
+	unsigned int min_threads, max_threads;
+};
 
-/* the same with wound-wait. */
-static void abba_wound_wait(void **state)
-{
-	run_cycle(&ww_class, 2);
-}
+static const struct cycle_row cycle_rows[] = {
+	{ { "abba_wait_die", &wd_class }, 2, 2 },
+	{ { "abba_wound_wait", &ww_class }, 2, 2 },
+	{ { "cycle_wait_die", &wd_class }, 3, CYCLE_MAX },
+	{ { "cycle_wound_wait", &ww_class }, 3, CYCLE_MAX },
+};
 
-/* rings of 3 to CYCLE_MAX threads resolve in wait-die (kernel: cycle). */
-static void cycle_wait_die(void **state)
+static void rings_complete(void **state)
 {
-	for (unsigned int n = 3; n <= CYCLE_MAX; n++)
-		run_cycle(&wd_class, n);
-}
+	struct fixture *f = *state;
+	const struct cycle_row *row = f->row;
 
-/* rings of 3 to CYCLE_MAX threads resolve in wound-wait. */
-static void cycle_wound_wait(void **state)
-{
-	for (unsigned int n = 3; n <= CYCLE_MAX; n++)
-		run_cycle(&ww_class, n);
+	for (unsigned int n = row->min_threads; n <= row->max_threads; n++)
+		run_cycle(row->head.cls, n);
 }
 
 /* ---- misuse ---- */
@@ -921,18 +916,18 @@ int main(int argc, char **argv)
 		WW_TEST(aa_returns_ealready),
 		WW_TEST(held_only_by_owner),
 		WD_TEST(wait_die_younger_dies),
-		WD_TEST(wait_die_older_waits),
-		WD_TEST(wait_die_idle_younger_waits),
+		WW_ROW(waiter_waits, wait_rows[0]),
+		WW_ROW(waiter_waits, wait_rows[1]),
 		WD_TEST(wait_die_rejudges_new_holder),
 		WD_TEST(wait_die_same_thread),
 		WW_TEST(wound_wait_older_wounds_younger),
 		WW_TEST(wound_wait_wakes_sleeping_victim),
-		WW_TEST(wound_wait_younger_waits),
-		WW_TEST(wound_wait_idle_older_waits),
-		TH_TEST(abba_wait_die),
-		TH_TEST(abba_wound_wait),
-		TH_TEST(cycle_wait_die),
-		TH_TEST(cycle_wound_wait),
+		WW_ROW(waiter_waits, wait_rows[2]),
+		WW_ROW(waiter_waits, wait_rows[3]),
+		WW_ROW(rings_complete, cycle_rows[0]),
+		WW_ROW(rings_complete, cycle_rows[1]),
+		WW_ROW(rings_complete, cycle_rows[2]),
+		WW_ROW(rings_complete, cycle_rows[3]),
 		WW_TEST(unlock_by_non_owner),
 		WW_TEST(lock_after_done),
 		WW_TEST(fini_while_holding),
