@@ -33,14 +33,17 @@ struct fixture {
 	struct mock_importer imp[NR_IMP];
 	long exp_live_before;
 	long fence_live_before;
+	const void *row;	/* a table-driven case's data, or NULL */
 };
 
+/* @state holds the case's row, if any (cmocka's initial state). */
 static int buf_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return -1;
+	f->row = *state;
 	f->exp_live_before = mock_exporter_live();
 	f->fence_live_before = mock_fence_live();
 	for (int i = 0; i < NR_IMP; i++) {
@@ -103,6 +106,8 @@ static int buf_teardown(void **state)
 }
 
 #define BUF_TEST(fn) cmocka_unit_test_setup_teardown(fn, buf_setup, buf_teardown)
+/* One case per row of a table: the row's name, its data in f->row. */
+#define BUF_ROW(fn, row) { (row).name, fn, buf_setup, buf_teardown, (void *)&(row) }
 
 /*
  * Claim exactly @n violations of @kind, and no other kind: the counts come
@@ -441,28 +446,68 @@ static void r2_revocable_iff_invalidate(void **state)
 
 /* ---- map, unmap, pin ------------------------------------------------- */
 
-/* R3: a static attachment on a pinning exporter pins before map, unpins after unmap. */
-static void r3_static_map_pins_first(void **state)
+/*
+ * R3: mapping a static attachment, by what the exporter can do and what
+ * fails: it pins before the map when the exporter can pin and unpins after
+ * the unmap; without a pin op it maps without pinning; a failing pin fails
+ * the map with its errno and the map op never runs; a failing map undoes
+ * the pin it took and its errno comes back.
+ */
+struct static_map_row {
+	const char *name;
+	unsigned int flags;		/* of the export: MOCK_EXP_PIN or 0 */
+	uint64_t size;
+	int pin_error, map_error;	/* injected into the exporter */
+	const char *log_mapped;		/* the ops run by the map */
+	const char *log_unmapped;	/* ... and by the unmap, if it mapped */
+};
+
+static const struct static_map_row static_map_rows[] = {
+	{ "r3_static_map_pins_first", MOCK_EXP_PIN, 8192, 0, 0,
+	  "attach,pin,map", "attach,pin,map,unmap,unpin" },
+	{ "r3_no_pin_op_no_pin", 0, 4096, 0, 0,
+	  "attach,map", "attach,map,unmap" },
+	{ "r3_pin_failure_fails_map", MOCK_EXP_PIN, 4096, -EBUSY, 0,
+	  "attach,pin", NULL },
+	{ "r3_map_failure_unpins", MOCK_EXP_PIN, 4096, 0, -ENOMEM,
+	  "attach,pin,map,unpin", NULL },
+};
+
+static void static_map(void **state)
 {
 	struct fixture *f = *state;
+	const struct static_map_row *row = f->row;
 	struct mock_exporter *me = &f->exp[0];
-	struct dma_buf *buf = mock_export(me, "vram", 8192, MOCK_EXP_PIN);
+	struct dma_buf *buf = mock_export(me, "vram", row->size, row->flags);
+	int error = row->pin_error ? row->pin_error : row->map_error;
+	bool pins = row->flags & MOCK_EXP_PIN;
 	struct sg_table *sgt;
 
 	assert_non_null(mock_importer_attach(&f->imp[0], buf, NULL));
+	me->pin_error = row->pin_error;
+	me->map_error = row->map_error;
+	errno = 0;
 	sgt = mock_importer_map(&f->imp[0]);
+	assert_string_equal(me->log, row->log_mapped);
+	if (error) {
+		assert_null(sgt);
+		assert_int_equal(errno, -error);
+		assert_int_equal(me->pin_count, 0);
+		assert_int_equal(mapped(f->imp[0].attach), 0);
+		goto out;
+	}
 	assert_non_null(sgt);
-	assert_string_equal(me->log, "attach,pin,map");
-	assert_int_equal(me->pin_count, 1);
+	assert_int_equal(me->pin_count, pins ? 1 : 0);
 	assert_int_equal(mapped(f->imp[0].attach), 1);
 	/* the exporter's table is what the importer gets */
 	assert_int_equal(sgt->nents, 1);
 	assert_int_equal(sg_dma_address(&sgt->sgl[0]), MOCK_DMA_BASE);
-	assert_int_equal(sg_dma_len(&sgt->sgl[0]), 8192);
+	assert_int_equal(sg_dma_len(&sgt->sgl[0]), row->size);
 	mock_importer_unmap(&f->imp[0]);
-	assert_string_equal(me->log, "attach,pin,map,unmap,unpin");
+	assert_string_equal(me->log, row->log_unmapped);
 	assert_int_equal(me->pin_count, 0);
 	assert_int_equal(mapped(f->imp[0].attach), 0);
+out:
 	mock_importer_detach(&f->imp[0]);
 	dma_buf_put(buf);
 }
@@ -484,58 +529,6 @@ static void r3_dynamic_map_never_pins(void **state)
 	assert_int_equal(me->pin_calls, 0);
 	mock_importer_detach(&f->imp[0]);
 	mock_importer_detach(&f->imp[1]);
-	dma_buf_put(buf);
-}
-
-/* R3: an exporter without a pin op maps static attachments without pinning. */
-static void r3_no_pin_op_no_pin(void **state)
-{
-	struct fixture *f = *state;
-	struct mock_exporter *me = &f->exp[0];
-	struct dma_buf *buf = mock_export(me, "heap", 4096, 0);
-
-	assert_non_null(mock_importer_attach(&f->imp[0], buf, NULL));
-	assert_non_null(mock_importer_map(&f->imp[0]));
-	mock_importer_unmap(&f->imp[0]);
-	assert_string_equal(me->log, "attach,map,unmap");
-	mock_importer_detach(&f->imp[0]);
-	dma_buf_put(buf);
-}
-
-/* R3: a failing pin fails the map with its errno; the map op never runs. */
-static void r3_pin_failure_fails_map(void **state)
-{
-	struct fixture *f = *state;
-	struct mock_exporter *me = &f->exp[0];
-	struct dma_buf *buf = mock_export(me, "vram", 4096, MOCK_EXP_PIN);
-
-	assert_non_null(mock_importer_attach(&f->imp[0], buf, NULL));
-	me->pin_error = -EBUSY;
-	errno = 0;
-	assert_null(mock_importer_map(&f->imp[0]));
-	assert_int_equal(errno, EBUSY);
-	assert_string_equal(me->log, "attach,pin");
-	assert_int_equal(mapped(f->imp[0].attach), 0);
-	mock_importer_detach(&f->imp[0]);
-	dma_buf_put(buf);
-}
-
-/* R3: a failing map undoes the pin it took; the exporter's errno comes back. */
-static void r3_map_failure_unpins(void **state)
-{
-	struct fixture *f = *state;
-	struct mock_exporter *me = &f->exp[0];
-	struct dma_buf *buf = mock_export(me, "vram", 4096, MOCK_EXP_PIN);
-
-	assert_non_null(mock_importer_attach(&f->imp[0], buf, NULL));
-	me->map_error = -ENOMEM;
-	errno = 0;
-	assert_null(mock_importer_map(&f->imp[0]));
-	assert_int_equal(errno, ENOMEM);
-	assert_string_equal(me->log, "attach,pin,map,unpin");
-	assert_int_equal(me->pin_count, 0);
-	assert_int_equal(mapped(f->imp[0].attach), 0);
-	mock_importer_detach(&f->imp[0]);
 	dma_buf_put(buf);
 }
 
@@ -1467,11 +1460,11 @@ int main(int argc, char **argv)
 		BUF_TEST(attach_refusal_propagates_errno),
 		BUF_TEST(r1_dynamic_without_invalidate),
 		BUF_TEST(r2_revocable_iff_invalidate),
-		BUF_TEST(r3_static_map_pins_first),
+		BUF_ROW(static_map, static_map_rows[0]),
 		BUF_TEST(r3_dynamic_map_never_pins),
-		BUF_TEST(r3_no_pin_op_no_pin),
-		BUF_TEST(r3_pin_failure_fails_map),
-		BUF_TEST(r3_map_failure_unpins),
+		BUF_ROW(static_map, static_map_rows[1]),
+		BUF_ROW(static_map, static_map_rows[2]),
+		BUF_ROW(static_map, static_map_rows[3]),
 		BUF_TEST(map_error_propagates),
 		BUF_TEST(pin_unpin_call_exporter),
 		BUF_TEST(r10_pin_without_pin_op),
