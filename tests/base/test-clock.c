@@ -55,7 +55,9 @@ static void *sleep_thread(void *p)
 /* a sleeper wakes when, and only when, the clock reaches its deadline. */
 static void virtual_sleep_wakes_at_deadline(void **state)
 {
-	struct sleeper *s = TH_NEW(struct sleeper, { .clock = dmb_clock_create_virtual(0), .deadline = 1000 });
+	struct sleeper *s = TH_NEW(struct sleeper, {
+		.clock = dmb_clock_create_virtual(0), .deadline = 1000,
+	});
 	struct th_thread *t;
 
 	t = th_thread_start(sleep_thread, s);
@@ -129,7 +131,9 @@ static void stoppable_sleep_ends_on_kick(void **state)
 /* a stoppable sleep whose predicate stays false ends at the deadline with 0. */
 static void stoppable_sleep_reaches_deadline(void **state)
 {
-	struct stoppable *v = TH_NEW(struct stoppable, { .clock = dmb_clock_create_virtual(0), .deadline = 500 });
+	struct stoppable *v = TH_NEW(struct stoppable, {
+		.clock = dmb_clock_create_virtual(0), .deadline = 500,
+	});
 	struct dmb_clock *real = dmb_clock_real();
 	struct stoppable r = { .clock = real };
 	struct th_thread *t = th_thread_start(stoppable_thread, v);

@@ -104,7 +104,9 @@ static void wait_policy_is_silent(void **state)
 {
 	struct fixture *f = *state;
 	struct dma_buf *buf = export_rev(f, 0, DMB_REVOKE_WAIT, BOUND_NS, BOUND_NS);
-	struct late_unmap *lu = TH_NEW(struct late_unmap, { .rev = f->me.rev, .n = 1, .delay_ns = LATE_NS });
+	struct late_unmap *lu = TH_NEW(struct late_unmap, {
+		.rev = f->me.rev, .n = 1, .delay_ns = LATE_NS,
+	});
 	struct dmb_revoke_stats st;
 
 	rimp_init(&f->imp[0], "lazy-importer", RIMP_REVOCABLE, RIMP_UNMAP_LATER);

@@ -82,7 +82,9 @@ static void r8_revoke_waits_for_late_unmap(void **state)
 	struct fixture *f = *state;
 	struct dma_buf *buf = export_rev(f, 0, DMB_REVOKE_WARN_THEN_WAIT,
 					 GENEROUS_NS, GENEROUS_NS);
-	struct late_unmap *lu = TH_NEW(struct late_unmap, { .rev = f->me.rev, .n = NR_LATE, .delay_ns = STEP_NS });
+	struct late_unmap *lu = TH_NEW(struct late_unmap, {
+		.rev = f->me.rev, .n = NR_LATE, .delay_ns = STEP_NS,
+	});
 	struct dmb_revoke_stats st;
 
 	for (int i = 0; i < NR_LATE; i++) {
@@ -118,7 +120,9 @@ static void r8_pinned_revocable_importer(void **state)
 	struct fixture *f = *state;
 	struct dma_buf *buf = export_rev(f, MOCK_EXP_PIN, DMB_REVOKE_WARN_THEN_WAIT,
 					 GENEROUS_NS, GENEROUS_NS);
-	struct late_unmap *lu = TH_NEW(struct late_unmap, { .rev = f->me.rev, .n = 1, .delay_ns = STEP_NS });
+	struct late_unmap *lu = TH_NEW(struct late_unmap, {
+		.rev = f->me.rev, .n = 1, .delay_ns = STEP_NS,
+	});
 	struct rimp *imp = &f->imp[0];
 	struct dma_resv *resv = dma_buf_resv(buf);
 
@@ -309,7 +313,9 @@ static void r9_unrevoke_when_not_revoked(void **state)
 	struct fixture *f = *state;
 	struct dma_buf *buf = export_rev(f, 0, DMB_REVOKE_WARN_THEN_WAIT,
 					 GENEROUS_NS, GENEROUS_NS);
-	struct late_unmap *lu = TH_NEW(struct late_unmap, { .rev = f->me.rev, .n = 1, .delay_ns = STEP_NS });
+	struct late_unmap *lu = TH_NEW(struct late_unmap, {
+		.rev = f->me.rev, .n = 1, .delay_ns = STEP_NS,
+	});
 
 	rimp_init(&f->imp[0], "late", RIMP_REVOCABLE, RIMP_UNMAP_LATER);
 	attach_map(&f->imp[0], buf);
@@ -726,7 +732,9 @@ static void stats_phases_filled(void **state)
 	struct fixture *f = *state;
 	struct dma_buf *buf = export_rev(f, 0, DMB_REVOKE_WARN_THEN_WAIT,
 					 GENEROUS_NS, GENEROUS_NS);
-	struct late_unmap *lu = TH_NEW(struct late_unmap, { .rev = f->me.rev, .n = 1, .delay_ns = 2 * STEP_NS });
+	struct late_unmap *lu = TH_NEW(struct late_unmap, {
+		.rev = f->me.rev, .n = 1, .delay_ns = 2 * STEP_NS,
+	});
 	struct locker *l = TH_NEW(struct locker, {
 		.resv = dma_buf_resv(buf), .hold_ns = 2 * STEP_NS,
 	});

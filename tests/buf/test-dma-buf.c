@@ -1161,7 +1161,9 @@ static void begin_cpu_access_waits_for_writer(void **state)
 	struct fixture *f = *state;
 	struct mock_exporter *me = &f->exp[0];
 	struct dma_buf *buf = mock_export(me, "heap", 4096, 0);
-	struct late_signal *ls = TH_NEW(struct late_signal, { .fence = mock_fence(), .delay_ns = 20 * NSEC_PER_MSEC });
+	struct late_signal *ls = TH_NEW(struct late_signal, {
+		.fence = mock_fence(), .delay_ns = 20 * NSEC_PER_MSEC,
+	});
 	struct th_thread *t;
 
 	add_fence(dma_buf_resv(buf), ls->fence, DMA_RESV_USAGE_WRITE);
@@ -1184,7 +1186,9 @@ static void cpu_access_waits_per_direction(void **state)
 	struct fixture *f = *state;
 	struct mock_exporter *me = &f->exp[0];
 	struct dma_buf *buf = mock_export(me, "heap", 4096, 0);
-	struct late_signal *ls = TH_NEW(struct late_signal, { .fence = mock_fence(), .delay_ns = TH_HANG_NS / 2 });
+	struct late_signal *ls = TH_NEW(struct late_signal, {
+		.fence = mock_fence(), .delay_ns = TH_HANG_NS / 2,
+	});
 	struct th_thread *t;
 
 	add_fence(dma_buf_resv(buf), ls->fence, DMA_RESV_USAGE_READ);

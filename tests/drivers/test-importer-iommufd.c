@@ -275,7 +275,9 @@ static void *fd_hammer_main(void *arg)
 static void access_races_reset(void **state)
 {
 	struct fd_fixture *x = *state;
-	struct fd_hammer *h = TH_NEW(struct fd_hammer, { .imp = create_iommufd(x) });
+	struct fd_hammer *h = TH_NEW(struct fd_hammer, {
+		.imp = create_iommufd(x),
+	});
 	struct th_thread *t = th_thread_start(fd_hammer_main, h);
 
 	for (int i = 0; i < 20; i++) {

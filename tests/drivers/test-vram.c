@@ -587,7 +587,9 @@ static void data_intact_under_load(void **state)
 	struct dma_buf *buf = vx_export(x, BUF_SIZE);
 	struct mover *m = TH_NEW(struct mover, { .buf = buf, .rounds = 100 });
 	struct timp *imp = th_alloc(sizeof(*imp));
-	struct loader *l = TH_NEW(struct loader, { .x = x, .imp = imp, .buf = buf, .rounds = 400 });
+	struct loader *l = TH_NEW(struct loader, {
+		.x = x, .imp = imp, .buf = buf, .rounds = 400,
+	});
 	struct th_thread *tl, *tm;
 
 	timp_init(imp, "gpu-imp", x->peer, TIMP_REVOCABLE, true, false);

@@ -133,7 +133,9 @@ static void map_unmap_races_dma(void **state)
 {
 	struct hw_fixture *f = *state;
 	struct dmb_hw_device_info info = { .name = "gpu0", .nr_engines = 2 };
-	struct shared *s = TH_NEW(struct shared, { .f = f, .stop_at = dmb_ktime_get_ns() + RUN_NS });
+	struct shared *s = TH_NEW(struct shared, {
+		.f = f, .stop_at = dmb_ktime_get_ns() + RUN_NS,
+	});
 	struct mapper *m = th_alloc(THREADS * sizeof(*m));
 	struct dmb_iommu_domain *d;
 	struct dmb_iommu_fault recs[DMB_IOMMU_FAULT_RECORDS];

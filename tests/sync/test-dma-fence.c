@@ -499,7 +499,9 @@ static void callbacks_run_in_order(void **state)
 static void callbacks_run_in_signalling_thread(void **state)
 {
 	struct dma_fence *f = tf_new();
-	struct signaller *s = TH_NEW(struct signaller, { .fence = f, .delay_ns = 0 });
+	struct signaller *s = TH_NEW(struct signaller, {
+		.fence = f, .delay_ns = 0,
+	});
 	struct probe *p = th_alloc(2 * sizeof(*p));
 
 	for (int i = 0; i < 2; i++)
@@ -704,7 +706,9 @@ static void wait_enables_signaling(void **state)
 static void wait_any(void **state)
 {
 	struct dma_fence *f[ANY_FENCES];
-	struct signaller *s = TH_NEW(struct signaller, { .await_waiter = true });
+	struct signaller *s = TH_NEW(struct signaller, {
+		.await_waiter = true,
+	});
 	struct th_thread *t;
 	uint32_t idx = 99;
 	int64_t left;

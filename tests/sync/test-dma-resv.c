@@ -488,8 +488,12 @@ static void wait_timeout_semantics(void **state)
 {
 	struct fixture *f = *state;
 	struct dma_fence *a = mock_fence(), *b = mock_fence();
-	struct signal_later *sa = TH_NEW(struct signal_later, { a, 2 * NSEC_PER_MSEC });
-	struct signal_later *sb = TH_NEW(struct signal_later, { b, 4 * NSEC_PER_MSEC });
+	struct signal_later *sa = TH_NEW(struct signal_later, {
+		a, 2 * NSEC_PER_MSEC,
+	});
+	struct signal_later *sb = TH_NEW(struct signal_later, {
+		b, 4 * NSEC_PER_MSEC,
+	});
 	struct th_thread *ta, *tb;
 	int64_t left;
 
