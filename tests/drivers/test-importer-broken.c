@@ -25,16 +25,31 @@ static struct dmb_importer *create(struct imp_fixture *f, enum dmb_importer_kind
 	return imp;
 }
 
+/*
+ * Teardown hook: destroy the importer a failed case left, which is the
+ * only unmap its revoke waits for, so the revoking thread can be joined.
+ */
+static void destroy_left_importer(void *arg)
+{
+	struct dmb_importer **imp = arg;
+
+	if (*imp)
+		dmb_importer_destroy(*imp);
+}
+
 /* V6/R11: a revocable importer that never unmaps is named at the bound; destroy releases it. */
 static void no_unmap_is_v6(void **state)
 {
 	struct imp_fixture *f = *state;
 	struct test_exporter *te = th_alloc(sizeof(*te));
+	struct dmb_importer **left = th_alloc(sizeof(*left));
 	struct dmb_importer *imp;
 	struct fx_revoker *r = th_alloc(sizeof(*r));
 
 	texp_export(te, f->space, f->devmem, TEXP_REVOCABLE, &short_unmap_bound);
 	imp = create(f, DMB_IMPORTER_BROKEN_NO_UNMAP, te->buf);
+	*left = imp;
+	th_on_teardown(destroy_left_importer, left);
 	assert_true(dma_buf_attach_revocable(dmb_importer_attachment(imp)));
 	assert_int_equal(atomic_load(&te->maps), 1);	/* mapped at create */
 
@@ -44,6 +59,7 @@ static void no_unmap_is_v6(void **state)
 	assert_int_equal(fx_stats(imp).invalidations, 1);
 	fx_claim_violation(DMB_V6_UNMAP_TIMEOUT, "broken-no-unmap");
 
+	*left = NULL;
 	dmb_importer_destroy(imp);			/* its only unmap */
 	fx_revoke_join(r);
 	assert_int_equal(r->stats.warnings, 1);
