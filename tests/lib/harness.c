@@ -176,9 +176,12 @@ int th_teardown_threads(void)
 	pthread_mutex_lock(&owned.lock);
 	while (owned.nr_hooks) {
 		unsigned int i = --owned.nr_hooks;
+		void (*fn)(void *) = owned.hooks[i].fn;
+		void *arg = owned.hooks[i].arg;
 
+		/* A hook may take library locks: never call out with ours. */
 		pthread_mutex_unlock(&owned.lock);
-		owned.hooks[i].fn(owned.hooks[i].arg);
+		fn(arg);
 		pthread_mutex_lock(&owned.lock);
 	}
 	while ((left = owned.threads)) {
