@@ -66,6 +66,7 @@ scale() {
 
 MESON=${MESON:-meson}
 NINJA=${NINJA:-ninja}
+MAKE=${MAKE:-make}
 status=0
 dirs=""
 
@@ -91,14 +92,14 @@ run() {
 	dirs="$dirs build-load/$name"
 }
 
+# The build dirs are set up as make check sets them up (the Makefile's rules).
 if [ $run_plain = 1 ]; then
-	[ -f build/build.ninja ] || "$MESON" setup build >/dev/null || exit 1
+	"$MAKE" -s build/build.ninja >/dev/null || exit 1
 	"$NINJA" -C build >/dev/null || exit 1
 	run plain build "$rounds" "$jobs" "$(scale "$jobs")"
 fi
 if [ $run_tsan = 1 ]; then
-	[ -f build-tsan/build.ninja ] || "$MESON" setup build-tsan \
-		-Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug >/dev/null || exit 1
+	"$MAKE" -s build-tsan/build.ninja >/dev/null || exit 1
 	"$NINJA" -C build-tsan >/dev/null || exit 1
 	export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0
 	run tsan build-tsan "$tsan_rounds" "$tsan_jobs" \
