@@ -125,7 +125,7 @@ void th_sleep_ns(int64_t ns);
  * true or TH_HANG_NS passed (a hang guard: the condition is what a case
  * asserts, never the time). Return: its last value. Safe in helper threads.
  */
-#define TH_WAIT_UNTIL(expr) __extension__ ({						\
+#define TH_WAIT_UNTIL(expr) __extension__ ({			\
 	int64_t __th_end = th_now_ns() + TH_HANG_NS;			\
 	bool __th_ok;							\
 	while (!(__th_ok = (expr)) && th_now_ns() < __th_end)		\
