@@ -83,10 +83,11 @@ static void *waiter(void *p)
 static void complete_all_wakes_sleepers(void **state)
 {
 	struct dmb_completion *c = th_alloc(sizeof(*c));
-	atomic_int *woken = TH_NEW(atomic_int, { 0 });
+	atomic_int *woken = th_alloc(sizeof(*woken));
 	struct waiter_arg *arg = TH_NEW(struct waiter_arg, { c, woken });
 	struct th_thread *t[WAITERS];
 
+	atomic_init(woken, 0);
 	assert_int_equal(dmb_init_completion(c), 0);
 	for (int i = 0; i < WAITERS; i++)
 		t[i] = th_thread_start(waiter, arg);
@@ -103,10 +104,11 @@ static void complete_all_wakes_sleepers(void **state)
 static void complete_releases_one(void **state)
 {
 	struct dmb_completion *c = th_alloc(sizeof(*c));
-	atomic_int *woken = TH_NEW(atomic_int, { 0 });
+	atomic_int *woken = th_alloc(sizeof(*woken));
 	struct waiter_arg *arg = TH_NEW(struct waiter_arg, { c, woken });
 	struct th_thread *t[2];
 
+	atomic_init(woken, 0);
 	assert_int_equal(dmb_init_completion(c), 0);
 	t[0] = th_thread_start(waiter, arg);
 	t[1] = th_thread_start(waiter, arg);

@@ -277,8 +277,9 @@ static void concurrent_dma_and_transitions(void **state)
 	struct fixture *f = *state;
 	struct reader *readers = th_alloc(READERS * sizeof(*readers));
 	struct th_thread *threads[READERS];
-	atomic_int *started = TH_NEW(atomic_int, { 0 });
+	atomic_int *started = th_alloc(sizeof(*started));
 
+	atomic_init(started, 0);
 	for (int i = 0; i < READERS; i++) {
 		readers[i] = (struct reader){
 			.map = dmb_check_map_get(f->map),
