@@ -105,26 +105,26 @@ static void world_stop(struct world *w)
 /* settled means every actor is parked: none has run before it was told to. */
 static void settled_means_every_actor_parked(void **state)
 {
-	struct world w = { 0 };
+	struct world *w = th_alloc(sizeof(*w));
 
-	world_start(&w);
-	assert_int_equal(dmb_clock_wait_settled(w.clock, GUARD_NS), 0);
-	assert_int_equal(w.log.n, 0);
-	assert_int_equal(dmb_clock_next_deadline(w.clock), MAX_SCHEDULE_TIMEOUT);
+	world_start(w);
+	assert_int_equal(dmb_clock_wait_settled(w->clock, GUARD_NS), 0);
+	assert_int_equal(w->log.n, 0);
+	assert_int_equal(dmb_clock_next_deadline(w->clock), MAX_SCHEDULE_TIMEOUT);
 
 	/* A kick wakes only the actor whose predicate is true. */
-	atomic_store(&w.actors[2].go, true);
-	dmb_clock_kick(w.clock);
-	assert_int_equal(dmb_clock_wait_settled(w.clock, GUARD_NS), 0);
-	assert_int_equal(w.log.n, 1);
-	assert_int_equal(w.log.ids[0], 3);
-	assert_int_equal(dmb_clock_next_deadline(w.clock), 10);
+	atomic_store(&w->actors[2].go, true);
+	dmb_clock_kick(w->clock);
+	assert_int_equal(dmb_clock_wait_settled(w->clock, GUARD_NS), 0);
+	assert_int_equal(w->log.n, 1);
+	assert_int_equal(w->log.ids[0], 3);
+	assert_int_equal(dmb_clock_next_deadline(w->clock), 10);
 
 	for (unsigned int i = 0; i < NR_ACTORS; i++)
-		atomic_store(&w.actors[i].go, true);
-	dmb_clock_kick(w.clock);
-	assert_int_equal(dmb_clock_run_until(w.clock, 100, GUARD_NS), 0);
-	world_stop(&w);
+		atomic_store(&w->actors[i].go, true);
+	dmb_clock_kick(w->clock);
+	assert_int_equal(dmb_clock_run_until(w->clock, 100, GUARD_NS), 0);
+	world_stop(w);
 }
 
 /* run_until wakes one sleeper at a time, by deadline, then by actor id. */
@@ -139,25 +139,25 @@ static void run_until_orders_by_deadline_then_actor(void **state)
 	static const int64_t want_at[] = {
 		0, 0, 0, 0, 10, 10, 10, 10, 12, 13, 14, 15, 20, 20, 20, 20,
 	};
-	struct world w = { 0 };
+	struct world *w = th_alloc(sizeof(*w));
 
-	world_start(&w);
+	world_start(w);
 	for (unsigned int i = 0; i < NR_ACTORS; i++) {
-		atomic_store(&w.actors[i].go, true);
-		dmb_clock_kick(w.clock);
-		assert_int_equal(dmb_clock_wait_settled(w.clock, GUARD_NS), 0);
+		atomic_store(&w->actors[i].go, true);
+		dmb_clock_kick(w->clock);
+		assert_int_equal(dmb_clock_wait_settled(w->clock, GUARD_NS), 0);
 	}
-	assert_int_equal(dmb_clock_run_until(w.clock, 12, GUARD_NS), 0);
-	assert_int_equal(dmb_clock_now(w.clock), 12);
-	assert_int_equal(w.log.n, 9);
-	assert_int_equal(dmb_clock_run_until(w.clock, 1000, GUARD_NS), 0);
-	assert_int_equal(dmb_clock_now(w.clock), 1000);
-	assert_int_equal(w.log.n, DMB_ARRAY_SIZE(want_ids));
-	for (unsigned int i = 0; i < w.log.n; i++) {
-		assert_int_equal(w.log.ids[i], want_ids[i]);
-		assert_int_equal(w.log.at[i], want_at[i]);
+	assert_int_equal(dmb_clock_run_until(w->clock, 12, GUARD_NS), 0);
+	assert_int_equal(dmb_clock_now(w->clock), 12);
+	assert_int_equal(w->log.n, 9);
+	assert_int_equal(dmb_clock_run_until(w->clock, 1000, GUARD_NS), 0);
+	assert_int_equal(dmb_clock_now(w->clock), 1000);
+	assert_int_equal(w->log.n, DMB_ARRAY_SIZE(want_ids));
+	for (unsigned int i = 0; i < w->log.n; i++) {
+		assert_int_equal(w->log.ids[i], want_ids[i]);
+		assert_int_equal(w->log.at[i], want_at[i]);
 	}
-	world_stop(&w);
+	world_stop(w);
 }
 
 /* a driver call from an actor, or on a real clock, is refused. */
