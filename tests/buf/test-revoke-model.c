@@ -15,9 +15,9 @@
 
 #include "revoke-fixture.h"
 
-/* Spin (yielding) until @expr holds or POLL_MAX_NS passed; no sleeping. */
+/* Spin (yielding) until @expr holds or TH_HANG_NS passed (a hang guard); no sleeping. */
 #define SPIN_UNTIL(expr) __extension__ ({						\
-	int64_t __end = dmb_ktime_get_ns() + POLL_MAX_NS;		\
+	int64_t __end = dmb_ktime_get_ns() + TH_HANG_NS;		\
 	bool __ok;							\
 	while (!(__ok = (expr)) && dmb_ktime_get_ns() < __end)		\
 		sched_yield();						\
@@ -88,29 +88,29 @@ static void rearm_before_reopen(void **state)
 	struct fixture *f = *state;
 	struct dma_buf *buf = export_waiting(f, 0);
 	struct rimp *imp = &f->imp[0];
-	struct racer r = { .imp = imp, .rev = f->me.rev };
-	struct revoker rv = { .rev = f->me.rev };
+	struct racer *r = TH_NEW(struct racer, { .imp = imp, .rev = f->me.rev });
+	struct revoker *rv = TH_NEW(struct revoker, { .rev = f->me.rev });
 	struct th_thread *t;
 
 	rimp_init(imp, "racer", RIMP_REVOCABLE, RIMP_UNMAP_LATER);
 	assert_non_null(rimp_attach(imp, buf));
 	assert_int_equal(dmb_revocable_revoke(f->me.rev, NULL), 0);
 
-	t = th_thread_start(racer_fn, &r);
+	t = th_thread_start(racer_fn, r);
 	assert_int_equal(dmb_revocable_unrevoke(f->me.rev), 0);
 	th_thread_join(t);
-	assert_false(r.timed_out);
-	assert_int_equal(r.ret, 0);
+	assert_false(r->timed_out);
+	assert_int_equal(r->ret, 0);
 	/* Counted into the new round: one mapping, on top of the base reference. */
 	assert_int_equal(dmb_revocable_mappings(f->me.rev), 1);
 
 	/* And the next revoke waits for it: it returns only after the unmap. */
-	t = th_thread_start(revoker_fn, &rv);
+	t = th_thread_start(revoker_fn, rv);
 	assert_true(SPIN_UNTIL(atomic_load(&imp->invalidate_mapped) == 1));
-	assert_false(atomic_load(&rv.returned));
+	assert_false(atomic_load(&rv->returned));
 	rimp_unmap(imp);
 	th_thread_join(t);
-	assert_int_equal(rv.ret, 0);
+	assert_int_equal(rv->ret, 0);
 	assert_int_equal(dmb_revocable_mappings(f->me.rev), 0);
 	assert_no_reports();
 
@@ -163,24 +163,24 @@ static void fence_wait_outlives_unmap(void **state)
 	struct dma_buf *buf = export_waiting(f, 0);
 	struct rimp *imp = &f->imp[0];
 	struct job_fence *job = calloc(1, sizeof(*job));
-	struct revoker rv = { .rev = f->me.rev };
+	struct revoker *rv = TH_NEW(struct revoker, { .rev = f->me.rev });
 	struct th_thread *t;
 
 	assert_non_null(job);
 	dma_fence_init(&job->base, &job_fence_ops, NULL, dma_fence_context_alloc(1), 1);
 	rimp_init(imp, "now", RIMP_REVOCABLE, RIMP_UNMAP_NOW);
 	attach_map(imp, buf);
-	add_fence(buf, &job->base, DMA_RESV_USAGE_BOOKKEEP);
+	th_add_fence(buf, &job->base, DMA_RESV_USAGE_BOOKKEEP);
 
-	t = th_thread_start(revoker_fn, &rv);
+	t = th_thread_start(revoker_fn, rv);
 	/* Either the revoke waits for the job, or (the bug) it returned. */
-	assert_true(SPIN_UNTIL(atomic_load(&job->waited) || atomic_load(&rv.returned)));
-	assert_false(atomic_load(&rv.returned));
+	assert_true(SPIN_UNTIL(atomic_load(&job->waited) || atomic_load(&rv->returned)));
+	assert_false(atomic_load(&rv->returned));
 	assert_true(atomic_load(&job->waited));
 
 	assert_int_equal(dma_fence_signal(&job->base), 0);
 	th_thread_join(t);
-	assert_int_equal(rv.ret, 0);
+	assert_int_equal(rv->ret, 0);
 	assert_int_equal(atomic_load(&imp->invalidate_mapped), 1);
 	assert_false(rimp_mapped(imp));		/* unmapped before the job ended */
 	assert_true(dma_resv_test_signaled(dma_buf_resv(buf), DMA_RESV_USAGE_BOOKKEEP));
@@ -227,23 +227,23 @@ static void invalidate_before_unlock(void **state)
 	struct fixture *f = *state;
 	struct dma_buf *buf = export_waiting(f, 0);
 	struct rimp *imp = &f->imp[0];
-	struct submitter s = { .imp = imp, .rev = f->me.rev };
+	struct submitter *s = TH_NEW(struct submitter, { .imp = imp, .rev = f->me.rev });
 	struct th_thread *t;
 	bool idle;
 
 	rimp_init(imp, "now", RIMP_REVOCABLE, RIMP_UNMAP_NOW);
 	attach_map(imp, buf);
 
-	t = th_thread_start(submitter_fn, &s);
+	t = th_thread_start(submitter_fn, s);
 	assert_int_equal(dmb_revocable_revoke(f->me.rev, NULL), 0);
 	idle = dma_resv_test_signaled(dma_buf_resv(buf), DMA_RESV_USAGE_BOOKKEEP);
 	th_thread_join(t);
-	if (s.job) {
-		dma_fence_signal(s.job);
-		dma_fence_put(s.job);
+	if (s->job) {
+		dma_fence_signal(s->job);
+		dma_fence_put(s->job);
 	}
-	assert_false(s.timed_out);
-	assert_null(s.job);		/* no job on a mapping the revoke took */
+	assert_false(s->timed_out);
+	assert_null(s->job);		/* no job on a mapping the revoke took */
 	assert_true(idle);		/* no job running when revoke returned */
 	assert_false(rimp_mapped(imp));
 	assert_no_reports();
@@ -312,24 +312,24 @@ static void unlocked_unmap_serialised(void **state)
 	struct fixture *f = *state;
 	struct dma_buf *buf = export_waiting(f, 0);
 	struct rimp *imp = &f->imp[0];
-	struct unlocked_unmapper u = { .imp = imp };
-	struct revoker rv = { .rev = f->me.rev };
+	struct unlocked_unmapper *u = TH_NEW(struct unlocked_unmapper, { .imp = imp });
+	struct revoker *rv = TH_NEW(struct revoker, { .rev = f->me.rev });
 	struct th_thread *tu, *tr;
 
 	rimp_init(imp, "later", RIMP_REVOCABLE, RIMP_UNMAP_LATER);
 	attach_map(imp, buf);
-	u.sgt = imp->sgt;
+	u->sgt = imp->sgt;
 
-	tu = th_thread_start(unlocked_unmapper_fn, &u);
-	tr = th_thread_start(revoker_fn, &rv);
+	tu = th_thread_start(unlocked_unmapper_fn, u);
+	tr = th_thread_start(revoker_fn, rv);
 	th_thread_join(tu);
 	th_thread_join(tr);
 	imp->sgt = NULL;
-	assert_false(u.timed_out);
-	assert_int_equal(rv.ret, 0);
+	assert_false(u->timed_out);
+	assert_int_equal(rv->ret, 0);
 	assert_int_equal(dmb_revocable_mappings(f->me.rev), 0);
 	assert_false(rimp_mapped(imp));
-	claim_violation(DMB_V2_MAP_UNLOCKED, "later", "without the buffer's resv lock");
+	th_claim_violation(DMB_V2_MAP_UNLOCKED, "later", "without the buffer's resv lock");
 	assert_no_reports();
 
 	rimp_detach(imp);
