@@ -40,6 +40,7 @@
 #include <dmabuf/clock.h>
 #include <dmabuf/kref.h>
 #include <dmabuf/list.h>
+#include <dmabuf/lockdep.h>
 
 DMB_BEGIN_DECLS
 
@@ -120,6 +121,52 @@ struct dma_fence {
 	struct dmb_kref refcount;
 	pthread_mutex_t inline_lock;
 };
+
+/**
+ * dmb_fence_lock - take @fence's lock (fence->lock, perhaps shared by its
+ * timeline) and record it as held by the calling thread
+ *
+ * A driver that calls the *_locked functions takes the lock with this (or
+ * with dmb_mutex_lock() on the shared lock itself), never with a bare
+ * pthread_mutex_lock(): those functions assert the lock against the
+ * calling thread's lock record, exactly, and refuse to run without it.
+ * Context: fence->lock not held by the calling thread.
+ */
+static inline void dmb_fence_lock(struct dma_fence *fence)
+{
+	dmb_mutex_lock(fence->lock);
+}
+
+/**
+ * dmb_fence_unlock - release a lock taken with dmb_fence_lock()
+ *
+ * Context: fence->lock held by the calling thread.
+ */
+static inline void dmb_fence_unlock(struct dma_fence *fence)
+{
+	dmb_mutex_unlock(fence->lock);
+}
+
+/**
+ * dmb_fence_lock_held - true if the calling thread holds fence->lock
+ *
+ * Exact in debug mode (debug.h); false in production mode, where nothing is
+ * recorded: use dmb_fence_assert_lock_held() in assertions.
+ * Context: any.
+ */
+static inline bool dmb_fence_lock_held(struct dma_fence *fence)
+{
+	return dmb_mutex_held(fence->lock);
+}
+
+/**
+ * dmb_fence_assert_lock_held - report if the calling thread does not hold
+ * fence->lock; no value, nothing in production mode. For a driver's own
+ * helpers that run under the lock (ops->signaled, ops->enable_signaling).
+ *
+ * Context: any.
+ */
+#define dmb_fence_assert_lock_held(fence)	dmb_mutex_assert_held((fence)->lock)
 
 /**
  * dma_fence_context_alloc - allocate @num consecutive timeline contexts

@@ -167,14 +167,29 @@ static inline struct ww_acquire_ctx *dma_resv_locking_ctx(struct dma_resv *obj)
 }
 
 /**
+ * dma_resv_held_or_report - the check behind every call that refuses to run
+ * without @obj's lock: true if the calling thread holds it; if not, a WARN
+ * naming the caller's file and line, and false, so that the caller refuses
+ * (``if (!dma_resv_held_or_report(obj)) return -EINVAL;``). Exact (it reads
+ * the lock's owner) and on in every mode.
+ *
+ * Context: any.
+ * Return: true if held, false (reported) if not.
+ */
+#define dma_resv_held_or_report(obj)					\
+	(!DMB_WARN(!dma_resv_held(obj),					\
+		   "lock %s is not held by the calling thread",		\
+		   (obj)->lock.dep_map.name))
+
+/**
  * dma_resv_assert_held - report if the calling thread does not hold @obj
  *
- * Return: true if it does NOT (so callers can bail out on misuse).
+ * An assertion, as the kernel's: it has no value, and the caller goes on.
+ * For internal helpers whose callers already enforced the rule.
+ *
+ * Context: any.
  */
-#define dma_resv_assert_held(obj)					\
-	DMB_WARN(!dma_resv_held(obj),					\
-		 "lock %s is not held by the calling thread",		\
-		 (obj)->lock.dep_map.name)
+#define dma_resv_assert_held(obj)	((void)dma_resv_held_or_report(obj))
 
 /**
  * dma_resv_reserve_fences - make room for @num more fences
@@ -191,8 +206,8 @@ int dma_resv_reserve_fences(struct dma_resv *obj, unsigned int num);
  * is reported, and the set grows anyway if memory allows; if not, the call
  * waits for @fence instead of losing it. Fence arrays must be added member
  * by member (reported otherwise).
- * Context: resv lock held; a call without it is reported and then takes the
- * lock itself, so the set is never corrupted.
+ * Context: resv lock held; a call without it is reported and refused: the
+ * fence is not added (the caller keeps its reference).
  */
 void dma_resv_add_fence(struct dma_resv *obj, struct dma_fence *fence,
 			enum dma_resv_usage usage);

@@ -35,8 +35,10 @@
 #ifndef DMABUF_LOCKDEP_H
 #define DMABUF_LOCKDEP_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <dmabuf/compiler.h>
+#include <dmabuf/debug.h>
 #include <dmabuf/diag.h>
 
 DMB_BEGIN_DECLS
@@ -75,7 +77,11 @@ void dmb_lockdep_acquire_trylock(const struct dmb_lockdep_map *map,
  */
 bool dmb_lockdep_release(const struct dmb_lockdep_map *map);
 
-/** dmb_lockdep_is_held - true if the calling thread holds @map */
+/**
+ * dmb_lockdep_is_held - true if the calling thread holds @map
+ *
+ * Exact in debug mode; false in production mode, where nothing is recorded.
+ */
 bool dmb_lockdep_is_held(const struct dmb_lockdep_map *map);
 
 /** dmb_lockdep_depth - number of locks the calling thread holds */
@@ -96,13 +102,81 @@ void dmb_lockdep_for_each_held(bool (*fn)(const struct dmb_lockdep_map *map,
 					  const void *ctx, void *data),
 			       void *data);
 
-#define dmb_lockdep_assert_held(map)					\
-	DMB_WARN(!dmb_lockdep_is_held(map),				\
-		 "lock %s is not held by the calling thread", (map)->name)
+/**
+ * dmb_lockdep_assert_held - report if the calling thread does not hold @map
+ *
+ * An assertion, as the kernel's lockdep_assert_held(): no value; nothing in
+ * production mode, where nothing is tracked.
+ * Context: any.
+ */
+#define dmb_lockdep_assert_held(map) do {				\
+	if (dmb_debug_enabled())					\
+		DMB_WARN(!dmb_lockdep_is_held(map),			\
+			 "lock %s is not held by the calling thread",	\
+			 (map)->name);					\
+} while (0)
 
-#define dmb_lockdep_assert_not_held(map)				\
-	DMB_WARN(dmb_lockdep_is_held(map),				\
-		 "lock %s is held by the calling thread", (map)->name)
+/**
+ * dmb_lockdep_assert_not_held - report if the calling thread holds @map
+ *
+ * Nothing in production mode. Context: any.
+ */
+#define dmb_lockdep_assert_not_held(map) do {				\
+	if (dmb_debug_enabled())					\
+		DMB_WARN(dmb_lockdep_is_held(map),			\
+			 "lock %s is held by the calling thread",	\
+			 (map)->name);					\
+} while (0)
+
+/**
+ * dmb_mutex_lock - lock a plain pthread mutex, recording it as held
+ *
+ * For mutexes that *_locked calls require, such as a fence's lock
+ * (dma_fence_lock() takes it this way): their callee can then assert the
+ * lock exactly (dmb_mutex_held()) instead of guessing with a trylock.
+ * Locking or unlocking a tracked mutex with plain pthread calls leaves the
+ * record wrong; use this pair for every lock and unlock of it.
+ * Context: @lock not held by the calling thread (reported in debug mode).
+ */
+void dmb_mutex_lock(pthread_mutex_t *lock);
+
+/**
+ * dmb_mutex_unlock - unlock a mutex taken with dmb_mutex_lock()
+ *
+ * Context: @lock held by the calling thread (reported otherwise in debug
+ * mode; the mutex is unlocked all the same, as pthread would).
+ */
+void dmb_mutex_unlock(pthread_mutex_t *lock);
+
+/**
+ * dmb_mutex_held - true if the calling thread took @lock with
+ * dmb_mutex_lock() and has not unlocked it
+ *
+ * Exact in debug mode; in production mode nothing is recorded and the
+ * answer is false (assert through dmb_mutex_assert_held(), which knows).
+ * Context: any.
+ */
+bool dmb_mutex_held(const pthread_mutex_t *lock);
+
+/**
+ * dmb_mutex_held_or_report - for a call that needs @lock: true if the
+ * calling thread holds it, or in production mode (which cannot tell); else
+ * a WARN naming the caller's place, and false so that the caller refuses
+ *
+ * Context: any.
+ */
+#define dmb_mutex_held_or_report(lock)					\
+	(!dmb_debug_enabled() ||					\
+	 !DMB_WARN(!dmb_mutex_held(lock),				\
+		   "mutex %p is not held by the calling thread",	\
+		   (const void *)(lock)))
+
+/**
+ * dmb_mutex_assert_held - report if the calling thread does not hold @lock
+ *
+ * An assertion, no value; nothing in production mode. Context: any.
+ */
+#define dmb_mutex_assert_held(lock)	((void)dmb_mutex_held_or_report(lock))
 
 /* How many lock names dmb_lockdep_track_order() can register. */
 #define DMB_LOCKDEP_ORDER_NAMES	8

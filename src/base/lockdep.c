@@ -6,7 +6,16 @@
  * order it took them. Held-lock tracking is not shared between threads, so
  * it needs no lock and costs a few loads and stores per lock operation.
  * Overflowing the array is reported once per thread; from then on locks
- * beyond the limit are not tracked (asserts on them will fire).
+ * beyond the limit are not tracked (asserts on them will fire). Two kinds of
+ * lock share the array: locks with a struct dmb_lockdep_map (ww_mutexes,
+ * keyed by the map) and plain pthread mutexes taken with dmb_mutex_lock()
+ * (fence locks, keyed by the mutex's address); only the former have names
+ * and take part in lock order.
+ *
+ * In production mode (debug.h) nothing is tracked: every entry point
+ * returns at once, and "is it held?" cannot be answered (see lockdep.h for
+ * what each query returns then). The mode never changes once decided, so
+ * no record outlives the mode it was made in.
  *
  * Lock order: the one shared structure is the order graph of order-checked
  * locks taken without an acquire context (see lockdep.h). Its nodes are
@@ -29,13 +38,16 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include <dmabuf/debug.h>
 #include <dmabuf/list.h>
 #include <dmabuf/lockdep.h>
 
 struct held_lock {
-	const struct dmb_lockdep_map *map;
+	const void *key;			/* the map, or a plain mutex */
+	const struct dmb_lockdep_map *map;	/* NULL for a plain mutex */
 	const void *ctx;
 };
 
@@ -77,13 +89,13 @@ static _Atomic(dmb_lockdep_inversion_fn) order_hook;
 static struct order_node *order_hash[1u << ORDER_HASH_BITS];
 static unsigned long order_search;	/* generation of the last search */
 
-static int held_index(const struct dmb_lockdep_map *map)
+static int held_index(const void *key)
 {
 	struct lockdep_thread *t = &current_thread;
 
 	/* Newest first: the lock being released is usually the last taken. */
 	for (int i = (int)t->depth - 1; i >= 0; i--)
-		if (t->held[i].map == map)
+		if (t->held[i].key == key)
 			return i;
 	return -1;
 }
@@ -217,7 +229,7 @@ static void order_note(struct lockdep_thread *t,
 		dmb_lockdep_inversion_fn hook;
 		unsigned int path;
 
-		if (t->held[i].ctx || !order_checked(held))
+		if (!held || t->held[i].ctx || !order_checked(held))
 			continue;
 		path = order_add(held, map);
 		hook = atomic_load_explicit(&order_hook, memory_order_acquire);
@@ -284,24 +296,55 @@ out_unlock:
 	pthread_mutex_unlock(&order_lock);
 }
 
-/* Record @map as held; false if it could not be (reported). */
-static bool lockdep_push(struct lockdep_thread *t,
+/* A lock's name for reports: its map's, or the mutex's address. */
+#define HELD_NAME_LEN	32
+
+static const char *held_name(const void *key, const struct dmb_lockdep_map *map,
+			     char buf[HELD_NAME_LEN])
+{
+	if (map)
+		return map->name;
+	snprintf(buf, HELD_NAME_LEN, "mutex %p", key);
+	return buf;
+}
+
+/* Record @key as held; false if it could not be (reported). */
+static bool lockdep_push(struct lockdep_thread *t, const void *key,
 			 const struct dmb_lockdep_map *map, const void *ctx)
 {
-	if (DMB_WARN(held_index(map) >= 0,
-		     "recursive acquisition of lock %s", map->name))
+	char name[HELD_NAME_LEN];
+
+	if (DMB_WARN(held_index(key) >= 0, "recursive acquisition of lock %s",
+		     held_name(key, map, name)))
 		return false;
 	if (t->depth == DMB_LOCKDEP_MAX_HELD) {
 		if (!t->overflow_reported)
 			DMB_WARN(true, "thread holds more than %d locks; "
 				 "tracking stops at %s", DMB_LOCKDEP_MAX_HELD,
-				 map->name);
+				 held_name(key, map, name));
 		t->overflow_reported = true;
 		return false;
 	}
+	t->held[t->depth].key = key;
 	t->held[t->depth].map = map;
 	t->held[t->depth].ctx = ctx;
 	t->depth++;
+	return true;
+}
+
+/* Forget @key; false (reported) if the thread did not hold it. */
+static bool lockdep_pop(struct lockdep_thread *t, const void *key,
+			const struct dmb_lockdep_map *map)
+{
+	char name[HELD_NAME_LEN];
+	int i = held_index(key);
+
+	if (DMB_WARN(i < 0, "release of lock %s, not held by this thread",
+		     held_name(key, map, name)))
+		return false;
+	for (; i + 1 < (int)t->depth; i++)
+		t->held[i] = t->held[i + 1];
+	t->depth--;
 	return true;
 }
 
@@ -309,7 +352,9 @@ void dmb_lockdep_acquire(const struct dmb_lockdep_map *map, const void *ctx)
 {
 	struct lockdep_thread *t = &current_thread;
 
-	if (lockdep_push(t, map, ctx) && t->depth > 1 && !ctx &&
+	if (!dmb_debug_enabled())
+		return;
+	if (lockdep_push(t, map, map, ctx) && t->depth > 1 && !ctx &&
 	    order_checked(map))
 		order_note(t, map);
 }
@@ -317,21 +362,15 @@ void dmb_lockdep_acquire(const struct dmb_lockdep_map *map, const void *ctx)
 void dmb_lockdep_acquire_trylock(const struct dmb_lockdep_map *map,
 				 const void *ctx)
 {
-	lockdep_push(&current_thread, map, ctx);
+	if (dmb_debug_enabled())
+		lockdep_push(&current_thread, map, map, ctx);
 }
 
 bool dmb_lockdep_release(const struct dmb_lockdep_map *map)
 {
-	struct lockdep_thread *t = &current_thread;
-	int i = held_index(map);
-
-	if (DMB_WARN(i < 0, "release of lock %s, not held by this thread",
-		     map->name))
-		return false;
-	for (; i + 1 < (int)t->depth; i++)
-		t->held[i] = t->held[i + 1];
-	t->depth--;
-	return true;
+	if (!dmb_debug_enabled())
+		return true;
+	return lockdep_pop(&current_thread, map, map);
 }
 
 bool dmb_lockdep_is_held(const struct dmb_lockdep_map *map)
@@ -358,8 +397,27 @@ void dmb_lockdep_for_each_held(bool (*fn)(const struct dmb_lockdep_map *map,
 	struct lockdep_thread *t = &current_thread;
 
 	for (unsigned int i = 0; i < t->depth; i++)
-		if (!fn(t->held[i].map, t->held[i].ctx, data))
+		if (t->held[i].map && !fn(t->held[i].map, t->held[i].ctx, data))
 			return;
+}
+
+void dmb_mutex_lock(pthread_mutex_t *lock)
+{
+	pthread_mutex_lock(lock);
+	if (dmb_debug_enabled())
+		lockdep_push(&current_thread, lock, NULL, NULL);
+}
+
+void dmb_mutex_unlock(pthread_mutex_t *lock)
+{
+	if (dmb_debug_enabled())
+		lockdep_pop(&current_thread, lock, NULL);
+	pthread_mutex_unlock(lock);
+}
+
+bool dmb_mutex_held(const pthread_mutex_t *lock)
+{
+	return held_index(lock) >= 0;
 }
 
 bool dmb_fence_begin_signalling(void)

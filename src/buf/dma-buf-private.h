@@ -87,13 +87,12 @@ void dma_buf_mark_revoked(struct dma_buf *dmabuf, bool revoked);
 unsigned int dma_buf_force_unmap(struct dma_buf_attachment *attach);
 
 /*
- * dma_buf_lock_self - take @dmabuf's resv lock for a call that takes it
- * itself. A caller that already holds it broke that call's rule: that is
- * reported, and the call then runs inside the caller's lock session rather
- * than lock twice (which fails) and unlock the caller's lock on the way out.
- * Return: true if the lock was taken here and must be dropped after.
+ * dma_buf_lock_self - take @dmabuf's resv lock for @call, which takes it
+ * itself. A caller that already holds it broke that call's rule: reported
+ * and refused (docs/locking.md), as a locked call made without the lock is.
+ * Return: 0 with the lock taken (the caller drops it), or -EINVAL.
  */
-bool dma_buf_lock_self(struct dma_buf *dmabuf, const char *call);
+int dma_buf_lock_self(struct dma_buf *dmabuf, const char *call);
 
 /* dma_buf_attachment_subject - who @attach is, for checker reports */
 void dma_buf_attachment_subject(struct dma_buf_attachment *attach,

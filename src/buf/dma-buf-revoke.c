@@ -109,15 +109,13 @@ void dmb_revocable_destroy(struct dmb_revocable *rev)
 int dmb_revocable_set_policy(struct dmb_revocable *rev,
 			     const struct dmb_revoke_policy *policy)
 {
-	bool locked;
-
 	if (DMB_WARN(!rev || !policy, "dmb_revocable_set_policy(%p, %p)",
 		     (void *)rev, (const void *)policy) || !policy_valid(policy))
 		return -EINVAL;
-	locked = dma_buf_lock_self(rev->dmabuf, "dmb_revocable_set_policy");
+	if (dma_buf_lock_self(rev->dmabuf, "dmb_revocable_set_policy"))
+		return -EINVAL;
 	rev->policy = *policy;
-	if (locked)
-		dma_resv_unlock(rev->dmabuf->resv);
+	dma_resv_unlock(rev->dmabuf->resv);
 	return 0;
 }
 
@@ -127,7 +125,8 @@ int dmb_revocable_attach(struct dmb_revocable *rev,
 	if (DMB_WARN(!rev || !attach, "dmb_revocable_attach(%p, %p)",
 		     (void *)rev, (void *)attach))
 		return -EINVAL;
-	dma_resv_assert_held(rev->dmabuf->resv);
+	if (!dma_resv_held_or_report(rev->dmabuf->resv))
+		return -EINVAL;
 
 	if ((flags & DMB_REVOCABLE_REQUIRE_P2P) && !attach->peer2peer)
 		return -EOPNOTSUPP;
@@ -144,7 +143,8 @@ int dmb_revocable_map(struct dmb_revocable *rev)
 {
 	if (DMB_WARN(!rev, "dmb_revocable_map(NULL)"))
 		return -EINVAL;
-	dma_resv_assert_held(rev->dmabuf->resv);
+	if (!dma_resv_held_or_report(rev->dmabuf->resv))
+		return -EINVAL;
 	if (atomic_load(&rev->revoked))
 		return -ENODEV;
 	rev->count++;
@@ -155,7 +155,8 @@ void dmb_revocable_unmap(struct dmb_revocable *rev)
 {
 	if (DMB_WARN(!rev, "dmb_revocable_unmap(NULL)"))
 		return;
-	dma_resv_assert_held(rev->dmabuf->resv);
+	if (!dma_resv_held_or_report(rev->dmabuf->resv))
+		return;
 	if (DMB_WARN(rev->count == 0,
 		     "dmb_revocable_unmap on %s without a counted mapping",
 		     dma_buf_name(rev->dmabuf)))
@@ -178,14 +179,13 @@ bool dmb_revocable_is_revoked(struct dmb_revocable *rev)
 unsigned int dmb_revocable_mappings(struct dmb_revocable *rev)
 {
 	unsigned int n;
-	bool locked;
 
 	if (DMB_WARN(!rev, "dmb_revocable_mappings(NULL)"))
 		return 0;
-	locked = dma_buf_lock_self(rev->dmabuf, "dmb_revocable_mappings");
+	if (dma_buf_lock_self(rev->dmabuf, "dmb_revocable_mappings"))
+		return 0;
 	n = rev->count - (atomic_load(&rev->revoked) ? 0u : 1u);
-	if (locked)
-		dma_resv_unlock(rev->dmabuf->resv);
+	dma_resv_unlock(rev->dmabuf->resv);
 	return n;
 }
 
@@ -239,6 +239,7 @@ static void revoke_wait_fences(struct dmb_revocable *rev,
 	struct dmb_check_subject who;
 	struct dma_fence *fence;
 
+	dma_resv_assert_held(resv);
 	if (policy->wait == DMB_REVOKE_WAIT ||
 	    wait_fences(resv, clock, bound) == 0) {
 		if (policy->wait != DMB_REVOKE_WAIT) {

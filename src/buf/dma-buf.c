@@ -6,8 +6,10 @@
  * Contract (include/dmabuf/dma-buf.h has the per-call detail):
  *  - every exporter op but release and the CPU-access pair runs with the
  *    buffer's resv lock held; a locked call made without the lock is
- *    reported (V1 for invalidate, V2 for map/unmap) and then takes the lock
- *    itself, so a protocol violation never turns into memory corruption;
+ *    reported (V1 for invalidate, V2 for map/unmap, a WARN for the others)
+ *    and refused, and an _unlocked call (or attach) made with the lock held
+ *    is reported and refused too: one rule, so a protocol violation never
+ *    turns into memory corruption nor into a lock taken behind the caller;
  *  - the core keeps every mapping it handed out (table, direction, whether
  *    it pinned, and a checker token) on its attachment, so an unmap of a
  *    table it does not know is caught before the exporter sees it (V8) and a
@@ -66,19 +68,21 @@ void dma_buf_attachment_subject(struct dma_buf_attachment *attach,
 }
 
 /*
- * Make sure the calling thread holds @dmabuf's resv lock for a call that
- * requires it. If it does not, report @kind (or a plain WARN for kind 0) and
- * take the lock on the caller's behalf. Return: true if the lock was taken
- * here and must be dropped by the caller.
+ * The one rule for a call that needs @dmabuf's resv lock (docs/locking.md):
+ * made without it, the call is reported (@kind, or a plain WARN for kind 0)
+ * and refused, without touching the buffer. Taking the lock on the caller's
+ * behalf would hide the bug, and could take a resv lock outside the acquire
+ * context the caller uses for the others it holds.
+ * Return: true if the calling thread holds the lock and the call may go on.
  */
-static bool buf_lock_or_report(struct dma_buf *dmabuf,
+static bool buf_held_or_refuse(struct dma_buf *dmabuf,
 			       struct dma_buf_attachment *attach,
 			       enum dmb_violation kind, const char *call)
 {
 	struct dmb_check_subject who;
 
-	if (dma_resv_held(dmabuf->resv))
-		return false;
+	if (dmb_likely(dma_resv_held(dmabuf->resv)))
+		return true;
 
 	if (attach)
 		dma_buf_attachment_subject(attach, &who);
@@ -86,24 +90,23 @@ static bool buf_lock_or_report(struct dma_buf *dmabuf,
 		dma_buf_subject(dmabuf, &who);
 	if (kind)
 		dmb_check_report(kind, &who,
-				 "%s called without the buffer's resv lock held",
+				 "%s called without the buffer's resv lock held: refused",
 				 call);
 	else
-		DMB_WARN(true, "%s on buffer %s without the resv lock held",
+		DMB_WARN(true, "%s on buffer %s without the resv lock held: refused",
 			 call, who.buffer);
-	dma_resv_lock(dmabuf->resv, NULL);
-	return true;
+	return false;
 }
 
-bool dma_buf_lock_self(struct dma_buf *dmabuf, const char *call)
+int dma_buf_lock_self(struct dma_buf *dmabuf, const char *call)
 {
 	if (DMB_WARN(dma_resv_held(dmabuf->resv),
-		     "%s on buffer %s with its resv lock held: the call takes that lock itself",
+		     "%s on buffer %s with its resv lock held: refused (the call takes that lock itself)",
 		     call, dma_buf_name(dmabuf)))
-		return false;
+		return -EINVAL;
 	/* No context, not held: this cannot fail. */
 	dma_resv_lock(dmabuf->resv, NULL);
-	return true;
+	return 0;
 }
 
 /* Export and lifetime. */
@@ -312,7 +315,6 @@ buf_attach(struct dma_buf *dmabuf, struct device *dev,
 {
 	struct dma_buf_attachment *attach;
 	struct dmb_check_subject who;
-	bool locked;
 	int ret;
 
 	if (DMB_WARN(!dmabuf || !dev, "attach(%p, %p): buffer and device required",
@@ -346,20 +348,21 @@ buf_attach(struct dma_buf *dmabuf, struct device *dev,
 	 * The exporter decides with the lock held, so its view of "revoked"
 	 * cannot change between its answer and the attachment going live.
 	 */
-	locked = dma_buf_lock_self(dmabuf, "dma_buf_attach");
+	ret = dma_buf_lock_self(dmabuf, "dma_buf_attach");
+	if (ret)
+		goto err_free;
 	if (dmabuf->ops->attach) {
 		ret = dmabuf->ops->attach(dmabuf, attach);
 		if (ret)
 			goto err_unlock;
 	}
 	dmb_list_add_tail(&attach->node, &dmabuf->attachments);
-	if (locked)
-		dma_resv_unlock(dmabuf->resv);
+	dma_resv_unlock(dmabuf->resv);
 	return attach;
 
 err_unlock:
-	if (locked)
-		dma_resv_unlock(dmabuf->resv);
+	dma_resv_unlock(dmabuf->resv);
+err_free:
 	dmb_check_names_put(attach->names);
 	free(attach);
 	errno = ret < 0 ? -ret : EINVAL;
@@ -390,9 +393,10 @@ static void buf_unmap_index(struct dma_buf_attachment *attach, unsigned int idx,
 {
 	struct dma_buf_mapping m = attach->mappings[idx];
 	struct dma_buf *dmabuf = attach->dmabuf;
+	bool invalidated;
 
-	bool invalidated = dmb_check_map_state(m.token) == DMB_MAP_INVALIDATED;
-
+	dma_resv_assert_held(dmabuf->resv);
+	invalidated = dmb_check_map_state(m.token) == DMB_MAP_INVALIDATED;
 	attach->mappings[idx] = attach->mappings[--attach->nr_mappings];
 	dmabuf->ops->unmap_dma_buf(attach, m.sgt, m.dir);
 	if (m.pinned)
@@ -413,6 +417,7 @@ static void buf_detach_locked(struct dma_buf *dmabuf,
 {
 	struct dmb_check_subject who;
 
+	dma_resv_assert_held(dmabuf->resv);
 	if (attach->nr_mappings) {
 		dma_buf_attachment_subject(attach, &who);
 		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, &who,
@@ -545,32 +550,22 @@ void dma_buf_attachment_set_priv(struct dma_buf_attachment *attach, void *priv)
 
 unsigned int dma_buf_attachment_mapped(struct dma_buf_attachment *attach)
 {
-	unsigned int n;
-	bool locked;
-
 	if (DMB_WARN(!attach, "dma_buf_attachment_mapped(NULL)"))
 		return 0;
-	locked = buf_lock_or_report(attach->dmabuf, attach, 0,
-				    "dma_buf_attachment_mapped");
-	n = attach->nr_mappings;
-	if (locked)
-		dma_resv_unlock(attach->dmabuf->resv);
-	return n;
+	if (!buf_held_or_refuse(attach->dmabuf, attach, 0,
+				"dma_buf_attachment_mapped"))
+		return 0;
+	return attach->nr_mappings;
 }
 
 int64_t dma_buf_attachment_unmap_latency(struct dma_buf_attachment *attach)
 {
-	int64_t latency;
-	bool locked;
-
 	if (DMB_WARN(!attach, "dma_buf_attachment_unmap_latency(NULL)"))
 		return -1;
-	locked = buf_lock_or_report(attach->dmabuf, attach, 0,
-				    "dma_buf_attachment_unmap_latency");
-	latency = attach->unmap_latency_ns;
-	if (locked)
-		dma_resv_unlock(attach->dmabuf->resv);
-	return latency;
+	if (!buf_held_or_refuse(attach->dmabuf, attach, 0,
+				"dma_buf_attachment_unmap_latency"))
+		return -1;
+	return attach->unmap_latency_ns;
 }
 
 /* Pinning. */
@@ -578,32 +573,30 @@ int64_t dma_buf_attachment_unmap_latency(struct dma_buf_attachment *attach)
 int dma_buf_pin(struct dma_buf_attachment *attach)
 {
 	struct dma_buf *dmabuf;
-	bool locked;
 	int ret = 0;
 
 	if (DMB_WARN(!attach, "dma_buf_pin(NULL)"))
 		return -EINVAL;
 	dmabuf = attach->dmabuf;
-	locked = buf_lock_or_report(dmabuf, attach, 0, "dma_buf_pin");
+	if (!buf_held_or_refuse(dmabuf, attach, 0, "dma_buf_pin"))
+		return -EINVAL;
 	/* No pin op: the memory never moves, so pinning is a no-op (R10). */
 	if (dmabuf->ops->pin)
 		ret = dmabuf->ops->pin(attach);
 	if (!ret)
 		attach->pin_count++;
-	if (locked)
-		dma_resv_unlock(dmabuf->resv);
 	return ret;
 }
 
 void dma_buf_unpin(struct dma_buf_attachment *attach)
 {
 	struct dma_buf *dmabuf;
-	bool locked;
 
 	if (DMB_WARN(!attach, "dma_buf_unpin(NULL)"))
 		return;
 	dmabuf = attach->dmabuf;
-	locked = buf_lock_or_report(dmabuf, attach, 0, "dma_buf_unpin");
+	if (!buf_held_or_refuse(dmabuf, attach, 0, "dma_buf_unpin"))
+		return;
 	if (!DMB_WARN(!attach->pin_count, "dma_buf_unpin of %s on %s without a pin",
 		      dma_buf_attachment_importer_name(attach),
 		      dma_buf_name(dmabuf))) {
@@ -611,8 +604,6 @@ void dma_buf_unpin(struct dma_buf_attachment *attach)
 		if (dmabuf->ops->unpin)
 			dmabuf->ops->unpin(attach);
 	}
-	if (locked)
-		dma_resv_unlock(dmabuf->resv);
 }
 
 /* Mapping. */
@@ -649,6 +640,7 @@ static struct sg_table *buf_map_locked(struct dma_buf_attachment *attach,
 	bool pinned = false;
 	int ret;
 
+	dma_resv_assert_held(dmabuf->resv);
 	ret = buf_reserve_mapping(attach);
 	if (ret)
 		goto err;
@@ -705,22 +697,16 @@ err:
 struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
 					enum dma_data_direction dir)
 {
-	struct sg_table *sgt;
-	bool locked;
-	int err;
-
 	if (DMB_WARN(!attach, "dma_buf_map_attachment(NULL)")) {
 		errno = EINVAL;
 		return NULL;
 	}
-	locked = buf_lock_or_report(attach->dmabuf, attach, DMB_V2_MAP_UNLOCKED,
-				    "dma_buf_map_attachment");
-	sgt = buf_map_locked(attach, dir);
-	err = errno;
-	if (locked)
-		dma_resv_unlock(attach->dmabuf->resv);
-	errno = err;
-	return sgt;
+	if (!buf_held_or_refuse(attach->dmabuf, attach, DMB_V2_MAP_UNLOCKED,
+				"dma_buf_map_attachment")) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return buf_map_locked(attach, dir);
 }
 
 static int buf_find_mapping(struct dma_buf_attachment *attach,
@@ -736,8 +722,10 @@ static void buf_unmap_locked(struct dma_buf_attachment *attach,
 			     struct sg_table *sgt, enum dma_data_direction dir)
 {
 	struct dmb_check_subject who;
-	int idx = sgt ? buf_find_mapping(attach, sgt) : -1;
+	int idx;
 
+	dma_resv_assert_held(attach->dmabuf->resv);
+	idx = sgt ? buf_find_mapping(attach, sgt) : -1;
 	if (idx < 0) {
 		dma_buf_attachment_subject(attach, &who);
 		dmb_check_report(DMB_V8_BAD_UNMAP, &who,
@@ -755,15 +743,12 @@ static void buf_unmap_locked(struct dma_buf_attachment *attach,
 void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
 			      struct sg_table *sgt, enum dma_data_direction dir)
 {
-	bool locked;
-
 	if (DMB_WARN(!attach, "dma_buf_unmap_attachment(NULL, %p)", (void *)sgt))
 		return;
-	locked = buf_lock_or_report(attach->dmabuf, attach, DMB_V2_MAP_UNLOCKED,
-				    "dma_buf_unmap_attachment");
+	if (!buf_held_or_refuse(attach->dmabuf, attach, DMB_V2_MAP_UNLOCKED,
+				"dma_buf_unmap_attachment"))
+		return;
 	buf_unmap_locked(attach, sgt, dir);
-	if (locked)
-		dma_resv_unlock(attach->dmabuf->resv);
 }
 
 struct sg_table *
@@ -771,18 +756,19 @@ dma_buf_map_attachment_unlocked(struct dma_buf_attachment *attach,
 				enum dma_data_direction dir)
 {
 	struct sg_table *sgt;
-	bool locked;
 	int err;
 
 	if (DMB_WARN(!attach, "dma_buf_map_attachment_unlocked(NULL)")) {
 		errno = EINVAL;
 		return NULL;
 	}
-	locked = dma_buf_lock_self(attach->dmabuf, "dma_buf_map_attachment_unlocked");
+	if (dma_buf_lock_self(attach->dmabuf, "dma_buf_map_attachment_unlocked")) {
+		errno = EINVAL;
+		return NULL;
+	}
 	sgt = buf_map_locked(attach, dir);
 	err = errno;
-	if (locked)
-		dma_resv_unlock(attach->dmabuf->resv);
+	dma_resv_unlock(attach->dmabuf->resv);
 	errno = err;
 	return sgt;
 }
@@ -791,15 +777,13 @@ void dma_buf_unmap_attachment_unlocked(struct dma_buf_attachment *attach,
 				       struct sg_table *sgt,
 				       enum dma_data_direction dir)
 {
-	bool locked;
-
 	if (DMB_WARN(!attach, "dma_buf_unmap_attachment_unlocked(NULL, %p)",
 		     (void *)sgt))
 		return;
-	locked = dma_buf_lock_self(attach->dmabuf, "dma_buf_unmap_attachment_unlocked");
+	if (dma_buf_lock_self(attach->dmabuf, "dma_buf_unmap_attachment_unlocked"))
+		return;
 	buf_unmap_locked(attach, sgt, dir);
-	if (locked)
-		dma_resv_unlock(attach->dmabuf->resv);
+	dma_resv_unlock(attach->dmabuf->resv);
 }
 
 unsigned int dma_buf_force_unmap(struct dma_buf_attachment *attach)
@@ -820,19 +804,19 @@ struct dmb_check_map *dma_buf_mapping_token(struct dma_buf_attachment *attach,
 	int idx;
 
 	struct dmb_check_map *token = NULL;
-	bool locked;
 
 	if (DMB_WARN(!attach, "dma_buf_mapping_token(NULL)")) {
 		errno = EINVAL;
 		return NULL;
 	}
-	locked = buf_lock_or_report(attach->dmabuf, attach, 0,
-				    "dma_buf_mapping_token");
+	if (!buf_held_or_refuse(attach->dmabuf, attach, 0,
+				"dma_buf_mapping_token")) {
+		errno = EINVAL;
+		return NULL;
+	}
 	idx = buf_find_mapping(attach, sgt);
 	if (idx >= 0)
 		token = dmb_check_map_get(attach->mappings[idx].token);
-	if (locked)
-		dma_resv_unlock(attach->dmabuf->resv);
 	if (!token)
 		errno = ENOENT;
 	return token;
@@ -849,12 +833,12 @@ void dma_buf_mark_revoked(struct dma_buf *dmabuf, bool revoked)
 void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
 {
 	struct dma_buf_attachment *attach;
-	bool locked;
 
 	if (DMB_WARN(!dmabuf, "dma_buf_invalidate_mappings(NULL)"))
 		return;
-	locked = buf_lock_or_report(dmabuf, NULL, DMB_V1_INVALIDATE_UNLOCKED,
-				    "dma_buf_invalidate_mappings");
+	if (!buf_held_or_refuse(dmabuf, NULL, DMB_V1_INVALIDATE_UNLOCKED,
+				"dma_buf_invalidate_mappings"))
+		return;
 
 	dmb_list_for_each_entry(attach, &dmabuf->attachments, node) {
 		if (!dma_buf_attach_revocable(attach))
@@ -867,9 +851,6 @@ void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
 			dmb_check_map_invalidate(attach->mappings[i].token);
 		attach->importer_ops->invalidate_mappings(attach);
 	}
-
-	if (locked)
-		dma_resv_unlock(dmabuf->resv);
 }
 
 /* CPU access. */
@@ -907,72 +888,63 @@ int dma_buf_end_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
 
 int dma_buf_vmap(struct dma_buf *dmabuf, void **vaddr)
 {
-	bool locked;
-	int ret = 0;
+	int ret;
 
 	if (DMB_WARN(!dmabuf || !vaddr, "dma_buf_vmap(%p, %p)", (void *)dmabuf,
 		     (void *)vaddr))
 		return -EINVAL;
 	if (!dmabuf->ops->vmap)
 		return -EINVAL;
-	locked = buf_lock_or_report(dmabuf, NULL, 0, "dma_buf_vmap");
+	if (!buf_held_or_refuse(dmabuf, NULL, 0, "dma_buf_vmap"))
+		return -EINVAL;
 	if (!dmabuf->vmap_count) {
 		ret = dmabuf->ops->vmap(dmabuf, &dmabuf->vmap_ptr);
 		if (ret)
-			goto out_unlock;
+			return ret;
 	}
 	dmabuf->vmap_count++;
 	*vaddr = dmabuf->vmap_ptr;
-out_unlock:
-	if (locked)
-		dma_resv_unlock(dmabuf->resv);
-	return ret;
+	return 0;
 }
 
 void dma_buf_vunmap(struct dma_buf *dmabuf, void *vaddr)
 {
-	bool locked;
-
 	if (DMB_WARN(!dmabuf, "dma_buf_vunmap(NULL)"))
 		return;
-	locked = buf_lock_or_report(dmabuf, NULL, 0, "dma_buf_vunmap");
+	if (!buf_held_or_refuse(dmabuf, NULL, 0, "dma_buf_vunmap"))
+		return;
 	if (DMB_WARN(!dmabuf->vmap_count || vaddr != dmabuf->vmap_ptr,
 		     "dma_buf_vunmap of %p on %s, which is not its vmap",
 		     vaddr, dma_buf_name(dmabuf)))
-		goto out_unlock;
+		return;
 	if (--dmabuf->vmap_count == 0) {
 		dmabuf->ops->vunmap(dmabuf, dmabuf->vmap_ptr);
 		dmabuf->vmap_ptr = NULL;
 	}
-out_unlock:
-	if (locked)
-		dma_resv_unlock(dmabuf->resv);
 }
 
 int dma_buf_vmap_unlocked(struct dma_buf *dmabuf, void **vaddr)
 {
-	bool locked;
 	int ret;
 
 	if (DMB_WARN(!dmabuf, "dma_buf_vmap_unlocked(NULL)"))
 		return -EINVAL;
-	locked = dma_buf_lock_self(dmabuf, "dma_buf_vmap_unlocked");
+	ret = dma_buf_lock_self(dmabuf, "dma_buf_vmap_unlocked");
+	if (ret)
+		return ret;
 	ret = dma_buf_vmap(dmabuf, vaddr);
-	if (locked)
-		dma_resv_unlock(dmabuf->resv);
+	dma_resv_unlock(dmabuf->resv);
 	return ret;
 }
 
 void dma_buf_vunmap_unlocked(struct dma_buf *dmabuf, void *vaddr)
 {
-	bool locked;
-
 	if (DMB_WARN(!dmabuf, "dma_buf_vunmap_unlocked(NULL)"))
 		return;
-	locked = dma_buf_lock_self(dmabuf, "dma_buf_vunmap_unlocked");
+	if (dma_buf_lock_self(dmabuf, "dma_buf_vunmap_unlocked"))
+		return;
 	dma_buf_vunmap(dmabuf, vaddr);
-	if (locked)
-		dma_resv_unlock(dmabuf->resv);
+	dma_resv_unlock(dmabuf->resv);
 }
 
 /* Debugging. */

@@ -579,7 +579,7 @@ int dmb_vfio_pci_dma_buf_phys(struct dma_buf_attachment *attach,
 	/* Not a misuse: an importer asks whoever exported the buffer. */
 	if (!vfio_is_mine(buf))
 		return -EOPNOTSUPP;
-	if (dma_resv_assert_held(dma_buf_resv(buf)))
+	if (!dma_resv_held_or_report(dma_buf_resv(buf)))
 		return -EINVAL;
 	vb = dma_buf_priv(buf);
 	/* Under the resv lock: a revoke cannot begin before the caller unlocks. */

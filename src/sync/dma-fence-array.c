@@ -94,6 +94,7 @@ static void array_set_error_locked(struct dma_fence_array *array)
 {
 	int error = atomic_load_explicit(&array->error, memory_order_relaxed);
 
+	dmb_fence_assert_lock_held(&array->base);
 	if (error)
 		dma_fence_set_error_locked(&array->base, error);
 }
@@ -107,10 +108,10 @@ static void array_member_signaled(struct dma_fence *member,
 
 	array_record_error(array, member->error);
 	if (array_count_signal(array)) {
-		pthread_mutex_lock(array->base.lock);
+		dmb_fence_lock(&array->base);
 		array_set_error_locked(array);
 		dma_fence_signal_locked(&array->base);
-		pthread_mutex_unlock(array->base.lock);
+		dmb_fence_unlock(&array->base);
 	}
 	dma_fence_put(&array->base);	/* the reference this callback held */
 }
@@ -131,7 +132,7 @@ static bool array_enable_signaling(struct dma_fence *fence)
 	struct dma_fence_array *array = to_array(fence);
 	unsigned int old;
 
-	pthread_mutex_unlock(fence->lock);
+	dmb_fence_unlock(fence);
 	for (unsigned int i = 0; i < array->num_fences; i++) {
 		struct dma_fence *member = array->fences[i];
 		struct dma_fence_array_cb *acb = &array->callbacks[i];
@@ -153,7 +154,7 @@ static bool array_enable_signaling(struct dma_fence *fence)
 		      ARRAY_PENDING))
 			break;	/* nothing left to wait for */
 	}
-	pthread_mutex_lock(fence->lock);
+	dmb_fence_lock(fence);
 
 	old = atomic_fetch_and_explicit(&array->state, ~ARRAY_ENABLING,
 					memory_order_acq_rel);

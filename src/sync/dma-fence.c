@@ -110,23 +110,16 @@ const char *dma_fence_timeline_name(struct dma_fence *fence)
 }
 
 /*
- * A *_locked call made while nobody holds fence->lock: a trylock by the
- * holder fails (fence locks are ordinary, non-recursive mutexes), one on a
- * free lock succeeds. A lock held by another thread passes unnoticed, so this
- * catches the common mistake, not every one.
+ * The rule for a *_locked call: made without fence->lock held by the calling
+ * thread (as the per-thread lock record knows it: dmb_fence_lock() records
+ * it, exactly), it is reported and refused. In production mode nothing is
+ * recorded and the call is trusted. Return: true if the call may go on.
  */
-static bool fence_lock_is_free(struct dma_fence *fence)
-{
-	if (pthread_mutex_trylock(fence->lock))
-		return false;
-	pthread_mutex_unlock(fence->lock);
-	return true;
-}
-
-#define dma_fence_assert_held(fence)					\
-	DMB_WARN(fence_lock_is_free(fence),				\
-		 "fence " FENCE_FMT ": %s without fence->lock held",	\
-		 FENCE_ARGS(fence), __func__)
+#define fence_lock_held_or_refuse(fence)				\
+	(!dmb_debug_enabled() ||					\
+	 !DMB_WARN(!dmb_fence_lock_held(fence),				\
+		   "fence " FENCE_FMT ": %s without fence->lock held: refused", \
+		   FENCE_ARGS(fence), __func__))
 
 /*
  * Signal with fence->lock held. The SIGNALED test needs no atomic RMW: only
@@ -139,6 +132,7 @@ static int __dma_fence_signal_locked(struct dma_fence *fence, int64_t timestamp)
 	struct dmb_list_head list;
 	bool cookie;
 
+	dmb_fence_assert_lock_held(fence);
 	if (dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT))
 		return -EINVAL;
 
@@ -176,9 +170,9 @@ int dma_fence_signal_timestamp(struct dma_fence *fence, int64_t timestamp_ns)
 
 	if (DMB_WARN(!fence, "signal of a NULL fence"))
 		return -EINVAL;
-	pthread_mutex_lock(fence->lock);
+	dmb_fence_lock(fence);
 	ret = __dma_fence_signal_locked(fence, timestamp_ns);
-	pthread_mutex_unlock(fence->lock);
+	dmb_fence_unlock(fence);
 	return ret;
 }
 
@@ -191,13 +185,15 @@ int dma_fence_signal_locked(struct dma_fence *fence)
 {
 	if (DMB_WARN(!fence, "signal of a NULL fence"))
 		return -EINVAL;
-	dma_fence_assert_held(fence);
+	if (!fence_lock_held_or_refuse(fence))
+		return -EINVAL;
 	return __dma_fence_signal_locked(fence, dmb_ktime_get_ns());
 }
 
 void dma_fence_set_error_locked(struct dma_fence *fence, int error)
 {
-	dma_fence_assert_held(fence);
+	if (!fence_lock_held_or_refuse(fence))
+		return;
 	if (DMB_WARN(error >= 0 || error < -MAX_ERRNO,
 		     "fence " FENCE_FMT ": error %d is not a negative errno",
 		     FENCE_ARGS(fence), error))
@@ -211,13 +207,14 @@ void dma_fence_set_error_locked(struct dma_fence *fence, int error)
 
 void dma_fence_set_error(struct dma_fence *fence, int error)
 {
-	pthread_mutex_lock(fence->lock);
+	dmb_fence_lock(fence);
 	dma_fence_set_error_locked(fence, error);
-	pthread_mutex_unlock(fence->lock);
+	dmb_fence_unlock(fence);
 }
 
 static bool __dma_fence_is_signaled_locked(struct dma_fence *fence)
 {
+	dmb_fence_assert_lock_held(fence);
 	if (dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT))
 		return true;
 	if (fence->ops->signaled && fence->ops->signaled(fence)) {
@@ -229,7 +226,9 @@ static bool __dma_fence_is_signaled_locked(struct dma_fence *fence)
 
 bool dma_fence_is_signaled_locked(struct dma_fence *fence)
 {
-	dma_fence_assert_held(fence);
+	/* Refused: no poll, no signal; only what the flag already says. */
+	if (!fence_lock_held_or_refuse(fence))
+		return dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT);
 	return __dma_fence_is_signaled_locked(fence);
 }
 
@@ -241,9 +240,9 @@ bool dma_fence_is_signaled(struct dma_fence *fence)
 		return true;
 	if (!fence->ops->signaled)
 		return false;
-	pthread_mutex_lock(fence->lock);
+	dmb_fence_lock(fence);
 	ret = __dma_fence_is_signaled_locked(fence);
-	pthread_mutex_unlock(fence->lock);
+	dmb_fence_unlock(fence);
 	return ret;
 }
 
@@ -285,6 +284,7 @@ static bool __dma_fence_enable_signaling(struct dma_fence *fence)
 {
 	unsigned long old;
 
+	dmb_fence_assert_lock_held(fence);
 	old = atomic_fetch_or_explicit(&fence->flags,
 				       FENCE_BIT(DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT),
 				       memory_order_acq_rel);
@@ -305,9 +305,9 @@ void dma_fence_enable_sw_signaling(struct dma_fence *fence)
 {
 	if (dma_fence_test_flag(fence, DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT))
 		return;
-	pthread_mutex_lock(fence->lock);
+	dmb_fence_lock(fence);
 	__dma_fence_enable_signaling(fence);
-	pthread_mutex_unlock(fence->lock);
+	dmb_fence_unlock(fence);
 }
 
 int dma_fence_add_callback(struct dma_fence *fence, struct dma_fence_cb *cb,
@@ -325,14 +325,14 @@ int dma_fence_add_callback(struct dma_fence *fence, struct dma_fence_cb *cb,
 		return -ENOENT;
 	}
 
-	pthread_mutex_lock(fence->lock);
+	dmb_fence_lock(fence);
 	if (__dma_fence_enable_signaling(fence)) {
 		dmb_list_init(&cb->node);
 		ret = -ENOENT;
 	} else {
 		dmb_list_add_tail(&cb->node, &fence->cb_list);
 	}
-	pthread_mutex_unlock(fence->lock);
+	dmb_fence_unlock(fence);
 	return ret;
 }
 
@@ -341,12 +341,12 @@ bool dma_fence_remove_callback(struct dma_fence *fence,
 {
 	bool pending;
 
-	pthread_mutex_lock(fence->lock);
+	dmb_fence_lock(fence);
 	/* A zeroed, never added @cb has no links at all. */
 	pending = cb->node.next && !dmb_list_empty(&cb->node);
 	if (pending)
 		dmb_list_del(&cb->node);
-	pthread_mutex_unlock(fence->lock);
+	dmb_fence_unlock(fence);
 	return pending;
 }
 
@@ -571,10 +571,10 @@ static void dma_fence_release(struct dmb_kref *kref)
 	if (DMB_WARN(!dmb_list_empty(&fence->cb_list),
 		     "fence " FENCE_FMT " released unsignaled with callbacks "
 		     "pending", FENCE_ARGS(fence))) {
-		pthread_mutex_lock(fence->lock);
+		dmb_fence_lock(fence);
 		dma_fence_set_error_locked(fence, -EDEADLK);
 		__dma_fence_signal_locked(fence, dmb_ktime_get_ns());
-		pthread_mutex_unlock(fence->lock);
+		dmb_fence_unlock(fence);
 	}
 
 	if (fence->lock == &fence->inline_lock)

@@ -70,6 +70,7 @@ static struct dma_resv_list *resv_swap(struct dma_resv *obj,
 {
 	struct dma_resv_list *old;
 
+	dma_resv_assert_held(obj);
 	pthread_mutex_lock(&obj->fences_lock);
 	old = obj->fences;
 	obj->fences = next;
@@ -140,7 +141,7 @@ int dma_resv_reserve_fences(struct dma_resv *obj, unsigned int num)
 	unsigned int count = old ? old->count : 0;
 	unsigned int reserved = obj->reserved;
 
-	if (dma_resv_assert_held(obj))
+	if (!dma_resv_held_or_report(obj))
 		return -EINVAL;
 
 	if (num > obj->reserved)
@@ -167,9 +168,13 @@ int dma_resv_reserve_fences(struct dma_resv *obj, unsigned int num)
 	return 0;
 }
 
-/* Slow path of add_fence: no slot was reserved. Never loses @fence. */
+/*
+ * Slow path of add_fence: no slot was reserved. Never loses @fence.
+ * Context: resv lock held.
+ */
 static bool resv_add_unreserved(struct dma_resv *obj, struct dma_fence *fence)
 {
+	dma_resv_assert_held(obj);
 	DMB_WARN(true, "dma_resv_add_fence without a reserved slot (fence %s:%llu)",
 		 dma_fence_timeline_name(fence),
 		 (unsigned long long)fence->seqno);
@@ -189,7 +194,6 @@ void dma_resv_add_fence(struct dma_resv *obj, struct dma_fence *fence,
 	struct dma_resv_list *list;
 	struct dma_fence *old = NULL;
 	unsigned int i;
-	bool locked;
 
 	if (DMB_WARN(!fence, "dma_resv_add_fence of a NULL fence"))
 		return;
@@ -198,16 +202,12 @@ void dma_resv_add_fence(struct dma_resv *obj, struct dma_fence *fence,
 		usage = DMA_RESV_USAGE_KERNEL;	/* the strictest is the safe one */
 	DMB_WARN(dma_fence_is_array(fence),
 		 "fence arrays go into a dma_resv member by member");
-	/*
-	 * Without the lock the add would race other writers; take it for
-	 * the caller (after reporting) rather than corrupt the set.
-	 */
-	locked = dma_resv_assert_held(obj);
-	if (locked)
-		dma_resv_lock(obj, NULL);
+	/* Without the lock the add would race other writers: refused. */
+	if (!dma_resv_held_or_report(obj))
+		return;
 
 	if (!obj->reserved && !resv_add_unreserved(obj, fence))
-		goto out_unlock;
+		return;
 	obj->reserved--;
 
 	dma_fence_get(fence);
@@ -237,9 +237,6 @@ void dma_resv_add_fence(struct dma_resv *obj, struct dma_fence *fence,
 	pthread_mutex_unlock(&obj->fences_lock);
 
 	dma_fence_put(old);
-out_unlock:
-	if (locked)
-		dma_resv_unlock(obj);
 }
 
 /* Locked walk. */
@@ -261,15 +258,19 @@ static struct dma_fence *resv_iter_walk(struct dma_resv_iter *cursor)
 
 struct dma_fence *dma_resv_iter_first(struct dma_resv_iter *cursor)
 {
-	dma_resv_assert_held(cursor->obj);
 	cursor->index = 0;
 	cursor->is_restarted = true;
+	/* Without the lock the table may be freed under the walk: refused. */
+	if (!dma_resv_held_or_report(cursor->obj))
+		return NULL;
 	return resv_iter_walk(cursor);
 }
 
 struct dma_fence *dma_resv_iter_next(struct dma_resv_iter *cursor)
 {
 	cursor->is_restarted = false;
+	if (!dma_resv_held_or_report(cursor->obj))
+		return NULL;
 	return resv_iter_walk(cursor);
 }
 
@@ -420,7 +421,7 @@ int dma_resv_copy_fences(struct dma_resv *dst, struct dma_resv *src)
 	struct dma_resv_iter cursor;
 	struct dma_fence *fence;
 
-	if (dma_resv_assert_held(dst))
+	if (!dma_resv_held_or_report(dst))
 		return -EINVAL;
 
 	dma_resv_iter_begin(&cursor, src, DMA_RESV_USAGE_BOOKKEEP);

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * test-dma-buf-locking.c - calls made with the wrong lock state recover
+ * test-dma-buf-locking.c - calls made with the wrong lock state are refused
  * without corrupting anything: a call that takes the resv lock itself, made
- * by a thread already holding it, runs inside that thread's lock session
- * (and leaves it locked), detach is refused there, and names can be read
- * while a buffer is renamed.
+ * by a thread already holding it, is reported and refused (and leaves the
+ * lock held), detach too, and names can be read while a buffer is renamed.
  */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <dmabuf/dma-buf-revoke.h>
 #include <dmabuf/dma-buf.h>
 
 #include "harness.h"
@@ -53,30 +53,133 @@ static int lock_teardown(void **state)
 
 #define LOCK_TEST(fn) cmocka_unit_test_setup_teardown(fn, lock_setup, lock_teardown)
 
-/* An _unlocked call with the lock held is reported and runs in the caller's session. */
-static void unlocked_call_inside_session(void **state)
+/*
+ * One rule, the other way round: a call that takes the resv lock itself,
+ * made by a thread that holds it, is reported and refused. It neither locks
+ * twice nor runs inside the caller's session, and leaves the lock held.
+ */
+struct self_locking_call {
+	const char *name;
+	/* Make the call; true if it returned its documented refusal. */
+	bool (*call)(struct fixture *f, struct dma_buf_attachment *a,
+		     struct sg_table *sgt);
+};
+
+static bool call_map_unlocked(struct fixture *f, struct dma_buf_attachment *a,
+			      struct sg_table *sgt)
+{
+	errno = 0;
+	return !dma_buf_map_attachment_unlocked(a, DMA_BIDIRECTIONAL) &&
+	       errno == EINVAL;
+}
+
+static bool call_unmap_unlocked(struct fixture *f, struct dma_buf_attachment *a,
+				struct sg_table *sgt)
+{
+	dma_buf_unmap_attachment_unlocked(a, sgt, DMA_BIDIRECTIONAL);
+	return true;
+}
+
+static bool call_vmap_unlocked(struct fixture *f, struct dma_buf_attachment *a,
+			       struct sg_table *sgt)
+{
+	void *v = NULL;
+
+	return dma_buf_vmap_unlocked(f->buf, &v) == -EINVAL && !v;
+}
+
+static bool call_vunmap_unlocked(struct fixture *f, struct dma_buf_attachment *a,
+				 struct sg_table *sgt)
+{
+	dma_buf_vunmap_unlocked(f->buf, NULL);
+	return true;
+}
+
+static bool call_attach(struct fixture *f, struct dma_buf_attachment *a,
+			struct sg_table *sgt)
+{
+	static struct device dev = { .name = "late" };
+
+	errno = 0;
+	return !dma_buf_attach(f->buf, &dev) && errno == EINVAL;
+}
+
+static const struct self_locking_call self_locking_calls[] = {
+	{ "dma_buf_map_attachment_unlocked", call_map_unlocked },
+	{ "dma_buf_unmap_attachment_unlocked", call_unmap_unlocked },
+	{ "dma_buf_vmap_unlocked", call_vmap_unlocked },
+	{ "dma_buf_vunmap_unlocked", call_vunmap_unlocked },
+	{ "dma_buf_attach", call_attach },
+};
+
+static void unlocked_calls_inside_session_refused(void **state)
 {
 	struct fixture *f = *state;
 	struct dma_resv *resv = dma_buf_resv(f->buf);
 	struct dma_buf_attachment *a;
 	struct sg_table *sgt;
+	char log[sizeof(f->me.log)];
 
 	a = mock_importer_attach(&f->imp, f->buf, &mock_importer_ops_revocable);
 	assert_non_null(a);
-	assert_int_equal(dma_resv_lock(resv, NULL), 0);
 	sgt = dma_buf_map_attachment_unlocked(a, DMA_BIDIRECTIONAL);
 	assert_non_null(sgt);
-	th_assert_warned("dma_buf_map_attachment_unlocked on buffer mock with its resv lock held");
-	/* The caller's lock survived the call. */
-	assert_true(dma_resv_held(resv));
+	strcpy(log, f->me.log);
+	assert_int_equal(dma_resv_lock(resv, NULL), 0);
+	for (size_t i = 0; i < DMB_ARRAY_SIZE(self_locking_calls); i++) {
+		const struct self_locking_call *c = &self_locking_calls[i];
+		char warning[96];
+
+		print_message("%s\n", c->name);
+		assert_true(c->call(f, a, sgt));
+		snprintf(warning, sizeof(warning),
+			 "%s on buffer mock with its resv lock held: refused", c->name);
+		th_assert_warned(warning);
+		assert_true(dma_resv_held(resv));	/* the caller's lock survived */
+		assert_string_equal(f->me.log, log);	/* no exporter op ran */
+	}
 	assert_int_equal(dma_buf_attachment_mapped(a), 1);
-	dma_buf_unmap_attachment_unlocked(a, sgt, DMA_BIDIRECTIONAL);
-	th_assert_warned("dma_buf_unmap_attachment_unlocked");
-	assert_true(dma_resv_held(resv));
-	assert_int_equal(dma_buf_attachment_mapped(a), 0);
 	dma_resv_unlock(resv);
 	assert_false(dma_resv_is_locked(resv));
+	dma_buf_unmap_attachment_unlocked(a, sgt, DMA_BIDIRECTIONAL);
 	mock_importer_detach(&f->imp);
+}
+
+/*
+ * The revoke helper keeps the same rule: the entry points an exporter's
+ * locked ops call refuse without the lock, the ones that lock refuse with it.
+ */
+static void revoke_helper_lock_rule(void **state)
+{
+	static const struct dmb_revoke_policy policy = { .wait = DMB_REVOKE_WAIT };
+	struct fixture *f = *state;
+	struct dma_resv *resv = dma_buf_resv(f->buf);
+	struct dmb_revocable *rev = dmb_revocable_create(f->buf, NULL);
+	struct dma_buf_attachment *a;
+
+	assert_non_null(rev);
+	a = mock_importer_attach(&f->imp, f->buf, &mock_importer_ops_revocable);
+	assert_non_null(a);
+	assert_int_equal(dmb_revocable_attach(rev, a, 0), -EINVAL);
+	th_assert_warned("is not held by the calling thread");
+	assert_int_equal(dmb_revocable_map(rev), -EINVAL);
+	th_assert_warned("is not held by the calling thread");
+	dmb_revocable_unmap(rev);
+	th_assert_warned("is not held by the calling thread");
+	assert_int_equal(dmb_revocable_mappings(rev), 0);	/* nothing counted */
+
+	assert_int_equal(dma_resv_lock(resv, NULL), 0);
+	assert_int_equal(dmb_revocable_set_policy(rev, &policy), -EINVAL);
+	th_assert_warned("dmb_revocable_set_policy on buffer mock with its resv lock held: refused");
+	assert_int_equal(dmb_revocable_mappings(rev), 0);
+	th_assert_warned("dmb_revocable_mappings on buffer mock with its resv lock held: refused");
+	assert_int_equal(dmb_revocable_map(rev), 0);		/* with the lock: counted */
+	dmb_revocable_unmap(rev);
+	assert_true(dma_resv_held(resv));
+	dma_resv_unlock(resv);
+
+	mock_importer_detach(&f->imp);
+	dmb_revocable_destroy(rev);
 }
 
 /* Detach with the lock held is refused: the attachment stays, the lock too. */
@@ -137,8 +240,9 @@ static void rename_while_reading(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		LOCK_TEST(unlocked_call_inside_session),
+		LOCK_TEST(unlocked_calls_inside_session_refused),
 		LOCK_TEST(detach_inside_session_refused),
+		LOCK_TEST(revoke_helper_lock_rule),
 		LOCK_TEST(rename_while_reading),
 	};
 

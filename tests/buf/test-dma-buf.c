@@ -621,8 +621,149 @@ static void unbalanced_unpin_reported(void **state)
 	dma_buf_put(buf);
 }
 
-/* R5: pin/unpin/vmap/vunmap without the lock are reported; the core takes it for the op. */
-static void locked_calls_without_lock_take_it(void **state)
+/*
+ * R5, one rule: each call that needs the resv lock, made without it, is
+ * reported and refused. It returns its documented refusal, no exporter op
+ * runs, the lock is not taken behind the caller, and the state is as before.
+ */
+struct locked_call {
+	const char *name;
+	enum dmb_violation kind;	/* 0: a WARN */
+	/* Make the call; true if it returned its documented refusal. */
+	bool (*call)(struct dma_buf *buf, struct dma_buf_attachment *a,
+		     struct sg_table *sgt);
+};
+
+static bool call_map(struct dma_buf *buf, struct dma_buf_attachment *a,
+		     struct sg_table *sgt)
+{
+	errno = 0;
+	return !dma_buf_map_attachment(a, DMA_BIDIRECTIONAL) && errno == EINVAL;
+}
+
+static bool call_unmap(struct dma_buf *buf, struct dma_buf_attachment *a,
+		       struct sg_table *sgt)
+{
+	dma_buf_unmap_attachment(a, sgt, DMA_BIDIRECTIONAL);
+	return true;
+}
+
+static bool call_invalidate(struct dma_buf *buf, struct dma_buf_attachment *a,
+			    struct sg_table *sgt)
+{
+	dma_buf_invalidate_mappings(buf);
+	return true;
+}
+
+static bool call_pin(struct dma_buf *buf, struct dma_buf_attachment *a,
+		     struct sg_table *sgt)
+{
+	return dma_buf_pin(a) == -EINVAL;
+}
+
+static bool call_unpin(struct dma_buf *buf, struct dma_buf_attachment *a,
+		       struct sg_table *sgt)
+{
+	dma_buf_unpin(a);
+	return true;
+}
+
+static bool call_vmap(struct dma_buf *buf, struct dma_buf_attachment *a,
+		      struct sg_table *sgt)
+{
+	void *v = NULL;
+
+	return dma_buf_vmap(buf, &v) == -EINVAL && !v;
+}
+
+static bool call_vunmap(struct dma_buf *buf, struct dma_buf_attachment *a,
+			struct sg_table *sgt)
+{
+	dma_buf_vunmap(buf, NULL);
+	return true;
+}
+
+static bool call_mapping_token(struct dma_buf *buf, struct dma_buf_attachment *a,
+			       struct sg_table *sgt)
+{
+	errno = 0;
+	return !dma_buf_mapping_token(a, sgt) && errno == EINVAL;
+}
+
+static bool call_attachment_mapped(struct dma_buf *buf,
+				   struct dma_buf_attachment *a,
+				   struct sg_table *sgt)
+{
+	return dma_buf_attachment_mapped(a) == 0;
+}
+
+static bool call_unmap_latency(struct dma_buf *buf, struct dma_buf_attachment *a,
+			       struct sg_table *sgt)
+{
+	return dma_buf_attachment_unmap_latency(a) == -1;
+}
+
+static const struct locked_call locked_calls[] = {
+	{ "dma_buf_map_attachment", DMB_V2_MAP_UNLOCKED, call_map },
+	{ "dma_buf_unmap_attachment", DMB_V2_MAP_UNLOCKED, call_unmap },
+	{ "dma_buf_invalidate_mappings", DMB_V1_INVALIDATE_UNLOCKED, call_invalidate },
+	{ "dma_buf_pin", 0, call_pin },
+	{ "dma_buf_unpin", 0, call_unpin },
+	{ "dma_buf_vmap", 0, call_vmap },
+	{ "dma_buf_vunmap", 0, call_vunmap },
+	{ "dma_buf_mapping_token", 0, call_mapping_token },
+	{ "dma_buf_attachment_mapped", 0, call_attachment_mapped },
+	{ "dma_buf_attachment_unmap_latency", 0, call_unmap_latency },
+};
+
+static void locked_calls_without_lock_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct mock_exporter *me = &f->exp[0];
+	struct dma_buf *buf = mock_export(me, "vram", 4096, MOCK_EXP_PIN);
+	struct dma_resv *resv = dma_buf_resv(buf);
+	struct dma_buf_attachment *a;
+	struct sg_table *sgt;
+	char log[sizeof(me->log)];
+
+	a = mock_importer_attach(&f->imp[0], buf, &mock_importer_ops_revocable);
+	assert_non_null(a);
+	/* one live mapping and one pin, for the calls to act on if they ran */
+	assert_int_equal(dma_resv_lock(resv, NULL), 0);
+	sgt = dma_buf_map_attachment(a, DMA_BIDIRECTIONAL);
+	assert_non_null(sgt);
+	assert_int_equal(dma_buf_pin(a), 0);
+	dma_resv_unlock(resv);
+	strcpy(log, me->log);
+
+	for (size_t i = 0; i < DMB_ARRAY_SIZE(locked_calls); i++) {
+		const struct locked_call *c = &locked_calls[i];
+
+		print_message("%s\n", c->name);
+		assert_true(c->call(buf, a, sgt));
+		if (c->kind) {
+			expect_violations(c->kind, 1);
+			dmb_check_reset();
+		} else {
+			EXPECT_ONE_WARN(c->name);
+		}
+		assert_false(dma_resv_is_locked(resv));
+		assert_string_equal(me->log, log);	/* no exporter op ran */
+		assert_int_equal(f->imp[0].invalidate_calls, 0);
+	}
+	assert_int_equal(mapped(a), 1);
+	assert_int_equal(me->pin_count, 1);	/* ours: a dynamic map does not pin */
+
+	assert_int_equal(dma_resv_lock(resv, NULL), 0);
+	dma_buf_unpin(a);
+	dma_buf_unmap_attachment(a, sgt, DMA_BIDIRECTIONAL);
+	dma_resv_unlock(resv);
+	mock_importer_detach(&f->imp[0]);
+	dma_buf_put(buf);
+}
+
+/* R5: pin/unpin/vmap/vunmap with the lock run the ops in the caller's session. */
+static void locked_calls_with_lock(void **state)
 {
 	struct fixture *f = *state;
 	struct mock_exporter *me = &f->exp[0];
@@ -632,18 +773,15 @@ static void locked_calls_without_lock_take_it(void **state)
 	void *v = NULL;
 
 	a = mock_importer_attach(&f->imp[0], buf, &mock_importer_ops_revocable);
+	assert_int_equal(dma_resv_lock(resv, NULL), 0);
 	assert_int_equal(dma_buf_pin(a), 0);
-	EXPECT_ONE_WARN("dma_buf_pin without the lock");
-	assert_false(dma_resv_is_locked(resv));
 	dma_buf_unpin(a);
-	EXPECT_ONE_WARN("dma_buf_unpin without the lock");
 	assert_int_equal(dma_buf_vmap(buf, &v), 0);
-	EXPECT_ONE_WARN("dma_buf_vmap without the lock");
 	assert_ptr_equal(v, me->mem);
 	dma_buf_vunmap(buf, v);
-	EXPECT_ONE_WARN("dma_buf_vunmap without the lock");
-	assert_false(dma_resv_is_locked(resv));
-	/* every op still ran under the lock: the teardown checks ops_unlocked */
+	assert_true(dma_resv_held(resv));
+	dma_resv_unlock(resv);
+	/* every op ran under the lock: the teardown checks ops_unlocked */
 	assert_string_equal(me->log, "attach,pin,unpin,vmap,vunmap");
 	assert_int_equal(me->pin_count, 0);
 	mock_importer_detach(&f->imp[0]);
@@ -776,7 +914,7 @@ static void r4_unmap_inside_invalidate(void **state)
 	dma_buf_put(buf);
 }
 
-/* V1: invalidate without the lock is reported; the core takes it, importers still run locked. */
+/* V1: invalidate without the lock is reported and refused: no importer is told. */
 static void v1_invalidate_without_lock(void **state)
 {
 	struct fixture *f = *state;
@@ -786,9 +924,8 @@ static void v1_invalidate_without_lock(void **state)
 	assert_non_null(mock_importer_attach(&f->imp[1], buf, &mock_importer_ops_revocable_p2p));
 	dma_buf_invalidate_mappings(buf);
 	expect_violations(DMB_V1_INVALIDATE_UNLOCKED, 1);
-	assert_int_equal(f->imp[0].invalidate_calls, 1);
-	assert_int_equal(f->imp[1].invalidate_calls, 1);
-	/* the teardown checks invalidate_unlocked == 0 */
+	assert_int_equal(f->imp[0].invalidate_calls, 0);
+	assert_int_equal(f->imp[1].invalidate_calls, 0);
 	assert_false(dma_resv_is_locked(dma_buf_resv(buf)));
 	mock_importer_detach(&f->imp[0]);
 	mock_importer_detach(&f->imp[1]);
@@ -841,7 +978,7 @@ static void r5_locked_variants(void **state)
 	dma_buf_put(buf);
 }
 
-/* V2: map/unmap without the lock are reported; the core takes it so the ops still run locked. */
+/* V2: map/unmap without the lock are reported and refused; no exporter op runs. */
 static void v2_map_unmap_without_lock(void **state)
 {
 	struct fixture *f = *state;
@@ -854,15 +991,20 @@ static void v2_map_unmap_without_lock(void **state)
 		struct sg_table *sgt;
 
 		assert_non_null(a);
-		sgt = dma_buf_map_attachment(a, DMA_BIDIRECTIONAL);
-		assert_non_null(sgt);
+		errno = 0;
+		assert_null(dma_buf_map_attachment(a, DMA_BIDIRECTIONAL));
+		assert_int_equal(errno, EINVAL);
 		expect_violations(DMB_V2_MAP_UNLOCKED, 1);
-		assert_true(me->map_saw_lock);
+		dmb_check_reset();
 		assert_false(dma_resv_is_locked(dma_buf_resv(buf)));
-		assert_int_equal(mapped(a), 1);
+		assert_int_equal(mapped(a), 0);
+		sgt = dma_buf_map_attachment_unlocked(a, DMA_BIDIRECTIONAL);
+		assert_non_null(sgt);
 		dma_buf_unmap_attachment(a, sgt, DMA_BIDIRECTIONAL);
 		expect_violations(DMB_V2_MAP_UNLOCKED, 1);
-		assert_true(me->unmap_saw_lock);
+		dmb_check_reset();
+		assert_int_equal(mapped(a), 1);		/* still mapped */
+		dma_buf_unmap_attachment_unlocked(a, sgt, DMA_BIDIRECTIONAL);
 		assert_int_equal(mapped(a), 0);
 		mock_importer_detach(&f->imp[i]);
 	}
@@ -1473,7 +1615,8 @@ int main(int argc, char **argv)
 		BUF_TEST(pin_unpin_call_exporter),
 		BUF_TEST(r10_pin_without_pin_op),
 		BUF_TEST(unbalanced_unpin_reported),
-		BUF_TEST(locked_calls_without_lock_take_it),
+		BUF_TEST(locked_calls_without_lock_refused),
+		BUF_TEST(locked_calls_with_lock),
 		BUF_TEST(two_mappings_one_attachment),
 		BUF_TEST(mappings_per_attachment),
 		BUF_TEST(r4_invalidate_calls_revocable_only),

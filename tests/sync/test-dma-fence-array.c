@@ -465,10 +465,10 @@ static void shared_lock_members(void **state)
 		m[i] = fences[i] = member_on(&lock, ctx, (uint64_t)i + 1);
 	array = array_new(3, fences, false);
 	dma_fence_enable_sw_signaling(array);
-	pthread_mutex_lock(&lock);
+	dmb_mutex_lock(&lock);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(dma_fence_signal_locked(m[i]), 0);
-	pthread_mutex_unlock(&lock);
+	dmb_mutex_unlock(&lock);
 	assert_true(dma_fence_is_signaled(array));
 	dma_fence_put(array);
 	pthread_mutex_destroy(&lock);

@@ -31,13 +31,10 @@ static struct tfence *to_tf(struct dma_fence *fence)
 	return dmb_container_of(fence, struct tfence, base);
 }
 
-/* True if fence->lock is held (by this thread, in every use below). */
+/* True if this thread holds fence->lock, as its lock record says. */
 static bool lock_is_held(struct dma_fence *fence)
 {
-	if (pthread_mutex_trylock(fence->lock))
-		return true;
-	pthread_mutex_unlock(fence->lock);
-	return false;
+	return dmb_fence_lock_held(fence);
 }
 
 static const char *tf_driver_name(struct dma_fence *fence)
@@ -274,10 +271,10 @@ static void shared_lock_used(void **state)
 
 	assert_ptr_equal(a->lock, &lock);
 	assert_ptr_equal(b->lock, &lock);
-	pthread_mutex_lock(&lock);
+	dmb_mutex_lock(&lock);
 	assert_int_equal(dma_fence_signal_locked(a), 0);
 	assert_int_equal(dma_fence_signal_locked(b), 0);
-	pthread_mutex_unlock(&lock);
+	dmb_mutex_unlock(&lock);
 	dma_fence_put(a);
 	dma_fence_put(b);
 	assert_int_equal(pthread_mutex_lock(&lock), 0);
@@ -382,19 +379,67 @@ static void signal_null(void **state)
 	th_assert_warned("NULL fence");
 }
 
-/* *_locked calls without the fence's lock held are reported (and still act). */
+/* *_locked calls without the fence's lock held are reported and refused. */
 static void locked_variants_need_lock(void **state)
 {
 	struct dma_fence *f = tf_new();
 
 	dma_fence_set_error_locked(f, -EIO);
-	th_assert_warned("dma_fence_set_error_locked without fence->lock held");
+	th_assert_warned("dma_fence_set_error_locked without fence->lock held: refused");
 	assert_false(dma_fence_is_signaled_locked(f));
-	th_assert_warned("dma_fence_is_signaled_locked without fence->lock held");
-	assert_int_equal(dma_fence_signal_locked(f), 0);
-	th_assert_warned("dma_fence_signal_locked without fence->lock held");
-	assert_int_equal(dma_fence_get_status(f), -EIO);
+	th_assert_warned("dma_fence_is_signaled_locked without fence->lock held: refused");
+	assert_int_equal(dma_fence_signal_locked(f), -EINVAL);
+	th_assert_warned("dma_fence_signal_locked without fence->lock held: refused");
+	assert_int_equal(dma_fence_get_status_locked(f), 0);
+	th_assert_warned("dma_fence_is_signaled_locked without fence->lock held: refused");
+	/* nothing happened: no error, no signal */
+	assert_int_equal(dma_fence_get_status(f), 0);
+	assert_int_equal(dma_fence_signal(f), 0);
+	assert_int_equal(dma_fence_get_status(f), 1);
 	dma_fence_put(f);
+}
+
+struct lock_holder {
+	struct dma_fence *fence;
+	atomic_bool locked, release;
+};
+
+static void *hold_fence_lock(void *arg)
+{
+	struct lock_holder *h = arg;
+
+	dmb_fence_lock(h->fence);
+	atomic_store(&h->locked, true);
+	while (!atomic_load(&h->release))
+		th_sleep_ns(100000);
+	dmb_fence_unlock(h->fence);
+	return NULL;
+}
+
+/*
+ * The assertion is exact: a lock held by another thread does not count for
+ * this one (a trylock guess would have let the call through).
+ */
+static void locked_variant_refused_while_other_thread_holds(void **state)
+{
+	struct lock_holder h = { .fence = tf_new() };
+	struct th_thread *t = th_thread_start(hold_fence_lock, &h);
+
+	while (!atomic_load(&h.locked))
+		th_sleep_ns(100000);
+	assert_false(dmb_fence_lock_held(h.fence));
+	assert_int_equal(dma_fence_signal_locked(h.fence), -EINVAL);
+	th_assert_warned("dma_fence_signal_locked without fence->lock held: refused");
+	atomic_store(&h.release, true);
+	th_thread_join(t);
+	assert_false(dma_fence_is_signaled(h.fence));
+	dmb_fence_lock(h.fence);
+	assert_true(dmb_fence_lock_held(h.fence));
+	dmb_fence_assert_lock_held(h.fence);
+	assert_int_equal(dma_fence_signal_locked(h.fence), 0);
+	dmb_fence_unlock(h.fence);
+	assert_false(dmb_fence_lock_held(h.fence));
+	dma_fence_put(h.fence);
 }
 
 /* a callback runs once at the signal, with fence->lock held, in a signalling section. */
@@ -543,9 +588,9 @@ static void status(void **state)
 	assert_int_equal(dma_fence_get_status(f), 0);
 	dma_fence_signal(f);
 	assert_int_equal(dma_fence_get_status(f), 1);
-	pthread_mutex_lock(f->lock);
+	dmb_fence_lock(f);
 	assert_int_equal(dma_fence_get_status_locked(f), 1);
-	pthread_mutex_unlock(f->lock);
+	dmb_fence_unlock(f);
 	dma_fence_put(f);
 }
 
@@ -870,9 +915,9 @@ static void enable_signaling_false_signals(void **state)
 
 static bool signal_while_unlocked(struct dma_fence *fence)
 {
-	pthread_mutex_unlock(fence->lock);
+	dmb_fence_unlock(fence);
 	dma_fence_signal(fence);
-	pthread_mutex_lock(fence->lock);
+	dmb_fence_lock(fence);
 	return true;
 }
 
@@ -922,10 +967,10 @@ static void signaled_op_sets_error(void **state)
 
 	tf->set_error = -ETIMEDOUT;
 	atomic_store(&tf->hw_done, true);
-	pthread_mutex_lock(tf->base.lock);
+	dmb_fence_lock(&tf->base);
 	assert_true(dma_fence_is_signaled_locked(&tf->base));
 	assert_int_equal(dma_fence_get_status_locked(&tf->base), -ETIMEDOUT);
-	pthread_mutex_unlock(tf->base.lock);
+	dmb_fence_unlock(&tf->base);
 	dma_fence_put(&tf->base);
 }
 
@@ -1104,6 +1149,7 @@ int main(int argc, char **argv)
 		TF_TEST(signal_timestamp),
 		TF_TEST(signal_null),
 		TF_TEST(locked_variants_need_lock),
+		TF_TEST(locked_variant_refused_while_other_thread_holds),
 		TF_TEST(add_callback),
 		TF_TEST(late_add_callback),
 		TF_TEST(add_callback_null_args),

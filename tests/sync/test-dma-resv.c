@@ -76,7 +76,7 @@ static void lock_sanity(void **state)
 	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
 	assert_true(dma_resv_is_locked(&f->resv));
 	assert_true(dma_resv_held(&f->resv));
-	assert_false(dma_resv_assert_held(&f->resv));
+	assert_true(dma_resv_held_or_report(&f->resv));
 	assert_null(dma_resv_locking_ctx(&f->resv));
 	dma_resv_unlock(&f->resv);
 	assert_true(dma_resv_trylock(&f->resv));
@@ -173,11 +173,12 @@ static void add_more_than_reserved_reported(void **state)
 	dma_fence_put(b);
 }
 
-/* reserve and add without the lock are reported (reserve refuses). */
+/* reserve, add and copy without the lock are reported and refused. */
 static void writers_need_the_lock(void **state)
 {
 	struct fixture *f = *state;
 	struct dma_fence *fence = mock_fence();
+	struct dma_resv src;
 
 	assert_int_equal(dma_resv_reserve_fences(&f->resv, 1), -EINVAL);
 	th_assert_warned("is not held");
@@ -186,9 +187,17 @@ static void writers_need_the_lock(void **state)
 	dma_resv_unlock(&f->resv);
 	dma_resv_add_fence(&f->resv, fence, DMA_RESV_USAGE_WRITE);
 	th_assert_warned("is not held");
-	th_assert_warned("without a reserved slot");
+	assert_false(dma_resv_is_locked(&f->resv));	/* not taken behind us */
+	assert_true(dma_resv_test_signaled(&f->resv, DMA_RESV_USAGE_BOOKKEEP));
+
+	dma_resv_init(&src);
+	add_one(&src, fence, DMA_RESV_USAGE_WRITE);
+	assert_int_equal(dma_resv_copy_fences(&f->resv, &src), -EINVAL);
+	th_assert_warned("is not held");
+	assert_true(dma_resv_test_signaled(&f->resv, DMA_RESV_USAGE_BOOKKEEP));
 	dma_fence_signal(fence);
 	dma_fence_put(fence);
+	dma_resv_fini(&src);
 }
 
 /* a later fence of one timeline replaces the earlier one (same usage). */
@@ -576,7 +585,7 @@ static void held_is_exact_past_tracking(void **state)
 	th_assert_warned("more than");		/* the tracking gave up ... */
 	for (int i = 0; i < MANY_LOCKS; i++)	/* ... held did not */
 		assert_true(dma_resv_held(&objs[i]));
-	assert_false(dma_resv_assert_held(&objs[MANY_LOCKS - 1]));
+	assert_true(dma_resv_held_or_report(&objs[MANY_LOCKS - 1]));
 	assert_int_equal(dma_resv_reserve_fences(&objs[MANY_LOCKS - 1], 1), 0);
 	for (int i = MANY_LOCKS - 1; i >= 0; i--)
 		dma_resv_unlock(&objs[i]);
