@@ -102,6 +102,7 @@ static int broken_map_locked(struct broken_importer *b)
 {
 	int ret;
 
+	dmb_importer_assert_locked(&b->base);
 	broken_forget_forced(b);
 	if (b->map.sgt)
 		return 0;
@@ -212,6 +213,7 @@ static int write_stale_locked(struct broken_importer *b, bool write,
 {
 	int ret = 0;
 
+	dmb_importer_assert_locked(&b->base);
 	if (!write)
 		ret = broken_dma(b, false, offset, len, data);
 	if (!ret)
@@ -269,6 +271,7 @@ const struct dmb_importer_ops dmb_broken_write_importer_ops = {
 /* Forget the device's stale copy (resv held). */
 static void touch_forget_locked(struct broken_importer *b)
 {
+	dmb_importer_assert_locked(&b->base);
 	sg_free_table(&b->cache);
 	dmb_check_map_put(b->cache_token);
 	b->cache_token = NULL;
@@ -279,6 +282,7 @@ static int touch_map_locked(struct broken_importer *b)
 {
 	int ret;
 
+	dmb_importer_assert_locked(&b->base);
 	if (b->map.sgt)
 		return 0;
 	touch_forget_locked(b);

@@ -188,6 +188,7 @@ static int gpu_map_locked(struct gpu_importer *gpu)
 	struct gpu_mapping *m;
 	int ret;
 
+	dmb_importer_assert_locked(&gpu->base);
 	if (gpu->cur)
 		return 0;
 	m = calloc(1, sizeof(*m));
@@ -207,6 +208,7 @@ static int gpu_map_locked(struct gpu_importer *gpu)
 /* Unmap @m and free it. Resv held. */
 static void gpu_unmap_locked(struct gpu_importer *gpu, struct gpu_mapping *m)
 {
+	dmb_importer_assert_locked(&gpu->base);
 	__dmb_importer_unmap_locked(&gpu->base, &m->map);
 	dma_fence_put(m->last);
 	free(m);

@@ -135,6 +135,10 @@ struct dmb_importer_map {
 	uint64_t cookie;
 };
 
+/* Assert that the calling thread holds @imp's buffer's resv lock. */
+#define dmb_importer_assert_locked(imp)					\
+	dma_resv_assert_held(dma_buf_resv(dma_buf_attachment_dmabuf((imp)->attach)))
+
 /**
  * __dmb_importer_map_locked - map @imp's attachment (bidirectional) into
  * @m and take its checker token; counts a map

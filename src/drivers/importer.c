@@ -178,6 +178,7 @@ int __dmb_importer_map_locked(struct dmb_importer *imp,
 	struct sg_table *sgt;
 	int ret;
 
+	dmb_importer_assert_locked(imp);
 	sgt = dma_buf_map_attachment(imp->attach, DMA_BIDIRECTIONAL);
 	if (!sgt)
 		return -errno;
@@ -198,6 +199,7 @@ err_unmap:
 void __dmb_importer_unmap_locked(struct dmb_importer *imp,
 				 struct dmb_importer_map *m)
 {
+	dmb_importer_assert_locked(imp);
 	/* Stamped first: the unmap may end a revoke that reads the latency. */
 	__dmb_importer_unmapped(imp);
 	dma_buf_unmap_attachment(imp->attach, m->sgt, DMA_BIDIRECTIONAL);

@@ -77,6 +77,7 @@ static int iommufd_map_locked(struct iommufd_importer *fd)
 	uint64_t phys, size;
 	int ret;
 
+	dmb_importer_assert_locked(&fd->base);
 	ret = dmb_vfio_pci_dma_buf_phys(fd->base.attach, &phys, &size);
 	if (ret)
 		return ret;

@@ -62,6 +62,7 @@ static int rdma_odp_init(struct dmb_importer *imp)
 /* Fault the pages in if they are not. Resv held. */
 static int rdma_odp_fault_in_locked(struct rdma_odp_importer *mr)
 {
+	dmb_importer_assert_locked(&mr->base);
 	if (mr->map.sgt)
 		return 0;
 	return __dmb_importer_map_locked(&mr->base, &mr->map);

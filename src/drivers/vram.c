@@ -213,6 +213,7 @@ static int vram_move_to_system_locked(struct vram_bo *bo)
 	struct dmb_revoke_stats stats;
 	int ret;
 
+	dma_resv_assert_held(dma_buf_resv(bo->dmabuf));
 	ret = vram_move_locked(bo, DMB_VRAM_IN_SYSTEM, &stats);
 	if (!ret)
 		vram_report_move(bo, &stats);

@@ -98,6 +98,7 @@ static void transition_locked(struct dmb_pci_function *pci,
 		.new_state = *next,
 	};
 
+	dmb_lockdep_assert_held(&pci->transition_map);
 	ev.before = !dmb_pci_state_isolated(&ev.old_state) &&
 		    dmb_pci_state_isolated(next);
 	if (ev.before)
