@@ -98,11 +98,21 @@ static bool buf_held_or_refuse(struct dma_buf *dmabuf,
 	return false;
 }
 
+/*
+ * The same rule for a call that must run without @dmabuf's resv lock (it
+ * takes it, or runs exporter ops that must not hold it): made with it, the
+ * call is reported and refused. Return: true if the call may go on.
+ */
+static bool buf_not_held_or_refuse(struct dma_buf *dmabuf, const char *call)
+{
+	return !DMB_WARN(dma_resv_held(dmabuf->resv),
+			 "%s on buffer %s with its resv lock held: refused",
+			 call, dma_buf_name(dmabuf));
+}
+
 int dma_buf_lock_self(struct dma_buf *dmabuf, const char *call)
 {
-	if (DMB_WARN(dma_resv_held(dmabuf->resv),
-		     "%s on buffer %s with its resv lock held: refused (the call takes that lock itself)",
-		     call, dma_buf_name(dmabuf)))
+	if (!buf_not_held_or_refuse(dmabuf, call))
 		return -EINVAL;
 	/* No context, not held: this cannot fail. */
 	dma_resv_lock(dmabuf->resv, NULL);
@@ -465,9 +475,7 @@ void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 	 * invalidate_mappings callback would free an attachment the
 	 * invalidating walk is standing on. Refused; the attachment stays.
 	 */
-	if (DMB_WARN(dma_resv_held(dmabuf->resv),
-		     "dma_buf_detach on buffer %s with its resv lock held: refused",
-		     dma_buf_name(dmabuf)))
+	if (!buf_not_held_or_refuse(dmabuf, "dma_buf_detach"))
 		return;
 
 	dma_resv_lock(dmabuf->resv, NULL);
@@ -866,6 +874,8 @@ int dma_buf_begin_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir
 
 	if (DMB_WARN(!dmabuf, "dma_buf_begin_cpu_access(NULL)"))
 		return -EINVAL;
+	if (!buf_not_held_or_refuse(dmabuf, "dma_buf_begin_cpu_access"))
+		return -EINVAL;
 	/* Implicit synchronisation: the CPU waits like any other user. */
 	ret = dma_resv_wait_timeout(dmabuf->resv,
 				    dma_resv_usage_rw(cpu_access_writes(dir)),
@@ -879,6 +889,8 @@ int dma_buf_begin_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir
 int dma_buf_end_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
 {
 	if (DMB_WARN(!dmabuf, "dma_buf_end_cpu_access(NULL)"))
+		return -EINVAL;
+	if (!buf_not_held_or_refuse(dmabuf, "dma_buf_end_cpu_access"))
 		return -EINVAL;
 	return dmabuf->ops->end_cpu_access ?
 	       dmabuf->ops->end_cpu_access(dmabuf, dir) : 0;

@@ -104,12 +104,26 @@ static bool call_attach(struct fixture *f, struct dma_buf_attachment *a,
 	return !dma_buf_attach(f->buf, &dev) && errno == EINVAL;
 }
 
+static bool call_begin_cpu_access(struct fixture *f, struct dma_buf_attachment *a,
+				  struct sg_table *sgt)
+{
+	return dma_buf_begin_cpu_access(f->buf, DMA_FROM_DEVICE) == -EINVAL;
+}
+
+static bool call_end_cpu_access(struct fixture *f, struct dma_buf_attachment *a,
+				struct sg_table *sgt)
+{
+	return dma_buf_end_cpu_access(f->buf, DMA_FROM_DEVICE) == -EINVAL;
+}
+
 static const struct self_locking_call self_locking_calls[] = {
 	{ "dma_buf_map_attachment_unlocked", call_map_unlocked },
 	{ "dma_buf_unmap_attachment_unlocked", call_unmap_unlocked },
 	{ "dma_buf_vmap_unlocked", call_vmap_unlocked },
 	{ "dma_buf_vunmap_unlocked", call_vunmap_unlocked },
 	{ "dma_buf_attach", call_attach },
+	{ "dma_buf_begin_cpu_access", call_begin_cpu_access },
+	{ "dma_buf_end_cpu_access", call_end_cpu_access },
 };
 
 static void unlocked_calls_inside_session_refused(void **state)
