@@ -17,14 +17,16 @@
  * word is exact without tracking), unknown tables are refused at unmap (V8),
  * detach and put misuse (V9), map while revoked (V3), and every NULL check.
  *
- * Debug mode is the default. Production mode is chosen once per process,
- * before the library is used: with the environment variable DMABUF_DEBUG=0
- * (or "off", "no", "false"), or by calling dmb_debug_set(false) first. The
- * first check that asks decides the mode for the rest of the process (a
- * lock tracked in one mode and released in the other would corrupt the
- * tracking), so a later attempt to change it is refused.
+ * Debug mode is the default. Production mode is chosen with the environment
+ * variable DMABUF_DEBUG=0 (or "off", "no", "false"), read when the library
+ * is loaded, or by calling dmb_debug_set(false), best before the library is
+ * used. Going from debug to production mode is safe at any time (what debug
+ * mode recorded is simply no longer looked at; mappings made before keep
+ * their tokens until unmapped); the way back is refused, because locks
+ * taken in production mode were never recorded and their release would be
+ * reported as a misuse.
  *
- * Locking: none; the mode is one atomic, decided once.
+ * Locking: none; the mode is one atomic.
  */
 #ifndef DMABUF_DEBUG_H
 #define DMABUF_DEBUG_H
@@ -33,32 +35,25 @@
 #include <stdbool.h>
 #include <dmabuf/compiler.h>
 
-/* Internal: -1 until decided, then 0 (production) or 1 (debug). */
+/* Internal: 1 in debug mode, 0 in production mode. */
 extern atomic_int __dmb_debug_mode;
-int __dmb_debug_decide(void);
 
 /**
  * dmb_debug_enabled - true in debug mode
  *
- * Decides the mode (from DMABUF_DEBUG) if nothing has yet.
  * Context: any.
  */
 static inline bool dmb_debug_enabled(void)
 {
-	int mode = atomic_load_explicit(&__dmb_debug_mode, memory_order_relaxed);
-
-	if (dmb_unlikely(mode < 0))
-		mode = __dmb_debug_decide();
-	return mode;
+	return atomic_load_explicit(&__dmb_debug_mode, memory_order_relaxed);
 }
 
 /**
  * dmb_debug_set - choose debug (true) or production (false) mode
  *
- * Call before any other library call; DMABUF_DEBUG is then ignored.
- * Context: any, before the mode is decided.
- * Return: 0 if the mode is now @on; -EBUSY if it was already decided the
- * other way (by an earlier call, or by the first check that ran).
+ * Context: any; best before any other library call.
+ * Return: 0 if the mode is now @on; -EBUSY for debug mode asked for in
+ * production mode (refused: locks taken meanwhile were not recorded).
  */
 int dmb_debug_set(bool on);
 

@@ -184,12 +184,16 @@ static inline struct ww_acquire_ctx *dma_resv_locking_ctx(struct dma_resv *obj)
 /**
  * dma_resv_assert_held - report if the calling thread does not hold @obj
  *
- * An assertion, as the kernel's: it has no value, and the caller goes on.
- * For internal helpers whose callers already enforced the rule.
+ * An assertion, as the kernel's lockdep_assert_held(): it has no value, the
+ * caller goes on, and it costs nothing in production mode (debug.h). For
+ * internal helpers whose callers already enforced the rule.
  *
  * Context: any.
  */
-#define dma_resv_assert_held(obj)	((void)dma_resv_held_or_report(obj))
+#define dma_resv_assert_held(obj) do {					\
+	if (dmb_debug_enabled())					\
+		(void)dma_resv_held_or_report(obj);			\
+} while (0)
 
 /**
  * dma_resv_reserve_fences - make room for @num more fences

@@ -14,8 +14,8 @@
  *
  * In production mode (debug.h) nothing is tracked: every entry point
  * returns at once, and "is it held?" cannot be answered (see lockdep.h for
- * what each query returns then). The mode never changes once decided, so
- * no record outlives the mode it was made in.
+ * what each query returns then). The mode only ever goes from debug to
+ * production; records left from debug mode are then never looked at.
  *
  * Lock order: the one shared structure is the order graph of order-checked
  * locks taken without an acquire context (see lockdep.h). Its nodes are
@@ -308,21 +308,50 @@ static const char *held_name(const void *key, const struct dmb_lockdep_map *map,
 	return buf;
 }
 
+/*
+ * What lockdep_push() and lockdep_pop() report, out of line: the common
+ * path of a lock operation stays a few loads and stores.
+ */
+static void __attribute__((noinline, cold))
+report_recursion(const void *key, const struct dmb_lockdep_map *map)
+{
+	char name[HELD_NAME_LEN];
+
+	DMB_WARN(true, "recursive acquisition of lock %s",
+		 held_name(key, map, name));
+}
+
+static void __attribute__((noinline, cold))
+report_overflow(struct lockdep_thread *t, const void *key,
+		const struct dmb_lockdep_map *map)
+{
+	char name[HELD_NAME_LEN];
+
+	if (!t->overflow_reported)
+		DMB_WARN(true, "thread holds more than %d locks; tracking stops at %s",
+			 DMB_LOCKDEP_MAX_HELD, held_name(key, map, name));
+	t->overflow_reported = true;
+}
+
+static void __attribute__((noinline, cold))
+report_not_held(const void *key, const struct dmb_lockdep_map *map)
+{
+	char name[HELD_NAME_LEN];
+
+	DMB_WARN(true, "release of lock %s, not held by this thread",
+		 held_name(key, map, name));
+}
+
 /* Record @key as held; false if it could not be (reported). */
 static bool lockdep_push(struct lockdep_thread *t, const void *key,
 			 const struct dmb_lockdep_map *map, const void *ctx)
 {
-	char name[HELD_NAME_LEN];
-
-	if (DMB_WARN(held_index(key) >= 0, "recursive acquisition of lock %s",
-		     held_name(key, map, name)))
+	if (dmb_unlikely(held_index(key) >= 0)) {
+		report_recursion(key, map);
 		return false;
-	if (t->depth == DMB_LOCKDEP_MAX_HELD) {
-		if (!t->overflow_reported)
-			DMB_WARN(true, "thread holds more than %d locks; "
-				 "tracking stops at %s", DMB_LOCKDEP_MAX_HELD,
-				 held_name(key, map, name));
-		t->overflow_reported = true;
+	}
+	if (dmb_unlikely(t->depth == DMB_LOCKDEP_MAX_HELD)) {
+		report_overflow(t, key, map);
 		return false;
 	}
 	t->held[t->depth].key = key;
@@ -336,27 +365,52 @@ static bool lockdep_push(struct lockdep_thread *t, const void *key,
 static bool lockdep_pop(struct lockdep_thread *t, const void *key,
 			const struct dmb_lockdep_map *map)
 {
-	char name[HELD_NAME_LEN];
 	int i = held_index(key);
 
-	if (DMB_WARN(i < 0, "release of lock %s, not held by this thread",
-		     held_name(key, map, name)))
+	if (dmb_unlikely(i < 0)) {
+		report_not_held(key, map);
 		return false;
+	}
 	for (; i + 1 < (int)t->depth; i++)
 		t->held[i] = t->held[i + 1];
 	t->depth--;
 	return true;
 }
 
-void dmb_lockdep_acquire(const struct dmb_lockdep_map *map, const void *ctx)
+/*
+ * The tracked halves of the entry points below, out of line so that the
+ * production-mode test in front of them costs no stack frame.
+ */
+static void __attribute__((noinline))
+lockdep_acquire(const struct dmb_lockdep_map *map, const void *ctx)
 {
 	struct lockdep_thread *t = &current_thread;
 
-	if (!dmb_debug_enabled())
-		return;
 	if (lockdep_push(t, map, map, ctx) && t->depth > 1 && !ctx &&
 	    order_checked(map))
 		order_note(t, map);
+}
+
+static bool __attribute__((noinline))
+lockdep_release(const struct dmb_lockdep_map *map)
+{
+	return lockdep_pop(&current_thread, map, map);
+}
+
+void dmb_lockdep_acquire(const struct dmb_lockdep_map *map, const void *ctx)
+{
+	struct lockdep_thread *t;
+
+	if (!dmb_debug_enabled())
+		return;
+	/* The common case: the first lock; nothing to compare or order. */
+	t = &current_thread;
+	if (dmb_likely(t->depth == 0)) {
+		t->held[0] = (struct held_lock){ .key = map, .map = map, .ctx = ctx };
+		t->depth = 1;
+		return;
+	}
+	lockdep_acquire(map, ctx);
 }
 
 void dmb_lockdep_acquire_trylock(const struct dmb_lockdep_map *map,
@@ -368,14 +422,23 @@ void dmb_lockdep_acquire_trylock(const struct dmb_lockdep_map *map,
 
 bool dmb_lockdep_release(const struct dmb_lockdep_map *map)
 {
+	struct lockdep_thread *t;
+
 	if (!dmb_debug_enabled())
 		return true;
-	return lockdep_pop(&current_thread, map, map);
+	/* The common case: the newest lock goes first. */
+	t = &current_thread;
+	if (dmb_likely(t->depth && t->held[t->depth - 1].key == map)) {
+		t->depth--;
+		return true;
+	}
+	return lockdep_release(map);
 }
 
+/* In production mode the record may be stale (kept from debug mode): unused. */
 bool dmb_lockdep_is_held(const struct dmb_lockdep_map *map)
 {
-	return held_index(map) >= 0;
+	return dmb_debug_enabled() && held_index(map) >= 0;
 }
 
 unsigned int dmb_lockdep_depth(void)
@@ -417,7 +480,7 @@ void dmb_mutex_unlock(pthread_mutex_t *lock)
 
 bool dmb_mutex_held(const pthread_mutex_t *lock)
 {
-	return held_index(lock) >= 0;
+	return dmb_debug_enabled() && held_index(lock) >= 0;
 }
 
 bool dmb_fence_begin_signalling(void)

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "dma-buf-private.h"
+#include "../sync/ww_mutex-private.h"
 
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct dmb_list_head live_bufs = DMB_LIST_HEAD_INIT(live_bufs);
@@ -67,22 +68,12 @@ void dma_buf_attachment_subject(struct dma_buf_attachment *attach,
 	who->device = dev_name(attach->dev);
 }
 
-/*
- * The one rule for a call that needs @dmabuf's resv lock (docs/locking.md):
- * made without it, the call is reported (@kind, or a plain WARN for kind 0)
- * and refused, without touching the buffer. Taking the lock on the caller's
- * behalf would hide the bug, and could take a resv lock outside the acquire
- * context the caller uses for the others it holds.
- * Return: true if the calling thread holds the lock and the call may go on.
- */
-static bool buf_held_or_refuse(struct dma_buf *dmabuf,
-			       struct dma_buf_attachment *attach,
-			       enum dmb_violation kind, const char *call)
+/* Report a call refused for want of the resv lock (see below). */
+static void __attribute__((noinline, cold))
+buf_report_unlocked(struct dma_buf *dmabuf, struct dma_buf_attachment *attach,
+		    enum dmb_violation kind, const char *call)
 {
 	struct dmb_check_subject who;
-
-	if (dmb_likely(dma_resv_held(dmabuf->resv)))
-		return true;
 
 	if (attach)
 		dma_buf_attachment_subject(attach, &who);
@@ -95,8 +86,37 @@ static bool buf_held_or_refuse(struct dma_buf *dmabuf,
 	else
 		DMB_WARN(true, "%s on buffer %s without the resv lock held: refused",
 			 call, who.buffer);
+}
+
+/*
+ * The one rule for a call that needs @dmabuf's resv lock (docs/locking.md):
+ * made without it, the call is reported (@kind, or a plain WARN for kind 0)
+ * and refused, without touching the buffer. Taking the lock on the caller's
+ * behalf would hide the bug, and could take a resv lock outside the acquire
+ * context the caller uses for the others it holds. The owner test is inline
+ * (every map and unmap makes it) and exact in every mode.
+ * Return: true if the calling thread holds the lock and the call may go on.
+ */
+static inline bool buf_held_or_refuse(struct dma_buf *dmabuf,
+				      struct dma_buf_attachment *attach,
+				      enum dmb_violation kind, const char *call)
+{
+	if (dmb_likely(__ww_mutex_held(&dmabuf->resv->lock)))
+		return true;
+	buf_report_unlocked(dmabuf, attach, kind, call);
 	return false;
 }
+
+/*
+ * dma_resv_assert_held() for the core's own helpers, with the owner test
+ * inline: the map and unmap of debug mode make it on every call.
+ */
+#define buf_assert_held(dmabuf) do {					\
+	if (dmb_debug_enabled())					\
+		DMB_WARN(!__ww_mutex_held(&(dmabuf)->resv->lock),	\
+			 "lock %s is not held by the calling thread",	\
+			 (dmabuf)->resv->lock.dep_map.name);		\
+} while (0)
 
 /*
  * The same rule for a call that must run without @dmabuf's resv lock (it
@@ -397,29 +417,42 @@ dma_buf_dynamic_attach(struct dma_buf *dmabuf, struct device *dev,
 	return buf_attach(dmabuf, dev, importer_ops, importer_priv);
 }
 
-/* Undo mapping @idx of @attach: exporter unmap, unpin, token. Resv held. */
+/*
+ * The mapping @token stood for is gone: stamp it, take the unmap latency
+ * from it, and keep it for the next map unless DMA still holds it. Resv held.
+ */
+static void buf_retire_token(struct dma_buf_attachment *attach,
+			     struct dmb_check_map *token, bool forced)
+{
+	bool invalidated = dmb_check_map_state(token) == DMB_MAP_INVALIDATED;
+
+	dmb_check_map_unmap(token, forced);
+	if (invalidated)
+		attach->unmap_latency_ns = dmb_check_map_unmapped_at(token) -
+					   dmb_check_map_invalidated_at(token);
+	if (!attach->spare && dmb_check_map_reuse(token) == 0)
+		attach->spare = token;
+	else
+		dmb_check_map_put(token);
+}
+
+/*
+ * Undo mapping @idx of @attach: exporter unmap, unpin, token (none in
+ * production mode). Resv held.
+ */
 static void buf_unmap_index(struct dma_buf_attachment *attach, unsigned int idx,
 			    bool forced)
 {
 	struct dma_buf_mapping m = attach->mappings[idx];
 	struct dma_buf *dmabuf = attach->dmabuf;
-	bool invalidated;
 
-	dma_resv_assert_held(dmabuf->resv);
-	invalidated = dmb_check_map_state(m.token) == DMB_MAP_INVALIDATED;
+	buf_assert_held(dmabuf);
 	attach->mappings[idx] = attach->mappings[--attach->nr_mappings];
 	dmabuf->ops->unmap_dma_buf(attach, m.sgt, m.dir);
-	if (m.pinned)
+	if (dmb_unlikely(m.pinned))
 		dmabuf->ops->unpin(attach);
-	dmb_check_map_unmap(m.token, forced);
-	if (invalidated)
-		attach->unmap_latency_ns = dmb_check_map_unmapped_at(m.token) -
-					   dmb_check_map_invalidated_at(m.token);
-	/* Keep one token for the next map unless DMA still holds it. */
-	if (!attach->spare && dmb_check_map_reuse(m.token) == 0)
-		attach->spare = m.token;
-	else
-		dmb_check_map_put(m.token);
+	if (m.token)
+		buf_retire_token(attach, m.token, forced);
 }
 
 static void buf_detach_locked(struct dma_buf *dmabuf,
@@ -427,7 +460,7 @@ static void buf_detach_locked(struct dma_buf *dmabuf,
 {
 	struct dmb_check_subject who;
 
-	dma_resv_assert_held(dmabuf->resv);
+	buf_assert_held(dmabuf);
 	if (attach->nr_mappings) {
 		dma_buf_attachment_subject(attach, &who);
 		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, &who,
@@ -619,17 +652,15 @@ void dma_buf_unpin(struct dma_buf_attachment *attach)
 /* Static attachments cannot follow a move, so mapping pins them (R3). */
 static bool buf_pin_on_map(struct dma_buf_attachment *attach)
 {
-	return attach->dmabuf->ops->pin && !dma_buf_attachment_is_dynamic(attach);
+	return attach->dmabuf->ops->pin && !attach->importer_ops;
 }
 
 /* Room for one more mapping record; the only allocation of a map. */
-static int buf_reserve_mapping(struct dma_buf_attachment *attach)
+static int __attribute__((noinline)) buf_reserve_mapping(struct dma_buf_attachment *attach)
 {
 	struct dma_buf_mapping *bigger;
 	unsigned int want;
 
-	if (attach->nr_mappings < attach->max_mappings)
-		return 0;
 	want = attach->max_mappings ? 2 * attach->max_mappings : 2;
 	bigger = realloc(attach->mappings, want * sizeof(*bigger));
 	if (!bigger)
@@ -639,30 +670,68 @@ static int buf_reserve_mapping(struct dma_buf_attachment *attach)
 	return 0;
 }
 
-static struct sg_table *buf_map_locked(struct dma_buf_attachment *attach,
-				       enum dma_data_direction dir)
+/*
+ * The checker's token for a new mapping of @attach (debug mode only): the
+ * one kept from the last unmap, or a new one. NULL if out of memory.
+ */
+static struct dmb_check_map *buf_take_token(struct dma_buf_attachment *attach)
+{
+	struct dmb_check_map *token = attach->spare;
+
+	attach->spare = NULL;
+	return token ? token : dmb_check_map_create_named(attach->names);
+}
+
+/*
+ * The exporter's map op answered @ret with table @sgt: anything but a table
+ * while not revoked is a failure; say which, giving back a table handed out
+ * while revoked (V3). Return: the negative errno the map fails with.
+ */
+static int __attribute__((noinline, cold))
+buf_map_failed(struct dma_buf_attachment *attach, enum dma_data_direction dir,
+	       struct sg_table *sgt, int ret)
 {
 	struct dma_buf *dmabuf = attach->dmabuf;
-	struct dmb_check_map *token;
+
+	if (ret)
+		return ret;
+	if (DMB_WARN(!sgt, "exporter %s map_dma_buf returned 0 without a table",
+		     dmabuf->exp_name))
+		return -EINVAL;
+	dmb_check_report(DMB_V3_MAP_WHILE_REVOKED,
+			 dmb_check_names_subject(attach->names),
+			 "exporter returned a mapping while the buffer is revoked; taken back");
+	dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
+	return -ENODEV;
+}
+
+/*
+ * Map @attach and keep the mapping's record, in every case: debug mode (a
+ * token), a full record array, a static attachment to pin. Resv held.
+ */
+static struct sg_table *__attribute__((noinline))
+buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
+{
+	struct dma_buf *dmabuf = attach->dmabuf;
+	struct dmb_check_map *token = NULL;
 	struct sg_table *sgt = NULL;
 	bool pinned = false;
 	int ret;
 
-	dma_resv_assert_held(dmabuf->resv);
-	ret = buf_reserve_mapping(attach);
-	if (ret)
-		goto err;
-	token = attach->spare;
-	attach->spare = NULL;
-	if (!token) {
-		token = dmb_check_map_create_named(attach->names);
+	buf_assert_held(dmabuf);
+	if (dmb_unlikely(attach->nr_mappings == attach->max_mappings)) {
+		ret = buf_reserve_mapping(attach);
+		if (ret)
+			goto err;
+	}
+	if (dmb_debug_enabled()) {
+		token = buf_take_token(attach);
 		if (!token) {
 			ret = -ENOMEM;
 			goto err;
 		}
 	}
-
-	if (buf_pin_on_map(attach)) {
+	if (dmb_unlikely(buf_pin_on_map(attach))) {
 		ret = dmabuf->ops->pin(attach);
 		if (ret)
 			goto err_put_token;
@@ -670,19 +739,8 @@ static struct sg_table *buf_map_locked(struct dma_buf_attachment *attach,
 	}
 
 	ret = dmabuf->ops->map_dma_buf(attach, dir, &sgt);
-	if (ret)
-		goto err_unpin;
-	if (DMB_WARN(!sgt, "exporter %s map_dma_buf returned 0 without a table",
-		     dmabuf->exp_name)) {
-		ret = -EINVAL;
-		goto err_unpin;
-	}
-	if (atomic_load(&dmabuf->revoked)) {
-		dmb_check_report(DMB_V3_MAP_WHILE_REVOKED,
-				 dmb_check_names_subject(attach->names),
-				 "exporter returned a mapping while the buffer is revoked; taken back");
-		dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
-		ret = -ENODEV;
+	if (ret || !sgt || atomic_load(&dmabuf->revoked)) {
+		ret = buf_map_failed(attach, dir, sgt, ret);
 		goto err_unpin;
 	}
 
@@ -695,11 +753,44 @@ err_unpin:
 	if (pinned)
 		dmabuf->ops->unpin(attach);
 err_put_token:
-	dmb_check_map_unmap(token, false);
-	dmb_check_map_put(token);
+	if (token) {
+		dmb_check_map_unmap(token, false);
+		dmb_check_map_put(token);
+	}
 err:
 	errno = -ret;
 	return NULL;
+}
+
+/*
+ * Map @attach. Resv held. The common case of production mode - no token, a
+ * free record, nothing to pin - is the exporter's op, four tests and four
+ * stores; everything else goes the general way (buf_map_slow()).
+ */
+static inline __attribute__((always_inline)) struct sg_table *
+buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
+{
+	struct dma_buf *dmabuf = attach->dmabuf;
+	struct dma_buf_mapping *m;
+	struct sg_table *sgt = NULL;
+	int ret;
+
+	if (dmb_debug_enabled() ||
+	    dmb_unlikely(attach->nr_mappings == attach->max_mappings ||
+			 buf_pin_on_map(attach)))
+		return buf_map_slow(attach, dir);
+
+	ret = dmabuf->ops->map_dma_buf(attach, dir, &sgt);
+	if (dmb_unlikely(ret || !sgt || atomic_load(&dmabuf->revoked))) {
+		errno = -buf_map_failed(attach, dir, sgt, ret);
+		return NULL;
+	}
+	m = &attach->mappings[attach->nr_mappings++];
+	m->sgt = sgt;
+	m->dir = dir;
+	m->token = NULL;
+	m->pinned = false;
+	return sgt;
 }
 
 struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
@@ -717,35 +808,58 @@ struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
 	return buf_map_locked(attach, dir);
 }
 
+/* The record of @sgt, newest first (mappings mostly go in LIFO order). */
 static int buf_find_mapping(struct dma_buf_attachment *attach,
 			    const struct sg_table *sgt)
 {
-	for (unsigned int i = 0; i < attach->nr_mappings; i++)
+	for (int i = (int)attach->nr_mappings - 1; i >= 0; i--)
 		if (attach->mappings[i].sgt == sgt)
-			return (int)i;
+			return i;
 	return -1;
 }
 
+/* V8: @sgt is not a mapping of @attach. */
+static void __attribute__((noinline, cold))
+buf_report_bad_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt)
+{
+	struct dmb_check_subject who;
+
+	dma_buf_attachment_subject(attach, &who);
+	dmb_check_report(DMB_V8_BAD_UNMAP, &who,
+			 "unmap of table %p, which is not mapped on this attachment (never mapped, or already unmapped%s)",
+			 (void *)sgt, attach->force_revoked ?
+			 "; the exporter force-revoked this attachment's mappings" : "");
+}
+
+/*
+ * Unmap @sgt of @attach. Resv held. The common case of production mode - no
+ * token, not pinned on map, the direction it was mapped with - drops the
+ * record and ends in the exporter's op; everything else goes the general
+ * way (buf_unmap_index()).
+ */
 static void buf_unmap_locked(struct dma_buf_attachment *attach,
 			     struct sg_table *sgt, enum dma_data_direction dir)
 {
-	struct dmb_check_subject who;
+	struct dma_buf_mapping *m;
 	int idx;
 
-	dma_resv_assert_held(attach->dmabuf->resv);
 	idx = sgt ? buf_find_mapping(attach, sgt) : -1;
-	if (idx < 0) {
-		dma_buf_attachment_subject(attach, &who);
-		dmb_check_report(DMB_V8_BAD_UNMAP, &who,
-				 "unmap of table %p, which is not mapped on this attachment (never mapped, or already unmapped%s)",
-				 (void *)sgt, attach->force_revoked ?
-				 "; the exporter force-revoked this attachment's mappings" : "");
+	if (dmb_unlikely(idx < 0)) {
+		buf_report_bad_unmap(attach, sgt);
 		return;
 	}
-	DMB_WARN(attach->mappings[idx].dir != dir,
-		 "unmap direction %d differs from map direction %d",
-		 dir, attach->mappings[idx].dir);
-	buf_unmap_index(attach, (unsigned int)idx, false);
+	m = &attach->mappings[idx];
+	if (dmb_debug_enabled() ||
+	    dmb_unlikely(m->dir != dir || m->pinned || m->token)) {
+		DMB_WARN(m->dir != dir,
+			 "unmap direction %d differs from map direction %d",
+			 dir, m->dir);
+		buf_unmap_index(attach, (unsigned int)idx, false);
+		return;
+	}
+	if (--attach->nr_mappings != (unsigned int)idx)
+		*m = attach->mappings[attach->nr_mappings];
+	attach->dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
 }
 
 void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
@@ -798,7 +912,7 @@ unsigned int dma_buf_force_unmap(struct dma_buf_attachment *attach)
 {
 	unsigned int n = attach->nr_mappings;
 
-	dma_resv_assert_held(attach->dmabuf->resv);
+	buf_assert_held(attach->dmabuf);
 	while (attach->nr_mappings)
 		buf_unmap_index(attach, attach->nr_mappings - 1, true);
 	if (n)
@@ -823,10 +937,13 @@ struct dmb_check_map *dma_buf_mapping_token(struct dma_buf_attachment *attach,
 		return NULL;
 	}
 	idx = buf_find_mapping(attach, sgt);
-	if (idx >= 0)
-		token = dmb_check_map_get(attach->mappings[idx].token);
-	if (!token)
+	if (idx < 0) {
 		errno = ENOENT;
+		return NULL;
+	}
+	token = dmb_check_map_get(attach->mappings[idx].token);
+	if (!token)
+		errno = EOPNOTSUPP;	/* production mode: no tokens */
 	return token;
 }
 
@@ -834,7 +951,7 @@ struct dmb_check_map *dma_buf_mapping_token(struct dma_buf_attachment *attach,
 
 void dma_buf_mark_revoked(struct dma_buf *dmabuf, bool revoked)
 {
-	dma_resv_assert_held(dmabuf->resv);
+	buf_assert_held(dmabuf);
 	atomic_store(&dmabuf->revoked, revoked);
 }
 
@@ -856,7 +973,8 @@ void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
 		 * mappings are V4, even from inside the callback.
 		 */
 		for (unsigned int i = 0; i < attach->nr_mappings; i++)
-			dmb_check_map_invalidate(attach->mappings[i].token);
+			if (attach->mappings[i].token)
+				dmb_check_map_invalidate(attach->mappings[i].token);
 		attach->importer_ops->invalidate_mappings(attach);
 	}
 }

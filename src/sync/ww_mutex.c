@@ -83,24 +83,12 @@
 
 #include <dmabuf/ww_mutex.h>
 
-#define WW_WAITERS	((uintptr_t)1)	/* in lock->owner */
+#include "ww_mutex-private.h"
+
 #define WW_PINNED	((uintptr_t)1)	/* in ctx->blocked_on */
 
-/*
- * The calling thread's owner token. initial-exec: one instruction to reach,
- * even from the shared library, which matters on the uncontended path.
- */
-static _Thread_local int ww_self_token __attribute__((tls_model("initial-exec")));
-
-static inline uintptr_t ww_self(void)
-{
-	return (uintptr_t)&ww_self_token;
-}
-
-static inline uintptr_t ww_owner_of(uintptr_t word)
-{
-	return word & ~WW_WAITERS;
-}
+/* The calling thread's owner token: see ww_mutex-private.h. */
+_Thread_local int __dmb_ww_self_token;
 
 /* True if @a is older than @b; correct across stamp wrap-around. */
 static inline bool ww_ctx_older(const struct ww_acquire_ctx *a,
@@ -519,6 +507,5 @@ bool ww_mutex_is_locked(struct ww_mutex *lock)
 
 bool ww_mutex_held(struct ww_mutex *lock)
 {
-	return ww_owner_of(atomic_load_explicit(&lock->owner,
-						memory_order_relaxed)) == ww_self();
+	return __ww_mutex_held(lock);
 }

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ww_mutex-private.h - the owner token and "does the calling thread hold
+ * this lock?" as inline code, for the library's own fast paths: the dma-buf
+ * core asks it on every map and unmap, where a call would cost more than
+ * the test. Not installed; programs use ww_mutex_held().
+ *
+ * Locking: reads the owner word only; the answer about the calling thread
+ * is exact, since only that thread can make it true or false.
+ */
+#ifndef DMABUF_SYNC_WW_MUTEX_PRIVATE_H
+#define DMABUF_SYNC_WW_MUTEX_PRIVATE_H
+
+#include <stdint.h>
+#include <dmabuf/ww_mutex.h>
+
+#define WW_WAITERS	((uintptr_t)1)	/* in lock->owner */
+
+/*
+ * The calling thread's owner token is the address of this thread-local.
+ * initial-exec: one instruction to reach, even from the shared library,
+ * which matters on the uncontended path.
+ */
+extern _Thread_local int __dmb_ww_self_token
+	__attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+static inline uintptr_t ww_self(void)
+{
+	return (uintptr_t)&__dmb_ww_self_token;
+}
+
+static inline uintptr_t ww_owner_of(uintptr_t word)
+{
+	return word & ~WW_WAITERS;
+}
+
+/* ww_mutex_held(), inline. */
+static inline bool __ww_mutex_held(struct ww_mutex *lock)
+{
+	return ww_owner_of(atomic_load_explicit(&lock->owner,
+						memory_order_relaxed)) == ww_self();
+}
+
+#endif /* DMABUF_SYNC_WW_MUTEX_PRIVATE_H */
