@@ -195,6 +195,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	bare_ns = bench_median(run, BENCH_OP(op_mutex_lock_unlock));
+	printf("map: (%s)\n", bench_mode_name());
 	printf("map: pthread mutex lock+unlock           %7.2f ns\n", bare_ns);
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		double ns = bench_median(run, BENCH_OP(ops[i].op));

@@ -52,6 +52,7 @@ int main(int argc, char **argv)
 	}
 	bare_ns = bench_median(run, BENCH_OP(op_mutex_lock_unlock));
 	resv_ns = bench_median(run, BENCH_OP(op_resv_lock_unlock));
+	printf("resv-lock: (%s)\n", bench_mode_name());
 	printf("resv-lock: pthread mutex lock+unlock   %7.2f ns\n", bare_ns);
 	printf("resv-lock: dma_resv lock+unlock        %7.2f ns  (%.2fx bare mutex; goal <= 2x)\n",
 	       resv_ns, resv_ns / bare_ns);

@@ -180,6 +180,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	printf("revoke: (%s)\n", bench_mode_name());
 	printf("revoke: importers  total us  per importer ns  (invalidate / fence wait / unmap wait / lock+mark ns, median of %d)\n",
 	       RUNS);
 	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {

@@ -9,6 +9,11 @@
  * With --callgrind a benchmark runs a short fixed loop instead, for
  * `valgrind --tool=callgrind --toggle-collect=<op>` to count the
  * instructions of one operation exactly (see bench/run.sh).
+ *
+ * Benchmarks measure production mode (include/dmabuf/debug.h), what a
+ * program that ships runs: each switches to it before main() unless the
+ * environment asks for a mode (DMABUF_DEBUG=1 measures debug mode, the
+ * default of tests and the simulator).
  */
 #ifndef DMABUF_BENCH_H
 #define DMABUF_BENCH_H
@@ -19,6 +24,7 @@
 #include <string.h>
 
 #include <dmabuf/clock.h>
+#include <dmabuf/debug.h>
 
 #define BENCH_REPS	7
 
@@ -47,6 +53,19 @@ static inline double bench_median(int64_t (*fn)(void *arg), void *arg)
 		v[i] = fn(arg);
 	qsort(v, BENCH_REPS, sizeof(v[0]), bench_cmp_i64);
 	return (double)v[BENCH_REPS / 2] / 1000.0;
+}
+
+/* Production mode unless DMABUF_DEBUG chose (see above). */
+static void __attribute__((constructor)) bench_choose_mode(void)
+{
+	if (!getenv("DMABUF_DEBUG"))
+		dmb_debug_set(false);
+}
+
+/* For the printed figures: which mode they were measured in. */
+static inline const char *bench_mode_name(void)
+{
+	return dmb_debug_enabled() ? "debug mode" : "production mode";
 }
 
 static inline int bench_callgrind_mode(int argc, char **argv)
