@@ -102,7 +102,12 @@ struct dmb_check_bounds {
 	int64_t fence_ns;
 };
 
-/** dmb_check_set_policy - choose the policy. Return: the previous one. */
+/**
+ * dmb_check_set_policy - choose the policy.
+ *
+ * Context: any thread.
+ * Return: the previous one.
+ */
 enum dmb_check_policy dmb_check_set_policy(enum dmb_check_policy policy);
 
 /**
@@ -110,6 +115,7 @@ enum dmb_check_policy dmb_check_set_policy(enum dmb_check_policy policy);
  *
  * Return (set): 0, or -EINVAL (reported) for NULL or a bound that is not
  * positive; the bounds are then unchanged.
+ * Context: any thread; a revoke reads the bounds once, when it starts.
  */
 int dmb_check_set_bounds(const struct dmb_check_bounds *bounds);
 void dmb_check_get_bounds(struct dmb_check_bounds *bounds);
@@ -121,12 +127,18 @@ void dmb_check_get_bounds(struct dmb_check_bounds *bounds);
  */
 void dmb_check_set_clock(struct dmb_clock *clock);
 
-/** dmb_check_now - the checker clock's reading */
+/**
+ * dmb_check_now - the checker clock's reading
+ *
+ * Context: any thread (a virtual clock takes its internal leaf lock).
+ */
 int64_t dmb_check_now(void);
 
 /**
  * dmb_check_report_at - record violation @kind about @who, raised from
  * @file:@line in @func; what dmb_check_report() expands to
+ *
+ * Context: any thread, with any library lock held (a report takes none).
  */
 void dmb_check_report_at(enum dmb_violation kind,
 			 const struct dmb_check_subject *who, const char *file,
@@ -147,10 +159,16 @@ void dmb_check_report_at(enum dmb_violation kind,
  *
  * A violation is counted only after the diagnostics sink has received its
  * report and its record is kept (see above).
+ *
+ * Context: any thread, no lock.
  */
 unsigned long dmb_check_count(enum dmb_violation kind);
 
-/** dmb_check_total - violations of every kind since start or the last reset */
+/**
+ * dmb_check_total - violations of every kind since start or the last reset
+ *
+ * Context: any thread, no lock.
+ */
 unsigned long dmb_check_total(void);
 
 /**
@@ -158,17 +176,30 @@ unsigned long dmb_check_total(void);
  * @out: destination array
  * @max: its length; if fewer than the records kept, the most recent @max
  *
+ * Context: any thread; takes the checker's leaf lock.
  * Return: the number copied.
  */
 size_t dmb_check_records(struct dmb_check_record *out, size_t max);
 
-/** dmb_check_reset - forget counts and records (policy and bounds stay) */
+/**
+ * dmb_check_reset - forget counts and records (policy and bounds stay)
+ *
+ * Context: any thread; takes the checker's leaf lock.
+ */
 void dmb_check_reset(void);
 
-/** dmb_violation_name - "V1".."V10" */
+/**
+ * dmb_violation_name - "V1".."V10"
+ *
+ * Context: any thread, no lock.
+ */
 const char *dmb_violation_name(enum dmb_violation kind);
 
-/** dmb_violation_summary - one line saying what @kind means */
+/**
+ * dmb_violation_summary - one line saying what @kind means
+ *
+ * Context: any thread, no lock.
+ */
 const char *dmb_violation_summary(enum dmb_violation kind);
 
 /*
@@ -200,18 +231,24 @@ struct dmb_check_names;
  * names, to share among the tokens of one attachment (copying names on
  * every map would cost more than the map itself)
  *
+ * Context: any thread.
  * Return: the copy with one reference, or NULL with errno = ENOMEM.
  */
 struct dmb_check_names *dmb_check_names_create(const struct dmb_check_subject *who);
 struct dmb_check_names *dmb_check_names_get(struct dmb_check_names *names);
 void dmb_check_names_put(struct dmb_check_names *names);
-/** dmb_check_names_subject - the names as a subject (valid while referenced) */
+/**
+ * dmb_check_names_subject - the names as a subject (valid while referenced)
+ *
+ * Context: any thread holding a reference on @names.
+ */
 const struct dmb_check_subject *dmb_check_names_subject(struct dmb_check_names *names);
 
 /**
  * dmb_check_map_create_named - a LIVE token naming @names (a reference is
  * taken on them)
  *
+ * Context: any thread.
  * Return: the token with one reference, or NULL with errno (EINVAL, ENOMEM).
  */
 struct dmb_check_map *dmb_check_map_create_named(struct dmb_check_names *names);
@@ -220,6 +257,7 @@ struct dmb_check_map *dmb_check_map_create_named(struct dmb_check_names *names);
  * dmb_check_map_create - a LIVE token for a new mapping of @who, with a
  * private copy of the names
  *
+ * Context: any thread.
  * Return: the token with one reference, or NULL with errno = ENOMEM.
  */
 struct dmb_check_map *dmb_check_map_create(const struct dmb_check_subject *who);
@@ -229,32 +267,56 @@ struct dmb_check_map *dmb_check_map_create(const struct dmb_check_subject *who);
  *
  * Only when the caller holds the sole reference (then nobody can watch the
  * token go back); the stamps are cleared.
+ * Context: the holder of the only reference (the dma-buf core, under the
+ *	buffer's resv lock).
  * Return: 0, or -EBUSY if someone else holds a reference.
  */
 int dmb_check_map_reuse(struct dmb_check_map *map);
 
-/** dmb_check_map_get / _put - take / drop a reference (NULL is ignored) */
+/**
+ * dmb_check_map_get / _put - take / drop a reference (NULL is ignored)
+ *
+ * Context: any thread holding a reference on @map, with any lock held.
+ */
 struct dmb_check_map *dmb_check_map_get(struct dmb_check_map *map);
 void dmb_check_map_put(struct dmb_check_map *map);
 
-/** dmb_check_map_invalidate - LIVE -> INVALIDATED, stamped; otherwise no-op */
+/**
+ * dmb_check_map_invalidate - LIVE -> INVALIDATED, stamped; otherwise no-op
+ *
+ * Context: any thread (the dma-buf core calls it under the buffer's resv
+ *	lock); lock-free.
+ */
 void dmb_check_map_invalidate(struct dmb_check_map *map);
 
 /**
  * dmb_check_map_unmap - -> UNMAPPED, stamped; a second unmap changes nothing
  * @forced: torn down by the exporter (deadline-force), not by the importer
+ * Context: any thread (the dma-buf core calls it under the buffer's resv
+ *	lock); lock-free.
  */
 void dmb_check_map_unmap(struct dmb_check_map *map, bool forced);
 
+/**
+ * dmb_check_map_state - the state @map is in
+ *
+ * Context: any thread holding a reference on @map; lock-free.
+ */
 enum dmb_check_map_state dmb_check_map_state(struct dmb_check_map *map);
 
 /**
  * dmb_check_map_subject - who @map's mapping belongs to (buffer, exporter,
  * importer, device); valid while the caller holds a reference on @map
+ * Context: any thread holding a reference on @map.
  */
 const struct dmb_check_subject *dmb_check_map_subject(struct dmb_check_map *map);
 
-/** dmb_check_map_invalidated_at / _unmapped_at - times of the transitions, or -1 */
+/**
+ * dmb_check_map_invalidated_at / _unmapped_at - times of the transitions, or
+ *	-1
+ *
+ * Context: any thread holding a reference on @map; lock-free.
+ */
 int64_t dmb_check_map_invalidated_at(struct dmb_check_map *map);
 int64_t dmb_check_map_unmapped_at(struct dmb_check_map *map);
 
@@ -264,6 +326,8 @@ int64_t dmb_check_map_unmapped_at(struct dmb_check_map *map);
  * A write that starts after invalidation is V4 (reads may still start: they
  * are read-and-discard until unmap); any access after unmap is V5. In-flight
  * work may read and write an invalidated mapping until its fences retire.
+ * Context: any thread, typically the one performing the access, with any lock
+ *	held (a report takes none).
  * Return: 0 if allowed, -EFAULT after reporting the violation, -EINVAL
  * (a WARN) for a NULL token or an unknown access.
  */

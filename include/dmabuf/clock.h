@@ -36,6 +36,7 @@ struct dmb_clock;
 /**
  * dmb_clock_real - the process-wide real monotonic clock
  *
+ * Context: any thread, no lock.
  * Return: a clock that is never destroyed; dmb_clock_destroy() ignores it.
  */
 struct dmb_clock *dmb_clock_real(void);
@@ -44,6 +45,7 @@ struct dmb_clock *dmb_clock_real(void);
  * dmb_clock_create_virtual - a clock that moves only when advanced
  * @start_ns: its initial reading
  *
+ * Context: any thread.
  * Return: the clock, or NULL with errno set (ENOMEM).
  */
 struct dmb_clock *dmb_clock_create_virtual(int64_t start_ns);
@@ -56,10 +58,18 @@ struct dmb_clock *dmb_clock_create_virtual(int64_t start_ns);
  */
 void dmb_clock_destroy(struct dmb_clock *clock);
 
-/** dmb_clock_is_virtual - true if @clock only moves when advanced */
+/**
+ * dmb_clock_is_virtual - true if @clock only moves when advanced
+ *
+ * Context: any thread, no lock.
+ */
 bool dmb_clock_is_virtual(const struct dmb_clock *clock);
 
-/** dmb_clock_now - the clock's current reading in nanoseconds */
+/**
+ * dmb_clock_now - the clock's current reading in nanoseconds
+ *
+ * Context: any thread; a virtual clock takes its internal leaf lock.
+ */
 int64_t dmb_clock_now(struct dmb_clock *clock);
 
 /**
@@ -68,6 +78,7 @@ int64_t dmb_clock_now(struct dmb_clock *clock);
  * @delta_ns: how far, >= 0
  *
  * Wakes every thread sleeping on @clock whose deadline has been reached.
+ * Context: any thread; wakes the sleepers whose deadline passed.
  * Return: 0, or -EINVAL for a real clock or a negative delta.
  */
 int dmb_clock_advance(struct dmb_clock *clock, int64_t delta_ns);
@@ -206,12 +217,14 @@ int dmb_clock_run_until(struct dmb_clock *clock, int64_t until_ns,
 
 /**
  * dmb_ktime_get_ns - CLOCK_MONOTONIC now, in nanoseconds
+ * Context: any thread, no lock.
  */
 int64_t dmb_ktime_get_ns(void);
 
 /*
  * dmb_timeout_deadline - absolute CLOCK_MONOTONIC deadline for a relative
  * @timeout_ns, saturating (MAX_SCHEDULE_TIMEOUT stays "forever").
+ * Context: any thread, no lock.
  */
 static inline int64_t dmb_timeout_deadline(int64_t now_ns, int64_t timeout_ns)
 {

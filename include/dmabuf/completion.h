@@ -29,10 +29,19 @@ struct dmb_completion {
 	pthread_cond_t wait;
 };
 
-/** dmb_init_completion - initialise @x as not done. Return: 0 or -errno. */
+/**
+ * dmb_init_completion - initialise @x as not done.
+ *
+ * Context: any thread; @x not yet shared.
+ * Return: 0 or -errno.
+ */
 int dmb_init_completion(struct dmb_completion *x);
 
-/** dmb_completion_fini - release @x's resources; no thread may wait on it. */
+/**
+ * dmb_completion_fini - release @x's resources; no thread may wait on it.
+ *
+ * Context: any thread; no thread waits on @x.
+ */
 void dmb_completion_fini(struct dmb_completion *x);
 
 /**
@@ -43,13 +52,25 @@ void dmb_completion_fini(struct dmb_completion *x);
  */
 void dmb_reinit_completion(struct dmb_completion *x);
 
-/** dmb_complete - release one waiter, or the next one to arrive. */
+/**
+ * dmb_complete - release one waiter, or the next one to arrive.
+ *
+ * Context: any thread, fence callbacks included; takes @x's internal lock.
+ */
 void dmb_complete(struct dmb_completion *x);
 
-/** dmb_complete_all - release every waiter until re-armed. */
+/**
+ * dmb_complete_all - release every waiter until re-armed.
+ *
+ * Context: any thread, fence callbacks included; takes @x's internal lock.
+ */
 void dmb_complete_all(struct dmb_completion *x);
 
-/** dmb_completion_done - true if a wait would not block right now. */
+/**
+ * dmb_completion_done - true if a wait would not block right now.
+ *
+ * Context: any thread.
+ */
 bool dmb_completion_done(struct dmb_completion *x);
 
 /**
@@ -65,7 +86,11 @@ bool dmb_completion_done(struct dmb_completion *x);
 int64_t dmb_wait_for_completion_timeout(struct dmb_completion *x,
 					int64_t timeout_ns);
 
-/** dmb_wait_for_completion - wait forever. */
+/**
+ * dmb_wait_for_completion - wait forever.
+ *
+ * Context: may sleep: no lock the completer needs may be held.
+ */
 void dmb_wait_for_completion(struct dmb_completion *x);
 
 DMB_END_DECLS

@@ -27,6 +27,11 @@ struct device {
 	const void *type;
 };
 
+/**
+ * dev_name - @dev's name, for reports
+ *
+ * Context: any thread, no lock.
+ */
 static inline const char *dev_name(const struct device *dev)
 {
 	return dev && dev->name ? dev->name : "(no device)";

@@ -67,11 +67,13 @@ void dmb_diag_set_sink(dmb_diag_sink_fn fn, void *data);
  * @enable: true to unwind and symbolise the calling thread on every report
  *
  * Enabled by default. Return: the previous setting.
+ * Context: any thread.
  */
 bool dmb_diag_set_backtrace(bool enable);
 
 /**
  * dmb_diag_count - number of reports of @kind raised since the process started
+ * Context: any thread, no lock.
  */
 unsigned long dmb_diag_count(enum dmb_diag_kind kind);
 
@@ -81,6 +83,7 @@ unsigned long dmb_diag_count(enum dmb_diag_kind kind);
  * @buf: destination
  * @size: size of @buf
  *
+ * Context: any thread, a sink callback included.
  * Return: the length the full text needs, as snprintf().
  */
 int dmb_diag_format(const struct dmb_diag *diag, char *buf, size_t size);

@@ -106,6 +106,7 @@ struct dmb_revocable;
  * dmb_revocable_create - a revoke helper for @dmabuf
  * @policy: the wait policy, or NULL for warn-then-wait at the checker bounds
  *
+ * Context: any thread; takes no lock.
  * Return: the helper, or NULL with errno (EINVAL, ENOMEM).
  */
 struct dmb_revocable *dmb_revocable_create(struct dma_buf *dmabuf,
@@ -118,7 +119,13 @@ struct dmb_revocable *dmb_revocable_create(struct dma_buf *dmabuf,
  */
 void dmb_revocable_destroy(struct dmb_revocable *rev);
 
-/** dmb_revocable_set_policy - change the wait policy. Return: 0 or -EINVAL. */
+/**
+ * dmb_revocable_set_policy - change the wait policy.
+ *
+ * Context: the buffer's resv lock not held (the call takes it; refused with
+ *	-EINVAL if held).
+ * Return: 0 or -EINVAL.
+ */
 int dmb_revocable_set_policy(struct dmb_revocable *rev,
 			     const struct dmb_revoke_policy *policy);
 
@@ -141,7 +148,12 @@ int dmb_revocable_attach(struct dmb_revocable *rev,
  */
 int dmb_revocable_map(struct dmb_revocable *rev);
 
-/** dmb_revocable_unmap - a mapping was taken back (from the unmap op) */
+/**
+ * dmb_revocable_unmap - a mapping was taken back (from the unmap op)
+ *
+ * Context: the buffer's resv lock held (the exporter's unmap op); refused
+ *	without it.
+ */
 void dmb_revocable_unmap(struct dmb_revocable *rev);
 
 /**
@@ -160,10 +172,19 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
  */
 int dmb_revocable_unrevoke(struct dmb_revocable *rev);
 
-/** dmb_revocable_is_revoked - true between revoke and unrevoke */
+/**
+ * dmb_revocable_is_revoked - true between revoke and unrevoke
+ *
+ * Context: any thread, no lock (a snapshot).
+ */
 bool dmb_revocable_is_revoked(struct dmb_revocable *rev);
 
-/** dmb_revocable_mappings - mappings counted and not yet unmapped */
+/**
+ * dmb_revocable_mappings - mappings counted and not yet unmapped
+ *
+ * Context: the buffer's resv lock not held (the call takes it; refused, 0, if
+ *	held).
+ */
 unsigned int dmb_revocable_mappings(struct dmb_revocable *rev);
 
 DMB_END_DECLS

@@ -24,17 +24,16 @@
  * Locking convention (docs/locking.md has the full table):
  *  - dma_buf_pin/unpin, dma_buf_map_attachment/unmap_attachment,
  *    dma_buf_invalidate_mappings, dma_buf_vmap/vunmap and
- *    dma_buf_mapping_token: the caller holds the buffer's resv lock. It is
- *    asserted: a missing lock is reported (violation V1 for invalidate, V2
- *    for map/unmap, a WARN for the others), after which the call takes the
- *    lock itself so that nothing is corrupted.
- *  - The _unlocked variants, attach, detach, export, get/put and the CPU
- *    access calls take the lock themselves: the caller must not hold it.
- *    One that does (an importer calling an _unlocked unmap from its
- *    invalidate_mappings) is reported, and the call then runs inside the
- *    caller's lock session instead of taking the lock twice; detach is
- *    refused outright, since it would free an attachment that an
- *    invalidating walk may be standing on.
+ *    dma_buf_mapping_token: the caller holds the buffer's resv lock. A
+ *    missing lock is reported (violation V1 for invalidate, V2 for
+ *    map/unmap, a WARN for the others) and the call is refused (-EINVAL,
+ *    or NULL with errno EINVAL; a void call does nothing): the library
+ *    never takes a lock behind its caller.
+ *  - The _unlocked variants, attach, detach and the CPU access calls take
+ *    the lock themselves or run exporter ops that must not hold it: the
+ *    caller must not hold it. One that does (an importer calling an
+ *    _unlocked unmap from its invalidate_mappings) is reported and refused
+ *    the same way. Export and get/put need no lock.
  *  - Exporter ops attach, detach, pin, unpin, map_dma_buf, unmap_dma_buf,
  *    vmap and vunmap run with the resv lock held; release, begin/end
  *    _cpu_access without it (release runs with it only if the caller drops
@@ -133,11 +132,16 @@ struct dma_buf_export_info {
  * dma_buf_export - create a buffer with one reference
  *
  * Missing required ops, a zero size or a NULL name are reported.
+ * Context: any thread; takes the live-buffer list lock (a leaf).
  * Return: the buffer, or NULL with errno (EINVAL, ENOMEM).
  */
 struct dma_buf *dma_buf_export(const struct dma_buf_export_info *exp_info);
 
-/** get_dma_buf - take a reference */
+/**
+ * get_dma_buf - take a reference
+ *
+ * Context: any thread holding a reference, with any lock held.
+ */
 void get_dma_buf(struct dma_buf *dmabuf);
 
 /**
@@ -147,6 +151,8 @@ void get_dma_buf(struct dma_buf *dmabuf);
  * For an exporter walking a list of its own buffers: the caller must know
  * the memory is still there, as it is while the buffer is on a list that
  * the release op takes it off under a lock the caller holds.
+ * Context: any thread that knows @dmabuf is still allocated (a lookup under
+ *	the exporter's own lock).
  * Return: true if a reference was taken (drop it with dma_buf_put()).
  */
 bool dmb_dma_buf_get_unless_zero(struct dma_buf *dmabuf);
@@ -158,6 +164,8 @@ bool dmb_dma_buf_get_unless_zero(struct dma_buf *dmabuf);
  *
  * A put of a buffer that was already released is violation V9 and is
  * ignored: the pointer is checked against the live buffers before use.
+ * Context: any thread; the last put takes the resv lock unless the caller
+ *	already holds it, and runs the release op without it.
  */
 void dma_buf_put(struct dma_buf *dmabuf);
 
@@ -165,10 +173,16 @@ void dma_buf_put(struct dma_buf *dmabuf);
  * dma_buf_set_name - name the buffer for reports (at most 63 bytes are
  * kept); attachments made before keep the name they were made with in their
  * reports. Return: 0, -EINVAL, -ENOMEM.
+ * Context: any thread; takes the buffer's name lock (a leaf).
  */
 int dma_buf_set_name(struct dma_buf *dmabuf, const char *name);
 
-/* Accessors (no lock needed: these never change after export; NULL is a WARN). */
+/*
+ * Accessors (no lock needed: these never change after export; NULL is a
+ * WARN).
+ *
+ * Context: any thread, no lock.
+ */
 struct dma_resv *dma_buf_resv(struct dma_buf *dmabuf);
 void *dma_buf_priv(struct dma_buf *dmabuf);
 size_t dma_buf_size(struct dma_buf *dmabuf);
@@ -176,14 +190,18 @@ const char *dma_buf_exporter_name(struct dma_buf *dmabuf);
 /**
  * dma_buf_name - the name set last, or the exporter's name; valid for as
  * long as the buffer lives (a rename publishes a new string)
+ * Context: any thread, no lock; the string stays valid while the buffer
+ *	lives.
  */
 const char *dma_buf_name(struct dma_buf *dmabuf);
 
 /**
  * dma_buf_attach - attach a static importer (no importer ops)
  *
- * Context: takes the resv lock. Return: the attachment, or NULL with errno
- * (EINVAL, ENOMEM, or what the exporter's attach op refused with).
+ * Context: takes the resv lock: refused (a WARN, NULL with errno EINVAL)
+ * if the caller holds it.
+ * Return: the attachment, or NULL with errno (EINVAL, ENOMEM, or what the
+ * exporter's attach op refused with).
  */
 struct dma_buf_attachment *dma_buf_attach(struct dma_buf *dmabuf,
 					  struct device *dev);
@@ -194,7 +212,8 @@ struct dma_buf_attachment *dma_buf_attach(struct dma_buf *dmabuf,
  * @importer_priv: its private data, see dma_buf_attachment_importer_priv()
  *
  * Peer-to-peer is allowed if the importer's ops allow it.
- * Context: takes the resv lock. Return: as dma_buf_attach().
+ * Context: takes the resv lock: refused if the caller holds it.
+ * Return: as dma_buf_attach().
  */
 struct dma_buf_attachment *
 dma_buf_dynamic_attach(struct dma_buf *dmabuf, struct device *dev,
@@ -208,11 +227,16 @@ dma_buf_dynamic_attach(struct dma_buf *dmabuf, struct device *dev,
  * them): the mappings are torn down (exporter unmap, unpin) before the
  * attachment goes. Detaching an
  * attachment that is not on @dmabuf is V9 and refused.
- * Context: takes the resv lock.
+ * Context: takes the resv lock: refused (a WARN, nothing detached) if the
+ * caller holds it.
  */
 void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach);
 
-/** dma_buf_attachment_is_dynamic - true if the importer supplied importer ops */
+/**
+ * dma_buf_attachment_is_dynamic - true if the importer supplied importer ops
+ *
+ * Context: any thread, no lock.
+ */
 bool dma_buf_attachment_is_dynamic(struct dma_buf_attachment *attach);
 
 /**
@@ -220,28 +244,46 @@ bool dma_buf_attachment_is_dynamic(struct dma_buf_attachment *attach);
  * with invalidate_mappings (R2): it can complete the revoke sequence in
  * bounded time. Exporters that revoke as a normal operation call it from
  * their attach op and refuse attachments for which it is false.
+ * Context: any thread, no lock.
  */
 bool dma_buf_attach_revocable(struct dma_buf_attachment *attach);
 
-/* Attachment accessors. */
+/*
+ * Attachment accessors.
+ *
+ * Context: any thread, no lock.
+ */
 struct dma_buf *dma_buf_attachment_dmabuf(struct dma_buf_attachment *attach);
 struct device *dma_buf_attachment_dev(struct dma_buf_attachment *attach);
 bool dma_buf_attachment_peer2peer(struct dma_buf_attachment *attach);
 void *dma_buf_attachment_importer_priv(struct dma_buf_attachment *attach);
-/** dma_buf_attachment_importer_name - importer ops' name, or "static" */
+/**
+ * dma_buf_attachment_importer_name - importer ops' name, or "static"
+ *
+ * Context: any thread, no lock.
+ */
 const char *dma_buf_attachment_importer_name(struct dma_buf_attachment *attach);
-/* The exporter's per-attachment data; set and read under the resv lock. */
+/*
+ * The exporter's per-attachment data; set and read under the resv lock.
+ *
+ * Context: the exporter's ops, under the buffer's resv lock (not checked: the
+ *	data is the exporter's).
+ */
 void *dma_buf_attachment_priv(struct dma_buf_attachment *attach);
 void dma_buf_attachment_set_priv(struct dma_buf_attachment *attach, void *priv);
 /**
- * dma_buf_attachment_mapped - live mappings of @attach (resv held; a WARN
- * otherwise, and the call takes it)
+ * dma_buf_attachment_mapped - live mappings of @attach
+ *
+ * Context: the buffer's resv lock held; refused (0, a WARN) without it.
  */
 unsigned int dma_buf_attachment_mapped(struct dma_buf_attachment *attach);
 /**
  * dma_buf_attachment_unmap_latency - checker-clock time from the last
  * invalidate_mappings to the unmap of that mapping, or -1 if no invalidated
- * mapping was unmapped yet (resv held)
+ * mapping was unmapped yet (always -1 in production mode, which keeps no
+ * mapping tokens: see debug.h)
+ *
+ * Context: the buffer's resv lock held; refused (-1, a WARN) without it.
  */
 int64_t dma_buf_attachment_unmap_latency(struct dma_buf_attachment *attach);
 
@@ -250,13 +292,17 @@ int64_t dma_buf_attachment_unmap_latency(struct dma_buf_attachment *attach);
  *
  * Succeeds without effect when the exporter has no pin op; pinning never
  * changes revocability (R10).
- * Context: resv lock held. Return: 0 or the exporter's -errno.
+ * Context: resv lock held; refused (-EINVAL, a WARN) without it.
+ * Return: 0, -EINVAL, or the exporter's -errno.
  */
 int dma_buf_pin(struct dma_buf_attachment *attach);
 
 /**
  * dma_buf_unpin - undo one dma_buf_pin(); an unpin without a pin is
  * reported and does not reach the exporter
+ *
+ * Context: the buffer's resv lock held; refused (a WARN, nothing unpinned)
+ *	without it.
  */
 void dma_buf_unpin(struct dma_buf_attachment *attach);
 
@@ -266,9 +312,9 @@ void dma_buf_unpin(struct dma_buf_attachment *attach);
  * Static attachments are pinned first when the exporter can pin (R3), and
  * unpinned by the matching unmap. A table returned while the buffer is
  * revoked is violation V3: it is taken back and the call fails -ENODEV.
- * Context: resv lock held (V2 otherwise).
- * Return: the table, or NULL with errno (ENODEV while revoked, ENOMEM, or
- * the exporter's error).
+ * Context: resv lock held; refused (V2, NULL with errno EINVAL) without it.
+ * Return: the table, or NULL with errno (ENODEV while revoked, ENOMEM,
+ * EINVAL, or the exporter's error).
  */
 struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
 					enum dma_data_direction dir);
@@ -278,12 +324,17 @@ struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
  *
  * A table not mapped on @attach, or already unmapped (NULL included), is
  * violation V8 and is not touched.
- * Context: resv lock held (V2 otherwise).
+ * Context: resv lock held; refused (V2, nothing unmapped) without it.
  */
 void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
 			      struct sg_table *sgt, enum dma_data_direction dir);
 
-/* As above, taking and releasing the resv lock around the call. */
+/*
+ * As above, taking and releasing the resv lock around the call.
+ *
+ * Context: the buffer's resv lock not held (the call takes it); refused (a
+ *	WARN) if held.
+ */
 struct sg_table *
 dma_buf_map_attachment_unlocked(struct dma_buf_attachment *attach,
 				enum dma_data_direction dir);
@@ -299,7 +350,7 @@ void dma_buf_unmap_attachment_unlocked(struct dma_buf_attachment *attach,
  * and marks their live mappings invalidated for the checker (mappings of
  * attachments that were not told stay LIVE). See the overview for what
  * importers may still do afterwards.
- * Context: resv lock held (V1 otherwise).
+ * Context: resv lock held; refused (V1, no importer told) without it.
  */
 void dma_buf_invalidate_mappings(struct dma_buf *dmabuf);
 
@@ -307,9 +358,10 @@ void dma_buf_invalidate_mappings(struct dma_buf *dmabuf);
  * dma_buf_mapping_token - the checker's token for a live mapping, for
  * whoever performs DMA through it (see check.h)
  *
- * Context: resv lock held (a WARN otherwise, and the call takes it).
+ * Context: resv lock held; refused (a WARN, NULL with errno EINVAL) without
+ * it.
  * Return: a new reference, or NULL with errno = ENOENT if @sgt is not a live
- * mapping of @attach.
+ * mapping of @attach, EOPNOTSUPP in production mode (no tokens: debug.h).
  */
 struct dmb_check_map *dma_buf_mapping_token(struct dma_buf_attachment *attach,
 					    struct sg_table *sgt);
@@ -320,7 +372,9 @@ struct dmb_check_map *dma_buf_mapping_token(struct dma_buf_attachment *attach,
  * Waits for the fences a CPU access in @dir must wait for — writers only
  * for a CPU read (DMA_FROM_DEVICE), readers and writers for a CPU write
  * (DMA_TO_DEVICE, DMA_BIDIRECTIONAL), as dma_resv_usage_rw() — then calls
- * the exporter. Context: may sleep; takes no lock the caller may hold.
+ * the exporter.
+ * Context: may sleep; the resv lock not held (the exporter's op runs
+ * without it): refused (-EINVAL, a WARN) if held.
  * Return: 0 or -errno.
  */
 int dma_buf_begin_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir);
@@ -330,16 +384,28 @@ int dma_buf_end_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir);
  * dma_buf_vmap - a CPU address for the whole buffer; counted, so nested
  * vmaps return the same address
  *
- * Context: resv lock held. Return: 0, -EINVAL (no vmap op), or -errno.
+ * Context: resv lock held; refused (-EINVAL, a WARN; vunmap does nothing)
+ * without it.
+ * Return: 0, -EINVAL (no vmap op, or refused), or -errno.
  */
 int dma_buf_vmap(struct dma_buf *dmabuf, void **vaddr);
 void dma_buf_vunmap(struct dma_buf *dmabuf, void *vaddr);
+
+/**
+ * dma_buf_vmap_unlocked, dma_buf_vunmap_unlocked - as dma_buf_vmap() and
+ * dma_buf_vunmap(), taking and releasing the resv lock around the call
+ *
+ * Context: the resv lock not held (the call takes it); refused (-EINVAL, a
+ * WARN; vunmap does nothing) if held.
+ */
 int dma_buf_vmap_unlocked(struct dma_buf *dmabuf, void **vaddr);
 void dma_buf_vunmap_unlocked(struct dma_buf *dmabuf, void *vaddr);
 
 /**
  * dma_buf_debug_dump - print every live buffer, its attachments and their
  * mappings to @out, like the kernel's bufinfo
+ * Context: any thread; takes the live-buffer list lock and only trylocks resv
+ *	locks under it.
  */
 void dma_buf_debug_dump(FILE *out);
 

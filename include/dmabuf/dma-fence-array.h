@@ -39,6 +39,7 @@ struct dma_fence_array;
  * @seqno: its seqno
  * @signal_on_any: signal when the first member signals instead of the last
  *
+ * Context: any thread; takes no fence lock.
  * Return: the array's fence, or NULL with errno set (EINVAL, ENOMEM).
  */
 struct dma_fence *dma_fence_array_create(int num_fences,
@@ -46,16 +47,25 @@ struct dma_fence *dma_fence_array_create(int num_fences,
 					 uint64_t context, uint64_t seqno,
 					 bool signal_on_any);
 
-/** dma_fence_is_array - true if @fence was made by dma_fence_array_create() */
+/**
+ * dma_fence_is_array - true if @fence was made by dma_fence_array_create()
+ *
+ * Context: any thread, no lock.
+ */
 bool dma_fence_is_array(struct dma_fence *fence);
 
-/** dma_fence_array_num_fences - number of members, or 0 if not an array */
+/**
+ * dma_fence_array_num_fences - number of members, or 0 if not an array
+ *
+ * Context: any thread, no lock.
+ */
 unsigned int dma_fence_array_num_fences(struct dma_fence *fence);
 
 /**
  * dma_fence_array_fence - member @i of an array fence (no reference taken);
  * for a fence that is not an array, index 0 is the fence itself
  *
+ * Context: any thread, no lock.
  * Return: the member, or NULL when @i is out of range.
  */
 struct dma_fence *dma_fence_array_fence(struct dma_fence *fence, unsigned int i);

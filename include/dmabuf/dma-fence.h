@@ -184,21 +184,31 @@ uint64_t dma_fence_context_alloc(unsigned int num);
  * @seqno: its position on the timeline
  *
  * Missing required ops are reported; the fence then uses placeholder names.
+ * Context: any thread; @fence not yet shared.
  */
 void dma_fence_init(struct dma_fence *fence, const struct dma_fence_ops *ops,
 		    pthread_mutex_t *lock, uint64_t context, uint64_t seqno);
 
-/** dma_fence_get - take a reference; NULL is passed through */
+/**
+ * dma_fence_get - take a reference; NULL is passed through
+ *
+ * Context: any thread holding a reference, with any lock held.
+ */
 struct dma_fence *dma_fence_get(struct dma_fence *fence);
 
 /**
  * dma_fence_get_unless_zero - get a reference unless the fence is being freed
  *
+ * Context: any thread that knows @fence is still allocated.
  * Return: @fence, or NULL if its count already reached zero.
  */
 struct dma_fence *dma_fence_get_unless_zero(struct dma_fence *fence);
 
-/** dma_fence_put - drop a reference; NULL is ignored */
+/**
+ * dma_fence_put - drop a reference; NULL is ignored
+ *
+ * Context: any thread; the last put runs ops->release in the calling thread.
+ */
 void dma_fence_put(struct dma_fence *fence);
 
 /**
@@ -210,12 +220,19 @@ void dma_fence_put(struct dma_fence *fence);
  */
 int dma_fence_signal(struct dma_fence *fence);
 
-/** dma_fence_signal_locked - as dma_fence_signal(); caller holds fence->lock */
+/**
+ * dma_fence_signal_locked - as dma_fence_signal(); caller holds fence->lock
+ *
+ * Context: fence->lock held, taken with dmb_fence_lock(); refused (-EINVAL)
+ *	without it in debug mode.
+ */
 int dma_fence_signal_locked(struct dma_fence *fence);
 
 /**
  * dma_fence_signal_timestamp - signal with an explicit timestamp
  * @timestamp_ns: CLOCK_MONOTONIC (or virtual-clock) time of completion
+ * Context: as dma_fence_signal(): takes fence->lock; callbacks run in this
+ *	thread.
  */
 int dma_fence_signal_timestamp(struct dma_fence *fence, int64_t timestamp_ns);
 
@@ -233,16 +250,23 @@ void dma_fence_set_error(struct dma_fence *fence, int error);
  * dma_fence_set_error_locked - as dma_fence_set_error(); caller holds
  * fence->lock (an ops->signaled or ops->enable_signaling that is about to
  * report completion sets the error this way)
+ * Context: fence->lock held, taken with dmb_fence_lock(); refused (a WARN)
+ *	without it in debug mode.
  */
 void dma_fence_set_error_locked(struct dma_fence *fence, int error);
 
 /**
  * dma_fence_get_status - 0 while pending, 1 when signaled without error,
  * the negative error when signaled with one
+ * Context: takes fence->lock if it has to poll ops->signaled.
  */
 int dma_fence_get_status(struct dma_fence *fence);
 
-/** dma_fence_get_status_locked - as above; caller holds fence->lock */
+/**
+ * dma_fence_get_status_locked - as above; caller holds fence->lock
+ *
+ * Context: fence->lock held, taken with dmb_fence_lock().
+ */
 int dma_fence_get_status_locked(struct dma_fence *fence);
 
 /**
@@ -254,7 +278,12 @@ int dma_fence_get_status_locked(struct dma_fence *fence);
  */
 bool dma_fence_is_signaled(struct dma_fence *fence);
 
-/** dma_fence_is_signaled_locked - as above; caller holds fence->lock */
+/**
+ * dma_fence_is_signaled_locked - as above; caller holds fence->lock
+ *
+ * Context: fence->lock held, taken with dmb_fence_lock(); without it (debug
+ *	mode) a WARN, and only the SIGNALED flag answers.
+ */
 bool dma_fence_is_signaled_locked(struct dma_fence *fence);
 
 /**
@@ -263,6 +292,8 @@ bool dma_fence_is_signaled_locked(struct dma_fence *fence);
  *	or was removed
  *
  * Enables signalling if it was not yet.
+ * Context: takes fence->lock: not from a callback of a fence sharing that
+ *	lock.
  * Return: 0 if registered; -ENOENT if the fence is already signaled, in which
  * case @func is NOT called (the caller handles completion itself); -EINVAL
  * for NULL arguments.
@@ -273,6 +304,8 @@ int dma_fence_add_callback(struct dma_fence *fence, struct dma_fence_cb *cb,
 /**
  * dma_fence_remove_callback - unregister @cb
  *
+ * Context: takes fence->lock (so it waits out a callback running elsewhere):
+ *	not from a callback of a fence sharing that lock.
  * Return: true if it was still registered (it will not run), false if it
  * already ran, was refused with -ENOENT, or was never added (@cb zeroed).
  * Once this returns, @func is not running and will not run: @cb may be freed.
@@ -280,7 +313,12 @@ int dma_fence_add_callback(struct dma_fence *fence, struct dma_fence_cb *cb,
 bool dma_fence_remove_callback(struct dma_fence *fence,
 			       struct dma_fence_cb *cb);
 
-/** dma_fence_enable_sw_signaling - ask the driver to report completion */
+/**
+ * dma_fence_enable_sw_signaling - ask the driver to report completion
+ *
+ * Context: takes fence->lock: not from a callback of a fence sharing that
+ *	lock.
+ */
 void dma_fence_enable_sw_signaling(struct dma_fence *fence);
 
 /**
@@ -297,7 +335,13 @@ void dma_fence_enable_sw_signaling(struct dma_fence *fence);
  */
 int64_t dma_fence_wait_timeout(struct dma_fence *fence, int64_t timeout_ns);
 
-/** dma_fence_wait - wait forever. Return: 0, or -EINVAL. */
+/**
+ * dma_fence_wait - wait forever.
+ *
+ * Context: may sleep; may hold resv locks; not inside a fence-signalling
+ *	section (reported).
+ * Return: 0, or -EINVAL.
+ */
 int dma_fence_wait(struct dma_fence *fence);
 
 /**
@@ -305,6 +349,8 @@ int dma_fence_wait(struct dma_fence *fence);
  * @fences: array of @count fences
  * @idx: if not NULL, receives the index of a signaled fence
  *
+ * Context: may sleep; may hold resv locks; not inside a fence-signalling
+ *	section (reported).
  * Return: as dma_fence_wait_timeout(); -EINVAL for count 0 or NULL entries,
  * -ENOMEM if the per-fence callbacks cannot be allocated.
  */
@@ -315,12 +361,16 @@ int64_t dma_fence_wait_any_timeout(struct dma_fence **fences, uint32_t count,
  * dma_fence_is_later - true if @f1 comes after @f2 on their timeline
  *
  * Comparing fences of different contexts is reported and returns false.
+ * Context: any thread, no lock; both fences on one timeline (reported
+ *	otherwise).
  */
 bool dma_fence_is_later(struct dma_fence *f1, struct dma_fence *f2);
 
 /**
  * dma_fence_later - the later of two fences of one timeline
  *
+ * Context: any thread, no lock; both fences on one timeline (reported
+ *	otherwise).
  * Return: @f1 or @f2 (no reference taken), or NULL if the contexts differ.
  */
 struct dma_fence *dma_fence_later(struct dma_fence *f1, struct dma_fence *f2);
@@ -328,6 +378,7 @@ struct dma_fence *dma_fence_later(struct dma_fence *f1, struct dma_fence *f2);
 /**
  * dma_fence_get_stub - a signaled fence shared by the whole process
  *
+ * Context: any thread, no lock.
  * Return: a new reference to it.
  */
 struct dma_fence *dma_fence_get_stub(void);
@@ -336,13 +387,23 @@ struct dma_fence *dma_fence_get_stub(void);
  * dma_fence_timestamp - when @fence signaled; only valid once signaled
  *
  * Asking an unsignaled fence is reported and returns the current time.
+ * Context: any thread, no lock, once the fence is signaled.
  */
 int64_t dma_fence_timestamp(struct dma_fence *fence);
 
-/** dma_fence_driver_name / dma_fence_timeline_name - for diagnostics */
+/**
+ * dma_fence_driver_name / dma_fence_timeline_name - for diagnostics
+ *
+ * Context: any thread holding a reference.
+ */
 const char *dma_fence_driver_name(struct dma_fence *fence);
 const char *dma_fence_timeline_name(struct dma_fence *fence);
 
+/**
+ * dma_fence_test_flag - true if DMA_FENCE_FLAG_* @bit is set on @fence
+ *
+ * Context: any thread, no lock (an atomic read).
+ */
 static inline bool dma_fence_test_flag(struct dma_fence *fence, unsigned int bit)
 {
 	return dmb_load_acquire(&fence->flags) &

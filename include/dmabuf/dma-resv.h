@@ -76,6 +76,7 @@ enum dma_resv_usage {
  *
  * A writer must wait for readers and writers (READ); a reader only for
  * writers (WRITE).
+ * Context: any thread, no lock.
  */
 static inline enum dma_resv_usage dma_resv_usage_rw(bool write)
 {
@@ -102,7 +103,11 @@ struct dma_resv {
 	unsigned int reserved;
 };
 
-/** dma_resv_init - initialise an empty, unlocked reservation object */
+/**
+ * dma_resv_init - initialise an empty, unlocked reservation object
+ *
+ * Context: any thread; @obj not yet shared.
+ */
 void dma_resv_init(struct dma_resv *obj);
 
 /**
@@ -115,6 +120,9 @@ void dma_resv_fini(struct dma_resv *obj);
 /**
  * dma_resv_lock - lock @obj, optionally inside acquire context @ctx
  *
+ * Context: may sleep. Without @ctx the caller owns the order of the resv
+ *	locks it holds (inversions are reported, V10); with @ctx the wait-die
+ *	rules of ww_mutex.h.
  * Return: 0, -EDEADLK (back off, then dma_resv_lock_slow()), -EALREADY.
  */
 static inline int dma_resv_lock(struct dma_resv *obj, struct ww_acquire_ctx *ctx)
@@ -122,14 +130,23 @@ static inline int dma_resv_lock(struct dma_resv *obj, struct ww_acquire_ctx *ctx
 	return ww_mutex_lock(&obj->lock, ctx);
 }
 
-/** dma_resv_lock_slow - lock @obj after backing off from -EDEADLK */
+/**
+ * dma_resv_lock_slow - lock @obj after backing off from -EDEADLK
+ *
+ * Context: may sleep; @ctx holds no other lock (it just backed off).
+ */
 static inline void dma_resv_lock_slow(struct dma_resv *obj,
 				      struct ww_acquire_ctx *ctx)
 {
 	ww_mutex_lock_slow(&obj->lock, ctx);
 }
 
-/** dma_resv_trylock - lock @obj if free, without a context. Return: true if locked. */
+/**
+ * dma_resv_trylock - lock @obj if free, without a context.
+ *
+ * Context: any thread; never sleeps.
+ * Return: true if locked.
+ */
 static inline bool dma_resv_trylock(struct dma_resv *obj)
 {
 	return ww_mutex_trylock(&obj->lock, NULL);
@@ -140,10 +157,15 @@ static inline bool dma_resv_trylock(struct dma_resv *obj)
  *
  * Slots reserved and not used are given back: the next lock session must
  * reserve again before adding fences.
+ * Context: the thread that holds @obj's lock.
  */
 void dma_resv_unlock(struct dma_resv *obj);
 
-/** dma_resv_is_locked - true if some thread holds @obj's lock */
+/**
+ * dma_resv_is_locked - true if some thread holds @obj's lock
+ *
+ * Context: any thread, no lock (a snapshot).
+ */
 static inline bool dma_resv_is_locked(struct dma_resv *obj)
 {
 	return ww_mutex_is_locked(&obj->lock);
@@ -154,16 +176,24 @@ static inline bool dma_resv_is_locked(struct dma_resv *obj)
  *
  * Exact: it reads the lock's owner, so it stays right for a thread that
  * holds more locks than the per-thread tracking records.
+ * Context: any thread, no lock.
  */
 static inline bool dma_resv_held(struct dma_resv *obj)
 {
 	return ww_mutex_held(&obj->lock);
 }
 
-/** dma_resv_locking_ctx - the acquire context @obj was locked with, or NULL */
+/**
+ * dma_resv_locking_ctx - the acquire context @obj was locked with, or NULL
+ *
+ * Context: any thread, no lock.
+ */
 static inline struct ww_acquire_ctx *dma_resv_locking_ctx(struct dma_resv *obj)
 {
-	return (struct ww_acquire_ctx *)dmb_lockdep_held_ctx(&obj->lock.dep_map);
+	/* The owner's context field: exact in every mode, unlike a lock record. */
+	if (!dma_resv_held(obj))
+		return NULL;
+	return atomic_load_explicit(&obj->lock.ctx, memory_order_relaxed);
 }
 
 /**
@@ -232,6 +262,13 @@ struct dma_resv_iter {
 	bool is_restarted;
 };
 
+/**
+ * dma_resv_iter_begin - start a walk over the fences of @obj with usage <=
+ *	@usage
+ *
+ * Context: any thread; for the locked walk, the resv lock held from the first
+ *	fence to the last.
+ */
 static inline void dma_resv_iter_begin(struct dma_resv_iter *cursor,
 				       struct dma_resv *obj,
 				       enum dma_resv_usage usage)
@@ -241,14 +278,22 @@ static inline void dma_resv_iter_begin(struct dma_resv_iter *cursor,
 	cursor->fence = NULL;
 }
 
-/** dma_resv_iter_end - drop the reference an unlocked walk may still hold */
+/**
+ * dma_resv_iter_end - drop the reference an unlocked walk may still hold
+ *
+ * Context: the thread that walked.
+ */
 static inline void dma_resv_iter_end(struct dma_resv_iter *cursor)
 {
 	dma_fence_put(cursor->fence);
 	cursor->fence = NULL;
 }
 
-/** dma_resv_iter_usage - usage of the cursor's current fence */
+/**
+ * dma_resv_iter_usage - usage of the cursor's current fence
+ *
+ * Context: the thread that walks.
+ */
 static inline enum dma_resv_usage dma_resv_iter_usage(struct dma_resv_iter *cursor)
 {
 	return cursor->fence_usage;
@@ -257,17 +302,27 @@ static inline enum dma_resv_usage dma_resv_iter_usage(struct dma_resv_iter *curs
 /**
  * dma_resv_iter_is_restarted - true if the set changed and the walk began
  * again; anything accumulated from earlier fences must be discarded
+ * Context: the thread that walks.
  */
 static inline bool dma_resv_iter_is_restarted(struct dma_resv_iter *cursor)
 {
 	return cursor->is_restarted;
 }
 
-/* Unlocked walk: skips signaled fences; may restart (see above). */
+/*
+ * Unlocked walk: skips signaled fences; may restart (see above).
+ *
+ * Context: need not hold the resv lock (may); takes the object's entry lock
+ *	(a leaf) for each step.
+ */
 struct dma_fence *dma_resv_iter_first_unlocked(struct dma_resv_iter *cursor);
 struct dma_fence *dma_resv_iter_next_unlocked(struct dma_resv_iter *cursor);
 
-/* Locked walk: resv lock held; every fence of matching usage, no restarts. */
+/*
+ * Locked walk: resv lock held; every fence of matching usage, no restarts.
+ *
+ * Context: the resv lock held; without it the walk yields nothing (a WARN).
+ */
 struct dma_fence *dma_resv_iter_first(struct dma_resv_iter *cursor);
 struct dma_fence *dma_resv_iter_next(struct dma_resv_iter *cursor);
 
@@ -287,6 +342,7 @@ struct dma_fence *dma_resv_iter_next(struct dma_resv_iter *cursor);
  * @fences: receives a malloc()ed array (NULL when the count is 0); the
  *	caller puts each fence and frees the array
  *
+ * Context: need not hold the resv lock (may).
  * Return: 0 or -ENOMEM (nothing is returned then).
  */
 int dma_resv_get_fences(struct dma_resv *obj, enum dma_resv_usage usage,
@@ -297,6 +353,7 @@ int dma_resv_get_fences(struct dma_resv *obj, enum dma_resv_usage usage,
  * @fence: receives NULL (none), the fence itself (one), or a new fence
  *	array signalling when all have (several); the caller puts it
  *
+ * Context: need not hold the resv lock (may).
  * Return: 0 or -ENOMEM.
  */
 int dma_resv_get_singleton(struct dma_resv *obj, enum dma_resv_usage usage,
@@ -312,6 +369,7 @@ int dma_resv_copy_fences(struct dma_resv *dst, struct dma_resv *src);
 
 /**
  * dma_resv_test_signaled - true if every fence with usage <= @usage signaled
+ * Context: need not hold the resv lock (may).
  */
 bool dma_resv_test_signaled(struct dma_resv *obj, enum dma_resv_usage usage);
 
@@ -326,7 +384,11 @@ bool dma_resv_test_signaled(struct dma_resv *obj, enum dma_resv_usage usage);
 int64_t dma_resv_wait_timeout(struct dma_resv *obj, enum dma_resv_usage usage,
 			      int64_t timeout_ns);
 
-/** dma_resv_usage_name - "kernel", "write", "read" or "bookkeep" */
+/**
+ * dma_resv_usage_name - "kernel", "write", "read" or "bookkeep"
+ *
+ * Context: any thread, no lock.
+ */
 const char *dma_resv_usage_name(enum dma_resv_usage usage);
 
 DMB_END_DECLS

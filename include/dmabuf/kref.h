@@ -26,11 +26,21 @@ struct dmb_kref {
 
 #define DMB_KREF_INIT(n) { .refcount = (n) }
 
+/**
+ * dmb_kref_init - the count starts at one reference
+ *
+ * Context: any thread; the object not yet shared.
+ */
 static inline void dmb_kref_init(struct dmb_kref *kref)
 {
 	__atomic_store_n(&kref->refcount, 1, __ATOMIC_RELAXED);
 }
 
+/**
+ * dmb_kref_read - the current count
+ *
+ * Context: any thread, no lock (a snapshot).
+ */
 static inline unsigned int dmb_kref_read(const struct dmb_kref *kref)
 {
 	return __atomic_load_n(&kref->refcount, __ATOMIC_RELAXED);
@@ -46,6 +56,11 @@ static inline unsigned int dmb_kref_read_acquire(const struct dmb_kref *kref)
 	return __atomic_load_n(&kref->refcount, __ATOMIC_ACQUIRE);
 }
 
+/**
+ * dmb_kref_get - take one more reference
+ *
+ * Context: any thread holding a reference.
+ */
 static inline void dmb_kref_get(struct dmb_kref *kref)
 {
 	unsigned int old = __atomic_fetch_add(&kref->refcount, 1,
@@ -57,6 +72,7 @@ static inline void dmb_kref_get(struct dmb_kref *kref)
 /*
  * Get a reference unless the count already dropped to zero (the object is
  * being released). For lookups through a pointer that does not own one.
+ * Context: any thread that knows the object is still allocated.
  */
 static inline bool dmb_kref_get_unless_zero(struct dmb_kref *kref)
 {
@@ -76,6 +92,8 @@ static inline bool dmb_kref_get_unless_zero(struct dmb_kref *kref)
  * acq_rel ordering makes every write done under any reference visible to
  * the thread that runs @release (a separate acquire fence would do the same
  * with less cost on weak machines, but ThreadSanitizer cannot see fences).
+ * Context: any thread holding a reference; @release runs in the thread that
+ *	drops the last one.
  */
 static inline bool dmb_kref_put(struct dmb_kref *kref,
 				void (*release)(struct dmb_kref *kref))

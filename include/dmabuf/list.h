@@ -22,17 +22,35 @@ struct dmb_list_head {
 
 #define DMB_LIST_HEAD_INIT(name) { &(name), &(name) }
 
+/**
+ * dmb_list_init - an empty list (or a detached entry)
+ *
+ * Context: the caller serialises access to the list (its lock, or sole
+ *	ownership).
+ */
 static inline void dmb_list_init(struct dmb_list_head *head)
 {
 	head->next = head;
 	head->prev = head;
 }
 
+/**
+ * dmb_list_empty - true if @head has no entries
+ *
+ * Context: the caller serialises access to the list (its lock, or sole
+ *	ownership).
+ */
 static inline bool dmb_list_empty(const struct dmb_list_head *head)
 {
 	return head->next == head;
 }
 
+/**
+ * __dmb_list_insert - link @entry between @prev and @next (internal)
+ *
+ * Context: the caller serialises access to the list (its lock, or sole
+ *	ownership).
+ */
 static inline void __dmb_list_insert(struct dmb_list_head *entry,
 				     struct dmb_list_head *prev,
 				     struct dmb_list_head *next)
@@ -43,14 +61,24 @@ static inline void __dmb_list_insert(struct dmb_list_head *entry,
 	prev->next = entry;
 }
 
-/* Insert @entry right after @head (stack order). */
+/*
+ * Insert @entry right after @head (stack order).
+ *
+ * Context: the caller serialises access to the list (its lock, or sole
+ *	ownership).
+ */
 static inline void dmb_list_add(struct dmb_list_head *entry,
 				struct dmb_list_head *head)
 {
 	__dmb_list_insert(entry, head, head->next);
 }
 
-/* Insert @entry right before @head (queue order). */
+/*
+ * Insert @entry right before @head (queue order).
+ *
+ * Context: the caller serialises access to the list (its lock, or sole
+ *	ownership).
+ */
 static inline void dmb_list_add_tail(struct dmb_list_head *entry,
 				     struct dmb_list_head *head)
 {
@@ -60,6 +88,8 @@ static inline void dmb_list_add_tail(struct dmb_list_head *entry,
 /*
  * Unlink @entry and make it an empty list of its own, so that a second
  * dmb_list_del() or a dmb_list_empty() test on it is harmless.
+ * Context: the caller serialises access to the list (its lock, or sole
+ *	ownership).
  */
 static inline void dmb_list_del(struct dmb_list_head *entry)
 {
@@ -68,7 +98,11 @@ static inline void dmb_list_del(struct dmb_list_head *entry)
 	dmb_list_init(entry);
 }
 
-/* Move every entry of @list to the tail of @head; @list becomes empty. */
+/*
+ * Move every entry of @list to the tail of @head; @list becomes empty.
+ *
+ * Context: the caller serialises access to both lists.
+ */
 static inline void dmb_list_splice_tail_init(struct dmb_list_head *list,
 					     struct dmb_list_head *head)
 {

@@ -57,6 +57,7 @@ struct dmb_lockdep_map {
  *
  * Reports (and does not record) a second acquisition of a lock the thread
  * already holds, and an overflow of DMB_LOCKDEP_MAX_HELD.
+ * Context: the thread that just took the lock (lock implementations call it).
  */
 void dmb_lockdep_acquire(const struct dmb_lockdep_map *map, const void *ctx);
 
@@ -66,6 +67,7 @@ void dmb_lockdep_acquire(const struct dmb_lockdep_map *map, const void *ctx);
  * trylock cannot wait, so it cannot close a deadlock cycle; "hold B, trylock
  * A" is the usual way around an A-then-B order and must not be reported as
  * its inversion. Locks taken later still order after it.
+ * Context: the thread that just took the lock with a trylock.
  */
 void dmb_lockdep_acquire_trylock(const struct dmb_lockdep_map *map,
 				 const void *ctx);
@@ -73,6 +75,7 @@ void dmb_lockdep_acquire_trylock(const struct dmb_lockdep_map *map,
 /**
  * dmb_lockdep_release - record that the calling thread released @map
  *
+ * Context: the thread that is releasing the lock, before it does.
  * Return: true, or false (with a report) if the thread did not hold it.
  */
 bool dmb_lockdep_release(const struct dmb_lockdep_map *map);
@@ -81,15 +84,21 @@ bool dmb_lockdep_release(const struct dmb_lockdep_map *map);
  * dmb_lockdep_is_held - true if the calling thread holds @map
  *
  * Exact in debug mode; false in production mode, where nothing is recorded.
+ * Context: any thread; about the calling thread only.
  */
 bool dmb_lockdep_is_held(const struct dmb_lockdep_map *map);
 
-/** dmb_lockdep_depth - number of locks the calling thread holds */
+/**
+ * dmb_lockdep_depth - number of locks the calling thread holds
+ *
+ * Context: any thread; about the calling thread only.
+ */
 unsigned int dmb_lockdep_depth(void);
 
 /**
  * dmb_lockdep_held_ctx - the acquire context @map was taken with
  *
+ * Context: any thread; about the calling thread only.
  * Return: the context, or NULL if taken without one or not held.
  */
 const void *dmb_lockdep_held_ctx(const struct dmb_lockdep_map *map);
@@ -97,6 +106,8 @@ const void *dmb_lockdep_held_ctx(const struct dmb_lockdep_map *map);
 /**
  * dmb_lockdep_for_each_held - call @fn for each lock the thread holds,
  * oldest first, until @fn returns false
+ * Context: any thread; @fn runs in it, about its own locks, and must not take
+ *	or release a lock.
  */
 void dmb_lockdep_for_each_held(bool (*fn)(const struct dmb_lockdep_map *map,
 					  const void *ctx, void *data),
@@ -187,6 +198,7 @@ bool dmb_mutex_held(const pthread_mutex_t *lock);
  *	class's mutex_name); compared by address, not by content
  *
  * Registering a name twice is harmless.
+ * Context: any thread; takes the order graph's leaf lock.
  * Return: 0, -EINVAL for NULL, or -ENOSPC if DMB_LOCKDEP_ORDER_NAMES names
  * are registered already.
  */
@@ -212,6 +224,7 @@ typedef void (*dmb_lockdep_inversion_fn)(const struct dmb_lockdep_map *held,
  * Each inverted pair is reported once: the edge is recorded, so taking the
  * locks the same way again is not a new inversion. With no hook (NULL, the
  * default) edges are still recorded and inversions dropped.
+ * Context: any thread.
  */
 void dmb_lockdep_set_inversion_hook(dmb_lockdep_inversion_fn fn);
 
@@ -228,14 +241,23 @@ void dmb_lockdep_forget(const struct dmb_lockdep_map *map);
  *
  * Code between begin and end is on the path that signals a fence (a job's
  * completion handler, a fence callback). Sections nest.
+ * Context: any thread; about the calling thread only.
  * Return: a cookie for dmb_fence_end_signalling().
  */
 bool dmb_fence_begin_signalling(void);
 
-/** dmb_fence_end_signalling - leave the section entered with @cookie */
+/**
+ * dmb_fence_end_signalling - leave the section entered with @cookie
+ *
+ * Context: the thread that began the section.
+ */
 void dmb_fence_end_signalling(bool cookie);
 
-/** dmb_fence_in_signalling - true inside a fence-signalling section */
+/**
+ * dmb_fence_in_signalling - true inside a fence-signalling section
+ *
+ * Context: any thread; about the calling thread only.
+ */
 bool dmb_fence_in_signalling(void);
 
 DMB_END_DECLS

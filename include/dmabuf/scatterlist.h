@@ -33,18 +33,33 @@ struct sg_table {
 /**
  * sg_alloc_table - allocate @nents zeroed entries
  *
+ * Context: any thread.
  * Return: 0, -EINVAL for nents 0, -ENOMEM.
  */
 int sg_alloc_table(struct sg_table *table, unsigned int nents);
 
-/** sg_free_table - free the entries (not @table itself) */
+/**
+ * sg_free_table - free the entries (not @table itself)
+ *
+ * Context: any thread; nobody uses @table any more.
+ */
 void sg_free_table(struct sg_table *table);
 
+/**
+ * sg_dma_address - the device address of entry @sg
+ *
+ * Context: any thread, no lock.
+ */
 static inline uint64_t sg_dma_address(const struct scatterlist *sg)
 {
 	return sg->dma_address;
 }
 
+/**
+ * sg_dma_len - the length of entry @sg's device range
+ *
+ * Context: any thread, no lock.
+ */
 static inline uint64_t sg_dma_len(const struct scatterlist *sg)
 {
 	return sg->dma_length;

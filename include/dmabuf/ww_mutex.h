@@ -125,19 +125,40 @@ struct ww_mutex {
 	struct dmb_lockdep_map dep_map;
 };
 
-/** ww_mutex_init - initialise @lock as unlocked, in @ww_class */
+/**
+ * ww_mutex_init - initialise @lock as unlocked, in @ww_class
+ *
+ * Context: any thread; @lock not yet shared.
+ */
 void ww_mutex_init(struct ww_mutex *lock, struct ww_class *ww_class);
 
-/** ww_mutex_destroy - release @lock's resources; locking it held is reported */
+/**
+ * ww_mutex_destroy - release @lock's resources; locking it held is reported
+ *
+ * Context: any thread; nobody holds or waits for @lock.
+ */
 void ww_mutex_destroy(struct ww_mutex *lock);
 
-/** ww_acquire_init - start a transaction in @ww_class with a fresh stamp */
+/**
+ * ww_acquire_init - start a transaction in @ww_class with a fresh stamp
+ *
+ * Context: the thread that will use @ctx, and only it.
+ */
 void ww_acquire_init(struct ww_acquire_ctx *ctx, struct ww_class *ww_class);
 
-/** ww_acquire_done - declare that no more locks will be taken in @ctx */
+/**
+ * ww_acquire_done - declare that no more locks will be taken in @ctx
+ *
+ * Context: the thread that owns @ctx.
+ */
 void ww_acquire_done(struct ww_acquire_ctx *ctx);
 
-/** ww_acquire_fini - end the transaction; every lock must be released */
+/**
+ * ww_acquire_fini - end the transaction; every lock must be released
+ *
+ * Context: the thread that owns @ctx; no lock held in it (reported
+ *	otherwise).
+ */
 void ww_acquire_fini(struct ww_acquire_ctx *ctx);
 
 /**
@@ -170,17 +191,30 @@ void ww_mutex_lock_slow(struct ww_mutex *lock, struct ww_acquire_ctx *ctx);
  * ww_mutex_trylock - take @lock only if it is free
  *
  * Never sleeps. Misuse of @ctx is reported as for ww_mutex_lock().
+ * Context: any thread; never sleeps.
  * Return: true if taken (counted in @ctx if given), false otherwise.
  */
 bool ww_mutex_trylock(struct ww_mutex *lock, struct ww_acquire_ctx *ctx);
 
-/** ww_mutex_unlock - release @lock; only its owner may */
+/**
+ * ww_mutex_unlock - release @lock; only its owner may
+ *
+ * Context: the thread that holds @lock (reported otherwise).
+ */
 void ww_mutex_unlock(struct ww_mutex *lock);
 
-/** ww_mutex_is_locked - true if some thread holds @lock (a snapshot) */
+/**
+ * ww_mutex_is_locked - true if some thread holds @lock (a snapshot)
+ *
+ * Context: any thread, no lock (a snapshot).
+ */
 bool ww_mutex_is_locked(struct ww_mutex *lock);
 
-/** ww_mutex_held - true if the calling thread holds @lock */
+/**
+ * ww_mutex_held - true if the calling thread holds @lock
+ *
+ * Context: any thread, no lock.
+ */
 bool ww_mutex_held(struct ww_mutex *lock);
 
 DMB_END_DECLS
