@@ -10,7 +10,7 @@
  *    the assertions at the entry of internal helpers;
  *  - the checker's mapping tokens (check.h): each mapping's shadow state, so
  *    DMA through an invalidated or unmapped mapping (V4, V5) is caught, and
- *    the unmap latency a revoke reports;
+ *    dma_buf_attachment_unmap_latency() has a figure;
  *  - the release quarantine, where the library has one.
  * What stays on in production mode is what costs a load and a compare: a
  * call that needs a resv lock refuses to run without it (the lock's owner
