@@ -763,8 +763,9 @@ err:
 }
 
 /*
- * Map @attach. Resv held. The common case of production mode - no token, a
- * free record, nothing to pin - is the exporter's op, four tests and four
+ * Map @attach. Resv held (asserted by the general way, which debug mode
+ * always takes). The common case of production mode - no token, a free
+ * record, nothing to pin - is the exporter's op, four tests and four
  * stores; everything else goes the general way (buf_map_slow()).
  */
 static inline __attribute__((always_inline)) struct sg_table *
@@ -832,10 +833,11 @@ buf_report_bad_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt)
 }
 
 /*
- * Unmap @sgt of @attach. Resv held. The common case of production mode - no
- * token, not pinned on map, the direction it was mapped with - drops the
- * record and ends in the exporter's op; everything else goes the general
- * way (buf_unmap_index()).
+ * Unmap @sgt of @attach. Resv held (asserted by the general way, which
+ * debug mode always takes). The common case of production mode - no token,
+ * not pinned on map, the direction it was mapped with - drops the record
+ * and ends in the exporter's op; everything else goes the general way
+ * (buf_unmap_index()).
  */
 static void buf_unmap_locked(struct dma_buf_attachment *attach,
 			     struct sg_table *sgt, enum dma_data_direction dir)
