@@ -31,22 +31,14 @@
 #ifndef DMABUF_DEBUG_H
 #define DMABUF_DEBUG_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
-#include <dmabuf/compiler.h>
-
-/* Internal: 1 in debug mode, 0 in production mode. */
-extern atomic_int __dmb_debug_mode;
 
 /**
  * dmb_debug_enabled - true in debug mode
  *
- * Context: any.
+ * Context: any thread, no lock.
  */
-static inline bool dmb_debug_enabled(void)
-{
-	return atomic_load_explicit(&__dmb_debug_mode, memory_order_relaxed);
-}
+bool dmb_debug_enabled(void);
 
 /**
  * dmb_debug_set - choose debug (true) or production (false) mode

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lockdep.h - per-thread held-lock tracking, the ground truth behind every
- * *_assert_held() check in libdmabuf.
+ * lockdep.h - per-thread held-lock tracking: lock order, recursion, and the
+ * exact "held by me?" of locks that have no owner word (fence locks). Resv
+ * locks answer that from their owner word (dma_resv_held()). Debug mode
+ * only (debug.h): production mode records nothing.
  *
- * Each lock embeds a struct dmb_lockdep_map. Taking the lock records the map
- * (and the ww acquire context it was taken with, if any) in a small array
- * owned by the calling thread; releasing removes it. "Is this lock held by
+ * Each ww_mutex embeds a struct dmb_lockdep_map; a plain mutex taken with
+ * dmb_mutex_lock() is keyed by its address. Taking the lock records it (and
+ * the ww acquire context it was taken with, if any) in a small array owned
+ * by the calling thread; releasing removes it. "Is this lock held by
  * me?" is then a scan of a handful of entries, with no shared state and no
  * locking at all.
  *
@@ -143,7 +146,7 @@ void dmb_lockdep_for_each_held(bool (*fn)(const struct dmb_lockdep_map *map,
  * dmb_mutex_lock - lock a plain pthread mutex, recording it as held
  *
  * For mutexes that *_locked calls require, such as a fence's lock
- * (dma_fence_lock() takes it this way): their callee can then assert the
+ * (dmb_fence_lock() takes it this way): their callee can then assert the
  * lock exactly (dmb_mutex_held()) instead of guessing with a trylock.
  * Locking or unlocking a tracked mutex with plain pthread calls leaves the
  * record wrong; use this pair for every lock and unlock of it.

@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include <dmabuf/compiler.h>
 #include <dmabuf/debug.h>
+
+#include "debug-private.h"
 
 atomic_int __dmb_debug_mode = 1;
 
@@ -27,6 +30,11 @@ static void __attribute__((constructor)) debug_mode_from_env(void)
 	for (size_t i = 0; v && i < DMB_ARRAY_SIZE(off); i++)
 		if (strcasecmp(v, off[i]) == 0)
 			atomic_store(&__dmb_debug_mode, 0);
+}
+
+bool dmb_debug_enabled(void)
+{
+	return __dmb_debug_on();
 }
 
 int dmb_debug_set(bool on)

@@ -41,9 +41,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <dmabuf/debug.h>
 #include <dmabuf/list.h>
 #include <dmabuf/lockdep.h>
+
+#include "debug-private.h"
 
 struct held_lock {
 	const void *key;			/* the map, or a plain mutex */
@@ -401,7 +402,7 @@ void dmb_lockdep_acquire(const struct dmb_lockdep_map *map, const void *ctx)
 {
 	struct lockdep_thread *t;
 
-	if (!dmb_debug_enabled())
+	if (!__dmb_debug_on())
 		return;
 	/* The common case: the first lock; nothing to compare or order. */
 	t = &current_thread;
@@ -416,7 +417,7 @@ void dmb_lockdep_acquire(const struct dmb_lockdep_map *map, const void *ctx)
 void dmb_lockdep_acquire_trylock(const struct dmb_lockdep_map *map,
 				 const void *ctx)
 {
-	if (dmb_debug_enabled())
+	if (__dmb_debug_on())
 		lockdep_push(&current_thread, map, map, ctx);
 }
 
@@ -424,7 +425,7 @@ bool dmb_lockdep_release(const struct dmb_lockdep_map *map)
 {
 	struct lockdep_thread *t;
 
-	if (!dmb_debug_enabled())
+	if (!__dmb_debug_on())
 		return true;
 	/* The common case: the newest lock goes first. */
 	t = &current_thread;
@@ -438,7 +439,7 @@ bool dmb_lockdep_release(const struct dmb_lockdep_map *map)
 /* In production mode the record may be stale (kept from debug mode): unused. */
 bool dmb_lockdep_is_held(const struct dmb_lockdep_map *map)
 {
-	return dmb_debug_enabled() && held_index(map) >= 0;
+	return __dmb_debug_on() && held_index(map) >= 0;
 }
 
 unsigned int dmb_lockdep_depth(void)
@@ -467,20 +468,20 @@ void dmb_lockdep_for_each_held(bool (*fn)(const struct dmb_lockdep_map *map,
 void dmb_mutex_lock(pthread_mutex_t *lock)
 {
 	pthread_mutex_lock(lock);
-	if (dmb_debug_enabled())
+	if (__dmb_debug_on())
 		lockdep_push(&current_thread, lock, NULL, NULL);
 }
 
 void dmb_mutex_unlock(pthread_mutex_t *lock)
 {
-	if (dmb_debug_enabled())
+	if (__dmb_debug_on())
 		lockdep_pop(&current_thread, lock, NULL);
 	pthread_mutex_unlock(lock);
 }
 
 bool dmb_mutex_held(const pthread_mutex_t *lock)
 {
-	return dmb_debug_enabled() && held_index(lock) >= 0;
+	return __dmb_debug_on() && held_index(lock) >= 0;
 }
 
 bool dmb_fence_begin_signalling(void)

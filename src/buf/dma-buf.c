@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "dma-buf-private.h"
+#include "../base/debug-private.h"
 #include "../sync/ww_mutex-private.h"
 
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -112,7 +113,7 @@ static inline bool buf_held_or_refuse(struct dma_buf *dmabuf,
  * inline: the map and unmap of debug mode make it on every call.
  */
 #define buf_assert_held(dmabuf) do {					\
-	if (dmb_debug_enabled())					\
+	if (__dmb_debug_on())					\
 		DMB_WARN(!__ww_mutex_held(&(dmabuf)->resv->lock),	\
 			 "lock %s is not held by the calling thread",	\
 			 (dmabuf)->resv->lock.dep_map.name);		\
@@ -655,8 +656,12 @@ static bool buf_pin_on_map(struct dma_buf_attachment *attach)
 	return attach->dmabuf->ops->pin && !attach->importer_ops;
 }
 
-/* Room for one more mapping record; the only allocation of a map. */
-static int __attribute__((noinline)) buf_reserve_mapping(struct dma_buf_attachment *attach)
+/*
+ * The record array is full: double it, the only allocation of a map. Out of
+ * line, as the map's fast path only tests for it.
+ */
+static int __attribute__((noinline))
+buf_reserve_mapping(struct dma_buf_attachment *attach)
 {
 	struct dma_buf_mapping *bigger;
 	unsigned int want;
@@ -724,7 +729,7 @@ buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 		if (ret)
 			goto err;
 	}
-	if (dmb_debug_enabled()) {
+	if (__dmb_debug_on()) {
 		token = buf_take_token(attach);
 		if (!token) {
 			ret = -ENOMEM;
@@ -776,7 +781,7 @@ buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	struct sg_table *sgt = NULL;
 	int ret;
 
-	if (dmb_debug_enabled() ||
+	if (__dmb_debug_on() ||
 	    dmb_unlikely(attach->nr_mappings == attach->max_mappings ||
 			 buf_pin_on_map(attach)))
 		return buf_map_slow(attach, dir);
@@ -851,7 +856,7 @@ static void buf_unmap_locked(struct dma_buf_attachment *attach,
 		return;
 	}
 	m = &attach->mappings[idx];
-	if (dmb_debug_enabled() ||
+	if (__dmb_debug_on() ||
 	    dmb_unlikely(m->dir != dir || m->pinned || m->token)) {
 		DMB_WARN(m->dir != dir,
 			 "unmap direction %d differs from map direction %d",

@@ -44,6 +44,8 @@
 #include <dmabuf/dma-fence.h>
 #include <dmabuf/lockdep.h>
 
+#include "../base/debug-private.h"
+
 /* The largest errno value, as the kernel bounds them (IS_ERR_VALUE). */
 #define MAX_ERRNO	4095
 
@@ -116,7 +118,7 @@ const char *dma_fence_timeline_name(struct dma_fence *fence)
  * recorded and the call is trusted. Return: true if the call may go on.
  */
 #define fence_lock_held_or_refuse(fence)				\
-	(!dmb_debug_enabled() ||					\
+	(!__dmb_debug_on() ||					\
 	 !DMB_WARN(!dmb_fence_lock_held(fence),				\
 		   "fence " FENCE_FMT ": %s without fence->lock held: refused", \
 		   FENCE_ARGS(fence), __func__))
