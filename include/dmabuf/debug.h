@@ -32,6 +32,9 @@
 #define DMABUF_DEBUG_H
 
 #include <stdbool.h>
+#include <dmabuf/compiler.h>
+
+DMB_BEGIN_DECLS
 
 /**
  * dmb_debug_enabled - true in debug mode
@@ -48,5 +51,7 @@ bool dmb_debug_enabled(void);
  * production mode (refused: locks taken meanwhile were not recorded).
  */
 int dmb_debug_set(bool on);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DEBUG_H */

@@ -193,7 +193,7 @@ static inline struct ww_acquire_ctx *dma_resv_locking_ctx(struct dma_resv *obj)
 	/* The owner's context field: exact in every mode, unlike a lock record. */
 	if (!dma_resv_held(obj))
 		return NULL;
-	return atomic_load_explicit(&obj->lock.ctx, memory_order_relaxed);
+	return dmb_load_acquire(&obj->lock.ctx);
 }
 
 /**

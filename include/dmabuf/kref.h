@@ -50,6 +50,8 @@ static inline unsigned int dmb_kref_read(const struct dmb_kref *kref)
  * The count, read with acquire ordering: it pairs with the release of every
  * other holder's put, so a caller that finds itself the sole holder sees all
  * they did before letting go.
+ *
+ * Context: any thread holding a reference, no lock.
  */
 static inline unsigned int dmb_kref_read_acquire(const struct dmb_kref *kref)
 {
