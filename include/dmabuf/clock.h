@@ -155,7 +155,11 @@ void dmb_clock_kick(struct dmb_clock *clock);
  */
 unsigned int dmb_clock_actor_expect(struct dmb_clock *clock);
 
-/** dmb_clock_actor_cancel - give back a slot whose thread was never created */
+/**
+ * dmb_clock_actor_cancel - give back a slot whose thread was never created
+ *
+ * Context: the thread that reserved the slot.
+ */
 void dmb_clock_actor_cancel(struct dmb_clock *clock, unsigned int id);
 
 /**
@@ -165,11 +169,17 @@ void dmb_clock_actor_cancel(struct dmb_clock *clock, unsigned int id);
  */
 void dmb_clock_actor_begin(struct dmb_clock *clock, unsigned int id);
 
-/** dmb_clock_actor_end - the calling thread stops being an actor */
+/**
+ * dmb_clock_actor_end - the calling thread stops being an actor
+ *
+ * Context: an actor thread, about itself.
+ */
 void dmb_clock_actor_end(void);
 
 /**
  * dmb_clock_current - the virtual clock the calling thread is an actor of
+ *
+ * Context: any thread, about itself; no lock.
  * Return: that clock, or NULL if the thread is no actor.
  */
 struct dmb_clock *dmb_clock_current(void);
@@ -192,11 +202,15 @@ int dmb_clock_wait_settled(struct dmb_clock *clock, int64_t guard_ns);
  * condition that nobody kicks for (a lock released) still ends a parked
  * wait at the instant it became true. On a clock nobody drives, only
  * kicks do.
+ *
+ * Context: any thread; takes the clock's internal leaf lock.
  */
 bool dmb_clock_driven(struct dmb_clock *clock);
 
 /**
  * dmb_clock_next_deadline - the earliest deadline of a parked sleeper
+ *
+ * Context: any thread; takes the clock's internal leaf lock.
  * Return: that reading, or MAX_SCHEDULE_TIMEOUT if none sleeps with one.
  */
 int64_t dmb_clock_next_deadline(struct dmb_clock *clock);
