@@ -288,8 +288,9 @@ static void pinned_importer_refused(void **state)
 /*
  * MUT_UNLOCKED_UNMAP: the importer's own thread unmaps after the invalidate
  * without the resv lock, while the revoke drops its base reference. The
- * core reports V2 and takes the lock for it, so the two count updates are
- * serialised: the revoke returns once, after the unmap, and nothing is left.
+ * core reports V2 and refuses the call, so no unlocked count update can
+ * race the revoke's; the importer's proper unmap follows and the revoke
+ * returns once, after it, with nothing left.
  */
 struct unlocked_unmapper {
 	struct rimp *imp;
@@ -303,7 +304,11 @@ static void *unlocked_unmapper_fn(void *arg)
 
 	if (!SPIN_UNTIL(atomic_load(&u->imp->invalidate_mapped) == 1))
 		u->timed_out = true;
+	/* Without the lock the locked unmap is refused (V2) and changes
+	 * nothing, so no count update can race the revoke's; the importer then
+	 * unmaps the right way. */
 	dma_buf_unmap_attachment(u->imp->attach, u->sgt, DMA_BIDIRECTIONAL);
+	dma_buf_unmap_attachment_unlocked(u->imp->attach, u->sgt, DMA_BIDIRECTIONAL);
 	return NULL;
 }
 
