@@ -208,7 +208,8 @@ struct dma_buf_attachment *dma_buf_attach(struct dma_buf *dmabuf,
 
 /**
  * dma_buf_dynamic_attach - attach an importer that has importer ops
- * @importer_ops: its ops; invalidate_mappings is optional (R1)
+ * @importer_ops: its ops; invalidate_mappings is optional (R1). NULL makes a
+ *	static attachment, exactly dma_buf_attach() (as in the kernel)
  * @importer_priv: its private data, see dma_buf_attachment_importer_priv()
  *
  * Peer-to-peer is allowed if the importer's ops allow it.
@@ -291,7 +292,9 @@ int64_t dma_buf_attachment_unmap_latency(struct dma_buf_attachment *attach);
  * dma_buf_pin - keep the buffer where it is for @attach
  *
  * Succeeds without effect when the exporter has no pin op; pinning never
- * changes revocability (R10).
+ * changes revocability (R10). Only dynamic attachments pin explicitly (a
+ * static one is pinned by its map): a static @attach is reported and
+ * refused with -EINVAL (the kernel warns).
  * Context: resv lock held; refused (-EINVAL, a WARN) without it.
  * Return: 0, -EINVAL, or the exporter's -errno.
  */

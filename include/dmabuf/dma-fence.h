@@ -88,11 +88,18 @@ struct dma_fence_ops {
 	void (*release)(struct dma_fence *fence);
 };
 
-/* Bits of dma_fence.flags; drivers may use bits from DMA_FENCE_FLAG_USER_BITS. */
+/*
+ * Bits of dma_fence.flags; drivers may use bits from DMA_FENCE_FLAG_USER_BITS.
+ * SEQNO64 is set by dma_fence_init64(): the timeline compares full 64-bit
+ * seqnos. Without it seqnos compare as 32-bit values that wrap, as in the
+ * kernel. HAS_DEADLINE is set once someone asked for a deadline.
+ */
 enum dma_fence_flag_bits {
+	DMA_FENCE_FLAG_SEQNO64_BIT,
 	DMA_FENCE_FLAG_SIGNALED_BIT,
 	DMA_FENCE_FLAG_TIMESTAMP_BIT,
 	DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT,
+	DMA_FENCE_FLAG_HAS_DEADLINE_BIT,
 	DMA_FENCE_FLAG_USER_BITS,
 };
 
@@ -184,10 +191,23 @@ uint64_t dma_fence_context_alloc(unsigned int num);
  * @seqno: its position on the timeline
  *
  * Missing required ops are reported; the fence then uses placeholder names.
+ * The timeline's seqnos compare as 32-bit values that wrap around (see
+ * dma_fence_is_later()); use dma_fence_init64() for full 64-bit compares.
  * Context: any thread; @fence not yet shared.
  */
 void dma_fence_init(struct dma_fence *fence, const struct dma_fence_ops *ops,
 		    pthread_mutex_t *lock, uint64_t context, uint64_t seqno);
+
+/**
+ * dma_fence_init64 - as dma_fence_init(), for a timeline with 64-bit seqnos
+ *
+ * dma_fence_is_later() and the same-timeline replacement in
+ * dma_resv_add_fence() then compare the seqnos as plain 64-bit numbers.
+ * Every fence of one timeline must be initialised the same way.
+ * Context: any thread; @fence not yet shared.
+ */
+void dma_fence_init64(struct dma_fence *fence, const struct dma_fence_ops *ops,
+		      pthread_mutex_t *lock, uint64_t context, uint64_t seqno);
 
 /**
  * dma_fence_get - take a reference; NULL is passed through
@@ -325,10 +345,12 @@ void dma_fence_enable_sw_signaling(struct dma_fence *fence);
  * dma_fence_wait_timeout - sleep until @fence signals
  * @timeout_ns: relative; MAX_SCHEDULE_TIMEOUT waits forever
  *
- * Userspace has no interruptible sleep, so the kernel's "intr" argument is
- * absent. Waiting inside a fence-signalling section is reported (and the wait
- * still happens). A @timeout_ns of 0 does not wait, enables nothing and is
- * not reported: it returns 1 if @fence is signaled, 0 if not.
+ * An uninterruptible wait; dmb_fence_wait_timeout() takes the kernel's
+ * "intr" argument. Signalling is enabled first (ops->enable_signaling), as
+ * in the kernel. Waiting inside a fence-signalling section is reported (and
+ * the wait still happens). A @timeout_ns of 0 does not sleep and is not
+ * reported: after enabling signalling it returns 1 if @fence is signaled
+ * (perhaps by that very enabling), 0 if not.
  * Context: may sleep; must not hold fence->lock.
  * Return: time left (>= 1; MAX_SCHEDULE_TIMEOUT when waiting forever) once
  * signaled, 0 on timeout, -EINVAL for a NULL fence or a negative timeout.
@@ -360,18 +382,32 @@ int64_t dma_fence_wait_any_timeout(struct dma_fence **fences, uint32_t count,
 /**
  * dma_fence_is_later - true if @f1 comes after @f2 on their timeline
  *
+ * Seqnos compare as 32-bit values that wrap around (a seqno up to 2^31
+ * ahead is later), unless @f1 was initialised with dma_fence_init64().
  * Comparing fences of different contexts is reported and returns false.
  * Context: any thread, no lock; both fences on one timeline (reported
  *	otherwise).
+ * Return: true if @f1 is later.
  */
 bool dma_fence_is_later(struct dma_fence *f1, struct dma_fence *f2);
 
 /**
- * dma_fence_later - the later of two fences of one timeline
+ * dma_fence_is_later_or_same - true if @f1 is @f2 or comes after it
  *
  * Context: any thread, no lock; both fences on one timeline (reported
  *	otherwise).
- * Return: @f1 or @f2 (no reference taken), or NULL if the contexts differ.
+ * Return: @f1 == @f2 || dma_fence_is_later(@f1, @f2).
+ */
+bool dma_fence_is_later_or_same(struct dma_fence *f1, struct dma_fence *f2);
+
+/**
+ * dma_fence_later - the later of two fences of one timeline, if it is still
+ * worth waiting for
+ *
+ * Context: any thread; may take the later fence's lock to poll it; both
+ *	fences on one timeline (reported otherwise).
+ * Return: @f1 or @f2 (no reference taken); NULL if that later fence is
+ * already signaled (as in the kernel), or if the contexts differ (reported).
  */
 struct dma_fence *dma_fence_later(struct dma_fence *f1, struct dma_fence *f2);
 

@@ -22,7 +22,10 @@
  *
  * A newer fence of the same context replaces the older one if the new usage
  * is at least as strict (numerically <=): the newer fence completes after the
- * older one, so waiting for it covers both. A signaled fence's slot is reused.
+ * older one, so waiting for it covers both. "Newer" is dma_fence_is_later():
+ * 32-bit wrapping seqnos unless the timeline uses dma_fence_init64(). A
+ * complete fence's slot is reused: signaled, or found complete when
+ * dma_resv_add_fence() polls its signaled op.
  *
  * Locking convention:
  *

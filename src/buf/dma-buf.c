@@ -411,10 +411,7 @@ dma_buf_dynamic_attach(struct dma_buf *dmabuf, struct device *dev,
 		       const struct dma_buf_attach_ops *importer_ops,
 		       void *importer_priv)
 {
-	if (DMB_WARN(!importer_ops, "dma_buf_dynamic_attach without importer ops")) {
-		errno = EINVAL;
-		return NULL;
-	}
+	/* As in the kernel, where dma_buf_attach() is exactly this call. */
 	return buf_attach(dmabuf, dev, importer_ops, importer_priv);
 }
 
@@ -621,6 +618,15 @@ int dma_buf_pin(struct dma_buf_attachment *attach)
 		return -EINVAL;
 	dmabuf = attach->dmabuf;
 	if (!buf_held_or_refuse(dmabuf, attach, 0, "dma_buf_pin"))
+		return -EINVAL;
+	/*
+	 * Pinning is how a dynamic importer says it cannot follow a move;
+	 * a static one is pinned by its map already (R3). The kernel warns;
+	 * here the call is refused as well, so a prototype learns it here.
+	 */
+	if (DMB_WARN(!dma_buf_attachment_is_dynamic(attach),
+		     "dma_buf_pin of static attachment %s on %s: pin is for dynamic importers",
+		     dev_name(attach->dev), dma_buf_name(dmabuf)))
 		return -EINVAL;
 	/* No pin op: the memory never moves, so pinning is a no-op (R10). */
 	if (dmabuf->ops->pin)

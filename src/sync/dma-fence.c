@@ -70,8 +70,10 @@ uint64_t dma_fence_context_alloc(unsigned int num)
 					 memory_order_relaxed);
 }
 
-void dma_fence_init(struct dma_fence *fence, const struct dma_fence_ops *ops,
-		    pthread_mutex_t *lock, uint64_t context, uint64_t seqno)
+static void __dma_fence_init(struct dma_fence *fence,
+			     const struct dma_fence_ops *ops,
+			     pthread_mutex_t *lock, uint64_t context,
+			     uint64_t seqno, unsigned long flags)
 {
 	if (DMB_WARN(!fence, "dma_fence_init of a NULL fence"))
 		return;
@@ -91,10 +93,23 @@ void dma_fence_init(struct dma_fence *fence, const struct dma_fence_ops *ops,
 	dmb_list_init(&fence->cb_list);
 	fence->context = context;
 	fence->seqno = seqno;
-	atomic_init(&fence->flags, 0);
+	atomic_init(&fence->flags, flags);
 	fence->timestamp = 0;
 	fence->error = 0;
 	dmb_kref_init(&fence->refcount);
+}
+
+void dma_fence_init(struct dma_fence *fence, const struct dma_fence_ops *ops,
+		    pthread_mutex_t *lock, uint64_t context, uint64_t seqno)
+{
+	__dma_fence_init(fence, ops, lock, context, seqno, 0);
+}
+
+void dma_fence_init64(struct dma_fence *fence, const struct dma_fence_ops *ops,
+		      pthread_mutex_t *lock, uint64_t context, uint64_t seqno)
+{
+	__dma_fence_init(fence, ops, lock, context, seqno,
+			 FENCE_BIT(DMA_FENCE_FLAG_SEQNO64_BIT));
 }
 
 const char *dma_fence_driver_name(struct dma_fence *fence)
@@ -431,6 +446,12 @@ int64_t dma_fence_wait_timeout(struct dma_fence *fence, int64_t timeout_ns)
 		     "dma_fence_wait_timeout: NULL fence or negative timeout %lld",
 		     (long long)timeout_ns))
 		return -EINVAL;
+	/*
+	 * Enabling first, as the kernel does: a fence whose driver learns of
+	 * completion only when asked is signaled by this, so even a poll
+	 * with no time to wait sees it.
+	 */
+	dma_fence_enable_sw_signaling(fence);
 	if (!timeout_ns)
 		return dma_fence_is_signaled(fence);
 
@@ -527,22 +548,44 @@ int64_t dma_fence_wait_any_timeout(struct dma_fence **fences, uint32_t count,
 	return 0;
 }
 
+/*
+ * Timelines initialised the default way compare seqnos on 32 bits with
+ * wrap-around, as the kernel does: drivers whose hardware counter is 32 bits
+ * wide rely on it. dma_fence_init64() timelines compare the full value.
+ */
+static bool __dma_fence_seqno_later(struct dma_fence *f1, struct dma_fence *f2)
+{
+	if (dma_fence_test_flag(f1, DMA_FENCE_FLAG_SEQNO64_BIT))
+		return f1->seqno > f2->seqno;
+	return (int32_t)((uint32_t)f1->seqno - (uint32_t)f2->seqno) > 0;
+}
+
+static bool fences_share_timeline(struct dma_fence *f1, struct dma_fence *f2)
+{
+	return !DMB_WARN(f1->context != f2->context,
+			 "comparing fences of different timelines: " FENCE_FMT
+			 " and " FENCE_FMT, FENCE_ARGS(f1), FENCE_ARGS(f2));
+}
+
 bool dma_fence_is_later(struct dma_fence *f1, struct dma_fence *f2)
 {
-	if (DMB_WARN(f1->context != f2->context,
-		     "comparing fences of different timelines: " FENCE_FMT
-		     " and " FENCE_FMT, FENCE_ARGS(f1), FENCE_ARGS(f2)))
-		return false;
-	return f1->seqno > f2->seqno;
+	return fences_share_timeline(f1, f2) && __dma_fence_seqno_later(f1, f2);
+}
+
+bool dma_fence_is_later_or_same(struct dma_fence *f1, struct dma_fence *f2)
+{
+	return f1 == f2 || dma_fence_is_later(f1, f2);
 }
 
 struct dma_fence *dma_fence_later(struct dma_fence *f1, struct dma_fence *f2)
 {
-	if (DMB_WARN(f1->context != f2->context,
-		     "comparing fences of different timelines: " FENCE_FMT
-		     " and " FENCE_FMT, FENCE_ARGS(f1), FENCE_ARGS(f2)))
+	struct dma_fence *later;
+
+	if (!fences_share_timeline(f1, f2))
 		return NULL;
-	return f1->seqno > f2->seqno ? f1 : f2;
+	later = __dma_fence_seqno_later(f1, f2) ? f1 : f2;
+	/* A signaled later fence leaves nothing to wait for. */
+	return dma_fence_is_signaled(later) ? NULL : later;
 }
 
 struct dma_fence *dma_fence_get(struct dma_fence *fence)

@@ -188,6 +188,24 @@ static bool resv_add_unreserved(struct dma_resv *obj, struct dma_fence *fence)
 	return false;
 }
 
+/*
+ * May @fence, added with @usage, take the slot of entry @e? A later fence of
+ * the same timeline completes after the old one, so it may stand for it when
+ * its usage is as strict or stricter; the comparison wraps as the timeline's
+ * seqnos do (dma_fence_is_later()). A fence that is complete - signaled, or
+ * found so by polling its signaled op now, as the kernel does - frees its
+ * slot for anyone.
+ */
+static bool resv_slot_replaceable(const struct dma_resv_entry *e,
+				  struct dma_fence *fence,
+				  enum dma_resv_usage usage)
+{
+	if (e->fence->context == fence->context && e->usage >= usage &&
+	    dma_fence_is_later_or_same(fence, e->fence))
+		return true;
+	return dma_fence_is_signaled(e->fence);
+}
+
 void dma_resv_add_fence(struct dma_resv *obj, struct dma_fence *fence,
 			enum dma_resv_usage usage)
 {
@@ -213,20 +231,16 @@ void dma_resv_add_fence(struct dma_resv *obj, struct dma_fence *fence,
 	dma_fence_get(fence);
 	list = obj->fences;
 
-	pthread_mutex_lock(&obj->fences_lock);
-	for (i = 0; i < list->count; i++) {
-		struct dma_resv_entry *e = &list->table[i];
-
-		/*
-		 * A later fence of the same timeline completes after this
-		 * one, so it may stand for it when its usage is as strict or
-		 * stricter. A signaled fence's slot is free for anyone.
-		 */
-		if ((e->fence->context == fence->context && e->usage >= usage &&
-		     !dma_fence_is_later(e->fence, fence)) ||
-		    dma_fence_test_flag(e->fence, DMA_FENCE_FLAG_SIGNALED_BIT))
+	/*
+	 * Found without fences_lock: only holders of the resv lock change
+	 * the table, and the poll may call out of this file (ops->signaled,
+	 * then the callbacks of a fence it signals).
+	 */
+	for (i = 0; i < list->count; i++)
+		if (resv_slot_replaceable(&list->table[i], fence, usage))
 			break;
-	}
+
+	pthread_mutex_lock(&obj->fences_lock);
 	if (i < list->count)
 		old = list->table[i].fence;
 	else

@@ -590,15 +590,57 @@ static void r10_pin_without_pin_op(void **state)
 	stat = mock_importer_attach(&f->imp[1], buf, NULL);
 	assert_int_equal(dma_resv_lock(dma_buf_resv(buf), NULL), 0);
 	assert_int_equal(dma_buf_pin(rev), 0);
-	assert_int_equal(dma_buf_pin(stat), 0);
 	assert_true(dma_buf_attach_revocable(rev));
 	assert_false(dma_buf_attach_revocable(stat));
 	dma_buf_unpin(rev);
-	dma_buf_unpin(stat);
 	dma_resv_unlock(dma_buf_resv(buf));
 	assert_string_equal(me->log, "attach,attach");
 	mock_importer_detach(&f->imp[0]);
 	mock_importer_detach(&f->imp[1]);
+	dma_buf_put(buf);
+}
+
+/* pin is for dynamic importers: pinning a static attachment is reported and refused. */
+static void pin_static_attachment_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct mock_exporter *me = &f->exp[0];
+	struct dma_buf *buf = mock_export(me, "vram", 4096, MOCK_EXP_PIN);
+	struct dma_buf_attachment *stat;
+
+	stat = mock_importer_attach(&f->imp[0], buf, NULL);
+	assert_non_null(stat);
+	assert_int_equal(dma_resv_lock(dma_buf_resv(buf), NULL), 0);
+	assert_int_equal(dma_buf_pin(stat), -EINVAL);
+	dma_resv_unlock(dma_buf_resv(buf));
+	EXPECT_ONE_WARN("pin of a static attachment");
+	assert_int_equal(me->pin_calls, 0);
+	assert_string_equal(me->log, "attach");
+	mock_importer_detach(&f->imp[0]);
+	dma_buf_put(buf);
+}
+
+/* dma_buf_dynamic_attach with NULL importer ops is a static attach, as in the kernel. */
+static void dynamic_attach_without_ops_is_static(void **state)
+{
+	struct fixture *f = *state;
+	struct mock_exporter *me = &f->exp[0];
+	struct dma_buf *buf = mock_export(me, "vram", 4096, MOCK_EXP_PIN);
+	struct dma_buf_attachment *a;
+	struct sg_table *sgt;
+
+	a = dma_buf_dynamic_attach(buf, &f->imp[0].dev, NULL, NULL);
+	assert_non_null(a);
+	assert_false(dma_buf_attachment_is_dynamic(a));
+	assert_false(dma_buf_attach_revocable(a));
+	assert_string_equal(dma_buf_attachment_importer_name(a), "static");
+	/* static: mapping pins (R3) */
+	sgt = dma_buf_map_attachment_unlocked(a, DMA_BIDIRECTIONAL);
+	assert_non_null(sgt);
+	assert_int_equal(me->pin_count, 1);
+	dma_buf_unmap_attachment_unlocked(a, sgt, DMA_BIDIRECTIONAL);
+	assert_int_equal(me->pin_count, 0);
+	dma_buf_detach(buf, a);
 	dma_buf_put(buf);
 }
 
@@ -1614,6 +1656,8 @@ int main(int argc, char **argv)
 		BUF_TEST(map_error_propagates),
 		BUF_TEST(pin_unpin_call_exporter),
 		BUF_TEST(r10_pin_without_pin_op),
+		BUF_TEST(pin_static_attachment_refused),
+		BUF_TEST(dynamic_attach_without_ops_is_static),
 		BUF_TEST(unbalanced_unpin_reported),
 		BUF_TEST(locked_calls_without_lock_refused),
 		BUF_TEST(locked_calls_with_lock),

@@ -104,6 +104,17 @@ static struct tfence *tf_create(const struct dma_fence_ops *ops,
 	return tf;
 }
 
+/* As tf_create(), on a timeline with 64-bit seqnos (dma_fence_init64()). */
+static struct dma_fence *tf_create64(uint64_t context, uint64_t seqno)
+{
+	struct tfence *tf = calloc(1, sizeof(*tf));
+
+	assert_non_null(tf);
+	dma_fence_init64(&tf->base, &tf_ops, NULL, context, seqno);
+	atomic_fetch_add(&live_fences, 1);
+	return &tf->base;
+}
+
 static struct dma_fence *tf_new(void)
 {
 	return &tf_create(&tf_ops, NULL, dma_fence_context_alloc(1), 1)->base;
@@ -647,17 +658,30 @@ static void wait_timeout_expires(void **state)
 	dma_fence_put(f);
 }
 
-/* a zero timeout only tests: 1 if signaled, 0 if not, enabling nothing. */
+/* a zero timeout does not sleep: 1 if signaled, 0 if not, after enabling signalling. */
 static void wait_zero_timeout_tests(void **state)
 {
 	struct tfence *tf = tf_new_hw();
 	struct dma_fence *f = &tf->base;
 
 	assert_int_equal(dma_fence_wait_timeout(f, 0), 0);
-	assert_int_equal(atomic_load(&tf->enable_calls), 0);
-	assert_false(dma_fence_test_flag(f, DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT));
+	assert_int_equal(atomic_load(&tf->enable_calls), 1);
+	assert_true(dma_fence_test_flag(f, DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT));
 	dma_fence_signal(f);
 	assert_int_equal(dma_fence_wait_timeout(f, 0), 1);
+	dma_fence_put(f);
+}
+
+/* a zero-timeout wait on a fence that signals when enabled reports it signaled (kernel order). */
+static void wait_zero_timeout_enables_first(void **state)
+{
+	struct tfence *tf = tf_new_hw();
+	struct dma_fence *f = &tf->base;
+
+	tf->enable_returns = false;	/* "already complete" once asked */
+	assert_int_equal(dma_fence_wait_timeout(f, 0), 1);
+	assert_int_equal(atomic_load(&tf->enable_calls), 1);
+	assert_true(dma_fence_test_flag(f, DMA_FENCE_FLAG_SIGNALED_BIT));
 	dma_fence_put(f);
 }
 
@@ -835,14 +859,13 @@ static void wait_any_bad_args(void **state)
 	dma_fence_put(f[0]);
 }
 
-/* is_later compares seqnos on one timeline, as full 64-bit numbers. */
+/* is_later compares seqnos on one timeline; init64 timelines as full 64-bit numbers. */
 static void is_later(void **state)
 {
 	uint64_t ctx = dma_fence_context_alloc(1);
-	struct dma_fence *a = &tf_create(&tf_ops, NULL, ctx, 1)->base;
-	struct dma_fence *b = &tf_create(&tf_ops, NULL, ctx, 2)->base;
-	struct dma_fence *c = &tf_create(&tf_ops, NULL, ctx, 1ULL << 40)->base;
-
+	struct dma_fence *a = tf_create64(ctx, 1);
+	struct dma_fence *b = tf_create64(ctx, 2);
+	struct dma_fence *c = tf_create64(ctx, 1ULL << 40);
 	assert_true(dma_fence_is_later(b, a));
 	assert_false(dma_fence_is_later(a, b));
 	assert_false(dma_fence_is_later(a, a));
@@ -856,6 +879,65 @@ static void is_later(void **state)
 	dma_fence_put(a);
 	dma_fence_put(b);
 	dma_fence_put(c);
+}
+
+/* default timelines compare seqnos as 32-bit values that wrap, as the kernel does. */
+static void is_later_wraps_32bit(void **state)
+{
+	uint64_t ctx = dma_fence_context_alloc(1);
+	struct dma_fence *old = &tf_create(&tf_ops, NULL, ctx, 0xfffffff0u)->base;
+	struct dma_fence *wrapped = &tf_create(&tf_ops, NULL, ctx, 0x10)->base;
+	struct dma_fence *high = &tf_create(&tf_ops, NULL, ctx, 1ULL << 40)->base;
+
+	assert_true(dma_fence_is_later(wrapped, old));
+	assert_false(dma_fence_is_later(old, wrapped));
+	assert_ptr_equal(dma_fence_later(old, wrapped), wrapped);
+	/* bit 40 is invisible on 32 bits: seqno 0 is behind 0x10 */
+	assert_false(dma_fence_is_later(high, wrapped));
+	dma_fence_signal(old);
+	dma_fence_signal(wrapped);
+	dma_fence_signal(high);
+	dma_fence_put(old);
+	dma_fence_put(wrapped);
+	dma_fence_put(high);
+}
+
+/* is_later_or_same: the same fence, or a later one; an equal seqno on another fence is neither. */
+static void is_later_or_same(void **state)
+{
+	uint64_t ctx = dma_fence_context_alloc(1);
+	struct dma_fence *a = &tf_create(&tf_ops, NULL, ctx, 5)->base;
+	struct dma_fence *twin = &tf_create(&tf_ops, NULL, ctx, 5)->base;
+	struct dma_fence *b = &tf_create(&tf_ops, NULL, ctx, 6)->base;
+
+	assert_true(dma_fence_is_later_or_same(a, a));
+	assert_true(dma_fence_is_later_or_same(b, a));
+	assert_false(dma_fence_is_later_or_same(a, b));
+	assert_false(dma_fence_is_later_or_same(twin, a));
+	dma_fence_signal(a);
+	dma_fence_signal(twin);
+	dma_fence_signal(b);
+	dma_fence_put(a);
+	dma_fence_put(twin);
+	dma_fence_put(b);
+}
+
+/* dma_fence_later returns NULL once the later fence has signaled: nothing to wait for. */
+static void later_signaled_is_null(void **state)
+{
+	uint64_t ctx = dma_fence_context_alloc(1);
+	struct dma_fence *a = &tf_create(&tf_ops, NULL, ctx, 1)->base;
+	struct tfence *tb = tf_create(&tf_hw_ops, NULL, ctx, 2);
+	struct dma_fence *b = &tb->base;
+
+	assert_ptr_equal(dma_fence_later(a, b), b);
+	atomic_store(&tb->hw_done, true);	/* complete, found by the poll */
+	assert_null(dma_fence_later(a, b));
+	assert_null(dma_fence_later(b, a));
+	assert_true(dma_fence_test_flag(b, DMA_FENCE_FLAG_SIGNALED_BIT));
+	dma_fence_signal(a);
+	dma_fence_put(a);
+	dma_fence_put(b);
 }
 
 /* comparing fences of two timelines is reported: is_later false, later NULL. */
@@ -1165,6 +1247,7 @@ int main(int argc, char **argv)
 		TF_TEST(error_must_be_negative_errno),
 		TF_TEST(wait_timeout_expires),
 		TF_TEST(wait_zero_timeout_tests),
+		TF_TEST(wait_zero_timeout_enables_first),
 		TF_TEST(wait_bad_args),
 		TF_TEST(wait_signaled_returns_budget),
 		TF_TEST(wait_woken_by_signal),
@@ -1175,6 +1258,9 @@ int main(int argc, char **argv)
 		TF_TEST(wait_any_already_signaled),
 		TF_TEST(wait_any_bad_args),
 		TF_TEST(is_later),
+		TF_TEST(is_later_wraps_32bit),
+		TF_TEST(is_later_or_same),
+		TF_TEST(later_signaled_is_null),
 		TF_TEST(later_needs_one_timeline),
 		TF_TEST(enable_signaling_once),
 		TF_TEST(enable_signaling_false_signals),

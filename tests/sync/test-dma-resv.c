@@ -269,6 +269,70 @@ static void earlier_does_not_replace_later(void **state)
 	dma_fence_put(f2);
 }
 
+/* replacement compares seqnos as the timeline does: 32-bit wrap by default, 64-bit with init64. */
+static void replace_across_32bit_wrap(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t ctx = dma_fence_context_alloc(1);
+	struct dma_fence *old = mock_fence_on(ctx, 0xfffffffeu);
+	struct dma_fence *wrapped = mock_fence_on(ctx, 1);
+
+	add_one(&f->resv, old, DMA_RESV_USAGE_WRITE);
+	add_one(&f->resv, wrapped, DMA_RESV_USAGE_WRITE);
+	/* seqno 1 is 3 steps after 0xfffffffe on a 32-bit timeline: replaced */
+	assert_int_equal(dmb_kref_read(&old->refcount), 1);
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	assert_int_equal(count_locked(&f->resv, DMA_RESV_USAGE_BOOKKEEP), 1);
+	dma_resv_unlock(&f->resv);
+	dma_fence_signal(old);
+	dma_fence_signal(wrapped);
+	dma_fence_put(old);
+	dma_fence_put(wrapped);
+}
+
+/* A fence whose signaled op says "complete", never polled before the add. */
+static atomic_bool polled_done;
+
+static bool polled_signaled(struct dma_fence *fence)
+{
+	return atomic_load(&polled_done);
+}
+
+static const char *polled_name(struct dma_fence *fence)
+{
+	return "polled";
+}
+
+static const struct dma_fence_ops polled_ops = {
+	.get_driver_name = polled_name,
+	.get_timeline_name = polled_name,
+	.signaled = polled_signaled,
+};
+
+/* the add polls an old fence's signaled op: a complete one frees its slot even unpolled. */
+static void complete_slot_reused_after_poll(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *done = calloc(1, sizeof(*done));
+	struct dma_fence *b = mock_fence();
+
+	assert_non_null(done);
+	dma_fence_init(done, &polled_ops, NULL, dma_fence_context_alloc(1), 1);
+	atomic_store(&polled_done, false);
+	add_one(&f->resv, done, DMA_RESV_USAGE_READ);
+	atomic_store(&polled_done, true);	/* complete, but nobody asked */
+	assert_false(dma_fence_test_flag(done, DMA_FENCE_FLAG_SIGNALED_BIT));
+	add_one(&f->resv, b, DMA_RESV_USAGE_READ);
+	assert_true(dma_fence_test_flag(done, DMA_FENCE_FLAG_SIGNALED_BIT));
+	assert_int_equal(dmb_kref_read(&done->refcount), 1);
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	assert_int_equal(count_locked(&f->resv, DMA_RESV_USAGE_BOOKKEEP), 1);
+	dma_resv_unlock(&f->resv);
+	dma_fence_signal(b);
+	dma_fence_put(done);
+	dma_fence_put(b);
+}
+
 /* the slot of a signaled fence is reused by the next add. */
 static void signaled_slot_reused(void **state)
 {
@@ -648,6 +712,8 @@ int main(int argc, char **argv)
 		RESV_TEST(replace_only_as_strict),
 		RESV_TEST(earlier_does_not_replace_later),
 		RESV_TEST(signaled_slot_reused),
+		RESV_TEST(replace_across_32bit_wrap),
+		RESV_TEST(complete_slot_reused_after_poll),
 		RESV_TEST(usage_filtering),
 		RESV_TEST(iter_reports_usage),
 		RESV_TEST(locked_walk_needs_lock),
