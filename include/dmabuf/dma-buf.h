@@ -313,9 +313,13 @@ void dma_buf_unpin(struct dma_buf_attachment *attach);
  * dma_buf_map_attachment - get the device addresses of the buffer
  *
  * Static attachments are pinned first when the exporter can pin (R3), and
- * unpinned by the matching unmap. A table returned while the buffer is
- * revoked is violation V3: it is taken back and the call fails -ENODEV.
- * Context: resv lock held; refused (V2, NULL with errno EINVAL) without it.
+ * unpinned by the matching unmap; the map of a static attachment then waits
+ * for the buffer's DMA_RESV_USAGE_KERNEL fences (a move or clear in flight),
+ * as the kernel's does, since a static importer cannot be told of them.
+ * A table returned while the buffer is revoked is violation V3: it is taken
+ * back and the call fails -ENODEV.
+ * Context: resv lock held; refused (V2, NULL with errno EINVAL) without it;
+ * may sleep (static attachments).
  * Return: the table, or NULL with errno (ENODEV while revoked, ENOMEM,
  * EINVAL, or the exporter's error).
  */

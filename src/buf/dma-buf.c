@@ -755,11 +755,30 @@ buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 		goto err_unpin;
 	}
 
+	/*
+	 * A static importer cannot be told of a move, so it must not see the
+	 * memory before a move or clear in flight is done: wait for the
+	 * KERNEL fences, as the kernel's map does. Dynamic importers
+	 * synchronise with the fences themselves.
+	 */
+	if (!dma_buf_attachment_is_dynamic(attach)) {
+		int64_t left = dma_resv_wait_timeout(dmabuf->resv,
+						     DMA_RESV_USAGE_KERNEL,
+						     MAX_SCHEDULE_TIMEOUT);
+
+		if (left < 0) {
+			ret = (int)left;
+			goto err_unmap;
+		}
+	}
+
 	attach->mappings[attach->nr_mappings++] = (struct dma_buf_mapping) {
 		.sgt = sgt, .dir = dir, .token = token, .pinned = pinned,
 	};
 	return sgt;
 
+err_unmap:
+	dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
 err_unpin:
 	if (pinned)
 		dmabuf->ops->unpin(attach);
@@ -776,8 +795,9 @@ err:
 /*
  * Map @attach. Resv held (asserted by the general way, which debug mode
  * always takes). The common case of production mode - no token, a free
- * record, nothing to pin - is the exporter's op, four tests and four
- * stores; everything else goes the general way (buf_map_slow()).
+ * record, a dynamic attachment (nothing to pin, no KERNEL fences to wait
+ * for) - is the exporter's op, four tests and four stores; everything else
+ * goes the general way (buf_map_slow()).
  */
 static inline __attribute__((always_inline)) struct sg_table *
 buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
@@ -789,7 +809,7 @@ buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 
 	if (__dmb_debug_on() ||
 	    dmb_unlikely(attach->nr_mappings == attach->max_mappings ||
-			 buf_pin_on_map(attach)))
+			 !dma_buf_attachment_is_dynamic(attach)))
 		return buf_map_slow(attach, dir);
 
 	ret = dmabuf->ops->map_dma_buf(attach, dir, &sgt);

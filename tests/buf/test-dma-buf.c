@@ -600,6 +600,83 @@ static void r10_pin_without_pin_op(void **state)
 	dma_buf_put(buf);
 }
 
+/* Map a static attachment in another thread, recording when it returned. */
+struct static_mapper {
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;
+	atomic_bool returned;
+};
+
+static void *static_map_thread(void *arg)
+{
+	struct static_mapper *m = arg;
+
+	m->sgt = dma_buf_map_attachment_unlocked(m->attach, DMA_BIDIRECTIONAL);
+	atomic_store(&m->returned, true);
+	return NULL;
+}
+
+/* Add @fence to @buf's resv with @usage. */
+static void add_resv_fence(struct dma_buf *buf, struct dma_fence *fence,
+			   enum dma_resv_usage usage)
+{
+	struct dma_resv *resv = dma_buf_resv(buf);
+
+	assert_int_equal(dma_resv_lock(resv, NULL), 0);
+	assert_int_equal(dma_resv_reserve_fences(resv, 1), 0);
+	dma_resv_add_fence(resv, fence, usage);
+	dma_resv_unlock(resv);
+}
+
+/* a static attachment's map waits for the KERNEL fences (a move in flight) before it returns. */
+static void static_map_waits_for_kernel_fences(void **state)
+{
+	struct fixture *f = *state;
+	struct mock_exporter *me = &f->exp[0];
+	struct dma_buf *buf = mock_export(me, "vram", 4096, MOCK_EXP_PIN);
+	struct dma_fence *move = mock_fence();
+	struct static_mapper m = { .sgt = NULL };
+	struct th_thread *t;
+
+	m.attach = mock_importer_attach(&f->imp[0], buf, NULL);
+	assert_non_null(m.attach);
+	add_resv_fence(buf, move, DMA_RESV_USAGE_KERNEL);
+	t = th_thread_start(static_map_thread, &m);
+	/* the map is waiting once it has asked the fence to report completion */
+	while (!dma_fence_test_flag(move, DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT))
+		th_sleep_ns(100000);
+	assert_false(atomic_load(&m.returned));
+	dma_fence_signal(move);
+	th_thread_join(t);
+	assert_non_null(m.sgt);
+	dma_buf_unmap_attachment_unlocked(m.attach, m.sgt, DMA_BIDIRECTIONAL);
+	mock_importer_detach(&f->imp[0]);
+	dma_fence_put(move);
+	dma_buf_put(buf);
+}
+
+/* a dynamic attachment's map does not wait for fences: the importer synchronises itself. */
+static void dynamic_map_does_not_wait(void **state)
+{
+	struct fixture *f = *state;
+	struct mock_exporter *me = &f->exp[0];
+	struct dma_buf *buf = mock_export(me, "vram", 4096, MOCK_EXP_PIN);
+	struct dma_fence *move = mock_fence();
+	struct dma_buf_attachment *a;
+	struct sg_table *sgt;
+
+	a = mock_importer_attach(&f->imp[0], buf, &mock_importer_ops_revocable);
+	add_resv_fence(buf, move, DMA_RESV_USAGE_KERNEL);
+	sgt = dma_buf_map_attachment_unlocked(a, DMA_BIDIRECTIONAL);
+	assert_non_null(sgt);
+	assert_false(dma_fence_test_flag(move, DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT));
+	dma_buf_unmap_attachment_unlocked(a, sgt, DMA_BIDIRECTIONAL);
+	mock_importer_detach(&f->imp[0]);
+	dma_fence_signal(move);
+	dma_fence_put(move);
+	dma_buf_put(buf);
+}
+
 /* pin is for dynamic importers: pinning a static attachment is reported and refused. */
 static void pin_static_attachment_refused(void **state)
 {
@@ -1656,6 +1733,8 @@ int main(int argc, char **argv)
 		BUF_TEST(map_error_propagates),
 		BUF_TEST(pin_unpin_call_exporter),
 		BUF_TEST(r10_pin_without_pin_op),
+		BUF_TEST(static_map_waits_for_kernel_fences),
+		BUF_TEST(dynamic_map_does_not_wait),
 		BUF_TEST(pin_static_attachment_refused),
 		BUF_TEST(dynamic_attach_without_ops_is_static),
 		BUF_TEST(unbalanced_unpin_reported),
