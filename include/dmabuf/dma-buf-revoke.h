@@ -13,7 +13,10 @@
  * and revokes with dmb_revocable_revoke(), which runs the full sequence:
  *
  *	1. take the resv lock;
- *	2. mark the buffer revoked: attach and map now fail with -ENODEV;
+ *	2. mark the buffer revoked: attach and map now fail with -ENODEV (the
+ *	   attach check runs without the resv lock, as the kernel's attach op
+ *	   does, so an attach racing this step may still succeed; the map
+ *	   check, made under the lock, is the one that holds);
  *	3. dma_buf_invalidate_mappings();
  *	4. wait for every fence (DMA_RESV_USAGE_BOOKKEEP);
  *	5. drop the resv lock;
@@ -132,7 +135,11 @@ int dmb_revocable_set_policy(struct dmb_revocable *rev,
 /**
  * dmb_revocable_attach - the revoke-related attach checks
  *
- * Context: resv lock held (from the exporter's attach op).
+ * The revoked answer is advisory: it is read without the resv lock and may
+ * be stale by the time the attachment goes live; dmb_revocable_map() checks
+ * again under the lock.
+ * Context: the exporter's attach op, which runs without the resv lock (the
+ * lock may be held; the call needs none).
  * Return: 0; -ENODEV while revoked; -EOPNOTSUPP for a non-revocable (with
  * DMB_REVOCABLE_REQUIRE_REVOCABLE) or non-peer-to-peer (with
  * DMB_REVOCABLE_REQUIRE_P2P) attachment.

@@ -34,10 +34,13 @@
  *    caller must not hold it. One that does (an importer calling an
  *    _unlocked unmap from its invalidate_mappings) is reported and refused
  *    the same way. Export and get/put need no lock.
- *  - Exporter ops attach, detach, pin, unpin, map_dma_buf, unmap_dma_buf,
- *    vmap and vunmap run with the resv lock held; release, begin/end
- *    _cpu_access without it (release runs with it only if the caller drops
- *    its last reference while holding a shared resv).
+ *  - Exporter ops pin, unpin, map_dma_buf, unmap_dma_buf, vmap and vunmap
+ *    run with the resv lock held; attach, detach, release and begin/end
+ *    _cpu_access without it, as in the kernel (the core holds the lock only
+ *    around the attachment-list update, so an attach op may take it, and a
+ *    "revoked?" answer given in attach must be checked again in map).
+ *    Detach and release run with it only if the caller drops its last
+ *    reference while holding a shared resv.
  *  - Importer op invalidate_mappings runs with the resv lock held, in the
  *    thread that invalidates. It may unmap right there (unmap is a locked
  *    call) or later from any thread, and must not take the resv lock.

@@ -15,7 +15,9 @@
  *    the resv lock.
  *  - count and policy are protected by the buffer's resv lock; the exporter's
  *    map and unmap ops, which call in here, run with it held.
- *  - revoked is atomic, written under the resv lock, read anywhere.
+ *  - revoked is atomic, written under the resv lock, read anywhere: the
+ *    exporter's attach op reads it without the lock (an early, advisory
+ *    refusal); its map op reads it with the lock (the answer that counts).
  *  - The completion is waited on without any lock, since the importers need
  *    the resv lock to unmap.
  *  - waiting_on is atomic: the clock a revoke by an actor of a virtual clock
@@ -125,11 +127,15 @@ int dmb_revocable_attach(struct dmb_revocable *rev,
 	if (DMB_WARN(!rev || !attach, "dmb_revocable_attach(%p, %p)",
 		     (void *)rev, (void *)attach))
 		return -EINVAL;
-	if (!dma_resv_held_or_report(rev->dmabuf->resv))
-		return -EINVAL;
 
 	if ((flags & DMB_REVOCABLE_REQUIRE_P2P) && !attach->peer2peer)
 		return -EOPNOTSUPP;
+	/*
+	 * Unlocked, as in the kernel: a revoke may start right after this
+	 * answer, so the attachment can go live on a revoked buffer. That is
+	 * safe because dmb_revocable_map() checks again under the resv lock,
+	 * and a revoke's invalidate finds the attachment once it is listed.
+	 */
 	if (atomic_load(&rev->revoked))
 		return -ENODEV;
 	/* The unmap wait is bounded only if every importer can be told (R10). */

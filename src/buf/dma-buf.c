@@ -4,12 +4,14 @@
  * invalidation, with the protocol checks only the core can make.
  *
  * Contract (include/dmabuf/dma-buf.h has the per-call detail):
- *  - every exporter op but release and the CPU-access pair runs with the
- *    buffer's resv lock held; a locked call made without the lock is
- *    reported (V1 for invalidate, V2 for map/unmap, a WARN for the others)
- *    and refused, and an _unlocked call (or attach) made with the lock held
- *    is reported and refused too: one rule, so a protocol violation never
- *    turns into memory corruption nor into a lock taken behind the caller;
+ *  - every exporter op but attach, detach, release and the CPU-access pair
+ *    runs with the buffer's resv lock held (attach and detach run without
+ *    it, as in the kernel: the lock covers only the attachment list); a
+ *    locked call made without the lock is reported (V1 for invalidate, V2
+ *    for map/unmap, a WARN for the others) and refused, and an _unlocked
+ *    call (or attach) made with the lock held is reported and refused too:
+ *    one rule, so a protocol violation never turns into memory corruption
+ *    nor into a lock taken behind the caller;
  *  - the core keeps every mapping it handed out (table, direction, whether
  *    it pinned, and a checker token) on its attachment, so an unmap of a
  *    table it does not know is caught before the exporter sees it (V8) and a
@@ -219,12 +221,15 @@ bool dmb_dma_buf_get_unless_zero(struct dma_buf *dmabuf)
 
 static void buf_detach_locked(struct dma_buf *dmabuf,
 			      struct dma_buf_attachment *attach);
+static void buf_detach_finish(struct dma_buf *dmabuf,
+			      struct dma_buf_attachment *attach);
 
 static void dma_buf_release(struct dmb_kref *kref)
 {
 	struct dma_buf *dmabuf = dmb_container_of(kref, struct dma_buf, refcount);
 	struct dma_buf_attachment *attach, *tmp;
 	struct dmb_check_subject who;
+	struct dmb_list_head leftovers;
 	bool locked;
 
 	pthread_mutex_lock(&live_lock);
@@ -244,13 +249,19 @@ static void dma_buf_release(struct dmb_kref *kref)
 		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, &who,
 				 "last reference dropped while attachments remain; detaching them");
 	}
-	dmb_list_for_each_entry_safe(attach, tmp, &dmabuf->attachments, node)
+	dmb_list_init(&leftovers);
+	dmb_list_for_each_entry_safe(attach, tmp, &dmabuf->attachments, node) {
 		buf_detach_locked(dmabuf, attach);
+		dmb_list_add_tail(&attach->node, &leftovers);
+	}
 	if (DMB_WARN(dmabuf->vmap_count, "buffer %s released while vmapped %u times",
 		     dma_buf_name(dmabuf), dmabuf->vmap_count))
 		dmabuf->ops->vunmap(dmabuf, dmabuf->vmap_ptr);
 	if (locked)
 		dma_resv_unlock(dmabuf->resv);
+	/* Nobody else can reach the buffer: @leftovers needs no lock. */
+	dmb_list_for_each_entry_safe(attach, tmp, &leftovers, node)
+		buf_detach_finish(dmabuf, attach);
 
 	dmabuf->ops->release(dmabuf);
 	if (dmabuf->resv == &dmabuf->own_resv)
@@ -376,23 +387,27 @@ buf_attach(struct dma_buf *dmabuf, struct device *dev,
 	}
 
 	/*
-	 * The exporter decides with the lock held, so its view of "revoked"
-	 * cannot change between its answer and the attachment going live.
+	 * The exporter decides without the resv lock, as in the kernel: its
+	 * answer may be stale by the time the attachment goes live (a revoke
+	 * in between), so an exporter re-checks what matters in its map op,
+	 * which runs locked. An exporter that needs the lock in attach takes
+	 * it there.
 	 */
-	ret = dma_buf_lock_self(dmabuf, "dma_buf_attach");
-	if (ret)
+	if (!buf_not_held_or_refuse(dmabuf, "dma_buf_attach")) {
+		ret = -EINVAL;
 		goto err_free;
+	}
 	if (dmabuf->ops->attach) {
 		ret = dmabuf->ops->attach(dmabuf, attach);
 		if (ret)
-			goto err_unlock;
+			goto err_free;
 	}
+	/* No context, and not held (refused above): this cannot fail. */
+	dma_resv_lock(dmabuf->resv, NULL);
 	dmb_list_add_tail(&attach->node, &dmabuf->attachments);
 	dma_resv_unlock(dmabuf->resv);
 	return attach;
 
-err_unlock:
-	dma_resv_unlock(dmabuf->resv);
 err_free:
 	dmb_check_names_put(attach->names);
 	free(attach);
@@ -453,6 +468,11 @@ static void buf_unmap_index(struct dma_buf_attachment *attach, unsigned int idx,
 		buf_retire_token(attach, m.token, forced);
 }
 
+/*
+ * Take @attach off the buffer, undoing what its importer left behind
+ * (reported). The exporter's detach op is not called here: it runs without
+ * the lock, from buf_detach_finish(). Resv held.
+ */
 static void buf_detach_locked(struct dma_buf *dmabuf,
 			      struct dma_buf_attachment *attach)
 {
@@ -475,6 +495,16 @@ static void buf_detach_locked(struct dma_buf *dmabuf,
 				dmabuf->ops->unpin(attach);
 	}
 	dmb_list_del(&attach->node);
+}
+
+/*
+ * The exporter's detach op and the freeing of @attach, once it is off the
+ * list: without the resv lock, as in the kernel (unless a last put is made
+ * by a caller holding a shared resv, see dma_buf_release()).
+ */
+static void buf_detach_finish(struct dma_buf *dmabuf,
+			      struct dma_buf_attachment *attach)
+{
 	if (dmabuf->ops->detach)
 		dmabuf->ops->detach(dmabuf, attach);
 	dmb_check_map_put(attach->spare);
@@ -518,6 +548,10 @@ void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 		goto out_unlock;
 	}
 	buf_detach_locked(dmabuf, attach);
+	dma_resv_unlock(dmabuf->resv);
+	buf_detach_finish(dmabuf, attach);
+	return;
+
 out_unlock:
 	dma_resv_unlock(dmabuf->resv);
 }

@@ -6,7 +6,9 @@
  * Contract (include/dmabuf/drivers/vfio-pci.h has the per-call detail):
  *  - every buffer has a revoke helper (dma-buf-revoke.h); the attach op
  *    refuses importers that are not peer-to-peer capable or not revocable
- *    (-EOPNOTSUPP, R10) and everything while revoked (-ENODEV); there is no
+ *    (-EOPNOTSUPP, R10) and everything while revoked (-ENODEV; checked
+ *    again, under the resv lock, by the map op, since attach runs without
+ *    it); there is no
  *    pin op, so dma_buf_pin() succeeds and changes nothing;
  *  - a PCI notifier follows the function: a change that isolates it is heard
  *    before it takes effect and revokes every buffer (the helper's full
@@ -141,7 +143,11 @@ static int vfio_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach
 {
 	struct vfio_buf *vb = dma_buf_priv(dmabuf);
 
-	/* Peer to peer, then revoked, then revocable: the kernel's order. */
+	/*
+	 * Peer to peer, then revoked, then revocable: the kernel's order.
+	 * Without the resv lock, so "revoked" may change right after; the
+	 * map op's dmb_revocable_map() checks again under the lock.
+	 */
 	return dmb_revocable_attach(vb->rev, attach, DMB_REVOCABLE_REQUIRE_P2P |
 				    DMB_REVOCABLE_REQUIRE_REVOCABLE);
 }

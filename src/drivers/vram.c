@@ -77,7 +77,7 @@ struct vram_bo {
 	uint64_t size;			/* page-aligned */
 	struct vram_backing *backing;	/* resv */
 	unsigned int pin_count;		/* resv */
-	unsigned int non_p2p;		/* resv: attachments that cannot reach VRAM */
+	atomic_uint non_p2p;		/* atomic: attachments that cannot reach VRAM */
 	atomic_int placement;		/* mirrors backing->placement */
 	atomic_uint moves;
 };
@@ -229,17 +229,24 @@ static int vram_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach
 	/* Mappings go through the DMA API: only simulated devices (a WARN). */
 	if (!dmb_hw_device_from_dev(dma_buf_attachment_dev(attach)))
 		return -EINVAL;
+	/*
+	 * The attach op runs without the resv lock (as in the kernel), so the
+	 * count is atomic; pin reads it under the lock. An attachment counted
+	 * before it is listed only sends a pin to system memory a little
+	 * early, which is the safe side.
+	 */
 	if (!vram_attach_p2p(bo, attach))
-		bo->non_p2p++;
+		atomic_fetch_add(&bo->non_p2p, 1);
 	return 0;
 }
 
+/* Runs without the resv lock, after the attachment left the list. */
 static void vram_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 {
 	struct vram_bo *bo = dma_buf_priv(dmabuf);
 
 	if (!vram_attach_p2p(bo, attach))
-		bo->non_p2p--;
+		atomic_fetch_sub(&bo->non_p2p, 1);
 }
 
 static int vram_pin(struct dma_buf_attachment *attach)
@@ -248,7 +255,7 @@ static int vram_pin(struct dma_buf_attachment *attach)
 	int ret;
 
 	/* VRAM only if every attachment can reach it (R15). */
-	if (bo->non_p2p && bo->backing->placement == DMB_VRAM_IN_VRAM) {
+	if (atomic_load(&bo->non_p2p) && bo->backing->placement == DMB_VRAM_IN_VRAM) {
 		ret = vram_move_to_system_locked(bo);	/* -EBUSY if pinned */
 		if (ret)
 			return ret;

@@ -251,6 +251,94 @@ static void rename_while_reading(void **state)
 	assert_true(total > 0);
 }
 
+/*
+ * An exporter whose attach and detach ops take the resv lock themselves, as
+ * a kernel exporter may: those ops run without it (the core locks only
+ * around the attachment-list update).
+ */
+struct locking_exporter {
+	atomic_int attach_held;		/* attach ops that found the lock held */
+	atomic_int detach_held;
+	atomic_int locked_ok;		/* ops that took the lock themselves */
+	struct sg_table sgt;
+};
+
+static int locking_attach(struct dma_buf *buf, struct dma_buf_attachment *a)
+{
+	struct locking_exporter *le = dma_buf_priv(buf);
+
+	if (dma_resv_held(dma_buf_resv(buf))) {
+		atomic_fetch_add(&le->attach_held, 1);
+		return 0;
+	}
+	if (dma_resv_lock(dma_buf_resv(buf), NULL) == 0) {
+		atomic_fetch_add(&le->locked_ok, 1);
+		dma_resv_unlock(dma_buf_resv(buf));
+	}
+	return 0;
+}
+
+static void locking_detach(struct dma_buf *buf, struct dma_buf_attachment *a)
+{
+	struct locking_exporter *le = dma_buf_priv(buf);
+
+	if (dma_resv_held(dma_buf_resv(buf))) {
+		atomic_fetch_add(&le->detach_held, 1);
+		return;
+	}
+	if (dma_resv_lock(dma_buf_resv(buf), NULL) == 0) {
+		atomic_fetch_add(&le->locked_ok, 1);
+		dma_resv_unlock(dma_buf_resv(buf));
+	}
+}
+
+static int locking_map(struct dma_buf_attachment *a, enum dma_data_direction dir,
+		       struct sg_table **sgtp)
+{
+	struct locking_exporter *le = dma_buf_priv(dma_buf_attachment_dmabuf(a));
+
+	*sgtp = &le->sgt;
+	return 0;
+}
+
+static void locking_unmap(struct dma_buf_attachment *a, struct sg_table *sgt,
+			  enum dma_data_direction dir)
+{
+}
+
+static void locking_release(struct dma_buf *buf)
+{
+}
+
+static const struct dma_buf_ops locking_ops = {
+	.attach = locking_attach,
+	.detach = locking_detach,
+	.map_dma_buf = locking_map,
+	.unmap_dma_buf = locking_unmap,
+	.release = locking_release,
+};
+
+/* exporter attach/detach ops run without the resv lock, so they may take it (kernel rule). */
+static void attach_detach_ops_run_unlocked(void **state)
+{
+	struct fixture *f = *state;
+	struct locking_exporter le = { .attach_held = 0 };
+	struct dma_buf_export_info info = {
+		.exp_name = "locking", .size = 4096, .ops = &locking_ops, .priv = &le,
+	};
+	struct dma_buf *buf = dma_buf_export(&info);
+	struct dma_buf_attachment *a;
+
+	assert_non_null(buf);
+	a = dma_buf_attach(buf, &f->imp.dev);
+	assert_non_null(a);
+	dma_buf_detach(buf, a);
+	assert_int_equal(atomic_load(&le.attach_held), 0);
+	assert_int_equal(atomic_load(&le.detach_held), 0);
+	assert_int_equal(atomic_load(&le.locked_ok), 2);
+	dma_buf_put(buf);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +346,7 @@ int main(int argc, char **argv)
 		LOCK_TEST(detach_inside_session_refused),
 		LOCK_TEST(revoke_helper_lock_rule),
 		LOCK_TEST(rename_while_reading),
+		LOCK_TEST(attach_detach_ops_run_unlocked),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));

@@ -227,6 +227,83 @@ static void r10_attach_while_revoked(void **state)
 	dma_buf_put(buf);
 }
 
+/*
+ * An exporter whose attach op lets a revoke land between its revoked check
+ * and the attachment going live: possible in the kernel, where attach runs
+ * without the resv lock, and so possible here.
+ */
+struct racy_exporter {
+	struct dmb_revocable *rev;
+	struct sg_table sgt;
+	bool revoke_in_attach;
+};
+
+static int racy_attach(struct dma_buf *buf, struct dma_buf_attachment *a)
+{
+	struct racy_exporter *re = dma_buf_priv(buf);
+	int ret = dmb_revocable_attach(re->rev, a, 0);
+
+	if (!ret && re->revoke_in_attach)
+		assert_int_equal(dmb_revocable_revoke(re->rev, NULL), 0);
+	return ret;
+}
+
+static int racy_map(struct dma_buf_attachment *a, enum dma_data_direction dir,
+		    struct sg_table **sgtp)
+{
+	struct racy_exporter *re = dma_buf_priv(dma_buf_attachment_dmabuf(a));
+	int ret = dmb_revocable_map(re->rev);
+
+	if (!ret)
+		*sgtp = &re->sgt;
+	return ret;
+}
+
+static void racy_unmap(struct dma_buf_attachment *a, struct sg_table *sgt,
+		       enum dma_data_direction dir)
+{
+	struct racy_exporter *re = dma_buf_priv(dma_buf_attachment_dmabuf(a));
+
+	dmb_revocable_unmap(re->rev);
+}
+
+static void racy_release(struct dma_buf *buf)
+{
+}
+
+static const struct dma_buf_ops racy_ops = {
+	.attach = racy_attach,
+	.map_dma_buf = racy_map,
+	.unmap_dma_buf = racy_unmap,
+	.release = racy_release,
+};
+
+/* R10, kernel shape: a revoke landing during attach is caught by the map's locked re-check. */
+static void r10_revoke_during_attach_caught_at_map(void **state)
+{
+	struct fixture *f = *state;
+	struct racy_exporter re = { .revoke_in_attach = true };
+	struct dma_buf_export_info info = {
+		.exp_name = "racy", .size = 4096, .ops = &racy_ops, .priv = &re,
+	};
+	struct dma_buf *buf = dma_buf_export(&info);
+	struct dma_buf_attachment *a;
+
+	assert_non_null(buf);
+	re.rev = dmb_revocable_create(buf, NULL);
+	assert_non_null(re.rev);
+	rimp_init(&f->imp[0], "odp", RIMP_REVOCABLE, RIMP_UNMAP_NOW);
+	a = dma_buf_dynamic_attach(buf, &f->imp[0].dev, &f->imp[0].ops, &f->imp[0]);
+	assert_non_null(a);		/* the check passed before the revoke */
+	assert_true(dmb_revocable_is_revoked(re.rev));
+	assert_null(dma_buf_map_attachment_unlocked(a, DMA_BIDIRECTIONAL));
+	assert_int_equal(errno, ENODEV);
+	assert_no_reports();
+	dma_buf_detach(buf, a);
+	dma_buf_put(buf);
+	dmb_revocable_destroy(re.rev);
+}
+
 /* R10: dma_buf_pin without a pin op succeeds and the attachment stays revocable and invalidated. */
 static void r10_pin_without_pin_op_stays_revocable(void **state)
 {
@@ -874,6 +951,7 @@ int main(int argc, char **argv)
 		REV_TEST(r10_require_revocable_refuses_dynamic),
 		REV_TEST(r10_require_p2p),
 		REV_TEST(r10_attach_while_revoked),
+		REV_TEST(r10_revoke_during_attach_caught_at_map),
 		REV_TEST(r10_pin_without_pin_op_stays_revocable),
 		REV_TEST(r9_unrevoke_then_revoke_again),
 		REV_TEST(r9_unrevoke_when_not_revoked),

@@ -73,7 +73,7 @@ static int mock_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach
 
 	atomic_fetch_add(&me->attach_calls, 1);
 	mock_log(me, "attach");
-	expect_locked(me, dmabuf);
+	expect_unlocked(me, dmabuf);
 	if (me->attach_error)
 		return me->attach_error;
 	if (me->rev) {
@@ -92,7 +92,7 @@ static void mock_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attac
 
 	atomic_fetch_add(&me->detach_calls, 1);
 	mock_log(me, "detach");
-	expect_locked(me, dmabuf);
+	expect_unlocked(me, dmabuf);
 }
 
 static int mock_pin(struct dma_buf_attachment *attach)
