@@ -134,6 +134,19 @@ static inline int dma_resv_lock(struct dma_resv *obj, struct ww_acquire_ctx *ctx
 }
 
 /**
+ * dma_resv_lock_interruptible - as dma_resv_lock(), but the wait ends when
+ * the calling thread has an interrupt request (interrupt.h)
+ *
+ * Context: may sleep.
+ * Return: as dma_resv_lock(), or -EINTR if interrupted (nothing taken).
+ */
+static inline int dma_resv_lock_interruptible(struct dma_resv *obj,
+					      struct ww_acquire_ctx *ctx)
+{
+	return ww_mutex_lock_interruptible(&obj->lock, ctx);
+}
+
+/**
  * dma_resv_lock_slow - lock @obj after backing off from -EDEADLK
  *
  * Context: may sleep; @ctx holds no other lock (it just backed off).
@@ -142,6 +155,18 @@ static inline void dma_resv_lock_slow(struct dma_resv *obj,
 				      struct ww_acquire_ctx *ctx)
 {
 	ww_mutex_lock_slow(&obj->lock, ctx);
+}
+
+/**
+ * dma_resv_lock_slow_interruptible - as dma_resv_lock_slow(), interruptible
+ * as dma_resv_lock_interruptible()
+ *
+ * Context: may sleep. Return: 0, or -EINTR if interrupted (nothing taken).
+ */
+static inline int dma_resv_lock_slow_interruptible(struct dma_resv *obj,
+						   struct ww_acquire_ctx *ctx)
+{
+	return ww_mutex_lock_slow_interruptible(&obj->lock, ctx);
 }
 
 /**

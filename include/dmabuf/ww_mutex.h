@@ -11,15 +11,19 @@
  * the rest. Which one backs off depends on the class's algorithm:
  *
  *  - wait-die (DEFINE_WD_CLASS; the reservation class uses it): a younger
- *    context that would wait for a lock held by an older one "dies"
- *    (-EDEADLK at once); an older one waits.
+ *    context that holds locks and would wait for a lock held by an older
+ *    one, or queued behind an older one, "dies" (-EDEADLK at once; a
+ *    younger waiter is also woken to die when an older context queues in
+ *    front of it); an older one waits.
  *  - wound-wait (DEFINE_WW_CLASS): an older context that would wait for a
  *    lock held by a younger one "wounds" the younger one, which gets
  *    -EDEADLK at its next ww_mutex_lock() while it holds locks; a younger one
  *    waits.
  *
  * Either way every contention resolves: no deadlock, and the oldest context
- * always makes progress.
+ * always makes progress. An unlock hands the lock to the first waiter in
+ * the kernel's wait-list order (contexts by age, oldest first; waiters
+ * without a context at the tail, not overtaken) and wakes only that one.
  *
  * A ww_mutex can also be locked without a context (ctx == NULL): it then
  * behaves as a plain mutex, and ordering is the caller's problem (the
@@ -43,6 +47,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <dmabuf/compiler.h>
+#include <dmabuf/list.h>
 #include <dmabuf/lockdep.h>
 
 DMB_BEGIN_DECLS
@@ -109,8 +114,10 @@ struct ww_acquire_ctx {
  *	read by contenders under @wait_lock
  * @ww_class: the class this mutex belongs to
  * @waiters: number of threads waiting for it (protected by @wait_lock)
- * @wait_lock: protects @waiters and the waiters bit, and pairs with @wait
- * @wait: where contenders sleep
+ * @wait_lock: protects @waiters, @wait_list and the waiters bit
+ * @wait_list: the sleeping contenders, in the order the lock goes to them
+ *	(contexts by age, context-less ones at the tail); each sleeps on a
+ *	condition variable of its own
  * @dep_map: held-lock tracking
  *
  * The fields are private: use the functions below.
@@ -121,7 +128,7 @@ struct ww_mutex {
 	struct ww_class *ww_class;
 	unsigned int waiters;
 	pthread_mutex_t wait_lock;
-	pthread_cond_t wait;
+	struct dmb_list_head wait_list;
 	struct dmb_lockdep_map dep_map;
 };
 
@@ -186,6 +193,30 @@ int ww_mutex_lock(struct ww_mutex *lock, struct ww_acquire_ctx *ctx);
  * Context: may sleep.
  */
 void ww_mutex_lock_slow(struct ww_mutex *lock, struct ww_acquire_ctx *ctx);
+
+/**
+ * ww_mutex_lock_interruptible - as ww_mutex_lock(), but a wait for @lock
+ * ends if the calling thread has an interrupt request (interrupt.h)
+ *
+ * An uncontended lock is taken even with a request pending, as in the
+ * kernel; only the wait is interruptible.
+ * Context: may sleep.
+ * Return: as ww_mutex_lock(), or -EINTR if interrupted (nothing taken;
+ * @ctx need not back off).
+ */
+int ww_mutex_lock_interruptible(struct ww_mutex *lock,
+				struct ww_acquire_ctx *ctx);
+
+/**
+ * ww_mutex_lock_slow_interruptible - as ww_mutex_lock_slow(), interruptible
+ * as ww_mutex_lock_interruptible()
+ *
+ * Context: may sleep.
+ * Return: 0 once taken; -EINTR if interrupted (nothing taken); -EINVAL on
+ * the misuse ww_mutex_lock_slow() reports and refuses.
+ */
+int ww_mutex_lock_slow_interruptible(struct ww_mutex *lock,
+				     struct ww_acquire_ctx *ctx);
 
 /**
  * ww_mutex_trylock - take @lock only if it is free

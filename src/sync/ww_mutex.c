@@ -13,26 +13,41 @@
  * caller to the slow path, which takes wait_lock. The uncontended paths never
  * touch wait_lock.
  *
+ * Waiters. Each sleeping contender is a struct ww_waiter on its stack, with
+ * a condition variable of its own, queued on lock->wait_list in the
+ * kernel's order (contexts by stamp, oldest first; context-less waiters at
+ * the tail, never overtaken). An unlock with waiters hands the lock to the
+ * first one: it writes that waiter's token (and context) into the lock and
+ * wakes only it. A free lock found by a queued waiter is taken only by the
+ * first waiter. So the lock goes in queue order, and nobody is woken to find
+ * it gone (no broadcast). Other wake-ups are targeted too: a die or a wound
+ * wakes its victim, a new holder wakes the first context waiter to judge it.
+ *
  * Locking rules:
- *  - lock->wait_lock protects lock->waiters and WW_WAITERS (both change only
- *    under it) and is the mutex of lock->wait. Wait locks never nest: a
- *    thread holds at most one, and never across a sleep other than
- *    pthread_cond_wait() on the matching condition variable.
+ *  - lock->wait_lock protects lock->wait_list, lock->waiters, WW_WAITERS
+ *    (set exactly while a waiter is queued) and each waiter's granted flag,
+ *    and is the mutex of every waiter's condition variable. Wait locks
+ *    never nest: a thread holds at most one, and never across a sleep other
+ *    than pthread_cond_wait() on its own waiter. The interrupt registry's
+ *    lock (interrupt.h) is taken before a wait lock, never after.
  *  - lock->owner changes without wait_lock only in the fast paths: 0 ->
  *    token (lock), free -> token keeping WW_WAITERS (trylock), token -> 0
  *    (unlock, only with WW_WAITERS clear). Every other change is made under
- *    wait_lock, and with WW_WAITERS set the owner can only release under
- *    wait_lock: to a thread holding wait_lock with WW_WAITERS set, an owner
- *    it read stays in place, with its acquire context alive.
- *  - lock->ctx is written only by the owner: right after it takes the lock,
- *    and back to NULL before it releases it. Contenders read it only under
- *    wait_lock after having set WW_WAITERS.
+ *    wait_lock (a hand-over writes the next owner's token), and with
+ *    WW_WAITERS set the owner can only release under wait_lock: to a thread
+ *    holding wait_lock with WW_WAITERS set, an owner it read stays in
+ *    place, with its acquire context alive.
+ *  - lock->ctx is written by the owner right after a fast-path take, by the
+ *    unlocker for the waiter it hands over to, and back to NULL by the owner
+ *    before it releases. Contenders read it only under wait_lock after
+ *    having set WW_WAITERS.
  *  - ctx->acquired, done and contending belong to the context's thread.
  *    ctx->wounded is set by a wounder holding the wait_lock of a lock the
  *    context holds, and cleared by the owner. ctx->blocked_on: see wounds.
  *
  * Memory ordering. Acquiring the owner word is an acquire operation and
- * releasing it a release, so a critical section happens-before the next.
+ * releasing it a release, so a critical section happens-before the next (a
+ * hand-over releases under wait_lock, which the new owner then takes).
  * Contenders read the holder's context (stamp, wounded, blocked_on) under
  * wait_lock; the holder may reuse that memory once it has released the
  * lock, which it does either under wait_lock or, after the last waiter
@@ -41,23 +56,22 @@
  * so at least one of the two sees the other's store.
  *
  * Why no wake-up is lost:
- *  1. Unlock against a new waiter. A waiter registers under wait_lock (an
+ *  1. Unlock against a new waiter. A waiter queues under wait_lock (an
  *     atomic RMW sets WW_WAITERS), looks at the owner word and sleeps with
  *     pthread_cond_wait(), which releases wait_lock atomically with going to
  *     sleep. If the owner's CAS token -> 0 came first, the waiter sees the
  *     lock free and takes it. Otherwise that CAS fails on WW_WAITERS and the
  *     owner takes wait_lock, which it gets only once the waiter sleeps (or
- *     has left), and broadcasts.
+ *     has left), and hands over.
  *  2. A fast-path owner against a waiter that needs its context (to die or
  *     to wound). The owner stores lock->ctx, then reads the owner word; the
  *     waiter sets WW_WAITERS, then reads lock->ctx. Either the waiter sees
- *     the context, or the owner sees WW_WAITERS and broadcasts under
- *     wait_lock so that the waiter looks again. A holder that took the lock
- *     in the slow path sets lock->ctx under wait_lock and broadcasts if
- *     anyone waits: every waiter re-judges each new holder.
+ *     the context, or the owner sees WW_WAITERS and wakes the first context
+ *     waiter under wait_lock so that it looks again. An owner that got the
+ *     lock in the slow path does the same once it has left the queue.
  *  3. A wound against a victim about to sleep. The wounder sets
  *     victim->wounded, then reads victim->blocked_on; the victim sets
- *     blocked_on (when it registers), then reads wounded before each sleep.
+ *     blocked_on (when it queues), then reads wounded before each sleep.
  *     Either the victim sees the wound and backs off, or the wounder sees
  *     where the victim sleeps and wakes it.
  *
@@ -66,12 +80,12 @@
  * locks never nest), and once the wounder drops its own, nothing keeps B or
  * the victim's context alive. So the wounder first pins the victim, under
  * its own wait_lock (victim alive, as it holds that lock): it turns
- * blocked_on from B into B | WW_PINNED. A pinned victim cannot leave B's
- * wait (it must turn blocked_on from B back to 0, under B's wait_lock, to
- * leave), so B and the context stay alive until the wounder, holding only
- * B's wait_lock, unpins and broadcasts. Only the wounder that turned
- * wounded from false to true pins, and wounded stays set while the victim
- * waits, so there is at most one pin at a time.
+ * blocked_on from the victim's waiter W into W | WW_PINNED. A pinned victim
+ * cannot leave (it must turn blocked_on from W back to 0, under B's
+ * wait_lock, to return), so W, B and the context stay alive until the
+ * wounder, holding only B's wait_lock, unpins and wakes W. Only the wounder
+ * that turned wounded from false to true pins, and wounded stays set while
+ * the victim waits, so there is at most one pin at a time.
  *
  * Deadlock freedom: a context waits, while holding locks, only for a holder
  * that is younger (wait-die) or that it wounds (wound-wait), and a wounded
@@ -81,6 +95,7 @@
  */
 #include <errno.h>
 
+#include <dmabuf/interrupt.h>
 #include <dmabuf/ww_mutex.h>
 
 #include "ww_mutex-private.h"
@@ -103,21 +118,20 @@ void ww_mutex_init(struct ww_mutex *lock, struct ww_class *ww_class)
 	atomic_init(&lock->ctx, NULL);
 	lock->ww_class = ww_class;
 	lock->waiters = 0;
+	dmb_list_init(&lock->wait_list);
 	pthread_mutex_init(&lock->wait_lock, NULL);
-	pthread_cond_init(&lock->wait, NULL);
 	lock->dep_map.name = ww_class->mutex_name;
 }
 
 void ww_mutex_destroy(struct ww_mutex *lock)
 {
-	/* Destroying a condition variable someone sleeps on is undefined. */
+	/* A waiter would be left queued on freed memory. */
 	if (DMB_WARN(atomic_load_explicit(&lock->owner, memory_order_relaxed),
 		     "ww_mutex_destroy of %s while it is locked",
 		     lock->dep_map.name))
 		return;
 	/* Its address may be reused: order edges through it are stale now. */
 	dmb_lockdep_forget(&lock->dep_map);
-	pthread_cond_destroy(&lock->wait);
 	pthread_mutex_destroy(&lock->wait_lock);
 }
 
@@ -215,9 +229,62 @@ static inline bool ww_ctx_usable(struct ww_mutex *lock,
 }
 
 /*
+ * One sleeping contender, on its own stack. Each has its own condition
+ * variable, so that an unlock wakes exactly the waiter it hands the lock to,
+ * and a die or a wound wakes exactly its victim: nobody is woken by
+ * broadcast to find that the lock went to someone else.
+ */
+struct ww_waiter {
+	struct dmb_list_head node;	/* on lock->wait_list; wait_lock */
+	struct ww_mutex *lock;
+	struct ww_acquire_ctx *ctx;
+	uintptr_t token;		/* the sleeping thread's owner token */
+	bool granted;			/* wait_lock: the unlocker made it the owner */
+	pthread_cond_t wake;		/* paired with lock->wait_lock */
+};
+
+static struct ww_waiter *ww_waiter_of(struct dmb_list_head *pos)
+{
+	return dmb_container_of(pos, struct ww_waiter, node);
+}
+
+static struct ww_waiter *ww_first_waiter(struct ww_mutex *lock)
+{
+	if (dmb_list_empty(&lock->wait_list))
+		return NULL;
+	return ww_waiter_of(lock->wait_list.next);
+}
+
+/* The first waiter with a context: the oldest one. Context: wait_lock held. */
+static struct ww_waiter *ww_first_ctx_waiter(struct ww_mutex *lock)
+{
+	struct ww_waiter *w;
+
+	dmb_list_for_each_entry(w, &lock->wait_list, node)
+		if (w->ctx)
+			return w;
+	return NULL;
+}
+
+/*
+ * Make the first context waiter look at the lock again: a new holder may
+ * be older than it (wait-die: it dies if it holds locks) or younger
+ * (wound-wait: it wounds the holder). Only the first needs to: in wait-die
+ * every context waiter behind it holds no lock (it would have died on
+ * queueing), and in wound-wait one wound is enough. Context: wait_lock held.
+ */
+static void ww_rejudge(struct ww_mutex *lock)
+{
+	struct ww_waiter *w = ww_first_ctx_waiter(lock);
+
+	if (w)
+		pthread_cond_signal(&w->wake);
+}
+
+/*
  * Publish @ctx as the holder of @lock, just taken in a fast path; @seen is
  * the owner word the taking CAS replaced. Rule 2 of the header comment: if
- * anyone waits, make them look at the new holder.
+ * anyone waits, the oldest one must look at the new holder.
  */
 static void ww_publish_ctx(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
 			   uintptr_t seen)
@@ -226,7 +293,7 @@ static void ww_publish_ctx(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
 	if (!((seen | atomic_load(&lock->owner)) & WW_WAITERS))
 		return;
 	pthread_mutex_lock(&lock->wait_lock);
-	pthread_cond_broadcast(&lock->wait);
+	ww_rejudge(lock);
 	pthread_mutex_unlock(&lock->wait_lock);
 }
 
@@ -250,34 +317,62 @@ static void ww_acquired(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
 }
 
 /*
- * Register the caller as a waiter for @lock. The seq_cst RMW and store pair
- * with the fast-path owner (rule 2) and with wounders (rule 3).
- * Context: lock->wait_lock held.
+ * Queue @w on @lock in the kernel's order: waiters without a context at the
+ * tail; a waiter with a context before the first younger context waiter
+ * (after any context-less ones already there, which it does not overtake).
+ * Wait-die on the way: if an older context already waits, a context that
+ * holds locks would have to die behind it anyway, so it dies now; younger
+ * context waiters it goes in front of are woken, to die if they hold locks.
+ * The seq_cst RMW and store pair with the fast-path owner (rule 2) and with
+ * wounders (rule 3).
+ * Context: lock->wait_lock held. Return: 0, or -EDEADLK (not queued).
  */
-static void ww_add_waiter(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)
+static int ww_add_waiter(struct ww_mutex *lock, struct ww_waiter *w,
+			 bool may_back_off)
 {
+	struct ww_acquire_ctx *ctx = w->ctx;
+	struct dmb_list_head *before = &lock->wait_list;
+	bool wait_die = lock->ww_class->is_wait_die;
+
+	for (struct dmb_list_head *pos = lock->wait_list.prev;
+	     ctx && pos != &lock->wait_list; pos = pos->prev) {
+		struct ww_waiter *cur = ww_waiter_of(pos);
+
+		if (!cur->ctx)
+			continue;
+		if (ww_ctx_older(cur->ctx, ctx)) {
+			if (wait_die && may_back_off && ctx->acquired)
+				return -EDEADLK;
+			break;
+		}
+		before = pos;
+		if (wait_die && cur->ctx->acquired)
+			pthread_cond_signal(&cur->wake);
+	}
+	dmb_list_add_tail(&w->node, before);
 	lock->waiters++;
 	atomic_fetch_or(&lock->owner, WW_WAITERS);
 	if (ctx)
-		atomic_store(&ctx->blocked_on, (uintptr_t)lock);
+		atomic_store(&ctx->blocked_on, (uintptr_t)w);
+	return 0;
 }
 
 /*
- * Unregister: first wait until no wounder has @ctx pinned (it needs @lock and
- * @ctx alive until it has broadcast; see the header comment), then drop the
- * waiters bit with the last waiter. Context: lock->wait_lock held; may drop
- * it while sleeping.
+ * Unqueue @w, dropping the waiters bit with the last waiter, then wait
+ * until no wounder has its context pinned (the wounder needs @w and the
+ * context alive until it has woken it; see the header comment).
+ * Context: lock->wait_lock held; may drop it while sleeping.
  */
-static void ww_del_waiter(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)
+static void ww_del_waiter(struct ww_mutex *lock, struct ww_waiter *w)
 {
 	uintptr_t expected;
 
-	while (ctx) {
-		expected = (uintptr_t)lock;
-		if (atomic_compare_exchange_strong(&ctx->blocked_on, &expected, 0))
-			break;
-		pthread_cond_wait(&lock->wait, &lock->wait_lock);
-	}
+	/*
+	 * Off the queue first, within the caller's wait_lock section: once
+	 * off it, no unlock can hand the lock to a waiter that is leaving
+	 * with an error, even while it waits below for an unpin.
+	 */
+	dmb_list_del(&w->node);
 	/*
 	 * Release, paired with the acquire in the fast unlock: a waiter may
 	 * just have read the holder's context, and once the bit is clear the
@@ -286,14 +381,21 @@ static void ww_del_waiter(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)
 	if (!--lock->waiters)
 		atomic_fetch_and_explicit(&lock->owner, ~WW_WAITERS,
 					  memory_order_release);
+	while (w->ctx) {
+		expected = (uintptr_t)w;
+		if (atomic_compare_exchange_strong(&w->ctx->blocked_on,
+						   &expected, 0))
+			break;
+		pthread_cond_wait(&w->wake, &lock->wait_lock);
+	}
 }
 
 /*
  * Wound @victim, the younger holder of a lock whose wait_lock the caller
- * holds (so @victim is alive). Return: the lock @victim sleeps on, pinned,
+ * holds (so @victim is alive). Return: the waiter @victim sleeps as, pinned,
  * if the caller must wake it (ww_wake_victim(), without any wait_lock held).
  */
-static struct ww_mutex *ww_wound(struct ww_acquire_ctx *victim)
+static struct ww_waiter *ww_wound(struct ww_acquire_ctx *victim)
 {
 	uintptr_t on;
 
@@ -304,35 +406,49 @@ static struct ww_mutex *ww_wound(struct ww_acquire_ctx *victim)
 	while (on && !atomic_compare_exchange_weak(&victim->blocked_on, &on,
 						   on | WW_PINNED))
 		;
-	return (struct ww_mutex *)on;
+	return (struct ww_waiter *)on;
 }
 
-/* Unpin @victim and wake it on @lock, where it sleeps. Context: no wait_lock. */
-static void ww_wake_victim(struct ww_mutex *lock, struct ww_acquire_ctx *victim)
+/* Unpin @victim and wake it where it sleeps. Context: no wait_lock. */
+static void ww_wake_victim(struct ww_waiter *w, struct ww_acquire_ctx *victim)
 {
+	struct ww_mutex *lock = w->lock;
+
 	pthread_mutex_lock(&lock->wait_lock);
-	atomic_store(&victim->blocked_on, (uintptr_t)lock);
-	pthread_cond_broadcast(&lock->wait);
+	atomic_store(&victim->blocked_on, (uintptr_t)w);
+	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&lock->wait_lock);
 }
 
 /*
- * Decide what @ctx does about @lock, held by another owner: 0 to wait,
- * -EDEADLK to back off. In wound-wait, a younger holder is wounded first;
- * *@pinned and *@victim then name a victim the caller must wake.
- * Context: lock->wait_lock held, the caller registered as a waiter.
+ * Decide what queued @w does about @lock, held by another owner: 0 to wait,
+ * -EDEADLK to back off. A context that holds nothing cannot close a cycle
+ * and just waits. Wait-die: it dies if the holder is older, or if an older
+ * context is queued ahead of it (the kernel's wait-list rule: it would die
+ * behind that one anyway). Wound-wait: a wounded context backs off, and a
+ * younger holder is wounded; *@pinned then names the victim's waiter,
+ * which the caller must wake.
+ * Context: lock->wait_lock held, @w queued.
  */
-static int ww_judge(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
+static int ww_judge(struct ww_mutex *lock, struct ww_waiter *w,
 		    bool may_back_off, struct ww_acquire_ctx **victim,
-		    struct ww_mutex **pinned)
+		    struct ww_waiter **pinned)
 {
-	struct ww_acquire_ctx *hold = atomic_load(&lock->ctx);
+	struct ww_acquire_ctx *ctx = w->ctx, *hold = atomic_load(&lock->ctx);
 
-	if (!ctx->acquired)
+	if (!ctx || !ctx->acquired)
 		return 0;
-	if (lock->ww_class->is_wait_die)
-		return may_back_off && hold && ww_ctx_older(hold, ctx) ?
-		       -EDEADLK : 0;
+	if (lock->ww_class->is_wait_die) {
+		if (!may_back_off)
+			return 0;
+		if (hold && ww_ctx_older(hold, ctx))
+			return -EDEADLK;
+		for (struct dmb_list_head *pos = w->node.prev;
+		     pos != &lock->wait_list; pos = pos->prev)
+			if (ww_waiter_of(pos)->ctx)
+				return -EDEADLK;
+		return 0;
+	}
 	if (may_back_off && atomic_load(&ctx->wounded))
 		return -EDEADLK;
 	if (hold && ww_ctx_older(ctx, hold)) {
@@ -342,74 +458,138 @@ static int ww_judge(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
 	return 0;
 }
 
+/* An interrupt request for a thread sleeping as @arg (a ww_waiter). */
+static void ww_interrupt_wake(void *arg)
+{
+	struct ww_waiter *w = arg;
+
+	pthread_mutex_lock(&w->lock->wait_lock);
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock->wait_lock);
+}
+
 /*
- * The slow path: wait until @lock is free and take it, or return an error.
- * -EALREADY and the self-deadlock check come from the owner word, which no
- * other thread changes while it holds our token.
+ * Take @lock, free, as queued @w: only the first waiter may, so that the
+ * lock goes in queue order; a trylock may steal it first.
+ * Context: wait_lock held. Return: true if taken.
+ */
+static bool ww_take_free(struct ww_mutex *lock, struct ww_waiter *w,
+			 uintptr_t owner)
+{
+	struct ww_waiter *first = ww_first_waiter(lock);
+
+	if (first != w) {
+		pthread_cond_signal(&first->wake);
+		return false;
+	}
+	if (!atomic_compare_exchange_strong_explicit(&lock->owner, &owner,
+						     w->token | owner,
+						     memory_order_acquire,
+						     memory_order_relaxed))
+		return false;
+	if (w->ctx)
+		atomic_store_explicit(&lock->ctx, w->ctx, memory_order_relaxed);
+	return true;
+}
+
+/*
+ * The sleeping part of the slow path, with @w queued: until @lock is ours
+ * (taken, or handed over by an unlock), or an error. -EINTR when @intr and
+ * an interrupt request is pending (interrupt.h).
+ * Context: lock->wait_lock held; dropped while sleeping.
+ */
+static int ww_wait_queued(struct ww_mutex *lock, struct ww_waiter *w,
+			  bool may_back_off, bool intr)
+{
+	struct ww_acquire_ctx *victim;
+	struct ww_waiter *pinned;
+	uintptr_t owner;
+	int ret;
+
+	for (;;) {
+		if (w->granted)
+			return 0;
+		owner = atomic_load_explicit(&lock->owner, memory_order_acquire);
+		if (!ww_owner_of(owner)) {
+			if (ww_take_free(lock, w, owner))
+				return 0;
+			if (ww_first_waiter(lock) == w)
+				continue;	/* a trylock stole it: look again */
+		} else {
+			pinned = NULL;
+			ret = ww_judge(lock, w, may_back_off, &victim, &pinned);
+			if (ret)
+				return ret;
+			if (DMB_WARN(ww_owner_of(owner) == w->token,
+				     "recursive lock of %s: the calling thread holds it",
+				     lock->dep_map.name))
+				return -EINVAL;
+			if (pinned) {
+				/* Wait locks never nest; the pin keeps both alive. */
+				pthread_mutex_unlock(&lock->wait_lock);
+				ww_wake_victim(pinned, victim);
+				pthread_mutex_lock(&lock->wait_lock);
+				continue;
+			}
+		}
+		if (intr && dmb_interrupt_pending())
+			return -EINTR;
+		pthread_cond_wait(&w->wake, &lock->wait_lock);
+	}
+}
+
+/*
+ * The slow path: queue, wait until @lock is ours, unqueue; or return an
+ * error. -EALREADY and the self-deadlock check come from the owner word,
+ * which no other thread changes while it holds our token.
  */
 static int ww_mutex_lock_contended(struct ww_mutex *lock,
 				   struct ww_acquire_ctx *ctx,
-				   bool may_back_off)
+				   bool may_back_off, bool intr)
 {
-	const uintptr_t self = ww_self();
-	struct ww_acquire_ctx *victim;
-	struct ww_mutex *pinned;
+	struct ww_waiter w = { .lock = lock, .ctx = ctx, .token = ww_self() };
+	struct dmb_interrupt_sleep sleep = { ww_interrupt_wake, &w };
 	uintptr_t owner;
 	int ret;
 
 	owner = atomic_load_explicit(&lock->owner, memory_order_relaxed);
-	if (ww_owner_of(owner) == self && ctx &&
+	if (ww_owner_of(owner) == w.token && ctx &&
 	    atomic_load_explicit(&lock->ctx, memory_order_relaxed) == ctx)
 		return -EALREADY;
-
-	pthread_mutex_lock(&lock->wait_lock);
-	ww_add_waiter(lock, ctx);
-	for (;;) {
-		owner = atomic_load_explicit(&lock->owner, memory_order_acquire);
-		if (!ww_owner_of(owner)) {
-			/* A trylock may steal it first: then look again. */
-			if (!atomic_compare_exchange_strong_explicit(
-					&lock->owner, &owner, self | owner,
-					memory_order_acquire,
-					memory_order_relaxed))
-				continue;
-			if (ctx)
-				atomic_store_explicit(&lock->ctx, ctx,
-						      memory_order_relaxed);
-			ret = 0;
-			break;
-		}
-		pinned = NULL;
-		ret = ctx ? ww_judge(lock, ctx, may_back_off, &victim, &pinned) : 0;
+	if (intr) {
+		if (dmb_interrupt_pending())
+			return -EINTR;
+		/* Registered before wait_lock: the interrupter takes them in that order. */
+		ret = dmb_interrupt_sleep_begin(&sleep);
 		if (ret)
-			break;
-		if (DMB_WARN(ww_owner_of(owner) == self,
-			     "recursive lock of %s: the calling thread holds it",
-			     lock->dep_map.name)) {
-			ret = -EINVAL;
-			break;
-		}
-		if (pinned) {
-			/* Wait locks never nest; the pin keeps both alive. */
-			pthread_mutex_unlock(&lock->wait_lock);
-			ww_wake_victim(pinned, victim);
-			pthread_mutex_lock(&lock->wait_lock);
-			continue;
-		}
-		pthread_cond_wait(&lock->wait, &lock->wait_lock);
+			return ret;
 	}
-	ww_del_waiter(lock, ctx);
-	/* Rule 2: the others re-judge against the new holder. */
-	if (!ret && ctx && lock->waiters)
-		pthread_cond_broadcast(&lock->wait);
+
+	pthread_cond_init(&w.wake, NULL);
+	pthread_mutex_lock(&lock->wait_lock);
+	ret = ww_add_waiter(lock, &w, may_back_off);
+	if (!ret) {
+		ret = ww_wait_queued(lock, &w, may_back_off, intr);
+		ww_del_waiter(lock, &w);
+		/* Rule 2: the oldest waiter judges the new holder. */
+		if (!ret && ctx)
+			ww_rejudge(lock);
+	}
 	pthread_mutex_unlock(&lock->wait_lock);
+	pthread_cond_destroy(&w.wake);
+	if (intr)
+		dmb_interrupt_sleep_end();
 	return ret;
 }
 
-/* Inlined into both callers: the uncontended lock is a handful of instructions. */
+/*
+ * Inlined into every caller: the uncontended lock is a handful of
+ * instructions. As in the kernel, a pending interrupt request does not stop
+ * an uncontended lock; it stops a wait.
+ */
 static inline __attribute__((always_inline)) int
 ww_mutex_lock_common(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
-		     enum ww_call call)
+		     enum ww_call call, bool intr)
 {
 	uintptr_t owner = 0;
 	int ret;
@@ -423,7 +603,7 @@ ww_mutex_lock_common(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
 			ww_publish_ctx(lock, ctx, 0);
 	} else {
 		ret = ww_mutex_lock_contended(lock, ctx,
-					      call == WW_CALL_LOCK);
+					      call == WW_CALL_LOCK, intr);
 		if (ret) {
 			if (ret == -EDEADLK)
 				ctx->contending = lock;
@@ -436,12 +616,24 @@ ww_mutex_lock_common(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
 
 int ww_mutex_lock(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)
 {
-	return ww_mutex_lock_common(lock, ctx, WW_CALL_LOCK);
+	return ww_mutex_lock_common(lock, ctx, WW_CALL_LOCK, false);
+}
+
+int ww_mutex_lock_interruptible(struct ww_mutex *lock,
+				struct ww_acquire_ctx *ctx)
+{
+	return ww_mutex_lock_common(lock, ctx, WW_CALL_LOCK, true);
 }
 
 void ww_mutex_lock_slow(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)
 {
-	ww_mutex_lock_common(lock, ctx, WW_CALL_LOCK_SLOW);
+	ww_mutex_lock_common(lock, ctx, WW_CALL_LOCK_SLOW, false);
+}
+
+int ww_mutex_lock_slow_interruptible(struct ww_mutex *lock,
+				     struct ww_acquire_ctx *ctx)
+{
+	return ww_mutex_lock_common(lock, ctx, WW_CALL_LOCK_SLOW, true);
 }
 
 bool ww_mutex_trylock(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)
@@ -462,6 +654,28 @@ bool ww_mutex_trylock(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)
 		ww_publish_ctx(lock, ctx, owner);
 	ww_acquired(lock, ctx, true);
 	return true;
+}
+
+/*
+ * Release @lock to its first waiter, in queue order (the kernel's wait-list
+ * rule): it becomes the owner here, with its context published, and only
+ * it is woken (it makes the next waiter judge it, see the slow path). Waiters stay queued until they leave, so the waiters bit
+ * stays set while anyone is queued. No waiter: the lock is simply freed.
+ * Context: wait_lock held, by the owner that is unlocking.
+ */
+static void ww_hand_over(struct ww_mutex *lock)
+{
+	struct ww_waiter *first = ww_first_waiter(lock);
+
+	if (!first) {
+		atomic_store_explicit(&lock->owner, 0, memory_order_release);
+		return;
+	}
+	atomic_store_explicit(&lock->ctx, first->ctx, memory_order_relaxed);
+	atomic_store_explicit(&lock->owner, first->token | WW_WAITERS,
+			      memory_order_release);
+	first->granted = true;
+	pthread_cond_signal(&first->wake);
 }
 
 void ww_mutex_unlock(struct ww_mutex *lock)
@@ -491,11 +705,9 @@ void ww_mutex_unlock(struct ww_mutex *lock)
 			memory_order_relaxed)))
 		return;
 
-	/* Rule 1: someone waits; release and wake under wait_lock. */
+	/* Rule 1: someone waits; hand over under wait_lock. */
 	pthread_mutex_lock(&lock->wait_lock);
-	atomic_fetch_and_explicit(&lock->owner, WW_WAITERS, memory_order_release);
-	if (lock->waiters)
-		pthread_cond_broadcast(&lock->wait);
+	ww_hand_over(lock);
 	pthread_mutex_unlock(&lock->wait_lock);
 }
 

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include <dmabuf/clock.h>
+#include <dmabuf/interrupt.h>
 #include <dmabuf/ww_mutex.h>
 
 #include "fixture.h"
@@ -94,6 +95,9 @@ enum actor_op {
 	OP_TRYLOCK,	/* ww_mutex_trylock(arg, ctx) */
 	OP_UNLOCK,	/* ww_mutex_unlock(arg) */
 	OP_FINI,	/* ww_acquire_fini(ctx) */
+	OP_LOCK_INTR,	/* ww_mutex_lock_interruptible(arg, ctx) */
+	OP_LOCK_SLOW_INTR, /* ww_mutex_lock_slow_interruptible(arg, ctx) */
+	OP_INTR_CLEAR,	/* dmb_interrupt_clear() */
 	OP_EXIT,
 };
 
@@ -112,6 +116,7 @@ struct actor {
 	int ret;
 	struct ww_acquire_ctx *ctx;
 	struct ww_acquire_ctx own_ctx;
+	pthread_t self;		/* the actor's thread, for interrupts */
 };
 
 static int actor_run(struct actor *a, enum actor_op op, void *arg)
@@ -135,6 +140,13 @@ static int actor_run(struct actor *a, enum actor_op op, void *arg)
 	case OP_FINI:
 		ww_acquire_fini(a->ctx);
 		return 0;
+	case OP_LOCK_INTR:
+		return ww_mutex_lock_interruptible(arg, a->ctx);
+	case OP_LOCK_SLOW_INTR:
+		return ww_mutex_lock_slow_interruptible(arg, a->ctx);
+	case OP_INTR_CLEAR:
+		dmb_interrupt_clear();
+		return 0;
 	case OP_EXIT:
 		break;
 	}
@@ -147,6 +159,7 @@ static void *actor_main(void *p)
 	enum actor_op op;
 
 	pthread_mutex_lock(&a->lock);
+	a->self = pthread_self();
 	do {
 		int ret;
 
@@ -516,42 +529,184 @@ static void wait_die_younger_dies(void **state)
 	actors_stop(old, young);
 }
 
-#define REJUDGE_ROUNDS	8
+/* Read @lock's waiter count. */
+static unsigned int waiters_of(struct ww_mutex *lock)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&lock->wait_lock);
+	n = lock->waiters;
+	pthread_mutex_unlock(&lock->wait_lock);
+	return n;
+}
 
 /*
- * A sleeping waiter re-judges every new holder: when the lock passes to an
- * older context, a younger waiter holding a lock dies instead of waiting
- * on. Who wins the released lock is up to the scheduler, so a few rounds.
+ * Let @a's posted lock on @lock run until it either returns or sleeps as
+ * waiter number @n. Return: true if it returned.
  */
-static void wait_die_rejudges_new_holder(void **state)
+static bool actor_returns_or_waits(struct actor *a, struct ww_mutex *lock,
+				   unsigned int n)
+{
+	while (actor_busy(a) && waiters_of(lock) < n)
+		th_sleep_ns(50 * NSEC_PER_USEC);
+	return !actor_busy(a);
+}
+
+/* wait-die, kernel wait-list rule: a younger context holding locks dies behind an older waiter. */
+static void wait_die_dies_behind_older_waiter(void **state)
 {
 	struct fixture *f = *state;
 	struct actor *old, *young;
 
-	for (int round = 0; round < REJUDGE_ROUNDS; round++) {
-		actors_start(&wd_class, &old, &young);
-		assert_int_equal(ww_mutex_lock(&f->a, NULL), 0);
-		assert_int_equal(actor_do(young, OP_LOCK, &f->b), 0);
-		actor_post(young, OP_LOCK, &f->a);	/* ctx-less holder: waits */
-		wait_for_waiters(&f->a, 1);
-		actor_post(old, OP_LOCK, &f->a);
-		wait_for_waiters(&f->a, 2);
-		assert_true(actor_busy(young));
-		ww_mutex_unlock(&f->a);
-		assert_true(TH_WAIT_UNTIL(!actor_busy(young) || !actor_busy(old)));
-		if (!actor_busy(young) && actor_wait(young) == 0) {
-			/* the younger won; the older waits for it */
-			assert_true(actor_busy(old));
-			actor_do(young, OP_UNLOCK, &f->a);
-			assert_int_equal(actor_wait(old), 0);
-		} else {
-			assert_int_equal(actor_wait(old), 0);
-			assert_int_equal(actor_wait(young), -EDEADLK);
-		}
-		actor_do(old, OP_UNLOCK, &f->a);
-		actor_do(young, OP_UNLOCK, &f->b);
-		actors_stop(old, young);
-	}
+	actors_start(&wd_class, &old, &young);
+	assert_int_equal(ww_mutex_lock(&f->a, NULL), 0);	/* ctx-less holder */
+	actor_post(old, OP_LOCK, &f->a);
+	wait_for_waiters(&f->a, 1);
+	assert_int_equal(actor_do(young, OP_LOCK, &f->b), 0);
+	actor_post(young, OP_LOCK, &f->a);
+	/* it must not queue behind the older one: it would die there anyway */
+	assert_true(actor_returns_or_waits(young, &f->a, 2));
+	assert_int_equal(actor_wait(young), -EDEADLK);
+	assert_ptr_equal(young->ctx->contending, &f->a);
+	assert_true(actor_busy(old));
+	ww_mutex_unlock(&f->a);
+	assert_int_equal(actor_wait(old), 0);
+	actor_do(old, OP_UNLOCK, &f->a);
+	actor_do(young, OP_UNLOCK, &f->b);
+	actors_stop(old, young);
+}
+
+/* wait-die: an older context queueing in front of a younger waiter that holds locks kills it. */
+static void wait_die_older_waiter_kills_queued_younger(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *old, *young;
+
+	actors_start(&wd_class, &old, &young);
+	assert_int_equal(ww_mutex_lock(&f->a, NULL), 0);
+	assert_int_equal(actor_do(young, OP_LOCK, &f->b), 0);
+	actor_post(young, OP_LOCK, &f->a);	/* ctx-less holder: waits */
+	wait_for_waiters(&f->a, 1);
+	actor_post(old, OP_LOCK, &f->a);
+	/* the younger is woken to die while the lock is still held */
+	assert_int_equal(actor_wait(young), -EDEADLK);
+	assert_true(actor_busy(old));
+	ww_mutex_unlock(&f->a);
+	assert_int_equal(actor_wait(old), 0);
+	actor_do(old, OP_UNLOCK, &f->a);
+	actor_do(young, OP_UNLOCK, &f->b);
+	actors_stop(old, young);
+}
+
+/*
+ * The lock is handed to waiters in stamp order, whatever order they queued
+ * in, and only the one it goes to wakes: the younger still sleeps while the
+ * older holds it.
+ */
+static void waiters_served_in_stamp_order(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *old, *young;
+
+	actors_start(&wd_class, &old, &young);
+	assert_int_equal(ww_mutex_lock(&f->a, NULL), 0);
+	actor_post(young, OP_LOCK, &f->a);	/* holds nothing: waits */
+	wait_for_waiters(&f->a, 1);
+	actor_post(old, OP_LOCK, &f->a);
+	wait_for_waiters(&f->a, 2);
+	ww_mutex_unlock(&f->a);
+	assert_int_equal(actor_wait(old), 0);
+	assert_true(actor_busy(young));
+	actor_do(old, OP_UNLOCK, &f->a);
+	assert_int_equal(actor_wait(young), 0);
+	actor_do(young, OP_UNLOCK, &f->a);
+	actors_stop(old, young);
+}
+
+/* waiters without a context are served first come, first served. */
+static void plain_waiters_served_in_order(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *first = actor_start(), *second = actor_start();
+
+	assert_int_equal(ww_mutex_lock(&f->a, NULL), 0);
+	actor_post(first, OP_LOCK_PLAIN, &f->a);
+	wait_for_waiters(&f->a, 1);
+	actor_post(second, OP_LOCK_PLAIN, &f->a);
+	wait_for_waiters(&f->a, 2);
+	ww_mutex_unlock(&f->a);
+	assert_int_equal(actor_wait(first), 0);
+	assert_true(actor_busy(second));
+	actor_do(first, OP_UNLOCK, &f->a);
+	assert_int_equal(actor_wait(second), 0);
+	actor_do(second, OP_UNLOCK, &f->a);
+	actor_stop(first);
+	actor_stop(second);
+}
+
+/* ---- interruptible locks (interrupt.h) ---- */
+
+/* an interrupt request ends an interruptible wait with -EINTR; nothing is taken. */
+static void lock_interruptible_interrupted(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *old, *young;
+
+	actors_start(&wd_class, &old, &young);
+	assert_int_equal(actor_do(old, OP_LOCK, &f->a), 0);
+	actor_post(young, OP_LOCK_INTR, &f->a);
+	wait_for_waiters(&f->a, 1);
+	assert_int_equal(dmb_thread_interrupt(young->self), 0);
+	assert_int_equal(actor_wait(young), -EINTR);
+	assert_int_equal(young->ctx->acquired, 0);
+	assert_int_equal(waiters_of(&f->a), 0);
+	/* still pending: the next contended interruptible lock fails at once */
+	assert_int_equal(actor_do(young, OP_LOCK_SLOW_INTR, &f->a), -EINTR);
+	actor_do(young, OP_INTR_CLEAR, NULL);
+	actor_post(young, OP_LOCK_SLOW_INTR, &f->a);
+	wait_for_waiters(&f->a, 1);
+	actor_do(old, OP_UNLOCK, &f->a);
+	assert_int_equal(actor_wait(young), 0);
+	actor_do(young, OP_UNLOCK, &f->a);
+	actors_stop(old, young);
+}
+
+/* a pending request does not stop an uncontended lock (the kernel takes it too). */
+static void lock_interruptible_uncontended_ignores_request(void **state)
+{
+	struct fixture *f = *state;
+	struct ww_acquire_ctx ctx;
+
+	assert_int_equal(dmb_thread_interrupt(pthread_self()), 0);
+	assert_true(dmb_interrupt_pending());
+	ww_acquire_init(&ctx, &wd_class);
+	assert_int_equal(ww_mutex_lock_interruptible(&f->a, &ctx), 0);
+	ww_mutex_unlock(&f->a);
+	assert_int_equal(ww_mutex_lock_slow_interruptible(&f->a, &ctx), 0);
+	ww_mutex_unlock(&f->a);
+	ww_acquire_fini(&ctx);
+	dmb_interrupt_clear();
+	assert_false(dmb_interrupt_pending());
+}
+
+/* an uninterruptible lock ignores the request and still waits for the lock. */
+static void plain_lock_ignores_request(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *t = actor_start();
+
+	assert_int_equal(ww_mutex_lock(&f->a, NULL), 0);
+	actor_post(t, OP_LOCK_PLAIN, &f->a);
+	wait_for_waiters(&f->a, 1);
+	assert_int_equal(dmb_thread_interrupt(t->self), 0);
+	/* it is still queued: an interrupt touches interruptible waits only */
+	assert_int_equal(waiters_of(&f->a), 1);
+	assert_true(actor_busy(t));
+	ww_mutex_unlock(&f->a);
+	assert_int_equal(actor_wait(t), 0);
+	actor_do(t, OP_UNLOCK, &f->a);
+	actor_do(t, OP_INTR_CLEAR, NULL);
+	actor_stop(t);
 }
 
 /* two contexts of one thread: the younger dies, and never waits for its own thread. */
@@ -918,7 +1073,13 @@ int main(int argc, char **argv)
 		WD_TEST(wait_die_younger_dies),
 		WW_ROW(waiter_waits, wait_rows[0]),
 		WW_ROW(waiter_waits, wait_rows[1]),
-		WD_TEST(wait_die_rejudges_new_holder),
+		WD_TEST(wait_die_dies_behind_older_waiter),
+		WD_TEST(wait_die_older_waiter_kills_queued_younger),
+		WD_TEST(waiters_served_in_stamp_order),
+		WW_TEST(plain_waiters_served_in_order),
+		WD_TEST(lock_interruptible_interrupted),
+		WD_TEST(lock_interruptible_uncontended_ignores_request),
+		WW_TEST(plain_lock_ignores_request),
 		WD_TEST(wait_die_same_thread),
 		WW_TEST(wound_wait_older_wounds_younger),
 		WW_TEST(wound_wait_wakes_sleeping_victim),
