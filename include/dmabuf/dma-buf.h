@@ -413,9 +413,14 @@ void dma_buf_vunmap_unlocked(struct dma_buf *dmabuf, void *vaddr);
 
 /**
  * dma_buf_debug_dump - print every live buffer, its attachments and their
- * mappings to @out, like the kernel's bufinfo
- * Context: any thread; takes the live-buffer list lock and only trylocks resv
- *	locks under it.
+ * mappings, and the fences of its resv with their usage, to @out, like the
+ * kernel's bufinfo
+ *
+ * A fence is shown signaled once its SIGNALED flag is set; drivers are not
+ * polled. A buffer whose resv lock is held elsewhere is shown without its
+ * attachments and fences.
+ * Context: any thread holding no resv lock of a listed buffer (it trylocks
+ * them).
  */
 void dma_buf_debug_dump(FILE *out);
 

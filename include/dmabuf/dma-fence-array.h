@@ -39,7 +39,10 @@ struct dma_fence_array;
  * @seqno: its seqno
  * @signal_on_any: signal when the first member signals instead of the last
  *
- * Context: any thread; takes no fence lock.
+ * A member that is itself a container (an array or a chain) is reported,
+ * as the kernel warns, and accepted: flatten with dma_fence_unwrap_merge().
+ * Deadlines set on the array go to every member.
+ * Context: any thread.
  * Return: the array's fence, or NULL with errno set (EINVAL, ENOMEM).
  */
 struct dma_fence *dma_fence_array_create(int num_fences,

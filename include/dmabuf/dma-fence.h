@@ -37,6 +37,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <dmabuf/compiler.h>
+#include <stdio.h>
 #include <dmabuf/clock.h>
 #include <dmabuf/kref.h>
 #include <dmabuf/list.h>
@@ -79,6 +80,11 @@ struct dma_fence_cb {
  *	makes the core signal the fence.
  * @release: optional; frees the fence when the last reference goes. The
  *	default is free(fence).
+ * @set_deadline: optional; a hint that someone needs the fence signaled by
+ *	@deadline (CLOCK_MONOTONIC ns), so the driver may hurry (raise a
+ *	clock, say). Called without fence->lock, only while the fence is not
+ *	signaled, possibly several times and from several threads; it must not
+ *	sleep.
  */
 struct dma_fence_ops {
 	const char *(*get_driver_name)(struct dma_fence *fence);
@@ -86,6 +92,7 @@ struct dma_fence_ops {
 	bool (*enable_signaling)(struct dma_fence *fence);
 	bool (*signaled)(struct dma_fence *fence);
 	void (*release)(struct dma_fence *fence);
+	void (*set_deadline)(struct dma_fence *fence, int64_t deadline);
 };
 
 /*
@@ -257,6 +264,24 @@ int dma_fence_signal_locked(struct dma_fence *fence);
 int dma_fence_signal_timestamp(struct dma_fence *fence, int64_t timestamp_ns);
 
 /**
+ * dma_fence_check_and_signal - signal @fence unless it already is
+ *
+ * The kernel's call for signallers that may race another signal (a poll, a
+ * timeout handler): unlike dma_fence_signal(), a fence found signaled is
+ * not an error.
+ * Context: takes fence->lock; callbacks run in this thread.
+ * Return: true if @fence was already signaled (nothing done), false if this
+ * call signaled it. A NULL @fence is reported and returns true.
+ */
+bool dma_fence_check_and_signal(struct dma_fence *fence);
+
+/**
+ * dma_fence_check_and_signal_locked - as dma_fence_check_and_signal();
+ * caller holds fence->lock
+ */
+bool dma_fence_check_and_signal_locked(struct dma_fence *fence);
+
+/**
  * dma_fence_set_error - record that the work failed
  * @error: a negative errno
  *
@@ -367,6 +392,32 @@ int64_t dma_fence_wait_timeout(struct dma_fence *fence, int64_t timeout_ns);
 int dma_fence_wait(struct dma_fence *fence);
 
 /**
+ * dmb_fence_wait_timeout - dma_fence_wait_timeout() with the kernel's
+ * argument list: @intr makes the wait interruptible
+ * @fence: the fence
+ * @intr: true to end the wait when the calling thread has an interrupt
+ *	request (include/dmabuf/interrupt.h: dmb_thread_interrupt(), pending
+ *	until dmb_interrupt_clear(), as a signal is until handled)
+ * @timeout_ns: relative; MAX_SCHEDULE_TIMEOUT waits forever
+ *
+ * The kernel's name takes @intr; here dma_fence_wait_timeout() keeps the
+ * library's older two-argument form, so the variant carries the prefix.
+ * A signaled fence is reported signaled even with a request pending (the
+ * kernel checks the fence first).
+ * Context: may sleep; must not hold fence->lock.
+ * Return: as dma_fence_wait_timeout(), or -ERESTARTSYS if interrupted.
+ */
+int64_t dmb_fence_wait_timeout(struct dma_fence *fence, bool intr,
+			       int64_t timeout_ns);
+
+/**
+ * dmb_fence_wait - dma_fence_wait() with the kernel's @intr argument
+ *
+ * Context: may sleep. Return: 0, -ERESTARTSYS if interrupted, or -EINVAL.
+ */
+int dmb_fence_wait(struct dma_fence *fence, bool intr);
+
+/**
  * dma_fence_wait_any_timeout - sleep until any of @fences signals
  * @fences: array of @count fences
  * @idx: if not NULL, receives the index of a signaled fence
@@ -420,12 +471,41 @@ struct dma_fence *dma_fence_later(struct dma_fence *f1, struct dma_fence *f2);
 struct dma_fence *dma_fence_get_stub(void);
 
 /**
+ * dma_fence_allocate_private_stub - a new fence, already signaled at
+ * @timestamp, on a timeline of its own
+ *
+ * Context: any thread. Return: the fence (one reference), or NULL with
+ * errno ENOMEM.
+ */
+struct dma_fence *dma_fence_allocate_private_stub(int64_t timestamp);
+
+/**
  * dma_fence_timestamp - when @fence signaled; only valid once signaled
  *
  * Asking an unsignaled fence is reported and returns the current time.
  * Context: any thread, no lock, once the fence is signaled.
  */
 int64_t dma_fence_timestamp(struct dma_fence *fence);
+
+/**
+ * dma_fence_set_deadline - ask for @fence to be signaled by @deadline
+ * @deadline: CLOCK_MONOTONIC (or the program's clock) time in ns
+ *
+ * Passed to ops->set_deadline, if the driver has one and the fence is not
+ * yet signaled; fence arrays and chains pass it on to their members. Only a
+ * hint: nothing is guaranteed.
+ * Context: any thread; must not hold fence->lock (it may poll the fence).
+ */
+void dma_fence_set_deadline(struct dma_fence *fence, int64_t deadline);
+
+/**
+ * dma_fence_describe - one line about @fence for debug output: driver,
+ * timeline, seqno and whether it is signaled
+ * @out: where to print
+ *
+ * Context: any thread; must not hold fence->lock.
+ */
+void dma_fence_describe(struct dma_fence *fence, FILE *out);
 
 /**
  * dma_fence_driver_name / dma_fence_timeline_name - for diagnostics
@@ -444,6 +524,17 @@ static inline bool dma_fence_test_flag(struct dma_fence *fence, unsigned int bit
 {
 	return dmb_load_acquire(&fence->flags) &
 	       (1UL << bit);
+}
+
+/**
+ * dma_fence_test_signaled_flag - has @fence been signaled? Only the flag:
+ * never polls ops->signaled (see dma_fence_is_signaled() for that)
+ *
+ * Context: any thread, any lock. Return: true once signaled.
+ */
+static inline bool dma_fence_test_signaled_flag(struct dma_fence *fence)
+{
+	return dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT);
 }
 
 DMB_END_DECLS

@@ -413,6 +413,51 @@ int64_t dma_resv_wait_timeout(struct dma_resv *obj, enum dma_resv_usage usage,
 			      int64_t timeout_ns);
 
 /**
+ * dmb_resv_wait_timeout - dma_resv_wait_timeout() with the kernel's
+ * argument list: @intr makes the wait interruptible (interrupt.h)
+ *
+ * Context: may sleep.
+ * Return: as dma_resv_wait_timeout(), or -ERESTARTSYS if interrupted.
+ */
+int64_t dmb_resv_wait_timeout(struct dma_resv *obj, enum dma_resv_usage usage,
+			      bool intr, int64_t timeout_ns);
+
+/**
+ * dma_resv_replace_fences - replace every fence of timeline @context
+ * @context: the timeline whose fences go
+ * @replacement: the fence that takes each of their slots (a reference is
+ *	taken per slot)
+ * @usage: the usage the replaced slots get
+ *
+ * For a driver that swaps fences it published for others that stand for
+ * the same work (a preemption fence, say); the caller guarantees that the
+ * replacement signals no earlier than what it replaces.
+ * Context: resv lock held (reported and ignored otherwise).
+ */
+void dma_resv_replace_fences(struct dma_resv *obj, uint64_t context,
+			     struct dma_fence *replacement,
+			     enum dma_resv_usage usage);
+
+/**
+ * dma_resv_set_deadline - pass a deadline hint to every pending fence with
+ * usage <= @usage (dma_fence_set_deadline())
+ * @deadline: CLOCK_MONOTONIC (or the program's clock) time in ns
+ *
+ * Context: any thread; the resv lock is not needed.
+ */
+void dma_resv_set_deadline(struct dma_resv *obj, enum dma_resv_usage usage,
+			   int64_t deadline);
+
+/**
+ * dma_resv_describe - print every fence of @obj, one line each with its
+ * usage (dma_fence_describe()), for debug output
+ * @out: where to print
+ *
+ * Context: resv lock held (reported and nothing printed otherwise).
+ */
+void dma_resv_describe(struct dma_resv *obj, FILE *out);
+
+/**
  * dma_resv_usage_name - "kernel", "write", "read" or "bookkeep"
  *
  * Context: any thread, no lock.

@@ -1146,6 +1146,27 @@ void dma_buf_vunmap_unlocked(struct dma_buf *dmabuf, void *vaddr)
 
 /* Debugging. */
 
+/*
+ * The buffer's fences, as dma_resv_describe() would list them but from the
+ * SIGNALED flag only: polling a driver would take fence locks under
+ * live_lock, which a fence callback dropping a buffer takes the other way.
+ * Resv held.
+ */
+static void dump_fences(FILE *out, struct dma_resv *resv)
+{
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+
+	dma_resv_for_each_fence(&cursor, resv, DMA_RESV_USAGE_BOOKKEEP, fence)
+		fprintf(out, "    fence %-8s %s:%s %llu/%llu %s\n",
+			dma_resv_usage_name(dma_resv_iter_usage(&cursor)),
+			dma_fence_driver_name(fence),
+			dma_fence_timeline_name(fence),
+			(unsigned long long)fence->context,
+			(unsigned long long)fence->seqno,
+			dma_fence_test_signaled_flag(fence) ? "signaled" : "pending");
+}
+
 static void dump_buffer(FILE *out, struct dma_buf *dmabuf)
 {
 	struct dma_buf_attachment *attach;
@@ -1168,6 +1189,7 @@ static void dump_buffer(FILE *out, struct dma_buf *dmabuf)
 			attach->peer2peer ? " p2p" : "",
 			attach->nr_mappings, attach->pin_count,
 			attach->force_revoked ? " FORCE-REVOKED" : "");
+	dump_fences(out, dmabuf->resv);
 	dma_resv_unlock(dmabuf->resv);
 }
 

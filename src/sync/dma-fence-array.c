@@ -38,6 +38,7 @@
 
 #include <dmabuf/diag.h>
 #include <dmabuf/dma-fence-array.h>
+#include <dmabuf/dma-fence-chain.h>
 
 #define ARRAY_ENABLING	(1U << 31)
 #define ARRAY_PENDING	(ARRAY_ENABLING - 1)
@@ -196,6 +197,15 @@ static bool array_signaled(struct dma_fence *fence)
 	return true;
 }
 
+/* Any member may be what the waiter waits for: each gets the hint. */
+static void array_set_deadline(struct dma_fence *fence, int64_t deadline)
+{
+	struct dma_fence_array *array = to_array(fence);
+
+	for (unsigned int i = 0; i < array->num_fences; i++)
+		dma_fence_set_deadline(array->fences[i], deadline);
+}
+
 static void array_release(struct dma_fence *fence)
 {
 	struct dma_fence_array *array = to_array(fence);
@@ -212,6 +222,7 @@ static const struct dma_fence_ops dma_fence_array_ops = {
 	.enable_signaling = array_enable_signaling,
 	.signaled = array_signaled,
 	.release = array_release,
+	.set_deadline = array_set_deadline,
 };
 
 struct dma_fence *dma_fence_array_create(int num_fences,
@@ -225,10 +236,19 @@ struct dma_fence *dma_fence_array_create(int num_fences,
 		     "dma_fence_array_create of %d fences at %p", num_fences,
 		     (void *)fences))
 		goto err_inval;
-	for (int i = 0; i < num_fences; i++)
+	for (int i = 0; i < num_fences; i++) {
 		if (DMB_WARN(!fences[i],
 			     "dma_fence_array_create: member %d is NULL", i))
 			goto err_inval;
+		/*
+		 * Reported and accepted, as the kernel does: containers in
+		 * containers make every walk recursive. Flatten them first
+		 * with dma_fence_unwrap_merge().
+		 */
+		DMB_WARN(dma_fence_is_container(fences[i]),
+			 "dma_fence_array_create: member %d is a container (%s); flatten it with dma_fence_unwrap_merge()",
+			 i, dma_fence_driver_name(fences[i]));
+	}
 
 	array = calloc(1, sizeof(*array) +
 			  (size_t)num_fences * sizeof(array->callbacks[0]));

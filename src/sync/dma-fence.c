@@ -42,6 +42,7 @@
 
 #include <dmabuf/diag.h>
 #include <dmabuf/dma-fence.h>
+#include <dmabuf/interrupt.h>
 #include <dmabuf/lockdep.h>
 
 #include "../base/debug-private.h"
@@ -205,6 +206,26 @@ int dma_fence_signal_locked(struct dma_fence *fence)
 	if (!fence_lock_held_or_refuse(fence))
 		return -EINVAL;
 	return __dma_fence_signal_locked(fence, dmb_ktime_get_ns());
+}
+
+bool dma_fence_check_and_signal_locked(struct dma_fence *fence)
+{
+	if (DMB_WARN(!fence, "check_and_signal of a NULL fence"))
+		return true;
+	dma_fence_assert_held(fence);
+	return __dma_fence_signal_locked(fence, dmb_ktime_get_ns()) != 0;
+}
+
+bool dma_fence_check_and_signal(struct dma_fence *fence)
+{
+	bool was_signaled;
+
+	if (DMB_WARN(!fence, "check_and_signal of a NULL fence"))
+		return true;
+	pthread_mutex_lock(fence->lock);
+	was_signaled = __dma_fence_signal_locked(fence, dmb_ktime_get_ns()) != 0;
+	pthread_mutex_unlock(fence->lock);
+	return was_signaled;
 }
 
 void dma_fence_set_error_locked(struct dma_fence *fence, int error)
@@ -436,11 +457,33 @@ static void report_wait_in_signalling(struct dma_fence *fence)
 		 "the fence may depend on this thread", FENCE_ARGS(fence));
 }
 
-int64_t dma_fence_wait_timeout(struct dma_fence *fence, int64_t timeout_ns)
+/* The word's value once an interrupt request ended the sleep (interrupt.h). */
+#define WAITER_INTERRUPTED	2
+
+/*
+ * An interrupt request for a thread sleeping on @arg, its word: make the
+ * futex sleep end unless the fence's callback already set the word.
+ */
+static void fence_waiter_interrupt(void *arg)
+{
+	atomic_uint *woken = arg;
+	unsigned int idle = 0;
+
+	if (atomic_compare_exchange_strong(woken, &idle, WAITER_INTERRUPTED))
+		syscall(SYS_futex, woken, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/*
+ * Sleep until @fence signals, the deadline passes, or (@intr) an interrupt
+ * request arrives. Return: as dmb_fence_wait_timeout().
+ */
+static int64_t __dma_fence_wait(struct dma_fence *fence, bool intr,
+				int64_t timeout_ns)
 {
 	atomic_uint woken = 0;
 	struct fence_waiter waiter = { .woken = &woken };
-	int64_t deadline;
+	struct dmb_interrupt_sleep sleep = { fence_waiter_interrupt, &woken };
+	int64_t deadline, ret;
 
 	if (DMB_WARN(!fence || timeout_ns < 0,
 		     "dma_fence_wait_timeout: NULL fence or negative timeout %lld",
@@ -452,32 +495,63 @@ int64_t dma_fence_wait_timeout(struct dma_fence *fence, int64_t timeout_ns)
 	 * with no time to wait sees it.
 	 */
 	dma_fence_enable_sw_signaling(fence);
-	if (!timeout_ns)
-		return dma_fence_is_signaled(fence);
-
-	report_wait_in_signalling(fence);
+	if (timeout_ns)
+		report_wait_in_signalling(fence);
 	if (dma_fence_is_signaled(fence))
-		return timeout_ns;
+		return timeout_ns ? timeout_ns : 1;
+	if (intr && dmb_interrupt_pending())
+		return -ERESTARTSYS;
+	if (!timeout_ns)
+		return 0;
 
 	deadline = dmb_timeout_deadline(dmb_ktime_get_ns(), timeout_ns);
 	if (dma_fence_add_callback(fence, &waiter.base, fence_waiter_wake))
 		return time_left(deadline);	/* signaled meanwhile */
 
-	fence_waiter_wait(&woken, deadline);
+	ret = intr ? dmb_interrupt_sleep_begin(&sleep) : 0;
+	/* Registered, then checked: a request is seen here or wakes the sleep. */
+	if (!ret && intr && dmb_interrupt_pending())
+		fence_waiter_interrupt(&woken);
+	if (!ret)
+		fence_waiter_wait(&woken, deadline);
+	if (intr && !ret)
+		dmb_interrupt_sleep_end();
 	/*
-	 * On a timeout the callback may be running right now: removing it
-	 * under fence->lock waits that out. If it was gone, the fence
-	 * signaled at the deadline, and the wait counts as a success.
+	 * Not woken by the callback (a timeout, an interrupt, no memory): it
+	 * may be running right now, and removing it under fence->lock waits
+	 * that out. If it was gone, the fence signaled meanwhile, and the
+	 * wait counts as a success.
 	 */
-	if (!atomic_load_explicit(&woken, memory_order_acquire) &&
-	    dma_fence_remove_callback(fence, &waiter.base))
-		return 0;
+	if (atomic_load_explicit(&woken, memory_order_acquire) != 1 &&
+	    dma_fence_remove_callback(fence, &waiter.base)) {
+		if (ret)
+			return ret;
+		return atomic_load(&woken) == WAITER_INTERRUPTED ? -ERESTARTSYS : 0;
+	}
 	return time_left(deadline);
+}
+
+int64_t dma_fence_wait_timeout(struct dma_fence *fence, int64_t timeout_ns)
+{
+	return __dma_fence_wait(fence, false, timeout_ns);
+}
+
+int64_t dmb_fence_wait_timeout(struct dma_fence *fence, bool intr,
+			       int64_t timeout_ns)
+{
+	return __dma_fence_wait(fence, intr, timeout_ns);
 }
 
 int dma_fence_wait(struct dma_fence *fence)
 {
-	int64_t ret = dma_fence_wait_timeout(fence, MAX_SCHEDULE_TIMEOUT);
+	int64_t ret = __dma_fence_wait(fence, false, MAX_SCHEDULE_TIMEOUT);
+
+	return ret < 0 ? (int)ret : 0;
+}
+
+int dmb_fence_wait(struct dma_fence *fence, bool intr)
+{
+	int64_t ret = __dma_fence_wait(fence, intr, MAX_SCHEDULE_TIMEOUT);
 
 	return ret < 0 ? (int)ret : 0;
 }
@@ -588,6 +662,23 @@ struct dma_fence *dma_fence_later(struct dma_fence *f1, struct dma_fence *f2)
 	return dma_fence_is_signaled(later) ? NULL : later;
 }
 
+void dma_fence_set_deadline(struct dma_fence *fence, int64_t deadline)
+{
+	if (DMB_WARN(!fence, "dma_fence_set_deadline of a NULL fence"))
+		return;
+	if (fence->ops->set_deadline && !dma_fence_is_signaled(fence))
+		fence->ops->set_deadline(fence, deadline);
+}
+
+void dma_fence_describe(struct dma_fence *fence, FILE *out)
+{
+	if (DMB_WARN(!fence || !out, "dma_fence_describe(%p, %p)",
+		     (void *)fence, (void *)out))
+		return;
+	fprintf(out, "fence " FENCE_FMT " %s\n", FENCE_ARGS(fence),
+		dma_fence_is_signaled(fence) ? "signaled" : "pending");
+}
+
 struct dma_fence *dma_fence_get(struct dma_fence *fence)
 {
 	if (fence)
@@ -673,4 +764,24 @@ struct dma_fence *dma_fence_get_stub(void)
 {
 	pthread_once(&stub_once, stub_init);
 	return dma_fence_get(&stub_fence);
+}
+
+/* Private stubs are ordinary malloc()ed fences: the default release frees them. */
+static const struct dma_fence_ops private_stub_ops = {
+	.get_driver_name = stub_name,
+	.get_timeline_name = stub_name,
+};
+
+struct dma_fence *dma_fence_allocate_private_stub(int64_t timestamp)
+{
+	struct dma_fence *fence = calloc(1, sizeof(*fence));
+
+	if (!fence) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	dma_fence_init(fence, &private_stub_ops, NULL,
+		       dma_fence_context_alloc(1), 0);
+	dma_fence_signal_timestamp(fence, timestamp);
+	return fence;
 }

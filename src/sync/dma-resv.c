@@ -489,8 +489,8 @@ bool dma_resv_test_signaled(struct dma_resv *obj, enum dma_resv_usage usage)
 	return fence == NULL;
 }
 
-int64_t dma_resv_wait_timeout(struct dma_resv *obj, enum dma_resv_usage usage,
-			      int64_t timeout_ns)
+static int64_t __dma_resv_wait(struct dma_resv *obj, enum dma_resv_usage usage,
+			       bool intr, int64_t timeout_ns)
 {
 	int64_t left = timeout_ns ? timeout_ns : 1;
 	struct dma_resv_iter cursor;
@@ -502,7 +502,7 @@ int64_t dma_resv_wait_timeout(struct dma_resv *obj, enum dma_resv_usage usage,
 
 	dma_resv_iter_begin(&cursor, obj, usage);
 	dma_resv_for_each_fence_unlocked(&cursor, fence) {
-		left = dma_fence_wait_timeout(fence, timeout_ns);
+		left = dmb_fence_wait_timeout(fence, intr, timeout_ns);
 		if (left <= 0)
 			break;
 		/* Each fence waits only for what is left of the budget. */
@@ -511,4 +511,71 @@ int64_t dma_resv_wait_timeout(struct dma_resv *obj, enum dma_resv_usage usage,
 	}
 	dma_resv_iter_end(&cursor);
 	return left;
+}
+
+int64_t dma_resv_wait_timeout(struct dma_resv *obj, enum dma_resv_usage usage,
+			      int64_t timeout_ns)
+{
+	return __dma_resv_wait(obj, usage, false, timeout_ns);
+}
+
+int64_t dmb_resv_wait_timeout(struct dma_resv *obj, enum dma_resv_usage usage,
+			      bool intr, int64_t timeout_ns)
+{
+	return __dma_resv_wait(obj, usage, intr, timeout_ns);
+}
+
+void dma_resv_replace_fences(struct dma_resv *obj, uint64_t context,
+			     struct dma_fence *replacement,
+			     enum dma_resv_usage usage)
+{
+	struct dma_resv_list *list = obj->fences;
+
+	if (DMB_WARN(!replacement, "dma_resv_replace_fences with a NULL fence") ||
+	    DMB_WARN((unsigned int)usage > DMA_RESV_USAGE_BOOKKEEP,
+		     "invalid usage %d", usage) ||
+	    dma_resv_assert_held(obj))
+		return;
+
+	for (unsigned int i = 0; list && i < list->count; i++) {
+		struct dma_resv_entry *e = &list->table[i];
+		struct dma_fence *old = e->fence;
+
+		if (old->context != context)
+			continue;
+		/* One entry at a time, as an unlocked reader may be looking. */
+		pthread_mutex_lock(&obj->fences_lock);
+		e->fence = dma_fence_get(replacement);
+		e->usage = usage;
+		obj->seq++;
+		pthread_mutex_unlock(&obj->fences_lock);
+		dma_fence_put(old);
+	}
+}
+
+void dma_resv_set_deadline(struct dma_resv *obj, enum dma_resv_usage usage,
+			   int64_t deadline)
+{
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+
+	dma_resv_iter_begin(&cursor, obj, usage);
+	dma_resv_for_each_fence_unlocked(&cursor, fence)
+		dma_fence_set_deadline(fence, deadline);
+	dma_resv_iter_end(&cursor);
+}
+
+void dma_resv_describe(struct dma_resv *obj, FILE *out)
+{
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+
+	if (DMB_WARN(!out, "dma_resv_describe to a NULL stream") ||
+	    dma_resv_assert_held(obj))
+		return;
+	dma_resv_for_each_fence(&cursor, obj, DMA_RESV_USAGE_BOOKKEEP, fence) {
+		fprintf(out, "\t%s ",
+			dma_resv_usage_name(dma_resv_iter_usage(&cursor)));
+		dma_fence_describe(fence, out);
+	}
 }

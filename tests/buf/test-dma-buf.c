@@ -1574,6 +1574,31 @@ static void debug_dump_names(void **state)
 	free(text);
 }
 
+/* the dump lists the buffer's fences with their usage and state. */
+static void debug_dump_lists_fences(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_buf *buf = mock_export(&f->exp[0], "heap", 4096, 0);
+	struct dma_fence *move = mock_fence(), *job = mock_fence();
+	char *text;
+
+	assert_int_equal(dma_buf_set_name(buf, "fenced-buffer"), 0);
+	add_resv_fence(buf, move, DMA_RESV_USAGE_KERNEL);
+	add_resv_fence(buf, job, DMA_RESV_USAGE_READ);
+	dma_fence_signal(move);
+	text = dump();
+	assert_non_null(strstr(text, "fenced-buffer"));
+	assert_non_null(strstr(text, "fence kernel"));
+	assert_non_null(strstr(text, "fence read"));
+	assert_non_null(strstr(text, "signaled"));
+	assert_non_null(strstr(text, "pending"));
+	free(text);
+	dma_fence_signal(job);
+	dma_fence_put(move);
+	dma_fence_put(job);
+	dma_buf_put(buf);
+}
+
 /* ---- NULL arguments -------------------------------------------------- */
 
 /*
@@ -1764,6 +1789,7 @@ int main(int argc, char **argv)
 		BUF_TEST(vmap_is_counted),
 		BUF_TEST(vmap_without_op),
 		BUF_TEST(debug_dump_names),
+		BUF_TEST(debug_dump_lists_fences),
 		BUF_TEST(null_args_buffer),
 		BUF_TEST(null_args_attachment),
 	};
