@@ -2,10 +2,13 @@
 /* test-dma-fence.c - a fence signals once, runs each callback once, and wakes its waiters. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <dmabuf/clock.h>
 #include <dmabuf/dma-fence.h>
+#include <dmabuf/interrupt.h>
 #include <dmabuf/lockdep.h>
 
 #include "harness.h"
@@ -1216,6 +1219,180 @@ static void timestamp_of_unsignaled(void **state)
 	dma_fence_put(f);
 }
 
+/* ---- the current kernel API ---- */
+
+/* check_and_signal signals a pending fence (false) and reports an already signaled one (true). */
+static void check_and_signal(void **state)
+{
+	struct dma_fence *f = tf_new();
+	struct probe p = { .calls = 0 };
+
+	assert_int_equal(dma_fence_add_callback(f, &p.cb, probe_func), 0);
+	assert_false(dma_fence_test_signaled_flag(f));
+	assert_false(dma_fence_check_and_signal(f));
+	assert_true(dma_fence_test_signaled_flag(f));
+	assert_int_equal(atomic_load(&p.calls), 1);
+	/* a second one is no error and runs nothing again */
+	assert_true(dma_fence_check_and_signal(f));
+	pthread_mutex_lock(f->lock);
+	assert_true(dma_fence_check_and_signal_locked(f));
+	pthread_mutex_unlock(f->lock);
+	assert_int_equal(atomic_load(&p.calls), 1);
+	dma_fence_put(f);
+}
+
+/* test_signaled_flag reads the flag only: it never polls the driver. */
+static void test_signaled_flag_does_not_poll(void **state)
+{
+	struct tfence *tf = tf_new_hw();
+
+	atomic_store(&tf->hw_done, true);
+	assert_false(dma_fence_test_signaled_flag(&tf->base));
+	assert_int_equal(atomic_load(&tf->signaled_calls), 0);
+	assert_true(dma_fence_is_signaled(&tf->base));
+	assert_true(dma_fence_test_signaled_flag(&tf->base));
+	dma_fence_put(&tf->base);
+}
+
+struct dl_fence {
+	struct dma_fence base;
+	atomic_int calls;
+	atomic_llong deadline;
+};
+
+static void dl_set_deadline(struct dma_fence *fence, int64_t deadline)
+{
+	struct dl_fence *d = dmb_container_of(fence, struct dl_fence, base);
+
+	atomic_fetch_add(&d->calls, 1);
+	atomic_store(&d->deadline, deadline);
+}
+
+static void dl_release(struct dma_fence *fence)
+{
+	atomic_fetch_sub(&live_fences, 1);
+	free(dmb_container_of(fence, struct dl_fence, base));
+}
+
+static const struct dma_fence_ops dl_ops = {
+	.get_driver_name = tf_driver_name,
+	.get_timeline_name = tf_timeline_name,
+	.set_deadline = dl_set_deadline,
+	.release = dl_release,
+};
+
+/* set_deadline reaches the driver's op while pending, not once signaled; no op, no effect. */
+static void set_deadline_reaches_op(void **state)
+{
+	struct dl_fence *d = calloc(1, sizeof(*d));
+	struct dma_fence *plain = tf_new();
+
+	assert_non_null(d);
+	dma_fence_init(&d->base, &dl_ops, NULL, dma_fence_context_alloc(1), 1);
+	atomic_fetch_add(&live_fences, 1);
+	dma_fence_set_deadline(&d->base, 777);
+	assert_int_equal(atomic_load(&d->calls), 1);
+	assert_int_equal(atomic_load(&d->deadline), 777);
+	dma_fence_signal(&d->base);
+	dma_fence_set_deadline(&d->base, 888);
+	assert_int_equal(atomic_load(&d->calls), 1);
+	dma_fence_set_deadline(plain, 1);	/* no op: nothing happens */
+	dma_fence_signal(plain);
+	dma_fence_put(plain);
+	dma_fence_put(&d->base);
+}
+
+/* describe prints the driver, timeline, seqno and state in one line. */
+static void describe_one_line(void **state)
+{
+	struct dma_fence *f = tf_new();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	dma_fence_describe(f, out);
+	dma_fence_signal(f);
+	dma_fence_describe(f, out);
+	assert_int_equal(fclose(out), 0);
+	assert_non_null(strstr(text, "test:test-timeline"));
+	assert_non_null(strstr(text, "pending\n"));
+	assert_non_null(strstr(text, "signaled\n"));
+	free(text);
+	dma_fence_put(f);
+}
+
+/* ---- interruptible waits ---- */
+
+struct intr_waiter {
+	struct dma_fence *fence;
+	pthread_t self;
+	atomic_bool started;
+	int64_t ret;
+};
+
+static bool has_callbacks(struct dma_fence *f)
+{
+	bool any;
+
+	pthread_mutex_lock(f->lock);
+	any = !dmb_list_empty(&f->cb_list);
+	pthread_mutex_unlock(f->lock);
+	return any;
+}
+
+static void *intr_wait_thread(void *arg)
+{
+	struct intr_waiter *w = arg;
+
+	w->self = pthread_self();
+	atomic_store(&w->started, true);
+	w->ret = dmb_fence_wait_timeout(w->fence, true, MAX_SCHEDULE_TIMEOUT);
+	dmb_interrupt_clear();
+	return NULL;
+}
+
+/* an interrupt request ends an interruptible wait with -ERESTARTSYS; the fence stays pending. */
+static void wait_interruptible_interrupted(void **state)
+{
+	struct dma_fence *f = tf_new();
+	struct intr_waiter w = { .fence = f };
+	struct th_thread *t = th_thread_start(intr_wait_thread, &w);
+
+	/* the waiter is asleep once its callback is registered */
+	while (!atomic_load(&w.started) || !has_callbacks(f))
+		th_sleep_ns(100 * NSEC_PER_USEC);
+	assert_int_equal(dmb_thread_interrupt(w.self), 0);
+	th_thread_join(t);
+	assert_int_equal(w.ret, -ERESTARTSYS);
+	assert_false(dma_fence_test_signaled_flag(f));
+	assert_false(has_callbacks(f));	/* its callback is gone */
+	dma_fence_signal(f);
+	dma_fence_put(f);
+}
+
+/* with a request pending: interruptible waits fail at once, signaled fences still report signaled, plain waits ignore it. */
+static void wait_interruptible_pending_request(void **state)
+{
+	struct dma_fence *f = tf_new(), *done = tf_new();
+
+	dma_fence_signal(done);
+	assert_int_equal(dmb_thread_interrupt(pthread_self()), 0);
+	assert_int_equal(dmb_fence_wait_timeout(f, true, MAX_SCHEDULE_TIMEOUT),
+			 -ERESTARTSYS);
+	assert_int_equal(dmb_fence_wait_timeout(f, true, 0), -ERESTARTSYS);
+	assert_int_equal(dmb_fence_wait(f, true), -ERESTARTSYS);
+	assert_int_equal(dmb_fence_wait_timeout(done, true, 5), 5);
+	assert_int_equal(dmb_fence_wait_timeout(f, false, 0), 0);
+	assert_int_equal(dma_fence_wait_timeout(f, 1), 0);	/* times out, uninterrupted */
+	dmb_interrupt_clear();
+	assert_int_equal(dmb_fence_wait_timeout(f, true, 0), 0);
+	dma_fence_signal(f);
+	assert_int_equal(dmb_fence_wait(f, true), 0);
+	dma_fence_put(f);
+	dma_fence_put(done);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1274,6 +1451,12 @@ int main(int argc, char **argv)
 		TF_TEST(stub),
 		TF_TEST(release_with_pending_callbacks),
 		TF_TEST(timestamp_of_unsignaled),
+		TF_TEST(check_and_signal),
+		TF_TEST(test_signaled_flag_does_not_poll),
+		TF_TEST(set_deadline_reaches_op),
+		TF_TEST(describe_one_line),
+		TF_TEST(wait_interruptible_interrupted),
+		TF_TEST(wait_interruptible_pending_request),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));

@@ -4,10 +4,13 @@
  * filtering, replacement, and the unlocked readers.
  */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <dmabuf/dma-fence-array.h>
 #include <dmabuf/dma-resv.h>
+#include <dmabuf/interrupt.h>
 
 #include "harness.h"
 #include "mock-fence.h"
@@ -698,6 +701,125 @@ static void many_fences_grow(void **state)
 	assert_true(dma_resv_test_signaled(&f->resv, DMA_RESV_USAGE_BOOKKEEP));
 }
 
+/* replace_fences swaps every fence of one timeline for the replacement, with the new usage. */
+static void replace_fences_of_context(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t ctx = dma_fence_context_alloc(1);
+	struct dma_fence *a = mock_fence_on(ctx, 1), *other = mock_fence();
+	struct dma_fence *repl = mock_fence();
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+	unsigned int n = 0;
+
+	add_one(&f->resv, a, DMA_RESV_USAGE_WRITE);
+	add_one(&f->resv, other, DMA_RESV_USAGE_WRITE);
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	dma_resv_replace_fences(&f->resv, ctx, repl, DMA_RESV_USAGE_BOOKKEEP);
+	dma_resv_for_each_fence(&cursor, &f->resv, DMA_RESV_USAGE_BOOKKEEP, fence) {
+		assert_ptr_not_equal(fence, a);
+		if (fence == repl) {
+			assert_int_equal(dma_resv_iter_usage(&cursor), DMA_RESV_USAGE_BOOKKEEP);
+			n++;
+		}
+	}
+	dma_resv_unlock(&f->resv);
+	assert_int_equal(n, 1);
+	assert_int_equal(dmb_kref_read(&a->refcount), 1);
+	/* without the lock: reported, nothing changes */
+	dma_resv_replace_fences(&f->resv, other->context, repl, DMA_RESV_USAGE_READ);
+	th_assert_warned("not held");
+	dma_fence_signal(a);
+	dma_fence_signal(other);
+	dma_fence_signal(repl);
+	dma_fence_put(a);
+	dma_fence_put(other);
+	dma_fence_put(repl);
+}
+
+static atomic_llong deadline_seen;
+
+static void record_deadline(struct dma_fence *fence, int64_t deadline)
+{
+	atomic_store(&deadline_seen, deadline);
+}
+
+static const char *dl_name(struct dma_fence *fence)
+{
+	return "dl";
+}
+
+static const struct dma_fence_ops dl_ops = {
+	.get_driver_name = dl_name,
+	.get_timeline_name = dl_name,
+	.set_deadline = record_deadline,
+};
+
+/* set_deadline passes the hint to the fences of the asked usage only. */
+static void set_deadline_by_usage(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *dl = calloc(1, sizeof(*dl));
+
+	assert_non_null(dl);
+	dma_fence_init(dl, &dl_ops, NULL, dma_fence_context_alloc(1), 1);
+	add_one(&f->resv, dl, DMA_RESV_USAGE_READ);
+	atomic_store(&deadline_seen, 0);
+	dma_resv_set_deadline(&f->resv, DMA_RESV_USAGE_WRITE, 10);
+	assert_int_equal(atomic_load(&deadline_seen), 0);
+	dma_resv_set_deadline(&f->resv, DMA_RESV_USAGE_READ, 20);
+	assert_int_equal(atomic_load(&deadline_seen), 20);
+	dma_fence_signal(dl);
+	dma_fence_put(dl);
+}
+
+/* describe lists every fence with its usage, under the lock. */
+static void describe_lists_fences(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *a = mock_fence(), *b = mock_fence();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	add_one(&f->resv, a, DMA_RESV_USAGE_KERNEL);
+	add_one(&f->resv, b, DMA_RESV_USAGE_READ);
+	dma_fence_signal(a);
+	assert_int_equal(dma_resv_lock(&f->resv, NULL), 0);
+	dma_resv_describe(&f->resv, out);
+	dma_resv_unlock(&f->resv);
+	assert_int_equal(fclose(out), 0);
+	assert_non_null(strstr(text, "kernel fence mock:mock-timeline"));
+	assert_non_null(strstr(text, "read fence mock:mock-timeline"));
+	assert_non_null(strstr(text, "signaled"));
+	assert_non_null(strstr(text, "pending"));
+	free(text);
+	dma_fence_signal(b);
+	dma_fence_put(a);
+	dma_fence_put(b);
+}
+
+/* an interruptible resv wait with a request pending returns -ERESTARTSYS; an idle set still succeeds. */
+static void wait_interruptible(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *a = mock_fence();
+
+	assert_int_equal(dmb_resv_wait_timeout(&f->resv, DMA_RESV_USAGE_BOOKKEEP,
+					       true, 7), 7);
+	add_one(&f->resv, a, DMA_RESV_USAGE_WRITE);
+	assert_int_equal(dmb_thread_interrupt(pthread_self()), 0);
+	assert_int_equal(dmb_resv_wait_timeout(&f->resv, DMA_RESV_USAGE_BOOKKEEP,
+					       true, MAX_SCHEDULE_TIMEOUT),
+			 -ERESTARTSYS);
+	dmb_interrupt_clear();
+	dma_fence_signal(a);
+	assert_true(dmb_resv_wait_timeout(&f->resv, DMA_RESV_USAGE_BOOKKEEP,
+					  true, MAX_SCHEDULE_TIMEOUT) > 0);
+	dma_fence_put(a);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -726,6 +848,10 @@ int main(int argc, char **argv)
 		TH_TEST(held_is_exact_past_tracking),
 		TH_TEST(fini_puts_fences),
 		RESV_TEST(many_fences_grow),
+		RESV_TEST(replace_fences_of_context),
+		RESV_TEST(set_deadline_by_usage),
+		RESV_TEST(describe_lists_fences),
+		RESV_TEST(wait_interruptible),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));
