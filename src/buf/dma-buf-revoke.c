@@ -387,6 +387,16 @@ int dmb_revocable_unrevoke(struct dmb_revocable *rev)
 		/*
 		 * Re-arm first, then open the gate: the first map after
 		 * "revoked" clears must count into a fresh round (R9).
+		 *
+		 * The merged series (v7) also invalidates and waits for the
+		 * fences here, while still revoked. Both are no-ops in
+		 * effect: the revoke waited until nothing was mapped and no
+		 * map succeeds while revoked, so an invalidate would reach
+		 * importers with nothing to drop; and a fence added while
+		 * revoked is waited for by whoever maps next (a static
+		 * attachment's map waits for KERNEL fences, a dynamic
+		 * importer synchronises with the resv itself). See
+		 * docs/kernel-differences.md.
 		 */
 		rev->count = 1;
 		dmb_reinit_completion(&rev->unmapped);
