@@ -124,6 +124,8 @@ struct dma_fence *dma_fence_chain_walk(struct dma_fence *fence);
  * @iter: a struct dma_fence * holding the current point (a reference,
  *	dropped by the next step; put it yourself if you leave the loop early)
  * @head: where to start (a reference is taken on it)
+ *
+ * Context: any thread; must not hold fence locks of the chain (it polls).
  */
 #define dma_fence_chain_for_each(iter, head)				\
 	for ((iter) = dma_fence_get(head); (iter);			\

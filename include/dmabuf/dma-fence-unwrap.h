@@ -59,6 +59,7 @@ struct dma_fence *dma_fence_unwrap_next(struct dma_fence_unwrap *cursor);
  *
  * Leaving the loop early leaves a reference in @cursor->chain: drop it
  * with dma_fence_put(@cursor->chain).
+ * Context: any thread, no fence lock held.
  */
 #define dma_fence_unwrap_for_each(fence, cursor, head)			\
 	for ((fence) = dma_fence_unwrap_first(head, cursor); (fence);	\
@@ -83,6 +84,9 @@ struct dma_fence *__dma_fence_unwrap_merge(unsigned int num_fences,
 /**
  * dma_fence_unwrap_merge - merge the fences given as arguments (see
  * __dma_fence_unwrap_merge(); a GNU C statement expression, as in the kernel)
+ *
+ * Context: any thread, no fence lock held.
+ * Return: as __dma_fence_unwrap_merge().
  */
 #define dma_fence_unwrap_merge(...)					\
 	({								\

@@ -276,8 +276,10 @@ int dma_fence_signal_timestamp(struct dma_fence *fence, int64_t timestamp_ns);
 bool dma_fence_check_and_signal(struct dma_fence *fence);
 
 /**
- * dma_fence_check_and_signal_locked - as dma_fence_check_and_signal();
- * caller holds fence->lock
+ * dma_fence_check_and_signal_locked - as dma_fence_check_and_signal()
+ *
+ * Context: the caller holds fence->lock (reported otherwise); callbacks run
+ * in this thread. Return: as dma_fence_check_and_signal().
  */
 bool dma_fence_check_and_signal_locked(struct dma_fence *fence);
 
