@@ -34,7 +34,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/dma-fence.h>
+
+DMB_BEGIN_DECLS
 
 struct dma_fence_chain;
 
@@ -144,5 +147,7 @@ struct dma_fence *dma_fence_chain_walk(struct dma_fence *fence);
  * unchanged.
  */
 int dma_fence_chain_find_seqno(struct dma_fence **pfence, uint64_t seqno);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DMA_FENCE_CHAIN_H */

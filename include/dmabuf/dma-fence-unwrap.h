@@ -20,6 +20,8 @@
 #include <dmabuf/compiler.h>
 #include <dmabuf/dma-fence.h>
 
+DMB_BEGIN_DECLS
+
 /**
  * struct dma_fence_unwrap - a walk's position
  * @chain: the chain point being looked at (a reference while walking)
@@ -89,11 +91,13 @@ struct dma_fence *__dma_fence_unwrap_merge(unsigned int num_fences,
  * Return: as __dma_fence_unwrap_merge().
  */
 #define dma_fence_unwrap_merge(...)					\
-	({								\
+	__extension__ ({						\
 		struct dma_fence *__f[] = { __VA_ARGS__ };		\
 		struct dma_fence_unwrap __c[DMB_ARRAY_SIZE(__f)];	\
 									\
 		__dma_fence_unwrap_merge(DMB_ARRAY_SIZE(__f), __f, __c); \
 	})
+
+DMB_END_DECLS
 
 #endif /* DMABUF_DMA_FENCE_UNWRAP_H */

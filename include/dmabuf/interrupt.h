@@ -32,6 +32,9 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <dmabuf/compiler.h>
+
+DMB_BEGIN_DECLS
 
 /* The kernel's "restart the system call" errno, absent from userspace headers. */
 #ifndef ERESTARTSYS
@@ -96,5 +99,7 @@ int dmb_interrupt_sleep_begin(struct dmb_interrupt_sleep *sleep);
  * Context: the sleeping thread, holding no lock its @wake takes.
  */
 void dmb_interrupt_sleep_end(void);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_INTERRUPT_H */

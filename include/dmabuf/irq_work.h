@@ -19,7 +19,10 @@
 #define DMABUF_IRQ_WORK_H
 
 #include <stdbool.h>
+#include <dmabuf/compiler.h>
 #include <dmabuf/list.h>
+
+DMB_BEGIN_DECLS
 
 struct dmb_irq_work;
 typedef void (*dmb_irq_work_func_t)(struct dmb_irq_work *work);
@@ -53,5 +56,7 @@ void dmb_init_irq_work(struct dmb_irq_work *work, dmb_irq_work_func_t func);
  * is reported.
  */
 bool dmb_irq_work_queue(struct dmb_irq_work *work);
+
+DMB_END_DECLS
 
 #endif /* DMABUF_IRQ_WORK_H */
