@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include <dmabuf/dma-fence-array.h>
+#include <dmabuf/dma-fence-chain.h>
 #include <dmabuf/dma-resv.h>
 #include <dmabuf/lockdep.h>
 
@@ -218,8 +219,9 @@ void dma_resv_add_fence(struct dma_resv *obj, struct dma_fence *fence,
 	if (DMB_WARN((unsigned int)usage > DMA_RESV_USAGE_BOOKKEEP,
 		     "invalid usage %d", usage))
 		usage = DMA_RESV_USAGE_KERNEL;	/* the strictest is the safe one */
-	DMB_WARN(dma_fence_is_array(fence),
-		 "fence arrays go into a dma_resv member by member");
+	/* As the kernel warns: containers go in member by member. */
+	DMB_WARN(dma_fence_is_container(fence),
+		 "fence arrays and chains go into a dma_resv member by member");
 	/* Without the lock the add would race other writers: refused. */
 	if (!dma_resv_held_or_report(obj))
 		return;

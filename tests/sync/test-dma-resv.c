@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <dmabuf/dma-fence-array.h>
+#include <dmabuf/dma-fence-chain.h>
 #include <dmabuf/dma-resv.h>
 #include <dmabuf/interrupt.h>
 
@@ -820,6 +821,26 @@ static void wait_interruptible(void **state)
 	dma_fence_put(a);
 }
 
+/* a container (a chain here) added as one fence is reported, as the kernel warns, and still added. */
+static void add_container_reported(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_fence *inner = mock_fence();
+	struct dma_fence_chain *chain = dma_fence_chain_alloc();
+	struct dma_fence *point;
+
+	assert_non_null(chain);
+	dma_fence_chain_init(chain, NULL, dma_fence_get(inner), 1);
+	point = dma_fence_chain_base(chain);
+	add_one(&f->resv, point, DMA_RESV_USAGE_WRITE);
+	th_assert_warned("member by member");
+	assert_false(dma_resv_test_signaled(&f->resv, DMA_RESV_USAGE_WRITE));
+	dma_fence_signal(inner);
+	assert_true(dma_resv_test_signaled(&f->resv, DMA_RESV_USAGE_WRITE));
+	dma_fence_put(point);
+	dma_fence_put(inner);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -852,6 +873,7 @@ int main(int argc, char **argv)
 		RESV_TEST(set_deadline_by_usage),
 		RESV_TEST(describe_lists_fences),
 		RESV_TEST(wait_interruptible),
+		RESV_TEST(add_container_reported),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));
