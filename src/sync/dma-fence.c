@@ -212,7 +212,8 @@ bool dma_fence_check_and_signal_locked(struct dma_fence *fence)
 {
 	if (DMB_WARN(!fence, "check_and_signal of a NULL fence"))
 		return true;
-	dma_fence_assert_held(fence);
+	if (!fence_lock_held_or_refuse(fence))
+		return dma_fence_test_signaled_flag(fence);
 	return __dma_fence_signal_locked(fence, dmb_ktime_get_ns()) != 0;
 }
 
@@ -222,9 +223,9 @@ bool dma_fence_check_and_signal(struct dma_fence *fence)
 
 	if (DMB_WARN(!fence, "check_and_signal of a NULL fence"))
 		return true;
-	pthread_mutex_lock(fence->lock);
+	dmb_fence_lock(fence);
 	was_signaled = __dma_fence_signal_locked(fence, dmb_ktime_get_ns()) != 0;
-	pthread_mutex_unlock(fence->lock);
+	dmb_fence_unlock(fence);
 	return was_signaled;
 }
 

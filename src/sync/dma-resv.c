@@ -536,7 +536,7 @@ void dma_resv_replace_fences(struct dma_resv *obj, uint64_t context,
 	if (DMB_WARN(!replacement, "dma_resv_replace_fences with a NULL fence") ||
 	    DMB_WARN((unsigned int)usage > DMA_RESV_USAGE_BOOKKEEP,
 		     "invalid usage %d", usage) ||
-	    dma_resv_assert_held(obj))
+	    !dma_resv_held_or_report(obj))
 		return;
 
 	for (unsigned int i = 0; list && i < list->count; i++) {
@@ -573,7 +573,7 @@ void dma_resv_describe(struct dma_resv *obj, FILE *out)
 	struct dma_fence *fence;
 
 	if (DMB_WARN(!out, "dma_resv_describe to a NULL stream") ||
-	    dma_resv_assert_held(obj))
+	    !dma_resv_held_or_report(obj))
 		return;
 	dma_resv_for_each_fence(&cursor, obj, DMA_RESV_USAGE_BOOKKEEP, fence) {
 		fprintf(out, "\t%s ",

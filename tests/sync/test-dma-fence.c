@@ -1234,9 +1234,9 @@ static void check_and_signal(void **state)
 	assert_int_equal(atomic_load(&p.calls), 1);
 	/* a second one is no error and runs nothing again */
 	assert_true(dma_fence_check_and_signal(f));
-	pthread_mutex_lock(f->lock);
+	dmb_fence_lock(f);
 	assert_true(dma_fence_check_and_signal_locked(f));
-	pthread_mutex_unlock(f->lock);
+	dmb_fence_unlock(f);
 	assert_int_equal(atomic_load(&p.calls), 1);
 	dma_fence_put(f);
 }
