@@ -237,14 +237,17 @@ static void chain_set_deadline(struct dma_fence *fence, int64_t deadline)
  * Unlink the older nodes only this one holds, one by one, instead of
  * letting each release the next: a long chain would otherwise recurse as
  * deep as it is long. Nobody else holds this node or those it unlinks, so
- * no lock is needed.
+ * no lock is needed; the count is read with acquire ordering so that what
+ * the other holders did under a node's prev_lock before their puts (a walk
+ * reading its link) happens before this thread rewrites the link.
  */
 static void chain_release(struct dma_fence *fence)
 {
 	struct dma_fence_chain *chain = to_dma_fence_chain(fence);
 	struct dma_fence *prev;
 
-	while ((prev = chain->prev) && dmb_kref_read(&prev->refcount) == 1) {
+	while ((prev = chain->prev) &&
+	       dmb_kref_read_acquire(&prev->refcount) == 1) {
 		struct dma_fence_chain *prev_chain = to_dma_fence_chain(prev);
 
 		if (!prev_chain)
