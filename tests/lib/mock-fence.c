@@ -53,3 +53,21 @@ long mock_fence_live(void)
 {
 	return atomic_load(&live);
 }
+
+/* Live mock fences when the running case started (cases run one at a time). */
+static long live_before;
+
+int mock_fence_setup(void **state)
+{
+	live_before = mock_fence_live();
+	return th_setup(state);
+}
+
+int mock_fence_teardown(void **state)
+{
+	long leaked = mock_fence_live() - live_before;
+
+	if (leaked)
+		print_error("%ld mock fences leaked\n", leaked);
+	return th_teardown(state) || leaked ? -1 : 0;
+}

@@ -19,25 +19,6 @@
 /* A bound that only catches hangs. */
 #define HANG_NS		(10 * NSEC_PER_SEC)
 
-static long live_before;
-
-static int chain_setup(void **state)
-{
-	live_before = mock_fence_live();
-	return th_setup(state);
-}
-
-static int chain_teardown(void **state)
-{
-	long leaked = mock_fence_live() - live_before;
-
-	if (leaked)
-		print_error("%ld mock fences leaked\n", leaked);
-	return th_teardown(state) || leaked ? -1 : 0;
-}
-
-#define CHAIN_TEST(fn) cmocka_unit_test_setup_teardown(fn, chain_setup, chain_teardown)
-
 /* A new point after @prev (consumed) for @fence (a new reference taken). */
 static struct dma_fence *point(struct dma_fence *prev, struct dma_fence *fence,
 			       uint64_t seqno)
@@ -348,15 +329,15 @@ int main(int argc, char **argv)
 {
 	static struct dmb_irq_work warm;
 	const struct CMUnitTest tests[] = {
-		CHAIN_TEST(init_picks_timeline),
-		CHAIN_TEST(signals_after_all_earlier),
-		CHAIN_TEST(is_signaled_polls),
-		CHAIN_TEST(wait_woken_across_threads),
-		CHAIN_TEST(walk_unlinks_signaled),
-		CHAIN_TEST(find_seqno_ranges),
-		CHAIN_TEST(deadline_reaches_contained),
-		CHAIN_TEST(long_chain_release),
-		CHAIN_TEST(walks_race_signals),
+		MOCK_FENCE_TEST(init_picks_timeline),
+		MOCK_FENCE_TEST(signals_after_all_earlier),
+		MOCK_FENCE_TEST(is_signaled_polls),
+		MOCK_FENCE_TEST(wait_woken_across_threads),
+		MOCK_FENCE_TEST(walk_unlinks_signaled),
+		MOCK_FENCE_TEST(find_seqno_ranges),
+		MOCK_FENCE_TEST(deadline_reaches_contained),
+		MOCK_FENCE_TEST(long_chain_release),
+		MOCK_FENCE_TEST(walks_race_signals),
 	};
 
 	/*

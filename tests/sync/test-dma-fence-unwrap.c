@@ -12,25 +12,6 @@
 #include "harness.h"
 #include "mock-fence.h"
 
-static long live_before;
-
-static int unwrap_setup(void **state)
-{
-	live_before = mock_fence_live();
-	return th_setup(state);
-}
-
-static int unwrap_teardown(void **state)
-{
-	long leaked = mock_fence_live() - live_before;
-
-	if (leaked)
-		print_error("%ld mock fences leaked\n", leaked);
-	return th_teardown(state) || leaked ? -1 : 0;
-}
-
-#define UNWRAP_TEST(fn) cmocka_unit_test_setup_teardown(fn, unwrap_setup, unwrap_teardown)
-
 /* An array of new references to @a and @b. */
 static struct dma_fence *array_of(struct dma_fence *a, struct dma_fence *b)
 {
@@ -153,10 +134,10 @@ static void merge_single_and_none(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		UNWRAP_TEST(unwrap_plain),
-		UNWRAP_TEST(unwrap_chain_of_arrays),
-		UNWRAP_TEST(merge_flattens_and_dedups),
-		UNWRAP_TEST(merge_single_and_none),
+		MOCK_FENCE_TEST(unwrap_plain),
+		MOCK_FENCE_TEST(unwrap_chain_of_arrays),
+		MOCK_FENCE_TEST(merge_flattens_and_dedups),
+		MOCK_FENCE_TEST(merge_single_and_none),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));
