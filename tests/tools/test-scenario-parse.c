@@ -592,6 +592,20 @@ static const struct bad_case bad_cases[] = {
 	{ "name: t\nexporter: { driver: vfio-pci, size: 1GiB }\nimporters: [ { driver: gpu } ]\n", 2,
 	  "exporter.size: 6208 MiB of simulated memory (the buffer, and 4 times it per gpu importer) "
 	  "(expected at most 4096 MiB" },
+	/* the pages an event's remap costs count at parse time, with the line */
+	{ "name: t\nexporter: { driver: vfio-pci, size: 256MiB }\n"
+	  "importers: [ { driver: iommufd, count: 4 } ]\nworkload: { job_size: 4KiB }\n"
+	  "events: [ { at: 1ms, do: flr }, { at: 2ms, do: flr-done },\n"
+	  "  { at: 3ms, do: flr }, { at: 4ms, do: flr-done } ]\n", 3,
+	  "importers: 1310720 pages mapped by IOMMUs (the buffer's 65536 pages per importer, "
+	  "a gpu's staging memory, again after each of 4 events) (expected at most 1048576" },
+	/* every limit near its maximum is fine once; three plays of it are not */
+	{ "name: t\nduration: 3600s\nexporter: { driver: vfio-pci, size: 64KiB }\n"
+	  "importers: [ { driver: gpu, count: 64 } ]\n"
+	  "workload: { job_size: 2KiB, interval: 922ms }\n"
+	  "variants:\n  - { name: a }\n  - { name: b }\n  - { name: c }\n", 7,
+	  "variants: 90539979 units of work (3 plays of 249920 accesses, 249920 of them by gpu "
+	  "importers, 17408 pages mapped) (expected at most 60000000 in all variants" },
 	{ HEAD "clock: real\nduration: 61s\nworkload: { interval: 1s }\n", 5,
 	  "duration: 61 s of real time (expected at most 60s on the real clock" },
 	{ HEAD "seed: 9223372036854775808\n", 4, "seed: '9223372036854775808' is too large" },

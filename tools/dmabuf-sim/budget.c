@@ -12,6 +12,9 @@
  * again after each event that took it away: that costs time, and the page
  * tables cost memory. Bounding accesses, bytes moved, pages mapped and
  * memory bounds the run; on the real clock the duration itself is the cost.
+ * Each limit alone is not enough: all at their maximum at once, and played
+ * once per variant, they add up. So their weighted sum over every play, the
+ * work, is bounded too.
  */
 #include <stdio.h>
 
@@ -60,12 +63,29 @@ uint64_t sim_budget_page_maps(const struct sim_scenario *sc)
 	       (1 + sc->nr_events);
 }
 
+static uint64_t job_bytes(const struct sim_scenario *sc)
+{
+	return sc->workload.job_size < sc->exporter.size ? sc->workload.job_size :
+							    sc->exporter.size;
+}
+
+uint64_t sim_budget_work(const struct sim_scenario *sc)
+{
+	uint64_t accesses = sim_budget_accesses(sc), instances = sim_scenario_nr_instances(sc);
+	uint64_t gpu = instances ? accesses / instances * gpu_instances(sc) : 0;
+	uint64_t one = gpu * SIM_WORK_GPU_ACCESS + (accesses - gpu) * SIM_WORK_ACCESS +
+		       sim_budget_page_maps(sc) * SIM_WORK_PAGE_MAP +
+		       accesses * job_bytes(sc) / SIM_WORK_BYTES_PER_UNIT;
+
+	return one * sim_scenario_nr_plays(sc);
+}
+
 enum sim_budget_limit sim_budget_check(const struct sim_scenario *sc,
 				       char *what, size_t what_len,
 				       char *expected, size_t expected_len)
 {
 	uint64_t size = sc->exporter.size, accesses = sim_budget_accesses(sc);
-	uint64_t job = sc->workload.job_size < size ? sc->workload.job_size : size;
+	uint64_t job = job_bytes(sc);
 
 	if (sc->exporter.kind != SIM_EXP_VFIO_PCI && size > SIM_MAX_RAM_BUFFER) {
 		snprintf(what, what_len, "a %s buffer of %llu MiB",
@@ -115,6 +135,18 @@ enum sim_budget_limit sim_budget_check(const struct sim_scenario *sc,
 		snprintf(expected, expected_len,
 			 "at most 60s on the real clock: the virtual clock plays any duration");
 		return SIM_BUDGET_REAL_TIME;
+	}
+	if (sim_budget_work(sc) > SIM_MAX_WORK) {
+		snprintf(what, what_len,
+			 "%llu units of work (%u play%s of %llu accesses, %llu of them by gpu importers, %llu pages mapped)",
+			 (unsigned long long)sim_budget_work(sc), sim_scenario_nr_plays(sc),
+			 sim_scenario_nr_plays(sc) == 1 ? "" : "s", (unsigned long long)accesses,
+			 (unsigned long long)(sim_scenario_nr_instances(sc) ?
+				accesses / sim_scenario_nr_instances(sc) * gpu_instances(sc) : 0),
+			 (unsigned long long)sim_budget_page_maps(sc));
+		snprintf(expected, expected_len,
+			 "at most 60000000 in all variants: fewer variants, fewer or synchronous accesses");
+		return SIM_BUDGET_WORK;
 	}
 	return SIM_BUDGET_OK;
 }

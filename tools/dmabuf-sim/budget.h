@@ -19,6 +19,18 @@
 #define SIM_MAX_RAM_BUFFER	(32ULL << 20)		/* heap, vram: half the RAM */
 #define SIM_MAX_REAL_NS		(60LL * 1000000000LL)	/* clock: real plays this long */
 #define SIM_RAM_SIZE		(64ULL << 20)		/* the machine's system RAM */
+#define SIM_MAX_WORK		60000000ULL		/* work units, every play */
+
+/*
+ * What one unit of work stands for: about a microsecond of an idle core
+ * (docs/scenarios.md, "The budget"). A GPU access wakes the engine's worker
+ * and ends at a second instant, so it costs much more than a synchronous
+ * one.
+ */
+#define SIM_WORK_GPU_ACCESS	100ULL
+#define SIM_WORK_ACCESS		2ULL
+#define SIM_WORK_PAGE_MAP	4ULL
+#define SIM_WORK_BYTES_PER_UNIT	100ULL
 
 /* Which limit a scenario is over; each names the key to blame. */
 enum sim_budget_limit {
@@ -29,6 +41,7 @@ enum sim_budget_limit {
 	SIM_BUDGET_DMA_BYTES,	/* workload.job_size */
 	SIM_BUDGET_PAGE_MAPS,	/* importers */
 	SIM_BUDGET_REAL_TIME,	/* duration */
+	SIM_BUDGET_WORK,	/* variants */
 };
 
 /** sim_budget_accesses - DMA accesses the workload makes in all */
@@ -39,6 +52,12 @@ uint64_t sim_budget_memory(const struct sim_scenario *sc);
 
 /** sim_budget_page_maps - IOMMU pages the importers map, remaps included */
 uint64_t sim_budget_page_maps(const struct sim_scenario *sc);
+
+/**
+ * sim_budget_work - the work units of every play of @sc (variants included):
+ * accesses, bytes moved and pages mapped, each at its cost
+ */
+uint64_t sim_budget_work(const struct sim_scenario *sc);
 
 /**
  * sim_budget_check - is @sc within every limit?
