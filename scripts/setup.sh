@@ -9,9 +9,10 @@ set -eu
 # The libraries alone need gcc (or clang) and, optionally, libunwind-dev;
 # the rest is for the tests (cmocka), dmabuf-sim (jansson, libyaml), the
 # checks (g++ compiles the headers as C++, clang is CI's second compiler),
-# the benchmarks (valgrind) and the revoke model's checker (spin).
+# the benchmarks (valgrind), the revoke model's checker (spin) and the fuzz
+# targets (libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes).
 packages="gcc g++ clang make meson ninja-build pkg-config python3 libcmocka-dev
-libunwind-dev libjansson-dev libyaml-dev valgrind groff-base spin"
+libunwind-dev libjansson-dev libyaml-dev valgrind groff-base spin libclang-rt-14-dev"
 # Not here: chromium, which only the HTML report's browser test needs; that
 # test installs it itself (scripts/ensure-chromium.sh), so neither the build
 # nor `make sim` ever pulls a browser in.

@@ -142,7 +142,7 @@ static void parse_seeds(struct argp_state *state, struct cli *cli, const char *a
 {
 	const char *dots = strstr(arg, "..");
 	char first[32];
-	uint64_t a, b;
+	uint64_t a = 0, b = 0;	/* argp_error() returns under ARGP_NO_EXIT */
 
 	if (!dots || (size_t)(dots - arg) >= sizeof(first))
 		argp_error(state, "--seeds: '%s' is not a range (expected A..B, like 1..100)", arg);
