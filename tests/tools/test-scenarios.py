@@ -428,6 +428,55 @@ def idle_time_is_free(sim, tmp):
     return c.failures
 
 
+# The scenarios that allocate the most for their size: GPU staging (4 times
+# the buffer each), VRAM that holds the buffer twice and moves it, a BAR of
+# an odd number of pages.
+MEMORY_CASES = {
+    "heap-gpus": """name: heap-gpus
+exporter: { driver: heap, size: 32MiB }
+importers: [ { driver: gpu, count: 3 }, { driver: rdma-pinned } ]
+workload: { job_size: 4KiB }
+""",
+    "vram-moves": """name: vram-moves
+exporter: { driver: vram, size: 32MiB }
+importers: [ { driver: gpu, count: 2 }, { driver: gpu, device: late0, late: true } ]
+workload: { job_size: 4KiB }
+events:
+  - { at: 10ms, do: evict }
+  - { at: 20ms, do: attach, importer: late0 }
+  - { at: 30ms, do: migrate }
+""",
+    "vfio-odd": """name: vfio-odd
+exporter: { driver: vfio-pci, size: 12KiB }
+importers: [ { driver: gpu }, { driver: iommufd } ]
+workload: { job_size: 4KiB }
+""",
+}
+
+
+def memory_within_budget(sim, tmp):
+    """What the runner allocated, by its own count, within what the parser allowed."""
+    c = Check()
+    for name, text in MEMORY_CASES.items():
+        path = os.path.join(tmp, name + ".yaml")
+        jpath = os.path.join(tmp, name + ".mem.json")
+        with open(path, "w") as f:
+            f.write(text)
+        p = run(sim, ["--quiet", "run", path, "--json", jpath])
+        c.eq(name + ": exit code", p.returncode, 0)
+        if not os.path.exists(jpath):
+            c.true(name + ": a JSON report was written", False)
+            continue
+        with open(jpath) as f:
+            mem = json.load(f).get("memory") or {}
+        used, budget = mem.get("bytes", 0), mem.get("budget_bytes", 0)
+        # 64 MiB of RAM at least, the late GPU's staging included.
+        c.true("%s: %d bytes used" % (name, used), used > 64 << 20)
+        c.true("%s: %d bytes used, %d in the budget" % (name, used, budget),
+               used <= budget <= 4096 << 20)
+    return c.failures
+
+
 def seeds_summary(sim):
     c = Check()
     p = run(sim, ["run", "vfio-revoke", "--seeds", "3..7"])
@@ -497,7 +546,7 @@ def seeds_progress(sim):
 def main():
     sim = sys.argv[1]
     tmp = tempfile.mkdtemp(prefix="dmabuf-sim-scenarios-")
-    tests = 2 * len(SCENARIOS) + 10
+    tests = 2 * len(SCENARIOS) + 11
     print("1..%d" % tests)
     n = failed = 0
     for name, check in SCENARIOS.items():
@@ -582,6 +631,14 @@ def main():
     n += 1
     failures = idle_time_is_free(sim, tmp)
     print("%s %d - idle scenario time costs no clock steps" %
+          ("not ok" if failures else "ok", n))
+    for f in failures:
+        print("# " + f)
+    failed += bool(failures)
+
+    n += 1
+    failures = memory_within_budget(sim, tmp)
+    print("%s %d - the runner's memory stays within the parser's budget" %
           ("not ok" if failures else "ok", n))
     for f in failures:
         print("# " + f)

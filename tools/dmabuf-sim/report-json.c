@@ -160,6 +160,9 @@ static json_t *play_json_more(const struct sim_result *res, json_t *play)
 	if (!play || !expect ||
 	    json_object_set_new(play, "unfinished", unfinished) ||
 	    json_object_set_new(play, "clock_steps", json_integer((json_int_t)res->clock_steps)) ||
+	    json_object_set_new(play, "memory", json_pack("{s:I, s:I}",
+			"bytes", (json_int_t)res->memory_bytes,
+			"budget_bytes", (json_int_t)res->budget_memory_bytes)) ||
 	    json_object_set_new(expect, "revoke_unfinished",
 				json_boolean(res->scenario->expect.revoke_unfinished))) {
 		json_decref(play);

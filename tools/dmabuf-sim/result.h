@@ -124,6 +124,8 @@ struct sim_result {
 	int64_t unfinished_at_ns;	/* ... and when it began */
 	bool hung;			/* the simulation did not settle (a bug) */
 	unsigned long clock_steps;	/* instants the virtual clock was moved to */
+	uint64_t memory_bytes;		/* peak simulated memory plus the runner's copy */
+	uint64_t budget_memory_bytes;	/* what the parser's budget allowed for it */
 	int64_t duration_ns;		/* how long was played, scenario clock */
 	int64_t wall_ns;		/* how long it took, real time */
 };

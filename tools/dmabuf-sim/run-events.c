@@ -100,6 +100,7 @@ int sim_attach_spec(struct sim_world *w, unsigned int spec_idx)
 		/* Published: from here on the main thread may use it. */
 		atomic_store_explicit(&w->nr_imps, n + 1, memory_order_release);
 		pthread_mutex_unlock(&w->lock);
+		sim_account_memory(w, 0);
 	}
 	return 0;
 }

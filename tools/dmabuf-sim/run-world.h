@@ -123,6 +123,12 @@ void sim_settle(struct sim_world *w);
 /* An actor did not park within SIM_HANG_GUARD_NS: the run failed. */
 void sim_hang(struct sim_world *w, const char *doing);
 
+/*
+ * Account the simulated memory now in use, plus @extra bytes the runner
+ * holds, into the result's peak (run.c). Any thread; takes world->lock.
+ */
+void sim_account_memory(struct sim_world *w, uint64_t extra);
+
 /* Importers published so far. */
 static inline unsigned int sim_nr_imps(struct sim_world *w)
 {

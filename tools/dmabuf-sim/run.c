@@ -28,6 +28,7 @@
 #include <dmabuf/hw/mem-region.h>
 #include <dmabuf/hw/pci.h>
 
+#include "budget.h"
 #include "run-world.h"
 
 #define SIM_SYSMEM_SIZE		(64ull << 20)
@@ -61,6 +62,35 @@ void sim_settle(struct sim_world *w)
 	if (w->virtual_clock &&
 	    dmb_clock_wait_settled(w->clock, SIM_HANG_GUARD_NS))
 		sim_hang(w, "waiting for the actors");
+}
+
+/*
+ * Regions sit at 1 GiB-aligned bases from DMB_PHYS_BASE, in creation order:
+ * the RAM, the exporter's memory, and each importer device's (a GPU's
+ * staging). A scenario within the budget has at most 3 + SIM_MAX_IMPORTERS
+ * regions of at most 4 GiB each, so this many slots hold them all.
+ */
+#define SIM_REGION_SLOTS	((3 + SIM_MAX_IMPORTERS) * 5)
+
+void sim_account_memory(struct sim_world *w, uint64_t extra)
+{
+	uint64_t phys = DMB_PHYS_BASE, sum = extra;
+
+	for (unsigned int slot = 0; slot < SIM_REGION_SLOTS; slot++) {
+		struct dmb_mem_region *r = dmb_phys_to_region(w->space, phys);
+
+		if (!r) {
+			phys += DMB_PHYS_REGION_ALIGN;
+			continue;
+		}
+		sum += dmb_mem_region_size(r);
+		phys = (dmb_mem_region_base(r) + dmb_mem_region_size(r) +
+			DMB_PHYS_REGION_ALIGN - 1) & ~(DMB_PHYS_REGION_ALIGN - 1);
+	}
+	pthread_mutex_lock(&w->lock);
+	if (sum > w->res->memory_bytes)
+		w->res->memory_bytes = sum;
+	pthread_mutex_unlock(&w->lock);
 }
 
 /* The initial contents: a pattern only the seed decides, so moves can be checked. */
@@ -173,6 +203,7 @@ static int setup_contents(struct sim_world *w)
 
 	if (!data)
 		return -ENOMEM;
+	sim_account_memory(w, size);
 	fill_pattern(data, size, w->res->seed);
 	w->pattern_sum = dmb_dma_checksum(data, size);
 	ret = cpu_whole(w, data, true);
@@ -189,6 +220,7 @@ static bool contents_intact(struct sim_world *w)
 
 	if (!data)
 		return false;
+	sim_account_memory(w, size);
 	intact = cpu_whole(w, data, false) == 0 &&
 		 dmb_dma_checksum(data, size) == w->pattern_sum;
 	free(data);
@@ -549,6 +581,7 @@ int sim_run(const struct sim_scenario *sc, const struct sim_run_options *opt,
 	w->opt = opt;
 	w->res = res;
 	res->seed = opt->seed_set ? opt->seed : sc->seed;
+	res->budget_memory_bytes = sim_budget_memory(sc);
 
 	ret = setup(w);
 	if (ret == 0) {
