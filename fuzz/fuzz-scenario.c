@@ -6,7 +6,8 @@
  * say why as "FILE:LINE: ..."; a file it accepts must be playable as
  * written (docs/scenarios.md: "a scenario that parses is one the runner can
  * play"), so a set-up failure is a finding, as is any sanitizer report or a
- * hang. Only small scenarios are played, on the virtual clock, so that a
+ * hang; so is a report (text, JSON, trace, HTML) that cannot be made of
+ * the run. Only small scenarios are played, on the virtual clock, so that a
  * run costs milliseconds: the budget's work and memory well under the
  * format's limits (the parser's own refusal of the big ones is what the
  * parse half checks).
@@ -15,10 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "budget.h"
+#include "report-html.h"
 #include "report.h"
 #include "run.h"
 #include "scenario.h"
+#include "trace.h"
 
 #define FUZZ_MAX_WORK		100000ULL		/* work units, every play: 0.1 s */
 #define FUZZ_MAX_MEMORY		(SIM_RAM_SIZE + (16ULL << 20))
@@ -35,6 +40,18 @@ static void check_refusal(const char *err)
 		fprintf(stderr, "refused without FILE:LINE: %s\n", err);
 		abort();
 	}
+}
+
+static void reports(const struct sim_result *res, FILE *null)
+{
+	json_t *json = sim_report_json(&res, 1), *trace = sim_trace_json(&res, 1);
+
+	if (!json || !trace || sim_report_html(null, &res, 1)) {
+		fprintf(stderr, "no report of an accepted scenario's run\n");
+		abort();
+	}
+	json_decref(trace);
+	json_decref(json);
 }
 
 static void play(const struct sim_scenario *sc, unsigned int index)
@@ -59,6 +76,7 @@ static void play(const struct sim_scenario *sc, unsigned int index)
 	}
 	sim_result_judge(res);
 	sim_report_text(null, res);
+	reports(res, null);
 out:
 	if (null)
 		fclose(null);

@@ -25,8 +25,11 @@ case $mode in
 *) echo "usage: $0 --runs N|--seconds S TARGET SEEDS" >&2; exit 2 ;;
 esac
 
-# A target without committed seeds starts from nothing.
+# A target without committed seeds starts from nothing; one with a
+# dictionary (fuzz/NAME.dict, beside its seeds' folder) mutates with it.
 [ -d "$seeds" ] || seeds=$work
+dict=$(dirname "$seeds")/../$name.dict
+[ -f "$dict" ] && limit="$limit -dict=$dict"
 
 echo "1..1"
 log=$dir/$name.log
