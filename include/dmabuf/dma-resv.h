@@ -42,10 +42,18 @@
  * as the kernel's RCU readers do. They skip fences that already signaled.
  * Waiting (wait_timeout) with the resv lock held is allowed, as in the
  * kernel; the fences must not depend on this lock.
+ *
+ * NULL arguments (an object, a cursor, an out-pointer) are reported in
+ * every function and refused: an int function returns -EINVAL without
+ * touching its out-pointers, a pointer one NULL with errno EINVAL, a void
+ * one does nothing; a bool query answers false ("not locked", "not held"),
+ * except dma_resv_test_signaled(), which answers true (nothing to wait
+ * for), and dma_resv_iter_usage() answers DMA_RESV_USAGE_KERNEL.
  */
 #ifndef DMABUF_DMA_RESV_H
 #define DMABUF_DMA_RESV_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -130,6 +138,8 @@ void dma_resv_fini(struct dma_resv *obj);
  */
 static inline int dma_resv_lock(struct dma_resv *obj, struct ww_acquire_ctx *ctx)
 {
+	if (DMB_WARN(!obj, "dma_resv_lock(NULL)"))
+		return -EINVAL;
 	return ww_mutex_lock(&obj->lock, ctx);
 }
 
@@ -143,6 +153,8 @@ static inline int dma_resv_lock(struct dma_resv *obj, struct ww_acquire_ctx *ctx
 static inline int dma_resv_lock_interruptible(struct dma_resv *obj,
 					      struct ww_acquire_ctx *ctx)
 {
+	if (DMB_WARN(!obj, "dma_resv_lock_interruptible(NULL)"))
+		return -EINVAL;
 	return ww_mutex_lock_interruptible(&obj->lock, ctx);
 }
 
@@ -154,6 +166,8 @@ static inline int dma_resv_lock_interruptible(struct dma_resv *obj,
 static inline void dma_resv_lock_slow(struct dma_resv *obj,
 				      struct ww_acquire_ctx *ctx)
 {
+	if (DMB_WARN(!obj, "dma_resv_lock_slow(NULL)"))
+		return;
 	ww_mutex_lock_slow(&obj->lock, ctx);
 }
 
@@ -166,6 +180,8 @@ static inline void dma_resv_lock_slow(struct dma_resv *obj,
 static inline int dma_resv_lock_slow_interruptible(struct dma_resv *obj,
 						   struct ww_acquire_ctx *ctx)
 {
+	if (DMB_WARN(!obj, "dma_resv_lock_slow_interruptible(NULL)"))
+		return -EINVAL;
 	return ww_mutex_lock_slow_interruptible(&obj->lock, ctx);
 }
 
@@ -177,6 +193,8 @@ static inline int dma_resv_lock_slow_interruptible(struct dma_resv *obj,
  */
 static inline bool dma_resv_trylock(struct dma_resv *obj)
 {
+	if (DMB_WARN(!obj, "dma_resv_trylock(NULL)"))
+		return false;
 	return ww_mutex_trylock(&obj->lock, NULL);
 }
 
@@ -196,6 +214,8 @@ void dma_resv_unlock(struct dma_resv *obj);
  */
 static inline bool dma_resv_is_locked(struct dma_resv *obj)
 {
+	if (DMB_WARN(!obj, "dma_resv_is_locked(NULL)"))
+		return false;
 	return ww_mutex_is_locked(&obj->lock);
 }
 
@@ -208,6 +228,8 @@ static inline bool dma_resv_is_locked(struct dma_resv *obj)
  */
 static inline bool dma_resv_held(struct dma_resv *obj)
 {
+	if (DMB_WARN(!obj, "dma_resv_held(NULL)"))
+		return false;
 	return ww_mutex_held(&obj->lock);
 }
 
@@ -237,7 +259,7 @@ static inline struct ww_acquire_ctx *dma_resv_locking_ctx(struct dma_resv *obj)
 #define dma_resv_held_or_report(obj)					\
 	(!DMB_WARN(!dma_resv_held(obj),					\
 		   "lock %s is not held by the calling thread",		\
-		   (obj)->lock.dep_map.name))
+		   (obj) ? (obj)->lock.dep_map.name : "(NULL dma_resv)"))
 
 /**
  * dma_resv_assert_held - report if the calling thread does not hold @obj
@@ -301,6 +323,8 @@ static inline void dma_resv_iter_begin(struct dma_resv_iter *cursor,
 				       struct dma_resv *obj,
 				       enum dma_resv_usage usage)
 {
+	if (DMB_WARN(!cursor, "dma_resv_iter_begin(NULL, %p)", (void *)obj))
+		return;
 	cursor->obj = obj;
 	cursor->usage = usage;
 	cursor->fence = NULL;
@@ -313,6 +337,8 @@ static inline void dma_resv_iter_begin(struct dma_resv_iter *cursor,
  */
 static inline void dma_resv_iter_end(struct dma_resv_iter *cursor)
 {
+	if (DMB_WARN(!cursor, "dma_resv_iter_end(NULL)"))
+		return;
 	dma_fence_put(cursor->fence);
 	cursor->fence = NULL;
 }
@@ -324,6 +350,8 @@ static inline void dma_resv_iter_end(struct dma_resv_iter *cursor)
  */
 static inline enum dma_resv_usage dma_resv_iter_usage(struct dma_resv_iter *cursor)
 {
+	if (DMB_WARN(!cursor, "dma_resv_iter_usage(NULL)"))
+		return DMA_RESV_USAGE_KERNEL;	/* the strictest */
 	return cursor->fence_usage;
 }
 
@@ -334,6 +362,8 @@ static inline enum dma_resv_usage dma_resv_iter_usage(struct dma_resv_iter *curs
  */
 static inline bool dma_resv_iter_is_restarted(struct dma_resv_iter *cursor)
 {
+	if (DMB_WARN(!cursor, "dma_resv_iter_is_restarted(NULL)"))
+		return false;
 	return cursor->is_restarted;
 }
 
