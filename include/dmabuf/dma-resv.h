@@ -129,6 +129,19 @@ void dma_resv_init(struct dma_resv *obj);
 void dma_resv_fini(struct dma_resv *obj);
 
 /**
+ * __dma_resv_ww - @obj's ww_mutex, or NULL for a NULL @obj (internal)
+ *
+ * For the inline lock wrappers below: a NULL object reaches the ww_mutex
+ * call, which reports and refuses it. The lock is the first member, so the
+ * test folds away and the wrappers cost nothing over the ww_mutex calls.
+ * Context: any.
+ */
+static inline struct ww_mutex *__dma_resv_ww(struct dma_resv *obj)
+{
+	return obj ? &obj->lock : NULL;
+}
+
+/**
  * dma_resv_lock - lock @obj, optionally inside acquire context @ctx
  *
  * Context: may sleep. Without @ctx the caller owns the order of the resv
@@ -138,9 +151,7 @@ void dma_resv_fini(struct dma_resv *obj);
  */
 static inline int dma_resv_lock(struct dma_resv *obj, struct ww_acquire_ctx *ctx)
 {
-	if (DMB_WARN(!obj, "dma_resv_lock(NULL)"))
-		return -EINVAL;
-	return ww_mutex_lock(&obj->lock, ctx);
+	return ww_mutex_lock(__dma_resv_ww(obj), ctx);
 }
 
 /**
@@ -153,9 +164,7 @@ static inline int dma_resv_lock(struct dma_resv *obj, struct ww_acquire_ctx *ctx
 static inline int dma_resv_lock_interruptible(struct dma_resv *obj,
 					      struct ww_acquire_ctx *ctx)
 {
-	if (DMB_WARN(!obj, "dma_resv_lock_interruptible(NULL)"))
-		return -EINVAL;
-	return ww_mutex_lock_interruptible(&obj->lock, ctx);
+	return ww_mutex_lock_interruptible(__dma_resv_ww(obj), ctx);
 }
 
 /**
@@ -166,9 +175,7 @@ static inline int dma_resv_lock_interruptible(struct dma_resv *obj,
 static inline void dma_resv_lock_slow(struct dma_resv *obj,
 				      struct ww_acquire_ctx *ctx)
 {
-	if (DMB_WARN(!obj, "dma_resv_lock_slow(NULL)"))
-		return;
-	ww_mutex_lock_slow(&obj->lock, ctx);
+	ww_mutex_lock_slow(__dma_resv_ww(obj), ctx);
 }
 
 /**
@@ -180,9 +187,7 @@ static inline void dma_resv_lock_slow(struct dma_resv *obj,
 static inline int dma_resv_lock_slow_interruptible(struct dma_resv *obj,
 						   struct ww_acquire_ctx *ctx)
 {
-	if (DMB_WARN(!obj, "dma_resv_lock_slow_interruptible(NULL)"))
-		return -EINVAL;
-	return ww_mutex_lock_slow_interruptible(&obj->lock, ctx);
+	return ww_mutex_lock_slow_interruptible(__dma_resv_ww(obj), ctx);
 }
 
 /**
@@ -193,9 +198,7 @@ static inline int dma_resv_lock_slow_interruptible(struct dma_resv *obj,
  */
 static inline bool dma_resv_trylock(struct dma_resv *obj)
 {
-	if (DMB_WARN(!obj, "dma_resv_trylock(NULL)"))
-		return false;
-	return ww_mutex_trylock(&obj->lock, NULL);
+	return ww_mutex_trylock(__dma_resv_ww(obj), NULL);
 }
 
 /**
@@ -214,9 +217,7 @@ void dma_resv_unlock(struct dma_resv *obj);
  */
 static inline bool dma_resv_is_locked(struct dma_resv *obj)
 {
-	if (DMB_WARN(!obj, "dma_resv_is_locked(NULL)"))
-		return false;
-	return ww_mutex_is_locked(&obj->lock);
+	return ww_mutex_is_locked(__dma_resv_ww(obj));
 }
 
 /**
@@ -228,9 +229,7 @@ static inline bool dma_resv_is_locked(struct dma_resv *obj)
  */
 static inline bool dma_resv_held(struct dma_resv *obj)
 {
-	if (DMB_WARN(!obj, "dma_resv_held(NULL)"))
-		return false;
-	return ww_mutex_held(&obj->lock);
+	return ww_mutex_held(__dma_resv_ww(obj));
 }
 
 /**
@@ -241,7 +240,7 @@ static inline bool dma_resv_held(struct dma_resv *obj)
 static inline struct ww_acquire_ctx *dma_resv_locking_ctx(struct dma_resv *obj)
 {
 	/* The owner's context field: exact in every mode, unlike a lock record. */
-	if (!dma_resv_held(obj))
+	if (DMB_WARN(!obj, "dma_resv_locking_ctx(NULL)") || !dma_resv_held(obj))
 		return NULL;
 	return dmb_load_acquire(&obj->lock.ctx);
 }

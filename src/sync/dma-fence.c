@@ -288,12 +288,11 @@ bool dma_fence_is_signaled_locked(struct dma_fence *fence)
 	return __dma_fence_is_signaled_locked(fence);
 }
 
-bool dma_fence_is_signaled(struct dma_fence *fence)
+/* dma_fence_is_signaled() of a fence known to exist. */
+static bool __dma_fence_is_signaled(struct dma_fence *fence)
 {
 	bool ret;
 
-	if (DMB_WARN(!fence, "dma_fence_is_signaled(NULL)"))
-		return true;
 	if (dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT))
 		return true;
 	if (!fence->ops->signaled)
@@ -302,6 +301,13 @@ bool dma_fence_is_signaled(struct dma_fence *fence)
 	ret = __dma_fence_is_signaled_locked(fence);
 	dmb_fence_unlock(fence);
 	return ret;
+}
+
+bool dma_fence_is_signaled(struct dma_fence *fence)
+{
+	if (DMB_WARN(!fence, "dma_fence_is_signaled(NULL)"))
+		return true;
+	return __dma_fence_is_signaled(fence);
 }
 
 /* The error is final once SIGNALED is seen: read it without the lock. */
@@ -323,7 +329,7 @@ int dma_fence_get_status(struct dma_fence *fence)
 {
 	if (DMB_WARN(!fence, "dma_fence_get_status(NULL)"))
 		return -EINVAL;
-	if (!dma_fence_is_signaled(fence))
+	if (!__dma_fence_is_signaled(fence))
 		return 0;
 	return dma_fence_status_of_signaled(fence);
 }

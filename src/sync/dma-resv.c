@@ -26,7 +26,13 @@
 #include <dmabuf/dma-resv.h>
 #include <dmabuf/lockdep.h>
 
+#include "ww_mutex-private.h"
+
 DEFINE_WD_CLASS(reservation_ww_class);
+
+/* __dma_resv_ww() is free only with the lock first. */
+_Static_assert(offsetof(struct dma_resv, lock) == 0,
+	       "struct dma_resv must start with its ww_mutex");
 
 /*
  * Reservation locks are order-checked (V10): lock tracking learns their
@@ -137,7 +143,7 @@ void dma_resv_unlock(struct dma_resv *obj)
 	 */
 	if (DMB_WARN(!obj, "dma_resv_unlock(NULL)"))
 		return;
-	if (ww_mutex_held(&obj->lock))
+	if (__ww_mutex_held(&obj->lock))
 		obj->reserved = 0;
 	ww_mutex_unlock(&obj->lock);
 }
