@@ -177,9 +177,14 @@ void dmb_diag_report_at(enum dmb_diag_kind kind, const char *file, int line,
 	};
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
+	/* Reported as what it is: a report without a message is one too. */
+	if (dmb_unlikely(!fmt)) {
+		snprintf(msg, sizeof(msg), "a report without a format string");
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
 
 	if (atomic_load_explicit(&backtrace_enabled, memory_order_relaxed)) {
 		diag_backtrace(bt, sizeof(bt), 1);

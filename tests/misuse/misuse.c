@@ -99,13 +99,33 @@ static const char *const sanitizer_marks[] = {
 	"runtime error:", "Sanitizer", "LeakSanitizer",
 };
 
+/* What is wrong with a finished child, or NULL if the case passed. */
+static const char *verdict(const struct misuse_case *c, int status,
+			   const char *out, int refused, unsigned long reports)
+{
+	if (WIFSIGNALED(status))
+		return "the child died of a signal";
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return "the child exited with an error";
+	for (size_t i = 0; i < DMB_ARRAY_SIZE(sanitizer_marks); i++)
+		if (strstr(out, sanitizer_marks[i]))
+			return "sanitizer report";
+	if (refused != 1)
+		return "the call did not return its refusal value";
+	if (c->expect == MISUSE_REPORTED && !reports)
+		return "refused, but nothing was reported";
+	if (c->expect == MISUSE_SILENT && reports)
+		return "tolerated as in the kernel, yet reported";
+	return NULL;
+}
+
 static void run_case(void **state)
 {
 	const struct misuse_case *c = *state;
 	int fds[2], status;
 	unsigned long reports = 0;
 	int refused = -1;
-	const char *result;
+	const char *result, *why;
 	char *out;
 	pid_t pid;
 
@@ -129,24 +149,14 @@ static void run_case(void **state)
 	if (result)
 		sscanf(result, "MISUSE-RESULT refused=%d reports=%lu", &refused,
 		       &reports);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("%s (%s): the child %s %d; its output:\n%s", c->func,
-			 c->what, WIFSIGNALED(status) ? "died of signal" : "exited with",
-			 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
-			 out);
-	for (size_t i = 0; i < DMB_ARRAY_SIZE(sanitizer_marks); i++)
-		if (strstr(out, sanitizer_marks[i]))
-			fail_msg("%s (%s): sanitizer report:\n%s", c->func,
-				 c->what, out);
-	if (refused != 1)
-		fail_msg("%s (%s): the call did not return its refusal value; output:\n%s",
-			 c->func, c->what, out);
-	if (c->expect == MISUSE_REPORTED && !reports)
-		fail_msg("%s (%s): refused, but nothing was reported", c->func,
-			 c->what);
-	if (c->expect == MISUSE_SILENT && reports)
-		fail_msg("%s (%s): tolerated as in the kernel, yet reported:\n%s",
-			 c->func, c->what, out);
+	why = verdict(c, status, out, refused, reports);
+	if (why) {
+		/* The output goes before the failure leaves the case. */
+		print_error("%s (%s): %s; the child's output:\n%s", c->func,
+			    c->what, why, out);
+		free(out);
+		fail_msg("%s (%s): %s", c->func, c->what, why);
+	}
 	free(out);
 }
 
