@@ -187,6 +187,8 @@ int misuse_main(int argc, char **argv, const char *name)
 		for (i = 0; i < nr_cases; i++)
 			if (!i || strcmp(sorted[i]->func, sorted[i - 1]->func))
 				printf("%s\n", sorted[i]->func);
+		free(tests);
+		free(sorted);
 		return 0;
 	}
 	for (i = 0; i < nr_cases; i++) {
