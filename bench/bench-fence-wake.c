@@ -165,6 +165,49 @@ static int64_t run_fence(void *arg)
 	return t0 * 1000 / (2 * ROUNDS);
 }
 
+/*
+ * Single-thread fast paths, for callgrind (bench/run.sh): one fence's life
+ * without a waiter (init, a callback added, signal, is_signaled, status),
+ * and a callback added to and removed from a pending fence.
+ */
+static void bench_cb(struct dma_fence *f, struct dma_fence_cb *cb)
+{
+	bench_keep(cb);
+}
+
+void __attribute__((noinline)) op_fence_cycle(struct dma_fence *f, uint64_t ctx);
+void __attribute__((noinline)) op_fence_cycle(struct dma_fence *f, uint64_t ctx)
+{
+	struct dma_fence_cb cb = { 0 };
+
+	dma_fence_init(f, &bench_ops, NULL, ctx, 1);
+	dma_fence_add_callback(f, &cb, bench_cb);
+	dma_fence_signal(f);
+	bench_keep(dma_fence_is_signaled(f));
+	bench_keep(dma_fence_get_status(f));
+}
+
+void __attribute__((noinline)) op_add_remove_callback(struct dma_fence *f);
+void __attribute__((noinline)) op_add_remove_callback(struct dma_fence *f)
+{
+	struct dma_fence_cb cb = { 0 };
+
+	dma_fence_add_callback(f, &cb, bench_cb);
+	bench_keep(dma_fence_remove_callback(f, &cb));
+}
+
+static void callgrind_ops(void)
+{
+	uint64_t ctx = dma_fence_context_alloc(1);
+
+	for (int i = 0; i < 1000; i++)
+		op_fence_cycle(&pings[i], ctx);
+	dma_fence_init(&pongs[0], &bench_ops, NULL, ctx, 2);
+	for (int i = 0; i < 1000; i++)
+		op_add_remove_callback(&pongs[0]);
+	dma_fence_signal(&pongs[0]);
+}
+
 /* Median of @n doubles (sorts them). */
 static double median(double *v, int n)
 {
@@ -187,6 +230,10 @@ int main(int argc, char **argv)
 	pongs = calloc(ROUNDS, sizeof(*pongs));
 	if (!pings || !pongs)
 		return 1;
+	if (bench_callgrind_mode(argc, argv)) {
+		callgrind_ops();
+		goto out;
+	}
 	/*
 	 * Wake-up cost on a shared VM swings by 10x from one second to the
 	 * next, so the three mechanisms run back to back in each repetition
@@ -205,6 +252,7 @@ int main(int argc, char **argv)
 	       median(cv_ns, BENCH_REPS), median(cv_ratio, BENCH_REPS));
 	printf("fence-wake: dma_fence signal->wake     %8.0f ns  (%.2fx futex, median of per-run ratios; goal <= 1.1x)\n",
 	       median(fence_ns, BENCH_REPS), median(fence_ratio, BENCH_REPS));
+out:
 	free(pings);
 	free(pongs);
 	return 0;

@@ -43,6 +43,8 @@ for mode in production debug; do
 	count bench-resv-lock op_resv_lock_unlock 1000
 	count bench-resv-fences op_add_fence 1000
 	count bench-resv-fences op_test_signaled 1000
+	count bench-fence-wake op_fence_cycle 1000
+	count bench-fence-wake op_add_remove_callback 1000
 
 	# The core's overhead per map+unmap: the full calls minus the exporter
 	# ops called directly under the same lock (goal: <= 300 in debug mode,

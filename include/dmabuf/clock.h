@@ -14,6 +14,11 @@
  *
  * Locking: every function may be called from any thread; the virtual clock
  * serialises itself with an internal mutex, never held across a callback.
+ *
+ * A NULL clock is reported and refused by every function but
+ * dmb_clock_destroy() (which ignores it, as free() does): int functions
+ * return -EINVAL, dmb_clock_now() the real time, dmb_clock_next_deadline()
+ * MAX_SCHEDULE_TIMEOUT (nothing due), bool ones false, the others nothing.
  */
 #ifndef DMABUF_CLOCK_H
 #define DMABUF_CLOCK_H

@@ -11,6 +11,10 @@
  * Locking: every function is thread-safe; waits sleep on an internal mutex
  * and condition variable, so they must not be called while holding a lock
  * the completing thread needs.
+ *
+ * A NULL completion is reported and refused in every function: init and
+ * the timed wait return -EINVAL, dmb_completion_done() answers true
+ * (nothing to wait for), the others do nothing.
  */
 #ifndef DMABUF_COMPLETION_H
 #define DMABUF_COMPLETION_H

@@ -53,12 +53,14 @@ struct dma_fence *dma_fence_array_create(int num_fences,
 /**
  * dma_fence_is_array - true if @fence was made by dma_fence_array_create()
  *
+ * A NULL @fence is reported and is no array (false).
  * Context: any thread, no lock.
  */
 bool dma_fence_is_array(struct dma_fence *fence);
 
 /**
  * dma_fence_array_num_fences - number of members, or 0 if not an array
+ * (0, reported, for a NULL @fence)
  *
  * Context: any thread, no lock.
  */
@@ -69,7 +71,8 @@ unsigned int dma_fence_array_num_fences(struct dma_fence *fence);
  * for a fence that is not an array, index 0 is the fence itself
  *
  * Context: any thread, no lock.
- * Return: the member, or NULL when @i is out of range.
+ * Return: the member, or NULL when @i is out of range. A NULL @fence has
+ * no member (NULL, not reported, as the kernel's dma_fence_array_first()).
  */
 struct dma_fence *dma_fence_array_fence(struct dma_fence *fence, unsigned int i);
 

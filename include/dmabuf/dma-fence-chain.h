@@ -79,30 +79,39 @@ void dma_fence_chain_init(struct dma_fence_chain *chain, struct dma_fence *prev,
 /**
  * dma_fence_chain_base - the fence that is @chain
  *
- * Context: any thread. Return: the fence; never NULL for a valid @chain.
+ * Context: any thread. Return: the fence; never NULL for a valid @chain
+ * (NULL with errno EINVAL, reported, for a NULL @chain).
  */
 struct dma_fence *dma_fence_chain_base(struct dma_fence_chain *chain);
 
 /**
  * to_dma_fence_chain - @fence as a chain node
  *
- * Context: any thread. Return: the node, or NULL if @fence is not one.
+ * Context: any thread. Return: the node, or NULL if @fence is not one
+ * (NULL included, not reported: the kernel's accepts NULL too).
  */
 struct dma_fence_chain *to_dma_fence_chain(struct dma_fence *fence);
 
-/** dma_fence_is_chain - true if @fence is a chain node. Context: any thread. */
+/**
+ * dma_fence_is_chain - true if @fence is a chain node; false, reported, for
+ * a NULL @fence
+ *
+ * Context: any thread.
+ */
 bool dma_fence_is_chain(struct dma_fence *fence);
 
 /**
  * dma_fence_is_container - true if @fence is a chain node or a fence array
  *
+ * A NULL @fence is reported and is no container (false).
  * Context: any thread.
  */
 bool dma_fence_is_container(struct dma_fence *fence);
 
 /**
  * dma_fence_chain_contained - the fence a chain node wraps, or @fence itself
- * when it is not a chain node (no reference taken)
+ * when it is not a chain node (no reference taken); NULL for NULL, as in
+ * the kernel
  *
  * Context: any thread, while the caller holds a reference on @fence.
  */

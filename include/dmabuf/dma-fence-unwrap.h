@@ -39,7 +39,8 @@ struct dma_fence_unwrap {
  *
  * Context: any thread, no fence lock held.
  * Return: the first fence inside @head (no reference taken: valid while
- * the walk lasts), or NULL if there is none.
+ * the walk lasts), or NULL if there is none (a NULL @head has none, as in
+ * the kernel). A NULL @cursor is reported: NULL with errno EINVAL.
  */
 struct dma_fence *dma_fence_unwrap_first(struct dma_fence *head,
 					 struct dma_fence_unwrap *cursor);
@@ -49,7 +50,8 @@ struct dma_fence *dma_fence_unwrap_first(struct dma_fence *head,
  *
  * Context: any thread, no fence lock held.
  * Return: the fence (no reference), or NULL at the end, when the cursor no
- * longer holds any reference.
+ * longer holds any reference; NULL with errno EINVAL (reported) for a NULL
+ * @cursor.
  */
 struct dma_fence *dma_fence_unwrap_next(struct dma_fence_unwrap *cursor);
 
@@ -77,7 +79,8 @@ struct dma_fence *dma_fence_unwrap_next(struct dma_fence_unwrap *cursor);
  * Return: a new reference to a fence that signals when every pending fence
  * inside @fences has: a signaled stub (timestamped with the latest signal
  * seen) if none is pending, the one fence if only one is, else a new array
- * of them, the latest per timeline only. NULL with errno ENOMEM.
+ * of them, the latest per timeline only. NULL with errno ENOMEM, or
+ * EINVAL (reported) when @fences or @cursors is NULL with @num_fences > 0.
  */
 struct dma_fence *__dma_fence_unwrap_merge(unsigned int num_fences,
 					   struct dma_fence **fences,

@@ -58,6 +58,15 @@ typedef void (*dma_fence_func_t)(struct dma_fence *fence,
  *
  * Embed it in the object the callback needs; recover that object with
  * dmb_container_of() in @func.
+ *
+ * A cb handed to dma_fence_add_callback() must be free: zero-initialised
+ * (never added), or one whose last registration ended - it ran, was
+ * removed with dma_fence_remove_callback(), or was refused. The core leaves
+ * @node empty (linked to itself) at each of those ends, as the kernel does,
+ * and refuses a cb whose @node is still linked (-EBUSY): adding a queued cb
+ * again, to the same fence or another, would corrupt the list it is on.
+ * A cb of uninitialised memory (malloc(), a stack variable without an
+ * initialiser) may look queued: zero it first.
  */
 struct dma_fence_cb {
 	struct dmb_list_head node;
@@ -144,20 +153,26 @@ struct dma_fence {
  * with dmb_mutex_lock() on the shared lock itself), never with a bare
  * pthread_mutex_lock(): those functions assert the lock against the
  * calling thread's lock record, exactly, and refuse to run without it.
- * Context: fence->lock not held by the calling thread.
+ * Context: fence->lock not held by the calling thread. A NULL @fence is
+ * reported and nothing is locked.
  */
 static inline void dmb_fence_lock(struct dma_fence *fence)
 {
+	if (DMB_WARN(!fence, "dmb_fence_lock(NULL)"))
+		return;
 	dmb_mutex_lock(fence->lock);
 }
 
 /**
  * dmb_fence_unlock - release a lock taken with dmb_fence_lock()
  *
- * Context: fence->lock held by the calling thread.
+ * Context: fence->lock held by the calling thread. A NULL @fence is
+ * reported and ignored.
  */
 static inline void dmb_fence_unlock(struct dma_fence *fence)
 {
+	if (DMB_WARN(!fence, "dmb_fence_unlock(NULL)"))
+		return;
 	dmb_mutex_unlock(fence->lock);
 }
 
@@ -165,11 +180,14 @@ static inline void dmb_fence_unlock(struct dma_fence *fence)
  * dmb_fence_lock_held - true if the calling thread holds fence->lock
  *
  * Exact in debug mode (debug.h); false in production mode, where nothing is
- * recorded: use dmb_fence_assert_lock_held() in assertions.
+ * recorded: use dmb_fence_assert_lock_held() in assertions. A NULL
+ * @fence is reported and held by nobody (false).
  * Context: any.
  */
 static inline bool dmb_fence_lock_held(struct dma_fence *fence)
 {
+	if (DMB_WARN(!fence, "dmb_fence_lock_held(NULL)"))
+		return false;
 	return dmb_mutex_held(fence->lock);
 }
 
@@ -288,7 +306,8 @@ bool dma_fence_check_and_signal_locked(struct dma_fence *fence);
  * @error: a negative errno
  *
  * Must come before the signal; setting it on a signaled fence, or with a
- * value that is not a negative errno, is reported and ignored.
+ * value that is not a negative errno, or on a NULL @fence, is reported and
+ * ignored.
  * Context: takes fence->lock.
  */
 void dma_fence_set_error(struct dma_fence *fence, int error);
@@ -304,7 +323,8 @@ void dma_fence_set_error_locked(struct dma_fence *fence, int error);
 
 /**
  * dma_fence_get_status - 0 while pending, 1 when signaled without error,
- * the negative error when signaled with one
+ * the negative error when signaled with one; -EINVAL (reported) for a NULL
+ * @fence
  * Context: takes fence->lock if it has to poll ops->signaled.
  */
 int dma_fence_get_status(struct dma_fence *fence);
@@ -320,6 +340,9 @@ int dma_fence_get_status_locked(struct dma_fence *fence);
  * dma_fence_is_signaled - true once signaled; polls ops->signaled and
  * signals the fence if the poll says it is complete
  *
+ * A NULL @fence is reported and answers true: there is nothing to wait
+ * for, so a loop waiting on the answer ends (the same for the _locked
+ * variant and dma_fence_test_signaled_flag()).
  * Context: takes fence->lock when it has to poll, so it must not be called
  * from a callback of a fence sharing that lock.
  */
@@ -343,7 +366,9 @@ bool dma_fence_is_signaled_locked(struct dma_fence *fence);
  *	lock.
  * Return: 0 if registered; -ENOENT if the fence is already signaled, in which
  * case @func is NOT called (the caller handles completion itself); -EINVAL
- * for NULL arguments.
+ * for NULL arguments; -EBUSY (reported) if @cb is still queued, on this
+ * fence or another (see struct dma_fence_cb): nothing of @cb is changed, so
+ * its first registration still runs.
  */
 int dma_fence_add_callback(struct dma_fence *fence, struct dma_fence_cb *cb,
 			   dma_fence_func_t func);
@@ -354,8 +379,11 @@ int dma_fence_add_callback(struct dma_fence *fence, struct dma_fence_cb *cb,
  * Context: takes fence->lock (so it waits out a callback running elsewhere):
  *	not from a callback of a fence sharing that lock.
  * Return: true if it was still registered (it will not run), false if it
- * already ran, was refused with -ENOENT, or was never added (@cb zeroed).
- * Once this returns, @func is not running and will not run: @cb may be freed.
+ * already ran, was refused with -ENOENT, or was never added (@cb zeroed);
+ * false too, reported, for a NULL argument. Once this returns, @func is not
+ * running and will not run: @cb may be freed, or added again.
+ * @cb must be queued on @fence or on no fence: removing it through another
+ * fence is not detected (it would run under the wrong lock).
  */
 bool dma_fence_remove_callback(struct dma_fence *fence,
 			       struct dma_fence_cb *cb);
@@ -364,7 +392,7 @@ bool dma_fence_remove_callback(struct dma_fence *fence,
  * dma_fence_enable_sw_signaling - ask the driver to report completion
  *
  * Context: takes fence->lock: not from a callback of a fence sharing that
- *	lock.
+ *	lock. A NULL @fence is reported and ignored.
  */
 void dma_fence_enable_sw_signaling(struct dma_fence *fence);
 
@@ -437,7 +465,8 @@ int64_t dma_fence_wait_any_timeout(struct dma_fence **fences, uint32_t count,
  *
  * Seqnos compare as 32-bit values that wrap around (a seqno up to 2^31
  * ahead is later), unless @f1 was initialised with dma_fence_init64().
- * Comparing fences of different contexts is reported and returns false.
+ * Comparing fences of different contexts, or a NULL fence, is reported and
+ * returns false (dma_fence_is_later_or_same() too, even for NULL, NULL).
  * Context: any thread, no lock; both fences on one timeline (reported
  *	otherwise).
  * Return: true if @f1 is later.
@@ -460,7 +489,8 @@ bool dma_fence_is_later_or_same(struct dma_fence *f1, struct dma_fence *f2);
  * Context: any thread; may take the later fence's lock to poll it; both
  *	fences on one timeline (reported otherwise).
  * Return: @f1 or @f2 (no reference taken); NULL if that later fence is
- * already signaled (as in the kernel), or if the contexts differ (reported).
+ * already signaled (as in the kernel), or if the contexts differ or a fence
+ * is NULL (reported).
  */
 struct dma_fence *dma_fence_later(struct dma_fence *f1, struct dma_fence *f2);
 
@@ -484,7 +514,8 @@ struct dma_fence *dma_fence_allocate_private_stub(int64_t timestamp);
 /**
  * dma_fence_timestamp - when @fence signaled; only valid once signaled
  *
- * Asking an unsignaled fence is reported and returns the current time.
+ * Asking an unsignaled or a NULL fence is reported and returns the current
+ * time.
  * Context: any thread, no lock, once the fence is signaled.
  */
 int64_t dma_fence_timestamp(struct dma_fence *fence);
@@ -513,6 +544,7 @@ void dma_fence_describe(struct dma_fence *fence, FILE *out);
  * dma_fence_driver_name / dma_fence_timeline_name - for diagnostics
  *
  * Context: any thread holding a reference.
+ * Return: the name; NULL with errno EINVAL (reported) for a NULL @fence.
  */
 const char *dma_fence_driver_name(struct dma_fence *fence);
 const char *dma_fence_timeline_name(struct dma_fence *fence);
@@ -520,10 +552,13 @@ const char *dma_fence_timeline_name(struct dma_fence *fence);
 /**
  * dma_fence_test_flag - true if DMA_FENCE_FLAG_* @bit is set on @fence
  *
- * Context: any thread, no lock (an atomic read).
+ * Context: any thread, no lock (an atomic read). A NULL @fence is reported
+ * and has no flag set (false).
  */
 static inline bool dma_fence_test_flag(struct dma_fence *fence, unsigned int bit)
 {
+	if (DMB_WARN(!fence, "dma_fence_test_flag(NULL, %u)", bit))
+		return false;
 	return dmb_load_acquire(&fence->flags) &
 	       (1UL << bit);
 }
@@ -536,6 +571,8 @@ static inline bool dma_fence_test_flag(struct dma_fence *fence, unsigned int bit
  */
 static inline bool dma_fence_test_signaled_flag(struct dma_fence *fence)
 {
+	if (DMB_WARN(!fence, "dma_fence_test_signaled_flag(NULL)"))
+		return true;	/* as dma_fence_is_signaled(NULL) */
 	return dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT);
 }
 

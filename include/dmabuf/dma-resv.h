@@ -42,10 +42,18 @@
  * as the kernel's RCU readers do. They skip fences that already signaled.
  * Waiting (wait_timeout) with the resv lock held is allowed, as in the
  * kernel; the fences must not depend on this lock.
+ *
+ * NULL arguments (an object, a cursor, an out-pointer) are reported in
+ * every function and refused: an int function returns -EINVAL without
+ * touching its out-pointers, a pointer one NULL with errno EINVAL, a void
+ * one does nothing; a bool query answers false ("not locked", "not held"),
+ * except dma_resv_test_signaled(), which answers true (nothing to wait
+ * for), and dma_resv_iter_usage() answers DMA_RESV_USAGE_KERNEL.
  */
 #ifndef DMABUF_DMA_RESV_H
 #define DMABUF_DMA_RESV_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -121,6 +129,19 @@ void dma_resv_init(struct dma_resv *obj);
 void dma_resv_fini(struct dma_resv *obj);
 
 /**
+ * __dma_resv_ww - @obj's ww_mutex, or NULL for a NULL @obj (internal)
+ *
+ * For the inline lock wrappers below: a NULL object reaches the ww_mutex
+ * call, which reports and refuses it. The lock is the first member, so the
+ * test folds away and the wrappers cost nothing over the ww_mutex calls.
+ * Context: any.
+ */
+static inline struct ww_mutex *__dma_resv_ww(struct dma_resv *obj)
+{
+	return obj ? &obj->lock : NULL;
+}
+
+/**
  * dma_resv_lock - lock @obj, optionally inside acquire context @ctx
  *
  * Context: may sleep. Without @ctx the caller owns the order of the resv
@@ -130,7 +151,7 @@ void dma_resv_fini(struct dma_resv *obj);
  */
 static inline int dma_resv_lock(struct dma_resv *obj, struct ww_acquire_ctx *ctx)
 {
-	return ww_mutex_lock(&obj->lock, ctx);
+	return ww_mutex_lock(__dma_resv_ww(obj), ctx);
 }
 
 /**
@@ -143,7 +164,7 @@ static inline int dma_resv_lock(struct dma_resv *obj, struct ww_acquire_ctx *ctx
 static inline int dma_resv_lock_interruptible(struct dma_resv *obj,
 					      struct ww_acquire_ctx *ctx)
 {
-	return ww_mutex_lock_interruptible(&obj->lock, ctx);
+	return ww_mutex_lock_interruptible(__dma_resv_ww(obj), ctx);
 }
 
 /**
@@ -154,7 +175,7 @@ static inline int dma_resv_lock_interruptible(struct dma_resv *obj,
 static inline void dma_resv_lock_slow(struct dma_resv *obj,
 				      struct ww_acquire_ctx *ctx)
 {
-	ww_mutex_lock_slow(&obj->lock, ctx);
+	ww_mutex_lock_slow(__dma_resv_ww(obj), ctx);
 }
 
 /**
@@ -166,7 +187,7 @@ static inline void dma_resv_lock_slow(struct dma_resv *obj,
 static inline int dma_resv_lock_slow_interruptible(struct dma_resv *obj,
 						   struct ww_acquire_ctx *ctx)
 {
-	return ww_mutex_lock_slow_interruptible(&obj->lock, ctx);
+	return ww_mutex_lock_slow_interruptible(__dma_resv_ww(obj), ctx);
 }
 
 /**
@@ -177,7 +198,7 @@ static inline int dma_resv_lock_slow_interruptible(struct dma_resv *obj,
  */
 static inline bool dma_resv_trylock(struct dma_resv *obj)
 {
-	return ww_mutex_trylock(&obj->lock, NULL);
+	return ww_mutex_trylock(__dma_resv_ww(obj), NULL);
 }
 
 /**
@@ -196,7 +217,7 @@ void dma_resv_unlock(struct dma_resv *obj);
  */
 static inline bool dma_resv_is_locked(struct dma_resv *obj)
 {
-	return ww_mutex_is_locked(&obj->lock);
+	return ww_mutex_is_locked(__dma_resv_ww(obj));
 }
 
 /**
@@ -208,7 +229,7 @@ static inline bool dma_resv_is_locked(struct dma_resv *obj)
  */
 static inline bool dma_resv_held(struct dma_resv *obj)
 {
-	return ww_mutex_held(&obj->lock);
+	return ww_mutex_held(__dma_resv_ww(obj));
 }
 
 /**
@@ -219,7 +240,7 @@ static inline bool dma_resv_held(struct dma_resv *obj)
 static inline struct ww_acquire_ctx *dma_resv_locking_ctx(struct dma_resv *obj)
 {
 	/* The owner's context field: exact in every mode, unlike a lock record. */
-	if (!dma_resv_held(obj))
+	if (DMB_WARN(!obj, "dma_resv_locking_ctx(NULL)") || !dma_resv_held(obj))
 		return NULL;
 	return dmb_load_acquire(&obj->lock.ctx);
 }
@@ -237,7 +258,7 @@ static inline struct ww_acquire_ctx *dma_resv_locking_ctx(struct dma_resv *obj)
 #define dma_resv_held_or_report(obj)					\
 	(!DMB_WARN(!dma_resv_held(obj),					\
 		   "lock %s is not held by the calling thread",		\
-		   (obj)->lock.dep_map.name))
+		   (obj) ? (obj)->lock.dep_map.name : "(NULL dma_resv)"))
 
 /**
  * dma_resv_assert_held - report if the calling thread does not hold @obj
@@ -301,6 +322,8 @@ static inline void dma_resv_iter_begin(struct dma_resv_iter *cursor,
 				       struct dma_resv *obj,
 				       enum dma_resv_usage usage)
 {
+	if (DMB_WARN(!cursor, "dma_resv_iter_begin(NULL, %p)", (void *)obj))
+		return;
 	cursor->obj = obj;
 	cursor->usage = usage;
 	cursor->fence = NULL;
@@ -313,6 +336,8 @@ static inline void dma_resv_iter_begin(struct dma_resv_iter *cursor,
  */
 static inline void dma_resv_iter_end(struct dma_resv_iter *cursor)
 {
+	if (DMB_WARN(!cursor, "dma_resv_iter_end(NULL)"))
+		return;
 	dma_fence_put(cursor->fence);
 	cursor->fence = NULL;
 }
@@ -324,6 +349,8 @@ static inline void dma_resv_iter_end(struct dma_resv_iter *cursor)
  */
 static inline enum dma_resv_usage dma_resv_iter_usage(struct dma_resv_iter *cursor)
 {
+	if (DMB_WARN(!cursor, "dma_resv_iter_usage(NULL)"))
+		return DMA_RESV_USAGE_KERNEL;	/* the strictest */
 	return cursor->fence_usage;
 }
 
@@ -334,6 +361,8 @@ static inline enum dma_resv_usage dma_resv_iter_usage(struct dma_resv_iter *curs
  */
 static inline bool dma_resv_iter_is_restarted(struct dma_resv_iter *cursor)
 {
+	if (DMB_WARN(!cursor, "dma_resv_iter_is_restarted(NULL)"))
+		return false;
 	return cursor->is_restarted;
 }
 

@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 #include <dmabuf/compiler.h>
+#include <dmabuf/diag.h>
 
 DMB_BEGIN_DECLS
 
@@ -52,6 +53,8 @@ void sg_free_table(struct sg_table *table);
  */
 static inline uint64_t sg_dma_address(const struct scatterlist *sg)
 {
+	if (DMB_WARN(!sg, "sg_dma_address(NULL)"))
+		return 0;
 	return sg->dma_address;
 }
 
@@ -62,6 +65,8 @@ static inline uint64_t sg_dma_address(const struct scatterlist *sg)
  */
 static inline uint64_t sg_dma_len(const struct scatterlist *sg)
 {
+	if (DMB_WARN(!sg, "sg_dma_len(NULL)"))
+		return 0;
 	return sg->dma_length;
 }
 

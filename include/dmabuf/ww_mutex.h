@@ -32,7 +32,10 @@
  * Misuse (unlock by a thread that does not own the lock, lock after
  * ww_acquire_done(), fini of a context that still holds locks, mixing
  * classes) is reported through the diagnostics sink and refused where the
- * call can return an error.
+ * call can return an error. So is a NULL lock, context or class, in every
+ * function: an int function returns -EINVAL, a bool one false (a NULL lock
+ * is neither locked nor held), a void one does nothing. A NULL @ctx of a
+ * lock call is no misuse: it locks without a context.
  *
  * Locking: a ww_mutex is owned by the thread that locked it; only that
  * thread may unlock it. An acquire context belongs to one thread.

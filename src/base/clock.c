@@ -165,12 +165,18 @@ void dmb_clock_destroy(struct dmb_clock *clock)
 
 bool dmb_clock_is_virtual(const struct dmb_clock *clock)
 {
+	if (DMB_WARN(!clock, "dmb_clock_is_virtual(NULL)"))
+		return false;
+
 	return clock->is_virtual;
 }
 
 int64_t dmb_clock_now(struct dmb_clock *clock)
 {
 	int64_t now;
+
+	if (DMB_WARN(!clock, "dmb_clock_now(NULL)"))
+		return dmb_ktime_get_ns();
 
 	if (!clock->is_virtual)
 		return dmb_ktime_get_ns();
@@ -198,6 +204,9 @@ int dmb_clock_advance(struct dmb_clock *clock, int64_t delta_ns)
 
 int dmb_clock_sleep_until(struct dmb_clock *clock, int64_t deadline_ns)
 {
+	if (DMB_WARN(!clock, "dmb_clock_sleep_until(NULL)"))
+		return -EINVAL;
+
 	if (!clock->is_virtual) {
 		struct timespec ts = {
 			.tv_sec = deadline_ns / NSEC_PER_SEC,
@@ -222,6 +231,9 @@ int dmb_clock_sleep_until_or(struct dmb_clock *clock, int64_t deadline_ns,
 	};
 	int ret = 0;
 
+	if (DMB_WARN(!clock, "dmb_clock_sleep_until_or(NULL)"))
+		return -EINVAL;
+
 	if (clock->is_virtual)
 		return virtual_sleep(clock, deadline_ns, stop, arg);
 	pthread_mutex_lock(&clock->lock);
@@ -241,6 +253,9 @@ int dmb_clock_sleep_until_or(struct dmb_clock *clock, int64_t deadline_ns,
 
 void dmb_clock_kick(struct dmb_clock *clock)
 {
+	if (DMB_WARN(!clock, "dmb_clock_kick(NULL)"))
+		return;
+
 	pthread_mutex_lock(&clock->lock);
 	if (clock->is_virtual)
 		wake_ready(clock);
@@ -252,6 +267,9 @@ void dmb_clock_kick(struct dmb_clock *clock)
 unsigned int dmb_clock_actor_expect(struct dmb_clock *clock)
 {
 	unsigned int id;
+
+	if (DMB_WARN(!clock, "dmb_clock_actor_expect(NULL)"))
+		return 0;
 
 	if (!clock->is_virtual)
 		return 0;
@@ -272,6 +290,9 @@ static void actor_gone(struct dmb_clock *clock)
 
 void dmb_clock_actor_cancel(struct dmb_clock *clock, unsigned int id)
 {
+	if (DMB_WARN(!clock, "dmb_clock_actor_cancel(NULL)"))
+		return;
+
 	if (!id)
 		return;
 	pthread_mutex_lock(&clock->lock);
@@ -281,6 +302,9 @@ void dmb_clock_actor_cancel(struct dmb_clock *clock, unsigned int id)
 
 void dmb_clock_actor_begin(struct dmb_clock *clock, unsigned int id)
 {
+	if (DMB_WARN(!clock, "dmb_clock_actor_begin(NULL)"))
+		return;
+
 	if (!id)
 		return;
 	DMB_WARN(current_clock, "thread is already actor %u of a clock",
@@ -386,6 +410,9 @@ bool dmb_clock_driven(struct dmb_clock *clock)
 {
 	bool driven;
 
+	if (DMB_WARN(!clock, "dmb_clock_driven(NULL)"))
+		return false;
+
 	if (!clock->is_virtual)
 		return false;
 	pthread_mutex_lock(&clock->lock);
@@ -398,6 +425,9 @@ int64_t dmb_clock_next_deadline(struct dmb_clock *clock)
 {
 	struct clock_sleeper *s;
 	int64_t next = MAX_SCHEDULE_TIMEOUT;
+
+	if (DMB_WARN(!clock, "dmb_clock_next_deadline(NULL)"))
+		return MAX_SCHEDULE_TIMEOUT;
 
 	if (!clock->is_virtual)
 		return next;

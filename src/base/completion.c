@@ -20,6 +20,8 @@ int dmb_init_completion(struct dmb_completion *x)
 	pthread_condattr_t attr;
 	int ret;
 
+	if (DMB_WARN(!x, "dmb_init_completion(NULL)"))
+		return -EINVAL;
 	x->done = 0;
 	ret = pthread_mutex_init(&x->lock, NULL);
 	if (ret)
@@ -41,12 +43,16 @@ err_mutex:
 
 void dmb_completion_fini(struct dmb_completion *x)
 {
+	if (DMB_WARN(!x, "dmb_completion_fini(NULL)"))
+		return;
 	pthread_cond_destroy(&x->wait);
 	pthread_mutex_destroy(&x->lock);
 }
 
 void dmb_reinit_completion(struct dmb_completion *x)
 {
+	if (DMB_WARN(!x, "dmb_reinit_completion(NULL)"))
+		return;
 	pthread_mutex_lock(&x->lock);
 	x->done = 0;
 	pthread_mutex_unlock(&x->lock);
@@ -54,6 +60,8 @@ void dmb_reinit_completion(struct dmb_completion *x)
 
 void dmb_complete(struct dmb_completion *x)
 {
+	if (DMB_WARN(!x, "dmb_complete(NULL)"))
+		return;
 	pthread_mutex_lock(&x->lock);
 	if (x->done != UINT_MAX)
 		x->done++;
@@ -63,6 +71,8 @@ void dmb_complete(struct dmb_completion *x)
 
 void dmb_complete_all(struct dmb_completion *x)
 {
+	if (DMB_WARN(!x, "dmb_complete_all(NULL)"))
+		return;
 	pthread_mutex_lock(&x->lock);
 	x->done = UINT_MAX;
 	pthread_cond_broadcast(&x->wait);
@@ -73,6 +83,8 @@ bool dmb_completion_done(struct dmb_completion *x)
 {
 	bool done;
 
+	if (DMB_WARN(!x, "dmb_completion_done(NULL)"))
+		return true;
 	pthread_mutex_lock(&x->lock);
 	done = x->done != 0;
 	pthread_mutex_unlock(&x->lock);
@@ -85,6 +97,8 @@ int64_t dmb_wait_for_completion_timeout(struct dmb_completion *x,
 	int64_t deadline, left = timeout_ns;
 	struct timespec ts;
 
+	if (DMB_WARN(!x, "dmb_wait_for_completion_timeout(NULL)"))
+		return -EINVAL;
 	if (DMB_WARN(timeout_ns < 0, "negative timeout %lld",
 		     (long long)timeout_ns))
 		return -EINVAL;
@@ -119,5 +133,7 @@ int64_t dmb_wait_for_completion_timeout(struct dmb_completion *x,
 
 void dmb_wait_for_completion(struct dmb_completion *x)
 {
+	if (DMB_WARN(!x, "dmb_wait_for_completion(NULL)"))
+		return;
 	dmb_wait_for_completion_timeout(x, MAX_SCHEDULE_TIMEOUT);
 }

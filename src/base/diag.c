@@ -139,9 +139,12 @@ static void diag_backtrace(char *buf, size_t size, int skip)
 
 int dmb_diag_format(const struct dmb_diag *diag, char *buf, size_t size)
 {
-	const char *kind = diag->kind <= DMB_DIAG_NOTICE ?
-			   kind_names[diag->kind] : "REPORT";
+	const char *kind;
 
+	if (DMB_WARN(!diag || (!buf && size), "dmb_diag_format(%p, %p, %zu)",
+		     (const void *)diag, (void *)buf, size))
+		return -1;
+	kind = diag->kind <= DMB_DIAG_NOTICE ? kind_names[diag->kind] : "REPORT";
 	return snprintf(buf, size, "libdmabuf %s: %s\n  at %s:%d (%s), t=%lld.%09lld\n%s",
 			kind, diag->msg, diag->file, diag->line, diag->func,
 			(long long)(diag->time_ns / NSEC_PER_SEC),
@@ -174,9 +177,14 @@ void dmb_diag_report_at(enum dmb_diag_kind kind, const char *file, int line,
 	};
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
+	/* Reported as what it is: a report without a message is one too. */
+	if (dmb_unlikely(!fmt)) {
+		snprintf(msg, sizeof(msg), "a report without a format string");
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
 
 	if (atomic_load_explicit(&backtrace_enabled, memory_order_relaxed)) {
 		diag_backtrace(bt, sizeof(bt), 1);

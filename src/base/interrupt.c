@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include <dmabuf/diag.h>
 #include <dmabuf/interrupt.h>
 #include <dmabuf/list.h>
 
@@ -125,8 +126,12 @@ void dmb_interrupt_clear(void)
 
 int dmb_interrupt_sleep_begin(struct dmb_interrupt_sleep *sleep)
 {
-	struct interrupt_entry *e = entry_self();
+	struct interrupt_entry *e;
 
+	if (DMB_WARN(!sleep || !sleep->wake, "dmb_interrupt_sleep_begin(%p)",
+		     (void *)sleep))
+		return -EINVAL;
+	e = entry_self();
 	if (!e)
 		return -ENOMEM;
 	pthread_mutex_lock(&registry_lock);

@@ -50,6 +50,9 @@ static void irq_work_start(void)
 
 void dmb_init_irq_work(struct dmb_irq_work *work, dmb_irq_work_func_t func)
 {
+	if (DMB_WARN(!work || !func, "dmb_init_irq_work(%p, %p)", (void *)work,
+		     (void *)func))
+		return;
 	dmb_list_init(&work->node);
 	work->queued = false;
 	work->func = func;
@@ -57,6 +60,9 @@ void dmb_init_irq_work(struct dmb_irq_work *work, dmb_irq_work_func_t func)
 
 bool dmb_irq_work_queue(struct dmb_irq_work *work)
 {
+	if (DMB_WARN(!work || !work->func, "dmb_irq_work_queue of %p without a function",
+		     (void *)work))
+		return false;
 	pthread_once(&worker_once, irq_work_start);
 	if (DMB_WARN(!worker_running,
 		     "the deferred-work thread could not be started: running the work here")) {

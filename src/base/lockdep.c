@@ -272,6 +272,8 @@ void dmb_lockdep_forget(const struct dmb_lockdep_map *map)
 	struct order_edge *edge, *tmp;
 	struct order_node **link, *node;
 
+	if (DMB_WARN(!map, "dmb_lockdep_forget(NULL)"))
+		return;
 	if (!atomic_load_explicit(&order_nr_nodes, memory_order_relaxed) ||
 	    !order_checked(map))
 		return;
@@ -402,7 +404,8 @@ void dmb_lockdep_acquire(const struct dmb_lockdep_map *map, const void *ctx)
 {
 	struct lockdep_thread *t;
 
-	if (!__dmb_debug_on())
+	/* Checked in debug mode only: production mode never touches @map. */
+	if (!__dmb_debug_on() || DMB_WARN(!map, "lock tracking of a NULL lock"))
 		return;
 	/* The common case: the first lock; nothing to compare or order. */
 	t = &current_thread;
@@ -417,7 +420,7 @@ void dmb_lockdep_acquire(const struct dmb_lockdep_map *map, const void *ctx)
 void dmb_lockdep_acquire_trylock(const struct dmb_lockdep_map *map,
 				 const void *ctx)
 {
-	if (__dmb_debug_on())
+	if (__dmb_debug_on() && !DMB_WARN(!map, "lock tracking of a NULL lock"))
 		lockdep_push(&current_thread, map, map, ctx);
 }
 
@@ -427,6 +430,8 @@ bool dmb_lockdep_release(const struct dmb_lockdep_map *map)
 
 	if (!__dmb_debug_on())
 		return true;
+	if (DMB_WARN(!map, "release of a NULL lock"))
+		return false;
 	/* The common case: the newest lock goes first. */
 	t = &current_thread;
 	if (dmb_likely(t->depth && t->held[t->depth - 1].key == map)) {
@@ -439,6 +444,8 @@ bool dmb_lockdep_release(const struct dmb_lockdep_map *map)
 /* In production mode the record may be stale (kept from debug mode): unused. */
 bool dmb_lockdep_is_held(const struct dmb_lockdep_map *map)
 {
+	if (DMB_WARN(!map, "dmb_lockdep_is_held(NULL)"))
+		return false;
 	return __dmb_debug_on() && held_index(map) >= 0;
 }
 
@@ -449,8 +456,11 @@ unsigned int dmb_lockdep_depth(void)
 
 const void *dmb_lockdep_held_ctx(const struct dmb_lockdep_map *map)
 {
-	int i = held_index(map);
+	int i;
 
+	if (DMB_WARN(!map, "dmb_lockdep_held_ctx(NULL)"))
+		return NULL;
+	i = held_index(map);
 	return i < 0 ? NULL : current_thread.held[i].ctx;
 }
 
@@ -460,6 +470,8 @@ void dmb_lockdep_for_each_held(bool (*fn)(const struct dmb_lockdep_map *map,
 {
 	struct lockdep_thread *t = &current_thread;
 
+	if (DMB_WARN(!fn, "dmb_lockdep_for_each_held without a function"))
+		return;
 	for (unsigned int i = 0; i < t->depth; i++)
 		if (t->held[i].map && !fn(t->held[i].map, t->held[i].ctx, data))
 			return;
@@ -467,6 +479,8 @@ void dmb_lockdep_for_each_held(bool (*fn)(const struct dmb_lockdep_map *map,
 
 void dmb_mutex_lock(pthread_mutex_t *lock)
 {
+	if (DMB_WARN(!lock, "dmb_mutex_lock(NULL)"))
+		return;
 	pthread_mutex_lock(lock);
 	if (__dmb_debug_on())
 		lockdep_push(&current_thread, lock, NULL, NULL);
@@ -474,6 +488,8 @@ void dmb_mutex_lock(pthread_mutex_t *lock)
 
 void dmb_mutex_unlock(pthread_mutex_t *lock)
 {
+	if (DMB_WARN(!lock, "dmb_mutex_unlock(NULL)"))
+		return;
 	if (__dmb_debug_on())
 		lockdep_pop(&current_thread, lock, NULL);
 	pthread_mutex_unlock(lock);
@@ -481,6 +497,8 @@ void dmb_mutex_unlock(pthread_mutex_t *lock)
 
 bool dmb_mutex_held(const pthread_mutex_t *lock)
 {
+	if (DMB_WARN(!lock, "dmb_mutex_held(NULL)"))
+		return false;
 	return __dmb_debug_on() && held_index(lock) >= 0;
 }
 

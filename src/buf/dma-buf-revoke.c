@@ -179,7 +179,9 @@ void dmb_revocable_unmap(struct dmb_revocable *rev)
 
 bool dmb_revocable_is_revoked(struct dmb_revocable *rev)
 {
-	return rev && atomic_load(&rev->revoked);
+	if (DMB_WARN(!rev, "dmb_revocable_is_revoked(NULL)"))
+		return false;
+	return atomic_load(&rev->revoked);
 }
 
 unsigned int dmb_revocable_mappings(struct dmb_revocable *rev)

@@ -117,6 +117,8 @@ int dmb_check_set_bounds(const struct dmb_check_bounds *new)
 
 void dmb_check_get_bounds(struct dmb_check_bounds *out)
 {
+	if (DMB_WARN(!out, "dmb_check_get_bounds(NULL)"))
+		return;
 	pthread_mutex_lock(&check_lock);
 	*out = bounds;
 	pthread_mutex_unlock(&check_lock);
@@ -152,6 +154,8 @@ size_t dmb_check_records(struct dmb_check_record *out, size_t max)
 {
 	unsigned long first, n;
 
+	if (DMB_WARN(!out && max, "dmb_check_records into NULL"))
+		return 0;
 	pthread_mutex_lock(&check_lock);
 	n = records_written < DMB_CHECK_RECORDS ? records_written : DMB_CHECK_RECORDS;
 	if (n > max)

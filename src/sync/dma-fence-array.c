@@ -272,6 +272,8 @@ err_inval:
 
 bool dma_fence_is_array(struct dma_fence *fence)
 {
+	if (DMB_WARN(!fence, "dma_fence_is_array(NULL)"))
+		return false;
 	return fence->ops == &dma_fence_array_ops;
 }
 
@@ -284,7 +286,8 @@ struct dma_fence *dma_fence_array_fence(struct dma_fence *fence, unsigned int i)
 {
 	struct dma_fence_array *array;
 
-	if (!dma_fence_is_array(fence))
+	/* NULL, as the kernel's dma_fence_array_first(NULL): no member. */
+	if (!fence || !dma_fence_is_array(fence))
 		return i == 0 ? fence : NULL;
 	array = to_array(fence);
 	return i < array->num_fences ? array->fences[i] : NULL;

@@ -48,11 +48,15 @@ struct dma_fence_chain *to_dma_fence_chain(struct dma_fence *fence)
 
 bool dma_fence_is_chain(struct dma_fence *fence)
 {
+	if (DMB_WARN(!fence, "dma_fence_is_chain(NULL)"))
+		return false;
 	return to_dma_fence_chain(fence) != NULL;
 }
 
 bool dma_fence_is_container(struct dma_fence *fence)
 {
+	if (DMB_WARN(!fence, "dma_fence_is_container(NULL)"))
+		return false;
 	return dma_fence_is_array(fence) || dma_fence_is_chain(fence);
 }
 
@@ -65,7 +69,11 @@ struct dma_fence *dma_fence_chain_contained(struct dma_fence *fence)
 
 struct dma_fence *dma_fence_chain_base(struct dma_fence_chain *chain)
 {
-	return chain ? &chain->base : NULL;
+	if (DMB_WARN(!chain, "dma_fence_chain_base(NULL)")) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return &chain->base;
 }
 
 /* A reference to @chain's previous point, or NULL. */
@@ -131,6 +139,8 @@ int dma_fence_chain_find_seqno(struct dma_fence **pfence, uint64_t seqno)
 	struct dma_fence_chain *chain;
 
 	if (DMB_WARN(!pfence, "dma_fence_chain_find_seqno(NULL)"))
+		return -EINVAL;
+	if (DMB_WARN(!*pfence, "dma_fence_chain_find_seqno of a NULL fence"))
 		return -EINVAL;
 	if (!seqno)
 		return 0;

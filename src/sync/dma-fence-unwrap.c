@@ -31,6 +31,10 @@ static struct dma_fence *unwrap_array(struct dma_fence_unwrap *cursor)
 struct dma_fence *dma_fence_unwrap_first(struct dma_fence *head,
 					 struct dma_fence_unwrap *cursor)
 {
+	if (DMB_WARN(!cursor, "dma_fence_unwrap_first(%p, NULL)", (void *)head)) {
+		errno = EINVAL;
+		return NULL;
+	}
 	cursor->chain = dma_fence_get(head);
 	if (!head)
 		return NULL;
@@ -41,6 +45,10 @@ struct dma_fence *dma_fence_unwrap_next(struct dma_fence_unwrap *cursor)
 {
 	struct dma_fence *next = NULL;
 
+	if (DMB_WARN(!cursor, "dma_fence_unwrap_next(NULL)")) {
+		errno = EINVAL;
+		return NULL;
+	}
 	/* Index 0 of a plain fence is the fence; there is no index 1. */
 	if (dma_fence_is_array(cursor->array))
 		next = dma_fence_array_fence(cursor->array, ++cursor->index);
@@ -102,6 +110,12 @@ struct dma_fence *__dma_fence_unwrap_merge(unsigned int num_fences,
 	unsigned int count, kept = 0;
 	int64_t latest = 0;
 
+	if (DMB_WARN(num_fences && (!fences || !cursors),
+		     "__dma_fence_unwrap_merge(%u, %p, %p)", num_fences,
+		     (void *)fences, (void *)cursors)) {
+		errno = EINVAL;
+		return NULL;
+	}
 	count = unwrap_collect(num_fences, fences, cursors, NULL, 0, &latest);
 	if (!count)
 		return dma_fence_allocate_private_stub(latest);

@@ -63,6 +63,13 @@ static atomic_uint_fast64_t next_context = 1;
 /* Used when dma_fence_init() is given no ops at all. */
 static const struct dma_fence_ops placeholder_ops;
 
+/* A name query about a NULL fence: refused as a pointer function is. */
+static const char *fence_null_name(void)
+{
+	errno = EINVAL;
+	return NULL;
+}
+
 uint64_t dma_fence_context_alloc(unsigned int num)
 {
 	if (DMB_WARN(num == 0, "dma_fence_context_alloc of 0 contexts"))
@@ -115,6 +122,8 @@ void dma_fence_init64(struct dma_fence *fence, const struct dma_fence_ops *ops,
 
 const char *dma_fence_driver_name(struct dma_fence *fence)
 {
+	if (DMB_WARN(!fence, "dma_fence_driver_name(NULL)"))
+		return fence_null_name();
 	if (!fence->ops->get_driver_name)
 		return "(unnamed driver)";
 	return fence->ops->get_driver_name(fence);
@@ -122,6 +131,8 @@ const char *dma_fence_driver_name(struct dma_fence *fence)
 
 const char *dma_fence_timeline_name(struct dma_fence *fence)
 {
+	if (DMB_WARN(!fence, "dma_fence_timeline_name(NULL)"))
+		return fence_null_name();
 	if (!fence->ops->get_timeline_name)
 		return "(unnamed timeline)";
 	return fence->ops->get_timeline_name(fence);
@@ -231,6 +242,8 @@ bool dma_fence_check_and_signal(struct dma_fence *fence)
 
 void dma_fence_set_error_locked(struct dma_fence *fence, int error)
 {
+	if (DMB_WARN(!fence, "dma_fence_set_error_locked(NULL, %d)", error))
+		return;
 	if (!fence_lock_held_or_refuse(fence))
 		return;
 	if (DMB_WARN(error >= 0 || error < -MAX_ERRNO,
@@ -246,6 +259,8 @@ void dma_fence_set_error_locked(struct dma_fence *fence, int error)
 
 void dma_fence_set_error(struct dma_fence *fence, int error)
 {
+	if (DMB_WARN(!fence, "dma_fence_set_error(NULL, %d)", error))
+		return;
 	dmb_fence_lock(fence);
 	dma_fence_set_error_locked(fence, error);
 	dmb_fence_unlock(fence);
@@ -265,13 +280,16 @@ static bool __dma_fence_is_signaled_locked(struct dma_fence *fence)
 
 bool dma_fence_is_signaled_locked(struct dma_fence *fence)
 {
+	if (DMB_WARN(!fence, "dma_fence_is_signaled_locked(NULL)"))
+		return true;
 	/* Refused: no poll, no signal; only what the flag already says. */
 	if (!fence_lock_held_or_refuse(fence))
 		return dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT);
 	return __dma_fence_is_signaled_locked(fence);
 }
 
-bool dma_fence_is_signaled(struct dma_fence *fence)
+/* dma_fence_is_signaled() of a fence known to exist. */
+static bool __dma_fence_is_signaled(struct dma_fence *fence)
 {
 	bool ret;
 
@@ -285,6 +303,13 @@ bool dma_fence_is_signaled(struct dma_fence *fence)
 	return ret;
 }
 
+bool dma_fence_is_signaled(struct dma_fence *fence)
+{
+	if (DMB_WARN(!fence, "dma_fence_is_signaled(NULL)"))
+		return true;
+	return __dma_fence_is_signaled(fence);
+}
+
 /* The error is final once SIGNALED is seen: read it without the lock. */
 static int dma_fence_status_of_signaled(struct dma_fence *fence)
 {
@@ -293,6 +318,8 @@ static int dma_fence_status_of_signaled(struct dma_fence *fence)
 
 int dma_fence_get_status_locked(struct dma_fence *fence)
 {
+	if (DMB_WARN(!fence, "dma_fence_get_status_locked(NULL)"))
+		return -EINVAL;
 	if (!dma_fence_is_signaled_locked(fence))
 		return 0;
 	return dma_fence_status_of_signaled(fence);
@@ -300,13 +327,17 @@ int dma_fence_get_status_locked(struct dma_fence *fence)
 
 int dma_fence_get_status(struct dma_fence *fence)
 {
-	if (!dma_fence_is_signaled(fence))
+	if (DMB_WARN(!fence, "dma_fence_get_status(NULL)"))
+		return -EINVAL;
+	if (!__dma_fence_is_signaled(fence))
 		return 0;
 	return dma_fence_status_of_signaled(fence);
 }
 
 int64_t dma_fence_timestamp(struct dma_fence *fence)
 {
+	if (DMB_WARN(!fence, "dma_fence_timestamp(NULL)"))
+		return dmb_ktime_get_ns();
 	if (DMB_WARN(!dma_fence_test_flag(fence, DMA_FENCE_FLAG_TIMESTAMP_BIT),
 		     "timestamp of unsignaled fence " FENCE_FMT,
 		     FENCE_ARGS(fence)))
@@ -342,11 +373,25 @@ static bool __dma_fence_enable_signaling(struct dma_fence *fence)
 
 void dma_fence_enable_sw_signaling(struct dma_fence *fence)
 {
+	if (DMB_WARN(!fence, "dma_fence_enable_sw_signaling(NULL)"))
+		return;
 	if (dma_fence_test_flag(fence, DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT))
 		return;
 	dmb_fence_lock(fence);
 	__dma_fence_enable_signaling(fence);
 	dmb_fence_unlock(fence);
+}
+
+/*
+ * Is @cb linked on a fence's callback list? Its node is empty (linked to
+ * itself) once it ran, was removed or was refused, and all-zero if it was
+ * never added: both mean free. The read is made without the lock of the
+ * fence @cb may be queued on; for the owner of a @cb that is free it is
+ * exact, since only that owner links it again.
+ */
+static inline bool cb_queued(const struct dma_fence_cb *cb)
+{
+	return cb->node.next && cb->node.next != &cb->node;
 }
 
 int dma_fence_add_callback(struct dma_fence *fence, struct dma_fence_cb *cb,
@@ -357,6 +402,16 @@ int dma_fence_add_callback(struct dma_fence *fence, struct dma_fence_cb *cb,
 	if (DMB_WARN(!fence || !cb || !func,
 		     "dma_fence_add_callback with a NULL argument"))
 		return -EINVAL;
+	/*
+	 * A queued @cb is linked on some fence's list (this one's or
+	 * another's): linking it again would cut that list. Nothing of @cb
+	 * is touched, so the first registration stays intact.
+	 */
+	if (DMB_WARN(cb_queued(cb),
+		     "fence " FENCE_FMT ": callback %p added while it is still "
+		     "queued (on this fence or another): refused",
+		     FENCE_ARGS(fence), (void *)cb))
+		return -EBUSY;
 
 	cb->func = func;
 	if (dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT)) {
@@ -380,9 +435,15 @@ bool dma_fence_remove_callback(struct dma_fence *fence,
 {
 	bool pending;
 
+	if (DMB_WARN(!fence || !cb, "dma_fence_remove_callback(%p, %p)",
+		     (void *)fence, (void *)cb))
+		return false;
 	dmb_fence_lock(fence);
-	/* A zeroed, never added @cb has no links at all. */
-	pending = cb->node.next && !dmb_list_empty(&cb->node);
+	/*
+	 * Unlinked with its node left empty, as the signal leaves it: @cb
+	 * may be added again (to this fence or another).
+	 */
+	pending = cb_queued(cb);
 	if (pending)
 		dmb_list_del(&cb->node);
 	dmb_fence_unlock(fence);
@@ -642,21 +703,28 @@ static bool fences_share_timeline(struct dma_fence *f1, struct dma_fence *f2)
 			 " and " FENCE_FMT, FENCE_ARGS(f1), FENCE_ARGS(f2));
 }
 
+/* Both fences of a comparison must exist: reported otherwise. */
+#define fences_present(f1, f2)						\
+	(!DMB_WARN(!(f1) || !(f2), "%s(%p, %p): NULL fence", __func__,	\
+		   (void *)(f1), (void *)(f2)))
+
 bool dma_fence_is_later(struct dma_fence *f1, struct dma_fence *f2)
 {
-	return fences_share_timeline(f1, f2) && __dma_fence_seqno_later(f1, f2);
+	return fences_present(f1, f2) && fences_share_timeline(f1, f2) &&
+	       __dma_fence_seqno_later(f1, f2);
 }
 
 bool dma_fence_is_later_or_same(struct dma_fence *f1, struct dma_fence *f2)
 {
-	return f1 == f2 || dma_fence_is_later(f1, f2);
+	return fences_present(f1, f2) &&
+	       (f1 == f2 || dma_fence_is_later(f1, f2));
 }
 
 struct dma_fence *dma_fence_later(struct dma_fence *f1, struct dma_fence *f2)
 {
 	struct dma_fence *later;
 
-	if (!fences_share_timeline(f1, f2))
+	if (!fences_present(f1, f2) || !fences_share_timeline(f1, f2))
 		return NULL;
 	later = __dma_fence_seqno_later(f1, f2) ? f1 : f2;
 	/* A signaled later fence leaves nothing to wait for. */

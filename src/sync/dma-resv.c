@@ -26,7 +26,13 @@
 #include <dmabuf/dma-resv.h>
 #include <dmabuf/lockdep.h>
 
+#include "ww_mutex-private.h"
+
 DEFINE_WD_CLASS(reservation_ww_class);
+
+/* __dma_resv_ww() is free only with the lock first. */
+_Static_assert(offsetof(struct dma_resv, lock) == 0,
+	       "struct dma_resv must start with its ww_mutex");
 
 /*
  * Reservation locks are order-checked (V10): lock tracking learns their
@@ -108,6 +114,8 @@ static void resv_list_free(struct dma_resv_list *list)
 
 void dma_resv_init(struct dma_resv *obj)
 {
+	if (DMB_WARN(!obj, "dma_resv_init(NULL)"))
+		return;
 	ww_mutex_init(&obj->lock, &reservation_ww_class);
 	pthread_mutex_init(&obj->fences_lock, NULL);
 	obj->fences = NULL;
@@ -117,6 +125,8 @@ void dma_resv_init(struct dma_resv *obj)
 
 void dma_resv_fini(struct dma_resv *obj)
 {
+	if (DMB_WARN(!obj, "dma_resv_fini(NULL)"))
+		return;
 	DMB_WARN(dma_resv_is_locked(obj), "dma_resv_fini of a locked object");
 	resv_list_free(obj->fences);
 	obj->fences = NULL;
@@ -131,19 +141,23 @@ void dma_resv_unlock(struct dma_resv *obj)
 	 * reserve before it adds, or a missing reserve would go unnoticed
 	 * until some run happens to need the allocation.
 	 */
-	if (ww_mutex_held(&obj->lock))
+	if (DMB_WARN(!obj, "dma_resv_unlock(NULL)"))
+		return;
+	if (__ww_mutex_held(&obj->lock))
 		obj->reserved = 0;
 	ww_mutex_unlock(&obj->lock);
 }
 
 int dma_resv_reserve_fences(struct dma_resv *obj, unsigned int num)
 {
-	struct dma_resv_list *old = obj->fences, *next;
-	unsigned int count = old ? old->count : 0;
-	unsigned int reserved = obj->reserved;
+	struct dma_resv_list *old, *next;
+	unsigned int count, reserved;
 
 	if (!dma_resv_held_or_report(obj))
 		return -EINVAL;
+	old = obj->fences;
+	count = old ? old->count : 0;
+	reserved = obj->reserved;
 
 	if (num > obj->reserved)
 		obj->reserved = num;
@@ -272,8 +286,20 @@ static struct dma_fence *resv_iter_walk(struct dma_resv_iter *cursor)
 	return NULL;
 }
 
+/* A walk without a cursor, or begun on no object: refused. */
+static bool resv_iter_usable(struct dma_resv_iter *cursor, const char *call)
+{
+	if (DMB_WARN(!cursor, "%s(NULL)", call)) {
+		errno = EINVAL;
+		return false;
+	}
+	return true;
+}
+
 struct dma_fence *dma_resv_iter_first(struct dma_resv_iter *cursor)
 {
+	if (!resv_iter_usable(cursor, __func__))
+		return NULL;
 	cursor->index = 0;
 	cursor->is_restarted = true;
 	/* Without the lock the table may be freed under the walk: refused. */
@@ -284,6 +310,8 @@ struct dma_fence *dma_resv_iter_first(struct dma_resv_iter *cursor)
 
 struct dma_fence *dma_resv_iter_next(struct dma_resv_iter *cursor)
 {
+	if (!resv_iter_usable(cursor, __func__))
+		return NULL;
 	cursor->is_restarted = false;
 	if (!dma_resv_held_or_report(cursor->obj))
 		return NULL;
@@ -336,6 +364,13 @@ static struct dma_fence *resv_iter_walk_unlocked(struct dma_resv_iter *cursor)
 
 struct dma_fence *dma_resv_iter_first_unlocked(struct dma_resv_iter *cursor)
 {
+	if (!resv_iter_usable(cursor, __func__))
+		return NULL;
+	if (DMB_WARN(!cursor->obj, "unlocked walk of a NULL dma_resv")) {
+		cursor->fence = NULL;
+		errno = EINVAL;
+		return NULL;
+	}
 	pthread_mutex_lock(&cursor->obj->fences_lock);
 	cursor->seq = cursor->obj->seq;
 	pthread_mutex_unlock(&cursor->obj->fences_lock);
@@ -347,6 +382,12 @@ struct dma_fence *dma_resv_iter_first_unlocked(struct dma_resv_iter *cursor)
 
 struct dma_fence *dma_resv_iter_next_unlocked(struct dma_resv_iter *cursor)
 {
+	if (!resv_iter_usable(cursor, __func__))
+		return NULL;
+	if (DMB_WARN(!cursor->obj, "unlocked walk of a NULL dma_resv")) {
+		errno = EINVAL;
+		return NULL;
+	}
 	cursor->is_restarted = false;
 	return resv_iter_walk_unlocked(cursor);
 }
@@ -366,6 +407,10 @@ int dma_resv_get_fences(struct dma_resv *obj, enum dma_resv_usage usage,
 	unsigned int count = 0, size = 0;
 	struct dma_resv_iter cursor;
 
+	if (DMB_WARN(!obj || !num_fences || !fences,
+		     "dma_resv_get_fences(%p, %d, %p, %p)", (void *)obj, usage,
+		     (void *)num_fences, (void *)fences))
+		return -EINVAL;
 	dma_resv_iter_begin(&cursor, obj, usage);
 	dma_resv_for_each_fence_unlocked(&cursor, fence) {
 		if (dma_resv_iter_is_restarted(&cursor)) {
@@ -410,6 +455,9 @@ int dma_resv_get_singleton(struct dma_resv *obj, enum dma_resv_usage usage,
 	unsigned int count;
 	int ret;
 
+	if (DMB_WARN(!obj || !fence, "dma_resv_get_singleton(%p, %d, %p)",
+		     (void *)obj, usage, (void *)fence))
+		return -EINVAL;
 	ret = dma_resv_get_fences(obj, usage, &count, &fences);
 	if (ret)
 		return ret;
@@ -437,7 +485,8 @@ int dma_resv_copy_fences(struct dma_resv *dst, struct dma_resv *src)
 	struct dma_resv_iter cursor;
 	struct dma_fence *fence;
 
-	if (!dma_resv_held_or_report(dst))
+	if (DMB_WARN(!src, "dma_resv_copy_fences from a NULL dma_resv") ||
+	    !dma_resv_held_or_report(dst))
 		return -EINVAL;
 
 	dma_resv_iter_begin(&cursor, src, DMA_RESV_USAGE_BOOKKEEP);
@@ -484,6 +533,8 @@ bool dma_resv_test_signaled(struct dma_resv *obj, enum dma_resv_usage usage)
 	struct dma_resv_iter cursor;
 	struct dma_fence *fence;
 
+	if (DMB_WARN(!obj, "dma_resv_test_signaled(NULL)"))
+		return true;
 	/* The unlocked walk skips signaled fences: any fence it yields is pending. */
 	dma_resv_iter_begin(&cursor, obj, usage);
 	fence = dma_resv_iter_first_unlocked(&cursor);
@@ -498,8 +549,9 @@ static int64_t __dma_resv_wait(struct dma_resv *obj, enum dma_resv_usage usage,
 	struct dma_resv_iter cursor;
 	struct dma_fence *fence;
 
-	if (DMB_WARN(timeout_ns < 0, "negative timeout %lld",
-		     (long long)timeout_ns))
+	if (DMB_WARN(!obj || timeout_ns < 0,
+		     "dma_resv_wait_timeout(%p): NULL object or negative timeout %lld",
+		     (void *)obj, (long long)timeout_ns))
 		return -EINVAL;
 
 	dma_resv_iter_begin(&cursor, obj, usage);
@@ -531,13 +583,14 @@ void dma_resv_replace_fences(struct dma_resv *obj, uint64_t context,
 			     struct dma_fence *replacement,
 			     enum dma_resv_usage usage)
 {
-	struct dma_resv_list *list = obj->fences;
+	struct dma_resv_list *list;
 
 	if (DMB_WARN(!replacement, "dma_resv_replace_fences with a NULL fence") ||
 	    DMB_WARN((unsigned int)usage > DMA_RESV_USAGE_BOOKKEEP,
 		     "invalid usage %d", usage) ||
 	    !dma_resv_held_or_report(obj))
 		return;
+	list = obj->fences;
 
 	for (unsigned int i = 0; list && i < list->count; i++) {
 		struct dma_resv_entry *e = &list->table[i];
@@ -561,6 +614,8 @@ void dma_resv_set_deadline(struct dma_resv *obj, enum dma_resv_usage usage,
 	struct dma_resv_iter cursor;
 	struct dma_fence *fence;
 
+	if (DMB_WARN(!obj, "dma_resv_set_deadline(NULL)"))
+		return;
 	dma_resv_iter_begin(&cursor, obj, usage);
 	dma_resv_for_each_fence_unlocked(&cursor, fence)
 		dma_fence_set_deadline(fence, deadline);

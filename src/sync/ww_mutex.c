@@ -114,6 +114,9 @@ static inline bool ww_ctx_older(const struct ww_acquire_ctx *a,
 
 void ww_mutex_init(struct ww_mutex *lock, struct ww_class *ww_class)
 {
+	if (DMB_WARN(!lock || !ww_class, "ww_mutex_init(%p, %p)",
+		     (void *)lock, (void *)ww_class))
+		return;
 	atomic_init(&lock->owner, 0);
 	atomic_init(&lock->ctx, NULL);
 	lock->ww_class = ww_class;
@@ -125,6 +128,8 @@ void ww_mutex_init(struct ww_mutex *lock, struct ww_class *ww_class)
 
 void ww_mutex_destroy(struct ww_mutex *lock)
 {
+	if (DMB_WARN(!lock, "ww_mutex_destroy(NULL)"))
+		return;
 	/* A waiter would be left queued on freed memory. */
 	if (DMB_WARN(atomic_load_explicit(&lock->owner, memory_order_relaxed),
 		     "ww_mutex_destroy of %s while it is locked",
@@ -137,6 +142,9 @@ void ww_mutex_destroy(struct ww_mutex *lock)
 
 void ww_acquire_init(struct ww_acquire_ctx *ctx, struct ww_class *ww_class)
 {
+	if (DMB_WARN(!ctx || !ww_class, "ww_acquire_init(%p, %p)",
+		     (void *)ctx, (void *)ww_class))
+		return;
 	ctx->owner = pthread_self();
 	ctx->ww_class = ww_class;
 	ctx->stamp = atomic_fetch_add_explicit(&ww_class->stamp, 1,
@@ -150,11 +158,15 @@ void ww_acquire_init(struct ww_acquire_ctx *ctx, struct ww_class *ww_class)
 
 void ww_acquire_done(struct ww_acquire_ctx *ctx)
 {
+	if (DMB_WARN(!ctx, "ww_acquire_done(NULL)"))
+		return;
 	ctx->done = true;
 }
 
 void ww_acquire_fini(struct ww_acquire_ctx *ctx)
 {
+	if (DMB_WARN(!ctx, "ww_acquire_fini(NULL)"))
+		return;
 	DMB_WARN(ctx->acquired, "ww_acquire_fini of %s with %u locks still held",
 		 ctx->ww_class->acquire_name, ctx->acquired);
 }
@@ -594,6 +606,8 @@ ww_mutex_lock_common(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
 	uintptr_t owner = 0;
 	int ret;
 
+	if (DMB_WARN(!lock, "lock of a NULL ww_mutex"))
+		return -EINVAL;
 	if (ctx && !ww_ctx_usable(lock, ctx, call))
 		return -EINVAL;
 	if (dmb_likely(atomic_compare_exchange_strong_explicit(
@@ -640,6 +654,8 @@ bool ww_mutex_trylock(struct ww_mutex *lock, struct ww_acquire_ctx *ctx)
 {
 	uintptr_t owner;
 
+	if (DMB_WARN(!lock, "ww_mutex_trylock(NULL)"))
+		return false;
 	if (ctx && !ww_ctx_usable(lock, ctx, WW_CALL_TRYLOCK))
 		return false;
 	owner = atomic_load_explicit(&lock->owner, memory_order_relaxed);
@@ -684,6 +700,8 @@ void ww_mutex_unlock(struct ww_mutex *lock)
 	struct ww_acquire_ctx *ctx;
 	uintptr_t owner = self;
 
+	if (DMB_WARN(!lock, "ww_mutex_unlock(NULL)"))
+		return;
 	if (DMB_WARN(ww_owner_of(atomic_load_explicit(&lock->owner,
 						      memory_order_relaxed)) != self,
 		     "unlock of %s by a thread that does not hold it",
@@ -713,11 +731,15 @@ void ww_mutex_unlock(struct ww_mutex *lock)
 
 bool ww_mutex_is_locked(struct ww_mutex *lock)
 {
+	if (DMB_WARN(!lock, "ww_mutex_is_locked(NULL)"))
+		return false;
 	return ww_owner_of(atomic_load_explicit(&lock->owner,
 						memory_order_relaxed));
 }
 
 bool ww_mutex_held(struct ww_mutex *lock)
 {
+	if (DMB_WARN(!lock, "ww_mutex_held(NULL)"))
+		return false;
 	return __ww_mutex_held(lock);
 }

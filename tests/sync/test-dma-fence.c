@@ -539,6 +539,78 @@ static void rm_callback_never_added(void **state)
 	dma_fence_put(f);
 }
 
+/* The func a refused second registration names: it must never run. */
+static void never_func(struct dma_fence *fence, struct dma_fence_cb *cb)
+{
+	fail_msg("the func of a refused registration ran");
+}
+
+/*
+ * a cb still queued on this fence is refused (-EBUSY, reported) and left
+ * as it was: the list stays whole, and the cb runs once, with its first func.
+ */
+static void add_callback_twice_refused(void **state)
+{
+	struct dma_fence *f = tf_new();
+	struct probe p = { .calls = 0 }, q = { .calls = 0 };
+
+	assert_int_equal(dma_fence_add_callback(f, &p.cb, probe_func), 0);
+	assert_int_equal(dma_fence_add_callback(f, &q.cb, probe_func), 0);
+	assert_int_equal(dma_fence_add_callback(f, &p.cb, never_func), -EBUSY);
+	th_assert_warned("still queued");
+	dma_fence_signal(f);
+	assert_int_equal(atomic_load(&p.calls), 1);
+	assert_int_equal(atomic_load(&q.calls), 1);
+	assert_int_equal(p.order + 1, q.order);
+	dma_fence_put(f);
+}
+
+/* a cb queued on one fence is refused by another; it runs with the first only. */
+static void add_callback_to_second_fence_refused(void **state)
+{
+	struct dma_fence *a = tf_new(), *b = tf_new();
+	struct probe p = { .calls = 0 }, q = { .calls = 0 };
+
+	assert_int_equal(dma_fence_add_callback(a, &p.cb, probe_func), 0);
+	assert_int_equal(dma_fence_add_callback(b, &q.cb, probe_func), 0);
+	assert_int_equal(dma_fence_add_callback(b, &p.cb, never_func), -EBUSY);
+	th_assert_warned("still queued");
+	assert_false(dma_fence_remove_callback(b, &(struct dma_fence_cb){ 0 }));
+	dma_fence_signal(b);
+	assert_int_equal(atomic_load(&q.calls), 1);
+	assert_int_equal(atomic_load(&p.calls), 0);
+	dma_fence_signal(a);
+	assert_int_equal(atomic_load(&p.calls), 1);
+	dma_fence_put(a);
+	dma_fence_put(b);
+}
+
+/* a cb is free again once it ran, was removed or was refused with -ENOENT. */
+static void callback_reusable_after_each_end(void **state)
+{
+	struct dma_fence *a = tf_new(), *b = tf_new(), *c = tf_new();
+	struct probe p = { .calls = 0 };
+
+	/* removed: node left empty, as the kernel's list_del_init */
+	assert_int_equal(dma_fence_add_callback(a, &p.cb, probe_func), 0);
+	assert_true(dma_fence_remove_callback(a, &p.cb));
+	assert_false(dma_fence_remove_callback(a, &p.cb));
+	assert_int_equal(dma_fence_add_callback(b, &p.cb, probe_func), 0);
+	/* ran */
+	dma_fence_signal(b);
+	assert_int_equal(atomic_load(&p.calls), 1);
+	assert_false(dma_fence_remove_callback(b, &p.cb));
+	/* refused with -ENOENT by a signaled fence */
+	assert_int_equal(dma_fence_add_callback(b, &p.cb, probe_func), -ENOENT);
+	assert_int_equal(dma_fence_add_callback(c, &p.cb, probe_func), 0);
+	dma_fence_signal(a);
+	dma_fence_signal(c);
+	assert_int_equal(atomic_load(&p.calls), 2);
+	dma_fence_put(a);
+	dma_fence_put(b);
+	dma_fence_put(c);
+}
+
 /* callbacks run in the order they were added. */
 static void callbacks_run_in_order(void **state)
 {
@@ -585,7 +657,7 @@ static void callback_may_free_itself(void **state)
 	struct dma_fence *f = tf_new();
 
 	for (int i = 0; i < 3; i++) {
-		struct dma_fence_cb *cb = malloc(sizeof(*cb));
+		struct dma_fence_cb *cb = calloc(1, sizeof(*cb));	/* free: zeroed */
 
 		assert_non_null(cb);
 		assert_int_equal(dma_fence_add_callback(f, cb, free_self), 0);
@@ -1415,6 +1487,9 @@ int main(int argc, char **argv)
 		TF_TEST(rm_callback),
 		TF_TEST(late_rm_callback),
 		TF_TEST(rm_callback_never_added),
+		TF_TEST(add_callback_twice_refused),
+		TF_TEST(add_callback_to_second_fence_refused),
+		TF_TEST(callback_reusable_after_each_end),
 		TF_TEST(callbacks_run_in_order),
 		TF_TEST(callbacks_run_in_signalling_thread),
 		TF_TEST(callback_may_free_itself),

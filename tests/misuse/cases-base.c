@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cases-base.c - misuse of the base layer's headers: clock.h,
+ * completion.h, debug.h, device.h, diag.h, interrupt.h, irq_work.h,
+ * kref.h, list.h, lockdep.h, scatterlist.h.
+ *
+ * kref.h and list.h are the intrusive building blocks every object embeds;
+ * as the kernel's kref and list_head they trust their caller (a check in
+ * each list step would cost every walk of every list), and every public
+ * function of an object that embeds one checks its own pointer first.
+ * They are named with MISUSE_NOTHING and that reason.
+ */
+#include <pthread.h>
+#include <stdio.h>
+
+#include <dmabuf/clock.h>
+#include <dmabuf/completion.h>
+#include <dmabuf/debug.h>
+#include <dmabuf/device.h>
+#include <dmabuf/diag.h>
+#include <dmabuf/interrupt.h>
+#include <dmabuf/irq_work.h>
+#include <dmabuf/kref.h>
+#include <dmabuf/list.h>
+#include <dmabuf/lockdep.h>
+#include <dmabuf/scatterlist.h>
+
+#include "misuse.h"
+
+#define TRUSTED "an intrusive building block: trusts its caller, as the kernel's"
+
+MISUSE_NOTHING(dmb_kref_init, TRUSTED)
+MISUSE_NOTHING(dmb_kref_read, TRUSTED)
+MISUSE_NOTHING(dmb_kref_read_acquire, TRUSTED)
+MISUSE_NOTHING(dmb_kref_get, TRUSTED)
+MISUSE_NOTHING(dmb_kref_get_unless_zero, TRUSTED)
+MISUSE_NOTHING(dmb_kref_put, TRUSTED)
+MISUSE_NOTHING(dmb_list_init, TRUSTED)
+MISUSE_NOTHING(dmb_list_empty, TRUSTED)
+MISUSE_NOTHING(__dmb_list_insert, TRUSTED)
+MISUSE_NOTHING(dmb_list_add, TRUSTED)
+MISUSE_NOTHING(dmb_list_add_tail, TRUSTED)
+MISUSE_NOTHING(dmb_list_del, TRUSTED)
+MISUSE_NOTHING(dmb_list_splice_tail_init, TRUSTED)
+
+/* clock.h */
+
+static struct dmb_clock *virtual_clock(void)
+{
+	return dmb_clock_create_virtual(0);
+}
+
+MISUSE_NOTHING(dmb_clock_real, "no argument")
+MISUSE_NOTHING(dmb_clock_create_virtual, "no pointer argument")
+MISUSE_NOTHING(dmb_clock_current, "no argument")
+MISUSE_NOTHING(dmb_ktime_get_ns, "no argument")
+MISUSE_NOTHING(dmb_timeout_deadline, "no pointer argument; saturates")
+
+MISUSE_CASE(dmb_clock_destroy, null, MISUSE_SILENT)
+{
+	dmb_clock_destroy(NULL);	/* documented: ignored, as free() */
+	return true;
+}
+
+MISUSE_CASE(dmb_clock_destroy, real_clock, MISUSE_SILENT)
+{
+	dmb_clock_destroy(dmb_clock_real());	/* documented: ignored */
+	return dmb_clock_now(dmb_clock_real()) > 0;
+}
+
+MISUSE_CASE(dmb_clock_is_virtual, null, MISUSE_REPORTED)
+{
+	return !dmb_clock_is_virtual(NULL);
+}
+
+MISUSE_CASE(dmb_clock_now, null, MISUSE_REPORTED)
+{
+	return dmb_clock_now(NULL) > 0;
+}
+
+MISUSE_CASE(dmb_clock_advance, null, MISUSE_REPORTED)
+{
+	return dmb_clock_advance(NULL, 1) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_clock_advance, real_clock, MISUSE_REPORTED)
+{
+	return dmb_clock_advance(dmb_clock_real(), 1) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_clock_advance, backwards, MISUSE_REPORTED)
+{
+	return dmb_clock_advance(virtual_clock(), -1) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_clock_sleep_until, null, MISUSE_REPORTED)
+{
+	return dmb_clock_sleep_until(NULL, 0) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_clock_sleep_until_or, null_clock, MISUSE_REPORTED)
+{
+	return dmb_clock_sleep_until_or(NULL, 0, NULL, NULL) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_clock_kick, null, MISUSE_REPORTED)
+{
+	dmb_clock_kick(NULL);
+	return true;
+}
+
+MISUSE_CASE(dmb_clock_actor_expect, null, MISUSE_REPORTED)
+{
+	return dmb_clock_actor_expect(NULL) == 0;
+}
+
+MISUSE_CASE(dmb_clock_actor_cancel, null, MISUSE_REPORTED)
+{
+	dmb_clock_actor_cancel(NULL, 1);
+	return true;
+}
+
+MISUSE_CASE(dmb_clock_actor_begin, null, MISUSE_REPORTED)
+{
+	dmb_clock_actor_begin(NULL, 1);
+	return dmb_clock_current() == NULL;
+}
+
+/* A thread that is no actor (begin with id 0 makes none): a no-op. */
+MISUSE_CASE(dmb_clock_actor_end, not_an_actor, MISUSE_SILENT)
+{
+	dmb_clock_actor_end();
+	return dmb_clock_current() == NULL;
+}
+
+MISUSE_CASE(dmb_clock_wait_settled, null, MISUSE_REPORTED)
+{
+	return dmb_clock_wait_settled(NULL, 0) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_clock_driven, null, MISUSE_REPORTED)
+{
+	return !dmb_clock_driven(NULL);
+}
+
+MISUSE_CASE(dmb_clock_next_deadline, null, MISUSE_REPORTED)
+{
+	return dmb_clock_next_deadline(NULL) == MAX_SCHEDULE_TIMEOUT;
+}
+
+MISUSE_CASE(dmb_clock_run_until, null, MISUSE_REPORTED)
+{
+	return dmb_clock_run_until(NULL, 1, 0) == -EINVAL;
+}
+
+/* completion.h */
+
+MISUSE_CASE(dmb_init_completion, null, MISUSE_REPORTED)
+{
+	return dmb_init_completion(NULL) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_completion_fini, null, MISUSE_REPORTED)
+{
+	dmb_completion_fini(NULL);
+	return true;
+}
+
+MISUSE_CASE(dmb_reinit_completion, null, MISUSE_REPORTED)
+{
+	dmb_reinit_completion(NULL);
+	return true;
+}
+
+MISUSE_CASE(dmb_complete, null, MISUSE_REPORTED)
+{
+	dmb_complete(NULL);
+	return true;
+}
+
+MISUSE_CASE(dmb_complete_all, null, MISUSE_REPORTED)
+{
+	dmb_complete_all(NULL);
+	return true;
+}
+
+MISUSE_CASE(dmb_completion_done, null, MISUSE_REPORTED)
+{
+	return dmb_completion_done(NULL);	/* nothing to wait for */
+}
+
+MISUSE_CASE(dmb_wait_for_completion_timeout, null, MISUSE_REPORTED)
+{
+	return dmb_wait_for_completion_timeout(NULL, 0) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_wait_for_completion_timeout, negative_timeout, MISUSE_REPORTED)
+{
+	static struct dmb_completion x;
+
+	dmb_init_completion(&x);
+	return dmb_wait_for_completion_timeout(&x, -1) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_wait_for_completion, null, MISUSE_REPORTED)
+{
+	dmb_wait_for_completion(NULL);
+	return true;
+}
+
+/* debug.h, device.h, diag.h */
+
+MISUSE_NOTHING(dmb_debug_enabled, "no argument")
+MISUSE_NOTHING(dmb_debug_set, "no pointer argument; either mode is valid")
+
+/* Documented: "(no device)", for reports about a bare attachment. */
+MISUSE_CASE(dev_name, null, MISUSE_SILENT)
+{
+	return dev_name(NULL) != NULL;
+}
+
+MISUSE_CASE(dmb_diag_set_sink, null_fn, MISUSE_SILENT)
+{
+	/* documented: back to stderr (the report below goes there, uncounted) */
+	dmb_diag_set_sink(NULL, NULL);
+	return true;
+}
+
+MISUSE_NOTHING(dmb_diag_set_backtrace, "no pointer argument")
+
+MISUSE_CASE(dmb_diag_count, invalid_kind, MISUSE_SILENT)
+{
+	return dmb_diag_count((enum dmb_diag_kind)99) == 0;
+}
+
+MISUSE_CASE(dmb_diag_format, null_diag, MISUSE_REPORTED)
+{
+	char buf[16];
+
+	return dmb_diag_format(NULL, buf, sizeof(buf)) == -1;
+}
+
+MISUSE_CASE(dmb_diag_format, null_buf, MISUSE_REPORTED)
+{
+	struct dmb_diag diag = { .msg = "m", .file = "f", .func = "g" };
+
+	return dmb_diag_format(&diag, NULL, 16) == -1;
+}
+
+MISUSE_CASE(dmb_diag_report_at, null_strings, MISUSE_REPORTED)
+{
+	dmb_diag_report_at(DMB_DIAG_WARN, NULL, 0, NULL, "%s", "x");
+	return true;
+}
+
+MISUSE_CASE(dmb_diag_report_at, null_format, MISUSE_REPORTED)
+{
+	dmb_diag_report_at(DMB_DIAG_WARN, __FILE__, __LINE__, __func__, NULL);
+	return true;
+}
+
+/* interrupt.h */
+
+MISUSE_NOTHING(dmb_interrupt_pending, "no argument")
+MISUSE_NOTHING(dmb_interrupt_clear, "no argument")
+
+MISUSE_CASE(dmb_thread_interrupt, thread_not_registered, MISUSE_SILENT)
+{
+	/* a thread that never slept interruptibly: the request stays pending */
+	return dmb_thread_interrupt(pthread_self()) == 0 && dmb_interrupt_pending();
+}
+
+MISUSE_CASE(dmb_interrupt_sleep_begin, null, MISUSE_REPORTED)
+{
+	return dmb_interrupt_sleep_begin(NULL) == -EINVAL;
+}
+
+/* Documented as a no-op for a thread not registered. */
+MISUSE_CASE(dmb_interrupt_sleep_end, without_begin, MISUSE_SILENT)
+{
+	dmb_interrupt_sleep_end();
+	return true;
+}
+
+/* irq_work.h */
+
+static void nop_work(struct dmb_irq_work *work)
+{
+}
+
+MISUSE_CASE(dmb_init_irq_work, null_work, MISUSE_REPORTED)
+{
+	dmb_init_irq_work(NULL, nop_work);
+	return true;
+}
+
+MISUSE_CASE(dmb_init_irq_work, null_func, MISUSE_REPORTED)
+{
+	static struct dmb_irq_work work;
+
+	dmb_init_irq_work(&work, NULL);
+	return !dmb_irq_work_queue(&work);
+}
+
+MISUSE_CASE(dmb_irq_work_queue, null, MISUSE_REPORTED)
+{
+	return !dmb_irq_work_queue(NULL);
+}
+
+/* lockdep.h */
+
+MISUSE_NOTHING(dmb_lockdep_depth, "no argument")
+MISUSE_NOTHING(dmb_fence_begin_signalling, "no argument")
+MISUSE_NOTHING(dmb_fence_in_signalling, "no argument")
+
+MISUSE_CASE(dmb_lockdep_acquire, null, MISUSE_REPORTED)
+{
+	dmb_lockdep_acquire(NULL, NULL);
+	return dmb_lockdep_depth() == 0;
+}
+
+MISUSE_CASE(dmb_lockdep_acquire_trylock, null, MISUSE_REPORTED)
+{
+	dmb_lockdep_acquire_trylock(NULL, NULL);
+	return dmb_lockdep_depth() == 0;
+}
+
+MISUSE_CASE(dmb_lockdep_release, null, MISUSE_REPORTED)
+{
+	return !dmb_lockdep_release(NULL);
+}
+
+MISUSE_CASE(dmb_lockdep_release, not_held, MISUSE_REPORTED)
+{
+	static struct dmb_lockdep_map map = { .name = "misuse" };
+
+	return !dmb_lockdep_release(&map);
+}
+
+MISUSE_CASE(dmb_lockdep_is_held, null, MISUSE_REPORTED)
+{
+	return !dmb_lockdep_is_held(NULL);
+}
+
+MISUSE_CASE(dmb_lockdep_held_ctx, null, MISUSE_REPORTED)
+{
+	return dmb_lockdep_held_ctx(NULL) == NULL;
+}
+
+MISUSE_CASE(dmb_lockdep_for_each_held, null, MISUSE_REPORTED)
+{
+	dmb_lockdep_for_each_held(NULL, NULL);
+	return true;
+}
+
+MISUSE_CASE(dmb_mutex_lock, null, MISUSE_REPORTED)
+{
+	dmb_mutex_lock(NULL);
+	return dmb_lockdep_depth() == 0;
+}
+
+MISUSE_CASE(dmb_mutex_unlock, null, MISUSE_REPORTED)
+{
+	dmb_mutex_unlock(NULL);
+	return true;
+}
+
+MISUSE_CASE(dmb_mutex_unlock, not_held, MISUSE_REPORTED)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+	dmb_mutex_unlock(&lock);
+	return true;
+}
+
+MISUSE_CASE(dmb_mutex_held, null, MISUSE_REPORTED)
+{
+	return !dmb_mutex_held(NULL);
+}
+
+MISUSE_CASE(dmb_lockdep_track_order, null, MISUSE_REPORTED)
+{
+	return dmb_lockdep_track_order(NULL) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_lockdep_set_inversion_hook, null, MISUSE_SILENT)
+{
+	dmb_lockdep_set_inversion_hook(NULL);	/* documented: no hook */
+	return true;
+}
+
+MISUSE_CASE(dmb_lockdep_forget, null, MISUSE_REPORTED)
+{
+	dmb_lockdep_forget(NULL);
+	return true;
+}
+
+MISUSE_CASE(dmb_fence_end_signalling, without_begin, MISUSE_REPORTED)
+{
+	dmb_fence_end_signalling(true);
+	return !dmb_fence_in_signalling();
+}
+
+/* scatterlist.h */
+
+MISUSE_CASE(sg_alloc_table, null, MISUSE_REPORTED)
+{
+	return sg_alloc_table(NULL, 1) == -EINVAL;
+}
+
+MISUSE_CASE(sg_alloc_table, no_entries, MISUSE_REPORTED)
+{
+	struct sg_table t;
+
+	return sg_alloc_table(&t, 0) == -EINVAL;
+}
+
+/* Ignored, as free(NULL). */
+MISUSE_CASE(sg_free_table, null, MISUSE_SILENT)
+{
+	sg_free_table(NULL);
+	return true;
+}
+
+MISUSE_CASE(sg_dma_address, null, MISUSE_REPORTED)
+{
+	return sg_dma_address(NULL) == 0;
+}
+
+MISUSE_CASE(sg_dma_len, null, MISUSE_REPORTED)
+{
+	return sg_dma_len(NULL) == 0;
+}
