@@ -18,6 +18,8 @@
 
 #define DMA_BUF_NAME_LEN	64
 
+struct dmb_revocable;
+
 struct dma_buf_name {
 	struct dma_buf_name *older;
 	char text[];
@@ -58,6 +60,14 @@ struct dma_buf {
 	struct dma_resv *resv;				/* const */
 	struct dmb_list_head attachments;		/* resv */
 	atomic_bool revoked;				/* atomic; written under resv */
+	/*
+	 * Live mappings over all attachments, kept by the core itself (map,
+	 * unmap, forced teardown), so a revoke can check the exporter's own
+	 * count against it; @idle_waiter is the revoke helper waiting for it
+	 * to reach zero, if any.
+	 */
+	unsigned int nr_mappings;			/* resv */
+	struct dmb_revocable *idle_waiter;		/* resv */
 	unsigned int vmap_count;			/* resv */
 	void *vmap_ptr;					/* resv */
 	struct dmb_list_head node;			/* on the live list, its lock */
@@ -78,6 +88,13 @@ struct dma_buf {
  * Context: resv lock held.
  */
 void dma_buf_mark_revoked(struct dma_buf *dmabuf, bool revoked);
+
+/*
+ * dmb_revocable_core_idle - the core's count of live mappings of the buffer
+ * @rev revokes reached zero while @rev waits for it (dma_buf.idle_waiter).
+ * Context: resv lock held.
+ */
+void dmb_revocable_core_idle(struct dmb_revocable *rev);
 
 /*
  * dma_buf_force_unmap - tear down every live mapping of @attach through the

@@ -450,6 +450,16 @@ static void buf_retire_token(struct dma_buf_attachment *attach,
 }
 
 /*
+ * One mapping of @dmabuf is gone: lower the core's own count, and wake a
+ * revoke that waits for it to reach zero. Resv held.
+ */
+static inline void buf_mapping_gone(struct dma_buf *dmabuf)
+{
+	if (--dmabuf->nr_mappings == 0 && dmb_unlikely(dmabuf->idle_waiter))
+		dmb_revocable_core_idle(dmabuf->idle_waiter);
+}
+
+/*
  * Undo mapping @idx of @attach: exporter unmap, unpin, token (none in
  * production mode). Resv held.
  */
@@ -466,6 +476,7 @@ static void buf_unmap_index(struct dma_buf_attachment *attach, unsigned int idx,
 		dmabuf->ops->unpin(attach);
 	if (m.token)
 		buf_retire_token(attach, m.token, forced);
+	buf_mapping_gone(dmabuf);
 }
 
 /*
@@ -809,6 +820,7 @@ buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	attach->mappings[attach->nr_mappings++] = (struct dma_buf_mapping) {
 		.sgt = sgt, .dir = dir, .token = token, .pinned = pinned,
 	};
+	dmabuf->nr_mappings++;
 	return sgt;
 
 err_unmap:
@@ -856,6 +868,7 @@ buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	m->dir = dir;
 	m->token = NULL;
 	m->pinned = false;
+	dmabuf->nr_mappings++;
 	return sgt;
 }
 
@@ -927,6 +940,7 @@ static void buf_unmap_locked(struct dma_buf_attachment *attach,
 	if (--attach->nr_mappings != (unsigned int)idx)
 		*m = attach->mappings[attach->nr_mappings];
 	attach->dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
+	buf_mapping_gone(attach->dmabuf);
 }
 
 void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,

@@ -184,6 +184,10 @@ static void mock_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
 	/* Only after the table is gone may the revoke helper's wait end. */
 	if (counted)
 		dmb_revocable_unmap(me->rev);
+	if (counted && me->extra_revocable_unmaps) {
+		me->extra_revocable_unmaps--;
+		dmb_revocable_unmap(me->rev);
+	}
 }
 
 static void mock_release(struct dma_buf *dmabuf)
