@@ -97,6 +97,17 @@ void dma_buf_mark_revoked(struct dma_buf *dmabuf, bool revoked);
 void dmb_revocable_core_idle(struct dmb_revocable *rev);
 
 /*
+ * dma_buf_hold, dma_buf_unhold - keep @dmabuf alive across a call out to
+ * exporter or importer code, which may drop what was the caller's last
+ * reference (drivers do, from invalidate_mappings): the release then runs
+ * at the unhold, once nothing of the core stands on the buffer any more.
+ * Context: any; the caller has a reference, or holds the resv lock of a
+ * buffer that is not released.
+ */
+void dma_buf_hold(struct dma_buf *dmabuf);
+void dma_buf_unhold(struct dma_buf *dmabuf);
+
+/*
  * dma_buf_force_unmap - tear down every live mapping of @attach through the
  * exporter's unmap op, mark the attachment force-revoked, and return how
  * many mappings went. Context: resv lock held.

@@ -393,6 +393,7 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 	struct dmb_clock *clock = dmb_clock_current();
 	struct dmb_revoke_policy policy;
 	struct dmb_check_bounds bounds;
+	struct dma_buf *dmabuf;
 	struct dma_resv *resv;
 	int64_t t0, t1, t2, t3, t4, unmap_bound;
 
@@ -407,6 +408,13 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 		stats = &local;
 	*stats = local;
 	dmb_check_get_bounds(&bounds);
+	/*
+	 * An importer may drop the last reference from invalidate_mappings;
+	 * the release (which typically destroys @rev) then runs at the
+	 * unhold, the revoke's very last step.
+	 */
+	dmabuf = rev->dmabuf;
+	dma_buf_hold(dmabuf);
 
 	pthread_mutex_lock(&rev->op_lock);
 	t0 = dmb_check_now();
@@ -422,6 +430,7 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 		dma_resv_unlock(resv);
 		pthread_mutex_unlock(&rev->op_lock);
 		stats->already_revoked = true;
+		dma_buf_unhold(dmabuf);
 		return 0;
 	}
 	atomic_store(&rev->revoked, true);			/* 2 */
@@ -448,6 +457,7 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 	stats->fence_wait_ns = t3 - t2;
 	stats->unmap_wait_ns = t4 - t3;
 	stats->total_ns = t4 - t0;
+	dma_buf_unhold(dmabuf);
 	return 0;
 }
 

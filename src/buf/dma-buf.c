@@ -16,6 +16,10 @@
  *    it pinned, and a checker token) on its attachment, so an unmap of a
  *    table it does not know is caught before the exporter sees it (V8) and a
  *    detach with live mappings can clean them up (V9);
+ *  - every call out to exporter or importer code runs under a hold on the
+ *    buffer (dma_buf_hold()), so a callback that drops what was the last
+ *    reference defers the release to the end of the core's call instead
+ *    of freeing the buffer under it;
  *  - a buffer pointer is checked against the list of live buffers before a
  *    get or put touches it, so a put of a released buffer is reported (V9)
  *    instead of being a use-after-free. (An address reused by a newer buffer
@@ -289,6 +293,16 @@ void dma_buf_put(struct dma_buf *dmabuf)
 	dmb_kref_put(&dmabuf->refcount, dma_buf_release);
 }
 
+void dma_buf_hold(struct dma_buf *dmabuf)
+{
+	dmb_kref_get(&dmabuf->refcount);
+}
+
+void dma_buf_unhold(struct dma_buf *dmabuf)
+{
+	dmb_kref_put(&dmabuf->refcount, dma_buf_release);
+}
+
 int dma_buf_set_name(struct dma_buf *dmabuf, const char *name)
 {
 	struct dma_buf_name *rec;
@@ -397,17 +411,31 @@ buf_attach(struct dma_buf *dmabuf, struct device *dev,
 		ret = -EINVAL;
 		goto err_free;
 	}
+	dma_buf_hold(dmabuf);
 	if (dmabuf->ops->attach) {
 		ret = dmabuf->ops->attach(dmabuf, attach);
 		if (ret)
-			goto err_free;
+			goto err_unhold;
+		/*
+		 * Only the hold left: the op dropped the caller's last
+		 * reference. Nobody can use the attachment; undo it.
+		 */
+		if (dmb_kref_read(&dmabuf->refcount) == 1) {
+			ret = -ENODEV;
+			if (dmabuf->ops->detach)
+				dmabuf->ops->detach(dmabuf, attach);
+			goto err_unhold;
+		}
 	}
 	/* No context, and not held (refused above): this cannot fail. */
 	dma_resv_lock(dmabuf->resv, NULL);
 	dmb_list_add_tail(&attach->node, &dmabuf->attachments);
 	dma_resv_unlock(dmabuf->resv);
+	dma_buf_unhold(dmabuf);
 	return attach;
 
+err_unhold:
+	dma_buf_unhold(dmabuf);
 err_free:
 	dmb_check_names_put(attach->names);
 	free(attach);
@@ -558,9 +586,12 @@ void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 				 (void *)attach);
 		goto out_unlock;
 	}
+	/* The unmaps, unpins and detach op below are callouts. */
+	dma_buf_hold(dmabuf);
 	buf_detach_locked(dmabuf, attach);
 	dma_resv_unlock(dmabuf->resv);
 	buf_detach_finish(dmabuf, attach);
+	dma_buf_unhold(dmabuf);
 	return;
 
 out_unlock:
@@ -674,10 +705,15 @@ int dma_buf_pin(struct dma_buf_attachment *attach)
 		     dev_name(attach->dev), dma_buf_name(dmabuf)))
 		return -EINVAL;
 	/* No pin op: the memory never moves, so pinning is a no-op (R10). */
-	if (dmabuf->ops->pin)
-		ret = dmabuf->ops->pin(attach);
+	if (!dmabuf->ops->pin) {
+		attach->pin_count++;
+		return 0;
+	}
+	dma_buf_hold(dmabuf);
+	ret = dmabuf->ops->pin(attach);
 	if (!ret)
 		attach->pin_count++;
+	dma_buf_unhold(dmabuf);
 	return ret;
 }
 
@@ -694,8 +730,11 @@ void dma_buf_unpin(struct dma_buf_attachment *attach)
 		      dma_buf_attachment_importer_name(attach),
 		      dma_buf_name(dmabuf))) {
 		attach->pin_count--;
-		if (dmabuf->ops->unpin)
+		if (dmabuf->ops->unpin) {
+			dma_buf_hold(dmabuf);
 			dmabuf->ops->unpin(attach);
+			dma_buf_unhold(dmabuf);
+		}
 	}
 }
 
@@ -872,6 +911,22 @@ buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	return sgt;
 }
 
+/* buf_map_locked() under a hold: the exporter's ops are callouts. */
+static inline __attribute__((always_inline)) struct sg_table *
+buf_map_held(struct dma_buf_attachment *attach, enum dma_data_direction dir)
+{
+	struct dma_buf *dmabuf = attach->dmabuf;
+	struct sg_table *sgt;
+	int err;
+
+	dma_buf_hold(dmabuf);
+	sgt = buf_map_locked(attach, dir);
+	err = errno;
+	dma_buf_unhold(dmabuf);
+	errno = err;
+	return sgt;
+}
+
 struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
 					enum dma_data_direction dir)
 {
@@ -884,7 +939,7 @@ struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
 		errno = EINVAL;
 		return NULL;
 	}
-	return buf_map_locked(attach, dir);
+	return buf_map_held(attach, dir);
 }
 
 /* The record of @sgt, newest first (mappings mostly go in LIFO order). */
@@ -943,6 +998,17 @@ static void buf_unmap_locked(struct dma_buf_attachment *attach,
 	buf_mapping_gone(attach->dmabuf);
 }
 
+/* buf_unmap_locked() under a hold: the exporter's ops are callouts. */
+static inline void buf_unmap_held(struct dma_buf_attachment *attach,
+				  struct sg_table *sgt, enum dma_data_direction dir)
+{
+	struct dma_buf *dmabuf = attach->dmabuf;
+
+	dma_buf_hold(dmabuf);
+	buf_unmap_locked(attach, sgt, dir);
+	dma_buf_unhold(dmabuf);
+}
+
 void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
 			      struct sg_table *sgt, enum dma_data_direction dir)
 {
@@ -951,13 +1017,14 @@ void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
 	if (!buf_held_or_refuse(attach->dmabuf, attach, DMB_V2_MAP_UNLOCKED,
 				"dma_buf_unmap_attachment"))
 		return;
-	buf_unmap_locked(attach, sgt, dir);
+	buf_unmap_held(attach, sgt, dir);
 }
 
 struct sg_table *
 dma_buf_map_attachment_unlocked(struct dma_buf_attachment *attach,
 				enum dma_data_direction dir)
 {
+	struct dma_buf *dmabuf;
 	struct sg_table *sgt;
 	int err;
 
@@ -965,13 +1032,16 @@ dma_buf_map_attachment_unlocked(struct dma_buf_attachment *attach,
 		errno = EINVAL;
 		return NULL;
 	}
-	if (dma_buf_lock_self(attach->dmabuf, "dma_buf_map_attachment_unlocked")) {
+	dmabuf = attach->dmabuf;
+	if (dma_buf_lock_self(dmabuf, "dma_buf_map_attachment_unlocked")) {
 		errno = EINVAL;
 		return NULL;
 	}
+	dma_buf_hold(dmabuf);
 	sgt = buf_map_locked(attach, dir);
 	err = errno;
-	dma_resv_unlock(attach->dmabuf->resv);
+	dma_resv_unlock(dmabuf->resv);
+	dma_buf_unhold(dmabuf);
 	errno = err;
 	return sgt;
 }
@@ -980,13 +1050,19 @@ void dma_buf_unmap_attachment_unlocked(struct dma_buf_attachment *attach,
 				       struct sg_table *sgt,
 				       enum dma_data_direction dir)
 {
+	struct dma_buf *dmabuf;
+
 	if (DMB_WARN(!attach, "dma_buf_unmap_attachment_unlocked(NULL, %p)",
 		     (void *)sgt))
 		return;
-	if (dma_buf_lock_self(attach->dmabuf, "dma_buf_unmap_attachment_unlocked"))
+	dmabuf = attach->dmabuf;
+	if (dma_buf_lock_self(dmabuf, "dma_buf_unmap_attachment_unlocked"))
 		return;
+	/* Unlocked before the unhold: the release may free the resv. */
+	dma_buf_hold(dmabuf);
 	buf_unmap_locked(attach, sgt, dir);
-	dma_resv_unlock(attach->dmabuf->resv);
+	dma_resv_unlock(dmabuf->resv);
+	dma_buf_unhold(dmabuf);
 }
 
 unsigned int dma_buf_force_unmap(struct dma_buf_attachment *attach)
@@ -1046,6 +1122,14 @@ void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
 				"dma_buf_invalidate_mappings"))
 		return;
 
+	/*
+	 * The hold keeps the buffer and its attachments through the walk
+	 * even if a callback drops the last reference; and no callback can
+	 * change the list under it, since attach and detach refuse to run
+	 * with the resv lock held. A release the callbacks made due runs
+	 * at the unhold, after the walk.
+	 */
+	dma_buf_hold(dmabuf);
 	dmb_list_for_each_entry(attach, &dmabuf->attachments, node) {
 		if (!dma_buf_attach_revocable(attach))
 			continue;
@@ -1058,6 +1142,7 @@ void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
 				dmb_check_map_invalidate(attach->mappings[i].token);
 		attach->importer_ops->invalidate_mappings(attach);
 	}
+	dma_buf_unhold(dmabuf);
 }
 
 /* CPU access. */
