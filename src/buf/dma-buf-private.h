@@ -68,6 +68,12 @@ struct dma_buf {
 	 */
 	unsigned int nr_mappings;			/* resv */
 	struct dmb_revocable *idle_waiter;		/* resv */
+	/*
+	 * Callouts made under the resv lock in progress (depth), plus
+	 * BUF_RELEASE_DEFERRED once a callback dropped the last reference:
+	 * the release then runs when the outermost callout ends.
+	 */
+	unsigned int callouts;				/* resv */
 	unsigned int vmap_count;			/* resv */
 	void *vmap_ptr;					/* resv */
 	struct dmb_list_head node;			/* on the live list, its lock */

@@ -16,10 +16,13 @@
  *    it pinned, and a checker token) on its attachment, so an unmap of a
  *    table it does not know is caught before the exporter sees it (V8) and a
  *    detach with live mappings can clean them up (V9);
- *  - every call out to exporter or importer code runs under a hold on the
- *    buffer (dma_buf_hold()), so a callback that drops what was the last
- *    reference defers the release to the end of the core's call instead
- *    of freeing the buffer under it;
+ *  - every call out to exporter or importer code keeps the buffer alive: a
+ *    callback that drops what was the last reference defers the release to
+ *    the end of the core's call instead of freeing the buffer under it.
+ *    Callouts made under the resv lock count their depth in a plain field
+ *    (buf_callout_begin/end: the map and unmap fast paths make them), and
+ *    a release due while the depth is not zero is deferred; the others
+ *    take a reference (dma_buf_hold());
  *  - a buffer pointer is checked against the list of live buffers before a
  *    get or put touches it, so a put of a released buffer is reported (V9)
  *    instead of being a use-after-free. (An address reused by a newer buffer
@@ -228,9 +231,52 @@ static void buf_detach_locked(struct dma_buf *dmabuf,
 static void buf_detach_finish(struct dma_buf *dmabuf,
 			      struct dma_buf_attachment *attach);
 
+#define BUF_RELEASE_DEFERRED	(1u << 31)
+
+static void buf_release(struct dma_buf *dmabuf);
+
 static void dma_buf_release(struct dmb_kref *kref)
 {
 	struct dma_buf *dmabuf = dmb_container_of(kref, struct dma_buf, refcount);
+
+	/*
+	 * A callback dropped the last reference from inside a callout this
+	 * thread makes under the resv lock: the core still stands on the
+	 * buffer. (Callouts is read only by the lock's owner.)
+	 */
+	if (dma_resv_held(dmabuf->resv) && dmabuf->callouts) {
+		dmabuf->callouts += BUF_RELEASE_DEFERRED;
+		return;
+	}
+	buf_release(dmabuf);
+}
+
+/*
+ * Callouts under the resv lock: begin before calling exporter or importer
+ * code, end after the core is done with the buffer. Resv held.
+ */
+static inline void buf_callout_begin(struct dma_buf *dmabuf)
+{
+	dmabuf->callouts++;
+}
+
+static void __attribute__((noinline, cold))
+buf_callout_end_slow(struct dma_buf *dmabuf)
+{
+	if (dmabuf->callouts != BUF_RELEASE_DEFERRED)
+		return;		/* an outer callout is still running */
+	dmabuf->callouts = 0;
+	buf_release(dmabuf);
+}
+
+static inline void buf_callout_end(struct dma_buf *dmabuf)
+{
+	if (dmb_unlikely(--dmabuf->callouts))
+		buf_callout_end_slow(dmabuf);
+}
+
+static void buf_release(struct dma_buf *dmabuf)
+{
 	struct dma_buf_attachment *attach, *tmp;
 	struct dmb_check_subject who;
 	struct dmb_list_head leftovers;
@@ -497,7 +543,7 @@ static void buf_unmap_index(struct dma_buf_attachment *attach, unsigned int idx,
 	struct dma_buf_mapping m = attach->mappings[idx];
 	struct dma_buf *dmabuf = attach->dmabuf;
 
-	buf_assert_held(dmabuf);
+	/* Every caller tested or asserted the lock already. */
 	attach->mappings[idx] = attach->mappings[--attach->nr_mappings];
 	dmabuf->ops->unmap_dma_buf(attach, m.sgt, m.dir);
 	if (dmb_unlikely(m.pinned))
@@ -709,11 +755,11 @@ int dma_buf_pin(struct dma_buf_attachment *attach)
 		attach->pin_count++;
 		return 0;
 	}
-	dma_buf_hold(dmabuf);
+	buf_callout_begin(dmabuf);
 	ret = dmabuf->ops->pin(attach);
 	if (!ret)
 		attach->pin_count++;
-	dma_buf_unhold(dmabuf);
+	buf_callout_end(dmabuf);
 	return ret;
 }
 
@@ -731,9 +777,9 @@ void dma_buf_unpin(struct dma_buf_attachment *attach)
 		      dma_buf_name(dmabuf))) {
 		attach->pin_count--;
 		if (dmabuf->ops->unpin) {
-			dma_buf_hold(dmabuf);
+			buf_callout_begin(dmabuf);
 			dmabuf->ops->unpin(attach);
-			dma_buf_unhold(dmabuf);
+			buf_callout_end(dmabuf);
 		}
 	}
 }
@@ -813,7 +859,7 @@ buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	bool pinned = false;
 	int ret;
 
-	buf_assert_held(dmabuf);
+	/* Every caller tested the lock already. */
 	if (dmb_unlikely(attach->nr_mappings == attach->max_mappings)) {
 		ret = buf_reserve_mapping(attach);
 		if (ret)
@@ -845,7 +891,7 @@ buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	 * KERNEL fences, as the kernel's map does. Dynamic importers
 	 * synchronise with the fences themselves.
 	 */
-	if (!dma_buf_attachment_is_dynamic(attach)) {
+	if (!attach->importer_ops) {
 		int64_t left = dma_resv_wait_timeout(dmabuf->resv,
 						     DMA_RESV_USAGE_KERNEL,
 						     MAX_SCHEDULE_TIMEOUT);
@@ -894,7 +940,7 @@ buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 
 	if (__dmb_debug_on() ||
 	    dmb_unlikely(attach->nr_mappings == attach->max_mappings ||
-			 !dma_buf_attachment_is_dynamic(attach)))
+			 !attach->importer_ops))	/* static: pin, fences */
 		return buf_map_slow(attach, dir);
 
 	ret = dmabuf->ops->map_dma_buf(attach, dir, &sgt);
@@ -911,19 +957,16 @@ buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	return sgt;
 }
 
-/* buf_map_locked() under a hold: the exporter's ops are callouts. */
+/* buf_map_locked() as a callout: the exporter's ops may drop the buffer. */
 static inline __attribute__((always_inline)) struct sg_table *
 buf_map_held(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 {
 	struct dma_buf *dmabuf = attach->dmabuf;
 	struct sg_table *sgt;
-	int err;
 
-	dma_buf_hold(dmabuf);
+	buf_callout_begin(dmabuf);
 	sgt = buf_map_locked(attach, dir);
-	err = errno;
-	dma_buf_unhold(dmabuf);
-	errno = err;
+	buf_callout_end(dmabuf);
 	return sgt;
 }
 
@@ -943,7 +986,7 @@ struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
 }
 
 /* The record of @sgt, newest first (mappings mostly go in LIFO order). */
-static int buf_find_mapping(struct dma_buf_attachment *attach,
+static inline int buf_find_mapping(struct dma_buf_attachment *attach,
 			    const struct sg_table *sgt)
 {
 	for (int i = (int)attach->nr_mappings - 1; i >= 0; i--)
@@ -972,8 +1015,9 @@ buf_report_bad_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt)
  * and ends in the exporter's op; everything else goes the general way
  * (buf_unmap_index()).
  */
-static void buf_unmap_locked(struct dma_buf_attachment *attach,
-			     struct sg_table *sgt, enum dma_data_direction dir)
+static inline __attribute__((always_inline)) void
+buf_unmap_locked(struct dma_buf_attachment *attach, struct sg_table *sgt,
+		 enum dma_data_direction dir)
 {
 	struct dma_buf_mapping *m;
 	int idx;
@@ -989,24 +1033,22 @@ static void buf_unmap_locked(struct dma_buf_attachment *attach,
 		DMB_WARN(m->dir != dir,
 			 "unmap direction %d differs from map direction %d",
 			 dir, m->dir);
+		/* The exporter's ops are callouts: they may drop the buffer. */
+		buf_callout_begin(attach->dmabuf);
 		buf_unmap_index(attach, (unsigned int)idx, false);
+		buf_callout_end(attach->dmabuf);
 		return;
 	}
+	/*
+	 * The core's bookkeeping first, the exporter's op last: the op may
+	 * drop the last reference, and nothing of the core runs after it. (A
+	 * revoke woken by the count waits for the resv lock, so the op still
+	 * runs before it can return.)
+	 */
 	if (--attach->nr_mappings != (unsigned int)idx)
 		*m = attach->mappings[attach->nr_mappings];
-	attach->dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
 	buf_mapping_gone(attach->dmabuf);
-}
-
-/* buf_unmap_locked() under a hold: the exporter's ops are callouts. */
-static inline void buf_unmap_held(struct dma_buf_attachment *attach,
-				  struct sg_table *sgt, enum dma_data_direction dir)
-{
-	struct dma_buf *dmabuf = attach->dmabuf;
-
-	dma_buf_hold(dmabuf);
-	buf_unmap_locked(attach, sgt, dir);
-	dma_buf_unhold(dmabuf);
+	attach->dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
 }
 
 void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
@@ -1017,7 +1059,7 @@ void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
 	if (!buf_held_or_refuse(attach->dmabuf, attach, DMB_V2_MAP_UNLOCKED,
 				"dma_buf_unmap_attachment"))
 		return;
-	buf_unmap_held(attach, sgt, dir);
+	buf_unmap_locked(attach, sgt, dir);
 }
 
 struct sg_table *
@@ -1123,13 +1165,12 @@ void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
 		return;
 
 	/*
-	 * The hold keeps the buffer and its attachments through the walk
-	 * even if a callback drops the last reference; and no callback can
-	 * change the list under it, since attach and detach refuse to run
-	 * with the resv lock held. A release the callbacks made due runs
-	 * at the unhold, after the walk.
+	 * The callout keeps the buffer and its attachments through the walk
+	 * even if a callback drops the last reference (the release then runs
+	 * after the walk); and no callback can change the list under it,
+	 * since attach and detach refuse to run with the resv lock held.
 	 */
-	dma_buf_hold(dmabuf);
+	buf_callout_begin(dmabuf);
 	dmb_list_for_each_entry(attach, &dmabuf->attachments, node) {
 		if (!dma_buf_attach_revocable(attach))
 			continue;
@@ -1142,7 +1183,7 @@ void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
 				dmb_check_map_invalidate(attach->mappings[i].token);
 		attach->importer_ops->invalidate_mappings(attach);
 	}
-	dma_buf_unhold(dmabuf);
+	buf_callout_end(dmabuf);
 }
 
 /* CPU access. */
