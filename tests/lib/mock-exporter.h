@@ -97,7 +97,7 @@ struct mock_exporter {
 	bool begin_cpu_all_idle;	/* last begin_cpu_access: no pending fence at all */
 	enum dma_data_direction begin_cpu_dir;
 
-	unsigned int next_index;	/* attachment index, for the dma address */
+	atomic_uint next_index;		/* attachment index, for the dma address */
 
 	pthread_mutex_t log_lock;
 	char log[MOCK_LOG_LEN];		/* "attach,pin,map,..." */
