@@ -1020,6 +1020,7 @@ buf_unmap_locked(struct dma_buf_attachment *attach, struct sg_table *sgt,
 		 enum dma_data_direction dir)
 {
 	struct dma_buf_mapping *m;
+	struct dma_buf *dmabuf;
 	int idx;
 
 	idx = sgt ? buf_find_mapping(attach, sgt) : -1;
@@ -1040,15 +1041,18 @@ buf_unmap_locked(struct dma_buf_attachment *attach, struct sg_table *sgt,
 		return;
 	}
 	/*
-	 * The core's bookkeeping first, the exporter's op last: the op may
-	 * drop the last reference, and nothing of the core runs after it. (A
-	 * revoke woken by the count waits for the resv lock, so the op still
-	 * runs before it can return.)
+	 * The core's bookkeeping first, then the exporter's op as a callout:
+	 * the op may drop the last reference, and the release must not run
+	 * inside it, under the exporter's feet. (A revoke woken by the count
+	 * waits for the resv lock, so the op still runs before it returns.)
 	 */
 	if (--attach->nr_mappings != (unsigned int)idx)
 		*m = attach->mappings[attach->nr_mappings];
-	buf_mapping_gone(attach->dmabuf);
-	attach->dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
+	dmabuf = attach->dmabuf;
+	buf_mapping_gone(dmabuf);
+	buf_callout_begin(dmabuf);
+	dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
+	buf_callout_end(dmabuf);
 }
 
 void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
@@ -1235,9 +1239,14 @@ int dma_buf_vmap(struct dma_buf *dmabuf, void **vaddr)
 	if (!buf_held_or_refuse(dmabuf, NULL, 0, "dma_buf_vmap"))
 		return -EINVAL;
 	if (!dmabuf->vmap_count) {
+		/* A callout: the op may drop the last reference. */
+		buf_callout_begin(dmabuf);
 		ret = dmabuf->ops->vmap(dmabuf, &dmabuf->vmap_ptr);
-		if (ret)
-			return ret;
+		if (!ret)
+			dmabuf->vmap_count++;
+		*vaddr = ret ? NULL : dmabuf->vmap_ptr;
+		buf_callout_end(dmabuf);
+		return ret;
 	}
 	dmabuf->vmap_count++;
 	*vaddr = dmabuf->vmap_ptr;
@@ -1255,8 +1264,11 @@ void dma_buf_vunmap(struct dma_buf *dmabuf, void *vaddr)
 		     vaddr, dma_buf_name(dmabuf)))
 		return;
 	if (--dmabuf->vmap_count == 0) {
-		dmabuf->ops->vunmap(dmabuf, dmabuf->vmap_ptr);
+		/* A callout: the op may drop the last reference. */
 		dmabuf->vmap_ptr = NULL;
+		buf_callout_begin(dmabuf);
+		dmabuf->ops->vunmap(dmabuf, vaddr);
+		buf_callout_end(dmabuf);
 	}
 }
 
