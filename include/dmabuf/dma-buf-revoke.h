@@ -23,7 +23,12 @@
  *	6. wait until every mapping handed out was unmapped: a count that each
  *	   map raises and each unmap lowers, and a completion at zero.
  *
- * When it returns no importer touches the memory any more. Unrevoke re-arms
+ * When it returns no importer touches the memory any more. The core keeps
+ * its own count of the buffer's live mappings and step 6 checks the two: an
+ * unmap op that calls dmb_revocable_unmap() once too often is reported and
+ * refused when the count would go below its base, and if it went unnoticed
+ * there (other mappings were counted), the revoke reports it and waits for
+ * the core's count to reach zero as well. Unrevoke re-arms
  * the count and the completion *before* clearing "revoked" under the lock, so
  * a map racing with it can never count into a finished round. Revoking a
  * buffer that is already revoked returns at once: it neither lowers the

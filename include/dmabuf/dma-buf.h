@@ -48,6 +48,13 @@
  * Misuse — detach with live mappings, unmap of a table that this attachment
  * does not have mapped (or already unmapped), put of a released buffer — is
  * reported as a violation and refused or cleaned up; it never corrupts memory.
+ *
+ * A callback may drop what was the buffer's last reference (an importer
+ * putting its buffer from invalidate_mappings, an exporter op dropping a
+ * reference it kept): the core keeps the buffer alive until its own call
+ * ends and the release runs then, once. A caller of a locked call whose
+ * buffer has its own resv (no shared one) must still hold a reference of
+ * its own: the release frees that resv.
  */
 #ifndef DMABUF_DMA_BUF_H
 #define DMABUF_DMA_BUF_H

@@ -18,6 +18,8 @@
 
 #define DMA_BUF_NAME_LEN	64
 
+struct dmb_revocable;
+
 struct dma_buf_name {
 	struct dma_buf_name *older;
 	char text[];
@@ -58,6 +60,20 @@ struct dma_buf {
 	struct dma_resv *resv;				/* const */
 	struct dmb_list_head attachments;		/* resv */
 	atomic_bool revoked;				/* atomic; written under resv */
+	/*
+	 * Live mappings over all attachments, kept by the core itself (map,
+	 * unmap, forced teardown), so a revoke can check the exporter's own
+	 * count against it; @idle_waiter is the revoke helper waiting for it
+	 * to reach zero, if any.
+	 */
+	unsigned int nr_mappings;			/* resv */
+	struct dmb_revocable *idle_waiter;		/* resv */
+	/*
+	 * Callouts made under the resv lock in progress (depth), plus
+	 * BUF_RELEASE_DEFERRED once a callback dropped the last reference:
+	 * the release then runs when the outermost callout ends.
+	 */
+	unsigned int callouts;				/* resv */
 	unsigned int vmap_count;			/* resv */
 	void *vmap_ptr;					/* resv */
 	struct dmb_list_head node;			/* on the live list, its lock */
@@ -78,6 +94,24 @@ struct dma_buf {
  * Context: resv lock held.
  */
 void dma_buf_mark_revoked(struct dma_buf *dmabuf, bool revoked);
+
+/*
+ * dmb_revocable_core_idle - the core's count of live mappings of the buffer
+ * @rev revokes reached zero while @rev waits for it (dma_buf.idle_waiter).
+ * Context: resv lock held.
+ */
+void dmb_revocable_core_idle(struct dmb_revocable *rev);
+
+/*
+ * dma_buf_hold, dma_buf_unhold - keep @dmabuf alive across a call out to
+ * exporter or importer code, which may drop what was the caller's last
+ * reference (drivers do, from invalidate_mappings): the release then runs
+ * at the unhold, once nothing of the core stands on the buffer any more.
+ * Context: any; the caller has a reference, or holds the resv lock of a
+ * buffer that is not released.
+ */
+void dma_buf_hold(struct dma_buf *dmabuf);
+void dma_buf_unhold(struct dma_buf *dmabuf);
 
 /*
  * dma_buf_force_unmap - tear down every live mapping of @attach through the

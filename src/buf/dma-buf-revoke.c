@@ -23,6 +23,17 @@
  *  - waiting_on is atomic: the clock a revoke by an actor of a virtual clock
  *    (clock.h) is parked on in step 6, which the last unmap kicks.
  *
+ * Two counts, one truth: the helper's count is the exporter's word, lowered
+ * by its unmap op; the core keeps its own count of the buffer's live
+ * mappings (dma_buf.nr_mappings). An unmap op that lowers the helper's count
+ * once too often is refused at the floor (the base reference until the
+ * revoke drops it in step 4, zero after), but one made while other mappings are
+ * counted cannot be told from a legitimate one there. So step 6 ends with a
+ * cross-check under the resv lock: if the core still knows of live mappings
+ * the helper's count missed, the revoke reports it and waits for the core's
+ * count to reach zero as well (with the same policy at the bound), so that
+ * "revoke returned" still means "nothing maps the memory any more".
+ *
  * Time: a revoke run by an actor of a virtual clock waits its bounds on that
  * clock, parked (dma-fence-clock.h), so a simulation decides by its own
  * time alone when a bound has passed; any other caller waits real time.
@@ -40,8 +51,10 @@ struct dmb_revocable {
 	struct dma_buf *dmabuf;
 	struct dmb_revoke_policy policy;	/* resv */
 	unsigned int count;			/* resv */
+	bool base;				/* resv: count holds the base reference */
 	atomic_bool revoked;
 	struct dmb_completion unmapped;
+	struct dmb_completion core_unmapped;	/* the core's count reached 0 */
 	_Atomic(struct dmb_clock *) waiting_on;
 	pthread_mutex_t op_lock;
 };
@@ -77,15 +90,21 @@ struct dmb_revocable *dmb_revocable_create(struct dma_buf *dmabuf,
 	ret = dmb_init_completion(&rev->unmapped);
 	if (ret)
 		goto err_free;
-	ret = -pthread_mutex_init(&rev->op_lock, NULL);
+	ret = dmb_init_completion(&rev->core_unmapped);
 	if (ret)
 		goto err_completion;
+	ret = -pthread_mutex_init(&rev->op_lock, NULL);
+	if (ret)
+		goto err_core_completion;
 	rev->dmabuf = dmabuf;
 	rev->policy = policy ? *policy : default_policy;
 	rev->count = 1;
+	rev->base = true;
 	atomic_init(&rev->revoked, false);
 	return rev;
 
+err_core_completion:
+	dmb_completion_fini(&rev->core_unmapped);
 err_completion:
 	dmb_completion_fini(&rev->unmapped);
 err_free:
@@ -99,11 +118,11 @@ void dmb_revocable_destroy(struct dmb_revocable *rev)
 	if (!rev)
 		return;
 	/* Not revoked: the base reference; revoked: nothing may be left. */
-	DMB_WARN(rev->count > (atomic_load(&rev->revoked) ? 0u : 1u),
+	DMB_WARN(rev->count > rev->base,
 		 "revoke helper of %s destroyed with %u mapping(s) live",
-		 dma_buf_name(rev->dmabuf),
-		 rev->count - (atomic_load(&rev->revoked) ? 0u : 1u));
+		 dma_buf_name(rev->dmabuf), rev->count - rev->base);
 	pthread_mutex_destroy(&rev->op_lock);
+	dmb_completion_fini(&rev->core_unmapped);
 	dmb_completion_fini(&rev->unmapped);
 	free(rev);
 }
@@ -157,24 +176,40 @@ int dmb_revocable_map(struct dmb_revocable *rev)
 	return 0;
 }
 
+/* Wake a revoke parked on a virtual clock in step 6. Resv held. */
+static void revoke_kick(struct dmb_revocable *rev)
+{
+	struct dmb_clock *clock = atomic_load(&rev->waiting_on);
+
+	if (clock)
+		dmb_clock_kick(clock);
+}
+
 void dmb_revocable_unmap(struct dmb_revocable *rev)
 {
 	if (DMB_WARN(!rev, "dmb_revocable_unmap(NULL)"))
 		return;
 	if (!dma_resv_held_or_report(rev->dmabuf->resv))
 		return;
-	if (DMB_WARN(rev->count == 0,
-		     "dmb_revocable_unmap on %s without a counted mapping",
+	/*
+	 * The count never goes below its base: until a revoke drops it, the
+	 * base reference is not a mapping, and consuming it would let the
+	 * revoke return at once with mappings live.
+	 */
+	if (DMB_WARN(rev->count <= rev->base,
+		     "unbalanced dmb_revocable_unmap on %s: no counted mapping left (the exporter's unmap op lowered the count once too often); refused",
 		     dma_buf_name(rev->dmabuf)))
 		return;
 	if (--rev->count == 0) {
-		struct dmb_clock *clock;
-
 		dmb_complete_all(&rev->unmapped);
-		clock = atomic_load(&rev->waiting_on);
-		if (clock)
-			dmb_clock_kick(clock);
+		revoke_kick(rev);
 	}
+}
+
+void dmb_revocable_core_idle(struct dmb_revocable *rev)
+{
+	dmb_complete_all(&rev->core_unmapped);
+	revoke_kick(rev);
 }
 
 bool dmb_revocable_is_revoked(struct dmb_revocable *rev)
@@ -192,7 +227,7 @@ unsigned int dmb_revocable_mappings(struct dmb_revocable *rev)
 		return 0;
 	if (dma_buf_lock_self(rev->dmabuf, "dmb_revocable_mappings"))
 		return 0;
-	n = rev->count - (atomic_load(&rev->revoked) ? 0u : 1u);
+	n = rev->count - rev->base;
 	dma_resv_unlock(rev->dmabuf->resv);
 	return n;
 }
@@ -214,23 +249,24 @@ static int64_t wait_fences(struct dma_resv *resv, struct dmb_clock *clock,
 
 static bool unmapped_done(void *arg)
 {
-	struct dmb_revocable *rev = arg;
-
-	return dmb_completion_done(&rev->unmapped);
+	return dmb_completion_done(arg);
 }
 
-/* Wait for the last unmap for up to @bound, on @clock if not NULL. */
-static int64_t wait_unmapped(struct dmb_revocable *rev, struct dmb_clock *clock,
-			     int64_t bound)
+/*
+ * Wait for @done (the last unmap by either count) for up to @bound, on
+ * @clock if not NULL.
+ */
+static int64_t wait_unmapped(struct dmb_revocable *rev, struct dmb_completion *done,
+			     struct dmb_clock *clock, int64_t bound)
 {
 	if (!clock)
-		return dmb_wait_for_completion_timeout(&rev->unmapped, bound);
+		return dmb_wait_for_completion_timeout(done, bound);
 	atomic_store(&rev->waiting_on, clock);
 	dmb_clock_sleep_until_or(clock, dmb_timeout_deadline(dmb_clock_now(clock),
 							     bound),
-				 unmapped_done, rev);
+				 unmapped_done, done);
 	atomic_store(&rev->waiting_on, NULL);
-	return dmb_completion_done(&rev->unmapped);
+	return dmb_completion_done(done);
 }
 
 /*
@@ -305,14 +341,63 @@ static void revoke_unmap_deadline(struct dmb_revocable *rev,
 	dma_resv_unlock(dmabuf->resv);
 }
 
+/*
+ * Step 6 on @done with the policy: at the bound name every attachment still
+ * mapped (and force them with DEADLINE_FORCE), then keep waiting.
+ */
+static void revoke_wait_unmapped(struct dmb_revocable *rev,
+				 struct dmb_completion *done,
+				 const struct dmb_revoke_policy *policy,
+				 struct dmb_clock *clock, int64_t bound,
+				 struct dmb_revoke_stats *stats)
+{
+	if (policy->wait != DMB_REVOKE_WAIT &&
+	    wait_unmapped(rev, done, clock, bound) == 0)
+		revoke_unmap_deadline(rev, policy, bound, stats);
+	wait_unmapped(rev, done, clock, MAX_SCHEDULE_TIMEOUT);
+}
+
+/*
+ * The helper's count reached zero: cross-check it with the core's. Live
+ * mappings the core still knows of mean the exporter lowered its count for
+ * a mapping that is still live; report it, naming the buffer, and wait for
+ * the core's count too (see the top of the file).
+ */
+static void revoke_wait_core(struct dmb_revocable *rev,
+			     const struct dmb_revoke_policy *policy,
+			     struct dmb_clock *clock, int64_t bound,
+			     struct dmb_revoke_stats *stats)
+{
+	struct dma_buf *dmabuf = rev->dmabuf;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	if (!dmabuf->nr_mappings) {
+		dma_resv_unlock(dmabuf->resv);
+		return;
+	}
+	DMB_WARN(true, "revoke of %s: the exporter's count says unmapped, but %u mapping(s) are still live (an unbalanced dmb_revocable_unmap); waiting for them",
+		 dma_buf_name(dmabuf), dmabuf->nr_mappings);
+	stats->warnings++;
+	dmb_reinit_completion(&rev->core_unmapped);
+	dmabuf->idle_waiter = rev;
+	dma_resv_unlock(dmabuf->resv);
+
+	revoke_wait_unmapped(rev, &rev->core_unmapped, policy, clock, bound, stats);
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	dmabuf->idle_waiter = NULL;
+	dma_resv_unlock(dmabuf->resv);
+}
+
 int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *stats)
 {
 	struct dmb_revoke_stats local = { 0 };
 	struct dmb_clock *clock = dmb_clock_current();
 	struct dmb_revoke_policy policy;
 	struct dmb_check_bounds bounds;
+	struct dma_buf *dmabuf;
 	struct dma_resv *resv;
-	int64_t t0, t1, t2, t3, t4;
+	int64_t t0, t1, t2, t3, t4, unmap_bound;
 
 	if (DMB_WARN(!rev, "dmb_revocable_revoke(NULL)"))
 		return -EINVAL;
@@ -325,6 +410,13 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 		stats = &local;
 	*stats = local;
 	dmb_check_get_bounds(&bounds);
+	/*
+	 * An importer may drop the last reference from invalidate_mappings;
+	 * the release (which typically destroys @rev) then runs at the
+	 * unhold, the revoke's very last step.
+	 */
+	dmabuf = rev->dmabuf;
+	dma_buf_hold(dmabuf);
 
 	pthread_mutex_lock(&rev->op_lock);
 	t0 = dmb_check_now();
@@ -340,6 +432,7 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 		dma_resv_unlock(resv);
 		pthread_mutex_unlock(&rev->op_lock);
 		stats->already_revoked = true;
+		dma_buf_unhold(dmabuf);
 		return 0;
 	}
 	atomic_store(&rev->revoked, true);			/* 2 */
@@ -350,17 +443,15 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 	revoke_wait_fences(rev, &policy, clock, bound_or(policy.fence_bound_ns,
 							 bounds.fence_ns), stats);	/* 4 */
 	t3 = dmb_check_now();
+	rev->base = false;
 	if (--rev->count == 0)					/* the base reference */
 		dmb_complete_all(&rev->unmapped);
 	dma_resv_unlock(resv);					/* 5 */
 
-	if (policy.wait != DMB_REVOKE_WAIT) {			/* 6 */
-		int64_t bound = bound_or(policy.unmap_bound_ns, bounds.unmap_ns);
-
-		if (wait_unmapped(rev, clock, bound) == 0)
-			revoke_unmap_deadline(rev, &policy, bound, stats);
-	}
-	wait_unmapped(rev, clock, MAX_SCHEDULE_TIMEOUT);
+	unmap_bound = bound_or(policy.unmap_bound_ns, bounds.unmap_ns);
+	revoke_wait_unmapped(rev, &rev->unmapped, &policy, clock, unmap_bound,
+			     stats);					/* 6 */
+	revoke_wait_core(rev, &policy, clock, unmap_bound, stats);
 	t4 = dmb_check_now();
 	pthread_mutex_unlock(&rev->op_lock);
 
@@ -368,6 +459,7 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 	stats->fence_wait_ns = t3 - t2;
 	stats->unmap_wait_ns = t4 - t3;
 	stats->total_ns = t4 - t0;
+	dma_buf_unhold(dmabuf);
 	return 0;
 }
 
@@ -401,6 +493,7 @@ int dmb_revocable_unrevoke(struct dmb_revocable *rev)
 		 * docs/kernel-differences.md.
 		 */
 		rev->count = 1;
+		rev->base = true;
 		dmb_reinit_completion(&rev->unmapped);
 		atomic_store(&rev->revoked, false);
 		dma_buf_mark_revoked(rev->dmabuf, false);

@@ -16,6 +16,13 @@
  *    it pinned, and a checker token) on its attachment, so an unmap of a
  *    table it does not know is caught before the exporter sees it (V8) and a
  *    detach with live mappings can clean them up (V9);
+ *  - every call out to exporter or importer code keeps the buffer alive: a
+ *    callback that drops what was the last reference defers the release to
+ *    the end of the core's call instead of freeing the buffer under it.
+ *    Callouts made under the resv lock count their depth in a plain field
+ *    (buf_callout_begin/end: the map and unmap fast paths make them), and
+ *    a release due while the depth is not zero is deferred; the others
+ *    take a reference (dma_buf_hold());
  *  - a buffer pointer is checked against the list of live buffers before a
  *    get or put touches it, so a put of a released buffer is reported (V9)
  *    instead of being a use-after-free. (An address reused by a newer buffer
@@ -224,9 +231,52 @@ static void buf_detach_locked(struct dma_buf *dmabuf,
 static void buf_detach_finish(struct dma_buf *dmabuf,
 			      struct dma_buf_attachment *attach);
 
+#define BUF_RELEASE_DEFERRED	(1u << 31)
+
+static void buf_release(struct dma_buf *dmabuf);
+
 static void dma_buf_release(struct dmb_kref *kref)
 {
 	struct dma_buf *dmabuf = dmb_container_of(kref, struct dma_buf, refcount);
+
+	/*
+	 * A callback dropped the last reference from inside a callout this
+	 * thread makes under the resv lock: the core still stands on the
+	 * buffer. (Callouts is read only by the lock's owner.)
+	 */
+	if (dma_resv_held(dmabuf->resv) && dmabuf->callouts) {
+		dmabuf->callouts += BUF_RELEASE_DEFERRED;
+		return;
+	}
+	buf_release(dmabuf);
+}
+
+/*
+ * Callouts under the resv lock: begin before calling exporter or importer
+ * code, end after the core is done with the buffer. Resv held.
+ */
+static inline void buf_callout_begin(struct dma_buf *dmabuf)
+{
+	dmabuf->callouts++;
+}
+
+static void __attribute__((noinline, cold))
+buf_callout_end_slow(struct dma_buf *dmabuf)
+{
+	if (dmabuf->callouts != BUF_RELEASE_DEFERRED)
+		return;		/* an outer callout is still running */
+	dmabuf->callouts = 0;
+	buf_release(dmabuf);
+}
+
+static inline void buf_callout_end(struct dma_buf *dmabuf)
+{
+	if (dmb_unlikely(--dmabuf->callouts))
+		buf_callout_end_slow(dmabuf);
+}
+
+static void buf_release(struct dma_buf *dmabuf)
+{
 	struct dma_buf_attachment *attach, *tmp;
 	struct dmb_check_subject who;
 	struct dmb_list_head leftovers;
@@ -286,6 +336,16 @@ void dma_buf_put(struct dma_buf *dmabuf)
 				 (void *)dmabuf);
 		return;
 	}
+	dmb_kref_put(&dmabuf->refcount, dma_buf_release);
+}
+
+void dma_buf_hold(struct dma_buf *dmabuf)
+{
+	dmb_kref_get(&dmabuf->refcount);
+}
+
+void dma_buf_unhold(struct dma_buf *dmabuf)
+{
 	dmb_kref_put(&dmabuf->refcount, dma_buf_release);
 }
 
@@ -397,17 +457,31 @@ buf_attach(struct dma_buf *dmabuf, struct device *dev,
 		ret = -EINVAL;
 		goto err_free;
 	}
+	dma_buf_hold(dmabuf);
 	if (dmabuf->ops->attach) {
 		ret = dmabuf->ops->attach(dmabuf, attach);
 		if (ret)
-			goto err_free;
+			goto err_unhold;
+		/*
+		 * Only the hold left: the op dropped the caller's last
+		 * reference. Nobody can use the attachment; undo it.
+		 */
+		if (dmb_kref_read(&dmabuf->refcount) == 1) {
+			ret = -ENODEV;
+			if (dmabuf->ops->detach)
+				dmabuf->ops->detach(dmabuf, attach);
+			goto err_unhold;
+		}
 	}
 	/* No context, and not held (refused above): this cannot fail. */
 	dma_resv_lock(dmabuf->resv, NULL);
 	dmb_list_add_tail(&attach->node, &dmabuf->attachments);
 	dma_resv_unlock(dmabuf->resv);
+	dma_buf_unhold(dmabuf);
 	return attach;
 
+err_unhold:
+	dma_buf_unhold(dmabuf);
 err_free:
 	dmb_check_names_put(attach->names);
 	free(attach);
@@ -450,6 +524,16 @@ static void buf_retire_token(struct dma_buf_attachment *attach,
 }
 
 /*
+ * One mapping of @dmabuf is gone: lower the core's own count, and wake a
+ * revoke that waits for it to reach zero. Resv held.
+ */
+static inline void buf_mapping_gone(struct dma_buf *dmabuf)
+{
+	if (--dmabuf->nr_mappings == 0 && dmb_unlikely(dmabuf->idle_waiter))
+		dmb_revocable_core_idle(dmabuf->idle_waiter);
+}
+
+/*
  * Undo mapping @idx of @attach: exporter unmap, unpin, token (none in
  * production mode). Resv held.
  */
@@ -459,13 +543,14 @@ static void buf_unmap_index(struct dma_buf_attachment *attach, unsigned int idx,
 	struct dma_buf_mapping m = attach->mappings[idx];
 	struct dma_buf *dmabuf = attach->dmabuf;
 
-	buf_assert_held(dmabuf);
+	/* Every caller tested or asserted the lock already. */
 	attach->mappings[idx] = attach->mappings[--attach->nr_mappings];
 	dmabuf->ops->unmap_dma_buf(attach, m.sgt, m.dir);
 	if (dmb_unlikely(m.pinned))
 		dmabuf->ops->unpin(attach);
 	if (m.token)
 		buf_retire_token(attach, m.token, forced);
+	buf_mapping_gone(dmabuf);
 }
 
 /*
@@ -547,9 +632,12 @@ void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 				 (void *)attach);
 		goto out_unlock;
 	}
+	/* The unmaps, unpins and detach op below are callouts. */
+	dma_buf_hold(dmabuf);
 	buf_detach_locked(dmabuf, attach);
 	dma_resv_unlock(dmabuf->resv);
 	buf_detach_finish(dmabuf, attach);
+	dma_buf_unhold(dmabuf);
 	return;
 
 out_unlock:
@@ -663,10 +751,15 @@ int dma_buf_pin(struct dma_buf_attachment *attach)
 		     dev_name(attach->dev), dma_buf_name(dmabuf)))
 		return -EINVAL;
 	/* No pin op: the memory never moves, so pinning is a no-op (R10). */
-	if (dmabuf->ops->pin)
-		ret = dmabuf->ops->pin(attach);
+	if (!dmabuf->ops->pin) {
+		attach->pin_count++;
+		return 0;
+	}
+	buf_callout_begin(dmabuf);
+	ret = dmabuf->ops->pin(attach);
 	if (!ret)
 		attach->pin_count++;
+	buf_callout_end(dmabuf);
 	return ret;
 }
 
@@ -683,8 +776,11 @@ void dma_buf_unpin(struct dma_buf_attachment *attach)
 		      dma_buf_attachment_importer_name(attach),
 		      dma_buf_name(dmabuf))) {
 		attach->pin_count--;
-		if (dmabuf->ops->unpin)
+		if (dmabuf->ops->unpin) {
+			buf_callout_begin(dmabuf);
 			dmabuf->ops->unpin(attach);
+			buf_callout_end(dmabuf);
+		}
 	}
 }
 
@@ -763,7 +859,7 @@ buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	bool pinned = false;
 	int ret;
 
-	buf_assert_held(dmabuf);
+	/* Every caller tested the lock already. */
 	if (dmb_unlikely(attach->nr_mappings == attach->max_mappings)) {
 		ret = buf_reserve_mapping(attach);
 		if (ret)
@@ -795,7 +891,7 @@ buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	 * KERNEL fences, as the kernel's map does. Dynamic importers
 	 * synchronise with the fences themselves.
 	 */
-	if (!dma_buf_attachment_is_dynamic(attach)) {
+	if (!attach->importer_ops) {
 		int64_t left = dma_resv_wait_timeout(dmabuf->resv,
 						     DMA_RESV_USAGE_KERNEL,
 						     MAX_SCHEDULE_TIMEOUT);
@@ -809,6 +905,7 @@ buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	attach->mappings[attach->nr_mappings++] = (struct dma_buf_mapping) {
 		.sgt = sgt, .dir = dir, .token = token, .pinned = pinned,
 	};
+	dmabuf->nr_mappings++;
 	return sgt;
 
 err_unmap:
@@ -843,7 +940,7 @@ buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 
 	if (__dmb_debug_on() ||
 	    dmb_unlikely(attach->nr_mappings == attach->max_mappings ||
-			 !dma_buf_attachment_is_dynamic(attach)))
+			 !attach->importer_ops))	/* static: pin, fences */
 		return buf_map_slow(attach, dir);
 
 	ret = dmabuf->ops->map_dma_buf(attach, dir, &sgt);
@@ -856,6 +953,20 @@ buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	m->dir = dir;
 	m->token = NULL;
 	m->pinned = false;
+	dmabuf->nr_mappings++;
+	return sgt;
+}
+
+/* buf_map_locked() as a callout: the exporter's ops may drop the buffer. */
+static inline __attribute__((always_inline)) struct sg_table *
+buf_map_held(struct dma_buf_attachment *attach, enum dma_data_direction dir)
+{
+	struct dma_buf *dmabuf = attach->dmabuf;
+	struct sg_table *sgt;
+
+	buf_callout_begin(dmabuf);
+	sgt = buf_map_locked(attach, dir);
+	buf_callout_end(dmabuf);
 	return sgt;
 }
 
@@ -871,11 +982,11 @@ struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
 		errno = EINVAL;
 		return NULL;
 	}
-	return buf_map_locked(attach, dir);
+	return buf_map_held(attach, dir);
 }
 
 /* The record of @sgt, newest first (mappings mostly go in LIFO order). */
-static int buf_find_mapping(struct dma_buf_attachment *attach,
+static inline int buf_find_mapping(struct dma_buf_attachment *attach,
 			    const struct sg_table *sgt)
 {
 	for (int i = (int)attach->nr_mappings - 1; i >= 0; i--)
@@ -904,10 +1015,12 @@ buf_report_bad_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt)
  * and ends in the exporter's op; everything else goes the general way
  * (buf_unmap_index()).
  */
-static void buf_unmap_locked(struct dma_buf_attachment *attach,
-			     struct sg_table *sgt, enum dma_data_direction dir)
+static inline __attribute__((always_inline)) void
+buf_unmap_locked(struct dma_buf_attachment *attach, struct sg_table *sgt,
+		 enum dma_data_direction dir)
 {
 	struct dma_buf_mapping *m;
+	struct dma_buf *dmabuf;
 	int idx;
 
 	idx = sgt ? buf_find_mapping(attach, sgt) : -1;
@@ -921,12 +1034,25 @@ static void buf_unmap_locked(struct dma_buf_attachment *attach,
 		DMB_WARN(m->dir != dir,
 			 "unmap direction %d differs from map direction %d",
 			 dir, m->dir);
+		/* The exporter's ops are callouts: they may drop the buffer. */
+		buf_callout_begin(attach->dmabuf);
 		buf_unmap_index(attach, (unsigned int)idx, false);
+		buf_callout_end(attach->dmabuf);
 		return;
 	}
+	/*
+	 * The core's bookkeeping first, then the exporter's op as a callout:
+	 * the op may drop the last reference, and the release must not run
+	 * inside it, under the exporter's feet. (A revoke woken by the count
+	 * waits for the resv lock, so the op still runs before it returns.)
+	 */
 	if (--attach->nr_mappings != (unsigned int)idx)
 		*m = attach->mappings[attach->nr_mappings];
-	attach->dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
+	dmabuf = attach->dmabuf;
+	buf_mapping_gone(dmabuf);
+	buf_callout_begin(dmabuf);
+	dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
+	buf_callout_end(dmabuf);
 }
 
 void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
@@ -944,6 +1070,7 @@ struct sg_table *
 dma_buf_map_attachment_unlocked(struct dma_buf_attachment *attach,
 				enum dma_data_direction dir)
 {
+	struct dma_buf *dmabuf;
 	struct sg_table *sgt;
 	int err;
 
@@ -951,13 +1078,16 @@ dma_buf_map_attachment_unlocked(struct dma_buf_attachment *attach,
 		errno = EINVAL;
 		return NULL;
 	}
-	if (dma_buf_lock_self(attach->dmabuf, "dma_buf_map_attachment_unlocked")) {
+	dmabuf = attach->dmabuf;
+	if (dma_buf_lock_self(dmabuf, "dma_buf_map_attachment_unlocked")) {
 		errno = EINVAL;
 		return NULL;
 	}
+	dma_buf_hold(dmabuf);
 	sgt = buf_map_locked(attach, dir);
 	err = errno;
-	dma_resv_unlock(attach->dmabuf->resv);
+	dma_resv_unlock(dmabuf->resv);
+	dma_buf_unhold(dmabuf);
 	errno = err;
 	return sgt;
 }
@@ -966,13 +1096,19 @@ void dma_buf_unmap_attachment_unlocked(struct dma_buf_attachment *attach,
 				       struct sg_table *sgt,
 				       enum dma_data_direction dir)
 {
+	struct dma_buf *dmabuf;
+
 	if (DMB_WARN(!attach, "dma_buf_unmap_attachment_unlocked(NULL, %p)",
 		     (void *)sgt))
 		return;
-	if (dma_buf_lock_self(attach->dmabuf, "dma_buf_unmap_attachment_unlocked"))
+	dmabuf = attach->dmabuf;
+	if (dma_buf_lock_self(dmabuf, "dma_buf_unmap_attachment_unlocked"))
 		return;
+	/* Unlocked before the unhold: the release may free the resv. */
+	dma_buf_hold(dmabuf);
 	buf_unmap_locked(attach, sgt, dir);
-	dma_resv_unlock(attach->dmabuf->resv);
+	dma_resv_unlock(dmabuf->resv);
+	dma_buf_unhold(dmabuf);
 }
 
 unsigned int dma_buf_force_unmap(struct dma_buf_attachment *attach)
@@ -1032,6 +1168,13 @@ void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
 				"dma_buf_invalidate_mappings"))
 		return;
 
+	/*
+	 * The callout keeps the buffer and its attachments through the walk
+	 * even if a callback drops the last reference (the release then runs
+	 * after the walk); and no callback can change the list under it,
+	 * since attach and detach refuse to run with the resv lock held.
+	 */
+	buf_callout_begin(dmabuf);
 	dmb_list_for_each_entry(attach, &dmabuf->attachments, node) {
 		if (!dma_buf_attach_revocable(attach))
 			continue;
@@ -1044,6 +1187,7 @@ void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
 				dmb_check_map_invalidate(attach->mappings[i].token);
 		attach->importer_ops->invalidate_mappings(attach);
 	}
+	buf_callout_end(dmabuf);
 }
 
 /* CPU access. */
@@ -1095,9 +1239,14 @@ int dma_buf_vmap(struct dma_buf *dmabuf, void **vaddr)
 	if (!buf_held_or_refuse(dmabuf, NULL, 0, "dma_buf_vmap"))
 		return -EINVAL;
 	if (!dmabuf->vmap_count) {
+		/* A callout: the op may drop the last reference. */
+		buf_callout_begin(dmabuf);
 		ret = dmabuf->ops->vmap(dmabuf, &dmabuf->vmap_ptr);
-		if (ret)
-			return ret;
+		if (!ret)
+			dmabuf->vmap_count++;
+		*vaddr = ret ? NULL : dmabuf->vmap_ptr;
+		buf_callout_end(dmabuf);
+		return ret;
 	}
 	dmabuf->vmap_count++;
 	*vaddr = dmabuf->vmap_ptr;
@@ -1115,8 +1264,11 @@ void dma_buf_vunmap(struct dma_buf *dmabuf, void *vaddr)
 		     vaddr, dma_buf_name(dmabuf)))
 		return;
 	if (--dmabuf->vmap_count == 0) {
-		dmabuf->ops->vunmap(dmabuf, dmabuf->vmap_ptr);
+		/* A callout: the op may drop the last reference. */
 		dmabuf->vmap_ptr = NULL;
+		buf_callout_begin(dmabuf);
+		dmabuf->ops->vunmap(dmabuf, vaddr);
+		buf_callout_end(dmabuf);
 	}
 }
 

@@ -69,6 +69,7 @@ static void expect_unlocked(struct mock_exporter *me, struct dma_buf *dmabuf)
 static int mock_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 {
 	struct mock_exporter *me = to_mock(dmabuf);
+	unsigned int index;
 	int ret;
 
 	atomic_fetch_add(&me->attach_calls, 1);
@@ -81,8 +82,12 @@ static int mock_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach
 		if (ret)
 			return ret;
 	}
-	/* The index only picks a distinct device address per attachment. */
-	dma_buf_attachment_set_priv(attach, (void *)(uintptr_t)me->next_index++);
+	/*
+	 * The index only picks a distinct device address per attachment;
+	 * atomic, as attach ops run without the resv lock, concurrently.
+	 */
+	index = atomic_fetch_add(&me->next_index, 1);
+	dma_buf_attachment_set_priv(attach, (void *)(uintptr_t)index);
 	return 0;
 }
 
@@ -184,6 +189,10 @@ static void mock_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
 	/* Only after the table is gone may the revoke helper's wait end. */
 	if (counted)
 		dmb_revocable_unmap(me->rev);
+	if (counted && me->extra_revocable_unmaps) {
+		me->extra_revocable_unmaps--;
+		dmb_revocable_unmap(me->rev);
+	}
 }
 
 static void mock_release(struct dma_buf *dmabuf)

@@ -17,7 +17,9 @@
  *  - revoked: the exporter's own "revoked" state; a well-behaved map then
  *    returns -ENODEV;
  *  - buggy_map_while_revoked: map ignores every revoked state (its own and
- *    the revoke helper's) and hands out a table anyway, to provoke V3.
+ *    the revoke helper's) and hands out a table anyway, to provoke V3;
+ *  - extra_revocable_unmaps: the next N unmaps lower the revoke helper's
+ *    count twice, as an exporter with an unbalanced unmap op does.
  *
  * With MOCK_EXP_REVOCABLE the exporter owns a revoke helper (dma-buf-revoke.h)
  * and calls it from attach, map and unmap, as a real revoke-capable exporter
@@ -68,6 +70,8 @@ struct mock_exporter {
 	bool revoked;
 	bool buggy_map_while_revoked;
 	unsigned int revocable_flags;	/* passed to dmb_revocable_attach() */
+	/* the next N unmaps call dmb_revocable_unmap() twice (an unbalanced exporter) */
+	unsigned int extra_revocable_unmaps;
 
 	/* op calls */
 	atomic_uint attach_calls;
@@ -93,7 +97,7 @@ struct mock_exporter {
 	bool begin_cpu_all_idle;	/* last begin_cpu_access: no pending fence at all */
 	enum dma_data_direction begin_cpu_dir;
 
-	unsigned int next_index;	/* attachment index, for the dma address */
+	atomic_uint next_index;		/* attachment index, for the dma address */
 
 	pthread_mutex_t log_lock;
 	char log[MOCK_LOG_LEN];		/* "attach,pin,map,..." */
