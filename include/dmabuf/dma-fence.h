@@ -122,6 +122,8 @@ enum dma_fence_flag_bits {
  * @error: 0, or the negative errno the work failed with
  * @refcount: references; the last put releases the fence
  * @inline_lock: used as @lock when the driver passed none
+ * @obj_state: private to the library: released or not, for the release
+ *	quarantine (check.h) of fences the library frees
  */
 struct dma_fence {
 	pthread_mutex_t *lock;
@@ -134,6 +136,7 @@ struct dma_fence {
 	int error;
 	struct dmb_kref refcount;
 	pthread_mutex_t inline_lock;
+	unsigned int obj_state;
 };
 
 /**

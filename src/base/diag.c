@@ -33,6 +33,8 @@
 #include <dmabuf/clock.h>
 #include <dmabuf/diag.h>
 
+#include "diag-private.h"
+
 #define DIAG_MSG_MAX		1024
 #define DIAG_BACKTRACE_MAX	4096
 #define DIAG_BACKTRACE_FRAMES	16
@@ -136,6 +138,13 @@ static void diag_backtrace(char *buf, size_t size, int skip)
 	buf[0] = '\0';
 }
 #endif
+
+void __attribute__((noinline)) __dmb_diag_backtrace(char *buf, size_t size, int skip)
+{
+	diag_backtrace(buf, size, skip + 1);
+	/* Not a tail call: this frame must be there for @skip to count. */
+	__asm__ volatile("" ::: "memory");
+}
 
 int dmb_diag_format(const struct dmb_diag *diag, char *buf, size_t size)
 {

@@ -19,8 +19,10 @@
  *  - a buffer pointer is checked against the list of live buffers before a
  *    get or put touches it, so a put of a released buffer is reported (V9)
  *    instead of being a use-after-free. (An address reused by a newer buffer
- *    cannot be told apart; the quarantine that would catch it is not worth
- *    its cost here.)
+ *    cannot be told apart.) In debug mode a released buffer or attachment
+ *    is kept a while by the release quarantine (check.h): its other entry
+ *    points test its state word and refuse a released one, naming who
+ *    released it.
  *
  * Locking: the resv lock protects each buffer's attachment list and each
  * attachment's mapping and pin state. live_lock protects the list of live
@@ -204,9 +206,13 @@ void get_dma_buf(struct dma_buf *dmabuf)
 	if (DMB_WARN(!dmabuf, "get_dma_buf(NULL)"))
 		return;
 	if (!buf_is_live(dmabuf)) {
-		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, NULL,
-				 "get_dma_buf of buffer %p, which was already released",
-				 (void *)dmabuf);
+		if (__dmb_quarantine_holds(dmabuf))
+			__dmb_quarantine_report_use(dmabuf, "get_dma_buf",
+						    DMB_V9_BAD_DETACH_OR_PUT);
+		else
+			dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, NULL,
+					 "get_dma_buf of buffer %p, which was already released",
+					 (void *)dmabuf);
 		return;
 	}
 	dmb_kref_get(&dmabuf->refcount);
@@ -214,7 +220,9 @@ void get_dma_buf(struct dma_buf *dmabuf)
 
 bool dmb_dma_buf_get_unless_zero(struct dma_buf *dmabuf)
 {
-	if (DMB_WARN(!dmabuf, "dmb_dma_buf_get_unless_zero(NULL)"))
+	if (DMB_WARN(!dmabuf, "dmb_dma_buf_get_unless_zero(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf,
+				    "dmb_dma_buf_get_unless_zero"))
 		return false;
 	return dmb_kref_get_unless_zero(&dmabuf->refcount);
 }
@@ -230,6 +238,7 @@ static void dma_buf_release(struct dmb_kref *kref)
 	struct dma_buf_attachment *attach, *tmp;
 	struct dmb_check_subject who;
 	struct dmb_list_head leftovers;
+	struct dma_buf_name *names;
 	bool locked;
 
 	pthread_mutex_lock(&live_lock);
@@ -266,14 +275,18 @@ static void dma_buf_release(struct dmb_kref *kref)
 	dmabuf->ops->release(dmabuf);
 	if (dmabuf->resv == &dmabuf->own_resv)
 		dma_resv_fini(&dmabuf->own_resv);
-	while (dmabuf->names) {
-		struct dma_buf_name *rec = dmabuf->names;
+	pthread_mutex_destroy(&dmabuf->name_lock);
+	names = dmabuf->names;	/* the name stays valid for the quarantine */
+	if (!dmb_quarantine_release(DMB_OBJ_BUFFER, dmabuf, sizeof(*dmabuf),
+				    &dmabuf->obj_state, "%s (exporter %s)",
+				    dma_buf_name(dmabuf), dmabuf->exp_name))
+		free(dmabuf);
+	while (names) {
+		struct dma_buf_name *rec = names;
 
-		dmabuf->names = rec->older;
+		names = rec->older;
 		free(rec);
 	}
-	pthread_mutex_destroy(&dmabuf->name_lock);
-	free(dmabuf);
 }
 
 void dma_buf_put(struct dma_buf *dmabuf)
@@ -281,9 +294,13 @@ void dma_buf_put(struct dma_buf *dmabuf)
 	if (DMB_WARN(!dmabuf, "dma_buf_put(NULL)"))
 		return;
 	if (!buf_is_live(dmabuf)) {
-		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, NULL,
-				 "dma_buf_put of buffer %p, which was already released",
-				 (void *)dmabuf);
+		if (__dmb_quarantine_holds(dmabuf))
+			__dmb_quarantine_report_use(dmabuf, "dma_buf_put",
+						    DMB_V9_BAD_DETACH_OR_PUT);
+		else
+			dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, NULL,
+					 "dma_buf_put of buffer %p, which was already released",
+					 (void *)dmabuf);
 		return;
 	}
 	dmb_kref_put(&dmabuf->refcount, dma_buf_release);
@@ -295,7 +312,8 @@ int dma_buf_set_name(struct dma_buf *dmabuf, const char *name)
 	size_t len;
 
 	if (DMB_WARN(!dmabuf || !name, "dma_buf_set_name(%p, %p)",
-		     (void *)dmabuf, (const void *)name))
+		     (void *)dmabuf, (const void *)name) ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_set_name"))
 		return -EINVAL;
 	len = strnlen(name, DMA_BUF_NAME_LEN - 1);
 	rec = malloc(sizeof(*rec) + len + 1);
@@ -360,7 +378,8 @@ buf_attach(struct dma_buf *dmabuf, struct device *dev,
 	int ret;
 
 	if (DMB_WARN(!dmabuf || !dev, "attach(%p, %p): buffer and device required",
-		     (void *)dmabuf, (void *)dev)) {
+		     (void *)dmabuf, (void *)dev) ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_attach")) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -510,7 +529,11 @@ static void buf_detach_finish(struct dma_buf *dmabuf,
 	dmb_check_map_put(attach->spare);
 	dmb_check_names_put(attach->names);
 	free(attach->mappings);
-	free(attach);
+	if (!dmb_quarantine_release(DMB_OBJ_ATTACHMENT, attach, sizeof(*attach),
+				    &attach->obj_state, "%s (device %s) of %s",
+				    dma_buf_attachment_importer_name(attach),
+				    dev_name(attach->dev), dma_buf_name(dmabuf)))
+		free(attach);
 }
 
 static bool buf_has_attachment(struct dma_buf *dmabuf,
@@ -529,7 +552,8 @@ void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 	struct dmb_check_subject who;
 
 	if (DMB_WARN(!dmabuf || !attach, "dma_buf_detach(%p, %p)",
-		     (void *)dmabuf, (void *)attach))
+		     (void *)dmabuf, (void *)attach) ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_detach"))
 		return;
 	/*
 	 * Not even inside the caller's lock session: a detach from an
@@ -542,9 +566,13 @@ void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 	dma_resv_lock(dmabuf->resv, NULL);
 	if (!buf_has_attachment(dmabuf, attach)) {
 		dma_buf_subject(dmabuf, &who);
-		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, &who,
-				 "detach of attachment %p, which is not attached to this buffer",
-				 (void *)attach);
+		if (__dmb_quarantine_holds(attach))
+			__dmb_quarantine_report_use(attach, "dma_buf_detach",
+						    DMB_V9_BAD_DETACH_OR_PUT);
+		else
+			dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, &who,
+					 "detach of attachment %p, which is not attached to this buffer",
+					 (void *)attach);
 		goto out_unlock;
 	}
 	buf_detach_locked(dmabuf, attach);
@@ -648,7 +676,8 @@ int dma_buf_pin(struct dma_buf_attachment *attach)
 	struct dma_buf *dmabuf;
 	int ret = 0;
 
-	if (DMB_WARN(!attach, "dma_buf_pin(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_pin(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_pin"))
 		return -EINVAL;
 	dmabuf = attach->dmabuf;
 	if (!buf_held_or_refuse(dmabuf, attach, 0, "dma_buf_pin"))
@@ -674,7 +703,8 @@ void dma_buf_unpin(struct dma_buf_attachment *attach)
 {
 	struct dma_buf *dmabuf;
 
-	if (DMB_WARN(!attach, "dma_buf_unpin(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_unpin(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_unpin"))
 		return;
 	dmabuf = attach->dmabuf;
 	if (!buf_held_or_refuse(dmabuf, attach, 0, "dma_buf_unpin"))
@@ -862,7 +892,8 @@ buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
 					enum dma_data_direction dir)
 {
-	if (DMB_WARN(!attach, "dma_buf_map_attachment(NULL)")) {
+	if (DMB_WARN(!attach, "dma_buf_map_attachment(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_map_attachment")) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -932,7 +963,9 @@ static void buf_unmap_locked(struct dma_buf_attachment *attach,
 void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
 			      struct sg_table *sgt, enum dma_data_direction dir)
 {
-	if (DMB_WARN(!attach, "dma_buf_unmap_attachment(NULL, %p)", (void *)sgt))
+	if (DMB_WARN(!attach, "dma_buf_unmap_attachment(NULL, %p)", (void *)sgt) ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach,
+				    "dma_buf_unmap_attachment"))
 		return;
 	if (!buf_held_or_refuse(attach->dmabuf, attach, DMB_V2_MAP_UNLOCKED,
 				"dma_buf_unmap_attachment"))
@@ -947,7 +980,8 @@ dma_buf_map_attachment_unlocked(struct dma_buf_attachment *attach,
 	struct sg_table *sgt;
 	int err;
 
-	if (DMB_WARN(!attach, "dma_buf_map_attachment_unlocked(NULL)")) {
+	if (DMB_WARN(!attach, "dma_buf_map_attachment_unlocked(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_map_attachment_unlocked")) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -967,7 +1001,9 @@ void dma_buf_unmap_attachment_unlocked(struct dma_buf_attachment *attach,
 				       enum dma_data_direction dir)
 {
 	if (DMB_WARN(!attach, "dma_buf_unmap_attachment_unlocked(NULL, %p)",
-		     (void *)sgt))
+		     (void *)sgt) ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach,
+				    "dma_buf_unmap_attachment_unlocked"))
 		return;
 	if (dma_buf_lock_self(attach->dmabuf, "dma_buf_unmap_attachment_unlocked"))
 		return;
@@ -994,7 +1030,8 @@ struct dmb_check_map *dma_buf_mapping_token(struct dma_buf_attachment *attach,
 
 	struct dmb_check_map *token = NULL;
 
-	if (DMB_WARN(!attach, "dma_buf_mapping_token(NULL)")) {
+	if (DMB_WARN(!attach, "dma_buf_mapping_token(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_mapping_token")) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -1026,7 +1063,9 @@ void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
 {
 	struct dma_buf_attachment *attach;
 
-	if (DMB_WARN(!dmabuf, "dma_buf_invalidate_mappings(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_invalidate_mappings(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf,
+				    "dma_buf_invalidate_mappings"))
 		return;
 	if (!buf_held_or_refuse(dmabuf, NULL, DMB_V1_INVALIDATE_UNLOCKED,
 				"dma_buf_invalidate_mappings"))
@@ -1057,7 +1096,8 @@ int dma_buf_begin_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir
 {
 	int64_t ret;
 
-	if (DMB_WARN(!dmabuf, "dma_buf_begin_cpu_access(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_begin_cpu_access(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_begin_cpu_access"))
 		return -EINVAL;
 	if (!buf_not_held_or_refuse(dmabuf, "dma_buf_begin_cpu_access"))
 		return -EINVAL;
@@ -1073,7 +1113,8 @@ int dma_buf_begin_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir
 
 int dma_buf_end_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
 {
-	if (DMB_WARN(!dmabuf, "dma_buf_end_cpu_access(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_end_cpu_access(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_end_cpu_access"))
 		return -EINVAL;
 	if (!buf_not_held_or_refuse(dmabuf, "dma_buf_end_cpu_access"))
 		return -EINVAL;
@@ -1088,7 +1129,8 @@ int dma_buf_vmap(struct dma_buf *dmabuf, void **vaddr)
 	int ret;
 
 	if (DMB_WARN(!dmabuf || !vaddr, "dma_buf_vmap(%p, %p)", (void *)dmabuf,
-		     (void *)vaddr))
+		     (void *)vaddr) ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_vmap"))
 		return -EINVAL;
 	if (!dmabuf->ops->vmap)
 		return -EINVAL;
@@ -1106,7 +1148,8 @@ int dma_buf_vmap(struct dma_buf *dmabuf, void **vaddr)
 
 void dma_buf_vunmap(struct dma_buf *dmabuf, void *vaddr)
 {
-	if (DMB_WARN(!dmabuf, "dma_buf_vunmap(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_vunmap(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_vunmap"))
 		return;
 	if (!buf_held_or_refuse(dmabuf, NULL, 0, "dma_buf_vunmap"))
 		return;
@@ -1124,7 +1167,8 @@ int dma_buf_vmap_unlocked(struct dma_buf *dmabuf, void **vaddr)
 {
 	int ret;
 
-	if (DMB_WARN(!dmabuf, "dma_buf_vmap_unlocked(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_vmap_unlocked(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_vmap_unlocked"))
 		return -EINVAL;
 	ret = dma_buf_lock_self(dmabuf, "dma_buf_vmap_unlocked");
 	if (ret)
@@ -1136,7 +1180,8 @@ int dma_buf_vmap_unlocked(struct dma_buf *dmabuf, void **vaddr)
 
 void dma_buf_vunmap_unlocked(struct dma_buf *dmabuf, void *vaddr)
 {
-	if (DMB_WARN(!dmabuf, "dma_buf_vunmap_unlocked(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_vunmap_unlocked(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_vunmap_unlocked"))
 		return;
 	if (dma_buf_lock_self(dmabuf, "dma_buf_vunmap_unlocked"))
 		return;
