@@ -111,7 +111,8 @@ void dmb_revocable_destroy(struct dmb_revocable *rev)
 	dmb_completion_fini(&rev->unmapped);
 	/* Named by address: the buffer may be gone before its helper. */
 	if (!dmb_quarantine_release(DMB_OBJ_REVOCABLE, rev, sizeof(*rev),
-				    &rev->obj_state, "of buffer %p",
+				    &rev->obj_state, sizeof(rev->obj_state),
+				    "of buffer %p",
 				    (void *)rev->dmabuf))
 		free(rev);
 }

@@ -30,6 +30,7 @@
  * dma_buf_debug_dump(), which only trylocks.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,24 @@
 #include "../sync/ww_mutex-private.h"
 
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Where a released attachment's dmabuf points while the quarantine keeps it:
+ * a buffer whose resv lock nobody ever holds. The locked map and unmap test
+ * that lock before anything else, so they refuse a released attachment on
+ * their cold path (buf_report_unlocked() names it), adding nothing to the
+ * hot one; every other entry tests the attachment's state word.
+ */
+static struct dma_buf dma_buf_released = {
+	.obj_state = DMB_OBJ_RELEASED,
+	.exp_name = "(released)",
+	.resv = &dma_buf_released.own_resv,
+};
+
+/* What the quarantine keeps readable of an attachment: state and dmabuf. */
+#define ATTACH_KEEP	(offsetof(struct dma_buf_attachment, dmabuf) +	\
+			 sizeof(struct dma_buf *) -			\
+			 offsetof(struct dma_buf_attachment, obj_state))
 static struct dmb_list_head live_bufs = DMB_LIST_HEAD_INIT(live_bufs);
 
 /* Is @dmabuf a buffer that has not been released? Never dereferences it. */
@@ -80,6 +99,10 @@ buf_report_unlocked(struct dma_buf *dmabuf, struct dma_buf_attachment *attach,
 {
 	struct dmb_check_subject who;
 
+	if (attach && dmb_obj_released(&attach->obj_state)) {
+		__dmb_quarantine_report_use(attach, call, 0);
+		return;
+	}
 	if (attach)
 		dma_buf_attachment_subject(attach, &who);
 	else
@@ -278,7 +301,8 @@ static void dma_buf_release(struct dmb_kref *kref)
 	pthread_mutex_destroy(&dmabuf->name_lock);
 	names = dmabuf->names;	/* the name stays valid for the quarantine */
 	if (!dmb_quarantine_release(DMB_OBJ_BUFFER, dmabuf, sizeof(*dmabuf),
-				    &dmabuf->obj_state, "%s (exporter %s)",
+				    &dmabuf->obj_state,
+				    sizeof(dmabuf->obj_state), "%s (exporter %s)",
 				    dma_buf_name(dmabuf), dmabuf->exp_name))
 		free(dmabuf);
 	while (names) {
@@ -529,8 +553,11 @@ static void buf_detach_finish(struct dma_buf *dmabuf,
 	dmb_check_map_put(attach->spare);
 	dmb_check_names_put(attach->names);
 	free(attach->mappings);
+	/* Kept unpoisoned: the locked map and unmap read it first. */
+	attach->dmabuf = &dma_buf_released;
 	if (!dmb_quarantine_release(DMB_OBJ_ATTACHMENT, attach, sizeof(*attach),
-				    &attach->obj_state, "%s (device %s) of %s",
+				    &attach->obj_state, ATTACH_KEEP,
+				    "%s (device %s) of %s",
 				    dma_buf_attachment_importer_name(attach),
 				    dev_name(attach->dev), dma_buf_name(dmabuf)))
 		free(attach);
@@ -892,8 +919,7 @@ buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
 					enum dma_data_direction dir)
 {
-	if (DMB_WARN(!attach, "dma_buf_map_attachment(NULL)") ||
-	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_map_attachment")) {
+	if (DMB_WARN(!attach, "dma_buf_map_attachment(NULL)")) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -963,9 +989,7 @@ static void buf_unmap_locked(struct dma_buf_attachment *attach,
 void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
 			      struct sg_table *sgt, enum dma_data_direction dir)
 {
-	if (DMB_WARN(!attach, "dma_buf_unmap_attachment(NULL, %p)", (void *)sgt) ||
-	    dmb_obj_refuse_released(&attach->obj_state, attach,
-				    "dma_buf_unmap_attachment"))
+	if (DMB_WARN(!attach, "dma_buf_unmap_attachment(NULL, %p)", (void *)sgt))
 		return;
 	if (!buf_held_or_refuse(attach->dmabuf, attach, DMB_V2_MAP_UNLOCKED,
 				"dma_buf_unmap_attachment"))

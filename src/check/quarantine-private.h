@@ -58,26 +58,29 @@ static inline bool __dmb_quarantine_on(void)
 
 /*
  * __dmb_quarantine_release - @obj of @kind, @size bytes at the start of a
- * malloc()ed block, was released: keep it, poisoned but for its @state
- * word, with its name (printf @fmt) and its releaser's backtrace. The
- * oldest kept object is freed once the bound is passed.
+ * malloc()ed block, was released: keep it, poisoned but for @keep bytes
+ * from its @state word (the word, and what the object's fast paths must
+ * still read, set by the caller), with its name (printf @fmt) and its
+ * releaser's backtrace. The oldest kept object is freed once the bound is
+ * passed.
  * Context: any thread, any lock held; @obj unreachable but by misuse.
  * Return: true if the quarantine took @obj, or it was released before
  * (reported): the caller must not free it; false if the caller frees it
  * now (out of memory).
  */
 bool __dmb_quarantine_release(enum dmb_obj_kind kind, void *obj, size_t size,
-			      unsigned int *state, const char *fmt, ...)
-	__attribute__((visibility("hidden"))) DMB_PRINTF(5, 6);
+			      unsigned int *state, size_t keep,
+			      const char *fmt, ...)
+	__attribute__((visibility("hidden"))) DMB_PRINTF(6, 7);
 
 /*
  * dmb_quarantine_release - the release path's one call: true if the
  * quarantine took @obj (do not free it), false to free it now as before
  * (production mode or the quarantine off: the name is not even formatted).
  */
-#define dmb_quarantine_release(kind, obj, size, state, ...)		\
+#define dmb_quarantine_release(kind, obj, size, state, keep, ...)	\
 	(__dmb_quarantine_on() &&					\
-	 __dmb_quarantine_release(kind, obj, size, state, __VA_ARGS__))
+	 __dmb_quarantine_release(kind, obj, size, state, keep, __VA_ARGS__))
 
 /*
  * __dmb_quarantine_report_use - report @call on released @obj: its kind,

@@ -66,6 +66,7 @@ struct quarantine_rec {
 	void *obj;
 	size_t size;
 	unsigned int *state;
+	size_t keep;				/* bytes from state not poisoned */
 	enum dmb_obj_kind kind;
 	char name[DMB_CHECK_NAME_LEN * 2];
 	char releaser[RELEASER_MAX];
@@ -91,7 +92,8 @@ static size_t rec_bytes(const struct quarantine_rec *rec)
 
 /*
  * Fill @rec's object with poison around its state word, which the release
- * already set and an entry check may be reading in another thread.
+ * already set and an entry check may be reading in another thread, and
+ * what follows it to be kept.
  */
 static void poison_object(struct quarantine_rec *rec)
 {
@@ -99,10 +101,10 @@ static void poison_object(struct quarantine_rec *rec)
 	size_t before = (size_t)(word - start);
 
 	memset(start, DMB_POISON_BYTE, before);
-	memset(word + sizeof(*rec->state), DMB_POISON_BYTE,
-	       rec->size - before - sizeof(*rec->state));
+	memset(word + rec->keep, DMB_POISON_BYTE,
+	       rec->size - before - rec->keep);
 	quarantine_poison(rec->obj, rec->size);
-	quarantine_unpoison(rec->state, sizeof(*rec->state));
+	quarantine_unpoison(rec->state, rec->keep);
 }
 
 static void free_rec(struct quarantine_rec *rec)
@@ -139,7 +141,8 @@ static void evict_locked(struct dmb_list_head *out, size_t max_objects,
 }
 
 bool __dmb_quarantine_release(enum dmb_obj_kind kind, void *obj, size_t size,
-			      unsigned int *state, const char *fmt, ...)
+			      unsigned int *state, size_t keep,
+			      const char *fmt, ...)
 {
 	struct quarantine_rec *rec;
 	struct dmb_list_head evicted;
@@ -160,6 +163,7 @@ bool __dmb_quarantine_release(enum dmb_obj_kind kind, void *obj, size_t size,
 	rec->obj = obj;
 	rec->size = size;
 	rec->state = state;
+	rec->keep = keep;
 	rec->kind = kind;
 	va_start(ap, fmt);
 	vsnprintf(rec->name, sizeof(rec->name), fmt, ap);

@@ -742,7 +742,8 @@ static void dma_fence_release(struct dmb_kref *kref)
 	if (fence->ops->release)
 		fence->ops->release(fence);
 	else if (!dmb_quarantine_release(DMB_OBJ_FENCE, fence, sizeof(*fence),
-					 &fence->obj_state, FENCE_FMT,
+					 &fence->obj_state,
+					 sizeof(fence->obj_state), FENCE_FMT,
 					 FENCE_ARGS(fence)))
 		free(fence);
 }

@@ -196,6 +196,33 @@ static void misuse_map_after_detach(void)
 	dma_buf_put(buf);
 }
 
+static void misuse_map_locked_after_detach(void)
+{
+	static struct mock_exporter me;
+	static struct mock_importer imp;
+	struct dma_buf *buf = mock_export(&me, "qbuf", 4096, 0);
+	struct dma_resv *resv = dma_buf_resv(buf);
+	struct dma_buf_attachment *a;
+	struct sg_table *sgt;
+
+	mock_importer_init(&imp, "qdev");
+	a = mock_importer_attach(&imp, buf, &mock_importer_ops_revocable);
+	if (!a)
+		return;
+	detach_here(buf, a);
+	dma_resv_lock(resv, NULL);
+	errno = 0;
+	sgt = dma_buf_map_attachment(a, DMA_BIDIRECTIONAL);
+	if (!sgt && errno == EINVAL)
+		child_write("REFUSED\n");
+	/* and the unmap of a table that cannot be there: refused too */
+	dma_buf_unmap_attachment(a, (struct sg_table *)&me, DMA_BIDIRECTIONAL);
+	dma_resv_unlock(resv);
+	if (!me.unmap_calls)
+		child_write("UNMAP REFUSED\n");
+	dma_buf_put(buf);
+}
+
 static void misuse_destroy_twice(void)
 {
 	static struct mock_exporter me;
@@ -249,6 +276,17 @@ static void map_after_detach(void **state)
 
 	assert_caught(&res, "dma_buf_attachment", "dma_buf_map_attachment_unlocked",
 		      "detach_here");
+}
+
+/* the locked map and unmap of a detached attachment: reported, refused. */
+static void map_locked_after_detach(void **state)
+{
+	struct child_result res = run_child(misuse_map_locked_after_detach);
+
+	assert_caught(&res, "dma_buf_attachment", "dma_buf_map_attachment",
+		      "detach_here");
+	assert_non_null(strstr(res.out, "dma_buf_unmap_attachment of released"));
+	assert_non_null(strstr(res.out, "UNMAP REFUSED"));
 }
 
 /* a second dmb_revocable_destroy(): reported (helper, first destroyer), not freed twice. */
@@ -450,6 +488,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		TH_TEST(map_after_detach),
+		TH_TEST(map_locked_after_detach),
 		TH_TEST(revocable_destroy_twice),
 		TH_TEST(get_unless_zero_after_release),
 		TH_TEST(fence_put_twice),
