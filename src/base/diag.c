@@ -139,12 +139,83 @@ static void diag_backtrace(char *buf, size_t size, int skip)
 }
 #endif
 
-void __attribute__((noinline)) __dmb_diag_backtrace(char *buf, size_t size, int skip)
+/*
+ * A backtrace kept for later (the release quarantine's releaser): the
+ * return addresses only, which is cheap; naming them, which reads symbol
+ * tables, waits for __dmb_diag_symbolize() and a report that needs it.
+ */
+int __attribute__((noinline)) __dmb_diag_capture(void **ips, int max, int skip)
 {
-	diag_backtrace(buf, size, skip + 1);
+	void *all[2 * DIAG_BACKTRACE_FRAMES];
+	int first = skip + 1;	/* this function, then @skip callers */
+	int n = 0;
+
+	if (max + first > (int)DMB_ARRAY_SIZE(all))
+		max = (int)DMB_ARRAY_SIZE(all) - first;
+#if DMB_HAVE_LIBUNWIND
+	n = unw_backtrace(all, max + first);
+#elif DMB_HAVE_EXECINFO
+	n = backtrace(all, max + first);
+#endif
+	n = n > first ? n - first : 0;
+	memcpy(ips, all + first, (size_t)n * sizeof(*ips));
 	/* Not a tail call: this frame must be there for @skip to count. */
 	__asm__ volatile("" ::: "memory");
+	return n;
 }
+
+#if DMB_HAVE_LIBUNWIND
+/* Name each address as diag_backtrace() does, through a cursor moved to it. */
+void __dmb_diag_symbolize(void *const *ips, int nr, char *buf, size_t size)
+{
+	unw_context_t uc;
+	unw_cursor_t cursor;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (unw_getcontext(&uc) || unw_init_local(&cursor, &uc))
+		return;
+	for (int i = 0; i < nr; i++) {
+		unw_word_t off = 0, ip = (unw_word_t)ips[i];
+		char name[128];
+		int n;
+
+		if (unw_set_reg(&cursor, UNW_REG_IP, ip) ||
+		    unw_get_proc_name(&cursor, name, sizeof(name), &off))
+			strcpy(name, "??");
+		n = snprintf(buf + len, size - len, "  #%d %s+0x%lx [0x%lx]\n",
+			     i, name, (unsigned long)off, (unsigned long)ip);
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
+	}
+}
+#elif DMB_HAVE_EXECINFO
+void __dmb_diag_symbolize(void *const *ips, int nr, char *buf, size_t size)
+{
+	char **names = backtrace_symbols(ips, nr);	/* NULL: addresses only */
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < nr; i++) {
+		int n = names ?
+			snprintf(buf + len, size - len, "  #%d %s\n", i, names[i]) :
+			snprintf(buf + len, size - len, "  #%d [%p]\n", i, ips[i]);
+
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
+	}
+	free(names);
+}
+#else
+void __dmb_diag_symbolize(void *const *ips, int nr, char *buf, size_t size)
+{
+	(void)ips;
+	(void)nr;
+	snprintf(buf, size, "  (no unwinder in this build)\n");
+}
+#endif
 
 int dmb_diag_format(const struct dmb_diag *diag, char *buf, size_t size)
 {

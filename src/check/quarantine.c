@@ -14,7 +14,8 @@
  * under AddressSanitizer the poisoned bytes are also poisoned for ASan, so
  * such a use is an ASan report, while the entry checks (which read only the
  * state word) report through the library. Beside it, a record: its kind, a
- * name, and the releaser's backtrace, taken with diag.c's unwinder.
+ * name, and the releaser's backtrace, taken with diag.c's unwinder as bare
+ * return addresses (cheap) and named only when a report needs them.
  *
  * The bound: a FIFO of at most DMB_QUARANTINE_MAX_OBJECTS objects and
  * DMB_QUARANTINE_MAX_BYTES bytes (objects and records); the oldest is really
@@ -58,7 +59,8 @@
 #define quarantine_unpoison(p, n)	((void)(p), (void)(n))
 #endif
 
-/* Enough for the first frames of the releaser, which name the culprit. */
+/* The releaser's frames kept, and the room to name them in a report. */
+#define RELEASER_FRAMES	16
 #define RELEASER_MAX	768
 
 struct quarantine_rec {
@@ -69,7 +71,8 @@ struct quarantine_rec {
 	size_t keep;				/* bytes from state not poisoned */
 	enum dmb_obj_kind kind;
 	char name[DMB_CHECK_NAME_LEN * 2];
-	char releaser[RELEASER_MAX];
+	int nr_ips;
+	void *ips[RELEASER_FRAMES];		/* the releaser's backtrace */
 };
 
 static pthread_mutex_t quarantine_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -169,7 +172,7 @@ bool __dmb_quarantine_release(enum dmb_obj_kind kind, void *obj, size_t size,
 	vsnprintf(rec->name, sizeof(rec->name), fmt, ap);
 	va_end(ap);
 	/* Skip this function: the releaser's release path is frame #0. */
-	__dmb_diag_backtrace(rec->releaser, sizeof(rec->releaser), 1);
+	rec->nr_ips = __dmb_diag_capture(rec->ips, RELEASER_FRAMES, 1);
 	poison_object(rec);
 
 	dmb_list_init(&evicted);
@@ -212,20 +215,29 @@ void __dmb_quarantine_report_use(const void *obj, const char *call,
 	struct quarantine_rec *rec;
 	char what[DMB_CHECK_NAME_LEN * 3];
 	char releaser[RELEASER_MAX];
+	void *ips[RELEASER_FRAMES];
+	int nr_ips = -1;
 
-	/* Copied out: the record may be freed as soon as the lock drops. */
+	/*
+	 * Copied out: the record may be freed as soon as the lock drops. The
+	 * names are looked up without the lock (it reads symbol tables).
+	 */
 	pthread_mutex_lock(&quarantine_lock);
 	rec = find_locked(obj);
 	if (rec) {
 		snprintf(what, sizeof(what), "%s %s (%p)", kind_names[rec->kind],
 			 rec->name, obj);
-		memcpy(releaser, rec->releaser, sizeof(releaser));
+		nr_ips = rec->nr_ips;
+		memcpy(ips, rec->ips, sizeof(ips));
 	} else {
 		snprintf(what, sizeof(what), "object %p", obj);
-		snprintf(releaser, sizeof(releaser),
-			 "  (unknown: no longer in the release quarantine)\n");
 	}
 	pthread_mutex_unlock(&quarantine_lock);
+	if (nr_ips >= 0)
+		__dmb_diag_symbolize(ips, nr_ips, releaser, sizeof(releaser));
+	else
+		snprintf(releaser, sizeof(releaser),
+			 "  (unknown: no longer in the release quarantine)\n");
 
 	if (violation)
 		dmb_check_report((enum dmb_violation)violation, NULL,
