@@ -144,25 +144,54 @@ static void diag_backtrace(char *buf, size_t size, int skip)
  * return addresses only, which is cheap; naming them, which reads symbol
  * tables, waits for __dmb_diag_symbolize() and a report that needs it.
  */
+#if DMB_HAVE_LIBUNWIND
+/*
+ * A cursor walk, not unw_backtrace(): that one keeps a per-thread cache
+ * whose destructor, run at thread exit, crashes ThreadSanitizer's runtime.
+ */
+int __attribute__((noinline)) __dmb_diag_capture(void **ips, int max, int skip)
+{
+	unw_context_t uc;
+	unw_cursor_t cursor;
+	int frame = 0, n = 0;
+
+	if (unw_getcontext(&uc) || unw_init_local(&cursor, &uc))
+		return 0;
+	while (n < max && unw_step(&cursor) > 0) {
+		unw_word_t ip = 0;
+
+		if (frame++ < skip)
+			continue;
+		unw_get_reg(&cursor, UNW_REG_IP, &ip);
+		ips[n++] = (void *)ip;
+	}
+	return n;
+}
+#elif DMB_HAVE_EXECINFO
 int __attribute__((noinline)) __dmb_diag_capture(void **ips, int max, int skip)
 {
 	void *all[2 * DIAG_BACKTRACE_FRAMES];
 	int first = skip + 1;	/* this function, then @skip callers */
-	int n = 0;
+	int n;
 
 	if (max + first > (int)DMB_ARRAY_SIZE(all))
 		max = (int)DMB_ARRAY_SIZE(all) - first;
-#if DMB_HAVE_LIBUNWIND
-	n = unw_backtrace(all, max + first);
-#elif DMB_HAVE_EXECINFO
 	n = backtrace(all, max + first);
-#endif
 	n = n > first ? n - first : 0;
 	memcpy(ips, all + first, (size_t)n * sizeof(*ips));
 	/* Not a tail call: this frame must be there for @skip to count. */
 	__asm__ volatile("" ::: "memory");
 	return n;
 }
+#else
+int __dmb_diag_capture(void **ips, int max, int skip)
+{
+	(void)ips;
+	(void)max;
+	(void)skip;
+	return 0;
+}
+#endif
 
 #if DMB_HAVE_LIBUNWIND
 /* Name each address as diag_backtrace() does, through a cursor moved to it. */
