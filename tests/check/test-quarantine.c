@@ -484,6 +484,42 @@ static void concurrent_releases(void **state)
 	dmb_check_quarantine_flush();
 }
 
+/*
+ * A put of a released buffer, which is checked against the live buffers
+ * and the quarantine without reading the buffer, while releases in another
+ * thread evict it: every put is reported (V9) and refused, with or without
+ * its releaser, and nothing is read after it is freed.
+ */
+#define LATE_PUTS	64
+
+static void *late_putter(void *arg)
+{
+	for (int i = 0; i < LATE_PUTS; i++)
+		dma_buf_put(arg);
+	return NULL;
+}
+
+static void reports_race_evictions(void **state)
+{
+	struct mock_exporter *me = th_alloc(sizeof(*me));
+	struct dma_buf *buf = mock_export(me, "qbuf", 4096, 0);
+	unsigned long v9 = dmb_check_count(DMB_V9_BAD_DETACH_OR_PUT);
+	struct th_thread *t;
+
+	dma_buf_put(buf);
+	t = th_thread_start(late_putter, buf);
+	for (unsigned int i = 0; i < 2 * DMB_QUARANTINE_MAX_OBJECTS; i++) {
+		struct dma_fence *fence = qfence();
+
+		assert_non_null(fence);
+		dma_fence_signal(fence);
+		dma_fence_put(fence);
+	}
+	th_thread_join(t);
+	assert_int_equal(dmb_check_count(DMB_V9_BAD_DETACH_OR_PUT) - v9, LATE_PUTS);
+	th_forget_reports();
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +533,7 @@ int main(int argc, char **argv)
 		TH_TEST(switch_off_frees_at_once),
 		TH_TEST(production_mode_not_kept),
 		TH_TEST(concurrent_releases),
+		TH_TEST(reports_race_evictions),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));
