@@ -627,28 +627,32 @@ bool dma_buf_attach_revocable(struct dma_buf_attachment *attach)
 
 struct dma_buf *dma_buf_attachment_dmabuf(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_dmabuf(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_dmabuf(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_dmabuf"))
 		return NULL;
 	return attach->dmabuf;
 }
 
 struct device *dma_buf_attachment_dev(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_dev(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_dev(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_dev"))
 		return NULL;
 	return attach->dev;
 }
 
 bool dma_buf_attachment_peer2peer(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_peer2peer(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_peer2peer(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_peer2peer"))
 		return false;
 	return attach->peer2peer;
 }
 
 void *dma_buf_attachment_importer_priv(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_importer_priv(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_importer_priv(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_importer_priv"))
 		return NULL;
 	return attach->importer_priv;
 }
@@ -664,21 +668,24 @@ const char *dma_buf_attachment_importer_name(struct dma_buf_attachment *attach)
 
 void *dma_buf_attachment_priv(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_priv(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_priv(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_priv"))
 		return NULL;
 	return attach->priv;
 }
 
 void dma_buf_attachment_set_priv(struct dma_buf_attachment *attach, void *priv)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_set_priv(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_set_priv(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_set_priv"))
 		return;
 	attach->priv = priv;
 }
 
 unsigned int dma_buf_attachment_mapped(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_mapped(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_mapped(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_mapped"))
 		return 0;
 	if (!buf_held_or_refuse(attach->dmabuf, attach, 0,
 				"dma_buf_attachment_mapped"))
@@ -688,7 +695,8 @@ unsigned int dma_buf_attachment_mapped(struct dma_buf_attachment *attach)
 
 int64_t dma_buf_attachment_unmap_latency(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_unmap_latency(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_unmap_latency(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_unmap_latency"))
 		return -1;
 	if (!buf_held_or_refuse(attach->dmabuf, attach, 0,
 				"dma_buf_attachment_unmap_latency"))

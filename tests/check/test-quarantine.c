@@ -193,6 +193,8 @@ static void misuse_map_after_detach(void)
 	if (!dma_buf_map_attachment_unlocked(a, DMA_BIDIRECTIONAL) &&
 	    errno == EINVAL)
 		child_write("REFUSED\n");
+	if (!dma_buf_attachment_dmabuf(a))
+		child_write("GETTER REFUSED\n");
 	dma_buf_put(buf);
 }
 
@@ -276,6 +278,8 @@ static void map_after_detach(void **state)
 
 	assert_caught(&res, "dma_buf_attachment", "dma_buf_map_attachment_unlocked",
 		      "detach_here");
+	assert_non_null(strstr(res.out, "dma_buf_attachment_dmabuf of released"));
+	assert_non_null(strstr(res.out, "GETTER REFUSED"));
 }
 
 /* the locked map and unmap of a detached attachment: reported, refused. */
