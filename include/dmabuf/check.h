@@ -333,6 +333,70 @@ int64_t dmb_check_map_unmapped_at(struct dmb_check_map *map);
  */
 int dmb_check_dma(struct dmb_check_map *map, enum dmb_dma_access access);
 
+/*
+ * The release quarantine (debug mode): released buffers, attachments,
+ * revoke helpers and the fences the library frees (those without an
+ * ops->release) are kept for a while, poisoned, so that a later use of one
+ * is reported - what it was and the backtrace of who released it - and
+ * refused, instead of reading freed memory; a second release is reported
+ * and not freed twice. A FIFO bounded by DMB_QUARANTINE_MAX_OBJECTS and
+ * DMB_QUARANTINE_MAX_BYTES: the oldest is really freed when a release
+ * passes either bound, and whatever is left when the library is unloaded
+ * (at exit). Off in production mode (debug.h), and with the environment
+ * variable DMABUF_QUARANTINE=0 (or "off", "no", "false") or
+ * dmb_check_set_quarantine(false): released objects are then freed at once.
+ */
+#define DMB_QUARANTINE_MAX_OBJECTS	256
+#define DMB_QUARANTINE_MAX_BYTES	(1024 * 1024)
+
+/**
+ * struct dmb_quarantine_stats - what the release quarantine holds and did
+ * @objects: objects kept now
+ * @bytes: bytes kept now, objects and their records
+ * @kept: objects ever taken in
+ * @freed: objects ever really freed (past the bound, flushed, switched off)
+ */
+struct dmb_quarantine_stats {
+	size_t objects;
+	size_t bytes;
+	unsigned long kept;
+	unsigned long freed;
+};
+
+/**
+ * dmb_check_set_quarantine - switch the release quarantine on or off
+ * @on: false frees everything kept and lets later releases free at once
+ *
+ * Independent of the mode: the quarantine works only in debug mode, with
+ * the switch on (the default).
+ * Context: any thread.
+ * Return: the previous setting of the switch.
+ */
+bool dmb_check_set_quarantine(bool on);
+
+/**
+ * dmb_check_quarantine_enabled - does a release go to the quarantine now?
+ *
+ * Context: any thread, no lock.
+ * Return: true in debug mode with the switch on.
+ */
+bool dmb_check_quarantine_enabled(void);
+
+/**
+ * dmb_check_quarantine_stats - copy the quarantine's figures to @out
+ *
+ * Context: any thread; takes the quarantine's leaf lock.
+ */
+void dmb_check_quarantine_stats(struct dmb_quarantine_stats *out);
+
+/**
+ * dmb_check_quarantine_flush - really free everything the quarantine keeps
+ *
+ * A use of a flushed object is no longer caught.
+ * Context: any thread; takes the quarantine's leaf lock.
+ */
+void dmb_check_quarantine_flush(void);
+
 DMB_END_DECLS
 
 #endif /* DMABUF_CHECK_H */

@@ -11,7 +11,9 @@
  *  - the checker's mapping tokens (check.h): each mapping's shadow state, so
  *    DMA through an invalidated or unmapped mapping (V4, V5) is caught, and
  *    dma_buf_attachment_unmap_latency() has a figure;
- *  - the release quarantine, where the library has one.
+ *  - the release quarantine (check.h): released buffers, attachments,
+ *    revoke helpers and library-freed fences kept poisoned for a while, so
+ *    a use of one is reported with its releaser and refused.
  * What stays on in production mode is what costs a load and a compare: a
  * call that needs a resv lock refuses to run without it (the lock's owner
  * word is exact without tracking), unknown tables are refused at unmap (V8),

@@ -123,6 +123,8 @@ struct dmb_revocable *dmb_revocable_create(struct dma_buf *dmabuf,
 /**
  * dmb_revocable_destroy - free the helper; typically from the release op
  *
+ * In debug mode the helper goes to the release quarantine (check.h): a
+ * second destroy, or any call on it, is reported and refused.
  * Context: no mapping may be live.
  */
 void dmb_revocable_destroy(struct dmb_revocable *rev);

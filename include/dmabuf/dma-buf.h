@@ -160,7 +160,9 @@ void get_dma_buf(struct dma_buf *dmabuf);
  *
  * For an exporter walking a list of its own buffers: the caller must know
  * the memory is still there, as it is while the buffer is on a list that
- * the release op takes it off under a lock the caller holds.
+ * the release op takes it off under a lock the caller holds. A buffer
+ * already released (in debug mode, kept by the release quarantine of
+ * check.h) is reported, naming who released it, and false is returned.
  * Context: any thread that knows @dmabuf is still allocated (a lookup under
  *	the exporter's own lock).
  * Return: true if a reference was taken (drop it with dma_buf_put()).
@@ -237,7 +239,9 @@ dma_buf_dynamic_attach(struct dma_buf *dmabuf, struct device *dev,
  * Detaching with live mappings is violation V9 (one report for all of
  * them): the mappings are torn down (exporter unmap, unpin) before the
  * attachment goes. Detaching an
- * attachment that is not on @dmabuf is V9 and refused.
+ * attachment that is not on @dmabuf is V9 and refused. In debug mode the
+ * attachment goes to the release quarantine (check.h): a later call on it
+ * (a map, a second detach) is reported, naming who detached it, and refused.
  * Context: takes the resv lock: refused (a WARN, nothing detached) if the
  * caller holds it.
  */

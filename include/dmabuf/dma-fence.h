@@ -11,7 +11,10 @@
  *
  * Fences are reference counted; the last dma_fence_put() calls ops->release,
  * or free() on the fence when the driver supplied none (the fence must then
- * be the start of a malloc()ed block).
+ * be the start of a malloc()ed block). In debug mode such a library-freed
+ * fence goes to the release quarantine first (check.h): a later call on it
+ * (a second last put, a get, a wait, a signal...) is reported, naming who
+ * released it, and refused.
  *
  * Locking convention:
  *  - fence->lock protects the callback list, the error and the transition to
@@ -131,6 +134,8 @@ enum dma_fence_flag_bits {
  * @error: 0, or the negative errno the work failed with
  * @refcount: references; the last put releases the fence
  * @inline_lock: used as @lock when the driver passed none
+ * @obj_state: private to the library: released or not, for the release
+ *	quarantine (check.h) of fences the library frees
  */
 struct dma_fence {
 	pthread_mutex_t *lock;
@@ -143,6 +148,7 @@ struct dma_fence {
 	int error;
 	struct dmb_kref refcount;
 	pthread_mutex_t inline_lock;
+	unsigned int obj_state;
 };
 
 /**
@@ -252,6 +258,8 @@ struct dma_fence *dma_fence_get_unless_zero(struct dma_fence *fence);
 /**
  * dma_fence_put - drop a reference; NULL is ignored
  *
+ * A put of a fence the release quarantine keeps (check.h) is reported and
+ * ignored.
  * Context: any thread; the last put runs ops->release in the calling thread.
  */
 void dma_fence_put(struct dma_fence *fence);

@@ -33,6 +33,8 @@
 #include <dmabuf/clock.h>
 #include <dmabuf/diag.h>
 
+#include "diag-private.h"
+
 #define DIAG_MSG_MAX		1024
 #define DIAG_BACKTRACE_MAX	4096
 #define DIAG_BACKTRACE_FRAMES	16
@@ -134,6 +136,113 @@ static void diag_backtrace(char *buf, size_t size, int skip)
 	(void)size;
 	(void)skip;
 	buf[0] = '\0';
+}
+#endif
+
+/*
+ * A backtrace kept for later (the release quarantine's releaser): the
+ * return addresses only, which is cheap; naming them, which reads symbol
+ * tables, waits for __dmb_diag_symbolize() and a report that needs it.
+ */
+#if DMB_HAVE_LIBUNWIND
+/*
+ * A cursor walk, not unw_backtrace(): that one keeps a per-thread cache
+ * whose destructor, run at thread exit, crashes ThreadSanitizer's runtime.
+ */
+int __attribute__((noinline)) __dmb_diag_capture(void **ips, int max, int skip)
+{
+	unw_context_t uc;
+	unw_cursor_t cursor;
+	int frame = 0, n = 0;
+
+	if (unw_getcontext(&uc) || unw_init_local(&cursor, &uc))
+		return 0;
+	while (n < max && unw_step(&cursor) > 0) {
+		unw_word_t ip = 0;
+
+		if (frame++ < skip)
+			continue;
+		unw_get_reg(&cursor, UNW_REG_IP, &ip);
+		ips[n++] = (void *)ip;
+	}
+	return n;
+}
+#elif DMB_HAVE_EXECINFO
+int __attribute__((noinline)) __dmb_diag_capture(void **ips, int max, int skip)
+{
+	void *all[2 * DIAG_BACKTRACE_FRAMES];
+	int first = skip + 1;	/* this function, then @skip callers */
+	int n;
+
+	if (max + first > (int)DMB_ARRAY_SIZE(all))
+		max = (int)DMB_ARRAY_SIZE(all) - first;
+	n = backtrace(all, max + first);
+	n = n > first ? n - first : 0;
+	memcpy(ips, all + first, (size_t)n * sizeof(*ips));
+	/* Not a tail call: this frame must be there for @skip to count. */
+	__asm__ volatile("" ::: "memory");
+	return n;
+}
+#else
+int __dmb_diag_capture(void **ips, int max, int skip)
+{
+	(void)ips;
+	(void)max;
+	(void)skip;
+	return 0;
+}
+#endif
+
+#if DMB_HAVE_LIBUNWIND
+/* Name each address as diag_backtrace() does, through a cursor moved to it. */
+void __dmb_diag_symbolize(void *const *ips, int nr, char *buf, size_t size)
+{
+	unw_context_t uc;
+	unw_cursor_t cursor;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (unw_getcontext(&uc) || unw_init_local(&cursor, &uc))
+		return;
+	for (int i = 0; i < nr; i++) {
+		unw_word_t off = 0, ip = (unw_word_t)ips[i];
+		char name[128];
+		int n;
+
+		if (unw_set_reg(&cursor, UNW_REG_IP, ip) ||
+		    unw_get_proc_name(&cursor, name, sizeof(name), &off))
+			strcpy(name, "??");
+		n = snprintf(buf + len, size - len, "  #%d %s+0x%lx [0x%lx]\n",
+			     i, name, (unsigned long)off, (unsigned long)ip);
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
+	}
+}
+#elif DMB_HAVE_EXECINFO
+void __dmb_diag_symbolize(void *const *ips, int nr, char *buf, size_t size)
+{
+	char **names = backtrace_symbols(ips, nr);	/* NULL: addresses only */
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < nr; i++) {
+		int n = names ?
+			snprintf(buf + len, size - len, "  #%d %s\n", i, names[i]) :
+			snprintf(buf + len, size - len, "  #%d [%p]\n", i, ips[i]);
+
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
+	}
+	free(names);
+}
+#else
+void __dmb_diag_symbolize(void *const *ips, int nr, char *buf, size_t size)
+{
+	(void)ips;
+	(void)nr;
+	snprintf(buf, size, "  (no unwinder in this build)\n");
 }
 #endif
 

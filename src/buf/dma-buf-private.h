@@ -16,6 +16,8 @@
 #include <dmabuf/dma-buf.h>
 #include <dmabuf/list.h>
 
+#include "../check/quarantine-private.h"
+
 #define DMA_BUF_NAME_LEN	64
 
 struct dmb_revocable;
@@ -34,6 +36,7 @@ struct dma_buf_mapping {
 };
 
 struct dma_buf_attachment {
+	unsigned int obj_state;				/* DMB_OBJ_*: quarantine-private.h */
 	struct dma_buf *dmabuf;				/* const */
 	struct device *dev;				/* const */
 	const struct dma_buf_attach_ops *importer_ops;	/* const */
@@ -52,6 +55,7 @@ struct dma_buf_attachment {
 };
 
 struct dma_buf {
+	unsigned int obj_state;				/* DMB_OBJ_*: quarantine-private.h */
 	struct dmb_kref refcount;
 	size_t size;					/* const */
 	const struct dma_buf_ops *ops;			/* const */

@@ -48,6 +48,7 @@
 #include "dma-buf-private.h"
 
 struct dmb_revocable {
+	unsigned int obj_state;			/* DMB_OBJ_*: quarantine-private.h */
 	struct dma_buf *dmabuf;
 	struct dmb_revoke_policy policy;	/* resv */
 	unsigned int count;			/* resv */
@@ -78,6 +79,8 @@ struct dmb_revocable *dmb_revocable_create(struct dma_buf *dmabuf,
 	int ret;
 
 	if (DMB_WARN(!dmabuf, "dmb_revocable_create without a buffer") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf,
+				    "dmb_revocable_create") ||
 	    (policy && !policy_valid(policy))) {
 		errno = EINVAL;
 		return NULL;
@@ -115,7 +118,8 @@ err_free:
 
 void dmb_revocable_destroy(struct dmb_revocable *rev)
 {
-	if (!rev)
+	if (!rev || dmb_obj_refuse_released(&rev->obj_state, rev,
+					    "dmb_revocable_destroy"))
 		return;
 	/* Not revoked: the base reference; revoked: nothing may be left. */
 	DMB_WARN(rev->count > rev->base,
@@ -124,14 +128,22 @@ void dmb_revocable_destroy(struct dmb_revocable *rev)
 	pthread_mutex_destroy(&rev->op_lock);
 	dmb_completion_fini(&rev->core_unmapped);
 	dmb_completion_fini(&rev->unmapped);
-	free(rev);
+	/* Named by address: the buffer may be gone before its helper. */
+	if (!dmb_quarantine_release(DMB_OBJ_REVOCABLE, rev, sizeof(*rev),
+				    &rev->obj_state, sizeof(rev->obj_state),
+				    "of buffer %p",
+				    (void *)rev->dmabuf))
+		free(rev);
 }
 
 int dmb_revocable_set_policy(struct dmb_revocable *rev,
 			     const struct dmb_revoke_policy *policy)
 {
 	if (DMB_WARN(!rev || !policy, "dmb_revocable_set_policy(%p, %p)",
-		     (void *)rev, (const void *)policy) || !policy_valid(policy))
+		     (void *)rev, (const void *)policy) ||
+	    dmb_obj_refuse_released(&rev->obj_state, rev,
+				    "dmb_revocable_set_policy") ||
+	    !policy_valid(policy))
 		return -EINVAL;
 	if (dma_buf_lock_self(rev->dmabuf, "dmb_revocable_set_policy"))
 		return -EINVAL;
@@ -144,7 +156,8 @@ int dmb_revocable_attach(struct dmb_revocable *rev,
 			 struct dma_buf_attachment *attach, unsigned int flags)
 {
 	if (DMB_WARN(!rev || !attach, "dmb_revocable_attach(%p, %p)",
-		     (void *)rev, (void *)attach))
+		     (void *)rev, (void *)attach) ||
+	    dmb_obj_refuse_released(&rev->obj_state, rev, "dmb_revocable_attach"))
 		return -EINVAL;
 
 	if ((flags & DMB_REVOCABLE_REQUIRE_P2P) && !attach->peer2peer)
@@ -166,7 +179,8 @@ int dmb_revocable_attach(struct dmb_revocable *rev,
 
 int dmb_revocable_map(struct dmb_revocable *rev)
 {
-	if (DMB_WARN(!rev, "dmb_revocable_map(NULL)"))
+	if (DMB_WARN(!rev, "dmb_revocable_map(NULL)") ||
+	    dmb_obj_refuse_released(&rev->obj_state, rev, "dmb_revocable_map"))
 		return -EINVAL;
 	if (!dma_resv_held_or_report(rev->dmabuf->resv))
 		return -EINVAL;
@@ -187,7 +201,8 @@ static void revoke_kick(struct dmb_revocable *rev)
 
 void dmb_revocable_unmap(struct dmb_revocable *rev)
 {
-	if (DMB_WARN(!rev, "dmb_revocable_unmap(NULL)"))
+	if (DMB_WARN(!rev, "dmb_revocable_unmap(NULL)") ||
+	    dmb_obj_refuse_released(&rev->obj_state, rev, "dmb_revocable_unmap"))
 		return;
 	if (!dma_resv_held_or_report(rev->dmabuf->resv))
 		return;
@@ -214,7 +229,9 @@ void dmb_revocable_core_idle(struct dmb_revocable *rev)
 
 bool dmb_revocable_is_revoked(struct dmb_revocable *rev)
 {
-	if (DMB_WARN(!rev, "dmb_revocable_is_revoked(NULL)"))
+	if (DMB_WARN(!rev, "dmb_revocable_is_revoked(NULL)") ||
+	    dmb_obj_refuse_released(&rev->obj_state, rev,
+				    "dmb_revocable_is_revoked"))
 		return false;
 	return atomic_load(&rev->revoked);
 }
@@ -223,7 +240,8 @@ unsigned int dmb_revocable_mappings(struct dmb_revocable *rev)
 {
 	unsigned int n;
 
-	if (DMB_WARN(!rev, "dmb_revocable_mappings(NULL)"))
+	if (DMB_WARN(!rev, "dmb_revocable_mappings(NULL)") ||
+	    dmb_obj_refuse_released(&rev->obj_state, rev, "dmb_revocable_mappings"))
 		return 0;
 	if (dma_buf_lock_self(rev->dmabuf, "dmb_revocable_mappings"))
 		return 0;
@@ -399,7 +417,8 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 	struct dma_resv *resv;
 	int64_t t0, t1, t2, t3, t4, unmap_bound;
 
-	if (DMB_WARN(!rev, "dmb_revocable_revoke(NULL)"))
+	if (DMB_WARN(!rev, "dmb_revocable_revoke(NULL)") ||
+	    dmb_obj_refuse_released(&rev->obj_state, rev, "dmb_revocable_revoke"))
 		return -EINVAL;
 	resv = rev->dmabuf->resv;
 	if (DMB_WARN(dma_resv_held(resv),
@@ -467,7 +486,8 @@ int dmb_revocable_unrevoke(struct dmb_revocable *rev)
 {
 	struct dma_resv *resv;
 
-	if (DMB_WARN(!rev, "dmb_revocable_unrevoke(NULL)"))
+	if (DMB_WARN(!rev, "dmb_revocable_unrevoke(NULL)") ||
+	    dmb_obj_refuse_released(&rev->obj_state, rev, "dmb_revocable_unrevoke"))
 		return -EINVAL;
 	resv = rev->dmabuf->resv;
 	if (DMB_WARN(dma_resv_held(resv),

@@ -26,8 +26,10 @@
  *  - a buffer pointer is checked against the list of live buffers before a
  *    get or put touches it, so a put of a released buffer is reported (V9)
  *    instead of being a use-after-free. (An address reused by a newer buffer
- *    cannot be told apart; the quarantine that would catch it is not worth
- *    its cost here.)
+ *    cannot be told apart.) In debug mode a released buffer or attachment
+ *    is kept a while by the release quarantine (check.h): its other entry
+ *    points test its state word and refuse a released one, naming who
+ *    released it.
  *
  * Locking: the resv lock protects each buffer's attachment list and each
  * attachment's mapping and pin state. live_lock protects the list of live
@@ -35,6 +37,7 @@
  * dma_buf_debug_dump(), which only trylocks.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +46,24 @@
 #include "../sync/ww_mutex-private.h"
 
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Where a released attachment's dmabuf points while the quarantine keeps it:
+ * a buffer whose resv lock nobody ever holds. The locked map and unmap test
+ * that lock before anything else, so they refuse a released attachment on
+ * their cold path (buf_report_unlocked() names it), adding nothing to the
+ * hot one; every other entry tests the attachment's state word.
+ */
+static struct dma_buf dma_buf_released = {
+	.obj_state = DMB_OBJ_RELEASED,
+	.exp_name = "(released)",
+	.resv = &dma_buf_released.own_resv,
+};
+
+/* What the quarantine keeps readable of an attachment: state and dmabuf. */
+#define ATTACH_KEEP	(offsetof(struct dma_buf_attachment, dmabuf) +	\
+			 sizeof(struct dma_buf *) -			\
+			 offsetof(struct dma_buf_attachment, obj_state))
 static struct dmb_list_head live_bufs = DMB_LIST_HEAD_INIT(live_bufs);
 
 /* Is @dmabuf a buffer that has not been released? Never dereferences it. */
@@ -85,6 +106,10 @@ buf_report_unlocked(struct dma_buf *dmabuf, struct dma_buf_attachment *attach,
 {
 	struct dmb_check_subject who;
 
+	if (attach && dmb_obj_released(&attach->obj_state)) {
+		__dmb_quarantine_report_use(attach, call, 0);
+		return;
+	}
 	if (attach)
 		dma_buf_attachment_subject(attach, &who);
 	else
@@ -211,9 +236,13 @@ void get_dma_buf(struct dma_buf *dmabuf)
 	if (DMB_WARN(!dmabuf, "get_dma_buf(NULL)"))
 		return;
 	if (!buf_is_live(dmabuf)) {
-		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, NULL,
-				 "get_dma_buf of buffer %p, which was already released",
-				 (void *)dmabuf);
+		if (__dmb_quarantine_holds(dmabuf))
+			__dmb_quarantine_report_use(dmabuf, "get_dma_buf",
+						    DMB_V9_BAD_DETACH_OR_PUT);
+		else
+			dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, NULL,
+					 "get_dma_buf of buffer %p, which was already released",
+					 (void *)dmabuf);
 		return;
 	}
 	dmb_kref_get(&dmabuf->refcount);
@@ -221,7 +250,9 @@ void get_dma_buf(struct dma_buf *dmabuf)
 
 bool dmb_dma_buf_get_unless_zero(struct dma_buf *dmabuf)
 {
-	if (DMB_WARN(!dmabuf, "dmb_dma_buf_get_unless_zero(NULL)"))
+	if (DMB_WARN(!dmabuf, "dmb_dma_buf_get_unless_zero(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf,
+				    "dmb_dma_buf_get_unless_zero"))
 		return false;
 	return dmb_kref_get_unless_zero(&dmabuf->refcount);
 }
@@ -280,6 +311,7 @@ static void buf_release(struct dma_buf *dmabuf)
 	struct dma_buf_attachment *attach, *tmp;
 	struct dmb_check_subject who;
 	struct dmb_list_head leftovers;
+	struct dma_buf_name *names;
 	bool locked;
 
 	pthread_mutex_lock(&live_lock);
@@ -316,14 +348,19 @@ static void buf_release(struct dma_buf *dmabuf)
 	dmabuf->ops->release(dmabuf);
 	if (dmabuf->resv == &dmabuf->own_resv)
 		dma_resv_fini(&dmabuf->own_resv);
-	while (dmabuf->names) {
-		struct dma_buf_name *rec = dmabuf->names;
+	pthread_mutex_destroy(&dmabuf->name_lock);
+	names = dmabuf->names;	/* the name stays valid for the quarantine */
+	if (!dmb_quarantine_release(DMB_OBJ_BUFFER, dmabuf, sizeof(*dmabuf),
+				    &dmabuf->obj_state,
+				    sizeof(dmabuf->obj_state), "%s (exporter %s)",
+				    dma_buf_name(dmabuf), dmabuf->exp_name))
+		free(dmabuf);
+	while (names) {
+		struct dma_buf_name *rec = names;
 
-		dmabuf->names = rec->older;
+		names = rec->older;
 		free(rec);
 	}
-	pthread_mutex_destroy(&dmabuf->name_lock);
-	free(dmabuf);
 }
 
 void dma_buf_put(struct dma_buf *dmabuf)
@@ -331,9 +368,13 @@ void dma_buf_put(struct dma_buf *dmabuf)
 	if (DMB_WARN(!dmabuf, "dma_buf_put(NULL)"))
 		return;
 	if (!buf_is_live(dmabuf)) {
-		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, NULL,
-				 "dma_buf_put of buffer %p, which was already released",
-				 (void *)dmabuf);
+		if (__dmb_quarantine_holds(dmabuf))
+			__dmb_quarantine_report_use(dmabuf, "dma_buf_put",
+						    DMB_V9_BAD_DETACH_OR_PUT);
+		else
+			dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, NULL,
+					 "dma_buf_put of buffer %p, which was already released",
+					 (void *)dmabuf);
 		return;
 	}
 	dmb_kref_put(&dmabuf->refcount, dma_buf_release);
@@ -355,7 +396,8 @@ int dma_buf_set_name(struct dma_buf *dmabuf, const char *name)
 	size_t len;
 
 	if (DMB_WARN(!dmabuf || !name, "dma_buf_set_name(%p, %p)",
-		     (void *)dmabuf, (const void *)name))
+		     (void *)dmabuf, (const void *)name) ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_set_name"))
 		return -EINVAL;
 	len = strnlen(name, DMA_BUF_NAME_LEN - 1);
 	rec = malloc(sizeof(*rec) + len + 1);
@@ -420,7 +462,8 @@ buf_attach(struct dma_buf *dmabuf, struct device *dev,
 	int ret;
 
 	if (DMB_WARN(!dmabuf || !dev, "attach(%p, %p): buffer and device required",
-		     (void *)dmabuf, (void *)dev)) {
+		     (void *)dmabuf, (void *)dev) ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_attach")) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -595,7 +638,14 @@ static void buf_detach_finish(struct dma_buf *dmabuf,
 	dmb_check_map_put(attach->spare);
 	dmb_check_names_put(attach->names);
 	free(attach->mappings);
-	free(attach);
+	/* Kept unpoisoned: the locked map and unmap read it first. */
+	attach->dmabuf = &dma_buf_released;
+	if (!dmb_quarantine_release(DMB_OBJ_ATTACHMENT, attach, sizeof(*attach),
+				    &attach->obj_state, ATTACH_KEEP,
+				    "%s (device %s) of %s",
+				    dma_buf_attachment_importer_name(attach),
+				    dev_name(attach->dev), dma_buf_name(dmabuf)))
+		free(attach);
 }
 
 static bool buf_has_attachment(struct dma_buf *dmabuf,
@@ -614,7 +664,8 @@ void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 	struct dmb_check_subject who;
 
 	if (DMB_WARN(!dmabuf || !attach, "dma_buf_detach(%p, %p)",
-		     (void *)dmabuf, (void *)attach))
+		     (void *)dmabuf, (void *)attach) ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_detach"))
 		return;
 	/*
 	 * Not even inside the caller's lock session: a detach from an
@@ -627,9 +678,13 @@ void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 	dma_resv_lock(dmabuf->resv, NULL);
 	if (!buf_has_attachment(dmabuf, attach)) {
 		dma_buf_subject(dmabuf, &who);
-		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, &who,
-				 "detach of attachment %p, which is not attached to this buffer",
-				 (void *)attach);
+		if (__dmb_quarantine_holds(attach))
+			__dmb_quarantine_report_use(attach, "dma_buf_detach",
+						    DMB_V9_BAD_DETACH_OR_PUT);
+		else
+			dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, &who,
+					 "detach of attachment %p, which is not attached to this buffer",
+					 (void *)attach);
 		goto out_unlock;
 	}
 	/* The unmaps, unpins and detach op below are callouts. */
@@ -660,28 +715,32 @@ bool dma_buf_attach_revocable(struct dma_buf_attachment *attach)
 
 struct dma_buf *dma_buf_attachment_dmabuf(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_dmabuf(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_dmabuf(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_dmabuf"))
 		return NULL;
 	return attach->dmabuf;
 }
 
 struct device *dma_buf_attachment_dev(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_dev(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_dev(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_dev"))
 		return NULL;
 	return attach->dev;
 }
 
 bool dma_buf_attachment_peer2peer(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_peer2peer(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_peer2peer(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_peer2peer"))
 		return false;
 	return attach->peer2peer;
 }
 
 void *dma_buf_attachment_importer_priv(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_importer_priv(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_importer_priv(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_importer_priv"))
 		return NULL;
 	return attach->importer_priv;
 }
@@ -697,21 +756,24 @@ const char *dma_buf_attachment_importer_name(struct dma_buf_attachment *attach)
 
 void *dma_buf_attachment_priv(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_priv(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_priv(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_priv"))
 		return NULL;
 	return attach->priv;
 }
 
 void dma_buf_attachment_set_priv(struct dma_buf_attachment *attach, void *priv)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_set_priv(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_set_priv(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_set_priv"))
 		return;
 	attach->priv = priv;
 }
 
 unsigned int dma_buf_attachment_mapped(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_mapped(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_mapped(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_mapped"))
 		return 0;
 	if (!buf_held_or_refuse(attach->dmabuf, attach, 0,
 				"dma_buf_attachment_mapped"))
@@ -721,7 +783,8 @@ unsigned int dma_buf_attachment_mapped(struct dma_buf_attachment *attach)
 
 int64_t dma_buf_attachment_unmap_latency(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_unmap_latency(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_unmap_latency(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_unmap_latency"))
 		return -1;
 	if (!buf_held_or_refuse(attach->dmabuf, attach, 0,
 				"dma_buf_attachment_unmap_latency"))
@@ -736,7 +799,8 @@ int dma_buf_pin(struct dma_buf_attachment *attach)
 	struct dma_buf *dmabuf;
 	int ret = 0;
 
-	if (DMB_WARN(!attach, "dma_buf_pin(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_pin(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_pin"))
 		return -EINVAL;
 	dmabuf = attach->dmabuf;
 	if (!buf_held_or_refuse(dmabuf, attach, 0, "dma_buf_pin"))
@@ -767,7 +831,8 @@ void dma_buf_unpin(struct dma_buf_attachment *attach)
 {
 	struct dma_buf *dmabuf;
 
-	if (DMB_WARN(!attach, "dma_buf_unpin(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_unpin(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_unpin"))
 		return;
 	dmabuf = attach->dmabuf;
 	if (!buf_held_or_refuse(dmabuf, attach, 0, "dma_buf_unpin"))
@@ -1074,7 +1139,8 @@ dma_buf_map_attachment_unlocked(struct dma_buf_attachment *attach,
 	struct sg_table *sgt;
 	int err;
 
-	if (DMB_WARN(!attach, "dma_buf_map_attachment_unlocked(NULL)")) {
+	if (DMB_WARN(!attach, "dma_buf_map_attachment_unlocked(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_map_attachment_unlocked")) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -1099,7 +1165,9 @@ void dma_buf_unmap_attachment_unlocked(struct dma_buf_attachment *attach,
 	struct dma_buf *dmabuf;
 
 	if (DMB_WARN(!attach, "dma_buf_unmap_attachment_unlocked(NULL, %p)",
-		     (void *)sgt))
+		     (void *)sgt) ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach,
+				    "dma_buf_unmap_attachment_unlocked"))
 		return;
 	dmabuf = attach->dmabuf;
 	if (dma_buf_lock_self(dmabuf, "dma_buf_unmap_attachment_unlocked"))
@@ -1130,7 +1198,8 @@ struct dmb_check_map *dma_buf_mapping_token(struct dma_buf_attachment *attach,
 
 	struct dmb_check_map *token = NULL;
 
-	if (DMB_WARN(!attach, "dma_buf_mapping_token(NULL)")) {
+	if (DMB_WARN(!attach, "dma_buf_mapping_token(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_mapping_token")) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -1162,7 +1231,9 @@ void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
 {
 	struct dma_buf_attachment *attach;
 
-	if (DMB_WARN(!dmabuf, "dma_buf_invalidate_mappings(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_invalidate_mappings(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf,
+				    "dma_buf_invalidate_mappings"))
 		return;
 	if (!buf_held_or_refuse(dmabuf, NULL, DMB_V1_INVALIDATE_UNLOCKED,
 				"dma_buf_invalidate_mappings"))
@@ -1201,7 +1272,8 @@ int dma_buf_begin_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir
 {
 	int64_t ret;
 
-	if (DMB_WARN(!dmabuf, "dma_buf_begin_cpu_access(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_begin_cpu_access(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_begin_cpu_access"))
 		return -EINVAL;
 	if (!buf_not_held_or_refuse(dmabuf, "dma_buf_begin_cpu_access"))
 		return -EINVAL;
@@ -1217,7 +1289,8 @@ int dma_buf_begin_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir
 
 int dma_buf_end_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
 {
-	if (DMB_WARN(!dmabuf, "dma_buf_end_cpu_access(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_end_cpu_access(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_end_cpu_access"))
 		return -EINVAL;
 	if (!buf_not_held_or_refuse(dmabuf, "dma_buf_end_cpu_access"))
 		return -EINVAL;
@@ -1232,7 +1305,8 @@ int dma_buf_vmap(struct dma_buf *dmabuf, void **vaddr)
 	int ret;
 
 	if (DMB_WARN(!dmabuf || !vaddr, "dma_buf_vmap(%p, %p)", (void *)dmabuf,
-		     (void *)vaddr))
+		     (void *)vaddr) ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_vmap"))
 		return -EINVAL;
 	if (!dmabuf->ops->vmap)
 		return -EINVAL;
@@ -1255,7 +1329,8 @@ int dma_buf_vmap(struct dma_buf *dmabuf, void **vaddr)
 
 void dma_buf_vunmap(struct dma_buf *dmabuf, void *vaddr)
 {
-	if (DMB_WARN(!dmabuf, "dma_buf_vunmap(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_vunmap(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_vunmap"))
 		return;
 	if (!buf_held_or_refuse(dmabuf, NULL, 0, "dma_buf_vunmap"))
 		return;
@@ -1276,7 +1351,8 @@ int dma_buf_vmap_unlocked(struct dma_buf *dmabuf, void **vaddr)
 {
 	int ret;
 
-	if (DMB_WARN(!dmabuf, "dma_buf_vmap_unlocked(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_vmap_unlocked(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_vmap_unlocked"))
 		return -EINVAL;
 	ret = dma_buf_lock_self(dmabuf, "dma_buf_vmap_unlocked");
 	if (ret)
@@ -1288,7 +1364,8 @@ int dma_buf_vmap_unlocked(struct dma_buf *dmabuf, void **vaddr)
 
 void dma_buf_vunmap_unlocked(struct dma_buf *dmabuf, void *vaddr)
 {
-	if (DMB_WARN(!dmabuf, "dma_buf_vunmap_unlocked(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_vunmap_unlocked(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_vunmap_unlocked"))
 		return;
 	if (dma_buf_lock_self(dmabuf, "dma_buf_vunmap_unlocked"))
 		return;

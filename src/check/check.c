@@ -215,6 +215,7 @@ void dmb_check_report_at(enum dmb_violation kind,
 	static const struct dmb_check_subject nobody;
 	struct dmb_check_record rec = { .kind = kind };
 	char subject[4 * (DMB_CHECK_NAME_LEN + 16)];
+	char detail[1024] = "";	/* zeroed: copied whole below */
 	va_list ap;
 
 	if (!who)
@@ -224,15 +225,17 @@ void dmb_check_report_at(enum dmb_violation kind,
 	copy_name(rec.exporter, who->exporter);
 	copy_name(rec.importer, who->importer);
 	copy_name(rec.device, who->device);
+	/* The sink gets the whole detail; the record keeps what fits. */
 	va_start(ap, fmt);
-	vsnprintf(rec.detail, sizeof(rec.detail), fmt, ap);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	memcpy(rec.detail, detail, sizeof(rec.detail) - 1);	/* rec is zeroed */
 
 	format_subject(subject, sizeof(subject), &rec);
 	dmb_diag_report_at(DMB_DIAG_VIOLATION, file, line, func,
 			   "%s %s:%s%s %s [check t=%lld.%09lld]",
 			   dmb_violation_name(kind), dmb_violation_summary(kind),
-			   subject, subject[0] ? ":" : "", rec.detail,
+			   subject, subject[0] ? ":" : "", detail,
 			   (long long)(rec.time_ns / NSEC_PER_SEC),
 			   (long long)(rec.time_ns % NSEC_PER_SEC));
 

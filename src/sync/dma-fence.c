@@ -46,6 +46,7 @@
 #include <dmabuf/lockdep.h>
 
 #include "../base/debug-private.h"
+#include "../check/quarantine-private.h"
 
 /* The largest errno value, as the kernel bounds them (IS_ERR_VALUE). */
 #define MAX_ERRNO	4095
@@ -59,6 +60,14 @@
 			(unsigned long long)(f)->seqno
 
 static atomic_uint_fast64_t next_context = 1;
+
+/*
+ * The entry check of the release quarantine (check.h): a fence the library
+ * freed (no ops->release) is kept a while after its last put; a call on it
+ * is reported, naming its releaser, and refused. True if refused.
+ */
+#define fence_refuse_released(fence)					\
+	dmb_obj_refuse_released(&(fence)->obj_state, fence, __func__)
 
 /* Used when dma_fence_init() is given no ops at all. */
 static const struct dma_fence_ops placeholder_ops;
@@ -105,6 +114,7 @@ static void __dma_fence_init(struct dma_fence *fence,
 	fence->timestamp = 0;
 	fence->error = 0;
 	dmb_kref_init(&fence->refcount);
+	fence->obj_state = DMB_OBJ_LIVE;
 }
 
 void dma_fence_init(struct dma_fence *fence, const struct dma_fence_ops *ops,
@@ -197,7 +207,8 @@ int dma_fence_signal_timestamp(struct dma_fence *fence, int64_t timestamp_ns)
 {
 	int ret;
 
-	if (DMB_WARN(!fence, "signal of a NULL fence"))
+	if (DMB_WARN(!fence, "signal of a NULL fence") ||
+	    fence_refuse_released(fence))
 		return -EINVAL;
 	dmb_fence_lock(fence);
 	ret = __dma_fence_signal_locked(fence, timestamp_ns);
@@ -293,6 +304,9 @@ static bool __dma_fence_is_signaled(struct dma_fence *fence)
 {
 	bool ret;
 
+	/* Refused as "signaled": nobody waits for a fence that is gone. */
+	if (fence_refuse_released(fence))
+		return true;
 	if (dma_fence_test_flag(fence, DMA_FENCE_FLAG_SIGNALED_BIT))
 		return true;
 	if (!fence->ops->signaled)
@@ -400,7 +414,8 @@ int dma_fence_add_callback(struct dma_fence *fence, struct dma_fence_cb *cb,
 	int ret = 0;
 
 	if (DMB_WARN(!fence || !cb || !func,
-		     "dma_fence_add_callback with a NULL argument"))
+		     "dma_fence_add_callback with a NULL argument") ||
+	    fence_refuse_released(fence))
 		return -EINVAL;
 	/*
 	 * A queued @cb is linked on some fence's list (this one's or
@@ -549,7 +564,8 @@ static int64_t __dma_fence_wait(struct dma_fence *fence, bool intr,
 
 	if (DMB_WARN(!fence || timeout_ns < 0,
 		     "dma_fence_wait_timeout: NULL fence or negative timeout %lld",
-		     (long long)timeout_ns))
+		     (long long)timeout_ns) ||
+	    fence_refuse_released(fence))
 		return -EINVAL;
 	/*
 	 * Enabling first, as the kernel does: a fence whose driver learns of
@@ -750,14 +766,16 @@ void dma_fence_describe(struct dma_fence *fence, FILE *out)
 
 struct dma_fence *dma_fence_get(struct dma_fence *fence)
 {
-	if (fence)
-		dmb_kref_get(&fence->refcount);
+	if (!fence || fence_refuse_released(fence))
+		return NULL;
+	dmb_kref_get(&fence->refcount);
 	return fence;
 }
 
 struct dma_fence *dma_fence_get_unless_zero(struct dma_fence *fence)
 {
-	if (!fence || !dmb_kref_get_unless_zero(&fence->refcount))
+	if (!fence || fence_refuse_released(fence) ||
+	    !dmb_kref_get_unless_zero(&fence->refcount))
 		return NULL;
 	return fence;
 }
@@ -784,15 +802,23 @@ static void dma_fence_release(struct dmb_kref *kref)
 
 	if (fence->lock == &fence->inline_lock)
 		pthread_mutex_destroy(&fence->inline_lock);
+	/*
+	 * A driver's release owns the memory and runs now (it may count, or
+	 * the fence may not be on the heap); the library's own free() may
+	 * wait in the quarantine.
+	 */
 	if (fence->ops->release)
 		fence->ops->release(fence);
-	else
+	else if (!dmb_quarantine_release(DMB_OBJ_FENCE, fence, sizeof(*fence),
+					 &fence->obj_state,
+					 sizeof(fence->obj_state), FENCE_FMT,
+					 FENCE_ARGS(fence)))
 		free(fence);
 }
 
 void dma_fence_put(struct dma_fence *fence)
 {
-	if (fence)
+	if (fence && !fence_refuse_released(fence))
 		dmb_kref_put(&fence->refcount, dma_fence_release);
 }
 
