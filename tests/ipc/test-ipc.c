@@ -13,10 +13,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,7 +69,8 @@ static void spawn(void (*fn)(int ctl), int *ctl)
 		signal(SIGABRT, SIG_DFL);
 		close(sv[0]);
 		fn(sv[1]);
-		_exit(0);
+		/* exit, not _exit: LeakSanitizer checks the importer too. */
+		exit(0);
 	}
 	th_on_teardown(reap_child, NULL);
 	close(sv[1]);
@@ -186,14 +189,18 @@ static struct dma_buf *imp_import(int ctl, struct dmb_ipc **ipc)
 	return buf;
 }
 
-static void imp_map(struct dma_buf *buf)
+static struct sg_table *imp_map(struct dma_buf *buf)
 {
 	struct dma_resv *resv = dma_buf_resv(buf);
 
+	struct sg_table *sgt;
+
+	/* imp.sgt is shared with invalidate: under the resv lock, as it runs. */
 	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
-	imp.sgt = dma_buf_map_attachment(imp.attach, DMA_BIDIRECTIONAL);
+	sgt = imp.sgt = dma_buf_map_attachment(imp.attach, DMA_BIDIRECTIONAL);
 	dma_resv_unlock(resv);
-	CHILD_CHECK(imp.sgt);
+	CHILD_CHECK(sgt);
+	return sgt;
 }
 
 static void imp_finish(struct dma_buf *buf, struct dmb_ipc *ipc)
@@ -217,13 +224,14 @@ static void child_share(int ctl)
 {
 	struct dmb_ipc *ipc;
 	struct dma_buf *buf = imp_import(ctl, &ipc);
+	struct sg_table *sgt;
 	const unsigned char *p;
 
 	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
 	CHILD_CHECK(imp.attach);
-	imp_map(buf);
-	p = (const unsigned char *)(uintptr_t)imp.sgt->sgl[0].dma_address;
-	CHILD_CHECK(imp.sgt->nents == 1 && imp.sgt->sgl[0].dma_length == BUF_SIZE);
+	sgt = imp_map(buf);
+	p = (const unsigned char *)(uintptr_t)sgt->sgl[0].dma_address;
+	CHILD_CHECK(sgt->nents == 1 && sgt->sgl[0].dma_length == BUF_SIZE);
 	for (size_t i = 0; i < BUF_SIZE; i++)
 		CHILD_CHECK(p[i] == (unsigned char)(i * 7));
 	((unsigned char *)p)[BUF_SIZE - 1] = 0xab;
@@ -302,14 +310,16 @@ static void child_revoke(int ctl)
 	ctl_send(ctl, 'M');
 	/* The invalidate arrives in our ipc thread, which sends 'I'. */
 	CHILD_CHECK(ctl_recv_blocking(ctl) == 'r');	/* revoke returned */
+	CHILD_CHECK(dma_resv_lock(dma_buf_resv(buf), NULL) == 0);
 	CHILD_CHECK(imp.invalidated == 1 && !imp.sgt);
+	dma_resv_unlock(dma_buf_resv(buf));
 	sgt = dma_buf_map_attachment_unlocked(imp.attach, DMA_BIDIRECTIONAL);
 	CHILD_CHECK(!sgt && errno == ENODEV);
 	ctl_send(ctl, 'E');
 	CHILD_CHECK(ctl_recv_blocking(ctl) == 'u');	/* unrevoked */
-	imp_map(buf);
+	sgt = imp_map(buf);
 	/* Fresh memory: none of the old generation's bytes. */
-	p = (const unsigned char *)(uintptr_t)imp.sgt->sgl[0].dma_address;
+	p = (const unsigned char *)(uintptr_t)sgt->sgl[0].dma_address;
 	CHILD_CHECK(p[1] == 0x55);
 	ctl_send(ctl, 'M');
 	CHILD_CHECK(ctl_recv_blocking(ctl) == 'g');
@@ -457,6 +467,108 @@ static void test_malformed(void **state)
 	dmb_ipc_destroy(ipc);
 }
 
+/* ---- a peer that speaks the protocol itself and cheats ---- */
+
+static sigjmp_buf fault_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+/* Send @type and return the reply's handle (and its descriptor in *@fd). */
+static uint64_t raw_request(int sock, enum dmb_ipc_type type, uint64_t handle,
+			    uint64_t arg, int *fd)
+{
+	static uint32_t seq;
+	struct dmb_ipc_msg msg, rep;
+	const char *why = NULL;
+
+	dmb_ipc_msg_init(&msg, type);
+	msg.seq = ++seq;
+	msg.handle = handle;
+	msg.arg = arg;
+	if (type == DMB_IPC_HELLO)
+		memcpy(msg.name, "cheat", 5);
+	CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
+	CHILD_CHECK(dmb_ipc_msg_recv(sock, true, false, &rep, fd, &why) == 1);
+	CHILD_CHECK(rep.type == DMB_IPC_REPLY && rep.seq == msg.seq && !rep.status);
+	return rep.handle;
+}
+
+/*
+ * Map through the protocol, keep a second mapping of the memfd of our own,
+ * answer the invalidate with UNMAP (so the revoke completes), then touch
+ * the kept mapping: it must fault, and the file cannot be grown back.
+ */
+static void child_cheat(int ctl)
+{
+	struct dmb_ipc_msg msg;
+	const char *why = NULL;
+	volatile unsigned char *kept;
+	uint64_t att, map;
+	int sock = dmb_ipc_recv_fd(ctl), fd, none;
+
+	CHILD_CHECK(sock >= 0);
+	raw_request(sock, DMB_IPC_HELLO, 0, (uint64_t)getpid(), &none);
+	att = raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE, &none);
+	map = raw_request(sock, DMB_IPC_MAP, att, DMA_BIDIRECTIONAL, &fd);
+	CHILD_CHECK(fd >= 0);
+	kept = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHILD_CHECK(kept != MAP_FAILED);
+	CHILD_CHECK(kept[1] == 7);
+	ctl_send(ctl, 'M');
+	CHILD_CHECK(dmb_ipc_msg_recv(sock, true, false, &msg, &none, &why) == 1);
+	CHILD_CHECK(msg.type == DMB_IPC_INVALIDATE && msg.handle == att);
+	dmb_ipc_msg_init(&msg, DMB_IPC_UNMAP);
+	msg.handle = map;
+	CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
+	CHILD_CHECK(ctl_recv_blocking(ctl) == 'r');	/* revoke returned */
+	signal(SIGBUS, on_sigbus);
+	if (sigsetjmp(fault_jmp, 1) == 0) {
+		kept[1] = 0x66;		/* must fault */
+		CHILD_CHECK(!"write after revoke did not fault");
+	}
+	if (sigsetjmp(fault_jmp, 1) == 0) {
+		CHILD_CHECK(kept[2] == 14 && !"read after revoke did not fault");
+	}
+	signal(SIGBUS, SIG_DFL);
+	/* Sealed against growing: the old pages cannot come back. */
+	CHILD_CHECK(ftruncate(fd, BUF_SIZE) < 0 && errno == EPERM);
+	munmap((void *)kept, BUF_SIZE);
+	close(fd);
+	close(sock);
+}
+
+static void test_revoke_takes_memory_back(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
+	struct th_thread *t;
+	int ctl;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn(child_cheat, &ctl);
+	r->buf = export_buf(ipc);
+	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	send_buf(r->buf, ctl);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'M');
+	t = th_thread_start(revoke_thread, r);
+	loop_until(ipc, ctl, r->done[0]);
+	th_thread_join(t);
+	assert_int_equal(r->ret, 0);
+	assert_int_equal(send(ctl, "r", 1, MSG_NOSIGNAL), 1);
+	assert_int_equal(reap(), 0);
+	drain(ipc);
+	close(r->done[0]);
+	close(r->done[1]);
+	close(ctl);
+	dma_buf_put(r->buf);
+	dmb_ipc_destroy(ipc);
+}
+
 /* The decoder alone: every field of every type is checked. */
 static void test_wire_check(void **state)
 {
@@ -506,6 +618,7 @@ int main(int argc, char **argv)
 		TH_TEST(test_revoke),
 		TH_TEST(test_peer_death),
 		TH_TEST(test_malformed),
+		TH_TEST(test_revoke_takes_memory_back),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));
