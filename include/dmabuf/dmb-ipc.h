@@ -136,6 +136,22 @@ int dma_buf_fd(struct dma_buf *dmabuf, int flags);
 struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd);
 
 /**
+ * dmb_ipc_add_fence - add an importer's job fence to the exporter's
+ * reservation object (the importer's side of dma_resv_add_fence() on a
+ * shared buffer)
+ * @dmabuf: a buffer from dmb_ipc_import() or dma_buf_get()
+ * @usage: as for dma_resv_add_fence()
+ *
+ * The exporter waits for it like a local fence (a revoke included); if this
+ * process dies first, it signals there with -EPIPE.
+ * Context: any thread but a callback of the importing context; waits for
+ *	the exporter. @fence must signal before its last reference goes.
+ * Return: 0 once the fence is in the exporter's resv, or -errno.
+ */
+int dmb_ipc_add_fence(struct dma_buf *dmabuf, struct dma_fence *fence,
+		      enum dma_resv_usage usage);
+
+/**
  * dma_buf_get - dmb_ipc_import() through the default context
  *
  * Context: as dmb_ipc_import(). Return: as dmb_ipc_import(); EINVAL (and

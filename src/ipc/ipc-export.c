@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <dmabuf/diag.h>
+#include <dmabuf/sync_file.h>
 
 #include "ipc-private.h"
 
@@ -182,12 +183,47 @@ static void detach_one(struct remote_att *ra)
 	free(ra);
 }
 
+/*
+ * The importer's job fence joins the buffer's reservation object, so a
+ * revoke (or any waiter) waits for it like a local one; if the importer's
+ * process dies first, the fence signals with -EPIPE.
+ */
+static void do_fence(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg,
+		     int fd)
+{
+	struct dma_resv *resv = dma_buf_resv(conn->buf);
+	struct dma_fence *fence = dmb_sync_file_import(conn->ipc, fd);
+	int ret;
+
+	if (!fence) {
+		reply(conn, msg, -errno, 0, 0, -1);
+		return;
+	}
+	ret = dma_resv_lock(resv, NULL);
+	if (!ret) {
+		ret = dma_resv_reserve_fences(resv, 1);
+		if (!ret)
+			dma_resv_add_fence(resv, fence,
+					   (enum dma_resv_usage)msg->arg);
+		dma_resv_unlock(resv);
+	}
+	dma_fence_put(fence);
+	reply(conn, msg, ret, 0, 0, -1);
+}
+
 void dmb_ipc_export_handle(struct dmb_ipc_conn *conn,
-			   const struct dmb_ipc_msg *msg)
+			   const struct dmb_ipc_msg *msg, int fd)
 {
 	struct remote_att *ra;
 	struct remote_map *rm;
 
+	if (msg->type == DMB_IPC_FENCE && conn->hello) {
+		do_fence(conn, msg, fd);
+		close(fd);
+		return;
+	}
+	if (fd >= 0)
+		close(fd);
 	if ((msg->type == DMB_IPC_HELLO) == conn->hello) {
 		dmb_ipc_conn_drop(conn, conn->hello ? "second HELLO" :
 				  "a request before HELLO");

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <dmabuf/diag.h>
+#include <dmabuf/sync_file.h>
 
 #include "ipc-private.h"
 
@@ -54,7 +55,7 @@ static int proxy_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attac
 	dmb_ipc_msg_init(&msg, DMB_IPC_ATTACH);
 	if (dma_buf_attach_revocable(attach))
 		msg.arg = DMB_IPC_ATTACH_REVOCABLE;
-	ret = dmb_ipc_conn_request(conn, &msg, &rep, &fd);
+	ret = dmb_ipc_conn_request(conn, &msg, -1, &rep, &fd);
 	if (ret)
 		return ret;
 	if (fd >= 0 || (!rep.status && !rep.handle)) {
@@ -87,7 +88,7 @@ static int proxy_map(struct dma_buf_attachment *attach,
 	dmb_ipc_msg_init(&msg, DMB_IPC_MAP);
 	msg.handle = (uintptr_t)dma_buf_attachment_priv(attach);
 	msg.arg = dir;
-	ret = dmb_ipc_conn_request(conn, &msg, &rep, &fd);
+	ret = dmb_ipc_conn_request(conn, &msg, -1, &rep, &fd);
 	if (ret)
 		return ret == -ENOTCONN ? -ENODEV : ret;
 	if (rep.status)
@@ -180,6 +181,36 @@ void dmb_ipc_import_invalidate(struct dmb_ipc_conn *conn, bool dead)
 	dma_buf_put(proxy);
 }
 
+int dmb_ipc_add_fence(struct dma_buf *dmabuf, struct dma_fence *fence,
+		      enum dma_resv_usage usage)
+{
+	struct dmb_ipc_conn *conn;
+	struct dmb_ipc_msg msg, rep;
+	int sfd, rfd, ret;
+
+	if (DMB_WARN(!dmabuf || dma_buf_exporter_name(dmabuf) != proxy_exp_name ||
+		     !fence || usage > DMA_RESV_USAGE_BOOKKEEP,
+		     "dmb_ipc_add_fence: not an imported buffer, or no fence"))
+		return -EINVAL;
+	conn = dma_buf_priv(dmabuf);
+	sfd = dmb_sync_file_export(fence);
+	if (sfd < 0)
+		return sfd;
+	dmb_ipc_msg_init(&msg, DMB_IPC_FENCE);
+	msg.arg = usage;
+	ret = dmb_ipc_conn_request(conn, &msg, sfd, &rep, &rfd);
+	close(sfd);
+	if (ret)
+		return ret;
+	if (rfd >= 0 || rep.handle || rep.arg) {
+		if (rfd >= 0)
+			close(rfd);
+		dmb_ipc_conn_drop(conn, "bad FENCE reply");
+		return -EPROTO;
+	}
+	return rep.status;
+}
+
 struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd)
 {
 	struct dma_buf_export_info info = {
@@ -211,7 +242,7 @@ struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd)
 	dmb_ipc_msg_init(&msg, DMB_IPC_HELLO);
 	msg.arg = (uint64_t)getpid();
 	memcpy(msg.name, ipc->name, sizeof(msg.name));
-	ret = dmb_ipc_conn_request(conn, &msg, &rep, &rfd);
+	ret = dmb_ipc_conn_request(conn, &msg, -1, &rep, &rfd);
 	if (!ret && (rfd >= 0 || rep.status || rep.handle != 1 || !rep.arg)) {
 		if (rfd >= 0)
 			close(rfd);

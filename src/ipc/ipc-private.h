@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include <dmabuf/device.h>
+#include <dmabuf/dma-fence.h>
 #include <dmabuf/dmb-ipc.h>
 #include <dmabuf/list.h>
 
@@ -35,7 +36,8 @@ enum dmb_ipc_type {
 	DMB_IPC_DETACH,		/* i->e: handle = attachment; no answer */
 	DMB_IPC_REPLY,		/* e->i: seq, status, handle, arg; a memfd for MAP */
 	DMB_IPC_INVALIDATE,	/* e->i: handle = attachment */
-	DMB_IPC_TYPE_MAX = DMB_IPC_INVALIDATE,
+	DMB_IPC_FENCE,		/* i->e: arg = usage; a sync_file descriptor */
+	DMB_IPC_TYPE_MAX = DMB_IPC_FENCE,
 };
 
 #define DMB_IPC_ATTACH_REVOCABLE	(1u << 0)
@@ -97,6 +99,7 @@ struct dmb_ipc_conn {
 	bool listed;			/* ipc->lock */
 	bool reading;			/* ipc->lock: a thread is in recv */
 	bool dead;			/* ipc->lock */
+	struct dma_fence *fence;	/* const: an imported sync_file's fence */
 	/* importer side */
 	pthread_mutex_t req_lock;
 	uint32_t seq;			/* req_lock */
@@ -127,13 +130,28 @@ void dmb_ipc_conn_put(struct dmb_ipc_conn *conn);
 void dmb_ipc_conn_close(struct dmb_ipc_conn *conn);
 /* Drop the connection with a diagnostic (a protocol error). */
 void dmb_ipc_conn_drop(struct dmb_ipc_conn *conn, const char *why);
-/* Send a request and wait for its reply; *@fd gets a descriptor or -1. */
+/* A connection that signals @fence (a reference passes) when readable. */
+struct dmb_ipc_conn *dmb_ipc_conn_new_fence(struct dmb_ipc *ipc, int sock,
+					    struct dma_fence *fence);
+/*
+ * Send a request (with @send_fd if >= 0) and wait for its reply; *@fd gets
+ * a descriptor or -1.
+ */
 int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
-			 struct dmb_ipc_msg *reply, int *fd);
+			 int send_fd, struct dmb_ipc_msg *reply, int *fd);
+struct dmb_ipc *dmb_ipc_get_default(void);
+
+/* sync-file.c: @conn's sync_file is readable; signal its fence */
+void dmb_ipc_fence_ready(struct dmb_ipc_conn *conn);
+/* Nobody will signal @conn's fence any more: signal it -ECANCELED. */
+void dmb_ipc_fence_cancel(struct dmb_ipc_conn *conn);
+/* @conn is being freed: its fence forgets it. */
+void dmb_ipc_fence_detach(struct dmb_ipc_conn *conn);
 
 /* ipc-export.c: the exporter's side of one connection */
+/* Handle @msg, which came with @fd (-1 if none; closed here). */
 void dmb_ipc_export_handle(struct dmb_ipc_conn *conn,
-			   const struct dmb_ipc_msg *msg);
+			   const struct dmb_ipc_msg *msg, int fd);
 void dmb_ipc_export_teardown(struct dmb_ipc_conn *conn);
 
 /* ipc-import.c: the importer's side */

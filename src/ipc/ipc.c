@@ -38,8 +38,8 @@ static void wake_loop(struct dmb_ipc *ipc)
 		return;
 }
 
-struct dmb_ipc_conn *dmb_ipc_conn_new(struct dmb_ipc *ipc, int sock,
-				      struct dma_buf *buf)
+static struct dmb_ipc_conn *conn_new(struct dmb_ipc *ipc, int sock,
+				     struct dma_buf *buf, struct dma_fence *fence)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct dmb_ipc_conn *conn = calloc(1, sizeof(*conn));
@@ -50,6 +50,7 @@ struct dmb_ipc_conn *dmb_ipc_conn_new(struct dmb_ipc *ipc, int sock,
 	conn->sock = sock;
 	conn->exporter_side = buf != NULL;
 	conn->buf = buf;
+	conn->fence = fence;
 	conn->refs = 1;
 	conn->reply_fd = -1;
 	dmb_list_init(&conn->atts);
@@ -72,6 +73,18 @@ struct dmb_ipc_conn *dmb_ipc_conn_new(struct dmb_ipc *ipc, int sock,
 	return conn;
 }
 
+struct dmb_ipc_conn *dmb_ipc_conn_new(struct dmb_ipc *ipc, int sock,
+				      struct dma_buf *buf)
+{
+	return conn_new(ipc, sock, buf, NULL);
+}
+
+struct dmb_ipc_conn *dmb_ipc_conn_new_fence(struct dmb_ipc *ipc, int sock,
+					    struct dma_fence *fence)
+{
+	return conn_new(ipc, sock, NULL, fence);
+}
+
 static void conn_get_locked(struct dmb_ipc_conn *conn)
 {
 	conn->refs++;
@@ -89,6 +102,10 @@ void dmb_ipc_conn_put(struct dmb_ipc_conn *conn)
 		return;
 	if (conn->reply_fd >= 0)
 		close(conn->reply_fd);
+	if (conn->fence) {
+		dmb_ipc_fence_detach(conn);
+		dma_fence_put(conn->fence);
+	}
 	close(conn->sock);
 	pthread_mutex_destroy(&conn->req_lock);
 	free(conn);
@@ -212,6 +229,15 @@ static int conn_read(struct dmb_ipc_conn *conn, bool block, bool dispatcher)
 	conn->reading = true;
 	pthread_mutex_unlock(&ipc->lock);
 
+	if (conn->fence) {
+		/* A sync_file: readable means signalled (or its process died). */
+		dmb_ipc_fence_ready(conn);
+		pthread_mutex_lock(&ipc->lock);
+		conn->reading = false;
+		pthread_cond_broadcast(&ipc->cond);
+		pthread_mutex_unlock(&ipc->lock);
+		return 1;
+	}
 	ret = dmb_ipc_msg_recv(conn->sock, block, conn->exporter_side, &msg,
 			       &fd, &why);
 
@@ -231,14 +257,14 @@ static int conn_read(struct dmb_ipc_conn *conn, bool block, bool dispatcher)
 	if (ret == 0)
 		return 0;
 	if (conn->exporter_side)
-		dmb_ipc_export_handle(conn, &msg);
+		dmb_ipc_export_handle(conn, &msg, fd);
 	else
 		import_received(conn, &msg, fd, dispatcher);
 	return 1;
 }
 
 int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
-			 struct dmb_ipc_msg *reply, int *fd)
+			 int send_fd, struct dmb_ipc_msg *reply, int *fd)
 {
 	struct dmb_ipc *ipc = conn->ipc;
 	int ret = 0;
@@ -255,7 +281,7 @@ int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
 	ret = conn->dead ? -ENOTCONN : 0;
 	pthread_mutex_unlock(&ipc->lock);
 	if (!ret)
-		ret = dmb_ipc_msg_send(conn->sock, msg, -1);
+		ret = dmb_ipc_msg_send(conn->sock, msg, send_fd);
 	pthread_mutex_lock(&ipc->lock);
 	while (!ret && !conn->have_reply) {
 		if (conn->dead) {
@@ -440,7 +466,10 @@ void dmb_ipc_destroy(struct dmb_ipc *ipc)
 		pthread_mutex_unlock(&ipc->lock);
 		if (!conn)
 			break;
-		DMB_WARN(!conn->exporter_side,
+		/* Nobody will signal an imported fence any more: cancel it. */
+		if (conn->fence)
+			dmb_ipc_fence_cancel(conn);
+		DMB_WARN(!conn->exporter_side && !conn->fence,
 			 "dmb_ipc_destroy: an imported buffer is still referenced");
 		if (conn->exporter_side)
 			dmb_ipc_export_teardown(conn);
@@ -474,9 +503,14 @@ void dmb_ipc_set_default(struct dmb_ipc *ipc)
 	atomic_store(&default_ipc, ipc);
 }
 
+struct dmb_ipc *dmb_ipc_get_default(void)
+{
+	return atomic_load(&default_ipc);
+}
+
 struct dma_buf *dma_buf_get(int fd)
 {
-	struct dmb_ipc *ipc = atomic_load(&default_ipc);
+	struct dmb_ipc *ipc = dmb_ipc_get_default();
 
 	if (DMB_WARN(!ipc, "dma_buf_get without a default ipc context")) {
 		errno = EINVAL;

@@ -17,6 +17,7 @@
 
 #include <dmabuf/diag.h>
 #include <dmabuf/dma-direction.h>
+#include <dmabuf/dma-resv.h>
 
 #include "ipc-private.h"
 
@@ -58,12 +59,13 @@ const char *dmb_ipc_msg_check(const struct dmb_ipc_msg *msg, size_t len,
 		return "unsupported protocol version";
 	if (msg->type < DMB_IPC_HELLO || msg->type > DMB_IPC_TYPE_MAX)
 		return "unknown message type";
-	request = msg->type < DMB_IPC_REPLY;
+	request = msg->type < DMB_IPC_REPLY || msg->type == DMB_IPC_FENCE;
 	if (request != exporter_side)
 		return "message sent in the wrong direction";
 	/* Only a successful reply may carry one (the caller checks which). */
-	if (nfds > (msg->type == DMB_IPC_REPLY && !msg->status ? 1 : 0))
-		return "unexpected descriptor";
+	if (msg->type == DMB_IPC_FENCE ? nfds != 1 :
+	    nfds > (msg->type == DMB_IPC_REPLY && !msg->status ? 1 : 0))
+		return "unexpected or missing descriptor";
 	if (!name_ok(msg->name, msg->type == DMB_IPC_HELLO))
 		return "bad name field";
 	if (msg->type != DMB_IPC_REPLY && msg->status)
@@ -88,6 +90,10 @@ const char *dmb_ipc_msg_check(const struct dmb_ipc_msg *msg, size_t len,
 	case DMB_IPC_INVALIDATE:
 		if (msg->seq || !msg->handle || msg->arg)
 			return "bad one-way message";
+		break;
+	case DMB_IPC_FENCE:
+		if (!msg->seq || msg->handle || msg->arg > DMA_RESV_USAGE_BOOKKEEP)
+			return "bad FENCE";
 		break;
 	case DMB_IPC_REPLY:
 		if (!msg->seq || msg->status > 0 || msg->status < -4095)

@@ -24,8 +24,10 @@
 #include <unistd.h>
 
 #include <dmabuf/dmb-ipc.h>
+#include <dmabuf/sync_file.h>
 
 #include "harness.h"
+#include "mock-fence.h"
 #include "../../src/ipc/ipc-private.h"
 
 #define BUF_SIZE	(64 * 1024)
@@ -467,6 +469,179 @@ static void test_malformed(void **state)
 	dmb_ipc_destroy(ipc);
 }
 
+/* ---- fences across processes ---- */
+
+/* Import the exporter's fence twice (descriptor, dma_fence), wait, check. */
+static void child_sync_file(int ctl)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("importer", DMB_IPC_THREAD);
+	struct pollfd p = { .events = POLLIN };
+	struct dma_fence *fence;
+	int fd;
+
+	CHILD_CHECK(ipc);
+	dmb_ipc_set_default(ipc);
+	fd = dmb_ipc_recv_fd(ctl);
+	CHILD_CHECK(fd >= 0);
+	CHILD_CHECK(dmb_sync_file_status(fd) == 0);
+	fence = sync_file_get_fence(fd);
+	CHILD_CHECK(fence && !dma_fence_is_signaled(fence));
+	ctl_send(ctl, 'R');
+	/* Signalled by our ipc thread when the exporter's fence signals. */
+	CHILD_CHECK(dma_fence_wait(fence) == 0);
+	CHILD_CHECK(dma_fence_get_status(fence) == -EIO);
+	p.fd = fd;
+	CHILD_CHECK(poll(&p, 1, 0) == 1 && (p.revents & POLLIN));
+	CHILD_CHECK(dmb_sync_file_status(fd) == -EIO);
+	dma_fence_put(fence);
+	close(fd);
+	dmb_ipc_destroy(ipc);
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_WARN) == 0);
+}
+
+static void test_sync_file(void **state)
+{
+	struct dma_fence *fence = mock_fence();
+	int ctl, fd;
+
+	(void)state;
+	spawn(child_sync_file, &ctl);
+	fd = dmb_sync_file_export(fence);
+	assert_true(fd >= 0);
+	assert_int_equal(dmb_sync_file_status(fd), 0);
+	assert_int_equal(dmb_ipc_send_fd(ctl, fd), 0);
+	close(fd);
+	assert_int_equal(ctl_recv_blocking(ctl), 'R');
+	dma_fence_set_error(fence, -EIO);
+	dma_fence_signal(fence);
+	assert_int_equal(reap(), 0);
+	close(ctl);
+	dma_fence_put(fence);
+}
+
+/*
+ * kill -9 of an importer at each step of the protocol. The importer goes
+ * as far as kill_step, says 'S' and waits to be killed; at KILL_INVALIDATE
+ * it is killed inside invalidate_mappings, before it unmaps, while the
+ * exporter's revoke waits for it.
+ */
+enum kill_step {
+	KILL_RECEIVED, KILL_IMPORTED, KILL_ATTACHED, KILL_MAPPED, KILL_FENCED,
+	KILL_INVALIDATE, KILL_STEPS,
+};
+
+static enum kill_step kill_step;
+
+static void imp_invalidate_then_hang(struct dma_buf_attachment *attach)
+{
+	(void)attach;
+	ctl_send(imp.ctl, 'I');
+	ctl_recv_blocking(imp.ctl);	/* killed here, mapping held */
+}
+
+static const struct dma_buf_attach_ops imp_hang_ops = {
+	.name = "hung-importer",
+	.invalidate_mappings = imp_invalidate_then_hang,
+};
+
+static void child_steps(int ctl)
+{
+	struct dmb_ipc *ipc;
+	struct dma_buf *buf;
+	struct dma_fence *job;
+	int fd;
+
+	imp.ctl = ctl;
+	if (kill_step == KILL_RECEIVED) {
+		fd = dmb_ipc_recv_fd(ctl);
+		CHILD_CHECK(fd >= 0);
+		goto stop;
+	}
+	buf = imp_import(ctl, &ipc);
+	if (kill_step == KILL_IMPORTED)
+		goto stop;
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev,
+		kill_step == KILL_INVALIDATE ? &imp_hang_ops : &imp_ops, NULL);
+	CHILD_CHECK(imp.attach);
+	if (kill_step == KILL_ATTACHED)
+		goto stop;
+	imp_map(buf);
+	if (kill_step == KILL_MAPPED || kill_step == KILL_INVALIDATE)
+		goto stop;
+	/* A job that never ends: only the process's death ends it. */
+	job = mock_fence();
+	CHILD_CHECK(dmb_ipc_add_fence(buf, job, DMA_RESV_USAGE_WRITE) == 0);
+stop:
+	ctl_send(ctl, 'S');
+	for (;;)
+		pause();
+}
+
+static void test_kill_at_each_step(void **state)
+{
+	(void)state;
+	for (kill_step = 0; kill_step < KILL_STEPS; kill_step++) {
+		struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+		struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
+		struct dma_resv *resv;
+		struct th_thread *t = NULL;
+		struct dma_fence *job = NULL;
+		char name[64];
+		int ctl, status;
+
+		assert_non_null(ipc);
+		spawn(child_steps, &ctl);
+		r->buf = export_buf(ipc);
+		resv = dma_buf_resv(r->buf);
+		assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+		send_buf(r->buf, ctl);
+		assert_int_equal(loop_until(ipc, ctl, -1), 'S');
+		snprintf(name, sizeof(name), "importer[%d]", (int)child_pid);
+		assert_int_equal(dump_has(name), kill_step >= KILL_ATTACHED);
+		assert_int_equal(dma_resv_test_signaled(resv, DMA_RESV_USAGE_BOOKKEEP),
+				 kill_step != KILL_FENCED);
+		if (kill_step == KILL_FENCED) {
+			struct dma_fence **fences = NULL;
+			unsigned int count = 0;
+
+			/* The importer's job fence, imported into our resv. */
+			assert_int_equal(dma_resv_get_fences(resv, DMA_RESV_USAGE_BOOKKEEP,
+							     &count, &fences), 0);
+			assert_int_equal(count, 1);
+			job = fences[0];
+			free(fences);
+			assert_int_equal(dma_fence_get_status(job), 0);
+		}
+		if (kill_step == KILL_INVALIDATE) {
+			/* The revoke waits for the hung importer's unmap. */
+			t = th_thread_start(revoke_thread, r);
+			assert_int_equal(loop_until(ipc, ctl, -1), 'I');
+		}
+		kill(child_pid, SIGKILL);
+		status = reap();
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		if (!t)
+			t = th_thread_start(revoke_thread, r);
+		/* Its death is its unmap, its detach and its fence's end. */
+		loop_until(ipc, ctl, r->done[0]);
+		th_thread_join(t);
+		assert_int_equal(r->ret, 0);
+		drain(ipc);
+		assert_false(dump_has(name));
+		assert_true(dma_resv_test_signaled(resv, DMA_RESV_USAGE_BOOKKEEP));
+		if (job) {
+			/* The dead process's job ended with an error. */
+			assert_int_equal(dma_fence_get_status(job), -EPIPE);
+			dma_fence_put(job);
+		}
+		close(r->done[0]);
+		close(r->done[1]);
+		close(ctl);
+		dma_buf_put(r->buf);
+		dmb_ipc_destroy(ipc);
+	}
+}
+
 /* ---- a peer that speaks the protocol itself and cheats ---- */
 
 static sigjmp_buf fault_jmp;
@@ -619,6 +794,8 @@ int main(int argc, char **argv)
 		TH_TEST(test_peer_death),
 		TH_TEST(test_malformed),
 		TH_TEST(test_revoke_takes_memory_back),
+		TH_TEST(test_sync_file),
+		TH_TEST(test_kill_at_each_step),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));
