@@ -87,6 +87,7 @@ struct dmb_ipc {
 	pthread_cond_t cond;
 	struct dmb_list_head conns;
 	uint64_t next_id;
+	unsigned int watchers;		/* lock: fence watcher threads running */
 };
 
 struct dmb_ipc_conn {

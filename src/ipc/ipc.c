@@ -476,6 +476,11 @@ void dmb_ipc_destroy(struct dmb_ipc *ipc)
 		dmb_ipc_conn_close(conn);
 		dmb_ipc_conn_put(conn);
 	}
+	/* Every connection is shut down now, which ends the watchers. */
+	pthread_mutex_lock(&ipc->lock);
+	while (ipc->watchers)
+		pthread_cond_wait(&ipc->cond, &ipc->lock);
+	pthread_mutex_unlock(&ipc->lock);
 	close(ipc->evfd);
 	close(ipc->epfd);
 	pthread_cond_destroy(&ipc->cond);

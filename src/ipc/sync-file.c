@@ -139,6 +139,7 @@ static void signal_with(struct dma_fence *fence, int status)
 static void *watcher(void *arg)
 {
 	struct dmb_ipc_conn *conn = arg;
+	struct dmb_ipc *ipc = conn->ipc;
 	struct pollfd p = { .fd = conn->sock, .events = POLLIN };
 	int status;
 
@@ -149,6 +150,11 @@ static void *watcher(void *arg)
 	if (status)
 		signal_with(conn->fence, status);
 	dmb_ipc_conn_put(conn);
+	/* The last touch of the context: dmb_ipc_destroy() waits for it. */
+	pthread_mutex_lock(&ipc->lock);
+	ipc->watchers--;
+	pthread_cond_broadcast(&ipc->cond);
+	pthread_mutex_unlock(&ipc->lock);
 	return NULL;
 }
 
@@ -165,6 +171,7 @@ static bool sync_fence_enable_signaling(struct dma_fence *fence)
 	pthread_mutex_lock(&conn->ipc->lock);
 	if (conn->refs && !conn->dead) {
 		conn->refs++;
+		conn->ipc->watchers++;
 		alive = true;
 	}
 	pthread_mutex_unlock(&conn->ipc->lock);
@@ -176,6 +183,9 @@ static bool sync_fence_enable_signaling(struct dma_fence *fence)
 		/* The dispatcher still signals it; only the shortcut is lost. */
 		dmb_notice("ipc: no watcher thread for an imported fence");
 		dmb_ipc_conn_put(conn);
+		pthread_mutex_lock(&conn->ipc->lock);
+		conn->ipc->watchers--;
+		pthread_mutex_unlock(&conn->ipc->lock);
 	}
 	pthread_attr_destroy(&attr);
 	return true;

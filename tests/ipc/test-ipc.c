@@ -642,6 +642,83 @@ static void test_kill_at_each_step(void **state)
 	}
 }
 
+/*
+ * A revoke racing remote maps: the importer maps and unmaps as fast as it
+ * can (a map while revoked fails -ENODEV; its invalidate unmaps at once)
+ * while the exporter revokes and unrevokes; every revoke must complete.
+ */
+static void child_map_loop(int ctl)
+{
+	struct dmb_ipc *ipc;
+	struct dma_buf *buf = imp_import(ctl, &ipc);
+	struct dma_resv *resv = dma_buf_resv(buf);
+	char c;
+
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	CHILD_CHECK(imp.attach);
+	/* One map before the revokes start: the loop below races them. */
+	imp_map(buf);
+	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+	dma_buf_unmap_attachment(imp.attach, imp.sgt, DMA_BIDIRECTIONAL);
+	imp.sgt = NULL;
+	dma_resv_unlock(resv);
+	ctl_send(ctl, 'A');
+	while (recv(ctl, &c, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN) {
+		struct sg_table *sgt;
+
+		CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+		sgt = dma_buf_map_attachment(imp.attach, DMA_BIDIRECTIONAL);
+		CHILD_CHECK(sgt || errno == ENODEV);
+		imp.sgt = sgt;
+		dma_resv_unlock(resv);
+		CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+		if (imp.sgt)
+			dma_buf_unmap_attachment(imp.attach, imp.sgt,
+						 DMA_BIDIRECTIONAL);
+		imp.sgt = NULL;
+		dma_resv_unlock(resv);
+	}
+	imp_finish(buf, ipc);
+}
+
+static void test_revoke_races_remote_maps(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
+	int ctl;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn(child_map_loop, &ctl);
+	r->buf = export_buf(ipc);
+	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	send_buf(r->buf, ctl);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'A');
+	for (int i = 0; i < 16; i++) {
+		struct th_thread *t = th_thread_start(revoke_thread, r);
+		char c;
+
+		loop_until(ipc, ctl, r->done[0]);
+		th_thread_join(t);
+		assert_int_equal(r->ret, 0);
+		assert_int_equal(read(r->done[0], &c, 1), 1);
+		assert_int_equal(dmb_memfd_buf_unrevoke(r->buf), 0);
+		/* Let the importer map the new generation once in a while. */
+		drain(ipc);
+	}
+	assert_int_equal(send(ctl, "q", 1, MSG_NOSIGNAL), 1);
+	/* Serve it until it is done: its exit closes the control socket. */
+	while (loop_until(ipc, ctl, -1) == 'I')
+		;
+	assert_int_equal(reap(), 0);
+	drain(ipc);
+	close(r->done[0]);
+	close(r->done[1]);
+	close(ctl);
+	dma_buf_put(r->buf);
+	dmb_ipc_destroy(ipc);
+}
+
 /* ---- a peer that speaks the protocol itself and cheats ---- */
 
 static sigjmp_buf fault_jmp;
@@ -796,6 +873,7 @@ int main(int argc, char **argv)
 		TH_TEST(test_revoke_takes_memory_back),
 		TH_TEST(test_sync_file),
 		TH_TEST(test_kill_at_each_step),
+		TH_TEST(test_revoke_races_remote_maps),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));
