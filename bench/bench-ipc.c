@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench-ipc - the cross-process layer against the limits measured in the
+ * same run (docs/performance.md, docs/ipc.md):
+ *  - one Unix socket round trip between two processes;
+ *  - revoke of N cooperating importer processes, per importer, in RTTs;
+ *  - handing a buffer to another process (send, import, attach, map) vs
+ *    sending its bytes through a socket, 4 KiB to 64 MiB;
+ *  - the importer reading the mapped bytes vs memcpy in one process.
+ * Importers are forked before they are timed; each one runs the library's
+ * thread. Figures are medians; nothing here is asserted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <dmabuf/dmb-ipc.h>
+
+#include "bench.h"
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int64_t median(int64_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_i64);
+	return v[n / 2];
+}
+
+static void must(int ok, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "bench-ipc: %s: %s\n", what, strerror(errno));
+		exit(1);
+	}
+}
+
+static void put_byte(int fd, char c)
+{
+	must(write(fd, &c, 1) == 1, "write");
+}
+
+static char get_byte(int fd)
+{
+	char c = 0;
+
+	must(read(fd, &c, 1) == 1, "read");
+	return c;
+}
+
+/* ---- one round trip ---- */
+
+static int64_t rtt_ns(void)
+{
+	enum { ROUNDS = 2000, RUNS = 7 };
+	int64_t runs[RUNS];
+	int sv[2], status;
+	pid_t pid;
+
+	must(!socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), "socketpair");
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		for (int i = 0; i < ROUNDS * RUNS; i++)
+			put_byte(sv[1], get_byte(sv[1]));
+		_exit(0);
+	}
+	close(sv[1]);
+	for (int r = 0; r < RUNS; r++) {
+		int64_t t0 = now_ns();
+
+		for (int i = 0; i < ROUNDS; i++) {
+			put_byte(sv[0], 'p');
+			get_byte(sv[0]);
+		}
+		runs[r] = (now_ns() - t0) / ROUNDS;
+	}
+	close(sv[0]);
+	waitpid(pid, &status, 0);
+	return median(runs, RUNS);
+}
+
+/* ---- importers ---- */
+
+static struct sg_table *mapping;
+
+static void invalidate(struct dma_buf_attachment *attach)
+{
+	if (mapping)
+		dma_buf_unmap_attachment(attach, mapping, DMA_BIDIRECTIONAL);
+	mapping = NULL;
+}
+
+static const struct dma_buf_attach_ops imp_ops = {
+	.name = "bench", .invalidate_mappings = invalidate,
+};
+static struct device imp_dev = { .name = "bench" };
+
+/*
+ * An importer: import, attach, map, say 'M'. With @read_back, also time
+ * reading the mapping and a memcpy of the same size, sent as two int64.
+ * Then wait for EOF on @ctl and clean up.
+ */
+static void importer(int ctl, int read_back)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("bench", DMB_IPC_THREAD);
+	struct dma_buf_attachment *attach;
+	struct dma_buf *buf;
+	struct dma_resv *resv;
+	int fd;
+
+	put_byte(ctl, 'R');
+	fd = dmb_ipc_recv_fd(ctl);
+
+	must(ipc && fd >= 0, "importer setup");
+	buf = dmb_ipc_import(ipc, fd);
+	close(fd);
+	must(buf != NULL, "import");
+	attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	must(attach != NULL, "attach");
+	resv = dma_buf_resv(buf);
+	dma_resv_lock(resv, NULL);
+	mapping = dma_buf_map_attachment(attach, DMA_BIDIRECTIONAL);
+	dma_resv_unlock(resv);
+	must(mapping != NULL, "map");
+	put_byte(ctl, 'M');
+	if (read_back) {
+		size_t size = dma_buf_size(buf);
+		const char *src = (const char *)(uintptr_t)mapping->sgl[0].dma_address;
+		char *local = malloc(size), *dst = malloc(size);
+		int64_t t[2], r[2][5];
+
+		must(local && dst, "malloc");
+		memset(local, 1, size);
+		memset(dst, 0, size);
+		for (int i = 0; i < 5; i++) {
+			int64_t t0 = now_ns();
+
+			memcpy(dst, src, size);
+			bench_keep(dst);
+			r[0][i] = now_ns() - t0;
+			t0 = now_ns();
+			memcpy(dst, local, size);
+			bench_keep(dst);
+			r[1][i] = now_ns() - t0;
+		}
+		t[0] = median(r[0], 5);
+		t[1] = median(r[1], 5);
+		must(write(ctl, t, sizeof(t)) == sizeof(t), "write");
+		free(local);
+		free(dst);
+	}
+	while (read(ctl, &fd, 1) > 0)
+		;
+	dma_resv_lock(resv, NULL);
+	if (mapping)
+		dma_buf_unmap_attachment(attach, mapping, DMA_BIDIRECTIONAL);
+	mapping = NULL;
+	dma_resv_unlock(resv);
+	dma_buf_detach(buf, attach);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+	_exit(0);
+}
+
+static pid_t spawn_importer(int *ctl, int read_back)
+{
+	int sv[2];
+	pid_t pid;
+
+	/*
+	 * The importer is this program again, exec'd: a fork alone would copy
+	 * the exporter's context (its thread's locks, its sockets) into it.
+	 */
+	must(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
+	pid = fork();
+	must(pid >= 0, "fork");
+	if (pid == 0) {
+		char arg[16];
+
+		fcntl(sv[1], F_SETFD, 0);
+		snprintf(arg, sizeof(arg), "%d", sv[1]);
+		execl("/proc/self/exe", "bench-ipc", "--importer", arg,
+		      read_back ? "1" : "0", (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	*ctl = sv[0];
+	must(get_byte(sv[0]) == 'R', "importer ready");
+	return pid;
+}
+
+static void send_buf(struct dma_buf *buf, int ctl)
+{
+	int fd = dma_buf_fd(buf, O_CLOEXEC);
+
+	must(fd >= 0 && !dmb_ipc_send_fd(ctl, fd), "send");
+	close(fd);
+}
+
+static void finish(int ctl, pid_t pid)
+{
+	int status;
+
+	close(ctl);
+	waitpid(pid, &status, 0);
+}
+
+/* Revoke of @n importer processes, all mapped. */
+static int64_t revoke_ns(struct dmb_ipc *ipc, int n)
+{
+	struct dma_buf *buf = dmb_memfd_buf_create(ipc, "bench", 4096, NULL);
+	int *ctl = calloc((size_t)n, sizeof(int));
+	pid_t *pid = calloc((size_t)n, sizeof(pid_t));
+	int64_t t0, t;
+
+	must(buf && ctl && pid, "revoke setup");
+	for (int i = 0; i < n; i++) {
+		pid[i] = spawn_importer(&ctl[i], 0);
+		send_buf(buf, ctl[i]);
+	}
+	for (int i = 0; i < n; i++)
+		must(get_byte(ctl[i]) == 'M', "mapped");
+	t0 = now_ns();
+	must(!dmb_memfd_buf_revoke(buf, NULL), "revoke");
+	t = now_ns() - t0;
+	for (int i = 0; i < n; i++)
+		finish(ctl[i], pid[i]);
+	dma_buf_put(buf);
+	free(ctl);
+	free(pid);
+	return t;
+}
+
+/* Hand a buffer of @size to a ready importer: send, import, attach, map. */
+static int64_t handoff_ns(struct dmb_ipc *ipc, size_t size, int64_t *rw)
+{
+	struct dma_buf *buf = dmb_memfd_buf_create(ipc, "bench", size, NULL);
+	int ctl;
+	pid_t pid = spawn_importer(&ctl, rw != NULL);
+	int64_t t0, t;
+
+	must(buf != NULL, "buffer");
+	t0 = now_ns();
+	send_buf(buf, ctl);
+	must(get_byte(ctl) == 'M', "mapped");
+	t = now_ns() - t0;
+	if (rw)
+		must(read(ctl, rw, 2 * sizeof(int64_t)) == 2 * sizeof(int64_t),
+		     "read figures");
+	finish(ctl, pid);
+	dma_buf_put(buf);
+	return t;
+}
+
+/* The same bytes through a stream socket to a ready reader, acknowledged. */
+static int64_t copy_ns(size_t size)
+{
+	char *data = calloc(1, size);
+	int sv[2], status;
+	int64_t t0, t;
+	pid_t pid;
+
+	must(data && !socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "copy setup");
+	pid = fork();
+	if (pid == 0) {
+		size_t got = 0;
+		ssize_t n;
+
+		close(sv[0]);
+		put_byte(sv[1], 'R');
+		while (got < size && (n = read(sv[1], data, size - got)) > 0)
+			got += (size_t)n;
+		put_byte(sv[1], 'A');
+		_exit(0);
+	}
+	close(sv[1]);
+	must(get_byte(sv[0]) == 'R', "ready");
+	t0 = now_ns();
+	for (size_t off = 0; off < size;) {
+		ssize_t n = write(sv[0], data + off, size - off);
+
+		must(n > 0, "write");
+		off += (size_t)n;
+	}
+	must(get_byte(sv[0]) == 'A', "ack");
+	t = now_ns() - t0;
+	close(sv[0]);
+	waitpid(pid, &status, 0);
+	free(data);
+	return t;
+}
+
+int main(int argc, char **argv)
+{
+	static const size_t sizes[] = {
+		4096, 65536, 1 << 20, 4 << 20, 16 << 20, 64 << 20,
+	};
+	static const int counts[] = { 1, 4, 16, 64 };
+	struct dmb_ipc *ipc;
+	int64_t rtt, rw[2], v[5];
+
+	if (argc == 4 && !strcmp(argv[1], "--importer"))
+		importer(atoi(argv[2]), atoi(argv[3]));
+	ipc = dmb_ipc_create("bench-exporter", DMB_IPC_THREAD);
+	must(ipc != NULL, "dmb_ipc_create");
+	setvbuf(stdout, NULL, _IONBF, 0);
+	rtt = rtt_ns();
+	printf("bench-ipc (%s)\n", bench_mode_name());
+	printf("unix socket round trip: %lld ns\n", (long long)rtt);
+	printf("\nrevoke of N importer processes (median of 5):\n");
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		int64_t t;
+
+		for (int r = 0; r < 5; r++)
+			v[r] = revoke_ns(ipc, counts[i]);
+		t = median(v, 5);
+		printf("  N=%-3d %9lld ns, %7lld ns per importer = %.2f RTT\n",
+		       counts[i], (long long)t, (long long)(t / counts[i]),
+		       (double)t / counts[i] / (double)rtt);
+	}
+	printf("\nhand a buffer over (send, import, attach, map) vs send its bytes (median of 5):\n");
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int64_t h, c;
+
+		for (int r = 0; r < 5; r++)
+			v[r] = handoff_ns(ipc, sizes[i], NULL);
+		h = median(v, 5);
+		for (int r = 0; r < 5; r++)
+			v[r] = copy_ns(sizes[i]);
+		c = median(v, 5);
+		printf("  %8zu KiB: handoff %9lld ns, socket copy %11lld ns: %.1fx\n",
+		       sizes[i] >> 10, (long long)h, (long long)c,
+		       (double)c / (double)h);
+	}
+	handoff_ns(ipc, 64 << 20, rw);
+	printf("\nimporter reads 64 MiB through its mapping: %lld ns; memcpy of "
+	       "private memory: %lld ns: %.2fx memcpy speed\n",
+	       (long long)rw[0], (long long)rw[1], (double)rw[1] / (double)rw[0]);
+	dmb_ipc_destroy(ipc);
+	return 0;
+}

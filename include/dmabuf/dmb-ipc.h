@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dmb-ipc.h - revocable buffers shared between processes (docs/ipc.md).
+ *
+ * A buffer travels as a descriptor, as in the kernel: dma_buf_fd() gives a
+ * descriptor for a buffer exported with dmb_memfd_buf_create(), it is passed
+ * over a Unix socket (dmb_ipc_send_fd()/dmb_ipc_recv_fd(), SCM_RIGHTS), and
+ * the importing process turns it into a struct dma_buf with dma_buf_get() or
+ * dmb_ipc_import(). The importer then uses the ordinary API on that proxy
+ * buffer; each of its attachments is an ordinary attachment in the exporter,
+ * named "importer[pid]", so the revoke helper and the checker see it. A map
+ * in the importer is a shared mapping of the exporter's memfd pages: the
+ * table's single entry has the mapping's address as dma_address.
+ *
+ * The descriptor is one end of a SOCK_SEQPACKET socket pair whose other end
+ * the exporter's context serves. Closing it (or the importing process
+ * dying) is seen by the exporter at once: that importer's mappings are
+ * unmapped and its attachments detached there.
+ *
+ * Threads: a context (struct dmb_ipc) serves its connections either from a
+ * thread of its own (DMB_IPC_THREAD) or from the program's loop, which polls
+ * dmb_ipc_get_fd() and calls dmb_ipc_dispatch() when it is readable. Every
+ * callback a remote peer causes — an importer's invalidate_mappings, the
+ * exporter ops run for a remote attach, map, unmap or detach — runs in that
+ * dispatching thread. A call that needs the exporter's answer (attach, map)
+ * blocks the calling thread until it arrives.
+ */
+#ifndef DMABUF_DMB_IPC_H
+#define DMABUF_DMB_IPC_H
+
+#include <stddef.h>
+#include <dmabuf/compiler.h>
+#include <dmabuf/dma-buf.h>
+#include <dmabuf/dma-buf-revoke.h>
+
+DMB_BEGIN_DECLS
+
+struct dmb_ipc;
+
+/* Flags for dmb_ipc_create(). */
+#define DMB_IPC_THREAD	(1u << 0)	/* the context runs its own thread */
+
+/**
+ * dmb_ipc_create - a context that serves cross-process connections
+ * @name: this program's name, sent to exporters ("importer" in
+ *	"importer[pid]"); at most 31 bytes, printable
+ * @flags: 0 (the program dispatches) or DMB_IPC_THREAD
+ *
+ * Context: any thread.
+ * Return: the context, or NULL with errno (EINVAL, ENOMEM, EMFILE...).
+ */
+struct dmb_ipc *dmb_ipc_create(const char *name, unsigned int flags);
+
+/**
+ * dmb_ipc_destroy - stop the thread, close every connection and free
+ *
+ * Buffers exported or imported through @ipc must have been put first.
+ * Context: not from a callback of @ipc.
+ */
+void dmb_ipc_destroy(struct dmb_ipc *ipc);
+
+/**
+ * dmb_ipc_get_fd - the descriptor to poll for readability
+ *
+ * Context: any thread. Return: the descriptor, or -EINVAL.
+ */
+int dmb_ipc_get_fd(struct dmb_ipc *ipc);
+
+/**
+ * dmb_ipc_dispatch - handle what arrived, without blocking
+ *
+ * Context: the program's loop; not with a resv lock held; refused
+ *	(-EINVAL) on a context with its own thread.
+ * Return: the number of messages handled, or -errno.
+ */
+int dmb_ipc_dispatch(struct dmb_ipc *ipc);
+
+/**
+ * dmb_ipc_set_default - the context dma_buf_get() imports through
+ *
+ * Context: any thread; NULL clears it.
+ */
+void dmb_ipc_set_default(struct dmb_ipc *ipc);
+
+/**
+ * dmb_memfd_buf_create - export @size bytes of memfd memory, revocable
+ * @ipc: the context that serves this buffer's descriptors
+ * @name: the exporter's name for reports
+ * @policy: the revoke wait policy, or NULL for the default
+ *
+ * The exporter reaches the bytes with dma_buf_vmap() like any buffer.
+ * Context: any thread.
+ * Return: the buffer, or NULL with errno.
+ */
+struct dma_buf *dmb_memfd_buf_create(struct dmb_ipc *ipc, const char *name,
+				     size_t size,
+				     const struct dmb_revoke_policy *policy);
+
+/**
+ * dmb_memfd_buf_revoke - revoke every importer, local or remote
+ *
+ * Runs the revoke helper's sequence (invalidate, fences, unmaps), then
+ * truncates the memfd: when it returns no process can reach the old pages
+ * through a mapping. Refused with -EBUSY while the exporter has it vmapped.
+ * Context: may sleep; not with the resv lock held, not from a callback.
+ * Return: 0 or -errno.
+ */
+int dmb_memfd_buf_revoke(struct dma_buf *dmabuf, struct dmb_revoke_stats *stats);
+
+/**
+ * dmb_memfd_buf_unrevoke - allow attach and map again, on fresh memory
+ *
+ * Context: may sleep; not with the resv lock held.
+ * Return: 0 or -errno (ENOMEM, EMFILE...).
+ */
+int dmb_memfd_buf_unrevoke(struct dma_buf *dmabuf);
+
+/**
+ * dma_buf_fd - a descriptor for @dmabuf, to send to another process
+ * @flags: O_CLOEXEC or 0
+ *
+ * Each call gives a new descriptor; one importer imports it once.
+ * Context: any thread.
+ * Return: the descriptor, or -errno (-EOPNOTSUPP if @dmabuf was not made by
+ *	dmb_memfd_buf_create()).
+ */
+int dma_buf_fd(struct dma_buf *dmabuf, int flags);
+
+/**
+ * dmb_ipc_import - turn a received descriptor into a buffer
+ *
+ * The descriptor is duplicated: the caller still closes @fd.
+ * Context: any thread but a callback of @ipc; waits for the exporter.
+ * Return: the proxy buffer (put it with dma_buf_put()), or NULL with errno.
+ */
+struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd);
+
+/**
+ * dmb_ipc_add_fence - add an importer's job fence to the exporter's
+ * reservation object (the importer's side of dma_resv_add_fence() on a
+ * shared buffer)
+ * @dmabuf: a buffer from dmb_ipc_import() or dma_buf_get()
+ * @usage: as for dma_resv_add_fence()
+ *
+ * The exporter waits for it like a local fence (a revoke included); if this
+ * process dies first, it signals there with -EPIPE.
+ * Context: any thread but a callback of the importing context; waits for
+ *	the exporter. @fence must signal before its last reference goes.
+ * Return: 0 once the fence is in the exporter's resv, or -errno.
+ */
+int dmb_ipc_add_fence(struct dma_buf *dmabuf, struct dma_fence *fence,
+		      enum dma_resv_usage usage);
+
+/**
+ * dma_buf_get - dmb_ipc_import() through the default context
+ *
+ * Context: as dmb_ipc_import(). Return: as dmb_ipc_import(); EINVAL (and
+ *	a report) without a default context.
+ */
+struct dma_buf *dma_buf_get(int fd);
+
+/**
+ * dmb_ipc_send_fd - send one descriptor over a Unix socket (SCM_RIGHTS)
+ *
+ * Context: any thread. Return: 0 or -errno.
+ */
+int dmb_ipc_send_fd(int sock, int fd);
+
+/**
+ * dmb_ipc_recv_fd - receive one descriptor sent by dmb_ipc_send_fd()
+ *
+ * Context: any thread; blocks on a blocking socket.
+ * Return: the descriptor (close-on-exec), or -errno (-EPIPE at EOF,
+ *	-EBADMSG for a message without exactly one descriptor).
+ */
+int dmb_ipc_recv_fd(int sock);
+
+DMB_END_DECLS
+
+#endif /* DMABUF_DMB_IPC_H */

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sync_file.h - fences as descriptors, for other processes (docs/ipc.md).
+ *
+ * As the kernel's sync_file: a descriptor that poll() reports readable once
+ * the fence signalled, carrying its status (1, or the fence's error). The
+ * process that exported it keeps the fence's signalling side; a process that
+ * receives the descriptor waits on it with poll(), reads the status with
+ * dmb_sync_file_status(), or turns it into a struct dma_fence with
+ * sync_file_get_fence() and uses it like a local one (a dma_resv, a wait).
+ * If the exporting process dies before the fence signalled, the descriptor
+ * becomes readable with status -EPIPE and the imported fence signals with
+ * that error: nobody waits on a dead process.
+ */
+#ifndef DMABUF_SYNC_FILE_H
+#define DMABUF_SYNC_FILE_H
+
+#include <dmabuf/compiler.h>
+#include <dmabuf/dma-fence.h>
+
+DMB_BEGIN_DECLS
+
+struct dmb_ipc;
+
+/**
+ * dmb_sync_file_export - a descriptor for @fence
+ *
+ * The fence must signal before its last reference goes (as any fence with a
+ * callback; the library reports one that does not, and the descriptor then
+ * reports -EDEADLK).
+ * Context: any thread, not under @fence's lock.
+ * Return: the descriptor (close-on-exec), or -errno.
+ */
+int dmb_sync_file_export(struct dma_fence *fence);
+
+/**
+ * dmb_sync_file_status - the status a sync_file descriptor carries
+ *
+ * Context: any thread; never blocks.
+ * Return: 0 while the fence is pending, 1 once it signalled without error,
+ *	the fence's negative error, -EPIPE if its process died first, or
+ *	-EBADMSG / -EINVAL for a descriptor that is not a sync_file.
+ */
+int dmb_sync_file_status(int fd);
+
+/**
+ * dmb_sync_file_import - a fence that signals when @fd's fence does
+ *
+ * @fd is duplicated (the caller closes its own); @ipc's dispatcher signals
+ * the fence, with the status as its error, in the dispatching thread.
+ * Context: any thread.
+ * Return: a new reference, or NULL with errno.
+ */
+struct dma_fence *dmb_sync_file_import(struct dmb_ipc *ipc, int fd);
+
+/**
+ * sync_file_get_fence - dmb_sync_file_import() through the default context
+ * (dmb_ipc_set_default())
+ *
+ * Context: any thread. Return: as dmb_sync_file_import(); EINVAL (and a
+ *	report) without a default context.
+ */
+struct dma_fence *sync_file_get_fence(int fd);
+
+DMB_END_DECLS
+
+#endif /* DMABUF_SYNC_FILE_H */

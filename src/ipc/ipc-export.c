@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ipc-export.c - the exporter's side of a connection: an importer process
+ * attaches, maps, unmaps and detaches through ordinary attachments of the
+ * buffer, named "importer[pid]", and is told to unmap by a message.
+ *
+ * Locking: a connection's attachments and mappings are touched only in the
+ * thread that dispatches it (every message and the teardown run there), so
+ * they need no lock of their own. remote_invalidate runs in the revoking
+ * thread under the buffer's resv lock and only sends a message.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <dmabuf/diag.h>
+#include <dmabuf/sync_file.h>
+
+#include "ipc-private.h"
+
+struct remote_map {
+	struct dmb_list_head node;
+	uint64_t handle;
+	struct sg_table *sgt;
+	enum dma_data_direction dir;
+};
+
+struct remote_att {
+	struct dmb_list_head node;		/* on conn->atts */
+	struct dmb_ipc_conn *conn;		/* const */
+	uint64_t handle;			/* const */
+	struct dma_buf_attach_ops ops;		/* const: named after the peer */
+	struct dma_buf_attachment *attach;
+	struct dmb_list_head maps;
+};
+
+/*
+ * The exporter (under the resv lock) says this importer's mappings are
+ * stale: tell its process. A peer whose socket is full is not waited for:
+ * it is cut off, and its teardown counts its mappings as unmapped.
+ */
+static void remote_invalidate(struct dma_buf_attachment *attach)
+{
+	struct remote_att *ra = dma_buf_attachment_importer_priv(attach);
+	struct dmb_ipc_msg msg;
+
+	dmb_ipc_msg_init(&msg, DMB_IPC_INVALIDATE);
+	msg.handle = ra->handle;
+	if (dmb_ipc_msg_send(ra->conn->sock, &msg, -1) == -EAGAIN)
+		dmb_ipc_conn_drop(ra->conn, "socket full on invalidate");
+}
+
+static void reply(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *req,
+		  int status, uint64_t handle, uint64_t arg, int fd)
+{
+	struct dmb_ipc_msg msg;
+
+	dmb_ipc_msg_init(&msg, DMB_IPC_REPLY);
+	msg.seq = req->seq;
+	msg.status = status;
+	if (!status) {
+		msg.handle = handle;
+		msg.arg = arg;
+	}
+	if (dmb_ipc_msg_send(conn->sock, &msg, status ? -1 : fd))
+		dmb_ipc_conn_drop(conn, "cannot reply");
+}
+
+static struct remote_att *find_att(struct dmb_ipc_conn *conn, uint64_t handle)
+{
+	struct remote_att *ra;
+
+	dmb_list_for_each_entry(ra, &conn->atts, node)
+		if (ra->handle == handle)
+			return ra;
+	return NULL;
+}
+
+static struct remote_map *find_map(struct dmb_ipc_conn *conn, uint64_t handle,
+				   struct remote_att **owner)
+{
+	struct remote_att *ra;
+	struct remote_map *rm;
+
+	dmb_list_for_each_entry(ra, &conn->atts, node)
+		dmb_list_for_each_entry(rm, &ra->maps, node)
+			if (rm->handle == handle) {
+				*owner = ra;
+				return rm;
+			}
+	return NULL;
+}
+
+static void do_hello(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
+{
+	conn->hello = true;
+	conn->pid = (pid_t)msg->arg;
+	snprintf(conn->peer, sizeof(conn->peer), "%s[%d]", msg->name,
+		 (int)conn->pid);
+	conn->dev.name = conn->peer;
+	reply(conn, msg, 0, 1, dma_buf_size(conn->buf), -1);
+}
+
+static void do_attach(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
+{
+	struct remote_att *ra = calloc(1, sizeof(*ra));
+
+	if (!ra) {
+		reply(conn, msg, -ENOMEM, 0, 0, -1);
+		return;
+	}
+	ra->conn = conn;
+	ra->handle = ++conn->next_handle;
+	ra->ops.name = conn->peer;
+	if (msg->arg & DMB_IPC_ATTACH_REVOCABLE)
+		ra->ops.invalidate_mappings = remote_invalidate;
+	dmb_list_init(&ra->maps);
+	ra->attach = dma_buf_dynamic_attach(conn->buf, &conn->dev, &ra->ops, ra);
+	if (!ra->attach) {
+		reply(conn, msg, -errno, 0, 0, -1);
+		free(ra);
+		return;
+	}
+	dmb_list_add_tail(&ra->node, &conn->atts);
+	reply(conn, msg, 0, ra->handle, 0, -1);
+}
+
+static void do_map(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
+{
+	struct remote_att *ra = find_att(conn, msg->handle);
+	struct remote_map *rm;
+	int fd;
+
+	if (!ra) {
+		dmb_ipc_conn_drop(conn, "MAP of an unknown attachment");
+		return;
+	}
+	rm = calloc(1, sizeof(*rm));
+	if (!rm) {
+		reply(conn, msg, -ENOMEM, 0, 0, -1);
+		return;
+	}
+	rm->dir = (enum dma_data_direction)msg->arg;
+	rm->sgt = dma_buf_map_attachment_unlocked(ra->attach, rm->dir);
+	if (!rm->sgt) {
+		reply(conn, msg, -errno, 0, 0, -1);
+		free(rm);
+		return;
+	}
+	rm->handle = ++conn->next_handle;
+	dmb_list_add_tail(&rm->node, &ra->maps);
+	fd = dmb_memfd_buf_map_fd(rm->sgt);
+	if (fd < 0) {
+		/* Keep the mapping: the importer's UNMAP never comes, so the
+		 * teardown or its DETACH takes it back. */
+		reply(conn, msg, fd, 0, 0, -1);
+		return;
+	}
+	reply(conn, msg, 0, rm->handle, dma_buf_size(conn->buf), fd);
+	close(fd);
+}
+
+static void unmap_one(struct remote_att *ra, struct remote_map *rm)
+{
+	dmb_list_del(&rm->node);
+	dma_buf_unmap_attachment_unlocked(ra->attach, rm->sgt, rm->dir);
+	free(rm);
+}
+
+static void detach_one(struct remote_att *ra)
+{
+	struct remote_map *rm, *tmp;
+
+	/* A dead or detaching peer's mappings count as unmapped now. */
+	dmb_list_for_each_entry_safe(rm, tmp, &ra->maps, node)
+		unmap_one(ra, rm);
+	dmb_list_del(&ra->node);
+	dma_buf_detach(ra->conn->buf, ra->attach);
+	free(ra);
+}
+
+/*
+ * The importer's job fence joins the buffer's reservation object, so a
+ * revoke (or any waiter) waits for it like a local one; if the importer's
+ * process dies first, the fence signals with -EPIPE.
+ */
+static void do_fence(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg,
+		     int fd)
+{
+	struct dma_resv *resv = dma_buf_resv(conn->buf);
+	struct dma_fence *fence = dmb_sync_file_import(conn->ipc, fd);
+	int ret;
+
+	if (!fence) {
+		reply(conn, msg, -errno, 0, 0, -1);
+		return;
+	}
+	ret = dma_resv_lock(resv, NULL);
+	if (!ret) {
+		ret = dma_resv_reserve_fences(resv, 1);
+		if (!ret)
+			dma_resv_add_fence(resv, fence,
+					   (enum dma_resv_usage)msg->arg);
+		dma_resv_unlock(resv);
+	}
+	dma_fence_put(fence);
+	reply(conn, msg, ret, 0, 0, -1);
+}
+
+void dmb_ipc_export_handle(struct dmb_ipc_conn *conn,
+			   const struct dmb_ipc_msg *msg, int fd)
+{
+	struct remote_att *ra;
+	struct remote_map *rm;
+
+	if (msg->type == DMB_IPC_FENCE && conn->hello) {
+		do_fence(conn, msg, fd);
+		close(fd);
+		return;
+	}
+	if (fd >= 0)
+		close(fd);
+	if ((msg->type == DMB_IPC_HELLO) == conn->hello) {
+		dmb_ipc_conn_drop(conn, conn->hello ? "second HELLO" :
+				  "a request before HELLO");
+		return;
+	}
+	switch (msg->type) {
+	case DMB_IPC_HELLO:
+		do_hello(conn, msg);
+		break;
+	case DMB_IPC_ATTACH:
+		do_attach(conn, msg);
+		break;
+	case DMB_IPC_MAP:
+		do_map(conn, msg);
+		break;
+	case DMB_IPC_UNMAP:
+		rm = find_map(conn, msg->handle, &ra);
+		if (!rm)
+			dmb_ipc_conn_drop(conn, "UNMAP of an unknown mapping");
+		else
+			unmap_one(ra, rm);
+		break;
+	case DMB_IPC_DETACH:
+		ra = find_att(conn, msg->handle);
+		if (!ra)
+			dmb_ipc_conn_drop(conn, "DETACH of an unknown attachment");
+		else
+			detach_one(ra);
+		break;
+	default:
+		dmb_ipc_conn_drop(conn, "unexpected message");
+		break;
+	}
+}
+
+void dmb_ipc_export_teardown(struct dmb_ipc_conn *conn)
+{
+	struct remote_att *ra, *tmp;
+
+	dmb_list_for_each_entry_safe(ra, tmp, &conn->atts, node)
+		detach_one(ra);
+	if (conn->buf)
+		dma_buf_put(conn->buf);
+	conn->buf = NULL;
+}
+
+int dma_buf_fd(struct dma_buf *dmabuf, int flags)
+{
+	struct dmb_ipc *ipc;
+	struct dmb_ipc_conn *conn;
+	int sv[2], err;
+
+	if (DMB_WARN(flags & ~O_CLOEXEC, "dma_buf_fd: bad flags %#x", flags))
+		return -EINVAL;
+	ipc = dmb_memfd_buf_ipc(dmabuf);
+	if (!ipc)
+		return -EOPNOTSUPP;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	if (!(flags & O_CLOEXEC) && fcntl(sv[1], F_SETFD, 0))
+		goto err_close;
+	get_dma_buf(dmabuf);
+	conn = dmb_ipc_conn_new(ipc, sv[0], dmabuf);
+	if (!conn) {
+		err = errno;
+		dma_buf_put(dmabuf);
+		close(sv[0]);
+		close(sv[1]);
+		return -err;
+	}
+	return sv[1];
+
+err_close:
+	err = errno;
+	close(sv[0]);
+	close(sv[1]);
+	return -err;
+}

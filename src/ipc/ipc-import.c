@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ipc-import.c - the importer's side: a proxy buffer whose ops ask the
+ * exporter's process, so the importer uses the ordinary dma-buf API.
+ *
+ * The proxy is a local dma_buf exported here. Its attach op attaches in the
+ * exporter; its map op maps there and maps the memfd it gets back into this
+ * process (MAP_SHARED: the same pages, no copy); its unmap and detach ops
+ * tell the exporter without waiting. An INVALIDATE from the exporter runs
+ * dma_buf_invalidate_mappings() on the proxy in the dispatching thread, so
+ * the importer's invalidate_mappings runs in its own process, as required.
+ *
+ * Locking: the ops run as the core calls them (map/unmap under the proxy's
+ * resv lock); a request blocks under that lock until the exporter answers,
+ * which never needs this process's dispatcher (ipc.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <dmabuf/diag.h>
+#include <dmabuf/sync_file.h>
+
+#include "ipc-private.h"
+
+static const char proxy_exp_name[] = "ipc-proxy";
+
+struct proxy_map {
+	struct sg_table sgt;
+	uint64_t handle;
+	void *vaddr;
+	size_t size;
+};
+
+static void send_one_way(struct dmb_ipc_conn *conn, enum dmb_ipc_type type,
+			 uint64_t handle)
+{
+	struct dmb_ipc_msg msg;
+
+	dmb_ipc_msg_init(&msg, type);
+	msg.handle = handle;
+	/* A dead or hung exporter needs nothing from us: ignore failures. */
+	dmb_ipc_msg_send(conn->sock, &msg, -1);
+}
+
+static int proxy_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
+{
+	struct dmb_ipc_conn *conn = dma_buf_priv(dmabuf);
+	struct dmb_ipc_msg msg, rep;
+	int fd, ret;
+
+	dmb_ipc_msg_init(&msg, DMB_IPC_ATTACH);
+	if (dma_buf_attach_revocable(attach))
+		msg.arg = DMB_IPC_ATTACH_REVOCABLE;
+	ret = dmb_ipc_conn_request(conn, &msg, -1, &rep, &fd);
+	if (ret)
+		return ret;
+	if (fd >= 0 || (!rep.status && !rep.handle)) {
+		if (fd >= 0)
+			close(fd);
+		dmb_ipc_conn_drop(conn, "bad ATTACH reply");
+		return -EPROTO;
+	}
+	if (rep.status)
+		return rep.status;
+	dma_buf_attachment_set_priv(attach, (void *)(uintptr_t)rep.handle);
+	return 0;
+}
+
+static void proxy_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
+{
+	uint64_t handle = (uintptr_t)dma_buf_attachment_priv(attach);
+
+	send_one_way(dma_buf_priv(dmabuf), DMB_IPC_DETACH, handle);
+}
+
+static int proxy_map(struct dma_buf_attachment *attach,
+		     enum dma_data_direction dir, struct sg_table **sgt)
+{
+	struct dmb_ipc_conn *conn = dma_buf_priv(dma_buf_attachment_dmabuf(attach));
+	struct dmb_ipc_msg msg, rep;
+	struct proxy_map *map;
+	int fd, ret;
+
+	dmb_ipc_msg_init(&msg, DMB_IPC_MAP);
+	msg.handle = (uintptr_t)dma_buf_attachment_priv(attach);
+	msg.arg = dir;
+	ret = dmb_ipc_conn_request(conn, &msg, -1, &rep, &fd);
+	if (ret)
+		return ret == -ENOTCONN ? -ENODEV : ret;
+	if (rep.status)
+		return rep.status;
+	if (fd < 0 || !rep.handle || rep.arg != conn->size) {
+		if (fd >= 0)
+			close(fd);
+		dmb_ipc_conn_drop(conn, "bad MAP reply");
+		return -EPROTO;
+	}
+	ret = -ENOMEM;
+	map = calloc(1, sizeof(*map));
+	if (!map || sg_alloc_table(&map->sgt, 1))
+		goto err_free;
+	map->handle = rep.handle;
+	map->size = conn->size;
+	map->vaddr = mmap(NULL, map->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  fd, 0);
+	if (map->vaddr == MAP_FAILED) {
+		ret = -errno;
+		sg_free_table(&map->sgt);
+		goto err_free;
+	}
+	close(fd);
+	map->sgt.sgl[0].dma_address = (uint64_t)(uintptr_t)map->vaddr;
+	map->sgt.sgl[0].dma_length = map->size;
+	map->sgt.sgl[0].length = map->size;
+	*sgt = &map->sgt;
+	return 0;
+
+err_free:
+	free(map);
+	close(fd);
+	send_one_way(conn, DMB_IPC_UNMAP, rep.handle);
+	return ret;
+}
+
+static void proxy_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
+			enum dma_data_direction dir)
+{
+	struct dmb_ipc_conn *conn = dma_buf_priv(dma_buf_attachment_dmabuf(attach));
+	struct proxy_map *map = dmb_container_of(sgt, struct proxy_map, sgt);
+
+	(void)dir;
+	munmap(map->vaddr, map->size);
+	send_one_way(conn, DMB_IPC_UNMAP, map->handle);
+	sg_free_table(&map->sgt);
+	free(map);
+}
+
+static void proxy_release(struct dma_buf *dmabuf)
+{
+	struct dmb_ipc_conn *conn = dma_buf_priv(dmabuf);
+
+	pthread_mutex_lock(&conn->ipc->lock);
+	conn->proxy = NULL;
+	pthread_mutex_unlock(&conn->ipc->lock);
+	/* The exporter sees EOF: whatever is left there is cleaned up. */
+	dmb_ipc_conn_close(conn);
+	dmb_ipc_conn_put(conn);
+}
+
+static const struct dma_buf_ops proxy_ops = {
+	.attach = proxy_attach,
+	.detach = proxy_detach,
+	.map_dma_buf = proxy_map,
+	.unmap_dma_buf = proxy_unmap,
+	.release = proxy_release,
+};
+
+void dmb_ipc_import_invalidate(struct dmb_ipc_conn *conn, bool dead)
+{
+	struct dmb_ipc *ipc = conn->ipc;
+	struct dma_buf *proxy;
+	struct dma_resv *resv;
+
+	(void)dead;
+	pthread_mutex_lock(&ipc->lock);
+	proxy = conn->proxy;
+	/* The proxy may be on its way out: only a live one is told. */
+	if (proxy && !dmb_dma_buf_get_unless_zero(proxy))
+		proxy = NULL;
+	pthread_mutex_unlock(&ipc->lock);
+	if (!proxy)
+		return;
+	resv = dma_buf_resv(proxy);
+	dma_resv_lock(resv, NULL);
+	dma_buf_invalidate_mappings(proxy);
+	dma_resv_unlock(resv);
+	dma_buf_put(proxy);
+}
+
+int dmb_ipc_add_fence(struct dma_buf *dmabuf, struct dma_fence *fence,
+		      enum dma_resv_usage usage)
+{
+	struct dmb_ipc_conn *conn;
+	struct dmb_ipc_msg msg, rep;
+	int sfd, rfd, ret;
+
+	if (DMB_WARN(!dmabuf || dma_buf_exporter_name(dmabuf) != proxy_exp_name ||
+		     !fence || usage > DMA_RESV_USAGE_BOOKKEEP,
+		     "dmb_ipc_add_fence: not an imported buffer, or no fence"))
+		return -EINVAL;
+	conn = dma_buf_priv(dmabuf);
+	sfd = dmb_sync_file_export(fence);
+	if (sfd < 0)
+		return sfd;
+	dmb_ipc_msg_init(&msg, DMB_IPC_FENCE);
+	msg.arg = usage;
+	ret = dmb_ipc_conn_request(conn, &msg, sfd, &rep, &rfd);
+	close(sfd);
+	if (ret)
+		return ret;
+	if (rfd >= 0 || rep.handle || rep.arg) {
+		if (rfd >= 0)
+			close(rfd);
+		dmb_ipc_conn_drop(conn, "bad FENCE reply");
+		return -EPROTO;
+	}
+	return rep.status;
+}
+
+struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd)
+{
+	struct dma_buf_export_info info = {
+		.exp_name = proxy_exp_name,
+		.ops = &proxy_ops,
+	};
+	struct dmb_ipc_conn *conn;
+	struct dmb_ipc_msg msg, rep;
+	struct dma_buf *proxy;
+	int sock, rfd, ret;
+
+	if (DMB_WARN(!ipc || fd < 0, "dmb_ipc_import(%p, %d)", (void *)ipc, fd)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	sock = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (sock < 0)
+		return NULL;
+	conn = dmb_ipc_conn_new(ipc, sock, NULL);
+	if (!conn) {
+		ret = -errno;
+		close(sock);
+		goto err;
+	}
+	/* One reference for the list, one for the proxy (or this function). */
+	pthread_mutex_lock(&ipc->lock);
+	conn->refs++;
+	pthread_mutex_unlock(&ipc->lock);
+	dmb_ipc_msg_init(&msg, DMB_IPC_HELLO);
+	msg.arg = (uint64_t)getpid();
+	memcpy(msg.name, ipc->name, sizeof(msg.name));
+	ret = dmb_ipc_conn_request(conn, &msg, -1, &rep, &rfd);
+	if (!ret && (rfd >= 0 || rep.status || rep.handle != 1 || !rep.arg)) {
+		if (rfd >= 0)
+			close(rfd);
+		dmb_ipc_conn_drop(conn, "bad HELLO reply");
+		ret = -EPROTO;
+	}
+	if (ret)
+		goto err_conn;
+	conn->size = rep.arg;
+	info.size = conn->size;
+	info.priv = conn;
+	proxy = dma_buf_export(&info);
+	if (!proxy) {
+		ret = -errno;
+		goto err_conn;
+	}
+	pthread_mutex_lock(&ipc->lock);
+	conn->proxy = proxy;
+	pthread_mutex_unlock(&ipc->lock);
+	return proxy;
+
+err_conn:
+	dmb_ipc_conn_close(conn);
+	dmb_ipc_conn_put(conn);
+err:
+	errno = -ret;
+	return NULL;
+}

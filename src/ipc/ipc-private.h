@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ipc-private.h - the ipc layer's objects, shared by its files only.
+ *
+ * Locking: ipc->lock protects the connection list, every connection's
+ * reference count, reading flag, reply slot, dead flag and pending events;
+ * ipc->cond is broadcast whenever one of those changes. A connection's
+ * req_lock serialises the requests that wait for an answer (one in flight
+ * per connection). Exporter-side connection state (attachments, mappings)
+ * is touched only by the thread that dispatches the connection, and by the
+ * connection's teardown, which runs in that thread too.
+ */
+#ifndef DMABUF_IPC_PRIVATE_H
+#define DMABUF_IPC_PRIVATE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <dmabuf/device.h>
+#include <dmabuf/dma-fence.h>
+#include <dmabuf/dmb-ipc.h>
+#include <dmabuf/list.h>
+
+#define DMB_IPC_MAGIC		0x49424d44u	/* "DMBI" */
+#define DMB_IPC_VERSION		1u
+#define DMB_IPC_NAME_LEN	32
+
+enum dmb_ipc_type {
+	DMB_IPC_HELLO = 1,	/* i->e: arg = pid, name = importer */
+	DMB_IPC_ATTACH,		/* i->e: arg = DMB_IPC_ATTACH_* flags */
+	DMB_IPC_MAP,		/* i->e: handle = attachment, arg = direction */
+	DMB_IPC_UNMAP,		/* i->e: handle = mapping; no answer */
+	DMB_IPC_DETACH,		/* i->e: handle = attachment; no answer */
+	DMB_IPC_REPLY,		/* e->i: seq, status, handle, arg; a memfd for MAP */
+	DMB_IPC_INVALIDATE,	/* e->i: handle = attachment */
+	DMB_IPC_FENCE,		/* i->e: arg = usage; a sync_file descriptor */
+	DMB_IPC_TYPE_MAX = DMB_IPC_FENCE,
+};
+
+#define DMB_IPC_ATTACH_REVOCABLE	(1u << 0)
+
+/* One message: fixed size, every field validated by dmb_ipc_msg_check(). */
+struct dmb_ipc_msg {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t type;
+	uint32_t seq;		/* requests and their replies; 0 otherwise */
+	int32_t status;		/* REPLY: 0 or -errno; 0 otherwise */
+	uint64_t handle;
+	uint64_t arg;
+	char name[DMB_IPC_NAME_LEN];	/* HELLO: NUL-terminated; else zero */
+};
+
+/*
+ * dmb_ipc_msg_check - validate @msg of @len bytes that came with @nfds
+ * descriptors, as received by @exporter_side.
+ * Return: NULL if valid, or what is wrong (for the diagnostic).
+ */
+const char *dmb_ipc_msg_check(const struct dmb_ipc_msg *msg, size_t len,
+			      int nfds, bool exporter_side);
+
+/* dmb_ipc_msg_init - a message of @type with the header filled in */
+void dmb_ipc_msg_init(struct dmb_ipc_msg *msg, enum dmb_ipc_type type);
+
+/* Send @msg (and @fd if >= 0) without blocking: 0 or -errno. */
+int dmb_ipc_msg_send(int sock, const struct dmb_ipc_msg *msg, int fd);
+
+/*
+ * Receive one message: 1 with *@fd set (-1 if none), 0 if nothing is there
+ * (non-blocking only), -EPIPE at EOF, -EBADMSG for a malformed message (a
+ * descriptor that came with it is closed), or -errno.
+ */
+int dmb_ipc_msg_recv(int sock, bool block, bool exporter_side,
+		     struct dmb_ipc_msg *msg, int *fd, const char **why);
+
+struct dmb_ipc {
+	char name[DMB_IPC_NAME_LEN];
+	int epfd;
+	int evfd;			/* wakes the loop: stop, queued events */
+	bool has_thread;
+	pthread_t thread;
+	atomic_bool stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct dmb_list_head conns;
+	uint64_t next_id;
+	unsigned int watchers;		/* lock: fence watcher threads running */
+};
+
+struct dmb_ipc_conn {
+	struct dmb_ipc *ipc;		/* const */
+	uint64_t id;			/* const: the epoll key */
+	int sock;			/* const until freed */
+	bool exporter_side;		/* const */
+	struct dmb_list_head node;	/* ipc->lock: on ipc->conns */
+	unsigned int refs;		/* ipc->lock */
+	bool listed;			/* ipc->lock */
+	bool reading;			/* ipc->lock: a thread is in recv */
+	bool dead;			/* ipc->lock */
+	struct dma_fence *fence;	/* const: an imported sync_file's fence */
+	/* importer side */
+	pthread_mutex_t req_lock;
+	uint32_t seq;			/* req_lock */
+	bool waiting;			/* ipc->lock: a request awaits seq */
+	bool have_reply;		/* ipc->lock */
+	struct dmb_ipc_msg reply;	/* ipc->lock */
+	int reply_fd;			/* ipc->lock */
+	unsigned int pending;		/* ipc->lock: invalidates to deliver */
+	bool pending_dead;		/* ipc->lock: death to deliver */
+	struct dma_buf *proxy;		/* ipc->lock: set once imported */
+	size_t size;			/* const once imported */
+	/* exporter side (its dispatching thread) */
+	struct dma_buf *buf;
+	bool hello;
+	pid_t pid;
+	char peer[DMB_IPC_NAME_LEN + 16];	/* "name[pid]" */
+	struct device dev;
+	struct dmb_list_head atts;
+	uint64_t next_handle;
+};
+
+/* ipc.c: connections */
+/* @buf: the exporter's buffer (a reference passes), or NULL to import */
+struct dmb_ipc_conn *dmb_ipc_conn_new(struct dmb_ipc *ipc, int sock,
+				      struct dma_buf *buf);
+void dmb_ipc_conn_put(struct dmb_ipc_conn *conn);
+/* Take @conn off its context and close its socket's reading end. */
+void dmb_ipc_conn_close(struct dmb_ipc_conn *conn);
+/* Drop the connection with a diagnostic (a protocol error). */
+void dmb_ipc_conn_drop(struct dmb_ipc_conn *conn, const char *why);
+/* A connection that signals @fence (a reference passes) when readable. */
+struct dmb_ipc_conn *dmb_ipc_conn_new_fence(struct dmb_ipc *ipc, int sock,
+					    struct dma_fence *fence);
+/*
+ * Send a request (with @send_fd if >= 0) and wait for its reply; *@fd gets
+ * a descriptor or -1.
+ */
+int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
+			 int send_fd, struct dmb_ipc_msg *reply, int *fd);
+struct dmb_ipc *dmb_ipc_get_default(void);
+
+/* sync-file.c: @conn's sync_file is readable; signal its fence */
+void dmb_ipc_fence_ready(struct dmb_ipc_conn *conn);
+/* Nobody will signal @conn's fence any more: signal it -ECANCELED. */
+void dmb_ipc_fence_cancel(struct dmb_ipc_conn *conn);
+/* @conn is being freed: its fence forgets it. */
+void dmb_ipc_fence_detach(struct dmb_ipc_conn *conn);
+
+/* ipc-export.c: the exporter's side of one connection */
+/* Handle @msg, which came with @fd (-1 if none; closed here). */
+void dmb_ipc_export_handle(struct dmb_ipc_conn *conn,
+			   const struct dmb_ipc_msg *msg, int fd);
+void dmb_ipc_export_teardown(struct dmb_ipc_conn *conn);
+
+/* ipc-import.c: the importer's side */
+void dmb_ipc_import_invalidate(struct dmb_ipc_conn *conn, bool dead);
+
+/* memfd-buf.c */
+struct dmb_ipc *dmb_memfd_buf_ipc(struct dma_buf *dmabuf);
+/* A new descriptor of the memory behind @sgt, a table of a memfd buffer. */
+int dmb_memfd_buf_map_fd(struct sg_table *sgt);
+
+#endif /* DMABUF_IPC_PRIVATE_H */

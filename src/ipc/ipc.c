@@ -1,0 +1,525 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ipc.c - the context: its connections, its loop and who reads a socket.
+ *
+ * One thread at a time reads a connection (conn->reading). A request that
+ * waits for its reply reads the socket itself when nobody else is, so the
+ * reply never depends on a dispatcher that may be blocked in a callback
+ * (an importer's invalidate waiting for a resv lock the requester holds).
+ * What such a requester reads that is not its reply is queued and the loop
+ * is woken through the event descriptor. What the dispatcher reads is
+ * handled at once in the dispatching thread.
+ *
+ * Locking: see ipc-private.h. Callbacks run without ipc->lock.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <dmabuf/diag.h>
+
+#include "ipc-private.h"
+
+#define EV_KEY	0	/* the event descriptor's epoll key; conns count from 1 */
+
+static _Atomic(struct dmb_ipc *) default_ipc;
+
+static void wake_loop(struct dmb_ipc *ipc)
+{
+	uint64_t one = 1;
+
+	/* Only fails if the counter is saturated: the loop is awake anyway. */
+	if (write(ipc->evfd, &one, sizeof(one)) < 0)
+		return;
+}
+
+static struct dmb_ipc_conn *conn_new(struct dmb_ipc *ipc, int sock,
+				     struct dma_buf *buf, struct dma_fence *fence)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct dmb_ipc_conn *conn = calloc(1, sizeof(*conn));
+
+	if (!conn)
+		return NULL;
+	conn->ipc = ipc;
+	conn->sock = sock;
+	conn->exporter_side = buf != NULL;
+	conn->buf = buf;
+	conn->fence = fence;
+	conn->refs = 1;
+	conn->reply_fd = -1;
+	dmb_list_init(&conn->atts);
+	pthread_mutex_init(&conn->req_lock, NULL);
+	pthread_mutex_lock(&ipc->lock);
+	conn->id = ++ipc->next_id;
+	ev.data.u64 = conn->id;
+	if (epoll_ctl(ipc->epfd, EPOLL_CTL_ADD, sock, &ev)) {
+		int err = errno;
+
+		pthread_mutex_unlock(&ipc->lock);
+		pthread_mutex_destroy(&conn->req_lock);
+		free(conn);
+		errno = err;
+		return NULL;
+	}
+	conn->listed = true;
+	dmb_list_add_tail(&conn->node, &ipc->conns);
+	pthread_mutex_unlock(&ipc->lock);
+	return conn;
+}
+
+struct dmb_ipc_conn *dmb_ipc_conn_new(struct dmb_ipc *ipc, int sock,
+				      struct dma_buf *buf)
+{
+	return conn_new(ipc, sock, buf, NULL);
+}
+
+struct dmb_ipc_conn *dmb_ipc_conn_new_fence(struct dmb_ipc *ipc, int sock,
+					    struct dma_fence *fence)
+{
+	return conn_new(ipc, sock, NULL, fence);
+}
+
+static void conn_get_locked(struct dmb_ipc_conn *conn)
+{
+	conn->refs++;
+}
+
+void dmb_ipc_conn_put(struct dmb_ipc_conn *conn)
+{
+	struct dmb_ipc *ipc = conn->ipc;
+	bool last;
+
+	pthread_mutex_lock(&ipc->lock);
+	last = --conn->refs == 0;
+	pthread_mutex_unlock(&ipc->lock);
+	if (!last)
+		return;
+	if (conn->reply_fd >= 0)
+		close(conn->reply_fd);
+	if (conn->fence) {
+		dmb_ipc_fence_detach(conn);
+		dma_fence_put(conn->fence);
+	}
+	close(conn->sock);
+	pthread_mutex_destroy(&conn->req_lock);
+	free(conn);
+}
+
+/* Unlist under ipc->lock; the caller drops the list's reference. */
+static bool conn_unlist_locked(struct dmb_ipc_conn *conn)
+{
+	if (!conn->listed)
+		return false;
+	conn->listed = false;
+	dmb_list_del(&conn->node);
+	epoll_ctl(conn->ipc->epfd, EPOLL_CTL_DEL, conn->sock, NULL);
+	return true;
+}
+
+void dmb_ipc_conn_close(struct dmb_ipc_conn *conn)
+{
+	struct dmb_ipc *ipc = conn->ipc;
+	bool listed;
+
+	pthread_mutex_lock(&ipc->lock);
+	listed = conn_unlist_locked(conn);
+	conn->dead = true;
+	/* The peer sees EOF now, even if a dispatcher still holds a ref. */
+	shutdown(conn->sock, SHUT_RDWR);
+	pthread_cond_broadcast(&ipc->cond);
+	pthread_mutex_unlock(&ipc->lock);
+	if (listed)
+		dmb_ipc_conn_put(conn);
+}
+
+/*
+ * The peer is gone or broke the protocol. Exporter side: undo everything
+ * it had (its mappings count as unmapped, its attachments detach), in this
+ * thread, which is the one that dispatches it. Importer side: mark it dead
+ * and tell the proxy's importers their mappings are stale.
+ */
+static void conn_dead(struct dmb_ipc_conn *conn, bool dispatcher)
+{
+	struct dmb_ipc *ipc = conn->ipc;
+
+	if (conn->exporter_side) {
+		dmb_ipc_export_teardown(conn);
+		dmb_ipc_conn_close(conn);
+		return;
+	}
+	pthread_mutex_lock(&ipc->lock);
+	conn->dead = true;
+	/* A closed socket stays readable: stop polling it. */
+	epoll_ctl(ipc->epfd, EPOLL_CTL_DEL, conn->sock, NULL);
+	pthread_cond_broadcast(&ipc->cond);
+	if (!dispatcher)
+		conn->pending_dead = true;
+	pthread_mutex_unlock(&ipc->lock);
+	if (dispatcher)
+		dmb_ipc_import_invalidate(conn, true);
+	else
+		wake_loop(ipc);
+}
+
+void dmb_ipc_conn_drop(struct dmb_ipc_conn *conn, const char *why)
+{
+	dmb_notice("ipc: dropping connection to %s: %s",
+		   conn->exporter_side ? (conn->peer[0] ? conn->peer : "an importer")
+				       : "the exporter", why);
+	shutdown(conn->sock, SHUT_RDWR);
+}
+
+/*
+ * An importer received @msg. A reply goes to the waiting request; anything
+ * else is handled now (@dispatcher) or queued for the loop.
+ */
+static void import_received(struct dmb_ipc_conn *conn,
+			    const struct dmb_ipc_msg *msg, int fd, bool dispatcher)
+{
+	struct dmb_ipc *ipc = conn->ipc;
+
+	pthread_mutex_lock(&ipc->lock);
+	if (msg->type == DMB_IPC_REPLY) {
+		if (!conn->waiting || conn->have_reply || msg->seq != conn->seq) {
+			pthread_mutex_unlock(&ipc->lock);
+			if (fd >= 0)
+				close(fd);
+			dmb_ipc_conn_drop(conn, "unexpected REPLY");
+			return;
+		}
+		conn->reply = *msg;
+		conn->reply_fd = fd;
+		conn->have_reply = true;
+		pthread_cond_broadcast(&ipc->cond);
+		pthread_mutex_unlock(&ipc->lock);
+		return;
+	}
+	if (!dispatcher)
+		conn->pending++;
+	pthread_mutex_unlock(&ipc->lock);
+	if (dispatcher)
+		dmb_ipc_import_invalidate(conn, false);
+	else
+		wake_loop(ipc);
+}
+
+/*
+ * Read one message from @conn as @dispatcher or as a requester, and act on
+ * it. Return: 1 if one was handled, 0 if none was there, -EPIPE if the
+ * connection ended.
+ */
+static int conn_read(struct dmb_ipc_conn *conn, bool block, bool dispatcher)
+{
+	struct dmb_ipc *ipc = conn->ipc;
+	struct dmb_ipc_msg msg;
+	const char *why = NULL;
+	int fd = -1, ret;
+
+	pthread_mutex_lock(&ipc->lock);
+	if (conn->reading || (conn->dead && !conn->exporter_side)) {
+		pthread_mutex_unlock(&ipc->lock);
+		return 0;
+	}
+	conn->reading = true;
+	pthread_mutex_unlock(&ipc->lock);
+
+	if (conn->fence) {
+		/* A sync_file: readable means signalled (or its process died). */
+		dmb_ipc_fence_ready(conn);
+		pthread_mutex_lock(&ipc->lock);
+		conn->reading = false;
+		pthread_cond_broadcast(&ipc->cond);
+		pthread_mutex_unlock(&ipc->lock);
+		return 1;
+	}
+	ret = dmb_ipc_msg_recv(conn->sock, block, conn->exporter_side, &msg,
+			       &fd, &why);
+
+	pthread_mutex_lock(&ipc->lock);
+	conn->reading = false;
+	pthread_cond_broadcast(&ipc->cond);
+	pthread_mutex_unlock(&ipc->lock);
+
+	if (ret == -EBADMSG) {
+		dmb_ipc_conn_drop(conn, why);
+		return 0;
+	}
+	if (ret < 0) {
+		conn_dead(conn, dispatcher);
+		return -EPIPE;
+	}
+	if (ret == 0)
+		return 0;
+	if (conn->exporter_side)
+		dmb_ipc_export_handle(conn, &msg, fd);
+	else
+		import_received(conn, &msg, fd, dispatcher);
+	return 1;
+}
+
+int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
+			 int send_fd, struct dmb_ipc_msg *reply, int *fd)
+{
+	struct dmb_ipc *ipc = conn->ipc;
+	int ret = 0;
+
+	*fd = -1;
+	if (DMB_WARN(ipc->has_thread && pthread_equal(pthread_self(), ipc->thread),
+		     "ipc: a request from a callback of its own context"))
+		return -EDEADLK;
+	pthread_mutex_lock(&conn->req_lock);
+	pthread_mutex_lock(&ipc->lock);
+	msg->seq = ++conn->seq ? conn->seq : ++conn->seq;
+	conn->waiting = true;
+	conn->have_reply = false;
+	ret = conn->dead ? -ENOTCONN : 0;
+	pthread_mutex_unlock(&ipc->lock);
+	if (!ret)
+		ret = dmb_ipc_msg_send(conn->sock, msg, send_fd);
+	pthread_mutex_lock(&ipc->lock);
+	while (!ret && !conn->have_reply) {
+		if (conn->dead) {
+			ret = -ENOTCONN;
+			break;
+		}
+		if (conn->reading) {
+			pthread_cond_wait(&ipc->cond, &ipc->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&ipc->lock);
+		conn_read(conn, true, false);
+		pthread_mutex_lock(&ipc->lock);
+	}
+	if (conn->have_reply) {
+		*reply = conn->reply;
+		*fd = conn->reply_fd;
+		conn->reply_fd = -1;
+		ret = 0;
+	}
+	conn->waiting = false;
+	conn->have_reply = false;
+	pthread_mutex_unlock(&ipc->lock);
+	pthread_mutex_unlock(&conn->req_lock);
+	return ret;
+}
+
+static struct dmb_ipc_conn *conn_lookup(struct dmb_ipc *ipc, uint64_t id)
+{
+	struct dmb_ipc_conn *conn;
+
+	pthread_mutex_lock(&ipc->lock);
+	dmb_list_for_each_entry(conn, &ipc->conns, node) {
+		if (conn->id == id) {
+			conn_get_locked(conn);
+			pthread_mutex_unlock(&ipc->lock);
+			return conn;
+		}
+	}
+	pthread_mutex_unlock(&ipc->lock);
+	return NULL;
+}
+
+/* Deliver what requesters queued: one connection at a time, unlocked. */
+static int run_pending(struct dmb_ipc *ipc)
+{
+	struct dmb_ipc_conn *conn, *found;
+	bool dead;
+	int handled = 0;
+
+	do {
+		found = NULL;
+		dead = false;
+		pthread_mutex_lock(&ipc->lock);
+		dmb_list_for_each_entry(conn, &ipc->conns, node) {
+			if (conn->pending || conn->pending_dead) {
+				found = conn;
+				dead = conn->pending_dead;
+				conn->pending = 0;
+				conn->pending_dead = false;
+				conn_get_locked(conn);
+				break;
+			}
+		}
+		pthread_mutex_unlock(&ipc->lock);
+		if (found) {
+			dmb_ipc_import_invalidate(found, dead);
+			dmb_ipc_conn_put(found);
+			handled++;
+		}
+	} while (found);
+	return handled;
+}
+
+static int dispatch(struct dmb_ipc *ipc, int timeout)
+{
+	struct epoll_event evs[16];
+	int i, n, handled = 0;
+
+	n = epoll_wait(ipc->epfd, evs, 16, timeout);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (i = 0; i < n; i++) {
+		struct dmb_ipc_conn *conn;
+		uint64_t count;
+
+		if (evs[i].data.u64 == EV_KEY) {
+			if (read(ipc->evfd, &count, sizeof(count)) < 0)
+				count = 0;
+			continue;
+		}
+		conn = conn_lookup(ipc, evs[i].data.u64);
+		if (!conn)
+			continue;
+		if (conn_read(conn, false, true) > 0)
+			handled++;
+		dmb_ipc_conn_put(conn);
+	}
+	return handled + run_pending(ipc);
+}
+
+static void *ipc_thread(void *arg)
+{
+	struct dmb_ipc *ipc = arg;
+
+	while (!atomic_load(&ipc->stop))
+		dispatch(ipc, -1);
+	return NULL;
+}
+
+struct dmb_ipc *dmb_ipc_create(const char *name, unsigned int flags)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_KEY };
+	struct dmb_ipc *ipc;
+	size_t len = name ? strlen(name) : 0;
+	size_t i;
+
+	if (DMB_WARN(!len || len >= DMB_IPC_NAME_LEN || (flags & ~DMB_IPC_THREAD),
+		     "dmb_ipc_create: bad name or flags %#x", flags))
+		goto err_inval;
+	for (i = 0; i < len; i++)
+		if (DMB_WARN(name[i] < 0x20 || name[i] > 0x7e,
+			     "dmb_ipc_create: unprintable name"))
+			goto err_inval;
+	ipc = calloc(1, sizeof(*ipc));
+	if (!ipc)
+		return NULL;
+	memcpy(ipc->name, name, len);
+	dmb_list_init(&ipc->conns);
+	pthread_mutex_init(&ipc->lock, NULL);
+	pthread_cond_init(&ipc->cond, NULL);
+	ipc->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (ipc->epfd < 0)
+		goto err_free;
+	ipc->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ipc->evfd < 0)
+		goto err_epoll;
+	if (epoll_ctl(ipc->epfd, EPOLL_CTL_ADD, ipc->evfd, &ev))
+		goto err_evfd;
+	if (flags & DMB_IPC_THREAD) {
+		errno = pthread_create(&ipc->thread, NULL, ipc_thread, ipc);
+		if (errno)
+			goto err_evfd;
+		ipc->has_thread = true;
+	}
+	return ipc;
+
+err_evfd:
+	close(ipc->evfd);
+err_epoll:
+	close(ipc->epfd);
+err_free:
+	pthread_cond_destroy(&ipc->cond);
+	pthread_mutex_destroy(&ipc->lock);
+	free(ipc);
+	return NULL;
+err_inval:
+	errno = EINVAL;
+	return NULL;
+}
+
+void dmb_ipc_destroy(struct dmb_ipc *ipc)
+{
+	struct dmb_ipc_conn *conn;
+
+	if (DMB_WARN(!ipc, "dmb_ipc_destroy(NULL)"))
+		return;
+	if (ipc->has_thread) {
+		atomic_store(&ipc->stop, true);
+		wake_loop(ipc);
+		pthread_join(ipc->thread, NULL);
+	}
+	if (atomic_load(&default_ipc) == ipc)
+		atomic_store(&default_ipc, NULL);
+	/* Exporter-side connections still open: their importers are cut off. */
+	for (;;) {
+		pthread_mutex_lock(&ipc->lock);
+		conn = dmb_list_empty(&ipc->conns) ? NULL :
+		       dmb_list_first_entry(&ipc->conns, struct dmb_ipc_conn, node);
+		if (conn)
+			conn_get_locked(conn);
+		pthread_mutex_unlock(&ipc->lock);
+		if (!conn)
+			break;
+		/* Nobody will signal an imported fence any more: cancel it. */
+		if (conn->fence)
+			dmb_ipc_fence_cancel(conn);
+		DMB_WARN(!conn->exporter_side && !conn->fence,
+			 "dmb_ipc_destroy: an imported buffer is still referenced");
+		if (conn->exporter_side)
+			dmb_ipc_export_teardown(conn);
+		dmb_ipc_conn_close(conn);
+		dmb_ipc_conn_put(conn);
+	}
+	/* Every connection is shut down now, which ends the watchers. */
+	pthread_mutex_lock(&ipc->lock);
+	while (ipc->watchers)
+		pthread_cond_wait(&ipc->cond, &ipc->lock);
+	pthread_mutex_unlock(&ipc->lock);
+	close(ipc->evfd);
+	close(ipc->epfd);
+	pthread_cond_destroy(&ipc->cond);
+	pthread_mutex_destroy(&ipc->lock);
+	free(ipc);
+}
+
+int dmb_ipc_get_fd(struct dmb_ipc *ipc)
+{
+	if (DMB_WARN(!ipc, "dmb_ipc_get_fd(NULL)"))
+		return -EINVAL;
+	return ipc->epfd;
+}
+
+int dmb_ipc_dispatch(struct dmb_ipc *ipc)
+{
+	if (DMB_WARN(!ipc || ipc->has_thread,
+		     "dmb_ipc_dispatch on a context with its own thread"))
+		return -EINVAL;
+	return dispatch(ipc, 0);
+}
+
+void dmb_ipc_set_default(struct dmb_ipc *ipc)
+{
+	atomic_store(&default_ipc, ipc);
+}
+
+struct dmb_ipc *dmb_ipc_get_default(void)
+{
+	return atomic_load(&default_ipc);
+}
+
+struct dma_buf *dma_buf_get(int fd)
+{
+	struct dmb_ipc *ipc = dmb_ipc_get_default();
+
+	if (DMB_WARN(!ipc, "dma_buf_get without a default ipc context")) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return dmb_ipc_import(ipc, fd);
+}

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sync-file.c - fences as descriptors.
+ *
+ * A sync_file is one end of a SOCK_SEQPACKET pair. The exporting process
+ * keeps the other end in a fence callback: when the fence signals it sends
+ * one record, the fence's status, and closes its end. The descriptor is
+ * then readable, and stays so: the status is read with MSG_PEEK, so every
+ * poller and every importer sees it. A process that dies closes its end
+ * without a record: readable with EOF, status -EPIPE.
+ *
+ * An imported fence is a connection of its context, whose dispatcher
+ * signals it. That alone could deadlock: a revoke waits for the buffer's
+ * fences with the resv lock held, and the same dispatcher may be blocked on
+ * that lock (a dead peer's teardown, a map). So the first time somebody
+ * needs to be told of completion (enable_signaling: a wait, a callback), a
+ * watcher thread of its own polls the descriptor too; it ends when the
+ * fence signals or the connection closes (its socket is shut down, so the
+ * poll returns). Whichever comes first signals, once.
+ *
+ * Locking: the export callback runs under the fence's lock (the core's
+ * rule) and only sends and closes. sync_fence.conn is read and cleared
+ * under the fence's lock; the connection's reference count under ipc->lock
+ * (taken inside the fence lock, never the other way round).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <dmabuf/diag.h>
+#include <dmabuf/sync_file.h>
+
+#include <stdatomic.h>
+
+#include "ipc-private.h"
+
+struct sync_export {
+	struct dma_fence_cb cb;
+	int sock;
+};
+
+static void send_status(int sock, int32_t status)
+{
+	/* A peer that closed its end needs nothing: ignore failures. */
+	send(sock, &status, sizeof(status), MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(sock);
+}
+
+static void export_signalled(struct dma_fence *fence, struct dma_fence_cb *cb)
+{
+	struct sync_export *se = dmb_container_of(cb, struct sync_export, cb);
+
+	send_status(se->sock, dma_fence_get_status_locked(fence));
+	free(se);
+}
+
+int dmb_sync_file_export(struct dma_fence *fence)
+{
+	struct sync_export *se;
+	int sv[2], ret;
+
+	if (DMB_WARN(!fence, "dmb_sync_file_export(NULL)"))
+		return -EINVAL;
+	se = calloc(1, sizeof(*se));
+	if (!se)
+		return -ENOMEM;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		ret = -errno;
+		free(se);
+		return ret;
+	}
+	se->sock = sv[0];
+	ret = dma_fence_add_callback(fence, &se->cb, export_signalled);
+	if (ret == -ENOENT) {
+		send_status(sv[0], dma_fence_get_status(fence));
+		free(se);
+	} else if (ret) {
+		close(sv[0]);
+		close(sv[1]);
+		free(se);
+		return ret;
+	}
+	return sv[1];
+}
+
+int dmb_sync_file_status(int fd)
+{
+	int32_t status;
+	ssize_t n;
+
+	do
+		n = recv(fd, &status, sizeof(status), MSG_PEEK | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 :
+		       errno == ECONNRESET ? -EPIPE : -errno;
+	if (n == 0)
+		return -EPIPE;
+	if (n != sizeof(status) || status > 1 || status < -4095 || status == 0)
+		return -EBADMSG;
+	return status;
+}
+
+struct sync_fence {
+	struct dma_fence base;
+	atomic_bool done;		/* signalled (by whichever came first) */
+	struct dmb_ipc_conn *conn;	/* fence lock: NULL once it is freed */
+};
+
+static struct sync_fence *to_sync_fence(struct dma_fence *fence)
+{
+	return dmb_container_of(fence, struct sync_fence, base);
+}
+
+static const char *sync_fence_driver(struct dma_fence *fence)
+{
+	return "ipc";
+}
+
+static const char *sync_fence_timeline(struct dma_fence *fence)
+{
+	return "sync_file";
+}
+
+/* Signal @fence with @status (1 or -errno) as its result, once. */
+static void signal_with(struct dma_fence *fence, int status)
+{
+	if (atomic_exchange(&to_sync_fence(fence)->done, true))
+		return;
+	if (status < 0)
+		dma_fence_set_error(fence, status);
+	dma_fence_signal(fence);
+}
+
+static void *watcher(void *arg)
+{
+	struct dmb_ipc_conn *conn = arg;
+	struct dmb_ipc *ipc = conn->ipc;
+	struct pollfd p = { .fd = conn->sock, .events = POLLIN };
+	int status;
+
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+	status = dmb_sync_file_status(conn->sock);
+	/* 0: our own shutdown woke us (the dispatcher signalled it). */
+	if (status)
+		signal_with(conn->fence, status);
+	dmb_ipc_conn_put(conn);
+	/* The last touch of the context: dmb_ipc_destroy() waits for it. */
+	pthread_mutex_lock(&ipc->lock);
+	ipc->watchers--;
+	pthread_cond_broadcast(&ipc->cond);
+	pthread_mutex_unlock(&ipc->lock);
+	return NULL;
+}
+
+static bool sync_fence_enable_signaling(struct dma_fence *fence)
+{
+	struct sync_fence *sf = to_sync_fence(fence);
+	struct dmb_ipc_conn *conn = sf->conn;
+	pthread_attr_t attr;
+	pthread_t thread;
+	bool alive = false;
+
+	if (!conn)
+		return !atomic_load(&sf->done);
+	pthread_mutex_lock(&conn->ipc->lock);
+	if (conn->refs && !conn->dead) {
+		conn->refs++;
+		conn->ipc->watchers++;
+		alive = true;
+	}
+	pthread_mutex_unlock(&conn->ipc->lock);
+	if (!alive)
+		return !atomic_load(&sf->done);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&thread, &attr, watcher, conn)) {
+		/* The dispatcher still signals it; only the shortcut is lost. */
+		dmb_notice("ipc: no watcher thread for an imported fence");
+		dmb_ipc_conn_put(conn);
+		pthread_mutex_lock(&conn->ipc->lock);
+		conn->ipc->watchers--;
+		pthread_mutex_unlock(&conn->ipc->lock);
+	}
+	pthread_attr_destroy(&attr);
+	return true;
+}
+
+void dmb_ipc_fence_detach(struct dmb_ipc_conn *conn)
+{
+	struct sync_fence *sf = to_sync_fence(conn->fence);
+
+	dmb_fence_lock(&sf->base);
+	sf->conn = NULL;
+	dmb_fence_unlock(&sf->base);
+}
+
+static const struct dma_fence_ops sync_fence_ops = {
+	.get_driver_name = sync_fence_driver,
+	.get_timeline_name = sync_fence_timeline,
+	.enable_signaling = sync_fence_enable_signaling,
+};
+
+void dmb_ipc_fence_ready(struct dmb_ipc_conn *conn)
+{
+	int status = dmb_sync_file_status(conn->sock);
+
+	if (!status)
+		return;
+	if (status == -EBADMSG)
+		dmb_notice("ipc: a sync_file sent a malformed status");
+	signal_with(conn->fence, status);
+	dmb_ipc_conn_close(conn);
+}
+
+void dmb_ipc_fence_cancel(struct dmb_ipc_conn *conn)
+{
+	signal_with(conn->fence, -ECANCELED);
+}
+
+struct dma_fence *dmb_sync_file_import(struct dmb_ipc *ipc, int fd)
+{
+	struct sync_fence *sf;
+	struct dmb_ipc_conn *conn;
+	int sock, status, err;
+
+	if (DMB_WARN(!ipc || fd < 0, "dmb_sync_file_import(%p, %d)",
+		     (void *)ipc, fd)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	sf = calloc(1, sizeof(*sf));
+	if (!sf)
+		return NULL;
+	dma_fence_init(&sf->base, &sync_fence_ops, NULL,
+		       dma_fence_context_alloc(1), 1);
+	status = dmb_sync_file_status(fd);
+	if (status) {
+		signal_with(&sf->base, status);
+		return &sf->base;
+	}
+	sock = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (sock < 0)
+		goto err_fence;
+	/* The connection holds its own reference until it is freed. */
+	conn = dmb_ipc_conn_new_fence(ipc, sock, dma_fence_get(&sf->base));
+	if (!conn) {
+		err = errno;
+		dma_fence_put(&sf->base);
+		close(sock);
+		errno = err;
+		goto err_fence;
+	}
+	dmb_fence_lock(&sf->base);
+	sf->conn = conn;
+	dmb_fence_unlock(&sf->base);
+	return &sf->base;
+
+err_fence:
+	err = errno;
+	signal_with(&sf->base, -err);
+	dma_fence_put(&sf->base);
+	errno = err;
+	return NULL;
+}
+
+struct dma_fence *sync_file_get_fence(int fd)
+{
+	struct dmb_ipc *ipc = dmb_ipc_get_default();
+
+	if (DMB_WARN(!ipc, "sync_file_get_fence without a default ipc context")) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return dmb_sync_file_import(ipc, fd);
+}

@@ -1,0 +1,880 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-ipc.c - buffers shared with importer processes (docs/ipc.md).
+ *
+ * Each case forks an importer before it starts any thread. The exporter
+ * (this process) dispatches from its own loop, so every verdict follows a
+ * protocol event: a byte on the control socket, the context's descriptor
+ * becoming readable, waitpid. The importer runs the library's thread, as a
+ * program without a loop would. A failed check in the importer exits with
+ * the line number; the case asserts the exit status. Children are reaped
+ * by a teardown hook whatever happens.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <dmabuf/dmb-ipc.h>
+#include <dmabuf/sync_file.h>
+
+#include "harness.h"
+#include "mock-fence.h"
+#include "../../src/ipc/ipc-private.h"
+
+#define BUF_SIZE	(64 * 1024)
+
+/* The importer's checks: exit with the failing line. */
+#define CHILD_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "importer: %s:%d: %s\n", __FILE__,	\
+			__LINE__, #cond);				\
+		_exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);		\
+	}								\
+} while (0)
+
+static pid_t child_pid = -1;
+
+static void reap_child(void *arg)
+{
+	int status;
+
+	(void)arg;
+	if (child_pid > 0) {
+		kill(child_pid, SIGKILL);
+		waitpid(child_pid, &status, 0);
+	}
+	child_pid = -1;
+}
+
+/* Fork @fn as the importer; *@ctl gets the exporter's control socket. */
+static void spawn(void (*fn)(int ctl), int *ctl)
+{
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	fflush(NULL);
+	child_pid = fork();
+	assert_true(child_pid >= 0);
+	if (child_pid == 0) {
+		/* A crash ends the importer, not a second run of the cases. */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGABRT, SIG_DFL);
+		close(sv[0]);
+		fn(sv[1]);
+		/* exit, not _exit: LeakSanitizer checks the importer too. */
+		exit(0);
+	}
+	th_on_teardown(reap_child, NULL);
+	close(sv[1]);
+	*ctl = sv[0];
+}
+
+static int reap(void)
+{
+	int status;
+
+	assert_int_equal(waitpid(child_pid, &status, 0), child_pid);
+	child_pid = -1;
+	return status;
+}
+
+static void ctl_send(int ctl, char c)
+{
+	CHILD_CHECK(send(ctl, &c, 1, MSG_NOSIGNAL) == 1);
+}
+
+static char ctl_recv_blocking(int ctl)
+{
+	char c = 0;
+
+	return recv(ctl, &c, 1, 0) == 1 ? c : 0;
+}
+
+/*
+ * The exporter's loop: dispatch until a byte arrives on @ctl (or, for
+ * @fd >= 0, until @fd is readable); return that byte (0 for @fd or EOF).
+ */
+static char loop_until(struct dmb_ipc *ipc, int ctl, int fd)
+{
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = dmb_ipc_get_fd(ipc), .events = POLLIN },
+			{ .fd = fd >= 0 ? fd : ctl, .events = POLLIN },
+		};
+
+		assert_true(poll(p, 2, -1) > 0);
+		if (p[0].revents)
+			assert_true(dmb_ipc_dispatch(ipc) >= 0);
+		if (p[1].revents)
+			return fd >= 0 ? 0 : ctl_recv_blocking(ctl);
+	}
+}
+
+/* Dispatch everything already there (a dead peer's EOF included). */
+static void drain(struct dmb_ipc *ipc)
+{
+	struct pollfd p = { .fd = dmb_ipc_get_fd(ipc), .events = POLLIN };
+
+	while (poll(&p, 1, 0) > 0)
+		assert_true(dmb_ipc_dispatch(ipc) >= 0);
+}
+
+static bool dump_has(const char *needle)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	bool found;
+
+	assert_non_null(f);
+	dma_buf_debug_dump(f);
+	fclose(f);
+	found = strstr(text, needle) != NULL;
+	free(text);
+	return found;
+}
+
+/* ---- the importer's side ---- */
+
+struct imp {
+	int ctl;
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;
+	unsigned int invalidated;
+};
+
+static struct imp imp;
+
+/* Runs in the importer's ipc thread, resv held: unmap right there. */
+static void imp_invalidate(struct dma_buf_attachment *attach)
+{
+	if (imp.sgt) {
+		dma_buf_unmap_attachment(attach, imp.sgt, DMA_BIDIRECTIONAL);
+		imp.sgt = NULL;
+	}
+	imp.invalidated++;
+	ctl_send(imp.ctl, 'I');
+}
+
+static struct device imp_dev = { .name = "importer-dev" };
+
+static const struct dma_buf_attach_ops imp_ops = {
+	.name = "test-importer",
+	.invalidate_mappings = imp_invalidate,
+};
+
+static struct dma_buf *imp_import(int ctl, struct dmb_ipc **ipc)
+{
+	struct dma_buf *buf;
+	int fd;
+
+	imp.ctl = ctl;
+	*ipc = dmb_ipc_create("importer", DMB_IPC_THREAD);
+	CHILD_CHECK(*ipc);
+	dmb_ipc_set_default(*ipc);
+	fd = dmb_ipc_recv_fd(ctl);
+	CHILD_CHECK(fd >= 0);
+	buf = dma_buf_get(fd);
+	CHILD_CHECK(buf);
+	close(fd);
+	CHILD_CHECK(dma_buf_size(buf) == BUF_SIZE);
+	return buf;
+}
+
+static struct sg_table *imp_map(struct dma_buf *buf)
+{
+	struct dma_resv *resv = dma_buf_resv(buf);
+
+	struct sg_table *sgt;
+
+	/* imp.sgt is shared with invalidate: under the resv lock, as it runs. */
+	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+	sgt = imp.sgt = dma_buf_map_attachment(imp.attach, DMA_BIDIRECTIONAL);
+	dma_resv_unlock(resv);
+	CHILD_CHECK(sgt);
+	return sgt;
+}
+
+static void imp_finish(struct dma_buf *buf, struct dmb_ipc *ipc)
+{
+	struct dma_resv *resv = dma_buf_resv(buf);
+
+	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+	if (imp.sgt)
+		dma_buf_unmap_attachment(imp.attach, imp.sgt, DMA_BIDIRECTIONAL);
+	imp.sgt = NULL;
+	dma_resv_unlock(resv);
+	dma_buf_detach(buf, imp.attach);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_WARN) == 0);
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_VIOLATION) == 0);
+}
+
+/* Map, check the bytes, write one, wait for 'g', clean up. */
+static void child_share(int ctl)
+{
+	struct dmb_ipc *ipc;
+	struct dma_buf *buf = imp_import(ctl, &ipc);
+	struct sg_table *sgt;
+	const unsigned char *p;
+
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	CHILD_CHECK(imp.attach);
+	sgt = imp_map(buf);
+	p = (const unsigned char *)(uintptr_t)sgt->sgl[0].dma_address;
+	CHILD_CHECK(sgt->nents == 1 && sgt->sgl[0].dma_length == BUF_SIZE);
+	for (size_t i = 0; i < BUF_SIZE; i++)
+		CHILD_CHECK(p[i] == (unsigned char)(i * 7));
+	((unsigned char *)p)[BUF_SIZE - 1] = 0xab;
+	ctl_send(ctl, 'M');
+	CHILD_CHECK(ctl_recv_blocking(ctl) == 'g');
+	imp_finish(buf, ipc);
+}
+
+/* ---- the exporter's side ---- */
+
+static struct dma_buf *export_buf(struct dmb_ipc *ipc)
+{
+	struct dma_buf *buf = dmb_memfd_buf_create(ipc, "shared", BUF_SIZE, NULL);
+	unsigned char *p;
+	void *vaddr;
+
+	assert_non_null(buf);
+	assert_int_equal(dma_buf_vmap_unlocked(buf, &vaddr), 0);
+	p = vaddr;
+	for (size_t i = 0; i < BUF_SIZE; i++)
+		p[i] = (unsigned char)(i * 7);
+	dma_buf_vunmap_unlocked(buf, vaddr);
+	return buf;
+}
+
+static void send_buf(struct dma_buf *buf, int ctl)
+{
+	int fd = dma_buf_fd(buf, O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(dmb_ipc_send_fd(ctl, fd), 0);
+	close(fd);
+}
+
+static void test_share(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dma_buf *buf;
+	char name[64];
+	void *vaddr;
+	int ctl;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn(child_share, &ctl);
+	buf = export_buf(ipc);
+	send_buf(buf, ctl);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'M');
+	/* The importer's attachment is an ordinary one, named after it. */
+	snprintf(name, sizeof(name), "importer[%d]", (int)child_pid);
+	assert_true(dump_has(name));
+	/* Its write is in our pages: shared, not copied. */
+	assert_int_equal(dma_buf_vmap_unlocked(buf, &vaddr), 0);
+	assert_int_equal(((unsigned char *)vaddr)[BUF_SIZE - 1], 0xab);
+	dma_buf_vunmap_unlocked(buf, vaddr);
+	assert_int_equal(send(ctl, "g", 1, MSG_NOSIGNAL), 1);
+	assert_int_equal(reap(), 0);
+	drain(ipc);
+	assert_false(dump_has(name));
+	close(ctl);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
+/* Map, report; on 'I' (an invalidate came) try to map (revoked), etc. */
+static void child_revoke(int ctl)
+{
+	struct dmb_ipc *ipc;
+	struct dma_buf *buf = imp_import(ctl, &ipc);
+	struct sg_table *sgt;
+	const unsigned char *p;
+
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	CHILD_CHECK(imp.attach);
+	imp_map(buf);
+	ctl_send(ctl, 'M');
+	/* The invalidate arrives in our ipc thread, which sends 'I'. */
+	CHILD_CHECK(ctl_recv_blocking(ctl) == 'r');	/* revoke returned */
+	CHILD_CHECK(dma_resv_lock(dma_buf_resv(buf), NULL) == 0);
+	CHILD_CHECK(imp.invalidated == 1 && !imp.sgt);
+	dma_resv_unlock(dma_buf_resv(buf));
+	sgt = dma_buf_map_attachment_unlocked(imp.attach, DMA_BIDIRECTIONAL);
+	CHILD_CHECK(!sgt && errno == ENODEV);
+	ctl_send(ctl, 'E');
+	CHILD_CHECK(ctl_recv_blocking(ctl) == 'u');	/* unrevoked */
+	sgt = imp_map(buf);
+	/* Fresh memory: none of the old generation's bytes. */
+	p = (const unsigned char *)(uintptr_t)sgt->sgl[0].dma_address;
+	CHILD_CHECK(p[1] == 0x55);
+	ctl_send(ctl, 'M');
+	CHILD_CHECK(ctl_recv_blocking(ctl) == 'g');
+	imp_finish(buf, ipc);
+}
+
+struct revoker {
+	struct dma_buf *buf;
+	int done[2];	/* a pipe: readable when the revoke returned */
+	int ret;
+};
+
+static void *revoke_thread(void *arg)
+{
+	struct revoker *r = arg;
+
+	r->ret = dmb_memfd_buf_revoke(r->buf, NULL);
+	if (write(r->done[1], "d", 1) != 1)
+		r->ret = -EIO;
+	return NULL;
+}
+
+static void test_revoke(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
+	struct th_thread *t;
+	void *vaddr;
+	int ctl;
+	char c;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn(child_revoke, &ctl);
+	r->buf = export_buf(ipc);
+	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	send_buf(r->buf, ctl);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'M');
+
+	/* The revoke waits for the importer's unmap, which we dispatch. */
+	t = th_thread_start(revoke_thread, r);
+	loop_until(ipc, ctl, r->done[0]);
+	th_thread_join(t);
+	assert_int_equal(r->ret, 0);
+	/* The importer was told ('I') before its unmap let the revoke end. */
+	c = ctl_recv_blocking(ctl);
+	assert_int_equal(c, 'I');
+	assert_int_equal(send(ctl, "r", 1, MSG_NOSIGNAL), 1);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'E');
+
+	assert_int_equal(dmb_memfd_buf_unrevoke(r->buf), 0);
+	assert_int_equal(dma_buf_vmap_unlocked(r->buf, &vaddr), 0);
+	assert_int_equal(((unsigned char *)vaddr)[1], 0);
+	((unsigned char *)vaddr)[1] = 0x55;
+	dma_buf_vunmap_unlocked(r->buf, vaddr);
+	assert_int_equal(send(ctl, "u", 1, MSG_NOSIGNAL), 1);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'M');
+	assert_int_equal(send(ctl, "g", 1, MSG_NOSIGNAL), 1);
+	assert_int_equal(reap(), 0);
+	drain(ipc);
+	close(r->done[0]);
+	close(r->done[1]);
+	close(ctl);
+	dma_buf_put(r->buf);
+	dmb_ipc_destroy(ipc);
+}
+
+/* Map, report, then die without cleaning anything up. */
+static void child_die(int ctl)
+{
+	struct dmb_ipc *ipc;
+	struct dma_buf *buf = imp_import(ctl, &ipc);
+
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	CHILD_CHECK(imp.attach);
+	imp_map(buf);
+	ctl_send(ctl, 'M');
+	ctl_recv_blocking(ctl);	/* killed here */
+}
+
+static void test_peer_death(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dma_buf *buf;
+	char name[64];
+	int ctl, status;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn(child_die, &ctl);
+	buf = export_buf(ipc);
+	send_buf(buf, ctl);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'M');
+	snprintf(name, sizeof(name), "importer[%d]", (int)child_pid);
+	assert_true(dump_has(name));
+	kill(child_pid, SIGKILL);
+	status = reap();
+	assert_true(WIFSIGNALED(status));
+	/* Its socket closed with its process: the EOF is already there. */
+	drain(ipc);
+	assert_false(dump_has(name));
+	/* Its mapping counts as unmapped: the revoke has nothing to wait for. */
+	assert_int_equal(dmb_memfd_buf_revoke(buf, NULL), 0);
+	close(ctl);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
+/* Send a malformed message on the buffer's socket, expect to be dropped. */
+static void child_garbage(int ctl)
+{
+	struct dmb_ipc_msg msg;
+	char byte;
+	int fd = dmb_ipc_recv_fd(ctl);
+
+	CHILD_CHECK(fd >= 0);
+	dmb_ipc_msg_init(&msg, DMB_IPC_HELLO);
+	msg.seq = 1;
+	msg.arg = (uint64_t)getpid();
+	memcpy(msg.name, "evil", 4);
+	msg.name[DMB_IPC_NAME_LEN - 1] = 'x';	/* not NUL-terminated */
+	CHILD_CHECK(send(fd, &msg, sizeof(msg), MSG_NOSIGNAL) == sizeof(msg));
+	CHILD_CHECK(recv(fd, &byte, 1, 0) == 0);	/* dropped: EOF */
+	close(fd);
+}
+
+static void test_malformed(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dma_buf *buf;
+	int ctl;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn(child_garbage, &ctl);
+	buf = export_buf(ipc);
+	send_buf(buf, ctl);
+	/* The child exits once it saw EOF: ctl's EOF ends the loop. */
+	assert_int_equal(loop_until(ipc, ctl, -1), 0);
+	assert_int_equal(reap(), 0);
+	drain(ipc);
+	assert_true(th_take_report(DMB_DIAG_NOTICE, "bad name field"));
+	close(ctl);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
+/* ---- fences across processes ---- */
+
+/* Import the exporter's fence twice (descriptor, dma_fence), wait, check. */
+static void child_sync_file(int ctl)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("importer", DMB_IPC_THREAD);
+	struct pollfd p = { .events = POLLIN };
+	struct dma_fence *fence;
+	int fd;
+
+	CHILD_CHECK(ipc);
+	dmb_ipc_set_default(ipc);
+	fd = dmb_ipc_recv_fd(ctl);
+	CHILD_CHECK(fd >= 0);
+	CHILD_CHECK(dmb_sync_file_status(fd) == 0);
+	fence = sync_file_get_fence(fd);
+	CHILD_CHECK(fence && !dma_fence_is_signaled(fence));
+	ctl_send(ctl, 'R');
+	/* Signalled by our ipc thread when the exporter's fence signals. */
+	CHILD_CHECK(dma_fence_wait(fence) == 0);
+	CHILD_CHECK(dma_fence_get_status(fence) == -EIO);
+	p.fd = fd;
+	CHILD_CHECK(poll(&p, 1, 0) == 1 && (p.revents & POLLIN));
+	CHILD_CHECK(dmb_sync_file_status(fd) == -EIO);
+	dma_fence_put(fence);
+	close(fd);
+	dmb_ipc_destroy(ipc);
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_WARN) == 0);
+}
+
+static void test_sync_file(void **state)
+{
+	struct dma_fence *fence = mock_fence();
+	int ctl, fd;
+
+	(void)state;
+	spawn(child_sync_file, &ctl);
+	fd = dmb_sync_file_export(fence);
+	assert_true(fd >= 0);
+	assert_int_equal(dmb_sync_file_status(fd), 0);
+	assert_int_equal(dmb_ipc_send_fd(ctl, fd), 0);
+	close(fd);
+	assert_int_equal(ctl_recv_blocking(ctl), 'R');
+	dma_fence_set_error(fence, -EIO);
+	dma_fence_signal(fence);
+	assert_int_equal(reap(), 0);
+	close(ctl);
+	dma_fence_put(fence);
+}
+
+/*
+ * kill -9 of an importer at each step of the protocol. The importer goes
+ * as far as kill_step, says 'S' and waits to be killed; at KILL_INVALIDATE
+ * it is killed inside invalidate_mappings, before it unmaps, while the
+ * exporter's revoke waits for it.
+ */
+enum kill_step {
+	KILL_RECEIVED, KILL_IMPORTED, KILL_ATTACHED, KILL_MAPPED, KILL_FENCED,
+	KILL_INVALIDATE, KILL_STEPS,
+};
+
+static enum kill_step kill_step;
+
+static void imp_invalidate_then_hang(struct dma_buf_attachment *attach)
+{
+	(void)attach;
+	ctl_send(imp.ctl, 'I');
+	ctl_recv_blocking(imp.ctl);	/* killed here, mapping held */
+}
+
+static const struct dma_buf_attach_ops imp_hang_ops = {
+	.name = "hung-importer",
+	.invalidate_mappings = imp_invalidate_then_hang,
+};
+
+static void child_steps(int ctl)
+{
+	struct dmb_ipc *ipc;
+	struct dma_buf *buf;
+	struct dma_fence *job;
+	int fd;
+
+	imp.ctl = ctl;
+	if (kill_step == KILL_RECEIVED) {
+		fd = dmb_ipc_recv_fd(ctl);
+		CHILD_CHECK(fd >= 0);
+		goto stop;
+	}
+	buf = imp_import(ctl, &ipc);
+	if (kill_step == KILL_IMPORTED)
+		goto stop;
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev,
+		kill_step == KILL_INVALIDATE ? &imp_hang_ops : &imp_ops, NULL);
+	CHILD_CHECK(imp.attach);
+	if (kill_step == KILL_ATTACHED)
+		goto stop;
+	imp_map(buf);
+	if (kill_step == KILL_MAPPED || kill_step == KILL_INVALIDATE)
+		goto stop;
+	/* A job that never ends: only the process's death ends it. */
+	job = mock_fence();
+	CHILD_CHECK(dmb_ipc_add_fence(buf, job, DMA_RESV_USAGE_WRITE) == 0);
+stop:
+	ctl_send(ctl, 'S');
+	for (;;)
+		pause();
+}
+
+static void test_kill_at_each_step(void **state)
+{
+	(void)state;
+	for (kill_step = 0; kill_step < KILL_STEPS; kill_step++) {
+		struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+		struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
+		struct dma_resv *resv;
+		struct th_thread *t = NULL;
+		struct dma_fence *job = NULL;
+		char name[64];
+		int ctl, status;
+
+		assert_non_null(ipc);
+		spawn(child_steps, &ctl);
+		r->buf = export_buf(ipc);
+		resv = dma_buf_resv(r->buf);
+		assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+		send_buf(r->buf, ctl);
+		assert_int_equal(loop_until(ipc, ctl, -1), 'S');
+		snprintf(name, sizeof(name), "importer[%d]", (int)child_pid);
+		assert_int_equal(dump_has(name), kill_step >= KILL_ATTACHED);
+		assert_int_equal(dma_resv_test_signaled(resv, DMA_RESV_USAGE_BOOKKEEP),
+				 kill_step != KILL_FENCED);
+		if (kill_step == KILL_FENCED) {
+			struct dma_fence **fences = NULL;
+			unsigned int count = 0;
+
+			/* The importer's job fence, imported into our resv. */
+			assert_int_equal(dma_resv_get_fences(resv, DMA_RESV_USAGE_BOOKKEEP,
+							     &count, &fences), 0);
+			assert_int_equal(count, 1);
+			job = fences[0];
+			free(fences);
+			assert_int_equal(dma_fence_get_status(job), 0);
+		}
+		if (kill_step == KILL_INVALIDATE) {
+			/* The revoke waits for the hung importer's unmap. */
+			t = th_thread_start(revoke_thread, r);
+			assert_int_equal(loop_until(ipc, ctl, -1), 'I');
+		}
+		kill(child_pid, SIGKILL);
+		status = reap();
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		if (!t)
+			t = th_thread_start(revoke_thread, r);
+		/* Its death is its unmap, its detach and its fence's end. */
+		loop_until(ipc, ctl, r->done[0]);
+		th_thread_join(t);
+		assert_int_equal(r->ret, 0);
+		drain(ipc);
+		assert_false(dump_has(name));
+		assert_true(dma_resv_test_signaled(resv, DMA_RESV_USAGE_BOOKKEEP));
+		if (job) {
+			/* The dead process's job ended with an error. */
+			assert_int_equal(dma_fence_get_status(job), -EPIPE);
+			dma_fence_put(job);
+		}
+		close(r->done[0]);
+		close(r->done[1]);
+		close(ctl);
+		dma_buf_put(r->buf);
+		dmb_ipc_destroy(ipc);
+	}
+}
+
+/*
+ * A revoke racing remote maps: the importer maps and unmaps as fast as it
+ * can (a map while revoked fails -ENODEV; its invalidate unmaps at once)
+ * while the exporter revokes and unrevokes; every revoke must complete.
+ */
+static void child_map_loop(int ctl)
+{
+	struct dmb_ipc *ipc;
+	struct dma_buf *buf = imp_import(ctl, &ipc);
+	struct dma_resv *resv = dma_buf_resv(buf);
+	char c;
+
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	CHILD_CHECK(imp.attach);
+	/* One map before the revokes start: the loop below races them. */
+	imp_map(buf);
+	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+	dma_buf_unmap_attachment(imp.attach, imp.sgt, DMA_BIDIRECTIONAL);
+	imp.sgt = NULL;
+	dma_resv_unlock(resv);
+	ctl_send(ctl, 'A');
+	while (recv(ctl, &c, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN) {
+		struct sg_table *sgt;
+
+		CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+		sgt = dma_buf_map_attachment(imp.attach, DMA_BIDIRECTIONAL);
+		CHILD_CHECK(sgt || errno == ENODEV);
+		imp.sgt = sgt;
+		dma_resv_unlock(resv);
+		CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+		if (imp.sgt)
+			dma_buf_unmap_attachment(imp.attach, imp.sgt,
+						 DMA_BIDIRECTIONAL);
+		imp.sgt = NULL;
+		dma_resv_unlock(resv);
+	}
+	imp_finish(buf, ipc);
+}
+
+static void test_revoke_races_remote_maps(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
+	int ctl;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn(child_map_loop, &ctl);
+	r->buf = export_buf(ipc);
+	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	send_buf(r->buf, ctl);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'A');
+	for (int i = 0; i < 16; i++) {
+		struct th_thread *t = th_thread_start(revoke_thread, r);
+		char c;
+
+		loop_until(ipc, ctl, r->done[0]);
+		th_thread_join(t);
+		assert_int_equal(r->ret, 0);
+		assert_int_equal(read(r->done[0], &c, 1), 1);
+		assert_int_equal(dmb_memfd_buf_unrevoke(r->buf), 0);
+		/* Let the importer map the new generation once in a while. */
+		drain(ipc);
+	}
+	assert_int_equal(send(ctl, "q", 1, MSG_NOSIGNAL), 1);
+	/* Serve it until it is done: its exit closes the control socket. */
+	while (loop_until(ipc, ctl, -1) == 'I')
+		;
+	assert_int_equal(reap(), 0);
+	drain(ipc);
+	close(r->done[0]);
+	close(r->done[1]);
+	close(ctl);
+	dma_buf_put(r->buf);
+	dmb_ipc_destroy(ipc);
+}
+
+/* ---- a peer that speaks the protocol itself and cheats ---- */
+
+static sigjmp_buf fault_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+/* Send @type and return the reply's handle (and its descriptor in *@fd). */
+static uint64_t raw_request(int sock, enum dmb_ipc_type type, uint64_t handle,
+			    uint64_t arg, int *fd)
+{
+	static uint32_t seq;
+	struct dmb_ipc_msg msg, rep;
+	const char *why = NULL;
+
+	dmb_ipc_msg_init(&msg, type);
+	msg.seq = ++seq;
+	msg.handle = handle;
+	msg.arg = arg;
+	if (type == DMB_IPC_HELLO)
+		memcpy(msg.name, "cheat", 5);
+	CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
+	CHILD_CHECK(dmb_ipc_msg_recv(sock, true, false, &rep, fd, &why) == 1);
+	CHILD_CHECK(rep.type == DMB_IPC_REPLY && rep.seq == msg.seq && !rep.status);
+	return rep.handle;
+}
+
+/*
+ * Map through the protocol, keep a second mapping of the memfd of our own,
+ * answer the invalidate with UNMAP (so the revoke completes), then touch
+ * the kept mapping: it must fault, and the file cannot be grown back.
+ */
+static void child_cheat(int ctl)
+{
+	struct dmb_ipc_msg msg;
+	const char *why = NULL;
+	volatile unsigned char *kept;
+	uint64_t att, map;
+	int sock = dmb_ipc_recv_fd(ctl), fd, none;
+
+	CHILD_CHECK(sock >= 0);
+	raw_request(sock, DMB_IPC_HELLO, 0, (uint64_t)getpid(), &none);
+	att = raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE, &none);
+	map = raw_request(sock, DMB_IPC_MAP, att, DMA_BIDIRECTIONAL, &fd);
+	CHILD_CHECK(fd >= 0);
+	kept = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHILD_CHECK(kept != MAP_FAILED);
+	CHILD_CHECK(kept[1] == 7);
+	ctl_send(ctl, 'M');
+	CHILD_CHECK(dmb_ipc_msg_recv(sock, true, false, &msg, &none, &why) == 1);
+	CHILD_CHECK(msg.type == DMB_IPC_INVALIDATE && msg.handle == att);
+	dmb_ipc_msg_init(&msg, DMB_IPC_UNMAP);
+	msg.handle = map;
+	CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
+	CHILD_CHECK(ctl_recv_blocking(ctl) == 'r');	/* revoke returned */
+	signal(SIGBUS, on_sigbus);
+	if (sigsetjmp(fault_jmp, 1) == 0) {
+		kept[1] = 0x66;		/* must fault */
+		CHILD_CHECK(!"write after revoke did not fault");
+	}
+	if (sigsetjmp(fault_jmp, 1) == 0) {
+		CHILD_CHECK(kept[2] == 14 && !"read after revoke did not fault");
+	}
+	signal(SIGBUS, SIG_DFL);
+	/* Sealed against growing: the old pages cannot come back. */
+	CHILD_CHECK(ftruncate(fd, BUF_SIZE) < 0 && errno == EPERM);
+	munmap((void *)kept, BUF_SIZE);
+	close(fd);
+	close(sock);
+}
+
+static void test_revoke_takes_memory_back(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
+	struct th_thread *t;
+	int ctl;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn(child_cheat, &ctl);
+	r->buf = export_buf(ipc);
+	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	send_buf(r->buf, ctl);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'M');
+	t = th_thread_start(revoke_thread, r);
+	loop_until(ipc, ctl, r->done[0]);
+	th_thread_join(t);
+	assert_int_equal(r->ret, 0);
+	assert_int_equal(send(ctl, "r", 1, MSG_NOSIGNAL), 1);
+	assert_int_equal(reap(), 0);
+	drain(ipc);
+	close(r->done[0]);
+	close(r->done[1]);
+	close(ctl);
+	dma_buf_put(r->buf);
+	dmb_ipc_destroy(ipc);
+}
+
+/* The decoder alone: every field of every type is checked. */
+static void test_wire_check(void **state)
+{
+	struct dmb_ipc_msg m;
+
+	(void)state;
+	dmb_ipc_msg_init(&m, DMB_IPC_MAP);
+	m.seq = 3;
+	m.handle = 1;
+	m.arg = DMA_BIDIRECTIONAL;
+	assert_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
+	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 0, false));
+	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m) - 1, 0, true));
+	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 1, true));
+	m.arg = DMA_NONE;
+	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
+	m.arg = DMA_TO_DEVICE;
+	m.name[5] = 'x';
+	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
+	m.name[5] = 0;
+	m.version = 2;
+	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
+	m.version = DMB_IPC_VERSION;
+	m.status = -1;
+	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
+	dmb_ipc_msg_init(&m, DMB_IPC_REPLY);
+	m.seq = 1;
+	m.status = -ENODEV;
+	assert_null(dmb_ipc_msg_check(&m, sizeof(m), 0, false));
+	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 1, false));
+	m.status = 5;
+	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 0, false));
+	dmb_ipc_msg_init(&m, DMB_IPC_UNMAP);
+	m.handle = 4;
+	assert_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
+	m.seq = 1;
+	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
+	m.type = DMB_IPC_TYPE_MAX + 1;
+	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		TH_TEST(test_wire_check),
+		TH_TEST(test_share),
+		TH_TEST(test_revoke),
+		TH_TEST(test_peer_death),
+		TH_TEST(test_malformed),
+		TH_TEST(test_revoke_takes_memory_back),
+		TH_TEST(test_sync_file),
+		TH_TEST(test_kill_at_each_step),
+		TH_TEST(test_revoke_races_remote_maps),
+	};
+
+	return th_run(argc, argv, tests, TH_COUNT(tests));
+}
