@@ -160,3 +160,16 @@ MISUSE_CASE(dmb_check_dma, null, MISUSE_REPORTED)
 {
 	return dmb_check_dma(NULL, DMB_DMA_READ) == -EINVAL;
 }
+
+MISUSE_NOTHING(dmb_check_set_quarantine, "a bool: both values are valid")
+MISUSE_NOTHING(dmb_check_quarantine_enabled, "no argument")
+MISUSE_NOTHING(dmb_check_quarantine_flush, "no argument; flushing an empty or disabled quarantine is valid")
+
+MISUSE_CASE(dmb_check_quarantine_stats, null, MISUSE_REPORTED)
+{
+	struct dmb_quarantine_stats st = { .objects = 1 };
+
+	dmb_check_quarantine_stats(NULL);
+	dmb_check_quarantine_stats(&st);	/* still answers afterwards */
+	return st.objects == 0;
+}
