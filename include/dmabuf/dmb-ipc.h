@@ -24,6 +24,12 @@
  * exporter ops run for a remote attach, map, unmap or detach — runs in that
  * dispatching thread. A call that needs the exporter's answer (attach, map)
  * blocks the calling thread until it arrives.
+ *
+ * Misuse (a NULL context or buffer, bad flags, a buffer of the wrong kind,
+ * the resv lock held where it must not be) is reported and refused with
+ * -EINVAL. A bad descriptor is the caller's runtime error, as in the
+ * kernel (whose dma_buf_get(-1) returns -EBADF quietly): refused without a
+ * report, with EBADF if it is not open and EINVAL if it is not a dma-buf's.
  */
 #ifndef DMABUF_DMB_IPC_H
 #define DMABUF_DMB_IPC_H
@@ -47,7 +53,8 @@ struct dmb_ipc;
  * @flags: 0 (the program dispatches) or DMB_IPC_THREAD
  *
  * Context: any thread.
- * Return: the context, or NULL with errno (EINVAL, ENOMEM, EMFILE...).
+ * Return: the context, or NULL with errno (EINVAL and a report for a NULL,
+ *	empty, long or unprintable @name or unknown @flags; ENOMEM, EMFILE...).
  */
 struct dmb_ipc *dmb_ipc_create(const char *name, unsigned int flags);
 
@@ -55,14 +62,15 @@ struct dmb_ipc *dmb_ipc_create(const char *name, unsigned int flags);
  * dmb_ipc_destroy - stop the thread, close every connection and free
  *
  * Buffers exported or imported through @ipc must have been put first.
- * Context: not from a callback of @ipc.
+ * Context: not from a callback of @ipc; NULL is reported and ignored.
  */
 void dmb_ipc_destroy(struct dmb_ipc *ipc);
 
 /**
  * dmb_ipc_get_fd - the descriptor to poll for readability
  *
- * Context: any thread. Return: the descriptor, or -EINVAL.
+ * Context: any thread. Return: the descriptor, or -EINVAL (and a report)
+ *	for a NULL @ipc.
  */
 int dmb_ipc_get_fd(struct dmb_ipc *ipc);
 
@@ -70,7 +78,7 @@ int dmb_ipc_get_fd(struct dmb_ipc *ipc);
  * dmb_ipc_dispatch - handle what arrived, without blocking
  *
  * Context: the program's loop; not with a resv lock held; refused
- *	(-EINVAL) on a context with its own thread.
+ *	(-EINVAL, reported) for NULL or a context with its own thread.
  * Return: the number of messages handled, or -errno.
  */
 int dmb_ipc_dispatch(struct dmb_ipc *ipc);
@@ -90,7 +98,8 @@ void dmb_ipc_set_default(struct dmb_ipc *ipc);
  *
  * The exporter reaches the bytes with dma_buf_vmap() like any buffer.
  * Context: any thread.
- * Return: the buffer, or NULL with errno.
+ * Return: the buffer, or NULL with errno (EINVAL and a report for a NULL
+ *	@ipc or a zero @size).
  */
 struct dma_buf *dmb_memfd_buf_create(struct dmb_ipc *ipc, const char *name,
 				     size_t size,
@@ -101,17 +110,22 @@ struct dma_buf *dmb_memfd_buf_create(struct dmb_ipc *ipc, const char *name,
  *
  * Runs the revoke helper's sequence (invalidate, fences, unmaps), then
  * truncates the memfd: when it returns no process can reach the old pages
- * through a mapping. Refused with -EBUSY while the exporter has it vmapped.
- * Context: may sleep; not with the resv lock held, not from a callback.
- * Return: 0 or -errno.
+ * through a mapping. Refused with -EBUSY while the exporter has it vmapped
+ * (a runtime state: no report).
+ * Context: may sleep; not with the resv lock held (-EINVAL, reported), not
+ *	from a callback.
+ * Return: 0 or -errno; -EINVAL and a report for a buffer that is NULL or
+ *	not from dmb_memfd_buf_create().
  */
 int dmb_memfd_buf_revoke(struct dma_buf *dmabuf, struct dmb_revoke_stats *stats);
 
 /**
  * dmb_memfd_buf_unrevoke - allow attach and map again, on fresh memory
  *
- * Context: may sleep; not with the resv lock held.
- * Return: 0 or -errno (ENOMEM, EMFILE...).
+ * Context: may sleep; not with the resv lock held (-EINVAL, reported).
+ * Return: 0 (also if it was not revoked) or -errno (ENOMEM, EMFILE...;
+ *	-EINVAL and a report for a buffer that is NULL or not from
+ *	dmb_memfd_buf_create()).
  */
 int dmb_memfd_buf_unrevoke(struct dma_buf *dmabuf);
 
@@ -121,8 +135,9 @@ int dmb_memfd_buf_unrevoke(struct dma_buf *dmabuf);
  *
  * Each call gives a new descriptor; one importer imports it once.
  * Context: any thread.
- * Return: the descriptor, or -errno (-EOPNOTSUPP if @dmabuf was not made by
- *	dmb_memfd_buf_create()).
+ * Return: the descriptor, or -errno (-EINVAL and a report for a NULL
+ *	@dmabuf or other @flags; -EOPNOTSUPP and a report if @dmabuf was not
+ *	made by dmb_memfd_buf_create()).
  */
 int dma_buf_fd(struct dma_buf *dmabuf, int flags);
 
@@ -131,7 +146,9 @@ int dma_buf_fd(struct dma_buf *dmabuf, int flags);
  *
  * The descriptor is duplicated: the caller still closes @fd.
  * Context: any thread but a callback of @ipc; waits for the exporter.
- * Return: the proxy buffer (put it with dma_buf_put()), or NULL with errno.
+ * Return: the proxy buffer (put it with dma_buf_put()), or NULL with errno:
+ *	EINVAL and a report for a NULL @ipc; without a report EBADF if @fd is
+ *	not open, EINVAL if it is not a SOCK_SEQPACKET Unix socket.
  */
 struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd);
 
@@ -146,7 +163,9 @@ struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd);
  * process dies first, it signals there with -EPIPE.
  * Context: any thread but a callback of the importing context; waits for
  *	the exporter. @fence must signal before its last reference goes.
- * Return: 0 once the fence is in the exporter's resv, or -errno.
+ * Return: 0 once the fence is in the exporter's resv, or -errno; -EINVAL
+ *	and a report for a NULL @fence, a bad @usage, or a buffer that is
+ *	NULL or not imported (a local one).
  */
 int dmb_ipc_add_fence(struct dma_buf *dmabuf, struct dma_fence *fence,
 		      enum dma_resv_usage usage);
@@ -162,7 +181,8 @@ struct dma_buf *dma_buf_get(int fd);
 /**
  * dmb_ipc_send_fd - send one descriptor over a Unix socket (SCM_RIGHTS)
  *
- * Context: any thread. Return: 0 or -errno.
+ * Context: any thread. Return: 0 or -errno; bad descriptors are refused as
+ *	sendmsg() refuses them (-EBADF, -ENOTSOCK), without a report.
  */
 int dmb_ipc_send_fd(int sock, int fd);
 
@@ -171,7 +191,8 @@ int dmb_ipc_send_fd(int sock, int fd);
  *
  * Context: any thread; blocks on a blocking socket.
  * Return: the descriptor (close-on-exec), or -errno (-EPIPE at EOF,
- *	-EBADMSG for a message without exactly one descriptor).
+ *	-EBADMSG for a message without exactly one descriptor; -EBADF or
+ *	-ENOTSOCK, without a report, for a bad @sock).
  */
 int dmb_ipc_recv_fd(int sock);
 

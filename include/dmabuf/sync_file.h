@@ -11,6 +11,11 @@
  * If the exporting process dies before the fence signalled, the descriptor
  * becomes readable with status -EPIPE and the imported fence signals with
  * that error: nobody waits on a dead process.
+ *
+ * A NULL fence or context is reported and refused with EINVAL. A bad
+ * descriptor is the caller's runtime error, as in the kernel: refused
+ * without a report, EBADF if it is not open, EINVAL if it is not a
+ * SOCK_SEQPACKET Unix socket.
  */
 #ifndef DMABUF_SYNC_FILE_H
 #define DMABUF_SYNC_FILE_H
@@ -29,7 +34,8 @@ struct dmb_ipc;
  * callback; the library reports one that does not, and the descriptor then
  * reports -EDEADLK).
  * Context: any thread, not under @fence's lock.
- * Return: the descriptor (close-on-exec), or -errno.
+ * Return: the descriptor (close-on-exec), or -errno (-EINVAL and a report
+ *	for a NULL @fence).
  */
 int dmb_sync_file_export(struct dma_fence *fence);
 
@@ -38,8 +44,9 @@ int dmb_sync_file_export(struct dma_fence *fence);
  *
  * Context: any thread; never blocks.
  * Return: 0 while the fence is pending, 1 once it signalled without error,
- *	the fence's negative error, -EPIPE if its process died first, or
- *	-EBADMSG / -EINVAL for a descriptor that is not a sync_file.
+ *	the fence's negative error, -EPIPE if its process died first,
+ *	-EBADF if @fd is not open, -EINVAL if it is not a SOCK_SEQPACKET Unix
+ *	socket, -EBADMSG if what it carries is not a status (no report).
  */
 int dmb_sync_file_status(int fd);
 
@@ -49,7 +56,9 @@ int dmb_sync_file_status(int fd);
  * @fd is duplicated (the caller closes its own); @ipc's dispatcher signals
  * the fence, with the status as its error, in the dispatching thread.
  * Context: any thread.
- * Return: a new reference, or NULL with errno.
+ * Return: a new reference, or NULL with errno (EINVAL and a report for a
+ *	NULL @ipc; EBADF or EINVAL, no report, for a bad @fd, as
+ *	dmb_sync_file_status()).
  */
 struct dma_fence *dmb_sync_file_import(struct dmb_ipc *ipc, int fd);
 

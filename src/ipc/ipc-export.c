@@ -276,7 +276,9 @@ int dma_buf_fd(struct dma_buf *dmabuf, int flags)
 	struct dmb_ipc_conn *conn;
 	int sv[2], err;
 
-	if (DMB_WARN(flags & ~O_CLOEXEC, "dma_buf_fd: bad flags %#x", flags))
+	if (DMB_WARN(!dmabuf || (flags & ~O_CLOEXEC),
+		     "dma_buf_fd(%p, %#x): no buffer or bad flags",
+		     (void *)dmabuf, flags))
 		return -EINVAL;
 	ipc = dmb_memfd_buf_ipc(dmabuf);
 	if (!ipc)

@@ -222,8 +222,13 @@ struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd)
 	struct dma_buf *proxy;
 	int sock, rfd, ret;
 
-	if (DMB_WARN(!ipc || fd < 0, "dmb_ipc_import(%p, %d)", (void *)ipc, fd)) {
+	if (DMB_WARN(!ipc, "dmb_ipc_import(NULL, %d)", fd)) {
 		errno = EINVAL;
+		return NULL;
+	}
+	ret = dmb_ipc_fd_check(fd);
+	if (ret) {
+		errno = -ret;
 		return NULL;
 	}
 	sock = fcntl(fd, F_DUPFD_CLOEXEC, 0);

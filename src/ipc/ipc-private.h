@@ -65,6 +65,14 @@ const char *dmb_ipc_msg_check(const struct dmb_ipc_msg *msg, size_t len,
 /* dmb_ipc_msg_init - a message of @type with the header filled in */
 void dmb_ipc_msg_init(struct dmb_ipc_msg *msg, enum dmb_ipc_type type);
 
+/*
+ * dmb_ipc_fd_check - whether @fd can be one of ours (a dma-buf's or a
+ * sync_file's descriptor, both SOCK_SEQPACKET Unix sockets). A bad
+ * descriptor is the caller's runtime error, as in the kernel: no report.
+ * Return: 0, -EBADF if @fd is not open, -EINVAL if it is something else.
+ */
+int dmb_ipc_fd_check(int fd);
+
 /* Send @msg (and @fd if >= 0) without blocking: 0 or -errno. */
 int dmb_ipc_msg_send(int sock, const struct dmb_ipc_msg *msg, int fd);
 

@@ -498,7 +498,8 @@ int dmb_ipc_get_fd(struct dmb_ipc *ipc)
 int dmb_ipc_dispatch(struct dmb_ipc *ipc)
 {
 	if (DMB_WARN(!ipc || ipc->has_thread,
-		     "dmb_ipc_dispatch on a context with its own thread"))
+		     "dmb_ipc_dispatch(%p): no context, or one with its own thread",
+		     (void *)ipc))
 		return -EINVAL;
 	return dispatch(ipc, 0);
 }

@@ -263,6 +263,7 @@ int dmb_memfd_buf_unrevoke(struct dma_buf *dmabuf)
 	struct memfd_buf *mb = memfd_buf_of(dmabuf, "dmb_memfd_buf_unrevoke");
 	struct memfd_gen *gen, *old;
 	struct dma_resv *resv;
+	int ret;
 
 	if (!mb)
 		return -EINVAL;
@@ -272,7 +273,12 @@ int dmb_memfd_buf_unrevoke(struct dma_buf *dmabuf)
 	if (!gen)
 		return -errno;
 	resv = dma_buf_resv(dmabuf);
-	dma_resv_lock(resv, NULL);
+	/* Refused (and reported) if the caller holds it: see the header. */
+	ret = dma_resv_lock(resv, NULL);
+	if (ret) {
+		gen_put(gen);
+		return ret;
+	}
 	old = mb->gen;
 	mb->gen = gen;
 	dma_resv_unlock(resv);

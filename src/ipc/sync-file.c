@@ -91,7 +91,10 @@ int dmb_sync_file_status(int fd)
 {
 	int32_t status;
 	ssize_t n;
+	int ret = dmb_ipc_fd_check(fd);
 
+	if (ret)
+		return ret;
 	do
 		n = recv(fd, &status, sizeof(status), MSG_PEEK | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
@@ -229,9 +232,14 @@ struct dma_fence *dmb_sync_file_import(struct dmb_ipc *ipc, int fd)
 	struct dmb_ipc_conn *conn;
 	int sock, status, err;
 
-	if (DMB_WARN(!ipc || fd < 0, "dmb_sync_file_import(%p, %d)",
-		     (void *)ipc, fd)) {
+	if (DMB_WARN(!ipc, "dmb_sync_file_import(NULL, %d)", fd)) {
 		errno = EINVAL;
+		return NULL;
+	}
+	/* Else its status would be the error, and the fence signal with it. */
+	err = dmb_ipc_fd_check(fd);
+	if (err) {
+		errno = -err;
 		return NULL;
 	}
 	sf = calloc(1, sizeof(*sf));

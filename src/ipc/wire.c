@@ -202,6 +202,21 @@ int dmb_ipc_msg_recv(int sock, bool block, bool exporter_side,
 	return 1;
 }
 
+int dmb_ipc_fd_check(int fd)
+{
+	int type, domain;
+	socklen_t len = sizeof(type);
+
+	if (fd < 0)
+		return -EBADF;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len))
+		return errno == ENOTSOCK ? -EINVAL : -errno;
+	len = sizeof(domain);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len))
+		return -errno;
+	return type == SOCK_SEQPACKET && domain == AF_UNIX ? 0 : -EINVAL;
+}
+
 int dmb_ipc_send_fd(int sock, int fd)
 {
 	char byte = 'F';
@@ -216,8 +231,6 @@ int dmb_ipc_send_fd(int sock, int fd)
 	struct cmsghdr *c;
 	ssize_t n;
 
-	if (DMB_WARN(sock < 0 || fd < 0, "dmb_ipc_send_fd(%d, %d)", sock, fd))
-		return -EINVAL;
 	memset(&ctl, 0, sizeof(ctl));
 	c = CMSG_FIRSTHDR(&mh);
 	c->cmsg_level = SOL_SOCKET;
@@ -237,8 +250,6 @@ int dmb_ipc_recv_fd(int sock)
 	int fd, nfds;
 	ssize_t n;
 
-	if (DMB_WARN(sock < 0, "dmb_ipc_recv_fd(%d)", sock))
-		return -EINVAL;
 	n = recv_record(sock, &byte, 1, true, &fd, &nfds, &truncated);
 	if (n == 0)
 		return -EPIPE;

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cases-ipc.c - misuse of dmb-ipc.h: NULL contexts, buffers and fences,
+ * bad names and flags, a buffer of the wrong kind (a local buffer given to
+ * dmb_ipc_add_fence(), a buffer not made by dmb_memfd_buf_create() given to
+ * dma_buf_fd() or the memfd revoke), the resv lock held by the caller, and
+ * a dispatch on a context that has its own thread: all reported.
+ *
+ * Bad descriptors (-1, a closed one, a pipe or /dev/null where a dma-buf's
+ * or a socket is expected) are the caller's runtime errors, as in the
+ * kernel, whose dma_buf_get(-1) returns -EBADF without a word: refused
+ * without a report (MISUSE_SILENT), with the errno the header documents.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <dmabuf/dma-buf.h>
+#include <dmabuf/dma-resv.h>
+#include <dmabuf/dmb-ipc.h>
+
+#include "misuse.h"
+#include "mock-exporter.h"
+#include "mock-fence.h"
+
+static struct mock_exporter me;
+
+static struct dmb_ipc *ctx(unsigned int flags)
+{
+	return dmb_ipc_create("misuse", flags);
+}
+
+static struct dma_buf *memfd_buf(void)
+{
+	return dmb_memfd_buf_create(ctx(0), "misuse", 4096, NULL);
+}
+
+/* A buffer of another exporter: not a memfd buffer, not imported. */
+static struct dma_buf *local_buf(void)
+{
+	return mock_export(&me, "misuse", 4096, 0);
+}
+
+/*
+ * A proxy: a memfd buffer imported through a second context of this
+ * process; the exporter's context has its own thread to answer.
+ */
+static struct dma_buf *imported(void)
+{
+	struct dma_buf *buf = dmb_memfd_buf_create(ctx(DMB_IPC_THREAD), "misuse",
+						   4096, NULL);
+
+	return dmb_ipc_import(ctx(0), dma_buf_fd(buf, O_CLOEXEC));
+}
+
+/*
+ * A descriptor number that was open and is not any more: the last thing a
+ * case opens, or the number is reused.
+ */
+static int closed_fd(void)
+{
+	int p[2];
+
+	if (pipe(p))
+		return -1;
+	close(p[0]);
+	close(p[1]);
+	return p[0];
+}
+
+/* An open descriptor that is not a socket. */
+static int pipe_fd(void)
+{
+	int p[2];
+
+	return pipe(p) ? -1 : p[0];
+}
+
+static int dev_null(void)
+{
+	return open("/dev/null", O_RDWR | O_CLOEXEC);
+}
+
+/* dmb_ipc_create */
+
+MISUSE_CASE(dmb_ipc_create, null_name, MISUSE_REPORTED)
+{
+	return !dmb_ipc_create(NULL, 0) && errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_create, empty_name, MISUSE_REPORTED)
+{
+	return !dmb_ipc_create("", 0) && errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_create, long_name, MISUSE_REPORTED)
+{
+	return !dmb_ipc_create("a-name-of-thirty-two-bytes-long!", 0) &&
+	       errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_create, unprintable_name, MISUSE_REPORTED)
+{
+	return !dmb_ipc_create("bad\nname", 0) && errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_create, bad_flags, MISUSE_REPORTED)
+{
+	return !dmb_ipc_create("misuse", 1u << 7) && errno == EINVAL;
+}
+
+/* the context */
+
+MISUSE_CASE(dmb_ipc_destroy, null, MISUSE_REPORTED)
+{
+	dmb_ipc_destroy(NULL);
+	return true;
+}
+
+MISUSE_CASE(dmb_ipc_get_fd, null, MISUSE_REPORTED)
+{
+	return dmb_ipc_get_fd(NULL) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_dispatch, null, MISUSE_REPORTED)
+{
+	return dmb_ipc_dispatch(NULL) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_dispatch, own_thread, MISUSE_REPORTED)
+{
+	return dmb_ipc_dispatch(ctx(DMB_IPC_THREAD)) == -EINVAL;
+}
+
+MISUSE_NOTHING(dmb_ipc_set_default,
+	       "any context is valid, and NULL clears the default")
+
+/* the memfd exporter */
+
+MISUSE_CASE(dmb_memfd_buf_create, null_ipc, MISUSE_REPORTED)
+{
+	return !dmb_memfd_buf_create(NULL, "misuse", 4096, NULL) &&
+	       errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_memfd_buf_create, zero_size, MISUSE_REPORTED)
+{
+	return !dmb_memfd_buf_create(ctx(0), "misuse", 0, NULL) &&
+	       errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_memfd_buf_revoke, null, MISUSE_REPORTED)
+{
+	return dmb_memfd_buf_revoke(NULL, NULL) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_memfd_buf_revoke, not_memfd, MISUSE_REPORTED)
+{
+	return dmb_memfd_buf_revoke(local_buf(), NULL) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_memfd_buf_revoke, resv_held, MISUSE_REPORTED)
+{
+	struct dma_buf *buf = memfd_buf();
+
+	dma_resv_lock(dma_buf_resv(buf), NULL);
+	return dmb_memfd_buf_revoke(buf, NULL) == -EINVAL;
+}
+
+/* Documented as a runtime state (the exporter's own vmap), not misuse. */
+MISUSE_CASE(dmb_memfd_buf_revoke, vmapped, MISUSE_SILENT)
+{
+	struct dma_buf *buf = memfd_buf();
+	void *vaddr;
+
+	return !dma_buf_vmap_unlocked(buf, &vaddr) &&
+	       dmb_memfd_buf_revoke(buf, NULL) == -EBUSY;
+}
+
+MISUSE_CASE(dmb_memfd_buf_unrevoke, null, MISUSE_REPORTED)
+{
+	return dmb_memfd_buf_unrevoke(NULL) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_memfd_buf_unrevoke, not_memfd, MISUSE_REPORTED)
+{
+	return dmb_memfd_buf_unrevoke(local_buf()) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_memfd_buf_unrevoke, resv_held, MISUSE_REPORTED)
+{
+	struct dma_buf *buf = memfd_buf();
+
+	if (dmb_memfd_buf_revoke(buf, NULL))
+		return false;
+	dma_resv_lock(dma_buf_resv(buf), NULL);
+	return dmb_memfd_buf_unrevoke(buf) == -EINVAL &&
+	       dma_resv_held(dma_buf_resv(buf));
+}
+
+/* descriptors of buffers */
+
+MISUSE_CASE(dma_buf_fd, null, MISUSE_REPORTED)
+{
+	return dma_buf_fd(NULL, O_CLOEXEC) == -EINVAL;
+}
+
+MISUSE_CASE(dma_buf_fd, bad_flags, MISUSE_REPORTED)
+{
+	return dma_buf_fd(memfd_buf(), O_NONBLOCK) == -EINVAL;
+}
+
+MISUSE_CASE(dma_buf_fd, not_memfd, MISUSE_REPORTED)
+{
+	return dma_buf_fd(local_buf(), O_CLOEXEC) == -EOPNOTSUPP;
+}
+
+MISUSE_CASE(dmb_ipc_import, null_ipc, MISUSE_REPORTED)
+{
+	return !dmb_ipc_import(NULL, dma_buf_fd(memfd_buf(), O_CLOEXEC)) &&
+	       errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_import, minus_one, MISUSE_SILENT)
+{
+	return !dmb_ipc_import(ctx(0), -1) && errno == EBADF;
+}
+
+MISUSE_CASE(dmb_ipc_import, closed_fd, MISUSE_SILENT)
+{
+	struct dmb_ipc *ipc = ctx(0);
+
+	return !dmb_ipc_import(ipc, closed_fd()) && errno == EBADF;
+}
+
+MISUSE_CASE(dmb_ipc_import, pipe, MISUSE_SILENT)
+{
+	return !dmb_ipc_import(ctx(0), pipe_fd()) && errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_import, dev_null, MISUSE_SILENT)
+{
+	return !dmb_ipc_import(ctx(0), dev_null()) && errno == EINVAL;
+}
+
+MISUSE_CASE(dma_buf_get, no_default, MISUSE_REPORTED)
+{
+	return !dma_buf_get(dma_buf_fd(memfd_buf(), O_CLOEXEC)) &&
+	       errno == EINVAL;
+}
+
+MISUSE_CASE(dma_buf_get, minus_one, MISUSE_SILENT)
+{
+	dmb_ipc_set_default(ctx(0));
+	return !dma_buf_get(-1) && errno == EBADF;
+}
+
+MISUSE_CASE(dma_buf_get, closed_fd, MISUSE_SILENT)
+{
+	dmb_ipc_set_default(ctx(0));
+	return !dma_buf_get(closed_fd()) && errno == EBADF;
+}
+
+MISUSE_CASE(dma_buf_get, pipe, MISUSE_SILENT)
+{
+	dmb_ipc_set_default(ctx(0));
+	return !dma_buf_get(pipe_fd()) && errno == EINVAL;
+}
+
+/* fences into the exporter's resv */
+
+MISUSE_CASE(dmb_ipc_add_fence, null_buf, MISUSE_REPORTED)
+{
+	return dmb_ipc_add_fence(NULL, mock_fence(),
+				 DMA_RESV_USAGE_WRITE) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_add_fence, local_memfd_buf, MISUSE_REPORTED)
+{
+	return dmb_ipc_add_fence(memfd_buf(), mock_fence(),
+				 DMA_RESV_USAGE_WRITE) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_add_fence, local_buf, MISUSE_REPORTED)
+{
+	return dmb_ipc_add_fence(local_buf(), mock_fence(),
+				 DMA_RESV_USAGE_WRITE) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_add_fence, null_fence, MISUSE_REPORTED)
+{
+	struct dma_buf *proxy = imported();
+
+	return proxy && dmb_ipc_add_fence(proxy, NULL,
+					  DMA_RESV_USAGE_WRITE) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_add_fence, bad_usage, MISUSE_REPORTED)
+{
+	struct dma_buf *proxy = imported();
+
+	return proxy && dmb_ipc_add_fence(proxy, mock_fence(),
+					  (enum dma_resv_usage)99) == -EINVAL;
+}
+
+/* passing descriptors: sendmsg()'s and recvmsg()'s own refusals */
+
+static int sock_pair(int sv[2])
+{
+	return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv);
+}
+
+MISUSE_CASE(dmb_ipc_send_fd, minus_one_sock, MISUSE_SILENT)
+{
+	return dmb_ipc_send_fd(-1, dev_null()) == -EBADF;
+}
+
+MISUSE_CASE(dmb_ipc_send_fd, closed_sock, MISUSE_SILENT)
+{
+	int fd = dev_null();
+
+	return dmb_ipc_send_fd(closed_fd(), fd) == -EBADF;
+}
+
+MISUSE_CASE(dmb_ipc_send_fd, not_a_socket, MISUSE_SILENT)
+{
+	return dmb_ipc_send_fd(pipe_fd(), dev_null()) == -ENOTSOCK;
+}
+
+MISUSE_CASE(dmb_ipc_send_fd, minus_one_fd, MISUSE_SILENT)
+{
+	int sv[2];
+
+	return !sock_pair(sv) && dmb_ipc_send_fd(sv[0], -1) == -EBADF;
+}
+
+MISUSE_CASE(dmb_ipc_send_fd, closed_fd, MISUSE_SILENT)
+{
+	int sv[2];
+
+	return !sock_pair(sv) && dmb_ipc_send_fd(sv[0], closed_fd()) == -EBADF;
+}
+
+MISUSE_CASE(dmb_ipc_recv_fd, minus_one, MISUSE_SILENT)
+{
+	return dmb_ipc_recv_fd(-1) == -EBADF;
+}
+
+MISUSE_CASE(dmb_ipc_recv_fd, closed_sock, MISUSE_SILENT)
+{
+	return dmb_ipc_recv_fd(closed_fd()) == -EBADF;
+}
+
+MISUSE_CASE(dmb_ipc_recv_fd, not_a_socket, MISUSE_SILENT)
+{
+	return dmb_ipc_recv_fd(pipe_fd()) == -ENOTSOCK;
+}

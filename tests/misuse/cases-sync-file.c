@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cases-sync-file.c - misuse of sync_file.h: a NULL fence or context is
+ * reported; a bad descriptor (-1, a closed one, a pipe, /dev/null, a
+ * socket of another type) is the caller's runtime error, refused without a
+ * report as the kernel's sync_file_get_fence() does (MISUSE_SILENT). An
+ * import of a bad descriptor must fail, not give a fence signalled with
+ * the error.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <dmabuf/dmb-ipc.h>
+#include <dmabuf/sync_file.h>
+
+#include "misuse.h"
+
+static struct dmb_ipc *ctx(void)
+{
+	return dmb_ipc_create("misuse", 0);
+}
+
+/*
+ * A descriptor number that was open and is not any more: the last thing a
+ * case opens, or the number is reused.
+ */
+static int closed_fd(void)
+{
+	int p[2];
+
+	if (pipe(p))
+		return -1;
+	close(p[0]);
+	close(p[1]);
+	return p[0];
+}
+
+/* An open descriptor that is not a socket. */
+static int pipe_fd(void)
+{
+	int p[2];
+
+	return pipe(p) ? -1 : p[0];
+}
+
+/* A Unix socket of the wrong type. */
+static int stream_sock(void)
+{
+	int sv[2];
+
+	return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) ? -1 : sv[0];
+}
+
+MISUSE_CASE(dmb_sync_file_export, null, MISUSE_REPORTED)
+{
+	return dmb_sync_file_export(NULL) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_sync_file_status, minus_one, MISUSE_SILENT)
+{
+	return dmb_sync_file_status(-1) == -EBADF;
+}
+
+MISUSE_CASE(dmb_sync_file_status, closed_fd, MISUSE_SILENT)
+{
+	return dmb_sync_file_status(closed_fd()) == -EBADF;
+}
+
+MISUSE_CASE(dmb_sync_file_status, pipe, MISUSE_SILENT)
+{
+	return dmb_sync_file_status(pipe_fd()) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_sync_file_status, dev_null, MISUSE_SILENT)
+{
+	return dmb_sync_file_status(open("/dev/null", O_RDONLY | O_CLOEXEC)) ==
+	       -EINVAL;
+}
+
+MISUSE_CASE(dmb_sync_file_status, stream_socket, MISUSE_SILENT)
+{
+	return dmb_sync_file_status(stream_sock()) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_sync_file_import, null_ipc, MISUSE_REPORTED)
+{
+	return !dmb_sync_file_import(NULL, pipe_fd()) && errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_sync_file_import, minus_one, MISUSE_SILENT)
+{
+	return !dmb_sync_file_import(ctx(), -1) && errno == EBADF;
+}
+
+MISUSE_CASE(dmb_sync_file_import, closed_fd, MISUSE_SILENT)
+{
+	struct dmb_ipc *ipc = ctx();
+
+	return !dmb_sync_file_import(ipc, closed_fd()) && errno == EBADF;
+}
+
+MISUSE_CASE(dmb_sync_file_import, pipe, MISUSE_SILENT)
+{
+	return !dmb_sync_file_import(ctx(), pipe_fd()) && errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_sync_file_import, stream_socket, MISUSE_SILENT)
+{
+	return !dmb_sync_file_import(ctx(), stream_sock()) && errno == EINVAL;
+}
+
+MISUSE_CASE(sync_file_get_fence, no_default, MISUSE_REPORTED)
+{
+	return !sync_file_get_fence(pipe_fd()) && errno == EINVAL;
+}
+
+MISUSE_CASE(sync_file_get_fence, minus_one, MISUSE_SILENT)
+{
+	dmb_ipc_set_default(ctx());
+	return !sync_file_get_fence(-1) && errno == EBADF;
+}
+
+MISUSE_CASE(sync_file_get_fence, closed_fd, MISUSE_SILENT)
+{
+	dmb_ipc_set_default(ctx());
+	return !sync_file_get_fence(closed_fd()) && errno == EBADF;
+}
+
+MISUSE_CASE(sync_file_get_fence, pipe, MISUSE_SILENT)
+{
+	dmb_ipc_set_default(ctx());
+	return !sync_file_get_fence(pipe_fd()) && errno == EINVAL;
+}
