@@ -60,7 +60,8 @@ def seeds(root):
 # struct dmb_ipc_msg (src/ipc/ipc-private.h), host order: x86-64 and
 # aarch64 are little-endian.
 MAGIC, VERSION = 0x49424D44, 1
-HELLO, ATTACH, MAP, UNMAP, DETACH, REPLY, INVALIDATE, FENCE = range(1, 9)
+(HELLO, ATTACH, MAP, UNMAP, DETACH, REPLY, INVALIDATE, FENCE, VMAP,
+ VUNMAP) = range(1, 11)
 
 
 def record(mtype, seq=0, status=0, handle=0, arg=0, name=b"", fds=0):
@@ -81,6 +82,9 @@ def ipc_seeds():
         "pinned-attach-detach": hello + record(ATTACH, seq=2) + record(DETACH, handle=1),
         "fence-every-usage": hello + b"".join(
             record(FENCE, seq=2 + u, arg=u, fds=1) for u in range(4)),
+        "vmap-vunmap": hello + record(VMAP, seq=2) + record(VUNMAP, handle=1),
+        "vmap-left-mapped": hello + record(ATTACH, seq=2, arg=1) +
+        record(VMAP, seq=3),
         "reply-from-importer": hello + record(REPLY, seq=1),
         "invalidate-from-importer": hello + record(INVALIDATE, handle=1),
     }
@@ -90,7 +94,7 @@ def ipc_seeds():
 CORPORA = {
     # name: (seeds, the fewest seeds a sound source gives)
     "fuzz-scenario": (seeds, 40),
-    "fuzz-ipc-wire": (lambda root: ipc_seeds(), 7),
+    "fuzz-ipc-wire": (lambda root: ipc_seeds(), 9),
 }
 
 
