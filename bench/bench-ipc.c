@@ -6,7 +6,10 @@
  *  - revoke of N cooperating importer processes, per importer, in RTTs;
  *  - handing a buffer to another process (send, import, attach, map) vs
  *    sending its bytes through a socket, 4 KiB to 64 MiB;
- *  - the importer reading the mapped bytes vs memcpy in one process.
+ *  - the importer reading the mapped bytes vs memcpy in one process;
+ *  - a fence signalled here waking a waiter in another process (through
+ *    its sync_file: dma_fence_wait() of the imported fence, and poll() of
+ *    the descriptor) vs a bare cross-process futex wake.
  * Importers are forked before they are timed; each one runs the library's
  * thread. Figures are medians; nothing here is asserted.
  */
@@ -14,13 +17,20 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <dmabuf/dma-fence.h>
 #include <dmabuf/dmb-ipc.h>
+#include <dmabuf/sync_file.h>
 
 #include "bench.h"
 
@@ -250,6 +260,155 @@ static int64_t revoke_ns(struct dmb_ipc *ipc, int n)
 	return t;
 }
 
+/* ---- fence signal -> wake in another process ---- */
+
+enum { WAKE_ROUNDS = 200 };
+
+/*
+ * Let the waiter block before the wake is timed (a benchmark may sleep:
+ * nothing here is a verdict).
+ */
+static void settle(void)
+{
+	struct timespec ts = { .tv_nsec = 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+struct futex_page {
+	atomic_int word;
+};
+
+/* The bare limit: a futex word in shared memory, woken across processes. */
+static int64_t futex_wake_ns(void)
+{
+	struct futex_page *pg = mmap(NULL, sizeof(*pg), PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int64_t lat[WAKE_ROUNDS], t0, t1;
+	int sv[2], status;
+	pid_t pid;
+
+	must(pg != MAP_FAILED, "mmap");
+	must(!socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), "socketpair");
+	atomic_store(&pg->word, 0);
+	pid = fork();
+	must(pid >= 0, "fork");
+	if (pid == 0) {
+		close(sv[0]);
+		for (int i = 0; i < WAKE_ROUNDS; i++) {
+			put_byte(sv[1], 'R');
+			while (atomic_load(&pg->word) == i)
+				syscall(SYS_futex, &pg->word, FUTEX_WAIT, i, NULL, NULL, 0);
+			t1 = now_ns();
+			must(write(sv[1], &t1, sizeof(t1)) == sizeof(t1), "write");
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	for (int i = 0; i < WAKE_ROUNDS; i++) {
+		must(get_byte(sv[0]) == 'R', "futex waiter ready");
+		settle();
+		t0 = now_ns();
+		atomic_store(&pg->word, i + 1);
+		syscall(SYS_futex, &pg->word, FUTEX_WAKE, 1, NULL, NULL, 0);
+		must(read(sv[0], &t1, sizeof(t1)) == sizeof(t1), "read");
+		lat[i] = t1 - t0;
+	}
+	close(sv[0]);
+	waitpid(pid, &status, 0);
+	munmap(pg, sizeof(*pg));
+	return median(lat, WAKE_ROUNDS);
+}
+
+/*
+ * The fence waiter (exec'd, like the importers): for each sync_file it
+ * receives, say 'R', wait for it (@use_poll: poll() the descriptor;
+ * otherwise dma_fence_wait() of the imported fence), send the time it woke.
+ */
+static void fence_waiter(int ctl, int use_poll)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("bench-waiter", DMB_IPC_THREAD);
+	int fd;
+
+	must(ipc != NULL, "dmb_ipc_create");
+	dmb_ipc_set_default(ipc);
+	put_byte(ctl, 'R');
+	while ((fd = dmb_ipc_recv_fd(ctl)) >= 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct dma_fence *fence = use_poll ? NULL : sync_file_get_fence(fd);
+		int64_t t1;
+
+		must(use_poll || fence != NULL, "sync_file_get_fence");
+		put_byte(ctl, 'R');
+		if (use_poll)
+			must(poll(&p, 1, -1) == 1, "poll");
+		else
+			must(dma_fence_wait(fence) == 0, "dma_fence_wait");
+		t1 = now_ns();
+		must(write(ctl, &t1, sizeof(t1)) == sizeof(t1), "write");
+		if (fence)
+			dma_fence_put(fence);
+		close(fd);
+	}
+	dmb_ipc_destroy(ipc);
+	_exit(0);
+}
+
+static const char *bench_fence_name(struct dma_fence *f)
+{
+	(void)f;
+	return "bench";
+}
+
+static const struct dma_fence_ops bench_fence_ops = {
+	.get_driver_name = bench_fence_name,
+	.get_timeline_name = bench_fence_name,
+};
+
+/* A fence signalled here, waited for in another process. */
+static int64_t fence_wake_ns(int use_poll)
+{
+	uint64_t ctx = dma_fence_context_alloc(1);
+	int64_t lat[WAKE_ROUNDS], t0, t1;
+	int sv[2], status;
+	pid_t pid;
+
+	must(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
+	pid = fork();
+	must(pid >= 0, "fork");
+	if (pid == 0) {
+		char arg[16];
+
+		fcntl(sv[1], F_SETFD, 0);
+		snprintf(arg, sizeof(arg), "%d", sv[1]);
+		execl("/proc/self/exe", "bench-ipc", "--fence-waiter", arg,
+		      use_poll ? "1" : "0", (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	must(get_byte(sv[0]) == 'R', "fence waiter started");
+	for (int i = 0; i < WAKE_ROUNDS; i++) {
+		struct dma_fence *f = malloc(sizeof(*f));
+		int sfd;
+
+		must(f != NULL, "malloc");
+		dma_fence_init(f, &bench_fence_ops, NULL, ctx, (uint64_t)i + 1);
+		sfd = dmb_sync_file_export(f);
+		must(sfd >= 0 && !dmb_ipc_send_fd(sv[0], sfd), "send sync_file");
+		close(sfd);
+		must(get_byte(sv[0]) == 'R', "fence waiter ready");
+		settle();
+		t0 = now_ns();
+		dma_fence_signal(f);
+		must(read(sv[0], &t1, sizeof(t1)) == sizeof(t1), "read");
+		lat[i] = t1 - t0;
+		dma_fence_put(f);
+	}
+	close(sv[0]);
+	waitpid(pid, &status, 0);
+	return median(lat, WAKE_ROUNDS);
+}
+
 /* Hand a buffer of @size to a ready importer: send, import, attach, map. */
 static int64_t handoff_ns(struct dmb_ipc *ipc, size_t size, int64_t *rw)
 {
@@ -309,6 +468,19 @@ static int64_t copy_ns(size_t size)
 	return t;
 }
 
+static void print_wake(void)
+{
+	int64_t fu = futex_wake_ns(), fw = fence_wake_ns(0), fp = fence_wake_ns(1);
+
+	printf("\nfence signal -> wake in another process (median of %d):\n"
+	       "  bare futex wake (shared memory): %lld ns\n"
+	       "  dma_fence_wait() of the imported sync_file: %lld ns = %.2fx futex\n"
+	       "  poll() of the sync_file descriptor: %lld ns = %.2fx futex\n",
+	       WAKE_ROUNDS, (long long)fu, (long long)fw, (double)fw / (double)fu,
+	       (long long)fp, (double)fp / (double)fu);
+}
+
+/* No argument: every figure; --wake: only the fence wake-up's. */
 int main(int argc, char **argv)
 {
 	static const size_t sizes[] = {
@@ -320,9 +492,17 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "--importer"))
 		importer(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "--fence-waiter"))
+		fence_waiter(atoi(argv[2]), atoi(argv[3]));
 	ipc = dmb_ipc_create("bench-exporter", DMB_IPC_THREAD);
 	must(ipc != NULL, "dmb_ipc_create");
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "--wake")) {
+		printf("bench-ipc --wake (%s)\n", bench_mode_name());
+		print_wake();
+		dmb_ipc_destroy(ipc);
+		return 0;
+	}
 	rtt = rtt_ns();
 	printf("bench-ipc (%s)\n", bench_mode_name());
 	printf("unix socket round trip: %lld ns\n", (long long)rtt);
@@ -355,6 +535,7 @@ int main(int argc, char **argv)
 	printf("\nimporter reads 64 MiB through its mapping: %lld ns; memcpy of "
 	       "private memory: %lld ns: %.2fx memcpy speed\n",
 	       (long long)rw[0], (long long)rw[1], (double)rw[1] / (double)rw[0]);
+	print_wake();
 	dmb_ipc_destroy(ipc);
 	return 0;
 }

@@ -2,7 +2,9 @@
 /*
  * ipc-export.c - the exporter's side of a connection: an importer process
  * attaches, maps, unmaps and detaches through ordinary attachments of the
- * buffer, named "importer[pid]", and is told to unmap by a message.
+ * buffer, named "importer[pid]", and is told to unmap by a message. Its
+ * vmap is the exporter's own vmap taken on its behalf, so a revoke refuses
+ * (-EBUSY) while it lasts, as for a local one.
  *
  * Locking: a connection's attachments and mappings are touched only in the
  * thread that dispatches it (every message and the teardown run there), so
@@ -183,6 +185,41 @@ static void detach_one(struct remote_att *ra)
 	free(ra);
 }
 
+/* The importer's CPU mapping: our vmap, and the memfd it shows. */
+static void do_vmap(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
+{
+	void *vaddr;
+	int fd, ret;
+
+	/* The importer's core vmaps once however many users it has. */
+	if (conn->vmap_handle) {
+		dmb_ipc_conn_drop(conn, "second VMAP");
+		return;
+	}
+	ret = dma_buf_vmap_unlocked(conn->buf, &vaddr);
+	if (ret) {
+		reply(conn, msg, ret, 0, 0, -1);
+		return;
+	}
+	fd = dmb_memfd_buf_vmap_fd(conn->buf);
+	if (fd < 0) {
+		dma_buf_vunmap_unlocked(conn->buf, vaddr);
+		reply(conn, msg, fd, 0, 0, -1);
+		return;
+	}
+	conn->vmap_vaddr = vaddr;
+	conn->vmap_handle = ++conn->next_handle;
+	reply(conn, msg, 0, conn->vmap_handle, dma_buf_size(conn->buf), fd);
+	close(fd);
+}
+
+static void vunmap_remote(struct dmb_ipc_conn *conn)
+{
+	dma_buf_vunmap_unlocked(conn->buf, conn->vmap_vaddr);
+	conn->vmap_vaddr = NULL;
+	conn->vmap_handle = 0;
+}
+
 /*
  * The importer's job fence joins the buffer's reservation object, so a
  * revoke (or any waiter) waits for it like a local one; if the importer's
@@ -246,6 +283,15 @@ void dmb_ipc_export_handle(struct dmb_ipc_conn *conn,
 		else
 			unmap_one(ra, rm);
 		break;
+	case DMB_IPC_VMAP:
+		do_vmap(conn, msg);
+		break;
+	case DMB_IPC_VUNMAP:
+		if (msg->handle != conn->vmap_handle)
+			dmb_ipc_conn_drop(conn, "VUNMAP of an unknown mapping");
+		else
+			vunmap_remote(conn);
+		break;
 	case DMB_IPC_DETACH:
 		ra = find_att(conn, msg->handle);
 		if (!ra)
@@ -265,6 +311,9 @@ void dmb_ipc_export_teardown(struct dmb_ipc_conn *conn)
 
 	dmb_list_for_each_entry_safe(ra, tmp, &conn->atts, node)
 		detach_one(ra);
+	/* A dead peer's vmap no longer holds off a revoke. */
+	if (conn->vmap_handle)
+		vunmap_remote(conn);
 	if (conn->buf)
 		dma_buf_put(conn->buf);
 	conn->buf = NULL;

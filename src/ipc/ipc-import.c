@@ -139,6 +139,51 @@ static void proxy_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
 	free(map);
 }
 
+/*
+ * The CPU mapping of the whole buffer: the exporter vmaps on our behalf
+ * (which holds off its revoke, as a local vmap does) and sends the memfd,
+ * mapped here. The core calls this once for all of this process's users.
+ */
+static int proxy_vmap(struct dma_buf *dmabuf, void **vaddr)
+{
+	struct dmb_ipc_conn *conn = dma_buf_priv(dmabuf);
+	struct dmb_ipc_msg msg, rep;
+	void *p;
+	int fd, ret;
+
+	dmb_ipc_msg_init(&msg, DMB_IPC_VMAP);
+	ret = dmb_ipc_conn_request(conn, &msg, -1, &rep, &fd);
+	if (ret)
+		return ret == -ENOTCONN ? -ENODEV : ret;
+	if (rep.status)
+		return rep.status;
+	if (fd < 0 || !rep.handle || rep.arg != conn->size) {
+		if (fd >= 0)
+			close(fd);
+		dmb_ipc_conn_drop(conn, "bad VMAP reply");
+		return -EPROTO;
+	}
+	p = mmap(NULL, conn->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ret = p == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (ret) {
+		send_one_way(conn, DMB_IPC_VUNMAP, rep.handle);
+		return ret;
+	}
+	conn->vmap_handle = rep.handle;
+	*vaddr = p;
+	return 0;
+}
+
+static void proxy_vunmap(struct dma_buf *dmabuf, void *vaddr)
+{
+	struct dmb_ipc_conn *conn = dma_buf_priv(dmabuf);
+
+	munmap(vaddr, conn->size);
+	send_one_way(conn, DMB_IPC_VUNMAP, conn->vmap_handle);
+	conn->vmap_handle = 0;
+}
+
 static void proxy_release(struct dma_buf *dmabuf)
 {
 	struct dmb_ipc_conn *conn = dma_buf_priv(dmabuf);
@@ -157,6 +202,8 @@ static const struct dma_buf_ops proxy_ops = {
 	.map_dma_buf = proxy_map,
 	.unmap_dma_buf = proxy_unmap,
 	.release = proxy_release,
+	.vmap = proxy_vmap,
+	.vunmap = proxy_vunmap,
 };
 
 void dmb_ipc_import_invalidate(struct dmb_ipc_conn *conn, bool dead)

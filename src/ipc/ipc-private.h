@@ -37,7 +37,9 @@ enum dmb_ipc_type {
 	DMB_IPC_REPLY,		/* e->i: seq, status, handle, arg; a memfd for MAP */
 	DMB_IPC_INVALIDATE,	/* e->i: handle = attachment */
 	DMB_IPC_FENCE,		/* i->e: arg = usage; a sync_file descriptor */
-	DMB_IPC_TYPE_MAX = DMB_IPC_FENCE,
+	DMB_IPC_VMAP,		/* i->e: reply handle = vmap, the memfd */
+	DMB_IPC_VUNMAP,		/* i->e: handle = vmap; no answer */
+	DMB_IPC_TYPE_MAX = DMB_IPC_VUNMAP,
 };
 
 #define DMB_IPC_ATTACH_REVOCABLE	(1u << 0)
@@ -128,6 +130,10 @@ struct dmb_ipc_conn {
 	struct device dev;
 	struct dmb_list_head atts;
 	uint64_t next_handle;
+	/* both sides: the peer's vmap (0: none); the importer's under the
+	 * proxy's resv lock, as its vmap ops run */
+	uint64_t vmap_handle;
+	void *vmap_vaddr;		/* exporter: our vmap on its behalf */
 };
 
 /* ipc.c: connections */
@@ -170,5 +176,7 @@ void dmb_ipc_import_invalidate(struct dmb_ipc_conn *conn, bool dead);
 struct dmb_ipc *dmb_memfd_buf_ipc(struct dma_buf *dmabuf);
 /* A new descriptor of the memory behind @sgt, a table of a memfd buffer. */
 int dmb_memfd_buf_map_fd(struct sg_table *sgt);
+/* A new descriptor of the memory @dmabuf's vmap shows (vmapped: stable). */
+int dmb_memfd_buf_vmap_fd(struct dma_buf *dmabuf);
 
 #endif /* DMABUF_IPC_PRIVATE_H */

@@ -293,6 +293,15 @@ struct dmb_ipc *dmb_memfd_buf_ipc(struct dma_buf *dmabuf)
 	return mb ? mb->ipc : NULL;
 }
 
+int dmb_memfd_buf_vmap_fd(struct dma_buf *dmabuf)
+{
+	struct memfd_buf *mb = dma_buf_priv(dmabuf);
+	/* A vmap holds off the revoke, so the generation cannot change. */
+	int fd = fcntl(mb->gen->fd, F_DUPFD_CLOEXEC, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
 int dmb_memfd_buf_map_fd(struct sg_table *sgt)
 {
 	struct memfd_map *map = dmb_container_of(sgt, struct memfd_map, sgt);

@@ -59,7 +59,7 @@ const char *dmb_ipc_msg_check(const struct dmb_ipc_msg *msg, size_t len,
 		return "unsupported protocol version";
 	if (msg->type < DMB_IPC_HELLO || msg->type > DMB_IPC_TYPE_MAX)
 		return "unknown message type";
-	request = msg->type < DMB_IPC_REPLY || msg->type == DMB_IPC_FENCE;
+	request = msg->type != DMB_IPC_REPLY && msg->type != DMB_IPC_INVALIDATE;
 	if (request != exporter_side)
 		return "message sent in the wrong direction";
 	/* Only a successful reply may carry one (the caller checks which). */
@@ -85,9 +85,14 @@ const char *dmb_ipc_msg_check(const struct dmb_ipc_msg *msg, size_t len,
 		if (!msg->seq || !msg->handle || msg->arg >= DMA_NONE)
 			return "bad MAP";
 		break;
+	case DMB_IPC_VMAP:
+		if (!msg->seq || msg->handle || msg->arg)
+			return "bad VMAP";
+		break;
 	case DMB_IPC_UNMAP:
 	case DMB_IPC_DETACH:
 	case DMB_IPC_INVALIDATE:
+	case DMB_IPC_VUNMAP:
 		if (msg->seq || !msg->handle || msg->arg)
 			return "bad one-way message";
 		break;

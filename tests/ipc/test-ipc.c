@@ -389,6 +389,129 @@ static void test_revoke(void **state)
 	dmb_ipc_destroy(ipc);
 }
 
+/*
+ * vmap the proxy, check and write the bytes, use the CPU-access calls, pin
+ * a dynamic attachment; on 'u' vunmap; on 'r' (revoked) vmap again.
+ */
+static void child_vmap(int ctl)
+{
+	struct dmb_ipc *ipc;
+	struct dma_buf *buf = imp_import(ctl, &ipc);
+	struct dma_resv *resv = dma_buf_resv(buf);
+	unsigned char *p;
+	void *vaddr;
+
+	CHILD_CHECK(dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE) == 0);
+	CHILD_CHECK(dma_buf_vmap_unlocked(buf, &vaddr) == 0);
+	p = vaddr;
+	for (size_t i = 0; i < BUF_SIZE; i++)
+		CHILD_CHECK(p[i] == (unsigned char)(i * 7));
+	p[2] = 0xcd;
+	CHILD_CHECK(dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE) == 0);
+	/* Pinning a revocable proxy attachment keeps it revocable (R10). */
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	CHILD_CHECK(imp.attach);
+	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+	CHILD_CHECK(dma_buf_pin(imp.attach) == 0);
+	dma_resv_unlock(resv);
+	CHILD_CHECK(dma_buf_attach_revocable(imp.attach));
+	ctl_send(ctl, 'V');
+	CHILD_CHECK(ctl_recv_blocking(ctl) == 'u');
+	dma_buf_vunmap_unlocked(buf, vaddr);
+	ctl_send(ctl, 'U');
+	/* The revoke invalidated our pinned attachment ('I' from imp_ops). */
+	CHILD_CHECK(ctl_recv_blocking(ctl) == 'r');
+	CHILD_CHECK(imp.invalidated == 1);
+	CHILD_CHECK(dma_buf_vmap_unlocked(buf, &vaddr) == -ENODEV);
+	ctl_send(ctl, 'E');
+	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+	dma_buf_unpin(imp.attach);
+	dma_resv_unlock(resv);
+	imp_finish(buf, ipc);
+}
+
+/*
+ * An importer's vmap is the exporter's vmap taken on its behalf: the same
+ * pages, a revoke refused (-EBUSY) while it lasts, as for a local vmap.
+ */
+static void test_vmap(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
+	struct th_thread *t;
+	void *vaddr;
+	int ctl;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn(child_vmap, &ctl);
+	r->buf = export_buf(ipc);
+	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	send_buf(r->buf, ctl);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'V');
+	assert_int_equal(dma_buf_vmap_unlocked(r->buf, &vaddr), 0);
+	assert_int_equal(((unsigned char *)vaddr)[2], 0xcd);
+	dma_buf_vunmap_unlocked(r->buf, vaddr);
+	assert_int_equal(dmb_memfd_buf_revoke(r->buf, NULL), -EBUSY);
+
+	/* Its VUNMAP was sent before 'U': dispatched by the drain. */
+	assert_int_equal(send(ctl, "u", 1, MSG_NOSIGNAL), 1);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'U');
+	drain(ipc);
+	t = th_thread_start(revoke_thread, r);
+	loop_until(ipc, ctl, r->done[0]);
+	th_thread_join(t);
+	assert_int_equal(r->ret, 0);
+	assert_int_equal(ctl_recv_blocking(ctl), 'I');
+	/* Its vmap while revoked is refused by us: we dispatch it. */
+	assert_int_equal(send(ctl, "r", 1, MSG_NOSIGNAL), 1);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'E');
+	assert_int_equal(reap(), 0);
+	drain(ipc);
+	close(r->done[0]);
+	close(r->done[1]);
+	close(ctl);
+	dma_buf_put(r->buf);
+	dmb_ipc_destroy(ipc);
+}
+
+/* vmap, report, then die holding it. */
+static void child_vmap_die(int ctl)
+{
+	struct dmb_ipc *ipc;
+	struct dma_buf *buf = imp_import(ctl, &ipc);
+	void *vaddr;
+
+	(void)ipc;
+	CHILD_CHECK(dma_buf_vmap_unlocked(buf, &vaddr) == 0);
+	ctl_send(ctl, 'V');
+	ctl_recv_blocking(ctl);	/* killed here */
+}
+
+/* A dead importer's vmap no longer holds off the revoke. */
+static void test_vmap_peer_death(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dma_buf *buf;
+	int ctl;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn(child_vmap_die, &ctl);
+	buf = export_buf(ipc);
+	send_buf(buf, ctl);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'V');
+	assert_int_equal(dmb_memfd_buf_revoke(buf, NULL), -EBUSY);
+	kill(child_pid, SIGKILL);
+	assert_true(WIFSIGNALED(reap()));
+	/* Its socket's EOF is there now: the drain tears it down. */
+	drain(ipc);
+	assert_int_equal(dmb_memfd_buf_revoke(buf, NULL), 0);
+	close(ctl);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
 /* Map, report, then die without cleaning anything up. */
 static void child_die(int ctl)
 {
@@ -858,6 +981,16 @@ static void test_wire_check(void **state)
 	assert_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
 	m.seq = 1;
 	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
+	dmb_ipc_msg_init(&m, DMB_IPC_VMAP);
+	m.seq = 2;
+	assert_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
+	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 0, false));
+	m.handle = 1;
+	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
+	dmb_ipc_msg_init(&m, DMB_IPC_VUNMAP);
+	m.handle = 3;
+	assert_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
+	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 0, false));
 	m.type = DMB_IPC_TYPE_MAX + 1;
 	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
 }
@@ -869,6 +1002,8 @@ int main(int argc, char **argv)
 		TH_TEST(test_share),
 		TH_TEST(test_revoke),
 		TH_TEST(test_peer_death),
+		TH_TEST(test_vmap),
+		TH_TEST(test_vmap_peer_death),
 		TH_TEST(test_malformed),
 		TH_TEST(test_revoke_takes_memory_back),
 		TH_TEST(test_sync_file),
