@@ -27,13 +27,27 @@ struct dma_buf_name {
 	char text[];
 };
 
-/* One table handed to one attachment, and what the core must undo for it. */
+/*
+ * One table handed to one attachment, and what the core must undo for it.
+ * The key is the direction (zero-extended) with flags above bit 31 for what
+ * the unmap must undo beyond the exporter's op: the unmap's fast path is
+ * one compare, key == (uint32_t)dir, which no direction a caller can pass
+ * matches when a flag is set.
+ */
+#define BUF_MAP_PINNED	(1ull << 32)	/* pinned on map (R3): unpin on unmap */
+#define BUF_MAP_TOKEN	(1ull << 33)	/* has a checker token: retire it */
+
 struct dma_buf_mapping {
 	struct sg_table *sgt;
-	enum dma_data_direction dir;
 	struct dmb_check_map *token;	/* the checker's shadow of this mapping */
-	bool pinned;			/* pinned on map (R3): unpin on unmap */
+	uint64_t key;			/* (uint32_t)dir | BUF_MAP_* */
 };
+
+static inline enum dma_data_direction
+buf_mapping_dir(const struct dma_buf_mapping *m)
+{
+	return (enum dma_data_direction)(int32_t)(uint32_t)m->key;
+}
 
 struct dma_buf_attachment {
 	unsigned int obj_state;				/* DMB_OBJ_*: quarantine-private.h */

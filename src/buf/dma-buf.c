@@ -572,7 +572,9 @@ static void buf_retire_token(struct dma_buf_attachment *attach,
  */
 static inline void buf_mapping_gone(struct dma_buf *dmabuf)
 {
-	if (--dmabuf->nr_mappings == 0 && dmb_unlikely(dmabuf->idle_waiter))
+	/* The waiter first: the count reaches zero on most unmaps. */
+	dmabuf->nr_mappings--;
+	if (dmb_unlikely(dmabuf->idle_waiter) && dmabuf->nr_mappings == 0)
 		dmb_revocable_core_idle(dmabuf->idle_waiter);
 }
 
@@ -588,8 +590,8 @@ static void buf_unmap_index(struct dma_buf_attachment *attach, unsigned int idx,
 
 	/* Every caller tested or asserted the lock already. */
 	attach->mappings[idx] = attach->mappings[--attach->nr_mappings];
-	dmabuf->ops->unmap_dma_buf(attach, m.sgt, m.dir);
-	if (dmb_unlikely(m.pinned))
+	dmabuf->ops->unmap_dma_buf(attach, m.sgt, buf_mapping_dir(&m));
+	if (dmb_unlikely(m.key & BUF_MAP_PINNED))
 		dmabuf->ops->unpin(attach);
 	if (m.token)
 		buf_retire_token(attach, m.token, forced);
@@ -968,7 +970,9 @@ buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	}
 
 	attach->mappings[attach->nr_mappings++] = (struct dma_buf_mapping) {
-		.sgt = sgt, .dir = dir, .token = token, .pinned = pinned,
+		.sgt = sgt, .token = token,
+		.key = (uint32_t)dir | (pinned ? BUF_MAP_PINNED : 0) |
+		       (token ? BUF_MAP_TOKEN : 0),
 	};
 	dmabuf->nr_mappings++;
 	return sgt;
@@ -1009,15 +1013,15 @@ buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 		return buf_map_slow(attach, dir);
 
 	ret = dmabuf->ops->map_dma_buf(attach, dir, &sgt);
-	if (dmb_unlikely(ret || !sgt || atomic_load(&dmabuf->revoked))) {
+	if (dmb_unlikely(ret) || dmb_unlikely(!sgt) ||
+	    dmb_unlikely(atomic_load(&dmabuf->revoked))) {
 		errno = -buf_map_failed(attach, dir, sgt, ret);
 		return NULL;
 	}
 	m = &attach->mappings[attach->nr_mappings++];
 	m->sgt = sgt;
-	m->dir = dir;
 	m->token = NULL;
-	m->pinned = false;
+	m->key = (uint32_t)dir;
 	dmabuf->nr_mappings++;
 	return sgt;
 }
@@ -1074,35 +1078,64 @@ buf_report_bad_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt)
 }
 
 /*
- * Unmap @sgt of @attach. Resv held (asserted by the general way, which
- * debug mode always takes). The common case of production mode - no token,
- * not pinned on map, the direction it was mapped with - drops the record
- * and ends in the exporter's op; everything else goes the general way
- * (buf_unmap_index()).
+ * Unmap record @idx of @attach, the general way: a direction that differs
+ * from the map's (reported), a token to retire, a pin to drop. Resv held.
+ */
+static void __attribute__((noinline))
+buf_unmap_record(struct dma_buf_attachment *attach, unsigned int idx,
+		 enum dma_data_direction dir)
+{
+	enum dma_data_direction mapped = buf_mapping_dir(&attach->mappings[idx]);
+
+	DMB_WARN(mapped != dir, "unmap direction %d differs from map direction %d",
+		 dir, mapped);
+	/* The exporter's ops are callouts: they may drop the buffer. */
+	buf_callout_begin(attach->dmabuf);
+	buf_unmap_index(attach, idx, false);
+	buf_callout_end(attach->dmabuf);
+}
+
+/*
+ * Unmap @sgt of @attach, which is not the newest record: find its record
+ * or, if there is none, report and refuse (V8). Resv held.
+ */
+static void __attribute__((noinline))
+buf_unmap_older(struct dma_buf_attachment *attach, struct sg_table *sgt,
+		enum dma_data_direction dir)
+{
+	int idx = sgt ? buf_find_mapping(attach, sgt) : -1;
+
+	if (dmb_unlikely(idx < 0)) {
+		buf_report_bad_unmap(attach, sgt);
+		return;
+	}
+	buf_unmap_record(attach, (unsigned int)idx, dir);
+}
+
+/*
+ * Unmap @sgt of @attach. Resv held. The common case - the newest record is
+ * @sgt's, with the direction it was mapped with, no token (production
+ * mode) and no pin - drops the record and ends in the exporter's op; one
+ * compare of the record's key tests all but the table. Everything else
+ * goes the general way (buf_unmap_record()), which debug mode always takes
+ * for its own mappings (they have tokens); a table that is not the newest
+ * is looked up (buf_unmap_older()).
  */
 static inline __attribute__((always_inline)) void
 buf_unmap_locked(struct dma_buf_attachment *attach, struct sg_table *sgt,
 		 enum dma_data_direction dir)
 {
+	unsigned int n = attach->nr_mappings;
 	struct dma_buf_mapping *m;
 	struct dma_buf *dmabuf;
-	int idx;
 
-	idx = sgt ? buf_find_mapping(attach, sgt) : -1;
-	if (dmb_unlikely(idx < 0)) {
-		buf_report_bad_unmap(attach, sgt);
-		return;
-	}
-	m = &attach->mappings[idx];
-	if (__dmb_debug_on() ||
-	    dmb_unlikely(m->dir != dir || m->pinned || m->token)) {
-		DMB_WARN(m->dir != dir,
-			 "unmap direction %d differs from map direction %d",
-			 dir, m->dir);
-		/* The exporter's ops are callouts: they may drop the buffer. */
-		buf_callout_begin(attach->dmabuf);
-		buf_unmap_index(attach, (unsigned int)idx, false);
-		buf_callout_end(attach->dmabuf);
+	if (dmb_unlikely(!n))
+		goto older;
+	m = &attach->mappings[n - 1];
+	if (dmb_unlikely(m->sgt != sgt))
+		goto older;
+	if (dmb_unlikely(m->key != (uint32_t)dir)) {
+		buf_unmap_record(attach, n - 1, dir);
 		return;
 	}
 	/*
@@ -1111,13 +1144,15 @@ buf_unmap_locked(struct dma_buf_attachment *attach, struct sg_table *sgt,
 	 * inside it, under the exporter's feet. (A revoke woken by the count
 	 * waits for the resv lock, so the op still runs before it returns.)
 	 */
-	if (--attach->nr_mappings != (unsigned int)idx)
-		*m = attach->mappings[attach->nr_mappings];
+	attach->nr_mappings = n - 1;
 	dmabuf = attach->dmabuf;
 	buf_mapping_gone(dmabuf);
 	buf_callout_begin(dmabuf);
 	dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
 	buf_callout_end(dmabuf);
+	return;
+older:
+	buf_unmap_older(attach, sgt, dir);
 }
 
 void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
