@@ -63,6 +63,7 @@ struct dma_buf_attachment {
 	struct dma_buf_mapping *mappings;		/* resv: live mappings */
 	unsigned int nr_mappings;			/* resv */
 	unsigned int max_mappings;			/* resv */
+	unsigned int fast_mappings;			/* resv: max_mappings if dynamic, else 0 */
 	struct dmb_check_names *names;			/* const: who, for tokens */
 	struct dmb_check_map *spare;			/* resv: token to recycle */
 	int64_t unmap_latency_ns;			/* resv: last invalidate -> unmap */

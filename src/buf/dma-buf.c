@@ -875,6 +875,8 @@ buf_reserve_mapping(struct dma_buf_attachment *attach)
 		return -ENOMEM;
 	attach->mappings = bigger;
 	attach->max_mappings = want;
+	/* Static attachments never take the map's fast path (pin, fences). */
+	attach->fast_mappings = attach->importer_ops ? want : 0;
 	return 0;
 }
 
@@ -996,8 +998,9 @@ err:
  * Map @attach. Resv held (asserted by the general way, which debug mode
  * always takes). The common case of production mode - no token, a free
  * record, a dynamic attachment (nothing to pin, no KERNEL fences to wait
- * for) - is the exporter's op, four tests and four stores; everything else
- * goes the general way (buf_map_slow()).
+ * for) - is two tests, the exporter's op, three tests of its answer and
+ * the record's stores; everything else goes the general way
+ * (buf_map_slow()).
  */
 static inline __attribute__((always_inline)) struct sg_table *
 buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
@@ -1007,9 +1010,9 @@ buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	struct sg_table *sgt = NULL;
 	int ret;
 
-	if (__dmb_debug_on() ||
-	    dmb_unlikely(attach->nr_mappings == attach->max_mappings ||
-			 !attach->importer_ops))	/* static: pin, fences */
+	/* One compare for "a free record, a dynamic attachment". */
+	if (dmb_unlikely(__dmb_debug_on()) ||
+	    dmb_unlikely(attach->nr_mappings >= attach->fast_mappings))
 		return buf_map_slow(attach, dir);
 
 	ret = dmabuf->ops->map_dma_buf(attach, dir, &sgt);
