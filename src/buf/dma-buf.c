@@ -919,7 +919,7 @@ buf_map_failed(struct dma_buf_attachment *attach, enum dma_data_direction dir,
  * Map @attach and keep the mapping's record, in every case: debug mode (a
  * token), a full record array, a static attachment to pin. Resv held.
  */
-static struct sg_table *__attribute__((noinline))
+static inline __attribute__((always_inline)) struct sg_table *
 buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 {
 	struct dma_buf *dmabuf = attach->dmabuf;
@@ -994,67 +994,80 @@ err:
 	return NULL;
 }
 
-/*
- * Map @attach. Resv held (asserted by the general way, which debug mode
- * always takes). The common case of production mode - no token, a free
- * record, a dynamic attachment (nothing to pin, no KERNEL fences to wait
- * for) - is two tests, the exporter's op, three tests of its answer and
- * the record's stores; everything else goes the general way
- * (buf_map_slow()).
- */
-static inline __attribute__((always_inline)) struct sg_table *
-buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
-{
-	struct dma_buf *dmabuf = attach->dmabuf;
-	struct dma_buf_mapping *m;
-	struct sg_table *sgt = NULL;
-	int ret;
-
-	/* One compare for "a free record, a dynamic attachment". */
-	if (dmb_unlikely(__dmb_debug_on()) ||
-	    dmb_unlikely(attach->nr_mappings >= attach->fast_mappings))
-		return buf_map_slow(attach, dir);
-
-	ret = dmabuf->ops->map_dma_buf(attach, dir, &sgt);
-	if (dmb_unlikely(ret) || dmb_unlikely(!sgt) ||
-	    dmb_unlikely(atomic_load(&dmabuf->revoked))) {
-		errno = -buf_map_failed(attach, dir, sgt, ret);
-		return NULL;
-	}
-	m = &attach->mappings[attach->nr_mappings++];
-	m->sgt = sgt;
-	m->token = NULL;
-	m->key = (uint32_t)dir;
-	dmabuf->nr_mappings++;
-	return sgt;
-}
-
-/* buf_map_locked() as a callout: the exporter's ops may drop the buffer. */
-static inline __attribute__((always_inline)) struct sg_table *
-buf_map_held(struct dma_buf_attachment *attach, enum dma_data_direction dir)
+/* buf_map_slow() as a callout: the exporter's ops may drop the buffer. */
+static struct sg_table *__attribute__((noinline))
+buf_map_slow_held(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 {
 	struct dma_buf *dmabuf = attach->dmabuf;
 	struct sg_table *sgt;
 
 	buf_callout_begin(dmabuf);
-	sgt = buf_map_locked(attach, dir);
+	sgt = buf_map_slow(attach, dir);
 	buf_callout_end(dmabuf);
 	return sgt;
 }
 
+/* The fast path's exporter op failed (buf_map_failed()): end the callout. */
+static struct sg_table *__attribute__((noinline, cold))
+buf_map_fast_failed(struct dma_buf_attachment *attach,
+		    enum dma_data_direction dir, struct sg_table *sgt, int ret)
+{
+	struct dma_buf *dmabuf = attach->dmabuf;
+
+	errno = -buf_map_failed(attach, dir, sgt, ret);
+	buf_callout_end(dmabuf);
+	return NULL;
+}
+
+/* NULL or no lock (V2): reported, refused. */
+static struct sg_table *__attribute__((noinline, cold))
+buf_map_refused(struct dma_buf_attachment *attach)
+{
+	if (!DMB_WARN(!attach, "dma_buf_map_attachment(NULL)"))
+		buf_report_unlocked(attach->dmabuf, attach, DMB_V2_MAP_UNLOCKED,
+				    "dma_buf_map_attachment");
+	errno = EINVAL;
+	return NULL;
+}
+
+/*
+ * Map @attach, resv held, as a callout (the exporter's op may drop the
+ * buffer). The common case of production mode - no token, a free record, a
+ * dynamic attachment (nothing to pin, no KERNEL fences to wait for) - is
+ * two tests, the exporter's op, three tests of its answer and the record's
+ * stores, all in this function; everything else goes the general way
+ * (buf_map_slow()), or out of line on failure.
+ */
 struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
 					enum dma_data_direction dir)
 {
-	if (DMB_WARN(!attach, "dma_buf_map_attachment(NULL)")) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (!buf_held_or_refuse(attach->dmabuf, attach, DMB_V2_MAP_UNLOCKED,
-				"dma_buf_map_attachment")) {
-		errno = EINVAL;
-		return NULL;
-	}
-	return buf_map_held(attach, dir);
+	struct dma_buf_mapping *m;
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt = NULL;
+	int ret;
+
+	if (dmb_unlikely(!attach))
+		return buf_map_refused(attach);
+	dmabuf = attach->dmabuf;
+	if (dmb_unlikely(!__ww_mutex_held(&dmabuf->resv->lock)))
+		return buf_map_refused(attach);
+	/* One compare for "a free record, a dynamic attachment". */
+	if (dmb_unlikely(__dmb_debug_on()) ||
+	    dmb_unlikely(attach->nr_mappings >= attach->fast_mappings))
+		return buf_map_slow_held(attach, dir);
+
+	buf_callout_begin(dmabuf);
+	ret = dmabuf->ops->map_dma_buf(attach, dir, &sgt);
+	if (dmb_unlikely(ret) || dmb_unlikely(!sgt) ||
+	    dmb_unlikely(atomic_load(&dmabuf->revoked)))
+		return buf_map_fast_failed(attach, dir, sgt, ret);
+	m = &attach->mappings[attach->nr_mappings++];
+	m->sgt = sgt;
+	m->token = NULL;
+	m->key = (uint32_t)dir;
+	dmabuf->nr_mappings++;
+	buf_callout_end(dmabuf);
+	return sgt;
 }
 
 /* The record of @sgt, newest first (mappings mostly go in LIFO order). */
@@ -1188,7 +1201,7 @@ dma_buf_map_attachment_unlocked(struct dma_buf_attachment *attach,
 		return NULL;
 	}
 	dma_buf_hold(dmabuf);
-	sgt = buf_map_locked(attach, dir);
+	sgt = buf_map_slow(attach, dir);
 	err = errno;
 	dma_resv_unlock(dmabuf->resv);
 	dma_buf_unhold(dmabuf);
