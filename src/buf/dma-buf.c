@@ -1155,16 +1155,19 @@ buf_unmap_locked(struct dma_buf_attachment *attach, struct sg_table *sgt,
 		return;
 	}
 	/*
-	 * The core's bookkeeping first, then the exporter's op as a callout:
-	 * the op may drop the last reference, and the release must not run
-	 * inside it, under the exporter's feet. (A revoke woken by the count
-	 * waits for the resv lock, so the op still runs before it returns.)
+	 * The record goes first, then the exporter's op as a callout: the op
+	 * may drop the last reference, and the release (which unmaps what is
+	 * still recorded) must not run inside it, under the exporter's feet.
+	 * The buffer's count drops inside the callout, after the op, as in
+	 * buf_unmap_index(): only the buffer is needed across the op's call.
+	 * (A revoke woken by the count waits for the resv lock, so it sees
+	 * the op done.)
 	 */
 	attach->nr_mappings = n - 1;
 	dmabuf = attach->dmabuf;
-	buf_mapping_gone(dmabuf);
 	buf_callout_begin(dmabuf);
 	dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
+	buf_mapping_gone(dmabuf);
 	buf_callout_end(dmabuf);
 	return;
 older:
