@@ -573,8 +573,11 @@ static void buf_retire_token(struct dma_buf_attachment *attach,
 static inline void buf_mapping_gone(struct dma_buf *dmabuf)
 {
 	/* The waiter first: the count reaches zero on most unmaps. */
-	dmabuf->nr_mappings--;
-	if (dmb_unlikely(dmabuf->idle_waiter) && dmabuf->nr_mappings == 0)
+	if (dmb_likely(!dmabuf->idle_waiter)) {
+		dmabuf->nr_mappings--;
+		return;
+	}
+	if (--dmabuf->nr_mappings == 0)
 		dmb_revocable_core_idle(dmabuf->idle_waiter);
 }
 
