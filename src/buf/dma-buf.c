@@ -1061,6 +1061,8 @@ struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
 
 	buf_callout_begin(dmabuf);
 	ret = dmabuf->ops->map_dma_buf(attach, dir, &sgt);
+	/* Read again rather than kept across the call: a register less. */
+	dmabuf = attach->dmabuf;
 	if (dmb_unlikely(ret) || dmb_unlikely(!sgt) ||
 	    dmb_unlikely(atomic_load(&dmabuf->revoked)))
 		return buf_map_fast_failed(attach, dir, sgt, ret);
