@@ -76,4 +76,10 @@ static inline int bench_callgrind_mode(int argc, char **argv)
 /* Keep the optimiser from discarding a value. */
 #define bench_keep(x) __asm__ volatile("" : : "g"(x) : "memory")
 
+/*
+ * Make @x opaque to the optimiser (it may have changed): a call through a
+ * pointer it holds stays a real indirect call instead of being inlined.
+ */
+#define bench_hide(x) __asm__ volatile("" : "+r"(x))
+
 #endif /* DMABUF_BENCH_H */

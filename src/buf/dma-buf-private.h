@@ -27,13 +27,27 @@ struct dma_buf_name {
 	char text[];
 };
 
-/* One table handed to one attachment, and what the core must undo for it. */
+/*
+ * One table handed to one attachment, and what the core must undo for it.
+ * The key is the direction (zero-extended) with flags above bit 31 for what
+ * the unmap must undo beyond the exporter's op: the unmap's fast path is
+ * one compare, key == (uint32_t)dir, which no direction a caller can pass
+ * matches when a flag is set.
+ */
+#define BUF_MAP_PINNED	(1ull << 32)	/* pinned on map (R3): unpin on unmap */
+#define BUF_MAP_TOKEN	(1ull << 33)	/* has a checker token: retire it */
+
 struct dma_buf_mapping {
 	struct sg_table *sgt;
-	enum dma_data_direction dir;
 	struct dmb_check_map *token;	/* the checker's shadow of this mapping */
-	bool pinned;			/* pinned on map (R3): unpin on unmap */
+	uint64_t key;			/* (uint32_t)dir | BUF_MAP_* */
 };
+
+static inline enum dma_data_direction
+buf_mapping_dir(const struct dma_buf_mapping *m)
+{
+	return (enum dma_data_direction)(int32_t)(uint32_t)m->key;
+}
 
 struct dma_buf_attachment {
 	unsigned int obj_state;				/* DMB_OBJ_*: quarantine-private.h */
@@ -49,6 +63,7 @@ struct dma_buf_attachment {
 	struct dma_buf_mapping *mappings;		/* resv: live mappings */
 	unsigned int nr_mappings;			/* resv */
 	unsigned int max_mappings;			/* resv */
+	unsigned int fast_mappings;			/* resv: max_mappings if dynamic, else 0 */
 	struct dmb_check_names *names;			/* const: who, for tokens */
 	struct dmb_check_map *spare;			/* resv: token to recycle */
 	int64_t unmap_latency_ns;			/* resv: last invalidate -> unmap */

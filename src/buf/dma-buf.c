@@ -572,7 +572,12 @@ static void buf_retire_token(struct dma_buf_attachment *attach,
  */
 static inline void buf_mapping_gone(struct dma_buf *dmabuf)
 {
-	if (--dmabuf->nr_mappings == 0 && dmb_unlikely(dmabuf->idle_waiter))
+	/* The waiter first: the count reaches zero on most unmaps. */
+	if (dmb_likely(!dmabuf->idle_waiter)) {
+		dmabuf->nr_mappings--;
+		return;
+	}
+	if (--dmabuf->nr_mappings == 0)
 		dmb_revocable_core_idle(dmabuf->idle_waiter);
 }
 
@@ -588,8 +593,8 @@ static void buf_unmap_index(struct dma_buf_attachment *attach, unsigned int idx,
 
 	/* Every caller tested or asserted the lock already. */
 	attach->mappings[idx] = attach->mappings[--attach->nr_mappings];
-	dmabuf->ops->unmap_dma_buf(attach, m.sgt, m.dir);
-	if (dmb_unlikely(m.pinned))
+	dmabuf->ops->unmap_dma_buf(attach, m.sgt, buf_mapping_dir(&m));
+	if (dmb_unlikely(m.key & BUF_MAP_PINNED))
 		dmabuf->ops->unpin(attach);
 	if (m.token)
 		buf_retire_token(attach, m.token, forced);
@@ -873,6 +878,8 @@ buf_reserve_mapping(struct dma_buf_attachment *attach)
 		return -ENOMEM;
 	attach->mappings = bigger;
 	attach->max_mappings = want;
+	/* Static attachments never take the map's fast path (pin, fences). */
+	attach->fast_mappings = attach->importer_ops ? want : 0;
 	return 0;
 }
 
@@ -915,7 +922,7 @@ buf_map_failed(struct dma_buf_attachment *attach, enum dma_data_direction dir,
  * Map @attach and keep the mapping's record, in every case: debug mode (a
  * token), a full record array, a static attachment to pin. Resv held.
  */
-static struct sg_table *__attribute__((noinline))
+static inline __attribute__((always_inline)) struct sg_table *
 buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 {
 	struct dma_buf *dmabuf = attach->dmabuf;
@@ -968,7 +975,9 @@ buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	}
 
 	attach->mappings[attach->nr_mappings++] = (struct dma_buf_mapping) {
-		.sgt = sgt, .dir = dir, .token = token, .pinned = pinned,
+		.sgt = sgt, .token = token,
+		.key = (uint32_t)dir | (pinned ? BUF_MAP_PINNED : 0) |
+		       (token ? BUF_MAP_TOKEN : 0),
 	};
 	dmabuf->nr_mappings++;
 	return sgt;
@@ -988,66 +997,82 @@ err:
 	return NULL;
 }
 
-/*
- * Map @attach. Resv held (asserted by the general way, which debug mode
- * always takes). The common case of production mode - no token, a free
- * record, a dynamic attachment (nothing to pin, no KERNEL fences to wait
- * for) - is the exporter's op, four tests and four stores; everything else
- * goes the general way (buf_map_slow()).
- */
-static inline __attribute__((always_inline)) struct sg_table *
-buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir)
-{
-	struct dma_buf *dmabuf = attach->dmabuf;
-	struct dma_buf_mapping *m;
-	struct sg_table *sgt = NULL;
-	int ret;
-
-	if (__dmb_debug_on() ||
-	    dmb_unlikely(attach->nr_mappings == attach->max_mappings ||
-			 !attach->importer_ops))	/* static: pin, fences */
-		return buf_map_slow(attach, dir);
-
-	ret = dmabuf->ops->map_dma_buf(attach, dir, &sgt);
-	if (dmb_unlikely(ret || !sgt || atomic_load(&dmabuf->revoked))) {
-		errno = -buf_map_failed(attach, dir, sgt, ret);
-		return NULL;
-	}
-	m = &attach->mappings[attach->nr_mappings++];
-	m->sgt = sgt;
-	m->dir = dir;
-	m->token = NULL;
-	m->pinned = false;
-	dmabuf->nr_mappings++;
-	return sgt;
-}
-
-/* buf_map_locked() as a callout: the exporter's ops may drop the buffer. */
-static inline __attribute__((always_inline)) struct sg_table *
-buf_map_held(struct dma_buf_attachment *attach, enum dma_data_direction dir)
+/* buf_map_slow() as a callout: the exporter's ops may drop the buffer. */
+static struct sg_table *__attribute__((noinline))
+buf_map_slow_held(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 {
 	struct dma_buf *dmabuf = attach->dmabuf;
 	struct sg_table *sgt;
 
 	buf_callout_begin(dmabuf);
-	sgt = buf_map_locked(attach, dir);
+	sgt = buf_map_slow(attach, dir);
 	buf_callout_end(dmabuf);
 	return sgt;
 }
 
+/* The fast path's exporter op failed (buf_map_failed()): end the callout. */
+static struct sg_table *__attribute__((noinline, cold))
+buf_map_fast_failed(struct dma_buf_attachment *attach,
+		    enum dma_data_direction dir, struct sg_table *sgt, int ret)
+{
+	struct dma_buf *dmabuf = attach->dmabuf;
+
+	errno = -buf_map_failed(attach, dir, sgt, ret);
+	buf_callout_end(dmabuf);
+	return NULL;
+}
+
+/* NULL or no lock (V2): reported, refused. */
+static struct sg_table *__attribute__((noinline, cold))
+buf_map_refused(struct dma_buf_attachment *attach)
+{
+	if (!DMB_WARN(!attach, "dma_buf_map_attachment(NULL)"))
+		buf_report_unlocked(attach->dmabuf, attach, DMB_V2_MAP_UNLOCKED,
+				    "dma_buf_map_attachment");
+	errno = EINVAL;
+	return NULL;
+}
+
+/*
+ * Map @attach, resv held, as a callout (the exporter's op may drop the
+ * buffer). The common case of production mode - no token, a free record, a
+ * dynamic attachment (nothing to pin, no KERNEL fences to wait for) - is
+ * two tests, the exporter's op, three tests of its answer and the record's
+ * stores, all in this function; everything else goes the general way
+ * (buf_map_slow()), or out of line on failure.
+ */
 struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
 					enum dma_data_direction dir)
 {
-	if (DMB_WARN(!attach, "dma_buf_map_attachment(NULL)")) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (!buf_held_or_refuse(attach->dmabuf, attach, DMB_V2_MAP_UNLOCKED,
-				"dma_buf_map_attachment")) {
-		errno = EINVAL;
-		return NULL;
-	}
-	return buf_map_held(attach, dir);
+	struct dma_buf_mapping *m;
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt = NULL;
+	int ret;
+
+	if (dmb_unlikely(!attach))
+		return buf_map_refused(attach);
+	dmabuf = attach->dmabuf;
+	if (dmb_unlikely(!__ww_mutex_held(&dmabuf->resv->lock)))
+		return buf_map_refused(attach);
+	/* One compare for "a free record, a dynamic attachment". */
+	if (dmb_unlikely(__dmb_debug_on()) ||
+	    dmb_unlikely(attach->nr_mappings >= attach->fast_mappings))
+		return buf_map_slow_held(attach, dir);
+
+	buf_callout_begin(dmabuf);
+	ret = dmabuf->ops->map_dma_buf(attach, dir, &sgt);
+	/* Read again rather than kept across the call: a register less. */
+	dmabuf = attach->dmabuf;
+	if (dmb_unlikely(ret) || dmb_unlikely(!sgt) ||
+	    dmb_unlikely(atomic_load(&dmabuf->revoked)))
+		return buf_map_fast_failed(attach, dir, sgt, ret);
+	m = &attach->mappings[attach->nr_mappings++];
+	m->sgt = sgt;
+	m->token = NULL;
+	m->key = (uint32_t)dir;
+	dmabuf->nr_mappings++;
+	buf_callout_end(dmabuf);
+	return sgt;
 }
 
 /* The record of @sgt, newest first (mappings mostly go in LIFO order). */
@@ -1074,50 +1099,84 @@ buf_report_bad_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt)
 }
 
 /*
- * Unmap @sgt of @attach. Resv held (asserted by the general way, which
- * debug mode always takes). The common case of production mode - no token,
- * not pinned on map, the direction it was mapped with - drops the record
- * and ends in the exporter's op; everything else goes the general way
- * (buf_unmap_index()).
+ * Unmap record @idx of @attach, the general way: a direction that differs
+ * from the map's (reported), a token to retire, a pin to drop. Resv held.
+ */
+static void __attribute__((noinline))
+buf_unmap_record(struct dma_buf_attachment *attach, unsigned int idx,
+		 enum dma_data_direction dir)
+{
+	enum dma_data_direction mapped = buf_mapping_dir(&attach->mappings[idx]);
+
+	DMB_WARN(mapped != dir, "unmap direction %d differs from map direction %d",
+		 dir, mapped);
+	/* The exporter's ops are callouts: they may drop the buffer. */
+	buf_callout_begin(attach->dmabuf);
+	buf_unmap_index(attach, idx, false);
+	buf_callout_end(attach->dmabuf);
+}
+
+/*
+ * Unmap @sgt of @attach, which is not the newest record: find its record
+ * or, if there is none, report and refuse (V8). Resv held.
+ */
+static void __attribute__((noinline))
+buf_unmap_older(struct dma_buf_attachment *attach, struct sg_table *sgt,
+		enum dma_data_direction dir)
+{
+	int idx = sgt ? buf_find_mapping(attach, sgt) : -1;
+
+	if (dmb_unlikely(idx < 0)) {
+		buf_report_bad_unmap(attach, sgt);
+		return;
+	}
+	buf_unmap_record(attach, (unsigned int)idx, dir);
+}
+
+/*
+ * Unmap @sgt of @attach. Resv held. The common case - the newest record is
+ * @sgt's, with the direction it was mapped with, no token (production
+ * mode) and no pin - drops the record and ends in the exporter's op; one
+ * compare of the record's key tests all but the table. Everything else
+ * goes the general way (buf_unmap_record()), which debug mode always takes
+ * for its own mappings (they have tokens); a table that is not the newest
+ * is looked up (buf_unmap_older()).
  */
 static inline __attribute__((always_inline)) void
 buf_unmap_locked(struct dma_buf_attachment *attach, struct sg_table *sgt,
 		 enum dma_data_direction dir)
 {
+	unsigned int n = attach->nr_mappings;
 	struct dma_buf_mapping *m;
 	struct dma_buf *dmabuf;
-	int idx;
 
-	idx = sgt ? buf_find_mapping(attach, sgt) : -1;
-	if (dmb_unlikely(idx < 0)) {
-		buf_report_bad_unmap(attach, sgt);
-		return;
-	}
-	m = &attach->mappings[idx];
-	if (__dmb_debug_on() ||
-	    dmb_unlikely(m->dir != dir || m->pinned || m->token)) {
-		DMB_WARN(m->dir != dir,
-			 "unmap direction %d differs from map direction %d",
-			 dir, m->dir);
-		/* The exporter's ops are callouts: they may drop the buffer. */
-		buf_callout_begin(attach->dmabuf);
-		buf_unmap_index(attach, (unsigned int)idx, false);
-		buf_callout_end(attach->dmabuf);
+	if (dmb_unlikely(!n))
+		goto older;
+	m = &attach->mappings[n - 1];
+	if (dmb_unlikely(m->sgt != sgt))
+		goto older;
+	if (dmb_unlikely(m->key != (uint32_t)dir)) {
+		buf_unmap_record(attach, n - 1, dir);
 		return;
 	}
 	/*
-	 * The core's bookkeeping first, then the exporter's op as a callout:
-	 * the op may drop the last reference, and the release must not run
-	 * inside it, under the exporter's feet. (A revoke woken by the count
-	 * waits for the resv lock, so the op still runs before it returns.)
+	 * The record goes first, then the exporter's op as a callout: the op
+	 * may drop the last reference, and the release (which unmaps what is
+	 * still recorded) must not run inside it, under the exporter's feet.
+	 * The buffer's count drops inside the callout, after the op, as in
+	 * buf_unmap_index(): only the buffer is needed across the op's call.
+	 * (A revoke woken by the count waits for the resv lock, so it sees
+	 * the op done.)
 	 */
-	if (--attach->nr_mappings != (unsigned int)idx)
-		*m = attach->mappings[attach->nr_mappings];
+	attach->nr_mappings = n - 1;
 	dmabuf = attach->dmabuf;
-	buf_mapping_gone(dmabuf);
 	buf_callout_begin(dmabuf);
 	dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
+	buf_mapping_gone(dmabuf);
 	buf_callout_end(dmabuf);
+	return;
+older:
+	buf_unmap_older(attach, sgt, dir);
 }
 
 void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
@@ -1150,7 +1209,7 @@ dma_buf_map_attachment_unlocked(struct dma_buf_attachment *attach,
 		return NULL;
 	}
 	dma_buf_hold(dmabuf);
-	sgt = buf_map_locked(attach, dir);
+	sgt = buf_map_slow(attach, dir);
 	err = errno;
 	dma_resv_unlock(dmabuf->resv);
 	dma_buf_unhold(dmabuf);

@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include <dmabuf/debug.h>
 #include <dmabuf/dma-buf-revoke.h>
 #include <dmabuf/dma-buf.h>
 
@@ -370,6 +371,58 @@ static void drop_in_vunmap(void **state)
 	assert_released_once_after(cx);
 }
 
+/*
+ * Production mode's map and unmap fast paths keep the same guard. Last in
+ * the list: the switch to production mode is one-way. The first map of an
+ * attachment grows its record array (the general way), so each case maps
+ * and unmaps once before the call under test.
+ */
+static struct cx *cx_production_mapped_once(void)
+{
+	struct cx *cx;
+	struct sg_table *sgt;
+
+	assert_int_equal(dmb_debug_set(false), 0);
+	cx = cx_export(true);
+	cx_attach_dynamic(cx);
+	dma_resv_lock(&cx->resv, NULL);
+	sgt = dma_buf_map_attachment(cx->attach, DMA_BIDIRECTIONAL);
+	assert_non_null(sgt);
+	dma_buf_unmap_attachment(cx->attach, sgt, DMA_BIDIRECTIONAL);
+	dma_resv_unlock(&cx->resv);
+	return cx;
+}
+
+static void drop_in_map_production(void **state)
+{
+	struct cx *cx = cx_production_mapped_once();
+	struct sg_table *sgt;
+
+	cx->drop_in = DROP_MAP;
+	dma_resv_lock(&cx->resv, NULL);
+	sgt = dma_buf_map_attachment(cx->attach, DMA_BIDIRECTIONAL);
+	dma_resv_unlock(&cx->resv);
+	assert_non_null(sgt);
+	claim_leftover_attachment();
+	assert_true(th_take_report(DMB_DIAG_VIOLATION, "detach with 1 live mapping"));
+	assert_released_once_after(cx);
+}
+
+static void drop_in_unmap_production(void **state)
+{
+	struct cx *cx = cx_production_mapped_once();
+	struct sg_table *sgt;
+
+	dma_resv_lock(&cx->resv, NULL);
+	sgt = dma_buf_map_attachment(cx->attach, DMA_BIDIRECTIONAL);
+	assert_non_null(sgt);
+	cx->drop_in = DROP_UNMAP;
+	dma_buf_unmap_attachment(cx->attach, sgt, DMA_BIDIRECTIONAL);
+	dma_resv_unlock(&cx->resv);
+	claim_leftover_attachment();
+	assert_released_once_after(cx);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +437,8 @@ int main(int argc, char **argv)
 		TH_TEST(drop_in_unpin),
 		TH_TEST(drop_in_vmap),
 		TH_TEST(drop_in_vunmap),
+		TH_TEST(drop_in_map_production),	/* last: one-way switch */
+		TH_TEST(drop_in_unmap_production),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));

@@ -176,6 +176,57 @@ static void lock_rule_and_core_checks_stay(void **state)
 	assert_int_equal(dmb_check_count(DMB_V9_BAD_DETACH_OR_PUT), 1);
 }
 
+/*
+ * The map and unmap fast paths (no token, the newest record, one key
+ * compare) against every other order: more mappings than the first record
+ * array holds, an unmap that is not the newest, a direction that differs
+ * (reported, unmapped), a double unmap and NULL (V8, refused), each table
+ * unmapped exactly once by the exporter.
+ */
+static void records_in_any_order(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_resv *resv = dma_buf_resv(f->buf);
+	struct dma_buf_attachment *a;
+	struct sg_table *s1, *s2, *s3;
+
+	a = mock_importer_attach(&f->imp, f->buf, &mock_importer_ops_revocable);
+	assert_non_null(a);
+	assert_int_equal(dma_resv_lock(resv, NULL), 0);
+	s1 = dma_buf_map_attachment(a, DMA_TO_DEVICE);
+	s2 = dma_buf_map_attachment(a, DMA_FROM_DEVICE);
+	s3 = dma_buf_map_attachment(a, DMA_BIDIRECTIONAL);	/* grows the array */
+	assert_non_null(s1);
+	assert_non_null(s2);
+	assert_non_null(s3);
+	assert_int_equal(dma_buf_attachment_mapped(a), 3);
+
+	dma_buf_unmap_attachment(a, s3, DMA_TO_DEVICE);		/* newest, wrong direction */
+	assert_true(th_take_report(DMB_DIAG_WARN, "differs"));
+	assert_int_equal(dma_buf_attachment_mapped(a), 2);
+	assert_int_equal(f->me.unmap_calls, 1);
+
+	dma_buf_unmap_attachment(a, s1, DMA_TO_DEVICE);		/* not the newest */
+	assert_int_equal(dma_buf_attachment_mapped(a), 1);
+	assert_int_equal(f->me.unmap_calls, 2);
+
+	dma_buf_unmap_attachment(a, s3, DMA_BIDIRECTIONAL);	/* again */
+	assert_true(th_take_report(DMB_DIAG_VIOLATION, "V8"));
+	dma_buf_unmap_attachment(a, NULL, DMA_FROM_DEVICE);
+	assert_true(th_take_report(DMB_DIAG_VIOLATION, "V8"));
+	assert_int_equal(dma_buf_attachment_mapped(a), 1);
+	assert_int_equal(f->me.unmap_calls, 2);
+
+	dma_buf_unmap_attachment(a, s2, DMA_FROM_DEVICE);	/* the fast path */
+	assert_int_equal(dma_buf_attachment_mapped(a), 0);
+	assert_int_equal(f->me.unmap_calls, 3);
+	dma_resv_unlock(resv);
+	assert_int_equal(dmb_revocable_mappings(f->me.rev), 0);
+	assert_int_equal(f->me.live_tables, 0);
+	assert_int_equal(dmb_check_count(DMB_V8_BAD_UNMAP), 2);
+	mock_importer_detach(&f->imp);
+}
+
 /* A revoke works as in debug mode: invalidate, the importer unmaps, done. */
 static void revoke_works(void **state)
 {
@@ -204,6 +255,7 @@ int main(int argc, char **argv)
 		PROD_TEST(no_mapping_tokens),
 		PROD_TEST(no_lock_tracking),
 		PROD_TEST(lock_rule_and_core_checks_stay),
+		PROD_TEST(records_in_any_order),
 		PROD_TEST(revoke_works),
 	};
 
