@@ -46,14 +46,19 @@ static struct dma_fence *live_fence(uint64_t context)
 	return fence;
 }
 
-/* A signaled fence after its last put: quarantined, poisoned. */
-static struct dma_fence *released(void)
+/* A signaled fence of @context after its last put: quarantined, poisoned. */
+static struct dma_fence *released_on(uint64_t context)
 {
-	struct dma_fence *fence = live_fence(dma_fence_context_alloc(1));
+	struct dma_fence *fence = live_fence(context);
 
 	dma_fence_signal(fence);
 	dma_fence_put(fence);
 	return fence;
+}
+
+static struct dma_fence *released(void)
+{
+	return released_on(dma_fence_context_alloc(1));
 }
 
 MISUSE_CASE(dma_fence_get, released, MISUSE_REPORTED)
@@ -178,19 +183,24 @@ MISUSE_CASE(dma_fence_wait_any_timeout, released, MISUSE_REPORTED)
 
 MISUSE_CASE(dma_fence_is_later, released, MISUSE_REPORTED)
 {
-	struct dma_fence *f = released();
+	/* Same timeline: only the release can refuse the compare. */
+	uint64_t context = dma_fence_context_alloc(1);
 
-	return !dma_fence_is_later(f, live_fence(f->context));
+	return !dma_fence_is_later(released_on(context), live_fence(context));
 }
 
 MISUSE_CASE(dma_fence_is_later_or_same, released, MISUSE_REPORTED)
 {
-	return !dma_fence_is_later_or_same(live_fence(1), released());
+	uint64_t context = dma_fence_context_alloc(1);
+
+	return !dma_fence_is_later_or_same(live_fence(context), released_on(context));
 }
 
 MISUSE_CASE(dma_fence_later, released, MISUSE_REPORTED)
 {
-	return dma_fence_later(live_fence(1), released()) == NULL;
+	uint64_t context = dma_fence_context_alloc(1);
+
+	return dma_fence_later(live_fence(context), released_on(context)) == NULL;
 }
 
 MISUSE_CASE(dma_fence_timestamp, released, MISUSE_REPORTED)
