@@ -417,7 +417,8 @@ const char *dma_buf_name(struct dma_buf *dmabuf)
 {
 	const char *name;
 
-	if (DMB_WARN(!dmabuf, "dma_buf_name(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_name(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_name"))
 		return "(null)";
 	name = atomic_load_explicit(&dmabuf->name, memory_order_acquire);
 	return name ? name : dmabuf->exp_name;
@@ -425,28 +426,32 @@ const char *dma_buf_name(struct dma_buf *dmabuf)
 
 struct dma_resv *dma_buf_resv(struct dma_buf *dmabuf)
 {
-	if (DMB_WARN(!dmabuf, "dma_buf_resv(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_resv(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_resv"))
 		return NULL;
 	return dmabuf->resv;
 }
 
 void *dma_buf_priv(struct dma_buf *dmabuf)
 {
-	if (DMB_WARN(!dmabuf, "dma_buf_priv(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_priv(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_priv"))
 		return NULL;
 	return dmabuf->priv;
 }
 
 size_t dma_buf_size(struct dma_buf *dmabuf)
 {
-	if (DMB_WARN(!dmabuf, "dma_buf_size(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_size(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_size"))
 		return 0;
 	return dmabuf->size;
 }
 
 const char *dma_buf_exporter_name(struct dma_buf *dmabuf)
 {
-	if (DMB_WARN(!dmabuf, "dma_buf_exporter_name(NULL)"))
+	if (DMB_WARN(!dmabuf, "dma_buf_exporter_name(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dma_buf_exporter_name"))
 		return "(null)";
 	return dmabuf->exp_name;
 }
@@ -706,14 +711,16 @@ out_unlock:
 
 bool dma_buf_attachment_is_dynamic(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_is_dynamic(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_is_dynamic(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_is_dynamic"))
 		return false;
 	return attach->importer_ops;
 }
 
 bool dma_buf_attach_revocable(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attach_revocable(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attach_revocable(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attach_revocable"))
 		return false;
 	return attach->importer_ops && attach->importer_ops->invalidate_mappings;
 }
@@ -752,7 +759,8 @@ void *dma_buf_attachment_importer_priv(struct dma_buf_attachment *attach)
 
 const char *dma_buf_attachment_importer_name(struct dma_buf_attachment *attach)
 {
-	if (DMB_WARN(!attach, "dma_buf_attachment_importer_name(NULL)"))
+	if (DMB_WARN(!attach, "dma_buf_attachment_importer_name(NULL)") ||
+	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_attachment_importer_name"))
 		return "(null)";
 	if (!attach->importer_ops)
 		return "static";

@@ -132,7 +132,8 @@ void dma_fence_init64(struct dma_fence *fence, const struct dma_fence_ops *ops,
 
 const char *dma_fence_driver_name(struct dma_fence *fence)
 {
-	if (DMB_WARN(!fence, "dma_fence_driver_name(NULL)"))
+	if (DMB_WARN(!fence, "dma_fence_driver_name(NULL)") ||
+	    fence_refuse_released(fence))
 		return fence_null_name();
 	if (!fence->ops->get_driver_name)
 		return "(unnamed driver)";
@@ -141,7 +142,8 @@ const char *dma_fence_driver_name(struct dma_fence *fence)
 
 const char *dma_fence_timeline_name(struct dma_fence *fence)
 {
-	if (DMB_WARN(!fence, "dma_fence_timeline_name(NULL)"))
+	if (DMB_WARN(!fence, "dma_fence_timeline_name(NULL)") ||
+	    fence_refuse_released(fence))
 		return fence_null_name();
 	if (!fence->ops->get_timeline_name)
 		return "(unnamed timeline)";
@@ -223,7 +225,8 @@ int dma_fence_signal(struct dma_fence *fence)
 
 int dma_fence_signal_locked(struct dma_fence *fence)
 {
-	if (DMB_WARN(!fence, "signal of a NULL fence"))
+	if (DMB_WARN(!fence, "signal of a NULL fence") ||
+	    fence_refuse_released(fence))
 		return -EINVAL;
 	if (!fence_lock_held_or_refuse(fence))
 		return -EINVAL;
@@ -232,7 +235,8 @@ int dma_fence_signal_locked(struct dma_fence *fence)
 
 bool dma_fence_check_and_signal_locked(struct dma_fence *fence)
 {
-	if (DMB_WARN(!fence, "check_and_signal of a NULL fence"))
+	if (DMB_WARN(!fence, "check_and_signal of a NULL fence") ||
+	    fence_refuse_released(fence))
 		return true;
 	if (!fence_lock_held_or_refuse(fence))
 		return dma_fence_test_signaled_flag(fence);
@@ -243,7 +247,8 @@ bool dma_fence_check_and_signal(struct dma_fence *fence)
 {
 	bool was_signaled;
 
-	if (DMB_WARN(!fence, "check_and_signal of a NULL fence"))
+	if (DMB_WARN(!fence, "check_and_signal of a NULL fence") ||
+	    fence_refuse_released(fence))
 		return true;
 	dmb_fence_lock(fence);
 	was_signaled = __dma_fence_signal_locked(fence, dmb_ktime_get_ns()) != 0;
@@ -253,7 +258,8 @@ bool dma_fence_check_and_signal(struct dma_fence *fence)
 
 void dma_fence_set_error_locked(struct dma_fence *fence, int error)
 {
-	if (DMB_WARN(!fence, "dma_fence_set_error_locked(NULL, %d)", error))
+	if (DMB_WARN(!fence, "dma_fence_set_error_locked(NULL, %d)", error) ||
+	    fence_refuse_released(fence))
 		return;
 	if (!fence_lock_held_or_refuse(fence))
 		return;
@@ -270,7 +276,8 @@ void dma_fence_set_error_locked(struct dma_fence *fence, int error)
 
 void dma_fence_set_error(struct dma_fence *fence, int error)
 {
-	if (DMB_WARN(!fence, "dma_fence_set_error(NULL, %d)", error))
+	if (DMB_WARN(!fence, "dma_fence_set_error(NULL, %d)", error) ||
+	    fence_refuse_released(fence))
 		return;
 	dmb_fence_lock(fence);
 	dma_fence_set_error_locked(fence, error);
@@ -291,7 +298,8 @@ static bool __dma_fence_is_signaled_locked(struct dma_fence *fence)
 
 bool dma_fence_is_signaled_locked(struct dma_fence *fence)
 {
-	if (DMB_WARN(!fence, "dma_fence_is_signaled_locked(NULL)"))
+	if (DMB_WARN(!fence, "dma_fence_is_signaled_locked(NULL)") ||
+	    fence_refuse_released(fence))
 		return true;
 	/* Refused: no poll, no signal; only what the flag already says. */
 	if (!fence_lock_held_or_refuse(fence))
@@ -332,7 +340,8 @@ static int dma_fence_status_of_signaled(struct dma_fence *fence)
 
 int dma_fence_get_status_locked(struct dma_fence *fence)
 {
-	if (DMB_WARN(!fence, "dma_fence_get_status_locked(NULL)"))
+	if (DMB_WARN(!fence, "dma_fence_get_status_locked(NULL)") ||
+	    fence_refuse_released(fence))
 		return -EINVAL;
 	if (!dma_fence_is_signaled_locked(fence))
 		return 0;
@@ -341,7 +350,8 @@ int dma_fence_get_status_locked(struct dma_fence *fence)
 
 int dma_fence_get_status(struct dma_fence *fence)
 {
-	if (DMB_WARN(!fence, "dma_fence_get_status(NULL)"))
+	if (DMB_WARN(!fence, "dma_fence_get_status(NULL)") ||
+	    fence_refuse_released(fence))
 		return -EINVAL;
 	if (!__dma_fence_is_signaled(fence))
 		return 0;
@@ -350,7 +360,8 @@ int dma_fence_get_status(struct dma_fence *fence)
 
 int64_t dma_fence_timestamp(struct dma_fence *fence)
 {
-	if (DMB_WARN(!fence, "dma_fence_timestamp(NULL)"))
+	if (DMB_WARN(!fence, "dma_fence_timestamp(NULL)") ||
+	    fence_refuse_released(fence))
 		return dmb_ktime_get_ns();
 	if (DMB_WARN(!dma_fence_test_flag(fence, DMA_FENCE_FLAG_TIMESTAMP_BIT),
 		     "timestamp of unsignaled fence " FENCE_FMT,
@@ -387,7 +398,8 @@ static bool __dma_fence_enable_signaling(struct dma_fence *fence)
 
 void dma_fence_enable_sw_signaling(struct dma_fence *fence)
 {
-	if (DMB_WARN(!fence, "dma_fence_enable_sw_signaling(NULL)"))
+	if (DMB_WARN(!fence, "dma_fence_enable_sw_signaling(NULL)") ||
+	    fence_refuse_released(fence))
 		return;
 	if (dma_fence_test_flag(fence, DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT))
 		return;
@@ -451,7 +463,8 @@ bool dma_fence_remove_callback(struct dma_fence *fence,
 	bool pending;
 
 	if (DMB_WARN(!fence || !cb, "dma_fence_remove_callback(%p, %p)",
-		     (void *)fence, (void *)cb))
+		     (void *)fence, (void *)cb) ||
+	    fence_refuse_released(fence))
 		return false;
 	dmb_fence_lock(fence);
 	/*
@@ -660,7 +673,8 @@ int64_t dma_fence_wait_any_timeout(struct dma_fence **fences, uint32_t count,
 		return -EINVAL;
 	for (uint32_t i = 0; i < count; i++)
 		if (DMB_WARN(!fences[i],
-			     "dma_fence_wait_any_timeout: fence %u is NULL", i))
+			     "dma_fence_wait_any_timeout: fence %u is NULL", i) ||
+		    fence_refuse_released(fences[i]))
 			return -EINVAL;
 
 	if (!timeout_ns)
@@ -719,10 +733,11 @@ static bool fences_share_timeline(struct dma_fence *f1, struct dma_fence *f2)
 			 " and " FENCE_FMT, FENCE_ARGS(f1), FENCE_ARGS(f2));
 }
 
-/* Both fences of a comparison must exist: reported otherwise. */
+/* Both fences of a comparison must exist and be live: reported otherwise. */
 #define fences_present(f1, f2)						\
 	(!DMB_WARN(!(f1) || !(f2), "%s(%p, %p): NULL fence", __func__,	\
-		   (void *)(f1), (void *)(f2)))
+		   (void *)(f1), (void *)(f2)) &&			\
+	 !fence_refuse_released(f1) && !fence_refuse_released(f2))
 
 bool dma_fence_is_later(struct dma_fence *f1, struct dma_fence *f2)
 {
@@ -749,7 +764,8 @@ struct dma_fence *dma_fence_later(struct dma_fence *f1, struct dma_fence *f2)
 
 void dma_fence_set_deadline(struct dma_fence *fence, int64_t deadline)
 {
-	if (DMB_WARN(!fence, "dma_fence_set_deadline of a NULL fence"))
+	if (DMB_WARN(!fence, "dma_fence_set_deadline of a NULL fence") ||
+	    fence_refuse_released(fence))
 		return;
 	if (fence->ops->set_deadline && !dma_fence_is_signaled(fence))
 		fence->ops->set_deadline(fence, deadline);
@@ -758,7 +774,8 @@ void dma_fence_set_deadline(struct dma_fence *fence, int64_t deadline)
 void dma_fence_describe(struct dma_fence *fence, FILE *out)
 {
 	if (DMB_WARN(!fence || !out, "dma_fence_describe(%p, %p)",
-		     (void *)fence, (void *)out))
+		     (void *)fence, (void *)out) ||
+	    fence_refuse_released(fence))
 		return;
 	fprintf(out, "fence " FENCE_FMT " %s\n", FENCE_ARGS(fence),
 		dma_fence_is_signaled(fence) ? "signaled" : "pending");
