@@ -43,6 +43,11 @@
 
 static pid_t child_pid = -1;
 
+#define IPC_CHILD_ARG "--ipc-child"
+
+/* How far test_kill_at_each_step's importer goes (an enum kill_step). */
+static int kill_step;
+
 static void reap_child(void *arg)
 {
 	int status;
@@ -56,23 +61,33 @@ static void reap_child(void *arg)
 }
 
 /* Fork @fn as the importer; *@ctl gets the exporter's control socket. */
-static void spawn(void (*fn)(int ctl), int *ctl)
+/*
+ * The importer runs in a process of its own, started by fork() and exec()
+ * of this program (main() below runs it): a child that only forked would
+ * inherit the state of every thread the exporter has, and ThreadSanitizer's
+ * runtime, whose internal locks another thread may hold at fork(), can
+ * hang such a child under load. exec() starts the importer clean.
+ */
+static void spawn(const char *child, int *ctl)
 {
+	char fd_arg[16], step_arg[16];
 	int sv[2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	snprintf(fd_arg, sizeof(fd_arg), "%d", sv[1]);
+	snprintf(step_arg, sizeof(step_arg), "%d", (int)kill_step);
 	fflush(NULL);
 	child_pid = fork();
 	assert_true(child_pid >= 0);
 	if (child_pid == 0) {
-		/* A crash ends the importer, not a second run of the cases. */
-		signal(SIGSEGV, SIG_DFL);
-		signal(SIGBUS, SIG_DFL);
-		signal(SIGABRT, SIG_DFL);
-		close(sv[0]);
-		fn(sv[1]);
-		/* exit, not _exit: LeakSanitizer checks the importer too. */
-		exit(0);
+		char *argv[] = { "test-ipc", IPC_CHILD_ARG, (char *)child,
+				 fd_arg, step_arg, NULL };
+
+		/* Only the importer's end crosses exec(). */
+		if (fcntl(sv[1], F_SETFD, 0) == 0)
+			execv("/proc/self/exe", argv);
+		fprintf(stderr, "importer: exec failed: %s\n", strerror(errno));
+		_exit(127);
 	}
 	th_on_teardown(reap_child, NULL);
 	close(sv[1]);
@@ -278,7 +293,7 @@ static void test_share(void **state)
 
 	(void)state;
 	assert_non_null(ipc);
-	spawn(child_share, &ctl);
+	spawn("child_share", &ctl);
 	buf = export_buf(ipc);
 	send_buf(buf, ctl);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'M');
@@ -355,7 +370,7 @@ static void test_revoke(void **state)
 
 	(void)state;
 	assert_non_null(ipc);
-	spawn(child_revoke, &ctl);
+	spawn("child_revoke", &ctl);
 	r->buf = export_buf(ipc);
 	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
 	send_buf(r->buf, ctl);
@@ -421,7 +436,10 @@ static void child_vmap(int ctl)
 	ctl_send(ctl, 'U');
 	/* The revoke invalidated our pinned attachment ('I' from imp_ops). */
 	CHILD_CHECK(ctl_recv_blocking(ctl) == 'r');
+	/* imp.invalidated is written under the resv lock, by the ipc thread. */
+	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
 	CHILD_CHECK(imp.invalidated == 1);
+	dma_resv_unlock(resv);
 	CHILD_CHECK(dma_buf_vmap_unlocked(buf, &vaddr) == -ENODEV);
 	ctl_send(ctl, 'E');
 	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
@@ -444,7 +462,7 @@ static void test_vmap(void **state)
 
 	(void)state;
 	assert_non_null(ipc);
-	spawn(child_vmap, &ctl);
+	spawn("child_vmap", &ctl);
 	r->buf = export_buf(ipc);
 	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
 	send_buf(r->buf, ctl);
@@ -497,7 +515,7 @@ static void test_vmap_peer_death(void **state)
 
 	(void)state;
 	assert_non_null(ipc);
-	spawn(child_vmap_die, &ctl);
+	spawn("child_vmap_die", &ctl);
 	buf = export_buf(ipc);
 	send_buf(buf, ctl);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'V');
@@ -534,7 +552,7 @@ static void test_peer_death(void **state)
 
 	(void)state;
 	assert_non_null(ipc);
-	spawn(child_die, &ctl);
+	spawn("child_die", &ctl);
 	buf = export_buf(ipc);
 	send_buf(buf, ctl);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'M');
@@ -579,7 +597,7 @@ static void test_malformed(void **state)
 
 	(void)state;
 	assert_non_null(ipc);
-	spawn(child_garbage, &ctl);
+	spawn("child_garbage", &ctl);
 	buf = export_buf(ipc);
 	send_buf(buf, ctl);
 	/* The child exits once it saw EOF: ctl's EOF ends the loop. */
@@ -628,7 +646,7 @@ static void test_sync_file(void **state)
 	int ctl, fd;
 
 	(void)state;
-	spawn(child_sync_file, &ctl);
+	spawn("child_sync_file", &ctl);
 	fd = dmb_sync_file_export(fence);
 	assert_true(fd >= 0);
 	assert_int_equal(dmb_sync_file_status(fd), 0);
@@ -653,7 +671,6 @@ enum kill_step {
 	KILL_INVALIDATE, KILL_STEPS,
 };
 
-static enum kill_step kill_step;
 
 static void imp_invalidate_then_hang(struct dma_buf_attachment *attach)
 {
@@ -713,7 +730,7 @@ static void test_kill_at_each_step(void **state)
 		int ctl, status;
 
 		assert_non_null(ipc);
-		spawn(child_steps, &ctl);
+		spawn("child_steps", &ctl);
 		r->buf = export_buf(ipc);
 		resv = dma_buf_resv(r->buf);
 		assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
@@ -812,7 +829,7 @@ static void test_revoke_races_remote_maps(void **state)
 
 	(void)state;
 	assert_non_null(ipc);
-	spawn(child_map_loop, &ctl);
+	spawn("child_map_loop", &ctl);
 	r->buf = export_buf(ipc);
 	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
 	send_buf(r->buf, ctl);
@@ -925,7 +942,7 @@ static void test_revoke_takes_memory_back(void **state)
 
 	(void)state;
 	assert_non_null(ipc);
-	spawn(child_cheat, &ctl);
+	spawn("child_cheat", &ctl);
 	r->buf = export_buf(ipc);
 	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
 	send_buf(r->buf, ctl);
@@ -995,6 +1012,34 @@ static void test_wire_check(void **state)
 	assert_non_null(dmb_ipc_msg_check(&m, sizeof(m), 0, true));
 }
 
+/* The importers, by the name spawn() passes to the exec'd program. */
+#define IPC_CHILD(fn) { #fn, fn }
+static const struct {
+	const char *name;
+	void (*fn)(int ctl);
+} ipc_children[] = {
+	IPC_CHILD(child_share), IPC_CHILD(child_revoke), IPC_CHILD(child_vmap),
+	IPC_CHILD(child_vmap_die), IPC_CHILD(child_die),
+	IPC_CHILD(child_garbage), IPC_CHILD(child_sync_file),
+	IPC_CHILD(child_steps), IPC_CHILD(child_map_loop),
+	IPC_CHILD(child_cheat),
+};
+
+/* argv: IPC_CHILD_ARG name ctl-fd kill-step; never returns. */
+static void run_child(char **argv)
+{
+	for (size_t i = 0; i < sizeof(ipc_children) / sizeof(ipc_children[0]); i++) {
+		if (strcmp(ipc_children[i].name, argv[2]) != 0)
+			continue;
+		kill_step = atoi(argv[4]);
+		ipc_children[i].fn(atoi(argv[3]));
+		/* exit, not _exit: LeakSanitizer checks the importer too. */
+		exit(0);
+	}
+	fprintf(stderr, "importer: no child %s\n", argv[2]);
+	_exit(127);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1011,5 +1056,7 @@ int main(int argc, char **argv)
 		TH_TEST(test_revoke_races_remote_maps),
 	};
 
+	if (argc == 5 && strcmp(argv[1], IPC_CHILD_ARG) == 0)
+		run_child(argv);
 	return th_run(argc, argv, tests, TH_COUNT(tests));
 }
