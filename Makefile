@@ -34,7 +34,7 @@ CHECK_DIRS = build build-asan build-tsan build-clang build-fuzz
 # Sanitizers: any report is fatal, leaks included.
 ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1:detect_stack_use_after_return=1 \
 	   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-TSAN_ENV = TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0
+TSAN_ENV = TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0:suppressions=$(CURDIR)/tests/tsan.supp
 
 .PHONY: all build test check check-load bench sim fuzz clean
 

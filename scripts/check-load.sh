@@ -101,7 +101,7 @@ fi
 if [ $run_tsan = 1 ]; then
 	"$MAKE" -s build-tsan/build.ninja >/dev/null || exit 1
 	"$NINJA" -C build-tsan >/dev/null || exit 1
-	export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0
+	export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0:suppressions=$PWD/tests/tsan.supp
 	run tsan build-tsan "$tsan_rounds" "$tsan_jobs" \
 	    "$((4 * $(scale "$tsan_jobs")))" --suite concurrency
 fi
