@@ -222,7 +222,9 @@ static int conn_read(struct dmb_ipc_conn *conn, bool block, bool dispatcher)
 	int fd = -1, ret;
 
 	pthread_mutex_lock(&ipc->lock);
-	if (conn->reading || (conn->dead && !conn->exporter_side)) {
+	/* A requester whose reply the dispatcher already took must not block. */
+	if (conn->reading || (conn->dead && !conn->exporter_side) ||
+	    (!dispatcher && conn->have_reply)) {
 		pthread_mutex_unlock(&ipc->lock);
 		return 0;
 	}
@@ -242,6 +244,22 @@ static int conn_read(struct dmb_ipc_conn *conn, bool block, bool dispatcher)
 			       &fd, &why);
 
 	pthread_mutex_lock(&ipc->lock);
+	/*
+	 * The awaited reply is handed over in the same critical section that
+	 * ends the read: were reading cleared first, the requester could see
+	 * neither a reader nor a reply and block in recvmsg() for a reply
+	 * this thread already took (a hang seen in examples/ipc-exporter).
+	 */
+	if (ret > 0 && !conn->exporter_side && msg.type == DMB_IPC_REPLY &&
+	    conn->waiting && !conn->have_reply && msg.seq == conn->seq) {
+		conn->reply = msg;
+		conn->reply_fd = fd;
+		conn->have_reply = true;
+		conn->reading = false;
+		pthread_cond_broadcast(&ipc->cond);
+		pthread_mutex_unlock(&ipc->lock);
+		return 1;
+	}
 	conn->reading = false;
 	pthread_cond_broadcast(&ipc->cond);
 	pthread_mutex_unlock(&ipc->lock);
