@@ -77,6 +77,32 @@ static void proxy_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *atta
 	send_one_way(dma_buf_priv(dmabuf), DMB_IPC_DETACH, handle);
 }
 
+/*
+ * Send @msg (MAP or VMAP) and take its reply, which carries the
+ * generation's memfd and a handle covering the whole buffer. Return: 0
+ * with *@fd open, the exporter's refusal, -ENODEV once the exporter is
+ * gone, or -EPROTO for a malformed reply (the connection is dropped,
+ * named by @bad).
+ */
+static int request_memfd(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
+			 const char *bad, struct dmb_ipc_msg *rep, int *fd)
+{
+	int ret = dmb_ipc_conn_request(conn, msg, -1, rep, fd);
+
+	if (ret)
+		return ret == -ENOTCONN ? -ENODEV : ret;
+	if (rep->status || *fd < 0 || !rep->handle || rep->arg != conn->size) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		if (rep->status)
+			return rep->status;
+		dmb_ipc_conn_drop(conn, bad);
+		return -EPROTO;
+	}
+	return 0;
+}
+
 static int proxy_map(struct dma_buf_attachment *attach,
 		     enum dma_data_direction dir, struct sg_table **sgt)
 {
@@ -88,17 +114,9 @@ static int proxy_map(struct dma_buf_attachment *attach,
 	dmb_ipc_msg_init(&msg, DMB_IPC_MAP);
 	msg.handle = (uintptr_t)dma_buf_attachment_priv(attach);
 	msg.arg = dir;
-	ret = dmb_ipc_conn_request(conn, &msg, -1, &rep, &fd);
+	ret = request_memfd(conn, &msg, "bad MAP reply", &rep, &fd);
 	if (ret)
-		return ret == -ENOTCONN ? -ENODEV : ret;
-	if (rep.status)
-		return rep.status;
-	if (fd < 0 || !rep.handle || rep.arg != conn->size) {
-		if (fd >= 0)
-			close(fd);
-		dmb_ipc_conn_drop(conn, "bad MAP reply");
-		return -EPROTO;
-	}
+		return ret;
 	ret = -ENOMEM;
 	map = calloc(1, sizeof(*map));
 	if (!map || sg_alloc_table(&map->sgt, 1))
@@ -152,17 +170,9 @@ static int proxy_vmap(struct dma_buf *dmabuf, void **vaddr)
 	int fd, ret;
 
 	dmb_ipc_msg_init(&msg, DMB_IPC_VMAP);
-	ret = dmb_ipc_conn_request(conn, &msg, -1, &rep, &fd);
+	ret = request_memfd(conn, &msg, "bad VMAP reply", &rep, &fd);
 	if (ret)
-		return ret == -ENOTCONN ? -ENODEV : ret;
-	if (rep.status)
-		return rep.status;
-	if (fd < 0 || !rep.handle || rep.arg != conn->size) {
-		if (fd >= 0)
-			close(fd);
-		dmb_ipc_conn_drop(conn, "bad VMAP reply");
-		return -EPROTO;
-	}
+		return ret;
 	p = mmap(NULL, conn->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ret = p == MAP_FAILED ? -errno : 0;
 	close(fd);
