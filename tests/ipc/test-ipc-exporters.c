@@ -250,8 +250,9 @@ static volatile unsigned char *raw_map(int sock, uint64_t att, uint64_t *map,
 }
 
 /*
- * Map, read A, then B after 'w'. Revocable exporters: answer the
- * invalidate with UNMAP but keep the mapping; on 'r' it faults and the
+ * Map, read A, then B after 'w'. vfio-pci and vram: answer the
+ * invalidate with UNMAP (vram: only after 'r', as a move does not wait
+ * for it) but keep the mapping; on 'r' it faults and the
  * file cannot be grown back; on 'u' it still faults and a new MAP shows
  * C. Heap: on 'c' close the connection, keeping the mapping; on 'r' (the
  * buffer was released) it faults; on 'u' (a new buffer in those pages) it
@@ -293,9 +294,13 @@ static void child_keeper(int ctl, enum kind kind)
 	CHILD_CHECK(msg.type == DMB_IPC_INVALIDATE && msg.handle == att);
 	dmb_ipc_msg_init(&msg, DMB_IPC_UNMAP);
 	msg.handle = map;
-	CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
+	/* A revoke waits for our UNMAP; a move does not: hold it back. */
+	if (kind == KIND_VFIO)
+		CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
 	CHILD_CHECK(ctl_recv(ctl) == 'r');
 	CHILD_CHECK(faults(kept));
+	if (kind == KIND_VRAM)
+		CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
 	/* Sealed against growing: the old pages cannot come back. */
 	CHILD_CHECK(ftruncate(fd, BUF_SIZE) < 0 && errno == EPERM);
 	ctl_send(ctl, 'F');
@@ -563,6 +568,112 @@ static void test_vfio_pci(void **state)
 	finish(x, buf);
 }
 
+static void fill(void *p, unsigned int seed)
+{
+	for (size_t i = 0; i < BUF_SIZE; i++)
+		((unsigned char *)p)[i] = (unsigned char)(seed + i * 7);
+}
+
+static bool dump_has(const char *needle)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	bool found;
+
+	assert_non_null(f);
+	dma_buf_debug_dump(f);
+	fclose(f);
+	found = strstr(text, needle) != NULL;
+	free(text);
+	return found;
+}
+
+static void vram_write(struct dma_buf *buf, unsigned int seed)
+{
+	unsigned char pattern[BUF_SIZE];
+
+	fill(pattern, seed);
+	assert_int_equal(dmb_vram_cpu_access(buf, 0, pattern, BUF_SIZE, true), 0);
+}
+
+/*
+ * vram: an eviction moves the buffer object out of VRAM while importer
+ * processes map it; the move takes the old pages back from them at once
+ * (it does not wait for their unmaps), and a new map shows the new
+ * backing, in a new generation.
+ */
+static void test_vram(void **state)
+{
+	struct dmb_mem_region_info info = { .name = "vram", .size = VRAM_SIZE };
+	struct xf *x = *state;
+	struct dma_buf *buf;
+
+	x->gpu = hw_device(x->f, "gpu0", true, 1);
+	info.owner = x->gpu;
+	x->vram = dmb_mem_region_create(x->f->space, &info);
+	assert_non_null(x->vram);
+	x->vm = dmb_vram_create(x->gpu, x->vram, x->f->ram, NULL);
+	assert_non_null(x->vm);
+	buf = dmb_vram_export(x->vm, BUF_SIZE, "bo");
+	assert_non_null(buf);
+	assert_int_equal(dmb_vram_placement(buf), DMB_VRAM_IN_VRAM);
+	vram_write(buf, SEED_A);
+	share_with_both(x, buf, KIND_VRAM);
+	/* Another process reaches VRAM as the CPU does: nothing moved. */
+	assert_int_equal(dmb_vram_moves(buf), 0);
+	vram_write(buf, SEED_B);
+	both_see(x);
+
+	assert_int_equal(dmb_vram_evict(buf), 0);
+	assert_int_equal(dmb_vram_placement(buf), DMB_VRAM_IN_SYSTEM);
+	after_revoke(x);
+
+	vram_write(buf, SEED_C);
+	after_unrevoke(x);
+	finish(x, buf);
+}
+
+/*
+ * heap: never revoked, so its pages are taken back from other processes
+ * when the buffer is released: a process that kept a mapping past its
+ * last reference faults instead of reading the next buffer given them.
+ */
+static void test_heap(void **state)
+{
+	struct xf *x = *state;
+	struct dma_buf *buf, *next;
+
+	buf = dmb_heap_export(x->f->ram, BUF_SIZE, "heap");
+	assert_non_null(buf);
+	fill(dmb_heap_vaddr(buf), SEED_A);
+	share_with_both(x, buf, KIND_HEAP);
+	fill(dmb_heap_vaddr(buf), SEED_B);
+	both_see(x);
+
+	/* The cooperating importer lets go; the keeper closes but keeps. */
+	tell(x, COOP, 'g');
+	assert_int_equal(reap(x, COOP), 0);
+	tell(x, KEEPER, 'c');
+	assert_int_equal(loop_until(x, KEEPER, -1), 'K');
+	drain(x);
+	assert_false(dump_has("keeper["));
+	/* Our reference was the last: the release takes the pages back. */
+	dma_buf_put(buf);
+	tell(x, KEEPER, 'r');
+	assert_int_equal(loop_until(x, KEEPER, -1), 'F');
+
+	/* The pages go to a new buffer: the old mapping never shows them. */
+	next = dmb_heap_export(x->f->ram, BUF_SIZE, "next");
+	assert_non_null(next);
+	fill(dmb_heap_vaddr(next), SEED_C);
+	tell(x, KEEPER, 'u');
+	assert_int_equal(loop_until(x, KEEPER, -1), 'N');
+	tell(x, KEEPER, 'g');
+	assert_int_equal(reap(x, KEEPER), 0);
+	dma_buf_put(next);
+}
+
 /* argv: IPC_CHILD_ARG name ctl-fd kind; never returns. */
 static void run_child(char **argv)
 {
@@ -583,6 +694,8 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		XF_TEST(test_vfio_pci),
+		XF_TEST(test_vram),
+		XF_TEST(test_heap),
 	};
 
 	if (argc == 5 && strcmp(argv[1], IPC_CHILD_ARG) == 0)
