@@ -114,16 +114,23 @@ static const struct dma_buf_attach_ops imp_ops = {
 	.invalidate_mappings = imp_invalidate,
 };
 
+/*
+ * Map; the table is read under the resv lock, as the invalidate that may
+ * free it runs. The mapping stays valid until the exporter's revoke path,
+ * which the caller orders after its reads.
+ */
 static const unsigned char *imp_map(struct dma_buf *buf)
 {
 	struct dma_resv *resv = dma_buf_resv(buf);
 	struct sg_table *sgt;
+	uint64_t addr;
 
 	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
 	sgt = imp.sgt = dma_buf_map_attachment(imp.attach, DMA_BIDIRECTIONAL);
-	dma_resv_unlock(resv);
 	CHILD_CHECK(sgt && sgt->nents == 1 && sgt->sgl[0].dma_length == BUF_SIZE);
-	return (const unsigned char *)(uintptr_t)sgt->sgl[0].dma_address;
+	addr = sgt->sgl[0].dma_address;
+	dma_resv_unlock(resv);
+	return (const unsigned char *)(uintptr_t)addr;
 }
 
 /*
