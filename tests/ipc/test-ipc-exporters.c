@@ -138,7 +138,8 @@ static const unsigned char *imp_map(struct dma_buf *buf)
  * with invalidate_mappings, map, read A; on 'w' read B through the same
  * mapping. Revocable exporters: on 'r' (the revoke path returned) the
  * invalidate has run and unmapped; vfio-pci refuses a map while revoked
- * and a non-revocable importer always; on 'u' map again and read C.
+ * and a non-revocable importer always; on 'u' map again and read C (after
+ * a close, 'g' comes instead).
  */
 static void child_coop(int ctl, enum kind kind)
 {
@@ -147,6 +148,7 @@ static void child_coop(int ctl, enum kind kind)
 	struct dma_buf *buf;
 	struct dma_resv *resv;
 	int fd;
+	char c;
 
 	imp.ctl = ctl;
 	CHILD_CHECK(ipc);
@@ -179,12 +181,17 @@ static void child_coop(int ctl, enum kind kind)
 			CHILD_CHECK(errno == ENODEV);
 		}
 		ctl_send(ctl, 'E');
-		CHILD_CHECK(ctl_recv(ctl) == 'u');
-		p = imp_map(buf);
-		CHILD_CHECK(holds(p, SEED_C));
-		ctl_send(ctl, 'M');
+		c = ctl_recv(ctl);
+		if (c == 'u') {			/* not after a close */
+			p = imp_map(buf);
+			CHILD_CHECK(holds(p, SEED_C));
+			ctl_send(ctl, 'M');
+			c = ctl_recv(ctl);
+		}
+	} else {
+		c = ctl_recv(ctl);
 	}
-	CHILD_CHECK(ctl_recv(ctl) == 'g');
+	CHILD_CHECK(c == 'g');
 	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
 	if (imp.sgt)
 		dma_buf_unmap_attachment(imp.attach, imp.sgt, DMA_BIDIRECTIONAL);
@@ -261,7 +268,7 @@ static volatile unsigned char *raw_map(int sock, uint64_t att, uint64_t *map,
  * invalidate with UNMAP (vram: only after 'r', as a move does not wait
  * for it) but keep the mapping; on 'r' it faults and the
  * file cannot be grown back; on 'u' it still faults and a new MAP shows
- * C. Heap: on 'c' close the connection, keeping the mapping; on 'r' (the
+ * C (after a close, 'g' comes instead). Heap: on 'c' close the connection, keeping the mapping; on 'r' (the
  * buffer was released) it faults; on 'u' (a new buffer in those pages) it
  * still does.
  */
@@ -272,6 +279,7 @@ static void child_keeper(int ctl, enum kind kind)
 	const char *why = NULL;
 	uint64_t att, map;
 	int sock = dmb_ipc_recv_fd(ctl), fd, fd2, none;
+	char c;
 
 	CHILD_CHECK(sock >= 0);
 	raw_request(sock, DMB_IPC_HELLO, 0, (uint64_t)getpid(), &none);
@@ -311,15 +319,18 @@ static void child_keeper(int ctl, enum kind kind)
 	/* Sealed against growing: the old pages cannot come back. */
 	CHILD_CHECK(ftruncate(fd, BUF_SIZE) < 0 && errno == EPERM);
 	ctl_send(ctl, 'F');
-	CHILD_CHECK(ctl_recv(ctl) == 'u');
-	CHILD_CHECK(faults(kept));
-	fresh = raw_map(sock, att, &map, &fd2);
-	CHILD_CHECK(holds(fresh, SEED_C));
-	ctl_send(ctl, 'C');
-	CHILD_CHECK(ctl_recv(ctl) == 'g');
-	munmap((void *)fresh, BUF_SIZE);
+	c = ctl_recv(ctl);
+	if (c == 'u') {				/* not after a close */
+		CHILD_CHECK(faults(kept));
+		fresh = raw_map(sock, att, &map, &fd2);
+		CHILD_CHECK(holds(fresh, SEED_C));
+		ctl_send(ctl, 'C');
+		c = ctl_recv(ctl);
+		munmap((void *)fresh, BUF_SIZE);
+		close(fd2);
+	}
+	CHILD_CHECK(c == 'g');
 	munmap((void *)kept, BUF_SIZE);
-	close(fd2);
 	close(fd);
 	close(sock);
 }
@@ -521,27 +532,55 @@ static void finish(struct xf *x, struct dma_buf *buf)
 	dma_buf_put(buf);
 }
 
-static void *flr_begin_thread(void *arg)
+/* A condition that isolates the PCI function, and its end (none for close). */
+struct vfio_cond {
+	int (*begin)(struct dmb_pci_function *pci);
+	int (*end)(struct dmb_pci_function *pci);
+};
+
+static int decode_off(struct dmb_pci_function *pci)
+{
+	return dmb_pci_set_decode(pci, false);
+}
+
+static int decode_on(struct dmb_pci_function *pci)
+{
+	return dmb_pci_set_decode(pci, true);
+}
+
+static int enter_d3(struct dmb_pci_function *pci)
+{
+	return dmb_pci_set_power(pci, DMB_PCI_D3HOT);
+}
+
+static int enter_d0(struct dmb_pci_function *pci)
+{
+	return dmb_pci_set_power(pci, DMB_PCI_D0);
+}
+
+static const struct vfio_cond *cond;
+
+static void *cond_begin_thread(void *arg)
 {
 	struct xf *x = arg;
 
-	x->ret = dmb_pci_flr_begin(x->pci);
+	x->ret = cond->begin(x->pci);
 	if (write(x->done[1], "d", 1) != 1)
 		x->ret = -EIO;
 	return NULL;
 }
 
 /*
- * vfio-pci: a function reset revokes the BAR buffer (its remote importers
- * unmap while we dispatch), takes the BAR range back from every process,
- * and the end of the reset hands out a new generation.
+ * vfio-pci: a condition that isolates the function revokes the BAR buffer
+ * (its remote importers unmap while we dispatch) and takes the BAR range
+ * back from every process before the BAR goes dark; the end of the
+ * condition hands out a new generation.
  */
-static void test_vfio_pci(void **state)
+static void vfio_case(struct xf *x, const struct vfio_cond *c)
 {
 	struct dmb_pci_function_info info = {
 		.dev = { .name = "vf0" }, .bar_size = { [0] = BAR_SIZE },
 	};
-	struct xf *x = *state;
 	struct th_thread *t;
 	struct dma_buf *buf;
 	uint64_t phys;
@@ -558,21 +597,53 @@ static void test_vfio_pci(void **state)
 	hw_fill(x->f->space, phys, BUF_SIZE, SEED_B);
 	both_see(x);
 
+	/* The revoke waits for the importers' unmaps, which we dispatch. */
+	cond = c;
 	assert_int_equal(pipe2(x->done, O_CLOEXEC), 0);
-	t = th_thread_start(flr_begin_thread, x);
+	t = th_thread_start(cond_begin_thread, x);
 	loop_until(x, COOP, x->done[0]);
 	th_thread_join(t);
 	assert_int_equal(x->ret, 0);
 	assert_true(dmb_vfio_pci_revoked(buf));
 	after_revoke(x);
 
-	assert_int_equal(dmb_pci_flr_end(x->pci), 0);
-	assert_false(dmb_vfio_pci_revoked(buf));
-	/* The BAR kept its bytes here: only other processes lost them. */
-	assert_true(hw_holds(x->f->space, phys, BUF_SIZE, SEED_B));
-	hw_fill(x->f->space, phys, BUF_SIZE, SEED_C);
-	after_unrevoke(x);
+	if (c->end) {
+		assert_int_equal(c->end(x->pci), 0);
+		assert_false(dmb_vfio_pci_revoked(buf));
+		/* The BAR kept its bytes here: only other processes lost them. */
+		assert_true(hw_holds(x->f->space, phys, BUF_SIZE, SEED_B));
+		hw_fill(x->f->space, phys, BUF_SIZE, SEED_C);
+		after_unrevoke(x);
+	}
 	finish(x, buf);
+}
+
+static void test_vfio_pci_flr(void **state)
+{
+	static const struct vfio_cond flr = { dmb_pci_flr_begin, dmb_pci_flr_end };
+
+	vfio_case(*state, &flr);
+}
+
+static void test_vfio_pci_decode_off(void **state)
+{
+	static const struct vfio_cond decode = { decode_off, decode_on };
+
+	vfio_case(*state, &decode);
+}
+
+static void test_vfio_pci_d3(void **state)
+{
+	static const struct vfio_cond d3 = { enter_d3, enter_d0 };
+
+	vfio_case(*state, &d3);
+}
+
+static void test_vfio_pci_close(void **state)
+{
+	static const struct vfio_cond close_for_good = { dmb_pci_close, NULL };
+
+	vfio_case(*state, &close_for_good);
 }
 
 static void fill(void *p, unsigned int seed)
@@ -700,7 +771,10 @@ static void run_child(char **argv)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		XF_TEST(test_vfio_pci),
+		XF_TEST(test_vfio_pci_flr),
+		XF_TEST(test_vfio_pci_decode_off),
+		XF_TEST(test_vfio_pci_d3),
+		XF_TEST(test_vfio_pci_close),
 		XF_TEST(test_vram),
 		XF_TEST(test_heap),
 	};
