@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dmabuf/hw/dma-access.h>
+#include <dmabuf/hw/dma-mapping.h>
 #include <dmabuf/hw/iommu.h>
 
 #include "fixture.h"
@@ -168,7 +170,7 @@ static uint8_t *map_fd(int fd, uint64_t len)
 
 /*
  * A shared range is a generation of its own: the same pages as the CPU
- * view both ways, handed out again until taken back; taking it back makes
+ * view and the device's DMA, handed out again until taken back; taking it back makes
  * every other mapping fault for good while the CPU view keeps the bytes,
  * and the next share is a new generation.
  */
@@ -177,7 +179,10 @@ static void shared_range_taken_back(void **state)
 	struct hw_fixture *f = *state;
 	uint64_t len = 2 * DMB_PAGE_SIZE, phys = hw_alloc(f->ram, 2);
 	uint8_t *cpu = dmb_phys_to_virt(f->space, phys, len);
-	uint8_t *other, *again, *next;
+	struct dmb_hw_device *dev = hw_device(f, "dev0", false, 0);
+	struct dmb_dma_target t = { 0 };
+	uint8_t *other, *again, *next, byte = 0x5a;
+	struct sg_table sgt;
 	int fd, fd2, fd3;
 
 	hw_fill(f->space, phys, len, 1);
@@ -195,12 +200,22 @@ static void shared_range_taken_back(void **state)
 	assert_int_equal(other[1], 0x11);
 	munmap(again, len);
 	close(fd2);
+	/* The device's DMA reaches the same pages. */
+	assert_int_equal(dmb_dma_map_range(dmb_hw_device_dev(dev), &sgt, phys, len,
+					   DMA_BIDIRECTIONAL), 0);
+	t.addr = sg_dma_address(sgt.sgl) + 3;
+	assert_int_equal(dmb_dma_write(dev, &t, &byte, 1), 0);
+	assert_int_equal(other[3], 0x5a);
 	assert_int_equal(dmb_mem_share(f->ram, phys + DMB_PAGE_SIZE, len), -EBUSY);
 
 	dmb_mem_unshare(f->ram, phys, len);
 	assert_true(read_faults(other));
 	assert_int_equal(cpu[1], 0x11);
 	assert_int_equal(cpu[len - 1], (uint8_t)(2 + (len - 1) * 7));
+	byte = 0;
+	assert_int_equal(dmb_dma_read(dev, &t, &byte, 1), 0);
+	assert_int_equal(byte, 0x5a);
+	dmb_dma_unmap_range(dmb_hw_device_dev(dev), &sgt, DMA_BIDIRECTIONAL);
 	/* Sealed against growing: the old pages cannot come back. */
 	assert_int_equal(ftruncate(fd, (off_t)len), -1);
 	assert_int_equal(errno, EPERM);
