@@ -91,6 +91,16 @@ struct dma_buf_attachment;
  * @end_cpu_access: optional; CPU access in @dir is done
  * @vmap: optional; a CPU address for the whole buffer (resv held)
  * @vunmap: required if @vmap
+ * @mmap: optional; the userspace side of the kernel's mmap of a dma-buf
+ *	through its file: return a new descriptor (close-on-exec, the caller
+ *	closes it) whose first dma_buf_size() bytes are the buffer's current
+ *	pages, shared (not a copy), for another process to map; -errno
+ *	otherwise, -ENODEV while revoked (resv held). The pages behind a
+ *	descriptor handed out stay the buffer's until the exporter takes
+ *	them back: when a revoke or a move that ends their use returns,
+ *	every mapping of that descriptor in any process must fault, and no
+ *	descriptor may ever reach later pages through it. Without this op
+ *	the buffer cannot be shared with another process (dma_buf_fd()).
  */
 struct dma_buf_ops {
 	int (*attach)(struct dma_buf *dmabuf, struct dma_buf_attachment *attach);
@@ -106,6 +116,7 @@ struct dma_buf_ops {
 	int (*end_cpu_access)(struct dma_buf *dmabuf, enum dma_data_direction dir);
 	int (*vmap)(struct dma_buf *dmabuf, void **vaddr);
 	void (*vunmap)(struct dma_buf *dmabuf, void *vaddr);
+	int (*mmap)(struct dma_buf *dmabuf);
 };
 
 /**
@@ -421,6 +432,21 @@ void dma_buf_vunmap(struct dma_buf *dmabuf, void *vaddr);
  */
 int dma_buf_vmap_unlocked(struct dma_buf *dmabuf, void **vaddr);
 void dma_buf_vunmap_unlocked(struct dma_buf *dmabuf, void *vaddr);
+
+/**
+ * dmb_dma_buf_mmap_fd - a descriptor of the buffer's current pages, for
+ * another process to map (the exporter's mmap op; the kernel's
+ * dma_buf_mmap() maps a dma-buf's file, here the caller maps what it gets)
+ *
+ * The pages are the ones the buffer has while the caller holds the lock: a
+ * mapping made under the same hold and this descriptor show the same bytes.
+ * Context: resv lock held; refused (-EINVAL, a WARN) without it or for
+ *	NULL.
+ * Return: the descriptor (close-on-exec; close it), -EOPNOTSUPP if the
+ *	exporter has no mmap op (not a misuse: no report), -ENODEV while
+ *	revoked, or -errno.
+ */
+int dmb_dma_buf_mmap_fd(struct dma_buf *dmabuf);
 
 /**
  * dma_buf_debug_dump - print every live buffer, its attachments and their

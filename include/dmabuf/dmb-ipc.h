@@ -3,14 +3,16 @@
  * dmb-ipc.h - revocable buffers shared between processes (docs/ipc.md).
  *
  * A buffer travels as a descriptor, as in the kernel: dma_buf_fd() gives a
- * descriptor for a buffer exported with dmb_memfd_buf_create(), it is passed
+ * descriptor for a buffer whose exporter has the mmap op (dma-buf.h: a
+ * memfd buffer, the reference exporters of libdmabuf-sim), it is passed
  * over a Unix socket (dmb_ipc_send_fd()/dmb_ipc_recv_fd(), SCM_RIGHTS), and
  * the importing process turns it into a struct dma_buf with dma_buf_get() or
  * dmb_ipc_import(). The importer then uses the ordinary API on that proxy
  * buffer; each of its attachments is an ordinary attachment in the exporter,
  * named "importer[pid]", so the revoke helper and the checker see it. A map
- * in the importer is a shared mapping of the exporter's memfd pages: the
- * table's single entry has the mapping's address as dma_address.
+ * in the importer is a shared mapping of the descriptor the exporter's mmap
+ * op gave for the pages it mapped: the table's single entry has the
+ * mapping's address as dma_address.
  *
  * The descriptor is one end of a SOCK_SEQPACKET socket pair whose other end
  * the exporter's context serves. Closing it (or the importing process
@@ -133,11 +135,14 @@ int dmb_memfd_buf_unrevoke(struct dma_buf *dmabuf);
  * dma_buf_fd - a descriptor for @dmabuf, to send to another process
  * @flags: O_CLOEXEC or 0
  *
- * Each call gives a new descriptor; one importer imports it once.
+ * Each call gives a new descriptor; one importer imports it once. A
+ * buffer from dmb_memfd_buf_create() is served by its context, any other
+ * by the default one (dmb_ipc_set_default()).
  * Context: any thread.
  * Return: the descriptor, or -errno (-EINVAL and a report for a NULL
- *	@dmabuf or other @flags; -EOPNOTSUPP and a report if @dmabuf was not
- *	made by dmb_memfd_buf_create()).
+ *	@dmabuf, other @flags, or another exporter's buffer without a
+ *	default context; -EOPNOTSUPP and a report if the exporter has no
+ *	mmap op).
  */
 int dma_buf_fd(struct dma_buf *dmabuf, int flags);
 

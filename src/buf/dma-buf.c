@@ -1414,6 +1414,24 @@ void dma_buf_vunmap(struct dma_buf *dmabuf, void *vaddr)
 	}
 }
 
+int dmb_dma_buf_mmap_fd(struct dma_buf *dmabuf)
+{
+	int ret;
+
+	if (DMB_WARN(!dmabuf, "dmb_dma_buf_mmap_fd(NULL)") ||
+	    dmb_obj_refuse_released(&dmabuf->obj_state, dmabuf, "dmb_dma_buf_mmap_fd"))
+		return -EINVAL;
+	if (!buf_held_or_refuse(dmabuf, NULL, 0, "dmb_dma_buf_mmap_fd"))
+		return -EINVAL;
+	if (!dmabuf->ops->mmap)
+		return -EOPNOTSUPP;
+	/* A callout: the op may drop the last reference. */
+	buf_callout_begin(dmabuf);
+	ret = dmabuf->ops->mmap(dmabuf);
+	buf_callout_end(dmabuf);
+	return ret;
+}
+
 int dma_buf_vmap_unlocked(struct dma_buf *dmabuf, void **vaddr)
 {
 	int ret;

@@ -11,6 +11,15 @@
  * not. Mappings are made for the importer's device with the DMA API; vmap
  * hands out the CPU view, which is valid for the buffer's whole life.
  *
+ * Shareable with other processes (the mmap op): the buffer's range becomes
+ * a generation of its own (dmb_mem_share()), taken back at release
+ * (dmb_mem_unshare()) before the pages go back to the allocator, so a
+ * process that kept a mapping past its last reference faults instead of
+ * reading whoever is given those pages next. Never revoked, the heap has
+ * no earlier point to take them back: a process that maps it holds it (its
+ * connection holds a reference) until it lets go. Such a process attaches
+ * as a CPU client (exporter-private.h).
+ *
  * Locking: the ops run under the buffer's resv lock (the core's
  * convention); the only state that changes, the pin count, is an atomic so
  * that dmb_heap_pins() can read it without the lock.
@@ -24,6 +33,8 @@
 #include <dmabuf/drivers/heap.h>
 #include <dmabuf/hw/dma-mapping.h>
 
+#include "exporter-private.h"
+
 /* The exporter's name; its address tells this exporter's buffers apart. */
 static const char heap_exp_name[] = "heap";
 
@@ -33,6 +44,7 @@ struct heap_buf {
 	uint64_t size;			/* page-aligned */
 	void *vaddr;
 	atomic_uint pins;
+	bool shared;			/* resv: a generation was handed out */
 };
 
 static bool heap_is_mine(struct dma_buf *buf)
@@ -65,8 +77,7 @@ static int heap_map(struct dma_buf_attachment *attach,
 	sgt = calloc(1, sizeof(*sgt));
 	if (!sgt)
 		return -ENOMEM;
-	ret = dmb_dma_map_range(dma_buf_attachment_dev(attach), sgt, hb->phys,
-				hb->size, dir);
+	ret = exp_map_range(attach, sgt, hb->phys, hb->size, dir);
 	if (ret)
 		goto err_free;
 	*sgtp = sgt;
@@ -80,7 +91,7 @@ err_free:
 static void heap_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
 		       enum dma_data_direction dir)
 {
-	dmb_dma_unmap_range(dma_buf_attachment_dev(attach), sgt, dir);
+	exp_unmap_range(attach, sgt, dir);
 	free(sgt);
 }
 
@@ -88,6 +99,9 @@ static void heap_release(struct dma_buf *dmabuf)
 {
 	struct heap_buf *hb = dma_buf_priv(dmabuf);
 
+	/* Before the pages can be anybody else's. */
+	if (hb->shared)
+		dmb_mem_unshare(hb->region, hb->phys, hb->size);
 	dmb_mem_free(hb->region, hb->phys, hb->size);
 	free(hb);
 }
@@ -105,6 +119,17 @@ static void heap_vunmap(struct dma_buf *dmabuf, void *vaddr)
 	/* The CPU view stays mapped for the buffer's life: nothing to undo. */
 }
 
+/* Another process maps the buffer: its range's generation. */
+static int heap_mmap(struct dma_buf *dmabuf)
+{
+	struct heap_buf *hb = dma_buf_priv(dmabuf);
+	int fd = dmb_mem_share(hb->region, hb->phys, hb->size);
+
+	if (fd >= 0)
+		hb->shared = true;
+	return fd;
+}
+
 static const struct dma_buf_ops heap_dmabuf_ops = {
 	.pin = heap_pin,
 	.unpin = heap_unpin,
@@ -113,6 +138,7 @@ static const struct dma_buf_ops heap_dmabuf_ops = {
 	.release = heap_release,
 	.vmap = heap_vmap,
 	.vunmap = heap_vunmap,
+	.mmap = heap_mmap,
 };
 
 struct dma_buf *dmb_heap_export(struct dmb_mem_region *system, uint64_t size,

@@ -17,7 +17,14 @@
  *  - a buffer exported while the function is isolated, or about to be, is
  *    born revoked;
  *  - under DMB_VFIO_POLICY_POWER_REF every live mapping holds a power
- *    reference, and low-power entry is refused while one exists.
+ *    reference, and low-power entry is refused while one exists;
+ *  - a buffer is shareable with other processes (the mmap op): its BAR
+ *    range becomes a generation of its own (dmb_mem_share()), which every
+ *    revoke takes back once the helper's sequence is done
+ *    (dmb_mem_unshare()), so when a reset, decode-off, D3 or close has
+ *    revoked it no process reaches the BAR's bytes; after the unrevoke a
+ *    share is a new generation. Such a process attaches as a CPU client
+ *    (exporter-private.h): it needs no peer-to-peer, only revocability.
  *
  * Lifetime: the exporter is reference-counted — the open handle holds one
  * reference and every buffer one more — so a buffer that outlives
@@ -58,6 +65,8 @@
 #include <dmabuf/drivers/vfio-pci.h>
 #include <dmabuf/hw/dma-mapping.h>
 
+#include "exporter-private.h"
+
 /* The exporter's name; its address tells this exporter's buffers apart. */
 static const char vfio_pci_exp_name[] = "vfio-pci";
 
@@ -85,8 +94,10 @@ struct vfio_buf {
 	struct dmb_vfio_pci *vdev;
 	struct dma_buf *dmabuf;
 	struct dmb_revocable *rev;
+	struct dmb_mem_region *region;		/* const: the BAR */
 	uint64_t phys;
 	uint64_t size;
+	atomic_bool shared;			/* a generation was handed out */
 	struct dmb_list_head node;		/* vdev->lock */
 	unsigned long walk;			/* vdev->lock: last walk that saw it */
 };
@@ -143,13 +154,17 @@ static int vfio_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach
 {
 	struct vfio_buf *vb = dma_buf_priv(dmabuf);
 
+	unsigned int flags = DMB_REVOCABLE_REQUIRE_REVOCABLE;
+
+	/* A CPU client maps the BAR as a program mmap()s it: no P2P. */
+	if (!exp_cpu_client(attach))
+		flags |= DMB_REVOCABLE_REQUIRE_P2P;
 	/*
 	 * Peer to peer, then revoked, then revocable: the kernel's order.
 	 * Without the resv lock, so "revoked" may change right after; the
 	 * map op's dmb_revocable_map() checks again under the lock.
 	 */
-	return dmb_revocable_attach(vb->rev, attach, DMB_REVOCABLE_REQUIRE_P2P |
-				    DMB_REVOCABLE_REQUIRE_REVOCABLE);
+	return dmb_revocable_attach(vb->rev, attach, flags);
 }
 
 static int vfio_map(struct dma_buf_attachment *attach,
@@ -171,8 +186,7 @@ static int vfio_map(struct dma_buf_attachment *attach,
 		goto err_power;
 	}
 	/* The importer's device gets addresses for the BAR range. */
-	ret = dmb_dma_map_range(dma_buf_attachment_dev(attach), sgt, vb->phys,
-				vb->size, dir);
+	ret = exp_map_range(attach, sgt, vb->phys, vb->size, dir);
 	if (ret)
 		goto err_free;
 	*sgtp = sgt;
@@ -192,11 +206,36 @@ static void vfio_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
 {
 	struct vfio_buf *vb = dma_buf_priv(dma_buf_attachment_dmabuf(attach));
 
-	dmb_dma_unmap_range(dma_buf_attachment_dev(attach), sgt, dir);
+	exp_unmap_range(attach, sgt, dir);
 	free(sgt);
 	vfio_power_put(vb->vdev);
 	/* Last: this may complete a revoke that waits for the unmap. */
 	dmb_revocable_unmap(vb->rev);
+}
+
+/* Another process maps the BAR range: its generation. */
+static int vfio_mmap(struct dma_buf *dmabuf)
+{
+	struct vfio_buf *vb = dma_buf_priv(dmabuf);
+	int fd;
+
+	/* Under the resv lock: a revoke cannot begin before we return. */
+	if (dmb_revocable_is_revoked(vb->rev))
+		return -ENODEV;
+	fd = dmb_mem_share(vb->region, vb->phys, vb->size);
+	if (fd >= 0)
+		atomic_store(&vb->shared, true);
+	return fd;
+}
+
+/*
+ * Take the range back from every other process: after a revoke (nobody is
+ * handed a new descriptor until the unrevoke) or at release.
+ */
+static void vfio_take_back(struct vfio_buf *vb)
+{
+	if (atomic_exchange(&vb->shared, false))
+		dmb_mem_unshare(vb->region, vb->phys, vb->size);
 }
 
 static void vfio_release(struct dma_buf *dmabuf)
@@ -204,6 +243,7 @@ static void vfio_release(struct dma_buf *dmabuf)
 	struct vfio_buf *vb = dma_buf_priv(dmabuf);
 	struct dmb_vfio_pci *vdev = vb->vdev;
 
+	vfio_take_back(vb);
 	if (vdev) {
 		/* No walk holds it (a walk holds a reference): just unlist it. */
 		pthread_mutex_lock(&vdev->lock);
@@ -220,6 +260,7 @@ static const struct dma_buf_ops vfio_pci_dmabuf_ops = {
 	.map_dma_buf = vfio_map,
 	.unmap_dma_buf = vfio_unmap,
 	.release = vfio_release,
+	.mmap = vfio_mmap,
 };
 
 /* Following the function. */
@@ -286,6 +327,8 @@ static void vfio_walk_one(struct dmb_vfio_pci *vdev, struct vfio_buf *vb,
 	 * the count again nor waits; the observer sees stats.already_revoked.
 	 */
 	dmb_revocable_revoke(vb->rev, &stats);
+	/* Nobody maps it any more: the other processes' pages go too. */
+	vfio_take_back(vb);
 	if (obs->revoked)
 		obs->revoked(obs->data, vb->dmabuf, reason, &stats);
 }
@@ -450,8 +493,10 @@ struct dma_buf *dmb_vfio_pci_export(struct dmb_vfio_pci *vdev, unsigned int bar,
 		errno = ENOMEM;
 		return NULL;
 	}
+	vb->region = region;
 	vb->phys = dmb_mem_region_base(region) + offset;
 	vb->size = size;
+	atomic_init(&vb->shared, false);
 	dmb_list_init(&vb->node);
 	exp.priv = vb;
 	buf = dma_buf_export(&exp);

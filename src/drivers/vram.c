@@ -23,6 +23,15 @@
  *    buffer is pinned in VRAM that map fails with -EREMOTEIO, the DMA API's
  *    answer, and a pin that would need the pinned buffer to move fails with
  *    -EBUSY. Pinned buffers never move.
+ *  - A buffer is shareable with other processes (the mmap op): its current
+ *    backing's range becomes a generation of its own (dmb_mem_share()).
+ *    A move takes the old backing's generation back right after the copy
+ *    (dmb_mem_unshare()), so when it returns no other process reaches the
+ *    old pages — stricter than for local importers, which may read the old
+ *    backing until they unmap (R6b): a process that ignores the
+ *    invalidate cannot be made to unmap. A later share gives the new
+ *    backing, in a new generation. Such a process attaches as a CPU client
+ *    (exporter-private.h), which reaches VRAM as the CPU does.
  *  - The copy is a CPU memcpy through the regions' CPU view: a move never
  *    depends on somebody advancing a virtual clock, and its only waits are
  *    the fences. (A real driver copies with its DMA engine and publishes the
@@ -51,6 +60,8 @@
 #include <dmabuf/drivers/vram.h>
 #include <dmabuf/hw/dma-mapping.h>
 
+#include "exporter-private.h"
+
 /* The exporter's name; its address tells this exporter's buffers apart. */
 static const char vram_exp_name[] = "vram";
 
@@ -69,6 +80,7 @@ struct vram_backing {
 	uint64_t phys;
 	uint64_t size;
 	unsigned int refs;		/* resv: 1 while current + 1 per mapping */
+	bool shared;			/* resv: a generation was handed out */
 };
 
 struct vram_bo {
@@ -126,10 +138,19 @@ static int vram_backing_alloc(struct dmb_vram *vm, enum dmb_vram_placement where
 	return 0;
 }
 
+/* Take @b's pages back from every other process that maps them. */
+static void vram_backing_take_back(struct vram_backing *b)
+{
+	if (b->shared)
+		dmb_mem_unshare(b->region, b->phys, b->size);
+	b->shared = false;
+}
+
 static void vram_backing_put(struct vram_backing *b)
 {
 	if (--b->refs)
 		return;
+	vram_backing_take_back(b);
 	dmb_mem_free(b->region, b->phys, b->size);
 	free(b);
 }
@@ -140,8 +161,12 @@ static void vram_backing_put(struct vram_backing *b)
  */
 static bool vram_attach_p2p(struct vram_bo *bo, struct dma_buf_attachment *attach)
 {
-	struct dmb_hw_device *hw = dmb_hw_device_from_dev(dma_buf_attachment_dev(attach));
+	struct dmb_hw_device *hw;
 
+	/* Another process maps it with the CPU, which reaches VRAM. */
+	if (exp_cpu_client(attach))
+		return true;
+	hw = dmb_hw_device_from_dev(dma_buf_attachment_dev(attach));
 	if (hw == bo->vm->gpu)
 		return true;
 	return hw && dma_buf_attachment_peer2peer(attach) && dmb_hw_device_p2p(hw);
@@ -186,6 +211,8 @@ static int vram_move_locked(struct vram_bo *bo, enum dmb_vram_placement where,
 	memcpy(vram_backing_virt(vm, new, 0, bo->size),
 	       vram_backing_virt(vm, old, 0, bo->size), bo->size);
 	bo->backing = new;
+	/* Other processes lose the old pages now, not at the last unmap. */
+	vram_backing_take_back(old);
 	vram_backing_put(old);
 	atomic_store(&bo->placement, where);
 	atomic_fetch_add(&bo->moves, 1);
@@ -226,9 +253,6 @@ static int vram_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach
 {
 	struct vram_bo *bo = dma_buf_priv(dmabuf);
 
-	/* Mappings go through the DMA API: only simulated devices (a WARN). */
-	if (!dmb_hw_device_from_dev(dma_buf_attachment_dev(attach)))
-		return -EINVAL;
 	/*
 	 * The attach op runs without the resv lock (as in the kernel), so the
 	 * count is atomic; pin reads it under the lock. An attachment counted
@@ -290,8 +314,7 @@ static int vram_map(struct dma_buf_attachment *attach,
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	ret = dmb_dma_map_range(dma_buf_attachment_dev(attach), &m->sgt,
-				bo->backing->phys, bo->size, dir);
+	ret = exp_map_range(attach, &m->sgt, bo->backing->phys, bo->size, dir);
 	if (ret)
 		goto err_free;
 	m->backing = bo->backing;
@@ -309,10 +332,23 @@ static void vram_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
 {
 	struct vram_mapping *m = dmb_container_of(sgt, struct vram_mapping, sgt);
 
-	dmb_dma_unmap_range(dma_buf_attachment_dev(attach), sgt, dir);
+	exp_unmap_range(attach, sgt, dir);
 	/* The last mapping into a backing left behind by a move frees it. */
 	vram_backing_put(m->backing);
 	free(m);
+}
+
+/* Another process maps the current backing: its generation. */
+static int vram_mmap(struct dma_buf *dmabuf)
+{
+	struct vram_bo *bo = dma_buf_priv(dmabuf);
+	struct vram_backing *b = bo->backing;
+	int fd;
+
+	fd = dmb_mem_share(b->region, b->phys, b->size);
+	if (fd >= 0)
+		b->shared = true;
+	return fd;
 }
 
 static void vram_release(struct dma_buf *dmabuf)
@@ -333,6 +369,7 @@ static const struct dma_buf_ops vram_dmabuf_ops = {
 	.map_dma_buf = vram_map,
 	.unmap_dma_buf = vram_unmap,
 	.release = vram_release,
+	.mmap = vram_mmap,
 };
 
 /* The public API. */

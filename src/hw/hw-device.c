@@ -128,6 +128,11 @@ struct dmb_hw_device *dmb_hw_device_from_dev(struct device *d)
 	return dev;
 }
 
+bool dmb_hw_device_is(const struct device *d)
+{
+	return d && d->type == &hw_device_type;
+}
+
 const char *dmb_hw_device_name(const struct dmb_hw_device *dev)
 {
 	return dev->name;

@@ -27,6 +27,9 @@
 /* phys-space.c: the region table; DMA holds the lock for reading. */
 void __dmb_space_read_lock(struct dmb_phys_space *space);
 void __dmb_space_read_unlock(struct dmb_phys_space *space);
+/* Exclude every DMA access (the space's lock for writing). */
+void __dmb_space_write_lock(struct dmb_phys_space *space);
+void __dmb_space_write_unlock(struct dmb_phys_space *space);
 /* Wait until no reader that started before the call still holds the lock. */
 void __dmb_space_barrier(struct dmb_phys_space *space);
 /* The region containing @phys; caller holds the lock for reading. */
@@ -55,6 +58,8 @@ struct dmb_mem_region {
 	int memfd;
 	char name[DMB_HW_NAME_LEN];
 	pthread_mutex_t alloc_lock;	/* leaf: the page bitmap */
+	pthread_mutex_t share_lock;	/* the shared ranges, the CPU view's protection */
+	struct dmb_mem_share *shares;	/* share_lock */
 	uint64_t *bitmap;
 	uint64_t nr_pages;
 	uint64_t free_pages;

@@ -13,9 +13,27 @@
  *
  * The allocator is a bitmap of pages, one bit per page, searched first fit.
  *
- * Locking: region->alloc_lock (leaf) protects the bitmap. Isolation is an
- * atomic flag read on every translated page; setting it is followed by a
- * barrier on the space's lock, which every DMA chunk holds for reading.
+ * Sharing a range with another process (dmb_mem_share()) cannot hand out
+ * the region's memfd: one file for the whole region cannot be truncated
+ * per range, and a file sealed against shrinking cannot be taken back at
+ * all. A shared range gets a memfd of its own, a *generation*: sized,
+ * sealed against growing and further seals, filled with the range's bytes
+ * once, and mapped MAP_FIXED over the range in both views, so the devices,
+ * the CPU view and every other process see the same pages. Taking it back
+ * (dmb_mem_unshare()) copies the bytes into the region's own pages, maps
+ * those back over both views, and only then truncates the generation:
+ * every other process's mapping faults from then on and can never be grown
+ * back, while the local views never miss a page. The next share is a new
+ * generation. Both swaps hold the space's lock for writing, so no DMA
+ * access moves bytes in the range while its pages change.
+ *
+ * Locking: region->alloc_lock (leaf) protects the bitmap. share_lock
+ * protects the list of shared ranges and orders a swap of pages in the CPU
+ * view against a change of its protection; it is taken before the space's
+ * lock, and may be taken under a buffer's resv lock (an exporter's mmap
+ * op). Isolation is an atomic flag read on every translated page; setting
+ * it is followed by a barrier on the space's lock, which every DMA chunk
+ * holds for reading.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +48,14 @@
 #include "hw-internal.h"
 
 #define BITS	64
+
+/* A range handed to other processes: its own generation of memory. */
+struct dmb_mem_share {
+	struct dmb_mem_share *next;
+	uint64_t offset;		/* in the region */
+	uint64_t size;
+	int fd;				/* the generation; truncated when taken back */
+};
 
 static bool page_used(const struct dmb_mem_region *r, uint64_t pg)
 {
@@ -108,6 +134,7 @@ struct dmb_mem_region *dmb_mem_region_create(struct dmb_phys_space *space,
 	r->memfd = -1;
 	snprintf(r->name, sizeof(r->name), "%s", info->name);
 	pthread_mutex_init(&r->alloc_lock, NULL);
+	pthread_mutex_init(&r->share_lock, NULL);
 	r->nr_pages = r->size / DMB_PAGE_SIZE;
 	r->free_pages = r->nr_pages;
 	r->bitmap = calloc((r->nr_pages + BITS - 1) / BITS, sizeof(*r->bitmap));
@@ -136,6 +163,7 @@ err_close:
 err_free_bitmap:
 	free(r->bitmap);
 err_free:
+	pthread_mutex_destroy(&r->share_lock);
 	pthread_mutex_destroy(&r->alloc_lock);
 	free(r);
 	errno = -err;
@@ -152,10 +180,13 @@ int dmb_mem_region_destroy(struct dmb_mem_region *r)
 		return -EBUSY;
 	if (r->owner)
 		atomic_fetch_sub(&r->owner->owned_regions, 1);
+	/* Nobody elsewhere keeps a view of memory that is gone. */
+	dmb_mem_unshare(r, r->base, r->size);
 	munmap(r->dev_view, r->size);
 	munmap(r->cpu_view, r->size);
 	close(r->memfd);
 	free(r->bitmap);
+	pthread_mutex_destroy(&r->share_lock);
 	pthread_mutex_destroy(&r->alloc_lock);
 	free(r);
 	return 0;
@@ -267,9 +298,14 @@ int dmb_mem_region_set_isolated(struct dmb_mem_region *r, bool isolated)
 {
 	int prot = isolated ? PROT_NONE : PROT_READ | PROT_WRITE;
 
-	if (mprotect(r->cpu_view, r->size, prot))
+	/* A share or unshare maps the CPU view with the flag's protection. */
+	pthread_mutex_lock(&r->share_lock);
+	if (mprotect(r->cpu_view, r->size, prot)) {
+		pthread_mutex_unlock(&r->share_lock);
 		return -errno;
+	}
 	atomic_store(&r->isolated, isolated);
+	pthread_mutex_unlock(&r->share_lock);
 	/* DMA chunks that translated before the store finish before we return. */
 	if (isolated)
 		__dmb_space_barrier(r->space);
@@ -279,4 +315,166 @@ int dmb_mem_region_set_isolated(struct dmb_mem_region *r, bool isolated)
 bool dmb_mem_region_isolated(const struct dmb_mem_region *r)
 {
 	return atomic_load(&((struct dmb_mem_region *)r)->isolated);
+}
+
+/* Sharing ranges with other processes. */
+
+static int cpu_prot(const struct dmb_mem_region *r)
+{
+	return atomic_load(&r->isolated) ? PROT_NONE : PROT_READ | PROT_WRITE;
+}
+
+/*
+ * Put @fd's pages at @offset under both views. Space write-locked, share
+ * lock held. Return: 0 or -errno (the views are then as they were, unless
+ * restoring failed too, which is reported).
+ */
+static int map_range(struct dmb_mem_region *r, uint64_t offset, uint64_t size,
+		     int fd, off_t file_off)
+{
+	int err;
+
+	if (mmap(r->dev_view + offset, size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, file_off) == MAP_FAILED)
+		return -errno;
+	if (mmap(r->cpu_view + offset, size, cpu_prot(r),
+		 MAP_SHARED | MAP_FIXED, fd, file_off) != MAP_FAILED)
+		return 0;
+	err = -errno;
+	DMB_WARN(mmap(r->dev_view + offset, size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_FIXED, r->memfd, (off_t)offset) == MAP_FAILED,
+		 "region %s: cannot restore the device view: %d", r->name, errno);
+	return err;
+}
+
+/* A sealed generation of @size bytes holding @src's bytes. */
+static int new_generation(struct dmb_mem_region *r, const void *src, uint64_t size)
+{
+	int fd = memfd_create(r->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	void *p;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	/* Sized, then sealed: a peer can shrink it, never grow it back. */
+	if (ftruncate(fd, (off_t)size) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SEAL))
+		goto err_close;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		goto err_close;
+	memcpy(p, src, size);
+	munmap(p, size);
+	return fd;
+
+err_close:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+static bool range_valid(const struct dmb_mem_region *r, uint64_t phys,
+			uint64_t size)
+{
+	uint64_t host_page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	return size && phys >= r->base && phys - r->base < r->size &&
+	       size <= r->size - (phys - r->base) &&
+	       (phys - r->base) % host_page == 0 && size % host_page == 0;
+}
+
+int dmb_mem_share(struct dmb_mem_region *r, uint64_t phys, uint64_t size)
+{
+	struct dmb_mem_share *sh;
+	uint64_t offset;
+	int fd, ret;
+
+	if (DMB_WARN(!r || !range_valid(r, phys, size),
+		     "dmb_mem_share of [%#llx, +%#llx): not host pages of the region",
+		     (unsigned long long)phys, (unsigned long long)size))
+		return -EINVAL;
+	offset = phys - r->base;
+	pthread_mutex_lock(&r->share_lock);
+	for (sh = r->shares; sh; sh = sh->next) {
+		if (sh->offset == offset && sh->size == size)
+			goto out_dup;
+		if (sh->offset < offset + size && offset < sh->offset + sh->size) {
+			ret = -EBUSY;	/* another range's generation overlaps */
+			goto out_unlock;
+		}
+	}
+	sh = calloc(1, sizeof(*sh));
+	if (!sh) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	sh->offset = offset;
+	sh->size = size;
+	/* No DMA moves bytes from the copy until both views show the copy. */
+	__dmb_space_write_lock(r->space);
+	sh->fd = new_generation(r, r->dev_view + offset, size);
+	ret = sh->fd < 0 ? sh->fd : map_range(r, offset, size, sh->fd, 0);
+	__dmb_space_write_unlock(r->space);
+	if (ret) {
+		if (sh->fd >= 0)
+			close(sh->fd);
+		free(sh);
+		goto out_unlock;
+	}
+	sh->next = r->shares;
+	r->shares = sh;
+out_dup:
+	fd = fcntl(sh->fd, F_DUPFD_CLOEXEC, 0);
+	ret = fd < 0 ? -errno : fd;
+out_unlock:
+	pthread_mutex_unlock(&r->share_lock);
+	return ret;
+}
+
+/* Give @sh's range back its region pages, then truncate the generation. */
+static void take_back(struct dmb_mem_region *r, struct dmb_mem_share *sh)
+{
+	void *own;
+
+	__dmb_space_write_lock(r->space);
+	own = mmap(NULL, sh->size, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd,
+		   (off_t)sh->offset);
+	if (!DMB_WARN(own == MAP_FAILED, "region %s: cannot map its pages: %d",
+		      r->name, errno)) {
+		memcpy(own, r->dev_view + sh->offset, sh->size);
+		munmap(own, sh->size);
+		DMB_WARN(map_range(r, sh->offset, sh->size, r->memfd,
+				   (off_t)sh->offset),
+			 "region %s: cannot map its pages back", r->name);
+	}
+	__dmb_space_write_unlock(r->space);
+	/* Whatever happened above, no other process keeps the pages. */
+	DMB_WARN(ftruncate(sh->fd, 0), "region %s: truncate failed: %d",
+		 r->name, errno);
+	close(sh->fd);
+	free(sh);
+}
+
+void dmb_mem_unshare(struct dmb_mem_region *r, uint64_t phys, uint64_t size)
+{
+	struct dmb_mem_share **link, *sh;
+	uint64_t offset;
+
+	if (DMB_WARN(!r || !size || phys < r->base || phys - r->base >= r->size ||
+		     size > r->size - (phys - r->base),
+		     "dmb_mem_unshare of [%#llx, +%#llx): not in the region",
+		     (unsigned long long)phys, (unsigned long long)size))
+		return;
+	offset = phys - r->base;
+	pthread_mutex_lock(&r->share_lock);
+	link = &r->shares;
+	while ((sh = *link)) {
+		if (sh->offset >= offset && sh->offset + sh->size <= offset + size) {
+			*link = sh->next;
+			take_back(r, sh);
+		} else {
+			link = &sh->next;
+		}
+	}
+	pthread_mutex_unlock(&r->share_lock);
 }

@@ -85,6 +85,16 @@ void __dmb_space_read_unlock(struct dmb_phys_space *space)
 	pthread_rwlock_unlock(&space->lock);
 }
 
+void __dmb_space_write_lock(struct dmb_phys_space *space)
+{
+	pthread_rwlock_wrlock(&space->lock);
+}
+
+void __dmb_space_write_unlock(struct dmb_phys_space *space)
+{
+	pthread_rwlock_unlock(&space->lock);
+}
+
 void __dmb_space_barrier(struct dmb_phys_space *space)
 {
 	pthread_rwlock_wrlock(&space->lock);

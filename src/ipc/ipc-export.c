@@ -23,6 +23,7 @@
 #include <dmabuf/sync_file.h>
 
 #include "ipc-private.h"
+#include "../buf/dma-buf-private.h"	/* dma_buf_fd(): has the exporter an mmap op? */
 
 struct remote_map {
 	struct dmb_list_head node;
@@ -134,6 +135,7 @@ static void do_attach(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 static void do_map(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 {
 	struct remote_att *ra = find_att(conn, msg->handle);
+	struct dma_resv *resv = dma_buf_resv(conn->buf);
 	struct remote_map *rm;
 	int fd;
 
@@ -147,15 +149,18 @@ static void do_map(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 		return;
 	}
 	rm->dir = (enum dma_data_direction)msg->arg;
-	rm->sgt = dma_buf_map_attachment_unlocked(ra->attach, rm->dir);
+	/* One hold: the descriptor shows the pages the table was made for. */
+	dma_resv_lock(resv, NULL);
+	rm->sgt = dma_buf_map_attachment(ra->attach, rm->dir);
+	fd = rm->sgt ? dmb_dma_buf_mmap_fd(conn->buf) : -errno;
+	dma_resv_unlock(resv);
 	if (!rm->sgt) {
-		reply(conn, msg, -errno, 0, 0, -1);
+		reply(conn, msg, fd, 0, 0, -1);
 		free(rm);
 		return;
 	}
 	rm->handle = ++conn->next_handle;
 	dmb_list_add_tail(&rm->node, &ra->maps);
-	fd = dmb_memfd_buf_map_fd(rm->sgt);
 	if (fd < 0) {
 		/* Keep the mapping: the importer's UNMAP never comes, so the
 		 * teardown or its DETACH takes it back. */
@@ -188,6 +193,7 @@ static void detach_one(struct remote_att *ra)
 /* The importer's CPU mapping: our vmap, and the memfd it shows. */
 static void do_vmap(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 {
+	struct dma_resv *resv = dma_buf_resv(conn->buf);
 	void *vaddr;
 	int fd, ret;
 
@@ -196,14 +202,13 @@ static void do_vmap(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 		dmb_ipc_conn_drop(conn, "second VMAP");
 		return;
 	}
-	ret = dma_buf_vmap_unlocked(conn->buf, &vaddr);
-	if (ret) {
-		reply(conn, msg, ret, 0, 0, -1);
-		return;
-	}
-	fd = dmb_memfd_buf_vmap_fd(conn->buf);
+	dma_resv_lock(resv, NULL);
+	ret = dma_buf_vmap(conn->buf, &vaddr);
+	fd = ret ? ret : dmb_dma_buf_mmap_fd(conn->buf);
+	if (!ret && fd < 0)
+		dma_buf_vunmap(conn->buf, vaddr);
+	dma_resv_unlock(resv);
 	if (fd < 0) {
-		dma_buf_vunmap_unlocked(conn->buf, vaddr);
 		reply(conn, msg, fd, 0, 0, -1);
 		return;
 	}
@@ -329,9 +334,17 @@ int dma_buf_fd(struct dma_buf *dmabuf, int flags)
 		     "dma_buf_fd(%p, %#x): no buffer or bad flags",
 		     (void *)dmabuf, flags))
 		return -EINVAL;
+	if (DMB_WARN(!dmabuf->ops->mmap,
+		     "dma_buf_fd: exporter %s cannot share %s (no mmap op)",
+		     dma_buf_exporter_name(dmabuf), dma_buf_name(dmabuf)))
+		return -EOPNOTSUPP;
+	/* A memfd buffer has its context; other kinds use the default one. */
 	ipc = dmb_memfd_buf_ipc(dmabuf);
 	if (!ipc)
-		return -EOPNOTSUPP;
+		ipc = dmb_ipc_get_default();
+	if (DMB_WARN(!ipc, "dma_buf_fd(%s): no context (dmb_ipc_set_default())",
+		     dma_buf_name(dmabuf)))
+		return -EINVAL;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return -errno;
 	if (!(flags & O_CLOEXEC) && fcntl(sv[1], F_SETFD, 0))

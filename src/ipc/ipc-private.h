@@ -172,11 +172,7 @@ void dmb_ipc_export_teardown(struct dmb_ipc_conn *conn);
 /* ipc-import.c: the importer's side */
 void dmb_ipc_import_invalidate(struct dmb_ipc_conn *conn, bool dead);
 
-/* memfd-buf.c */
+/* memfd-buf.c: the context serving a memfd buffer; NULL for another kind */
 struct dmb_ipc *dmb_memfd_buf_ipc(struct dma_buf *dmabuf);
-/* A new descriptor of the memory behind @sgt, a table of a memfd buffer. */
-int dmb_memfd_buf_map_fd(struct sg_table *sgt);
-/* A new descriptor of the memory @dmabuf's vmap shows (vmapped: stable). */
-int dmb_memfd_buf_vmap_fd(struct dma_buf *dmabuf);
 
 #endif /* DMABUF_IPC_PRIVATE_H */

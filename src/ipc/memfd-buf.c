@@ -159,6 +159,18 @@ static void memfd_vunmap(struct dma_buf *dmabuf, void *vaddr)
 	mb->vmaps--;
 }
 
+/* Another process maps the current generation (resv held: it is stable). */
+static int memfd_mmap(struct dma_buf *dmabuf)
+{
+	struct memfd_buf *mb = dma_buf_priv(dmabuf);
+	int fd;
+
+	if (dmb_revocable_is_revoked(mb->rev))
+		return -ENODEV;
+	fd = fcntl(mb->gen->fd, F_DUPFD_CLOEXEC, 0);
+	return fd < 0 ? -errno : fd;
+}
+
 static void memfd_release(struct dma_buf *dmabuf)
 {
 	struct memfd_buf *mb = dma_buf_priv(dmabuf);
@@ -176,6 +188,7 @@ static const struct dma_buf_ops memfd_ops = {
 	.release = memfd_release,
 	.vmap = memfd_vmap,
 	.vunmap = memfd_vunmap,
+	.mmap = memfd_mmap,
 };
 
 static struct memfd_buf *memfd_buf_of(struct dma_buf *dmabuf, const char *call)
@@ -288,24 +301,8 @@ int dmb_memfd_buf_unrevoke(struct dma_buf *dmabuf)
 
 struct dmb_ipc *dmb_memfd_buf_ipc(struct dma_buf *dmabuf)
 {
-	struct memfd_buf *mb = memfd_buf_of(dmabuf, "dma_buf_fd");
-
-	return mb ? mb->ipc : NULL;
-}
-
-int dmb_memfd_buf_vmap_fd(struct dma_buf *dmabuf)
-{
-	struct memfd_buf *mb = dma_buf_priv(dmabuf);
-	/* A vmap holds off the revoke, so the generation cannot change. */
-	int fd = fcntl(mb->gen->fd, F_DUPFD_CLOEXEC, 0);
-
-	return fd < 0 ? -errno : fd;
-}
-
-int dmb_memfd_buf_map_fd(struct sg_table *sgt)
-{
-	struct memfd_map *map = dmb_container_of(sgt, struct memfd_map, sgt);
-	int fd = fcntl(map->gen->fd, F_DUPFD_CLOEXEC, 0);
-
-	return fd < 0 ? -errno : fd;
+	/* Not a misuse: other exporters' buffers are served by the default. */
+	if (dma_buf_exporter_name(dmabuf) != memfd_exp_name)
+		return NULL;
+	return ((struct memfd_buf *)dma_buf_priv(dmabuf))->ipc;
 }

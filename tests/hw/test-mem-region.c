@@ -4,11 +4,14 @@
  * bases, page allocation, the memfd behind the bytes, and isolation that
  * really protects the CPU view.
  */
+#include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dmabuf/hw/dma-access.h>
+#include <dmabuf/hw/dma-mapping.h>
 #include <dmabuf/hw/iommu.h>
 
 #include "fixture.h"
@@ -131,6 +134,110 @@ static void memfd_shares_the_bytes(void **state)
 	assert_int_equal(errno, EPERM);
 }
 
+static sigjmp_buf bus_jmp;
+
+static void on_bus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Reading @p raises SIGBUS (caught here, whatever cmocka installed). */
+static bool read_faults(volatile uint8_t *p)
+{
+	struct sigaction sa = { .sa_handler = on_bus }, old;
+	volatile bool faulted = false;
+
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGBUS, &sa, &old), 0);
+	if (sigsetjmp(bus_jmp, 1) == 0)
+		(void)*p;
+	else
+		faulted = true;
+	sigaction(SIGBUS, &old, NULL);
+	return faulted;
+}
+
+static uint8_t *map_fd(int fd, uint64_t len)
+{
+	uint8_t *p;
+
+	assert_true(fd >= 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+/*
+ * A shared range is a generation of its own: the same pages as the CPU
+ * view and the device's DMA, handed out again until taken back; taking it back makes
+ * every other mapping fault for good while the CPU view keeps the bytes,
+ * and the next share is a new generation.
+ */
+static void shared_range_taken_back(void **state)
+{
+	struct hw_fixture *f = *state;
+	uint64_t len = 2 * DMB_PAGE_SIZE, phys = hw_alloc(f->ram, 2);
+	uint8_t *cpu = dmb_phys_to_virt(f->space, phys, len);
+	struct dmb_hw_device *dev = hw_device(f, "dev0", false, 0);
+	struct dmb_dma_target t = { 0 };
+	uint8_t *other, *again, *next, byte = 0x5a;
+	struct sg_table sgt;
+	int fd, fd2, fd3;
+
+	hw_fill(f->space, phys, len, 1);
+	fd = dmb_mem_share(f->ram, phys, len);
+	other = map_fd(fd, len);
+	for (uint64_t i = 0; i < len; i++)
+		assert_int_equal(other[i], (uint8_t)(1 + i * 7));
+	other[5] = 0xaa;
+	assert_int_equal(cpu[5], 0xaa);
+	hw_fill(f->space, phys, len, 2);
+	assert_int_equal(other[len - 1], (uint8_t)(2 + (len - 1) * 7));
+	fd2 = dmb_mem_share(f->ram, phys, len);
+	again = map_fd(fd2, len);
+	again[1] = 0x11;
+	assert_int_equal(other[1], 0x11);
+	munmap(again, len);
+	close(fd2);
+	/* The device's DMA reaches the same pages. */
+	assert_int_equal(dmb_dma_map_range(dmb_hw_device_dev(dev), &sgt, phys, len,
+					   DMA_BIDIRECTIONAL), 0);
+	t.addr = sg_dma_address(sgt.sgl) + 3;
+	assert_int_equal(dmb_dma_write(dev, &t, &byte, 1), 0);
+	assert_int_equal(other[3], 0x5a);
+	assert_int_equal(dmb_mem_share(f->ram, phys + DMB_PAGE_SIZE, len), -EBUSY);
+
+	dmb_mem_unshare(f->ram, phys, len);
+	assert_true(read_faults(other));
+	assert_int_equal(cpu[1], 0x11);
+	assert_int_equal(cpu[len - 1], (uint8_t)(2 + (len - 1) * 7));
+	byte = 0;
+	assert_int_equal(dmb_dma_read(dev, &t, &byte, 1), 0);
+	assert_int_equal(byte, 0x5a);
+	dmb_dma_unmap_range(dmb_hw_device_dev(dev), &sgt, DMA_BIDIRECTIONAL);
+	/* Sealed against growing: the old pages cannot come back. */
+	assert_int_equal(ftruncate(fd, (off_t)len), -1);
+	assert_int_equal(errno, EPERM);
+
+	fd3 = dmb_mem_share(f->ram, phys, len);
+	next = map_fd(fd3, len);
+	assert_int_equal(next[1], 0x11);
+	next[2] = 0x77;
+	assert_int_equal(cpu[2], 0x77);
+	assert_true(read_faults(other + 2));
+	dmb_mem_unshare(f->ram, phys, len);
+	assert_true(read_faults(next));
+	munmap(next, len);
+	munmap(other, len);
+	close(fd3);
+	close(fd);
+	assert_int_equal(dmb_mem_free(f->ram, phys, len), 0);
+
+	assert_int_equal(dmb_mem_share(f->ram, phys + 1, len), -EINVAL);
+	th_assert_warned("dmb_mem_share");
+}
+
 /* Run @fn in a child; true if the child died instead of exiting 0. */
 static bool child_crashes(void (*fn)(void *arg), void *arg)
 {
@@ -225,6 +332,7 @@ int main(int argc, char **argv)
 		HW_TEST(alloc_exhaustion),
 		HW_TEST(bad_free_refused),
 		HW_TEST(memfd_shares_the_bytes),
+		HW_TEST(shared_range_taken_back),
 		HW_TEST(isolation_protects_cpu_view),
 		HW_TEST(destroy_while_mapped_is_busy),
 		HW_TEST(domain_put_releases_regions),

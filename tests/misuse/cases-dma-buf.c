@@ -423,6 +423,25 @@ MISUSE_CASE(dma_buf_vmap, without_lock, MISUSE_REPORTED)
 	return dma_buf_vmap(buf(0), &vaddr) == -EINVAL;
 }
 
+MISUSE_CASE(dmb_dma_buf_mmap_fd, null, MISUSE_REPORTED)
+{
+	return dmb_dma_buf_mmap_fd(NULL) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_dma_buf_mmap_fd, without_lock, MISUSE_REPORTED)
+{
+	return dmb_dma_buf_mmap_fd(buf(0)) == -EINVAL;
+}
+
+/* An exporter without the op: a runtime answer, not a misuse. */
+MISUSE_CASE(dmb_dma_buf_mmap_fd, no_op, MISUSE_SILENT)
+{
+	struct dma_buf *b = buf(0);
+
+	dma_resv_lock(dma_buf_resv(b), NULL);
+	return dmb_dma_buf_mmap_fd(b) == -EOPNOTSUPP;
+}
+
 MISUSE_CASE(dma_buf_vunmap, null, MISUSE_REPORTED)
 {
 	dma_buf_vunmap(NULL, NULL);

@@ -98,6 +98,16 @@ struct device *dmb_hw_device_dev(struct dmb_hw_device *dev);
 struct dmb_hw_device *dmb_hw_device_from_dev(struct device *dev);
 
 /**
+ * dmb_hw_device_is - whether @dev is a simulated device's, without a report
+ * (an exporter tells its DMA importers from CPU clients, such as another
+ * process mapping the buffer through its descriptor)
+ *
+ * Context: any thread. Return: true for a device dmb_hw_device_from_dev()
+ * accepts; false for NULL or any other struct device.
+ */
+bool dmb_hw_device_is(const struct device *dev);
+
+/**
  * dmb_hw_device_name / _p2p / _domain / _space / _nr_engines - what the
  * device was created with (the domain is its own if none was given)
  *

@@ -97,11 +97,49 @@ void *dmb_mem_region_vaddr(const struct dmb_mem_region *region);
  * dmb_mem_region_memfd - the memfd backing the region: map it elsewhere
  * (another process) to share the bytes
  *
+ * It cannot be taken back (sealed against shrinking): to share memory that
+ * is revoked, share a range with dmb_mem_share(). While a range is shared
+ * its bytes are in the range's own memfd, not in this one.
  * Context: any thread. The region owns the fd and closes it on destroy;
  * dup() it to keep it longer.
  * Return: the fd.
  */
 int dmb_mem_region_memfd(const struct dmb_mem_region *region);
+
+/**
+ * dmb_mem_share - a descriptor through which another process maps the
+ * range [@phys, +@size) of @region: the exporter's side of a dma-buf's
+ * mmap op (dma_buf_ops.mmap)
+ *
+ * The first share of a range gives it a memfd of its own (a generation)
+ * holding its bytes, sized and sealed against growing and further seals,
+ * and maps it over the range in the CPU and the device views: from then on
+ * the devices, this process and every process mapping the descriptor see
+ * the same pages. Sharing the same range again hands out the same
+ * generation until dmb_mem_unshare() takes it back; ranges of a region
+ * that are shared at the same time must not overlap.
+ * Context: any thread; may be called under a buffer's resv lock (waits for
+ *	the DMA accesses in flight in the region's space).
+ * Return: a new descriptor (close-on-exec; the caller closes it), or
+ *	-errno: -EINVAL (a WARN) for a range that is not whole host pages of
+ *	@region, -EBUSY if it overlaps another shared range, -ENOMEM, -EMFILE.
+ */
+int dmb_mem_share(struct dmb_mem_region *region, uint64_t phys, uint64_t size);
+
+/**
+ * dmb_mem_unshare - take every shared range inside [@phys, +@size) back
+ * from the processes that map it
+ *
+ * The range's bytes go back into the region's own pages, which both views
+ * map again, then the generation is truncated: every other process's
+ * mapping of it faults (SIGBUS) from then on, and cannot be grown back;
+ * this process and the devices never miss a byte. A later share of the
+ * range is a new generation. Nothing happens for a range that is not
+ * shared. dmb_mem_region_destroy() takes back every range.
+ * Context: any thread; may be called under a buffer's resv lock.
+ * A range outside @region is a WARN and ignored.
+ */
+void dmb_mem_unshare(struct dmb_mem_region *region, uint64_t phys, uint64_t size);
 
 /**
  * dmb_mem_alloc - allocate @size bytes (rounded up to pages) of contiguous

@@ -1,0 +1,785 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-ipc-exporters.c - the reference exporters (vfio-pci, vram, heap)
+ * shared with importer processes, and their memory taken back
+ * (docs/ipc.md, "Which buffers can be shared").
+ *
+ * Each case runs two importers, fork()ed and exec()ed from this program
+ * (`--ipc-child NAME FD KIND`) as in test-ipc.c: a cooperating one that
+ * uses the library (dynamic attachment with invalidate_mappings, map,
+ * read), and a keeper that speaks the protocol itself and keeps a mapping
+ * of the memfd of its own past its UNMAP (or past its last reference).
+ * The exporter dispatches from this thread's loop; every verdict follows
+ * an event (a byte on a control socket, a revoke's pipe, waitpid), never
+ * a time bound. A failed check in an importer exits with the line number;
+ * the case asserts exit status 0. Teardown kills and reaps both importers
+ * whatever happened.
+ *
+ * The order of each case: the exporter fills pattern A; both importers
+ * map and read it; the exporter writes pattern B (after they mapped) and
+ * both see it (zero-copy); the exporter's revoke path runs; the
+ * cooperating importer's invalidate_mappings runs and unmaps; the keeper's
+ * kept mapping faults (SIGBUS, contained to it) and cannot be grown back;
+ * then fresh memory: a new map shows what the exporter writes now, and the
+ * keeper's old mapping still faults.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <dmabuf/dmb-ipc.h>
+#include <dmabuf/drivers/heap.h>
+#include <dmabuf/drivers/vfio-pci.h>
+#include <dmabuf/drivers/vram.h>
+#include <dmabuf/hw/pci.h>
+
+#include "fixture.h"
+#include "../../src/ipc/ipc-private.h"
+
+#define BUF_SIZE	(4 * DMB_PAGE_SIZE)
+#define BAR_SIZE	(64 * 1024ULL)
+#define VRAM_SIZE	(1ULL << 20)
+#define SEED_A		1
+#define SEED_B		2
+#define SEED_C		3
+
+enum kind { KIND_VFIO, KIND_VRAM, KIND_HEAP };
+
+#define IPC_CHILD_ARG "--ipc-child"
+
+/* The importers' checks: exit with the failing line. */
+#define CHILD_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "importer: %s:%d: %s\n", __FILE__,	\
+			__LINE__, #cond);				\
+		_exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);		\
+	}								\
+} while (0)
+
+/* ---- both sides ---- */
+
+static void ctl_send(int ctl, char c)
+{
+	CHILD_CHECK(send(ctl, &c, 1, MSG_NOSIGNAL) == 1);
+}
+
+static char ctl_recv(int ctl)
+{
+	char c = 0;
+
+	return recv(ctl, &c, 1, 0) == 1 ? c : 0;
+}
+
+static bool holds(const volatile unsigned char *p, unsigned int seed)
+{
+	for (size_t i = 0; i < BUF_SIZE; i++)
+		if (p[i] != (unsigned char)(seed + i * 7))
+			return false;
+	return true;
+}
+
+/* ---- the cooperating importer ---- */
+
+struct imp {
+	int ctl;
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;		/* resv */
+	unsigned int invalidated;	/* resv */
+};
+
+static struct imp imp;
+static struct device imp_dev = { .name = "importer-dev" };
+
+/* Runs in the importer's ipc thread, resv held: unmap right there. */
+static void imp_invalidate(struct dma_buf_attachment *attach)
+{
+	if (imp.sgt)
+		dma_buf_unmap_attachment(attach, imp.sgt, DMA_BIDIRECTIONAL);
+	imp.sgt = NULL;
+	imp.invalidated++;
+	ctl_send(imp.ctl, 'I');
+}
+
+static const struct dma_buf_attach_ops imp_ops = {
+	.name = "coop",
+	.invalidate_mappings = imp_invalidate,
+};
+
+/*
+ * Map; the table is read under the resv lock, as the invalidate that may
+ * free it runs. The mapping stays valid until the exporter's revoke path,
+ * which the caller orders after its reads.
+ */
+static const unsigned char *imp_map(struct dma_buf *buf)
+{
+	struct dma_resv *resv = dma_buf_resv(buf);
+	struct sg_table *sgt;
+	uint64_t addr;
+
+	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+	sgt = imp.sgt = dma_buf_map_attachment(imp.attach, DMA_BIDIRECTIONAL);
+	CHILD_CHECK(sgt && sgt->nents == 1 && sgt->sgl[0].dma_length == BUF_SIZE);
+	addr = sgt->sgl[0].dma_address;
+	dma_resv_unlock(resv);
+	return (const unsigned char *)(uintptr_t)addr;
+}
+
+/*
+ * Import through the default context (dma_buf_get()), attach dynamically
+ * with invalidate_mappings, map, read A; on 'w' read B through the same
+ * mapping. Revocable exporters: on 'r' (the revoke path returned) the
+ * invalidate has run and unmapped; vfio-pci refuses a map while revoked
+ * and a non-revocable importer always; on 'u' map again and read C (after
+ * a close, 'g' comes instead).
+ */
+static void child_coop(int ctl, enum kind kind)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("coop", DMB_IPC_THREAD);
+	const unsigned char *p;
+	struct dma_buf *buf;
+	struct dma_resv *resv;
+	int fd;
+	char c;
+
+	imp.ctl = ctl;
+	CHILD_CHECK(ipc);
+	dmb_ipc_set_default(ipc);
+	fd = dmb_ipc_recv_fd(ctl);
+	CHILD_CHECK(fd >= 0);
+	buf = dma_buf_get(fd);
+	CHILD_CHECK(buf && dma_buf_size(buf) == BUF_SIZE);
+	close(fd);
+	resv = dma_buf_resv(buf);
+	/* vfio-pci takes only revocable importers, in any process (R10). */
+	if (kind == KIND_VFIO)
+		CHILD_CHECK(!dma_buf_attach(buf, &imp_dev) && errno == EOPNOTSUPP);
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	CHILD_CHECK(imp.attach);
+	p = imp_map(buf);
+	CHILD_CHECK(holds(p, SEED_A));
+	ctl_send(ctl, 'M');
+	CHILD_CHECK(ctl_recv(ctl) == 'w');
+	CHILD_CHECK(holds(p, SEED_B));	/* the exporter's pages, not a copy */
+	ctl_send(ctl, 'B');
+	if (kind != KIND_HEAP) {
+		CHILD_CHECK(ctl_recv(ctl) == 'r');
+		CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+		CHILD_CHECK(imp.invalidated == 1 && !imp.sgt);
+		dma_resv_unlock(resv);
+		if (kind == KIND_VFIO) {
+			CHILD_CHECK(!dma_buf_map_attachment_unlocked(imp.attach,
+								     DMA_BIDIRECTIONAL));
+			CHILD_CHECK(errno == ENODEV);
+		}
+		ctl_send(ctl, 'E');
+		c = ctl_recv(ctl);
+		if (c == 'u') {			/* not after a close */
+			p = imp_map(buf);
+			CHILD_CHECK(holds(p, SEED_C));
+			ctl_send(ctl, 'M');
+			c = ctl_recv(ctl);
+		}
+	} else {
+		c = ctl_recv(ctl);
+	}
+	CHILD_CHECK(c == 'g');
+	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+	if (imp.sgt)
+		dma_buf_unmap_attachment(imp.attach, imp.sgt, DMA_BIDIRECTIONAL);
+	imp.sgt = NULL;
+	dma_resv_unlock(resv);
+	dma_buf_detach(buf, imp.attach);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_WARN) == 0);
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_VIOLATION) == 0);
+}
+
+/* ---- the keeper: the protocol by hand, a mapping of its own ---- */
+
+static sigjmp_buf fault_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+/* A read and a write of @p both fault (SIGBUS), contained to us. */
+static bool faults(volatile unsigned char *p)
+{
+	volatile bool ok = true;
+
+	signal(SIGBUS, on_sigbus);
+	if (sigsetjmp(fault_jmp, 1) == 0) {
+		(void)p[1];
+		ok = false;
+	}
+	if (ok && sigsetjmp(fault_jmp, 1) == 0) {
+		p[2] = 0x66;
+		ok = false;
+	}
+	signal(SIGBUS, SIG_DFL);
+	return ok;
+}
+
+static uint64_t raw_request(int sock, enum dmb_ipc_type type, uint64_t handle,
+			    uint64_t arg, int *fd)
+{
+	static uint32_t seq;
+	struct dmb_ipc_msg msg, rep;
+	const char *why = NULL;
+
+	dmb_ipc_msg_init(&msg, type);
+	msg.seq = ++seq;
+	msg.handle = handle;
+	msg.arg = arg;
+	if (type == DMB_IPC_HELLO)
+		memcpy(msg.name, "keeper", 6);
+	CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
+	CHILD_CHECK(dmb_ipc_msg_recv(sock, true, false, &rep, fd, &why) == 1);
+	CHILD_CHECK(rep.type == DMB_IPC_REPLY && rep.seq == msg.seq && !rep.status);
+	return rep.handle;
+}
+
+static volatile unsigned char *raw_map(int sock, uint64_t att, uint64_t *map,
+				       int *fd)
+{
+	void *p;
+
+	*map = raw_request(sock, DMB_IPC_MAP, att, DMA_BIDIRECTIONAL, fd);
+	CHILD_CHECK(*fd >= 0);
+	p = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	CHILD_CHECK(p != MAP_FAILED);
+	return p;
+}
+
+/*
+ * Map, read A, then B after 'w'. vfio-pci and vram: answer the
+ * invalidate with UNMAP (vram: only after 'r', as a move does not wait
+ * for it) but keep the mapping; on 'r' it faults and the
+ * file cannot be grown back; on 'u' it still faults and a new MAP shows
+ * C (after a close, 'g' comes instead). Heap: on 'c' close the connection, keeping the mapping; on 'r' (the
+ * buffer was released) it faults; on 'u' (a new buffer in those pages) it
+ * still does.
+ */
+static void child_keeper(int ctl, enum kind kind)
+{
+	volatile unsigned char *kept, *fresh;
+	struct dmb_ipc_msg msg;
+	const char *why = NULL;
+	uint64_t att, map;
+	int sock = dmb_ipc_recv_fd(ctl), fd, fd2, none;
+	char c;
+
+	CHILD_CHECK(sock >= 0);
+	raw_request(sock, DMB_IPC_HELLO, 0, (uint64_t)getpid(), &none);
+	att = raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE, &none);
+	kept = raw_map(sock, att, &map, &fd);
+	CHILD_CHECK(holds(kept, SEED_A));
+	ctl_send(ctl, 'M');
+	CHILD_CHECK(ctl_recv(ctl) == 'w');
+	CHILD_CHECK(holds(kept, SEED_B));
+	ctl_send(ctl, 'B');
+	if (kind == KIND_HEAP) {
+		CHILD_CHECK(ctl_recv(ctl) == 'c');
+		close(sock);
+		ctl_send(ctl, 'K');
+		CHILD_CHECK(ctl_recv(ctl) == 'r');
+		CHILD_CHECK(faults(kept));
+		ctl_send(ctl, 'F');
+		CHILD_CHECK(ctl_recv(ctl) == 'u');
+		CHILD_CHECK(faults(kept));	/* never the new buffer's bytes */
+		ctl_send(ctl, 'N');
+		CHILD_CHECK(ctl_recv(ctl) == 'g');
+		munmap((void *)kept, BUF_SIZE);
+		close(fd);
+		return;
+	}
+	CHILD_CHECK(dmb_ipc_msg_recv(sock, true, false, &msg, &none, &why) == 1);
+	CHILD_CHECK(msg.type == DMB_IPC_INVALIDATE && msg.handle == att);
+	dmb_ipc_msg_init(&msg, DMB_IPC_UNMAP);
+	msg.handle = map;
+	/* A revoke waits for our UNMAP; a move does not: hold it back. */
+	if (kind == KIND_VFIO)
+		CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
+	CHILD_CHECK(ctl_recv(ctl) == 'r');
+	CHILD_CHECK(faults(kept));
+	if (kind == KIND_VRAM)
+		CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
+	/* Sealed against growing: the old pages cannot come back. */
+	CHILD_CHECK(ftruncate(fd, BUF_SIZE) < 0 && errno == EPERM);
+	ctl_send(ctl, 'F');
+	c = ctl_recv(ctl);
+	if (c == 'u') {				/* not after a close */
+		CHILD_CHECK(faults(kept));
+		fresh = raw_map(sock, att, &map, &fd2);
+		CHILD_CHECK(holds(fresh, SEED_C));
+		ctl_send(ctl, 'C');
+		c = ctl_recv(ctl);
+		munmap((void *)fresh, BUF_SIZE);
+		close(fd2);
+	}
+	CHILD_CHECK(c == 'g');
+	munmap((void *)kept, BUF_SIZE);
+	close(fd);
+	close(sock);
+}
+
+/* ---- the exporter ---- */
+
+struct xf {
+	struct hw_fixture *f;
+	struct dmb_ipc *ipc;
+	pid_t pid[2];			/* the cooperating importer, the keeper */
+	int ctl[2];
+	struct dmb_pci_function *pci;
+	struct dmb_vfio_pci *vdev;
+	struct dmb_hw_device *gpu;
+	struct dmb_mem_region *vram;
+	struct dmb_vram *vm;
+	int done[2];			/* a pipe: readable when the revoke returned */
+	int ret;
+};
+
+enum { COOP, KEEPER };
+
+static int xf_setup(void **state)
+{
+	struct xf *x = calloc(1, sizeof(*x));
+
+	if (!x || exp_setup(state))
+		return -1;
+	x->f = *state;
+	x->pid[COOP] = x->pid[KEEPER] = -1;
+	x->ctl[COOP] = x->ctl[KEEPER] = -1;
+	x->done[0] = x->done[1] = -1;
+	x->ipc = dmb_ipc_create("exporter", 0);
+	if (!x->ipc)
+		return -1;
+	/* Buffers of exporters without a context are served by this one. */
+	dmb_ipc_set_default(x->ipc);
+	*state = x;
+	return 0;
+}
+
+static int xf_teardown(void **state)
+{
+	struct xf *x = *state;
+	int ret = th_teardown_threads();
+
+	for (int i = 0; i < 2; i++) {
+		if (x->pid[i] > 0) {
+			int status;
+
+			kill(x->pid[i], SIGKILL);
+			waitpid(x->pid[i], &status, 0);
+		}
+		if (x->ctl[i] >= 0)
+			close(x->ctl[i]);
+	}
+	if (x->done[0] >= 0) {
+		close(x->done[0]);
+		close(x->done[1]);
+	}
+	dmb_ipc_set_default(NULL);
+	dmb_ipc_destroy(x->ipc);
+	if (x->vdev)
+		dmb_vfio_pci_release(x->vdev);
+	if (x->pci && dmb_pci_function_destroy(x->pci))
+		ret = -1;
+	if (x->vm && dmb_vram_destroy(x->vm))
+		ret = -1;
+	if (x->vram && dmb_mem_region_destroy(x->vram))
+		ret = -1;
+	*state = x->f;
+	free(x);
+	return hw_teardown(state) || ret ? -1 : 0;
+}
+
+#define XF_TEST(fn) cmocka_unit_test_setup_teardown(fn, xf_setup, xf_teardown)
+
+/* Start importer @who (fork and exec of this program) running @child. */
+static void spawn(struct xf *x, int who, const char *child, enum kind kind)
+{
+	char fd_arg[16], kind_arg[16];
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	snprintf(fd_arg, sizeof(fd_arg), "%d", sv[1]);
+	snprintf(kind_arg, sizeof(kind_arg), "%d", (int)kind);
+	fflush(NULL);
+	x->pid[who] = fork();
+	assert_true(x->pid[who] >= 0);
+	if (x->pid[who] == 0) {
+		char *argv[] = { "test-ipc-exporters", IPC_CHILD_ARG,
+				 (char *)child, fd_arg, kind_arg, NULL };
+
+		if (fcntl(sv[1], F_SETFD, 0) == 0)
+			execv("/proc/self/exe", argv);
+		fprintf(stderr, "importer: exec failed: %s\n", strerror(errno));
+		_exit(127);
+	}
+	close(sv[1]);
+	x->ctl[who] = sv[0];
+}
+
+static int reap(struct xf *x, int who)
+{
+	int status;
+
+	assert_int_equal(waitpid(x->pid[who], &status, 0), x->pid[who]);
+	x->pid[who] = -1;
+	return status;
+}
+
+/*
+ * Dispatch until a byte arrives from importer @who, and return it; with
+ * @fd >= 0, until @fd is readable instead (return 0).
+ */
+static char loop_until(struct xf *x, int who, int fd)
+{
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = dmb_ipc_get_fd(x->ipc), .events = POLLIN },
+			{ .fd = fd >= 0 ? fd : x->ctl[who], .events = POLLIN },
+		};
+
+		assert_true(poll(p, 2, -1) > 0);
+		if (p[0].revents)
+			assert_true(dmb_ipc_dispatch(x->ipc) >= 0);
+		if (p[1].revents)
+			return fd >= 0 ? 0 : ctl_recv(x->ctl[who]);
+	}
+}
+
+/* Dispatch everything already there (a closed peer's EOF included). */
+static void drain(struct xf *x)
+{
+	struct pollfd p = { .fd = dmb_ipc_get_fd(x->ipc), .events = POLLIN };
+
+	while (poll(&p, 1, 0) > 0)
+		assert_true(dmb_ipc_dispatch(x->ipc) >= 0);
+}
+
+static void tell(struct xf *x, int who, char c)
+{
+	assert_int_equal(send(x->ctl[who], &c, 1, MSG_NOSIGNAL), 1);
+}
+
+/* Both importers get a descriptor of @buf, map it and read pattern A. */
+static void share_with_both(struct xf *x, struct dma_buf *buf, enum kind kind)
+{
+	spawn(x, COOP, "child_coop", kind);
+	spawn(x, KEEPER, "child_keeper", kind);
+	for (int who = 0; who < 2; who++) {
+		int fd = dma_buf_fd(buf, O_CLOEXEC);
+
+		assert_true(fd >= 0);
+		assert_int_equal(dmb_ipc_send_fd(x->ctl[who], fd), 0);
+		close(fd);
+		assert_int_equal(loop_until(x, who, -1), 'M');
+	}
+}
+
+/* After they mapped: both see what the exporter writes now. */
+static void both_see(struct xf *x)
+{
+	for (int who = 0; who < 2; who++) {
+		tell(x, who, 'w');
+		assert_int_equal(loop_until(x, who, -1), 'B');
+	}
+}
+
+/*
+ * The revoke path returned: the cooperating importer was invalidated and
+ * (vfio-pci) is refused a map; the keeper's mapping faults.
+ */
+static void after_revoke(struct xf *x)
+{
+	assert_int_equal(loop_until(x, COOP, -1), 'I');
+	tell(x, COOP, 'r');
+	assert_int_equal(loop_until(x, COOP, -1), 'E');
+	tell(x, KEEPER, 'r');
+	assert_int_equal(loop_until(x, KEEPER, -1), 'F');
+}
+
+/* Fresh memory holding C: both map it; the keeper's old mapping faults. */
+static void after_unrevoke(struct xf *x)
+{
+	tell(x, COOP, 'u');
+	assert_int_equal(loop_until(x, COOP, -1), 'M');
+	tell(x, KEEPER, 'u');
+	assert_int_equal(loop_until(x, KEEPER, -1), 'C');
+}
+
+static void finish(struct xf *x, struct dma_buf *buf)
+{
+	for (int who = 0; who < 2; who++) {
+		tell(x, who, 'g');
+		assert_int_equal(reap(x, who), 0);
+	}
+	drain(x);
+	dma_buf_put(buf);
+}
+
+/* A condition that isolates the PCI function, and its end (none for close). */
+struct vfio_cond {
+	int (*begin)(struct dmb_pci_function *pci);
+	int (*end)(struct dmb_pci_function *pci);
+};
+
+static int decode_off(struct dmb_pci_function *pci)
+{
+	return dmb_pci_set_decode(pci, false);
+}
+
+static int decode_on(struct dmb_pci_function *pci)
+{
+	return dmb_pci_set_decode(pci, true);
+}
+
+static int enter_d3(struct dmb_pci_function *pci)
+{
+	return dmb_pci_set_power(pci, DMB_PCI_D3HOT);
+}
+
+static int enter_d0(struct dmb_pci_function *pci)
+{
+	return dmb_pci_set_power(pci, DMB_PCI_D0);
+}
+
+static const struct vfio_cond *cond;
+
+static void *cond_begin_thread(void *arg)
+{
+	struct xf *x = arg;
+
+	x->ret = cond->begin(x->pci);
+	if (write(x->done[1], "d", 1) != 1)
+		x->ret = -EIO;
+	return NULL;
+}
+
+/*
+ * vfio-pci: a condition that isolates the function revokes the BAR buffer
+ * (its remote importers unmap while we dispatch) and takes the BAR range
+ * back from every process before the BAR goes dark; the end of the
+ * condition hands out a new generation.
+ */
+static void vfio_case(struct xf *x, const struct vfio_cond *c)
+{
+	struct dmb_pci_function_info info = {
+		.dev = { .name = "vf0" }, .bar_size = { [0] = BAR_SIZE },
+	};
+	struct th_thread *t;
+	struct dma_buf *buf;
+	uint64_t phys;
+
+	x->pci = dmb_pci_function_create(x->f->space, &info);
+	assert_non_null(x->pci);
+	x->vdev = dmb_vfio_pci_open(x->pci, NULL);
+	assert_non_null(x->vdev);
+	buf = dmb_vfio_pci_export(x->vdev, 0, 0, BUF_SIZE, "bar0");
+	assert_non_null(buf);
+	phys = dmb_mem_region_base(dmb_pci_bar(x->pci, 0));
+	hw_fill(x->f->space, phys, BUF_SIZE, SEED_A);
+	share_with_both(x, buf, KIND_VFIO);
+	hw_fill(x->f->space, phys, BUF_SIZE, SEED_B);
+	both_see(x);
+
+	/* The revoke waits for the importers' unmaps, which we dispatch. */
+	cond = c;
+	assert_int_equal(pipe2(x->done, O_CLOEXEC), 0);
+	t = th_thread_start(cond_begin_thread, x);
+	loop_until(x, COOP, x->done[0]);
+	th_thread_join(t);
+	assert_int_equal(x->ret, 0);
+	assert_true(dmb_vfio_pci_revoked(buf));
+	after_revoke(x);
+
+	if (c->end) {
+		assert_int_equal(c->end(x->pci), 0);
+		assert_false(dmb_vfio_pci_revoked(buf));
+		/* The BAR kept its bytes here: only other processes lost them. */
+		assert_true(hw_holds(x->f->space, phys, BUF_SIZE, SEED_B));
+		hw_fill(x->f->space, phys, BUF_SIZE, SEED_C);
+		after_unrevoke(x);
+	}
+	finish(x, buf);
+}
+
+static void test_vfio_pci_flr(void **state)
+{
+	static const struct vfio_cond flr = { dmb_pci_flr_begin, dmb_pci_flr_end };
+
+	vfio_case(*state, &flr);
+}
+
+static void test_vfio_pci_decode_off(void **state)
+{
+	static const struct vfio_cond decode = { decode_off, decode_on };
+
+	vfio_case(*state, &decode);
+}
+
+static void test_vfio_pci_d3(void **state)
+{
+	static const struct vfio_cond d3 = { enter_d3, enter_d0 };
+
+	vfio_case(*state, &d3);
+}
+
+static void test_vfio_pci_close(void **state)
+{
+	static const struct vfio_cond close_for_good = { dmb_pci_close, NULL };
+
+	vfio_case(*state, &close_for_good);
+}
+
+static void fill(void *p, unsigned int seed)
+{
+	for (size_t i = 0; i < BUF_SIZE; i++)
+		((unsigned char *)p)[i] = (unsigned char)(seed + i * 7);
+}
+
+static bool dump_has(const char *needle)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	bool found;
+
+	assert_non_null(f);
+	dma_buf_debug_dump(f);
+	fclose(f);
+	found = strstr(text, needle) != NULL;
+	free(text);
+	return found;
+}
+
+static void vram_write(struct dma_buf *buf, unsigned int seed)
+{
+	unsigned char pattern[BUF_SIZE];
+
+	fill(pattern, seed);
+	assert_int_equal(dmb_vram_cpu_access(buf, 0, pattern, BUF_SIZE, true), 0);
+}
+
+/*
+ * vram: an eviction moves the buffer object out of VRAM while importer
+ * processes map it; the move takes the old pages back from them at once
+ * (it does not wait for their unmaps), and a new map shows the new
+ * backing, in a new generation.
+ */
+static void test_vram(void **state)
+{
+	struct dmb_mem_region_info info = { .name = "vram", .size = VRAM_SIZE };
+	struct xf *x = *state;
+	struct dma_buf *buf;
+
+	x->gpu = hw_device(x->f, "gpu0", true, 1);
+	info.owner = x->gpu;
+	x->vram = dmb_mem_region_create(x->f->space, &info);
+	assert_non_null(x->vram);
+	x->vm = dmb_vram_create(x->gpu, x->vram, x->f->ram, NULL);
+	assert_non_null(x->vm);
+	buf = dmb_vram_export(x->vm, BUF_SIZE, "bo");
+	assert_non_null(buf);
+	assert_int_equal(dmb_vram_placement(buf), DMB_VRAM_IN_VRAM);
+	vram_write(buf, SEED_A);
+	share_with_both(x, buf, KIND_VRAM);
+	/* Another process reaches VRAM as the CPU does: nothing moved. */
+	assert_int_equal(dmb_vram_moves(buf), 0);
+	vram_write(buf, SEED_B);
+	both_see(x);
+
+	assert_int_equal(dmb_vram_evict(buf), 0);
+	assert_int_equal(dmb_vram_placement(buf), DMB_VRAM_IN_SYSTEM);
+	after_revoke(x);
+
+	vram_write(buf, SEED_C);
+	after_unrevoke(x);
+	finish(x, buf);
+}
+
+/*
+ * heap: never revoked, so its pages are taken back from other processes
+ * when the buffer is released: a process that kept a mapping past its
+ * last reference faults instead of reading the next buffer given them.
+ */
+static void test_heap(void **state)
+{
+	struct xf *x = *state;
+	struct dma_buf *buf, *next;
+
+	buf = dmb_heap_export(x->f->ram, BUF_SIZE, "heap");
+	assert_non_null(buf);
+	fill(dmb_heap_vaddr(buf), SEED_A);
+	share_with_both(x, buf, KIND_HEAP);
+	fill(dmb_heap_vaddr(buf), SEED_B);
+	both_see(x);
+
+	/* The cooperating importer lets go; the keeper closes but keeps. */
+	tell(x, COOP, 'g');
+	assert_int_equal(reap(x, COOP), 0);
+	tell(x, KEEPER, 'c');
+	assert_int_equal(loop_until(x, KEEPER, -1), 'K');
+	drain(x);
+	assert_false(dump_has("keeper["));
+	/* Our reference was the last: the release takes the pages back. */
+	dma_buf_put(buf);
+	tell(x, KEEPER, 'r');
+	assert_int_equal(loop_until(x, KEEPER, -1), 'F');
+
+	/* The pages go to a new buffer: the old mapping never shows them. */
+	next = dmb_heap_export(x->f->ram, BUF_SIZE, "next");
+	assert_non_null(next);
+	fill(dmb_heap_vaddr(next), SEED_C);
+	tell(x, KEEPER, 'u');
+	assert_int_equal(loop_until(x, KEEPER, -1), 'N');
+	tell(x, KEEPER, 'g');
+	assert_int_equal(reap(x, KEEPER), 0);
+	dma_buf_put(next);
+}
+
+/* argv: IPC_CHILD_ARG name ctl-fd kind; never returns. */
+static void run_child(char **argv)
+{
+	enum kind kind = (enum kind)atoi(argv[4]);
+	int ctl = atoi(argv[3]);
+
+	if (strcmp(argv[2], "child_coop") == 0)
+		child_coop(ctl, kind);
+	else if (strcmp(argv[2], "child_keeper") == 0)
+		child_keeper(ctl, kind);
+	else
+		_exit(127);
+	/* exit, not _exit: LeakSanitizer checks the importer too. */
+	exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		XF_TEST(test_vfio_pci_flr),
+		XF_TEST(test_vfio_pci_decode_off),
+		XF_TEST(test_vfio_pci_d3),
+		XF_TEST(test_vfio_pci_close),
+		XF_TEST(test_vram),
+		XF_TEST(test_heap),
+	};
+
+	if (argc == 5 && strcmp(argv[1], IPC_CHILD_ARG) == 0)
+		run_child(argv);
+	return th_run(argc, argv, tests, TH_COUNT(tests));
+}
