@@ -32,7 +32,9 @@
 #include <unistd.h>
 
 #include <dmabuf/dmb-ipc.h>
+#include <dmabuf/drivers/heap.h>
 
+#include "fixture.h"
 #include "harness.h"
 #include "../../src/ipc/ipc-private.h"
 
@@ -446,6 +448,47 @@ static void test_readonly_peer_cannot_write(void **state)
 	dmb_ipc_destroy(ipc);
 }
 
+/*
+ * The same hostile peer against another exporter (heap: its pages are a
+ * range of simulated memory shared as a memfd of its own): read-only is
+ * the ipc layer's, whichever exporter's mmap op gave the descriptor.
+ */
+static void test_readonly_heap_peer_cannot_write(void **state)
+{
+	struct hw_fixture *f = *state;
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	const unsigned char *p;
+	struct dma_buf *buf;
+	char name[64];
+	pid_t pid;
+	int ctl;
+
+	assert_non_null(ipc);
+	/* A buffer of an exporter without a context: the default serves it. */
+	dmb_ipc_set_default(ipc);
+	spawn(0, "child_ro_raw", &ctl);
+	pid = children[0];
+	buf = dmb_heap_export(f->ram, BUF_SIZE, "heap");
+	assert_non_null(buf);
+	p = dmb_heap_vaddr(buf);
+	for (size_t i = 0; i < BUF_SIZE; i++)
+		((unsigned char *)p)[i] = pattern(i);
+	send_buf(buf, ctl, true);
+	assert_int_equal(loop_until(ipc, ctl), 'D');
+	assert_int_equal(reap(0), 0);
+	drain(ipc);
+	snprintf(name, sizeof(name), "hostile[%d] is read-only", (int)pid);
+	assert_true(th_take_report(DMB_DIAG_NOTICE, name));
+	assert_true(th_take_report(DMB_DIAG_NOTICE, name));
+	for (size_t i = 0; i < BUF_SIZE; i++)
+		if (p[i] != pattern(i))
+			fail_msg("byte %zu changed to %#x", i, p[i]);
+	close(ctl);
+	dma_buf_put(buf);
+	dmb_ipc_set_default(NULL);
+	dmb_ipc_destroy(ipc);
+}
+
 /* A read-write peer: maps, then truncates the memory to nothing. */
 static void child_rw_shrink(int ctl)
 {
@@ -791,6 +834,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		TH_TEST(test_readonly_api_refuses_writes),
 		TH_TEST(test_readonly_peer_cannot_write),
+		cmocka_unit_test_setup_teardown(test_readonly_heap_peer_cannot_write,
+						exp_setup, hw_teardown),
 		TH_TEST(test_shrink_by_writer),
 		TH_TEST(test_vmsplice_keeps_revoke_time_only),
 		TH_TEST(test_guard_chains_other_faults),
