@@ -6,8 +6,10 @@
  * An input is a sequence of records: one control byte, then up to 64 bytes
  * of message (the last record may be short). Control bit 0 sends a
  * sync_file descriptor with the message, bit 1 a second descriptor (a
- * memfd). An empty record is not sent: on SOCK_SEQPACKET it reads as the
- * peer's EOF, which the exporter handles as a peer that went away.
+ * memfd). Bit 2 of the first control byte makes the connection read-only
+ * (dmb_dma_buf_fd_readonly()). An empty record is not sent: on
+ * SOCK_SEQPACKET it reads as the peer's EOF, which the exporter handles as
+ * a peer that went away.
  *
  * Each record is first given to dmb_ipc_msg_check() as received by either
  * end with 0, 1 and 2 descriptors. It is then sent, with its descriptors,
@@ -159,7 +161,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	drops = 0;
 	ipc = dmb_ipc_create("fuzz", 0);
 	buf = ipc ? dmb_memfd_buf_create(ipc, "fuzz", 4096, NULL) : NULL;
-	sock = buf ? dma_buf_fd(buf, O_CLOEXEC) : -1;
+	if (!buf)
+		sock = -1;
+	else if (size && (data[0] & 4))
+		sock = dmb_dma_buf_fd_readonly(buf, O_CLOEXEC);
+	else
+		sock = dma_buf_fd(buf, O_CLOEXEC);
 	if (sock < 0)
 		fail("cannot set up an exporter", 0);
 

@@ -87,6 +87,13 @@ def ipc_seeds():
         record(VMAP, seq=3),
         "reply-from-importer": hello + record(REPLY, seq=1),
         "invalidate-from-importer": hello + record(INVALIDATE, handle=1),
+        # Control bit 2 of the first record: a read-only connection, whose
+        # writing maps (BIDIRECTIONAL 0, FROM_DEVICE 2) are refused.
+        "read-only-maps": record(HELLO, seq=1, arg=4242, name=b"importer",
+                                 fds=4) +
+        record(ATTACH, seq=2, arg=1) + record(MAP, seq=3, handle=1, arg=2) +
+        record(MAP, seq=4, handle=1, arg=0) +
+        record(MAP, seq=5, handle=1, arg=1) + record(VMAP, seq=6),
     }
     return {name + ".bin": data for name, data in seeds.items()}
 

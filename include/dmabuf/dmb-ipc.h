@@ -137,7 +137,11 @@ int dmb_memfd_buf_unrevoke(struct dma_buf *dmabuf);
  *
  * Each call gives a new descriptor; one importer imports it once. A
  * buffer from dmb_memfd_buf_create() is served by its context, any other
- * by the default one (dmb_ipc_set_default()).
+ * by the default one (dmb_ipc_set_default()). The descriptor grants
+ * read-write access: the importer may also shrink the memory, which the
+ * exporter of a memfd buffer and other importers survive (their CPU
+ * access then fails with -EIO, and a notice names the read-write
+ * importers).
  * Context: any thread.
  * Return: the descriptor, or -errno (-EINVAL and a report for a NULL
  *	@dmabuf, other @flags, or another exporter's buffer without a
@@ -145,6 +149,23 @@ int dmb_memfd_buf_unrevoke(struct dma_buf *dmabuf);
  *	mmap op).
  */
 int dma_buf_fd(struct dma_buf *dmabuf, int flags);
+
+/**
+ * dmb_dma_buf_fd_readonly - dma_buf_fd() for a descriptor that grants read
+ * access only (docs/ipc.md, "Access rights")
+ * @flags: O_CLOEXEC or 0 (O_RDONLY is 0: hence a function of its own)
+ *
+ * The importer's maps are refused with -EACCES unless their direction is
+ * DMA_TO_DEVICE (the device only reads), as is CPU access for writing
+ * (DMA_TO_DEVICE, DMA_BIDIRECTIONAL); the exporter refuses them too,
+ * whatever the peer sends. The importer gets the memory through a
+ * descriptor opened O_RDONLY of a file of mode 0400, so it can neither
+ * write nor truncate, grow or seal it, nor reopen it for writing through
+ * /proc — unless it runs as root, which file modes do not stop.
+ * Context: any thread.
+ * Return: as dma_buf_fd().
+ */
+int dmb_dma_buf_fd_readonly(struct dma_buf *dmabuf, int flags);
 
 /**
  * dmb_ipc_import - turn a received descriptor into a buffer

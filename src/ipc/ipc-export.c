@@ -4,7 +4,10 @@
  * attaches, maps, unmaps and detaches through ordinary attachments of the
  * buffer, named "importer[pid]", and is told to unmap by a message. Its
  * vmap is the exporter's own vmap taken on its behalf, so a revoke refuses
- * (-EBUSY) while it lasts, as for a local one.
+ * (-EBUSY) while it lasts, as for a local one. A read-only connection
+ * (dmb_dma_buf_fd_readonly()) gets read-only descriptors of the memory and
+ * is refused (-EACCES) any map through which its device would write: the
+ * peer's own library refuses it first, but the peer is not trusted.
  *
  * Locking: a connection's attachments and mappings are touched only in the
  * thread that dispatches it (every message and the teardown run there), so
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <dmabuf/diag.h>
@@ -105,7 +109,8 @@ static void do_hello(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 	snprintf(conn->peer, sizeof(conn->peer), "%s[%d]", msg->name,
 		 (int)conn->pid);
 	conn->dev.name = conn->peer;
-	reply(conn, msg, 0, 1, dma_buf_size(conn->buf), -1);
+	reply(conn, msg, 0, conn->read_only ? DMB_IPC_HELLO_RO : DMB_IPC_HELLO_RW,
+	      dma_buf_size(conn->buf), -1);
 }
 
 static void do_attach(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
@@ -132,6 +137,33 @@ static void do_attach(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 	reply(conn, msg, 0, ra->handle, 0, -1);
 }
 
+/*
+ * Fit @fd, a descriptor of the buffer's pages from its mmap op (or -errno),
+ * for @conn's peer; @fd is consumed. A writer gets it as it is and is
+ * remembered as one that could shrink the pages. A read-only peer gets the
+ * file reopened O_RDONLY, made mode 0400 first, so that it cannot reopen
+ * it for writing through /proc either (root bypasses modes). Resv held:
+ * the pages behind @fd are the current ones.
+ */
+static int peer_fd(struct dmb_ipc_conn *conn, int fd)
+{
+	char path[32];
+	int ro;
+
+	if (fd < 0)
+		return fd;
+	if (!conn->read_only) {
+		dmb_memfd_buf_note_writer(conn->buf, conn->peer);
+		return fd;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ro = fchmod(fd, 0400) ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+	if (ro < 0)
+		ro = -errno;
+	close(fd);
+	return ro;
+}
+
 static void do_map(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 {
 	struct remote_att *ra = find_att(conn, msg->handle);
@@ -143,6 +175,17 @@ static void do_map(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 		dmb_ipc_conn_drop(conn, "MAP of an unknown attachment");
 		return;
 	}
+	/*
+	 * Only DMA_TO_DEVICE leaves the memory unwritten by the device. The
+	 * peer's library refuses the others itself: noticed, as it means a
+	 * peer that does not use it.
+	 */
+	if (conn->read_only && msg->arg != DMA_TO_DEVICE) {
+		dmb_notice("ipc: %s is read-only: MAP for writing refused",
+			   conn->peer);
+		reply(conn, msg, -EACCES, 0, 0, -1);
+		return;
+	}
 	rm = calloc(1, sizeof(*rm));
 	if (!rm) {
 		reply(conn, msg, -ENOMEM, 0, 0, -1);
@@ -152,7 +195,7 @@ static void do_map(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 	/* One hold: the descriptor shows the pages the table was made for. */
 	dma_resv_lock(resv, NULL);
 	rm->sgt = dma_buf_map_attachment(ra->attach, rm->dir);
-	fd = rm->sgt ? dmb_dma_buf_mmap_fd(conn->buf) : -errno;
+	fd = rm->sgt ? peer_fd(conn, dmb_dma_buf_mmap_fd(conn->buf)) : -errno;
 	dma_resv_unlock(resv);
 	if (!rm->sgt) {
 		reply(conn, msg, fd, 0, 0, -1);
@@ -204,7 +247,7 @@ static void do_vmap(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 	}
 	dma_resv_lock(resv, NULL);
 	ret = dma_buf_vmap(conn->buf, &vaddr);
-	fd = ret ? ret : dmb_dma_buf_mmap_fd(conn->buf);
+	fd = ret ? ret : peer_fd(conn, dmb_dma_buf_mmap_fd(conn->buf));
 	if (!ret && fd < 0)
 		dma_buf_vunmap(conn->buf, vaddr);
 	dma_resv_unlock(resv);
@@ -324,26 +367,27 @@ void dmb_ipc_export_teardown(struct dmb_ipc_conn *conn)
 	conn->buf = NULL;
 }
 
-int dma_buf_fd(struct dma_buf *dmabuf, int flags)
+static int buf_fd(struct dma_buf *dmabuf, int flags, bool read_only,
+		  const char *call)
 {
 	struct dmb_ipc *ipc;
 	struct dmb_ipc_conn *conn;
 	int sv[2], err;
 
 	if (DMB_WARN(!dmabuf || (flags & ~O_CLOEXEC),
-		     "dma_buf_fd(%p, %#x): no buffer or bad flags",
+		     "%s(%p, %#x): no buffer or bad flags", call,
 		     (void *)dmabuf, flags))
 		return -EINVAL;
 	if (DMB_WARN(!dmabuf->ops->mmap,
-		     "dma_buf_fd: exporter %s cannot share %s (no mmap op)",
+		     "%s: exporter %s cannot share %s (no mmap op)", call,
 		     dma_buf_exporter_name(dmabuf), dma_buf_name(dmabuf)))
 		return -EOPNOTSUPP;
 	/* A memfd buffer has its context; other kinds use the default one. */
 	ipc = dmb_memfd_buf_ipc(dmabuf);
 	if (!ipc)
 		ipc = dmb_ipc_get_default();
-	if (DMB_WARN(!ipc, "dma_buf_fd(%s): no context (dmb_ipc_set_default())",
-		     dma_buf_name(dmabuf)))
+	if (DMB_WARN(!ipc, "%s(%s): no context (dmb_ipc_set_default())",
+		     call, dma_buf_name(dmabuf)))
 		return -EINVAL;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return -errno;
@@ -358,6 +402,10 @@ int dma_buf_fd(struct dma_buf *dmabuf, int flags)
 		close(sv[1]);
 		return -err;
 	}
+	/* Before the peer's end exists: its HELLO finds it set. */
+	pthread_mutex_lock(&ipc->lock);
+	conn->read_only = read_only;
+	pthread_mutex_unlock(&ipc->lock);
 	return sv[1];
 
 err_close:
@@ -365,4 +413,14 @@ err_close:
 	close(sv[0]);
 	close(sv[1]);
 	return -err;
+}
+
+int dma_buf_fd(struct dma_buf *dmabuf, int flags)
+{
+	return buf_fd(dmabuf, flags, false, "dma_buf_fd");
+}
+
+int dmb_dma_buf_fd_readonly(struct dma_buf *dmabuf, int flags)
+{
+	return buf_fd(dmabuf, flags, true, "dmb_dma_buf_fd_readonly");
 }

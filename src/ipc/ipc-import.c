@@ -10,6 +10,13 @@
  * dma_buf_invalidate_mappings() on the proxy in the dispatching thread, so
  * the importer's invalidate_mappings runs in its own process, as required.
  *
+ * A read-only descriptor (the HELLO reply says which) makes a read-only
+ * proxy: maps through which the device would write and CPU write access
+ * are refused here with -EACCES (the exporter refuses them too), and the
+ * memory is mapped PROT_READ from a read-only descriptor. The vmap is
+ * guarded (guard.h): if a read-write peer shrinks the memory, accesses to
+ * it complete and the CPU-access calls return -EIO instead of a SIGBUS.
+ *
  * Locking: the ops run as the core calls them (map/unmap under the proxy's
  * resv lock); a request blocks under that lock until the exporter answers,
  * which never needs this process's dispatcher (ipc.c).
@@ -24,6 +31,7 @@
 #include <dmabuf/diag.h>
 #include <dmabuf/sync_file.h>
 
+#include "guard.h"
 #include "ipc-private.h"
 
 static const char proxy_exp_name[] = "ipc-proxy";
@@ -103,6 +111,11 @@ static int request_memfd(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
 	return 0;
 }
 
+static int proxy_prot(struct dmb_ipc_conn *conn)
+{
+	return conn->read_only ? PROT_READ : PROT_READ | PROT_WRITE;
+}
+
 static int proxy_map(struct dma_buf_attachment *attach,
 		     enum dma_data_direction dir, struct sg_table **sgt)
 {
@@ -111,6 +124,9 @@ static int proxy_map(struct dma_buf_attachment *attach,
 	struct proxy_map *map;
 	int fd, ret;
 
+	/* Only DMA_TO_DEVICE leaves the memory unwritten by the device. */
+	if (conn->read_only && dir != DMA_TO_DEVICE)
+		return -EACCES;
 	dmb_ipc_msg_init(&msg, DMB_IPC_MAP);
 	msg.handle = (uintptr_t)dma_buf_attachment_priv(attach);
 	msg.arg = dir;
@@ -123,8 +139,7 @@ static int proxy_map(struct dma_buf_attachment *attach,
 		goto err_free;
 	map->handle = rep.handle;
 	map->size = conn->size;
-	map->vaddr = mmap(NULL, map->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			  fd, 0);
+	map->vaddr = mmap(NULL, map->size, proxy_prot(conn), MAP_SHARED, fd, 0);
 	if (map->vaddr == MAP_FAILED) {
 		ret = -errno;
 		sg_free_table(&map->sgt);
@@ -173,13 +188,21 @@ static int proxy_vmap(struct dma_buf *dmabuf, void **vaddr)
 	ret = request_memfd(conn, &msg, "bad VMAP reply", &rep, &fd);
 	if (ret)
 		return ret;
-	p = mmap(NULL, conn->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, conn->size, proxy_prot(conn), MAP_SHARED, fd, 0);
 	ret = p == MAP_FAILED ? -errno : 0;
 	close(fd);
-	if (ret) {
+	if (!ret) {
+		ret = dmb_guard_add(p, conn->size, proxy_prot(conn));
+		if (ret >= 0)
+			conn->vmap_guard = ret;
+		else
+			munmap(p, conn->size);
+	}
+	if (ret < 0) {
 		send_one_way(conn, DMB_IPC_VUNMAP, rep.handle);
 		return ret;
 	}
+	conn->vmap_reported = false;
 	conn->vmap_handle = rep.handle;
 	*vaddr = p;
 	return 0;
@@ -189,9 +212,38 @@ static void proxy_vunmap(struct dma_buf *dmabuf, void *vaddr)
 {
 	struct dmb_ipc_conn *conn = dma_buf_priv(dmabuf);
 
+	dmb_guard_del(conn->vmap_guard);
 	munmap(vaddr, conn->size);
 	send_one_way(conn, DMB_IPC_VUNMAP, conn->vmap_handle);
 	conn->vmap_handle = 0;
+}
+
+/*
+ * CPU access: a read-only proxy refuses write access; a vmap whose memory
+ * a peer shrank (its accesses went to zeros, guard.h) fails the bracket.
+ */
+static int proxy_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
+{
+	struct dmb_ipc_conn *conn = dma_buf_priv(dmabuf);
+	struct dma_resv *resv = dma_buf_resv(dmabuf);
+	int ret;
+
+	if (conn->read_only && (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL))
+		return -EACCES;
+	/* The vmap fields change under the resv lock (the vmap ops). */
+	ret = dma_resv_lock(resv, NULL);
+	if (ret)
+		return ret;
+	if (conn->vmap_handle && dmb_guard_damaged(conn->vmap_guard)) {
+		if (!conn->vmap_reported)
+			dmb_notice("ipc: the memory of %s was shrunk under our "
+				   "vmap by a read-write importer",
+				   dma_buf_name(dmabuf));
+		conn->vmap_reported = true;
+		ret = -EIO;
+	}
+	dma_resv_unlock(resv);
+	return ret;
 }
 
 static void proxy_release(struct dma_buf *dmabuf)
@@ -214,6 +266,8 @@ static const struct dma_buf_ops proxy_ops = {
 	.release = proxy_release,
 	.vmap = proxy_vmap,
 	.vunmap = proxy_vunmap,
+	.begin_cpu_access = proxy_cpu_access,
+	.end_cpu_access = proxy_cpu_access,
 };
 
 void dmb_ipc_import_invalidate(struct dmb_ipc_conn *conn, bool dead)
@@ -305,7 +359,9 @@ struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd)
 	msg.arg = (uint64_t)getpid();
 	memcpy(msg.name, ipc->name, sizeof(msg.name));
 	ret = dmb_ipc_conn_request(conn, &msg, -1, &rep, &rfd);
-	if (!ret && (rfd >= 0 || rep.status || rep.handle != 1 || !rep.arg)) {
+	if (!ret && (rfd >= 0 || rep.status || !rep.arg ||
+		     (rep.handle != DMB_IPC_HELLO_RW &&
+		      rep.handle != DMB_IPC_HELLO_RO))) {
 		if (rfd >= 0)
 			close(rfd);
 		dmb_ipc_conn_drop(conn, "bad HELLO reply");
@@ -314,6 +370,7 @@ struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd)
 	if (ret)
 		goto err_conn;
 	conn->size = rep.arg;
+	conn->read_only = rep.handle == DMB_IPC_HELLO_RO;
 	info.size = conn->size;
 	info.priv = conn;
 	proxy = dma_buf_export(&info);

@@ -44,6 +44,10 @@ enum dmb_ipc_type {
 
 #define DMB_IPC_ATTACH_REVOCABLE	(1u << 0)
 
+/* A HELLO's REPLY handle: the access the descriptor grants. */
+#define DMB_IPC_HELLO_RW	1u
+#define DMB_IPC_HELLO_RO	2u
+
 /* One message: fixed size, every field validated by dmb_ipc_msg_check(). */
 struct dmb_ipc_msg {
 	uint32_t magic;
@@ -105,6 +109,7 @@ struct dmb_ipc_conn {
 	uint64_t id;			/* const: the epoll key */
 	int sock;			/* const until freed */
 	bool exporter_side;		/* const */
+	bool read_only;			/* const: the descriptor grants reads only */
 	struct dmb_list_head node;	/* ipc->lock: on ipc->conns */
 	unsigned int refs;		/* ipc->lock */
 	bool listed;			/* ipc->lock */
@@ -134,10 +139,15 @@ struct dmb_ipc_conn {
 	 * proxy's resv lock, as its vmap ops run */
 	uint64_t vmap_handle;
 	void *vmap_vaddr;		/* exporter: our vmap on its behalf */
+	int vmap_guard;			/* importer: the vmap's guard slot */
+	bool vmap_reported;		/* importer: its damage was reported */
 };
 
 /* ipc.c: connections */
-/* @buf: the exporter's buffer (a reference passes), or NULL to import */
+/*
+ * @buf: the exporter's buffer (a reference passes), or NULL to import; the
+ * caller sets read_only before the connection can be dispatched.
+ */
 struct dmb_ipc_conn *dmb_ipc_conn_new(struct dmb_ipc *ipc, int sock,
 				      struct dma_buf *buf);
 void dmb_ipc_conn_put(struct dmb_ipc_conn *conn);
@@ -174,5 +184,11 @@ void dmb_ipc_import_invalidate(struct dmb_ipc_conn *conn, bool dead);
 
 /* memfd-buf.c: the context serving a memfd buffer; NULL for another kind */
 struct dmb_ipc *dmb_memfd_buf_ipc(struct dma_buf *dmabuf);
+/*
+ * Remember @writer, a peer given a writable descriptor of @dmabuf's current
+ * pages, as one that could shrink them (resv held); nothing for a buffer
+ * of another kind.
+ */
+void dmb_memfd_buf_note_writer(struct dma_buf *dmabuf, const char *writer);
 
 #endif /* DMABUF_IPC_PRIVATE_H */

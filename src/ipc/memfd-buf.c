@@ -9,22 +9,37 @@
  * any process faults from then on, and nobody can grow it back. Unrevoke
  * makes a new generation; old pages are never handed out again.
  *
+ * Access (docs/ipc.md, "Access rights"): a generation's memfd is made mode
+ * 0400 before anybody else sees it, so a read-only importer, which gets a
+ * descriptor reopened O_RDONLY, cannot reopen it for writing through /proc
+ * (unless it is root). A read-write importer can still truncate it early:
+ * the exporter's own mapping is guarded (guard.h), so an access to it then
+ * completes, CPU access, map and vmap fail with -EIO, and a notice names
+ * the importers that were given a writable descriptor of that generation.
+ *
  * Locking: the current generation, the vmap count and the revoke helper's
  * state are protected by the buffer's resv lock (the ops run with it held;
  * revoke and unrevoke take it). A generation's reference count is atomic:
  * each table handed out holds one, so a late unmap finds its generation.
+ * So is a generation's list of writers (ipc-export.c hands descriptors out
+ * under it).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <dmabuf/diag.h>
 
+#include "guard.h"
 #include "ipc-private.h"
+
+#define WRITERS_LEN	256
 
 static const char memfd_exp_name[] = "memfd";
 
@@ -33,6 +48,9 @@ struct memfd_gen {
 	int fd;
 	void *vaddr;		/* the exporter's own mapping; NULL once revoked */
 	size_t size;
+	int guard;		/* vaddr's guard slot while vaddr is set */
+	atomic_bool reported;	/* its damage was reported */
+	char writers[WRITERS_LEN];	/* resv: "a[1], b[2]", given a writable fd */
 };
 
 struct memfd_buf {
@@ -50,6 +68,7 @@ struct memfd_map {
 static struct memfd_gen *gen_new(size_t size)
 {
 	struct memfd_gen *gen = calloc(1, sizeof(*gen));
+	int err;
 
 	if (!gen)
 		return NULL;
@@ -58,28 +77,97 @@ static struct memfd_gen *gen_new(size_t size)
 	gen->fd = memfd_create("dmabuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (gen->fd < 0)
 		goto err_free;
-	if (ftruncate(gen->fd, (off_t)size) ||
+	/* Before any peer sees it: no reopening for writing via /proc. */
+	if (fchmod(gen->fd, 0400) || ftruncate(gen->fd, (off_t)size) ||
 	    fcntl(gen->fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SEAL))
 		goto err_close;
 	gen->vaddr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			  gen->fd, 0);
 	if (gen->vaddr == MAP_FAILED)
 		goto err_close;
+	gen->guard = dmb_guard_add(gen->vaddr, size, PROT_READ | PROT_WRITE);
+	if (gen->guard < 0) {
+		munmap(gen->vaddr, size);
+		errno = -gen->guard;
+		goto err_close;
+	}
 	return gen;
 
 err_close:
+	err = errno;
 	close(gen->fd);
+	errno = err;
 err_free:
 	free(gen);
 	return NULL;
 }
 
+/* Unguard and unmap the exporter's own mapping. */
+static void gen_unmap(struct memfd_gen *gen)
+{
+	if (!gen->vaddr)
+		return;
+	dmb_guard_del(gen->guard);
+	munmap(gen->vaddr, gen->size);
+	gen->vaddr = NULL;
+}
+
+/*
+ * Whether a peer shrank the generation under the exporter's mapping (it
+ * faulted, or the file is shorter than it was made). Once it is revoked
+ * we truncated it ourselves: not damage.
+ */
+static bool gen_damaged(struct memfd_gen *gen)
+{
+	struct stat st;
+
+	if (!gen->vaddr)
+		return false;
+	return dmb_guard_damaged(gen->guard) ||
+	       (!fstat(gen->fd, &st) && (size_t)st.st_size < gen->size);
+}
+
+/* -EIO for a damaged generation, reported once with who could do it. */
+static int gen_check(struct memfd_gen *gen, struct dma_buf *dmabuf)
+{
+	if (!gen_damaged(gen))
+		return 0;
+	if (!atomic_exchange(&gen->reported, true))
+		dmb_notice("memfd %s: its memory was shrunk under the exporter; "
+			   "read-write importers: %s", dma_buf_name(dmabuf),
+			   gen->writers[0] ? gen->writers : "none");
+	return -EIO;
+}
+
+/* Whether @name is an item of @list ("a[1], b[2]"). */
+static bool listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; (p = strstr(p, name)); p++)
+		if ((p == list || p[-1] == ' ') && (!p[n] || p[n] == ','))
+			return true;
+	return false;
+}
+
+/*
+ * Remember @writer (once) as given a writable descriptor of @gen; the list
+ * keeps the first ones that fit.
+ */
+static void gen_note_writer(struct memfd_gen *gen, const char *writer)
+{
+	size_t len;
+
+	len = strlen(gen->writers);
+	if (!listed(gen->writers, writer))
+		snprintf(gen->writers + len, sizeof(gen->writers) - len, "%s%s",
+			 len ? ", " : "", writer);
+}
+
 /* Take the generation's memory back from every process that maps it. */
 static void gen_revoke(struct memfd_gen *gen)
 {
-	if (gen->vaddr)
-		munmap(gen->vaddr, gen->size);
-	gen->vaddr = NULL;
+	gen_unmap(gen);
 	DMB_WARN(ftruncate(gen->fd, 0), "memfd: truncate failed: %d", errno);
 }
 
@@ -87,8 +175,7 @@ static void gen_put(struct memfd_gen *gen)
 {
 	if (atomic_fetch_sub(&gen->refs, 1) != 1)
 		return;
-	if (gen->vaddr)
-		munmap(gen->vaddr, gen->size);
+	gen_unmap(gen);
 	close(gen->fd);
 	free(gen);
 }
@@ -111,6 +198,11 @@ static int memfd_map(struct dma_buf_attachment *attach,
 	ret = dmb_revocable_map(mb->rev);
 	if (ret)
 		return ret;
+	ret = gen_check(mb->gen, dma_buf_attachment_dmabuf(attach));
+	if (ret) {
+		dmb_revocable_unmap(mb->rev);
+		return ret;
+	}
 	map = calloc(1, sizeof(*map));
 	if (!map || sg_alloc_table(&map->sgt, 1)) {
 		free(map);
@@ -144,8 +236,13 @@ static int memfd_vmap(struct dma_buf *dmabuf, void **vaddr)
 {
 	struct memfd_buf *mb = dma_buf_priv(dmabuf);
 
+	int ret;
+
 	if (dmb_revocable_is_revoked(mb->rev))
 		return -ENODEV;
+	ret = gen_check(mb->gen, dmabuf);
+	if (ret)
+		return ret;
 	mb->vmaps++;
 	*vaddr = mb->gen->vaddr;
 	return 0;
@@ -171,6 +268,25 @@ static int memfd_mmap(struct dma_buf *dmabuf)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * CPU access is where the exporter learns that a peer shrank the memory:
+ * accesses in between went to zeros (guard.h), so the bracket fails.
+ */
+static int memfd_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
+{
+	struct memfd_buf *mb = dma_buf_priv(dmabuf);
+	struct dma_resv *resv = dma_buf_resv(dmabuf);
+	int ret;
+
+	(void)dir;
+	ret = dma_resv_lock(resv, NULL);
+	if (ret)
+		return ret;
+	ret = gen_check(mb->gen, dmabuf);
+	dma_resv_unlock(resv);
+	return ret;
+}
+
 static void memfd_release(struct dma_buf *dmabuf)
 {
 	struct memfd_buf *mb = dma_buf_priv(dmabuf);
@@ -189,6 +305,8 @@ static const struct dma_buf_ops memfd_ops = {
 	.vmap = memfd_vmap,
 	.vunmap = memfd_vunmap,
 	.mmap = memfd_mmap,
+	.begin_cpu_access = memfd_cpu_access,
+	.end_cpu_access = memfd_cpu_access,
 };
 
 static struct memfd_buf *memfd_buf_of(struct dma_buf *dmabuf, const char *call)
@@ -305,4 +423,11 @@ struct dmb_ipc *dmb_memfd_buf_ipc(struct dma_buf *dmabuf)
 	if (dma_buf_exporter_name(dmabuf) != memfd_exp_name)
 		return NULL;
 	return ((struct memfd_buf *)dma_buf_priv(dmabuf))->ipc;
+}
+
+void dmb_memfd_buf_note_writer(struct dma_buf *dmabuf, const char *writer)
+{
+	if (dma_buf_exporter_name(dmabuf) != memfd_exp_name)
+		return;
+	gen_note_writer(((struct memfd_buf *)dma_buf_priv(dmabuf))->gen, writer);
 }

@@ -216,6 +216,22 @@ MISUSE_CASE(dma_buf_fd, not_memfd, MISUSE_REPORTED)
 	return dma_buf_fd(local_buf(), O_CLOEXEC) == -EOPNOTSUPP;
 }
 
+MISUSE_CASE(dmb_dma_buf_fd_readonly, null, MISUSE_REPORTED)
+{
+	return dmb_dma_buf_fd_readonly(NULL, O_CLOEXEC) == -EINVAL;
+}
+
+/* O_RDWR asks for what the function exists not to give. */
+MISUSE_CASE(dmb_dma_buf_fd_readonly, bad_flags, MISUSE_REPORTED)
+{
+	return dmb_dma_buf_fd_readonly(memfd_buf(), O_RDWR) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_dma_buf_fd_readonly, not_memfd, MISUSE_REPORTED)
+{
+	return dmb_dma_buf_fd_readonly(local_buf(), O_CLOEXEC) == -EOPNOTSUPP;
+}
+
 MISUSE_CASE(dmb_ipc_import, null_ipc, MISUSE_REPORTED)
 {
 	return !dmb_ipc_import(NULL, dma_buf_fd(memfd_buf(), O_CLOEXEC)) &&
