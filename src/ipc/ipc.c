@@ -122,6 +122,24 @@ static bool conn_unlist_locked(struct dmb_ipc_conn *conn)
 	return true;
 }
 
+void dmb_ipc_conn_fence_waiting(struct dmb_ipc_conn *conn, bool waiting)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = conn->id };
+	struct dmb_ipc *ipc = conn->ipc;
+	bool first;
+
+	pthread_mutex_lock(&ipc->lock);
+	first = waiting ? conn->fence_waiters++ == 0 : --conn->fence_waiters == 0;
+	/*
+	 * Taken out, not masked (a hang-up is reported whatever the mask);
+	 * put back, a descriptor that became readable meanwhile is reported.
+	 */
+	if (first && conn->listed)
+		epoll_ctl(ipc->epfd, waiting ? EPOLL_CTL_DEL : EPOLL_CTL_ADD,
+			  conn->sock, &ev);
+	pthread_mutex_unlock(&ipc->lock);
+}
+
 void dmb_ipc_conn_close(struct dmb_ipc_conn *conn)
 {
 	struct dmb_ipc *ipc = conn->ipc;

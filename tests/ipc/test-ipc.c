@@ -660,6 +660,68 @@ static void test_sync_file(void **state)
 	dma_fence_put(fence);
 }
 
+/* The signaller: export a fence that never signals, send it, say 'S'. */
+static void child_fence_die(int ctl)
+{
+	struct dma_fence *fence = mock_fence();
+	int fd = dmb_sync_file_export(fence);
+
+	CHILD_CHECK(fd >= 0);
+	CHILD_CHECK(dmb_ipc_send_fd(ctl, fd) == 0);
+	ctl_send(ctl, 'S');
+	for (;;)
+		pause();
+}
+
+struct fence_wait {
+	struct dma_fence *fence;
+	int ret;
+};
+
+static void *wait_fence_thread(void *arg)
+{
+	struct fence_wait *w = arg;
+
+	w->ret = dma_fence_wait(w->fence);
+	return NULL;
+}
+
+/*
+ * A fence whose signalling process dies (kill -9) while a thread here
+ * waits for it in dma_fence_wait(): the waiter, which watches the
+ * descriptor itself (the sync_file fence's wait op), returns, and the
+ * fence ended with -EPIPE. The context has no thread and is never
+ * dispatched, so nobody else signals it.
+ */
+static void test_sync_file_dead_signaller(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("waiter", 0);
+	struct fence_wait *w = TH_NEW(struct fence_wait, { .ret = 1 });
+	struct th_thread *t;
+	int ctl, fd;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn("child_fence_die", &ctl);
+	fd = dmb_ipc_recv_fd(ctl);
+	assert_true(fd >= 0);
+	assert_int_equal(ctl_recv_blocking(ctl), 'S');
+	w->fence = dmb_sync_file_import(ipc, fd);
+	assert_non_null(w->fence);
+	assert_false(dma_fence_is_signaled(w->fence));
+	t = th_thread_start(wait_fence_thread, w);
+	kill(child_pid, SIGKILL);
+	assert_int_equal(WTERMSIG(reap()), SIGKILL);
+	th_thread_join(t);
+	assert_int_equal(w->ret, 0);
+	assert_int_equal(dma_fence_get_status(w->fence), -EPIPE);
+	assert_int_equal(dmb_sync_file_status(fd), -EPIPE);
+	dma_fence_put(w->fence);
+	close(fd);
+	close(ctl);
+	dmb_ipc_destroy(ipc);
+}
+
 /*
  * kill -9 of an importer at each step of the protocol. The importer goes
  * as far as kill_step, says 'S' and waits to be killed; at KILL_INVALIDATE
@@ -1021,6 +1083,7 @@ static const struct {
 	IPC_CHILD(child_share), IPC_CHILD(child_revoke), IPC_CHILD(child_vmap),
 	IPC_CHILD(child_vmap_die), IPC_CHILD(child_die),
 	IPC_CHILD(child_garbage), IPC_CHILD(child_sync_file),
+	IPC_CHILD(child_fence_die),
 	IPC_CHILD(child_steps), IPC_CHILD(child_map_loop),
 	IPC_CHILD(child_cheat),
 };
@@ -1052,6 +1115,7 @@ int main(int argc, char **argv)
 		TH_TEST(test_malformed),
 		TH_TEST(test_revoke_takes_memory_back),
 		TH_TEST(test_sync_file),
+		TH_TEST(test_sync_file_dead_signaller),
 		TH_TEST(test_kill_at_each_step),
 		TH_TEST(test_revoke_races_remote_maps),
 	};
