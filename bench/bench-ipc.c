@@ -265,14 +265,18 @@ enum { ROUNDS = 7 };
 /*
  * Revoke of @n importer processes, all mapped: *@cold is the first revoke
  * those processes see (their invalidate path never ran), the result the
- * median of the next ROUNDS, each after an unrevoke and a fresh map.
+ * median of the next ROUNDS, each after an unrevoke and a fresh map;
+ * *@inval the median time the revoke spent in invalidate_mappings (sending
+ * the INVALIDATEs: the importers it wakes may take the CPU meanwhile).
  */
-static int64_t revoke_ns(struct dmb_ipc *ipc, int n, int64_t *cold)
+static int64_t revoke_ns(struct dmb_ipc *ipc, int n, int64_t *cold,
+			 int64_t *inval)
 {
 	struct dma_buf *buf = dmb_memfd_buf_create(ipc, "bench", 4096, NULL);
 	int *ctl = calloc((size_t)n, sizeof(int));
 	pid_t *pid = calloc((size_t)n, sizeof(pid_t));
-	int64_t t0, v[ROUNDS + 1];
+	int64_t t0, v[ROUNDS + 1], w[ROUNDS + 1];
+	struct dmb_revoke_stats st;
 
 	must(buf && ctl && pid, "revoke setup");
 	for (int i = 0; i < n; i++) {
@@ -283,8 +287,9 @@ static int64_t revoke_ns(struct dmb_ipc *ipc, int n, int64_t *cold)
 		for (int i = 0; i < n; i++)
 			must(get_byte(ctl[i]) == 'M', "mapped");
 		t0 = now_ns();
-		must(!dmb_memfd_buf_revoke(buf, NULL), "revoke");
+		must(!dmb_memfd_buf_revoke(buf, &st), "revoke");
 		v[r] = now_ns() - t0;
+		w[r] = st.invalidate_ns;
 		must(!dmb_memfd_buf_unrevoke(buf), "unrevoke");
 		for (int i = 0; i < n && r < ROUNDS; i++)
 			put_byte(ctl[i], 'U');
@@ -297,6 +302,7 @@ static int64_t revoke_ns(struct dmb_ipc *ipc, int n, int64_t *cold)
 	free(ctl);
 	free(pid);
 	*cold = v[0];
+	*inval = median(w + 1, ROUNDS);
 	return median(v + 1, ROUNDS);
 }
 
@@ -562,12 +568,12 @@ int main(int argc, char **argv)
 	printf("\nrevoke of N importer processes (median of %d revokes of running importers; first revoke they see):\n",
 	       ROUNDS);
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
-		int64_t t = revoke_ns(ipc, counts[i], &cold);
+		int64_t uw, t = revoke_ns(ipc, counts[i], &cold, &uw);
 
-		printf("  N=%-3d %9lld ns, %7lld ns per importer = %.2f RTT; first: %.2f RTT\n",
+		printf("  N=%-3d %9lld ns, %7lld ns per importer = %.2f RTT; first: %.2f RTT; sending the invalidates: %lld ns\n",
 		       counts[i], (long long)t, (long long)(t / counts[i]),
 		       (double)t / counts[i] / (double)rtt,
-		       (double)cold / counts[i] / (double)rtt);
+		       (double)cold / counts[i] / (double)rtt, (long long)uw);
 	}
 	printf("\nhand a buffer over (send, import, attach, map; median of %d to a running importer; its first) vs send its bytes (median of 5):\n",
 	       ROUNDS);
