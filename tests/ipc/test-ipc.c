@@ -845,6 +845,80 @@ static void test_kill_at_each_step(void **state)
 }
 
 /*
+ * One revoke of several importer processes, one of which dies inside its
+ * invalidate_mappings: every importer is told before the revoke waits for
+ * any (all four invalidate), the dead one counts as unmapped, the revoke
+ * completes, and the others keep their attachments.
+ */
+enum { MANY = 4 };
+static pid_t many_pids[MANY];
+
+static void reap_many(void *arg)
+{
+	int status;
+
+	(void)arg;
+	for (int i = 0; i < MANY; i++) {
+		if (many_pids[i] > 0) {
+			kill(many_pids[i], SIGKILL);
+			waitpid(many_pids[i], &status, 0);
+		}
+		many_pids[i] = -1;
+	}
+}
+
+static void test_revoke_many_one_dies(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
+	struct th_thread *t;
+	char name[MANY][64];
+	int ctl[MANY], status;
+
+	(void)state;
+	assert_non_null(ipc);
+	th_on_teardown(reap_many, NULL);
+	/* The last one hangs in invalidate_mappings; the others unmap. */
+	for (int i = 0; i < MANY; i++) {
+		kill_step = i == MANY - 1 ? KILL_INVALIDATE : KILL_MAPPED;
+		spawn("child_steps", &ctl[i]);
+		many_pids[i] = child_pid;
+		child_pid = -1;
+		snprintf(name[i], sizeof(name[i]), "importer[%d]", (int)many_pids[i]);
+	}
+	r->buf = export_buf(ipc);
+	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	for (int i = 0; i < MANY; i++)
+		send_buf(r->buf, ctl[i]);
+	for (int i = 0; i < MANY; i++)
+		assert_int_equal(loop_until(ipc, ctl[i], -1), 'S');
+	t = th_thread_start(revoke_thread, r);
+	for (int i = 0; i < MANY; i++)
+		assert_int_equal(loop_until(ipc, ctl[i], -1), 'I');
+	kill(many_pids[MANY - 1], SIGKILL);
+	assert_int_equal(waitpid(many_pids[MANY - 1], &status, 0),
+			 many_pids[MANY - 1]);
+	many_pids[MANY - 1] = -1;
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	loop_until(ipc, ctl[0], r->done[0]);
+	th_thread_join(t);
+	assert_int_equal(r->ret, 0);
+	drain(ipc);
+	assert_false(dump_has(name[MANY - 1]));
+	for (int i = 0; i < MANY - 1; i++)
+		assert_true(dump_has(name[i]));
+	reap_many(NULL);
+	drain(ipc);
+	for (int i = 0; i < MANY; i++)
+		close(ctl[i]);
+	close(r->done[0]);
+	close(r->done[1]);
+	kill_step = 0;
+	dma_buf_put(r->buf);
+	dmb_ipc_destroy(ipc);
+}
+
+/*
  * A revoke racing remote maps: the importer maps and unmaps as fast as it
  * can (a map while revoked fails -ENODEV; its invalidate unmaps at once)
  * while the exporter revokes and unrevokes; every revoke must complete.
@@ -1117,6 +1191,7 @@ int main(int argc, char **argv)
 		TH_TEST(test_sync_file),
 		TH_TEST(test_sync_file_dead_signaller),
 		TH_TEST(test_kill_at_each_step),
+		TH_TEST(test_revoke_many_one_dies),
 		TH_TEST(test_revoke_races_remote_maps),
 	};
 
