@@ -101,7 +101,8 @@ struct dmb_ipc {
 	pthread_cond_t cond;
 	struct dmb_list_head conns;
 	uint64_t next_id;
-	unsigned int watchers;		/* lock: fence watcher threads running */
+	unsigned int watchers;		/* lock: fence watcher threads running,
+					 * and threads in a fence's wait op */
 };
 
 struct dmb_ipc_conn {

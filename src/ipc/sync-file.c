@@ -200,11 +200,14 @@ static bool sync_fence_enable_signaling(struct dma_fence *fence)
 	return true;
 }
 
-/* @sf's connection with a reference, or NULL once it is closed. */
+/*
+ * @sf's connection with a reference, or NULL once it is closed. The
+ * waiting thread counts as a watcher: dmb_ipc_destroy() (which cancels the
+ * fence and shuts the descriptor down, waking it) waits until it is out.
+ */
 static struct dmb_ipc_conn *sync_fence_conn(struct sync_fence *sf)
 {
 	struct dmb_ipc_conn *conn;
-
 	bool alive = false;
 
 	dmb_fence_lock(&sf->base);
@@ -212,12 +215,26 @@ static struct dmb_ipc_conn *sync_fence_conn(struct sync_fence *sf)
 	if (conn) {
 		pthread_mutex_lock(&conn->ipc->lock);
 		alive = conn->refs && !conn->dead;
-		if (alive)
+		if (alive) {
 			conn->refs++;
+			conn->ipc->watchers++;
+		}
 		pthread_mutex_unlock(&conn->ipc->lock);
 	}
 	dmb_fence_unlock(&sf->base);
 	return alive ? conn : NULL;
+}
+
+/* Drop what sync_fence_conn() took; the last touch of the context. */
+static void sync_fence_conn_put(struct dmb_ipc_conn *conn)
+{
+	struct dmb_ipc *ipc = conn->ipc;
+
+	dmb_ipc_conn_put(conn);
+	pthread_mutex_lock(&ipc->lock);
+	ipc->watchers--;
+	pthread_cond_broadcast(&ipc->cond);
+	pthread_mutex_unlock(&ipc->lock);
 }
 
 /*
@@ -268,11 +285,11 @@ static int64_t sync_fence_wait(struct dma_fence *fence, bool intr,
 	dmb_ipc_conn_fence_waiting(conn, false);
 	ret = deadline == MAX_SCHEDULE_TIMEOUT ? MAX_SCHEDULE_TIMEOUT :
 	      deadline - dmb_ktime_get_ns() > 0 ? deadline - dmb_ktime_get_ns() : 1;
-	dmb_ipc_conn_put(conn);
+	sync_fence_conn_put(conn);
 	return ret;
 out:
 	dmb_ipc_conn_fence_waiting(conn, false);
-	dmb_ipc_conn_put(conn);
+	sync_fence_conn_put(conn);
 	return ret;
 }
 

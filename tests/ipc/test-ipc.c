@@ -723,6 +723,37 @@ static void test_sync_file_dead_signaller(void **state)
 }
 
 /*
+ * The context of an imported fence is destroyed while a thread waits for
+ * the fence in dma_fence_wait(): the fence ends with -ECANCELED, the
+ * waiter returns, and the destroy waits until it is out (ASan sees no
+ * use of the freed context).
+ */
+static void test_sync_file_destroyed_while_waiting(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("waiter", DMB_IPC_THREAD);
+	struct fence_wait *w = TH_NEW(struct fence_wait, { .ret = 1 });
+	struct th_thread *t;
+	int ctl, fd;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn("child_fence_die", &ctl);
+	fd = dmb_ipc_recv_fd(ctl);
+	assert_true(fd >= 0);
+	assert_int_equal(ctl_recv_blocking(ctl), 'S');
+	w->fence = dmb_sync_file_import(ipc, fd);
+	assert_non_null(w->fence);
+	t = th_thread_start(wait_fence_thread, w);
+	dmb_ipc_destroy(ipc);
+	th_thread_join(t);
+	assert_int_equal(w->ret, 0);
+	assert_int_equal(dma_fence_get_status(w->fence), -ECANCELED);
+	dma_fence_put(w->fence);
+	close(fd);
+	close(ctl);
+}
+
+/*
  * kill -9 of an importer at each step of the protocol. The importer goes
  * as far as kill_step, says 'S' and waits to be killed; at KILL_INVALIDATE
  * it is killed inside invalidate_mappings, before it unmaps, while the
@@ -1190,6 +1221,7 @@ int main(int argc, char **argv)
 		TH_TEST(test_revoke_takes_memory_back),
 		TH_TEST(test_sync_file),
 		TH_TEST(test_sync_file_dead_signaller),
+		TH_TEST(test_sync_file_destroyed_while_waiting),
 		TH_TEST(test_kill_at_each_step),
 		TH_TEST(test_revoke_many_one_dies),
 		TH_TEST(test_revoke_races_remote_maps),
