@@ -5,13 +5,16 @@
  *  - one Unix socket round trip between two processes;
  *  - revoke of N cooperating importer processes, per importer, in RTTs;
  *  - handing a buffer to another process (send, import, attach, map) vs
- *    sending its bytes through a socket, 4 KiB to 64 MiB;
+ *    sending its bytes through a socket, 4 KiB to 256 MiB;
  *  - the importer reading the mapped bytes vs memcpy in one process;
  *  - a fence signalled here waking a waiter in another process (through
  *    its sync_file: dma_fence_wait() of the imported fence, and poll() of
  *    the descriptor) vs a bare cross-process futex wake.
- * Importers are forked before they are timed; each one runs the library's
- * thread. Figures are medians; nothing here is asserted.
+ * Importers are started (fork and exec) before they are timed and live for
+ * many buffers, each running the library's thread; the first hand-over and
+ * the first revoke such a process sees are reported apart (they include
+ * its code's first run: page faults, lazy symbol binding). Figures are
+ * medians; nothing here is asserted.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -124,74 +127,91 @@ static const struct dma_buf_attach_ops imp_ops = {
 };
 static struct device imp_dev = { .name = "bench" };
 
-/*
- * An importer: import, attach, map, say 'M'. With @read_back, also time
- * reading the mapping and a memcpy of the same size, sent as two int64.
- * Then wait for EOF on @ctl and clean up.
- */
-static void importer(int ctl, int read_back)
+static void map_now(struct dma_buf_attachment *attach, struct dma_resv *resv)
 {
-	struct dmb_ipc *ipc = dmb_ipc_create("bench", DMB_IPC_THREAD);
-	struct dma_buf_attachment *attach;
-	struct dma_buf *buf;
-	struct dma_resv *resv;
-	int fd;
-
-	put_byte(ctl, 'R');
-	fd = dmb_ipc_recv_fd(ctl);
-
-	must(ipc && fd >= 0, "importer setup");
-	buf = dmb_ipc_import(ipc, fd);
-	close(fd);
-	must(buf != NULL, "import");
-	attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
-	must(attach != NULL, "attach");
-	resv = dma_buf_resv(buf);
 	dma_resv_lock(resv, NULL);
 	mapping = dma_buf_map_attachment(attach, DMA_BIDIRECTIONAL);
 	dma_resv_unlock(resv);
 	must(mapping != NULL, "map");
-	put_byte(ctl, 'M');
-	if (read_back) {
-		size_t size = dma_buf_size(buf);
-		const char *src = (const char *)(uintptr_t)mapping->sgl[0].dma_address;
-		char *local = malloc(size), *dst = malloc(size);
-		int64_t t[2], r[2][5];
+}
 
-		must(local && dst, "malloc");
-		memset(local, 1, size);
-		memset(dst, 0, size);
-		for (int i = 0; i < 5; i++) {
-			int64_t t0 = now_ns();
+/* Read the mapping and a private buffer of the same size; send both times. */
+static void read_back(int ctl, size_t size)
+{
+	const char *src = (const char *)(uintptr_t)mapping->sgl[0].dma_address;
+	char *local = malloc(size), *dst = malloc(size);
+	int64_t t[2], r[2][5];
 
-			memcpy(dst, src, size);
-			bench_keep(dst);
-			r[0][i] = now_ns() - t0;
-			t0 = now_ns();
-			memcpy(dst, local, size);
-			bench_keep(dst);
-			r[1][i] = now_ns() - t0;
-		}
-		t[0] = median(r[0], 5);
-		t[1] = median(r[1], 5);
-		must(write(ctl, t, sizeof(t)) == sizeof(t), "write");
-		free(local);
-		free(dst);
+	must(local && dst, "malloc");
+	memset(local, 1, size);
+	memset(dst, 0, size);
+	for (int i = 0; i < 5; i++) {
+		int64_t t0 = now_ns();
+
+		memcpy(dst, src, size);
+		bench_keep(dst);
+		r[0][i] = now_ns() - t0;
+		t0 = now_ns();
+		memcpy(dst, local, size);
+		bench_keep(dst);
+		r[1][i] = now_ns() - t0;
 	}
-	while (read(ctl, &fd, 1) > 0)
-		;
-	dma_resv_lock(resv, NULL);
-	if (mapping)
-		dma_buf_unmap_attachment(attach, mapping, DMA_BIDIRECTIONAL);
-	mapping = NULL;
-	dma_resv_unlock(resv);
-	dma_buf_detach(buf, attach);
-	dma_buf_put(buf);
+	t[0] = median(r[0], 5);
+	t[1] = median(r[1], 5);
+	must(write(ctl, t, sizeof(t)) == sizeof(t), "write");
+	free(local);
+	free(dst);
+}
+
+/*
+ * An importer process, which lives for many buffers (a steady state, as a
+ * compositor's clients are): for each buffer descriptor received on @ctl,
+ * import, attach, map, say 'M'; with @rb also time reading the mapping
+ * (read_back). Then obey: 'U' map again (the exporter unrevoked), 'D' done
+ * with this buffer (unmap, detach, put, answer 'D'). EOF: exit.
+ */
+static void importer(int ctl, int rb)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("bench", DMB_IPC_THREAD);
+	int fd;
+
+	must(ipc != NULL, "importer setup");
+	put_byte(ctl, 'R');
+	while ((fd = dmb_ipc_recv_fd(ctl)) >= 0) {
+		struct dma_buf_attachment *attach;
+		struct dma_buf *buf = dmb_ipc_import(ipc, fd);
+		struct dma_resv *resv;
+		char cmd;
+
+		close(fd);
+		must(buf != NULL, "import");
+		attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+		must(attach != NULL, "attach");
+		resv = dma_buf_resv(buf);
+		map_now(attach, resv);
+		put_byte(ctl, 'M');
+		if (rb)
+			read_back(ctl, dma_buf_size(buf));
+		rb = 0;
+		while ((cmd = get_byte(ctl)) == 'U') {
+			map_now(attach, resv);
+			put_byte(ctl, 'M');
+		}
+		must(cmd == 'D', "importer command");
+		dma_resv_lock(resv, NULL);
+		if (mapping)
+			dma_buf_unmap_attachment(attach, mapping, DMA_BIDIRECTIONAL);
+		mapping = NULL;
+		dma_resv_unlock(resv);
+		dma_buf_detach(buf, attach);
+		dma_buf_put(buf);
+		put_byte(ctl, 'D');
+	}
 	dmb_ipc_destroy(ipc);
 	_exit(0);
 }
 
-static pid_t spawn_importer(int *ctl, int read_back)
+static pid_t spawn_importer(int *ctl, int rb)
 {
 	int sv[2];
 	pid_t pid;
@@ -209,7 +229,7 @@ static pid_t spawn_importer(int *ctl, int read_back)
 		fcntl(sv[1], F_SETFD, 0);
 		snprintf(arg, sizeof(arg), "%d", sv[1]);
 		execl("/proc/self/exe", "bench-ipc", "--importer", arg,
-		      read_back ? "1" : "0", (char *)NULL);
+		      rb ? "1" : "0", (char *)NULL);
 		_exit(127);
 	}
 	close(sv[1]);
@@ -226,6 +246,12 @@ static void send_buf(struct dma_buf *buf, int ctl)
 	close(fd);
 }
 
+static void done_buf(int ctl)
+{
+	put_byte(ctl, 'D');
+	must(get_byte(ctl) == 'D', "importer done");
+}
+
 static void finish(int ctl, pid_t pid)
 {
 	int status;
@@ -234,30 +260,50 @@ static void finish(int ctl, pid_t pid)
 	waitpid(pid, &status, 0);
 }
 
-/* Revoke of @n importer processes, all mapped. */
-static int64_t revoke_ns(struct dmb_ipc *ipc, int n)
+enum { ROUNDS = 7 };
+
+/*
+ * Revoke of @n importer processes, all mapped: *@cold is the first revoke
+ * those processes see (their invalidate path never ran), the result the
+ * median of the next ROUNDS, each after an unrevoke and a fresh map;
+ * *@inval the median time the revoke spent in invalidate_mappings (sending
+ * the INVALIDATEs: the importers it wakes may take the CPU meanwhile).
+ */
+static int64_t revoke_ns(struct dmb_ipc *ipc, int n, int64_t *cold,
+			 int64_t *inval)
 {
 	struct dma_buf *buf = dmb_memfd_buf_create(ipc, "bench", 4096, NULL);
 	int *ctl = calloc((size_t)n, sizeof(int));
 	pid_t *pid = calloc((size_t)n, sizeof(pid_t));
-	int64_t t0, t;
+	int64_t t0, v[ROUNDS + 1], w[ROUNDS + 1];
+	struct dmb_revoke_stats st;
 
 	must(buf && ctl && pid, "revoke setup");
 	for (int i = 0; i < n; i++) {
 		pid[i] = spawn_importer(&ctl[i], 0);
 		send_buf(buf, ctl[i]);
 	}
-	for (int i = 0; i < n; i++)
-		must(get_byte(ctl[i]) == 'M', "mapped");
-	t0 = now_ns();
-	must(!dmb_memfd_buf_revoke(buf, NULL), "revoke");
-	t = now_ns() - t0;
-	for (int i = 0; i < n; i++)
+	for (int r = 0; r <= ROUNDS; r++) {
+		for (int i = 0; i < n; i++)
+			must(get_byte(ctl[i]) == 'M', "mapped");
+		t0 = now_ns();
+		must(!dmb_memfd_buf_revoke(buf, &st), "revoke");
+		v[r] = now_ns() - t0;
+		w[r] = st.invalidate_ns;
+		must(!dmb_memfd_buf_unrevoke(buf), "unrevoke");
+		for (int i = 0; i < n && r < ROUNDS; i++)
+			put_byte(ctl[i], 'U');
+	}
+	for (int i = 0; i < n; i++) {
+		done_buf(ctl[i]);
 		finish(ctl[i], pid[i]);
+	}
 	dma_buf_put(buf);
 	free(ctl);
 	free(pid);
-	return t;
+	*cold = v[0];
+	*inval = median(w + 1, ROUNDS);
+	return median(v + 1, ROUNDS);
 }
 
 /* ---- fence signal -> wake in another process ---- */
@@ -409,25 +455,38 @@ static int64_t fence_wake_ns(int use_poll)
 	return median(lat, WAKE_ROUNDS);
 }
 
-/* Hand a buffer of @size to a ready importer: send, import, attach, map. */
-static int64_t handoff_ns(struct dmb_ipc *ipc, size_t size, int64_t *rw)
+/*
+ * Hand a buffer of @size to an importer process: send, import, attach,
+ * map, timed until the importer says it mapped. The importer lives for
+ * ROUNDS + 1 buffers: *@cold is its first (its code never ran), the
+ * result the median of the rest. With @rw, the first buffer is also read
+ * back (read_back) and the figures stored there.
+ */
+static int64_t handoff_ns(struct dmb_ipc *ipc, size_t size, int64_t *cold,
+			  int64_t *rw)
 {
-	struct dma_buf *buf = dmb_memfd_buf_create(ipc, "bench", size, NULL);
 	int ctl;
 	pid_t pid = spawn_importer(&ctl, rw != NULL);
-	int64_t t0, t;
+	int64_t t0, v[ROUNDS + 1];
 
-	must(buf != NULL, "buffer");
-	t0 = now_ns();
-	send_buf(buf, ctl);
-	must(get_byte(ctl) == 'M', "mapped");
-	t = now_ns() - t0;
-	if (rw)
-		must(read(ctl, rw, 2 * sizeof(int64_t)) == 2 * sizeof(int64_t),
-		     "read figures");
+	for (int r = 0; r <= ROUNDS; r++) {
+		struct dma_buf *buf = dmb_memfd_buf_create(ipc, "bench", size, NULL);
+
+		must(buf != NULL, "buffer");
+		t0 = now_ns();
+		send_buf(buf, ctl);
+		must(get_byte(ctl) == 'M', "mapped");
+		v[r] = now_ns() - t0;
+		if (rw)
+			must(read(ctl, rw, 2 * sizeof(int64_t)) == 2 * sizeof(int64_t),
+			     "read figures");
+		rw = NULL;
+		done_buf(ctl);
+		dma_buf_put(buf);
+	}
 	finish(ctl, pid);
-	dma_buf_put(buf);
-	return t;
+	*cold = v[0];
+	return median(v + 1, ROUNDS);
 }
 
 /* The same bytes through a stream socket to a ready reader, acknowledged. */
@@ -484,11 +543,11 @@ static void print_wake(void)
 int main(int argc, char **argv)
 {
 	static const size_t sizes[] = {
-		4096, 65536, 1 << 20, 4 << 20, 16 << 20, 64 << 20,
+		4096, 65536, 1 << 20, 4 << 20, 16 << 20, 64 << 20, 256 << 20,
 	};
 	static const int counts[] = { 1, 4, 16, 64 };
 	struct dmb_ipc *ipc;
-	int64_t rtt, rw[2], v[5];
+	int64_t rtt, rw[2], cold, v[5];
 
 	if (argc == 4 && !strcmp(argv[1], "--importer"))
 		importer(atoi(argv[2]), atoi(argv[3]));
@@ -506,32 +565,31 @@ int main(int argc, char **argv)
 	rtt = rtt_ns();
 	printf("bench-ipc (%s)\n", bench_mode_name());
 	printf("unix socket round trip: %lld ns\n", (long long)rtt);
-	printf("\nrevoke of N importer processes (median of 5):\n");
+	printf("\nrevoke of N importer processes (median of %d revokes of running importers; first revoke they see):\n",
+	       ROUNDS);
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
-		int64_t t;
+		int64_t uw, t = revoke_ns(ipc, counts[i], &cold, &uw);
 
-		for (int r = 0; r < 5; r++)
-			v[r] = revoke_ns(ipc, counts[i]);
-		t = median(v, 5);
-		printf("  N=%-3d %9lld ns, %7lld ns per importer = %.2f RTT\n",
+		printf("  N=%-3d %9lld ns, %7lld ns per importer = %.2f RTT; first: %.2f RTT; sending the invalidates: %lld ns\n",
 		       counts[i], (long long)t, (long long)(t / counts[i]),
-		       (double)t / counts[i] / (double)rtt);
+		       (double)t / counts[i] / (double)rtt,
+		       (double)cold / counts[i] / (double)rtt, (long long)uw);
 	}
-	printf("\nhand a buffer over (send, import, attach, map) vs send its bytes (median of 5):\n");
+	printf("\nhand a buffer over (send, import, attach, map; median of %d to a running importer; its first) vs send its bytes (median of 5):\n",
+	       ROUNDS);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		int64_t h, c;
 
-		for (int r = 0; r < 5; r++)
-			v[r] = handoff_ns(ipc, sizes[i], NULL);
-		h = median(v, 5);
+		h = handoff_ns(ipc, sizes[i], &cold, NULL);
 		for (int r = 0; r < 5; r++)
 			v[r] = copy_ns(sizes[i]);
 		c = median(v, 5);
-		printf("  %8zu KiB: handoff %9lld ns, socket copy %11lld ns: %.1fx\n",
-		       sizes[i] >> 10, (long long)h, (long long)c,
-		       (double)c / (double)h);
+		printf("  %8zu KiB: handoff %9lld ns (%.1f RTT; first %9lld ns), socket copy %11lld ns: %.1fx (first %.1fx)\n",
+		       sizes[i] >> 10, (long long)h, (double)h / (double)rtt,
+		       (long long)cold, (long long)c, (double)c / (double)h,
+		       (double)c / (double)cold);
 	}
-	handoff_ns(ipc, 64 << 20, rw);
+	handoff_ns(ipc, 64 << 20, &cold, rw);
 	printf("\nimporter reads 64 MiB through its mapping: %lld ns; memcpy of "
 	       "private memory: %lld ns: %.2fx memcpy speed\n",
 	       (long long)rw[0], (long long)rw[1], (double)rw[1] / (double)rw[0]);

@@ -97,6 +97,16 @@ struct dma_fence_cb {
  *	clock, say). Called without fence->lock, only while the fence is not
  *	signaled, possibly several times and from several threads; it must not
  *	sleep.
+ * @wait: optional; the driver's own wait, used by dma_fence_wait_timeout()
+ *	and dma_fence_wait() instead of the core's callback and futex when the
+ *	wait is uninterruptible, has time to wait and the fence is not yet
+ *	signaled (interruptible waits always use the core's). For a fence the
+ *	driver learns of in the waiting thread itself (a descriptor another
+ *	process makes readable) it saves a thread hop. Called without
+ *	fence->lock; @intr is false. It returns once the fence is signaled
+ *	(signalling it itself if it is the one that learns of completion) or
+ *	@timeout ns passed, as dma_fence_wait_timeout() returns: time left
+ *	(>= 1, or MAX_SCHEDULE_TIMEOUT), 0 on timeout, or a negative errno.
  */
 struct dma_fence_ops {
 	const char *(*get_driver_name)(struct dma_fence *fence);
@@ -105,6 +115,7 @@ struct dma_fence_ops {
 	bool (*signaled)(struct dma_fence *fence);
 	void (*release)(struct dma_fence *fence);
 	void (*set_deadline)(struct dma_fence *fence, int64_t deadline);
+	int64_t (*wait)(struct dma_fence *fence, bool intr, int64_t timeout);
 };
 
 /*

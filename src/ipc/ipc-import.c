@@ -166,8 +166,13 @@ static void proxy_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
 	struct proxy_map *map = dmb_container_of(sgt, struct proxy_map, sgt);
 
 	(void)dir;
-	munmap(map->vaddr, map->size);
+	/*
+	 * Told first: a revoke waits for this message, not for our munmap
+	 * (which may cost TLB shoot-downs); the importer no longer uses the
+	 * mapping either way, and the revoke's truncate takes the pages.
+	 */
 	send_one_way(conn, DMB_IPC_UNMAP, map->handle);
+	munmap(map->vaddr, map->size);
 	sg_free_table(&map->sgt);
 	free(map);
 }

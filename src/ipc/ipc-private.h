@@ -101,7 +101,8 @@ struct dmb_ipc {
 	pthread_cond_t cond;
 	struct dmb_list_head conns;
 	uint64_t next_id;
-	unsigned int watchers;		/* lock: fence watcher threads running */
+	unsigned int watchers;		/* lock: fence watcher threads running,
+					 * and threads in a fence's wait op */
 };
 
 struct dmb_ipc_conn {
@@ -116,6 +117,7 @@ struct dmb_ipc_conn {
 	bool reading;			/* ipc->lock: a thread is in recv */
 	bool dead;			/* ipc->lock */
 	struct dma_fence *fence;	/* const: an imported sync_file's fence */
+	unsigned int fence_waiters;	/* ipc->lock: threads in its wait op */
 	/* importer side */
 	pthread_mutex_t req_lock;
 	uint32_t seq;			/* req_lock */
@@ -170,6 +172,12 @@ struct dmb_ipc *dmb_ipc_get_default(void);
 void dmb_ipc_fence_ready(struct dmb_ipc_conn *conn);
 /* Nobody will signal @conn's fence any more: signal it -ECANCELED. */
 void dmb_ipc_fence_cancel(struct dmb_ipc_conn *conn);
+/*
+ * A thread starts (@waiting) or ends waiting on @conn's fence itself: while
+ * one does, the dispatcher stops polling the descriptor (its wake-up would
+ * compete with the waiter's).
+ */
+void dmb_ipc_conn_fence_waiting(struct dmb_ipc_conn *conn, bool waiting);
 /* @conn is being freed: its fence forgets it. */
 void dmb_ipc_fence_detach(struct dmb_ipc_conn *conn);
 

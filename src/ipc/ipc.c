@@ -122,6 +122,24 @@ static bool conn_unlist_locked(struct dmb_ipc_conn *conn)
 	return true;
 }
 
+void dmb_ipc_conn_fence_waiting(struct dmb_ipc_conn *conn, bool waiting)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = conn->id };
+	struct dmb_ipc *ipc = conn->ipc;
+	bool first;
+
+	pthread_mutex_lock(&ipc->lock);
+	first = waiting ? conn->fence_waiters++ == 0 : --conn->fence_waiters == 0;
+	/*
+	 * Taken out, not masked (a hang-up is reported whatever the mask);
+	 * put back, a descriptor that became readable meanwhile is reported.
+	 */
+	if (first && conn->listed)
+		epoll_ctl(ipc->epfd, waiting ? EPOLL_CTL_DEL : EPOLL_CTL_ADD,
+			  conn->sock, &ev);
+	pthread_mutex_unlock(&ipc->lock);
+}
+
 void dmb_ipc_conn_close(struct dmb_ipc_conn *conn)
 {
 	struct dmb_ipc *ipc = conn->ipc;
@@ -297,6 +315,14 @@ int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
 	conn->waiting = true;
 	conn->have_reply = false;
 	ret = conn->dead ? -ENOTCONN : 0;
+	/*
+	 * The reply is read here (below): the dispatcher stops polling the
+	 * socket meanwhile, or every reply would wake it too, to compete for
+	 * the CPU and the socket. What else arrives is queued and delivered
+	 * by the dispatcher as usual.
+	 */
+	if (!ret && conn->listed)
+		epoll_ctl(ipc->epfd, EPOLL_CTL_DEL, conn->sock, NULL);
 	pthread_mutex_unlock(&ipc->lock);
 	if (!ret)
 		ret = dmb_ipc_msg_send(conn->sock, msg, send_fd);
@@ -322,6 +348,12 @@ int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
 	}
 	conn->waiting = false;
 	conn->have_reply = false;
+	/* Back in the loop: what arrived meanwhile is reported at once. */
+	if (conn->listed && !conn->dead) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = conn->id };
+
+		epoll_ctl(ipc->epfd, EPOLL_CTL_ADD, conn->sock, &ev);
+	}
 	pthread_mutex_unlock(&ipc->lock);
 	pthread_mutex_unlock(&conn->req_lock);
 	return ret;

@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <dmabuf/clock.h>
 #include <dmabuf/diag.h>
 #include <dmabuf/sync_file.h>
 
@@ -87,14 +88,12 @@ int dmb_sync_file_export(struct dma_fence *fence)
 	return sv[1];
 }
 
-int dmb_sync_file_status(int fd)
+/* The status of @fd, known to be a sync_file's socket. */
+static int status_of(int fd)
 {
 	int32_t status;
 	ssize_t n;
-	int ret = dmb_ipc_fd_check(fd);
 
-	if (ret)
-		return ret;
 	do
 		n = recv(fd, &status, sizeof(status), MSG_PEEK | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
@@ -106,6 +105,13 @@ int dmb_sync_file_status(int fd)
 	if (n != sizeof(status) || status > 1 || status < -4095 || status == 0)
 		return -EBADMSG;
 	return status;
+}
+
+int dmb_sync_file_status(int fd)
+{
+	int ret = dmb_ipc_fd_check(fd);
+
+	return ret ? ret : status_of(fd);
 }
 
 struct sync_fence {
@@ -194,6 +200,99 @@ static bool sync_fence_enable_signaling(struct dma_fence *fence)
 	return true;
 }
 
+/*
+ * @sf's connection with a reference, or NULL once it is closed. The
+ * waiting thread counts as a watcher: dmb_ipc_destroy() (which cancels the
+ * fence and shuts the descriptor down, waking it) waits until it is out.
+ */
+static struct dmb_ipc_conn *sync_fence_conn(struct sync_fence *sf)
+{
+	struct dmb_ipc_conn *conn;
+	bool alive = false;
+
+	dmb_fence_lock(&sf->base);
+	conn = sf->conn;
+	if (conn) {
+		pthread_mutex_lock(&conn->ipc->lock);
+		alive = conn->refs && !conn->dead;
+		if (alive) {
+			conn->refs++;
+			conn->ipc->watchers++;
+		}
+		pthread_mutex_unlock(&conn->ipc->lock);
+	}
+	dmb_fence_unlock(&sf->base);
+	return alive ? conn : NULL;
+}
+
+/* Drop what sync_fence_conn() took; the last touch of the context. */
+static void sync_fence_conn_put(struct dmb_ipc_conn *conn)
+{
+	struct dmb_ipc *ipc = conn->ipc;
+
+	dmb_ipc_conn_put(conn);
+	pthread_mutex_lock(&ipc->lock);
+	ipc->watchers--;
+	pthread_cond_broadcast(&ipc->cond);
+	pthread_mutex_unlock(&ipc->lock);
+}
+
+/*
+ * dma_fence_ops.wait: the waiting thread polls the descriptor itself, so a
+ * signal in the other process wakes it directly, not through the
+ * dispatcher or the watcher and then the core's futex (one wake-up instead
+ * of two). A connection already closed was closed after its fence was
+ * signalled (dmb_ipc_fence_ready(), dmb_ipc_destroy()).
+ */
+static int64_t sync_fence_wait(struct dma_fence *fence, bool intr,
+			       int64_t timeout)
+{
+	struct sync_fence *sf = to_sync_fence(fence);
+	struct dmb_ipc_conn *conn = sync_fence_conn(sf);
+	int64_t deadline = dmb_timeout_deadline(dmb_ktime_get_ns(), timeout);
+	struct pollfd p = { .events = POLLIN };
+	int64_t ret = 0;
+
+	(void)intr;
+	if (!conn)
+		return timeout;
+	p.fd = conn->sock;
+	dmb_ipc_conn_fence_waiting(conn, true);
+	while (!dma_fence_is_signaled(fence)) {
+		struct timespec ts, *tsp = NULL;
+		int status;
+
+		if (deadline != MAX_SCHEDULE_TIMEOUT) {
+			int64_t left = deadline - dmb_ktime_get_ns();
+
+			if (left <= 0)
+				goto out;
+			ts.tv_sec = left / NSEC_PER_SEC;
+			ts.tv_nsec = left % NSEC_PER_SEC;
+			tsp = &ts;
+		}
+		if (ppoll(&p, 1, tsp, NULL) <= 0)
+			continue;
+		/* 0: our context's own shutdown, after it cancelled the fence. */
+		status = status_of(conn->sock);
+		if (status == -EBADMSG)
+			dmb_notice("ipc: a sync_file sent a malformed status");
+		if (status)
+			signal_with(fence, status);
+	}
+	/* Closed here, as the dispatcher would: no wake-up of it to do so. */
+	dmb_ipc_conn_close(conn);
+	dmb_ipc_conn_fence_waiting(conn, false);
+	ret = deadline == MAX_SCHEDULE_TIMEOUT ? MAX_SCHEDULE_TIMEOUT :
+	      deadline - dmb_ktime_get_ns() > 0 ? deadline - dmb_ktime_get_ns() : 1;
+	sync_fence_conn_put(conn);
+	return ret;
+out:
+	dmb_ipc_conn_fence_waiting(conn, false);
+	sync_fence_conn_put(conn);
+	return ret;
+}
+
 void dmb_ipc_fence_detach(struct dmb_ipc_conn *conn)
 {
 	struct sync_fence *sf = to_sync_fence(conn->fence);
@@ -207,6 +306,7 @@ static const struct dma_fence_ops sync_fence_ops = {
 	.get_driver_name = sync_fence_driver,
 	.get_timeline_name = sync_fence_timeline,
 	.enable_signaling = sync_fence_enable_signaling,
+	.wait = sync_fence_wait,
 };
 
 void dmb_ipc_fence_ready(struct dmb_ipc_conn *conn)

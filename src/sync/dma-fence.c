@@ -580,6 +580,12 @@ static int64_t __dma_fence_wait(struct dma_fence *fence, bool intr,
 		     (long long)timeout_ns) ||
 	    fence_refuse_released(fence))
 		return -EINVAL;
+	/* The driver's own wait (dma_fence_ops.wait): the kernel's order. */
+	if (fence->ops->wait && !intr && timeout_ns &&
+	    !dma_fence_is_signaled(fence)) {
+		report_wait_in_signalling(fence);
+		return fence->ops->wait(fence, false, timeout_ns);
+	}
 	/*
 	 * Enabling first, as the kernel does: a fence whose driver learns of
 	 * completion only when asked is signaled by this, so even a poll

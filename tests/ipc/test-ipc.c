@@ -660,6 +660,99 @@ static void test_sync_file(void **state)
 	dma_fence_put(fence);
 }
 
+/* The signaller: export a fence that never signals, send it, say 'S'. */
+static void child_fence_die(int ctl)
+{
+	struct dma_fence *fence = mock_fence();
+	int fd = dmb_sync_file_export(fence);
+
+	CHILD_CHECK(fd >= 0);
+	CHILD_CHECK(dmb_ipc_send_fd(ctl, fd) == 0);
+	ctl_send(ctl, 'S');
+	for (;;)
+		pause();
+}
+
+struct fence_wait {
+	struct dma_fence *fence;
+	int ret;
+};
+
+static void *wait_fence_thread(void *arg)
+{
+	struct fence_wait *w = arg;
+
+	w->ret = dma_fence_wait(w->fence);
+	return NULL;
+}
+
+/*
+ * A fence whose signalling process dies (kill -9) while a thread here
+ * waits for it in dma_fence_wait(): the waiter, which watches the
+ * descriptor itself (the sync_file fence's wait op), returns, and the
+ * fence ended with -EPIPE. The context has no thread and is never
+ * dispatched, so nobody else signals it.
+ */
+static void test_sync_file_dead_signaller(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("waiter", 0);
+	struct fence_wait *w = TH_NEW(struct fence_wait, { .ret = 1 });
+	struct th_thread *t;
+	int ctl, fd;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn("child_fence_die", &ctl);
+	fd = dmb_ipc_recv_fd(ctl);
+	assert_true(fd >= 0);
+	assert_int_equal(ctl_recv_blocking(ctl), 'S');
+	w->fence = dmb_sync_file_import(ipc, fd);
+	assert_non_null(w->fence);
+	assert_false(dma_fence_is_signaled(w->fence));
+	t = th_thread_start(wait_fence_thread, w);
+	kill(child_pid, SIGKILL);
+	assert_int_equal(WTERMSIG(reap()), SIGKILL);
+	th_thread_join(t);
+	assert_int_equal(w->ret, 0);
+	assert_int_equal(dma_fence_get_status(w->fence), -EPIPE);
+	assert_int_equal(dmb_sync_file_status(fd), -EPIPE);
+	dma_fence_put(w->fence);
+	close(fd);
+	close(ctl);
+	dmb_ipc_destroy(ipc);
+}
+
+/*
+ * The context of an imported fence is destroyed while a thread waits for
+ * the fence in dma_fence_wait(): the fence ends with -ECANCELED, the
+ * waiter returns, and the destroy waits until it is out (ASan sees no
+ * use of the freed context).
+ */
+static void test_sync_file_destroyed_while_waiting(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("waiter", DMB_IPC_THREAD);
+	struct fence_wait *w = TH_NEW(struct fence_wait, { .ret = 1 });
+	struct th_thread *t;
+	int ctl, fd;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn("child_fence_die", &ctl);
+	fd = dmb_ipc_recv_fd(ctl);
+	assert_true(fd >= 0);
+	assert_int_equal(ctl_recv_blocking(ctl), 'S');
+	w->fence = dmb_sync_file_import(ipc, fd);
+	assert_non_null(w->fence);
+	t = th_thread_start(wait_fence_thread, w);
+	dmb_ipc_destroy(ipc);
+	th_thread_join(t);
+	assert_int_equal(w->ret, 0);
+	assert_int_equal(dma_fence_get_status(w->fence), -ECANCELED);
+	dma_fence_put(w->fence);
+	close(fd);
+	close(ctl);
+}
+
 /*
  * kill -9 of an importer at each step of the protocol. The importer goes
  * as far as kill_step, says 'S' and waits to be killed; at KILL_INVALIDATE
@@ -780,6 +873,80 @@ static void test_kill_at_each_step(void **state)
 		dma_buf_put(r->buf);
 		dmb_ipc_destroy(ipc);
 	}
+}
+
+/*
+ * One revoke of several importer processes, one of which dies inside its
+ * invalidate_mappings: every importer is told before the revoke waits for
+ * any (all four invalidate), the dead one counts as unmapped, the revoke
+ * completes, and the others keep their attachments.
+ */
+enum { MANY = 4 };
+static pid_t many_pids[MANY];
+
+static void reap_many(void *arg)
+{
+	int status;
+
+	(void)arg;
+	for (int i = 0; i < MANY; i++) {
+		if (many_pids[i] > 0) {
+			kill(many_pids[i], SIGKILL);
+			waitpid(many_pids[i], &status, 0);
+		}
+		many_pids[i] = -1;
+	}
+}
+
+static void test_revoke_many_one_dies(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
+	struct th_thread *t;
+	char name[MANY][64];
+	int ctl[MANY], status;
+
+	(void)state;
+	assert_non_null(ipc);
+	th_on_teardown(reap_many, NULL);
+	/* The last one hangs in invalidate_mappings; the others unmap. */
+	for (int i = 0; i < MANY; i++) {
+		kill_step = i == MANY - 1 ? KILL_INVALIDATE : KILL_MAPPED;
+		spawn("child_steps", &ctl[i]);
+		many_pids[i] = child_pid;
+		child_pid = -1;
+		snprintf(name[i], sizeof(name[i]), "importer[%d]", (int)many_pids[i]);
+	}
+	r->buf = export_buf(ipc);
+	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	for (int i = 0; i < MANY; i++)
+		send_buf(r->buf, ctl[i]);
+	for (int i = 0; i < MANY; i++)
+		assert_int_equal(loop_until(ipc, ctl[i], -1), 'S');
+	t = th_thread_start(revoke_thread, r);
+	for (int i = 0; i < MANY; i++)
+		assert_int_equal(loop_until(ipc, ctl[i], -1), 'I');
+	kill(many_pids[MANY - 1], SIGKILL);
+	assert_int_equal(waitpid(many_pids[MANY - 1], &status, 0),
+			 many_pids[MANY - 1]);
+	many_pids[MANY - 1] = -1;
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	loop_until(ipc, ctl[0], r->done[0]);
+	th_thread_join(t);
+	assert_int_equal(r->ret, 0);
+	drain(ipc);
+	assert_false(dump_has(name[MANY - 1]));
+	for (int i = 0; i < MANY - 1; i++)
+		assert_true(dump_has(name[i]));
+	reap_many(NULL);
+	drain(ipc);
+	for (int i = 0; i < MANY; i++)
+		close(ctl[i]);
+	close(r->done[0]);
+	close(r->done[1]);
+	kill_step = 0;
+	dma_buf_put(r->buf);
+	dmb_ipc_destroy(ipc);
 }
 
 /*
@@ -1021,6 +1188,7 @@ static const struct {
 	IPC_CHILD(child_share), IPC_CHILD(child_revoke), IPC_CHILD(child_vmap),
 	IPC_CHILD(child_vmap_die), IPC_CHILD(child_die),
 	IPC_CHILD(child_garbage), IPC_CHILD(child_sync_file),
+	IPC_CHILD(child_fence_die),
 	IPC_CHILD(child_steps), IPC_CHILD(child_map_loop),
 	IPC_CHILD(child_cheat),
 };
@@ -1052,7 +1220,10 @@ int main(int argc, char **argv)
 		TH_TEST(test_malformed),
 		TH_TEST(test_revoke_takes_memory_back),
 		TH_TEST(test_sync_file),
+		TH_TEST(test_sync_file_dead_signaller),
+		TH_TEST(test_sync_file_destroyed_while_waiting),
 		TH_TEST(test_kill_at_each_step),
+		TH_TEST(test_revoke_many_one_dies),
 		TH_TEST(test_revoke_races_remote_maps),
 	};
 

@@ -1374,6 +1374,55 @@ static void set_deadline_reaches_op(void **state)
 	dma_fence_put(&d->base);
 }
 
+/* A fence whose driver waits itself: the op signals it and counts. */
+static int64_t dl_wait(struct dma_fence *fence, bool intr, int64_t timeout)
+{
+	struct dl_fence *d = dmb_container_of(fence, struct dl_fence, base);
+
+	assert_false(intr);
+	atomic_fetch_add(&d->calls, 1);
+	atomic_store(&d->deadline, timeout);
+	dma_fence_signal(fence);
+	return timeout;
+}
+
+static const struct dma_fence_ops wait_ops = {
+	.get_driver_name = tf_driver_name,
+	.get_timeline_name = tf_timeline_name,
+	.wait = dl_wait,
+	.release = dl_release,
+};
+
+/*
+ * dma_fence_wait() and a timed wait of a pending fence go to the driver's
+ * wait op; a poll (no time to wait), an interruptible wait and a wait of a
+ * signaled fence do not.
+ */
+static void wait_reaches_op(void **state)
+{
+	struct dl_fence *d = calloc(1, sizeof(*d));
+	struct dl_fence *e = calloc(1, sizeof(*e));
+
+	assert_true(d && e);
+	dma_fence_init(&d->base, &wait_ops, NULL, dma_fence_context_alloc(1), 1);
+	dma_fence_init(&e->base, &wait_ops, NULL, dma_fence_context_alloc(1), 1);
+	atomic_fetch_add(&live_fences, 2);
+	assert_int_equal(dma_fence_wait_timeout(&d->base, 0), 0);
+	assert_int_equal(dmb_fence_wait_timeout(&d->base, true, 0), 0);
+	assert_int_equal(atomic_load(&d->calls), 0);
+	assert_int_equal(dma_fence_wait_timeout(&d->base, 12345), 12345);
+	assert_int_equal(atomic_load(&d->calls), 1);
+	assert_int_equal(atomic_load(&d->deadline), 12345);
+	assert_true(dma_fence_is_signaled(&d->base));
+	assert_int_equal(dma_fence_wait(&d->base), 0);
+	assert_int_equal(atomic_load(&d->calls), 1);
+	assert_int_equal(dma_fence_wait(&e->base), 0);
+	assert_int_equal(atomic_load(&e->calls), 1);
+	assert_int_equal(atomic_load(&e->deadline), MAX_SCHEDULE_TIMEOUT);
+	dma_fence_put(&d->base);
+	dma_fence_put(&e->base);
+}
+
 /* describe prints the driver, timeline, seqno and state in one line. */
 static void describe_one_line(void **state)
 {
@@ -1529,6 +1578,7 @@ int main(int argc, char **argv)
 		TF_TEST(check_and_signal),
 		TF_TEST(test_signaled_flag_does_not_poll),
 		TF_TEST(set_deadline_reaches_op),
+		TF_TEST(wait_reaches_op),
 		TF_TEST(describe_one_line),
 		TF_TEST(wait_interruptible_interrupted),
 		TF_TEST(wait_interruptible_pending_request),
