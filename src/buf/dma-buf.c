@@ -594,7 +594,8 @@ static inline void buf_mapping_gone(struct dma_buf *dmabuf)
  * Undo the mapping of record @rec of @attach: exporter unmap, unpin, token
  * (none in production mode). Resv held.
  */
-static void buf_unmap_rec(struct dma_buf_attachment *attach,
+static inline __attribute__((always_inline)) void
+buf_unmap_rec(struct dma_buf_attachment *attach,
 			  struct dma_buf_mapping *rec, bool forced)
 {
 	struct dma_buf_mapping m = *rec;
