@@ -37,6 +37,23 @@ struct dma_buf_name {
 #define BUF_MAP_PINNED	(1ull << 32)	/* pinned on map (R3): unpin on unmap */
 #define BUF_MAP_TOKEN	(1ull << 33)	/* has a checker token: retire it */
 
+/*
+ * The attachment's inline record (dma_buf_attachment.slot), for the common
+ * case of production mode: a dynamic importer with one mapping at a time.
+ * Only the map's fast path fills it (a key equal to the direction: no pin,
+ * no token); every other mapping goes to the array. Its key says when it
+ * holds no mapping: VACANT set, with the direction while the fast path's
+ * exporter op runs (so a map from inside the op goes to the array, and no
+ * walker looks at the half-made record), and all ones when free and the
+ * fast path may fill it - a dynamic attachment in production mode, which
+ * stays so, as the mode never goes back to debug. (Keys with VACANT never
+ * equal a direction, so the unmap's one compare also refuses a free slot
+ * whose stale table a caller unmaps again.)
+ */
+#define BUF_MAP_VACANT		(1ull << 34)
+#define BUF_SLOT_FREE_FAST	(~0ull)		/* free: the fast path's */
+#define BUF_SLOT_FREE		(~1ull)		/* free: debug mode, static */
+
 struct dma_buf_mapping {
 	struct sg_table *sgt;
 	struct dmb_check_map *token;	/* the checker's shadow of this mapping */
@@ -52,6 +69,7 @@ buf_mapping_dir(const struct dma_buf_mapping *m)
 struct dma_buf_attachment {
 	unsigned int obj_state;				/* DMB_OBJ_*: quarantine-private.h */
 	struct dma_buf *dmabuf;				/* const */
+	struct dma_buf_mapping slot;			/* resv: the inline record */
 	struct device *dev;				/* const */
 	const struct dma_buf_attach_ops *importer_ops;	/* const */
 	void *importer_priv;				/* const */
@@ -60,10 +78,9 @@ struct dma_buf_attachment {
 	void *priv;					/* resv: the exporter's */
 	unsigned int pin_count;				/* resv: explicit dma_buf_pin() */
 	bool force_revoked;				/* resv: mappings torn down by force */
-	struct dma_buf_mapping *mappings;		/* resv: live mappings */
-	unsigned int nr_mappings;			/* resv */
+	struct dma_buf_mapping *mappings;		/* resv: the other live mappings */
+	unsigned int nr_records;			/* resv: in @mappings */
 	unsigned int max_mappings;			/* resv */
-	unsigned int fast_mappings;			/* resv: max_mappings if dynamic, else 0 */
 	struct dmb_check_names *names;			/* const: who, for tokens */
 	struct dmb_check_map *spare;			/* resv: token to recycle */
 	int64_t unmap_latency_ns;			/* resv: last invalidate -> unmap */
@@ -106,6 +123,19 @@ struct dma_buf {
 	struct dma_buf_name *names;			/* name_lock: all of them */
 	struct dma_resv own_resv;			/* used when none was given */
 };
+
+/* Does @attach's inline record hold a mapping? Resv held. */
+static inline bool dma_buf_slot_live(const struct dma_buf_attachment *attach)
+{
+	return !(attach->slot.key & BUF_MAP_VACANT);
+}
+
+/* How many live mappings @attach has, inline and in the array. Resv held. */
+static inline unsigned int
+dma_buf_attachment_nr_mappings(const struct dma_buf_attachment *attach)
+{
+	return attach->nr_records + dma_buf_slot_live(attach);
+}
 
 /*
  * dma_buf_mark_revoked - tell the core the buffer is (no longer) revoked, so

@@ -339,18 +339,18 @@ static void revoke_unmap_deadline(struct dmb_revocable *rev,
 
 	dma_resv_lock(dmabuf->resv, NULL);
 	dmb_list_for_each_entry(attach, &dmabuf->attachments, node) {
-		if (!attach->nr_mappings)
+		if (!dma_buf_attachment_nr_mappings(attach))
 			continue;
 		dma_buf_attachment_subject(attach, &who);
 		if (dma_buf_attach_revocable(attach))
 			dmb_check_report(DMB_V6_UNMAP_TIMEOUT, &who,
 					 "importer has a broken invalidate_mappings: %u mapping(s) still live %lld ms after invalidate",
-					 attach->nr_mappings,
+					 dma_buf_attachment_nr_mappings(attach),
 					 (long long)(bound / NSEC_PER_MSEC));
 		else
 			dmb_notice("revoke of %s waits for pinned importer %s (device %s): %u mapping(s) still live after %lld ms; it is not revocable and unmaps only when done",
 				   who.buffer, who.importer, who.device,
-				   attach->nr_mappings,
+				   dma_buf_attachment_nr_mappings(attach),
 				   (long long)(bound / NSEC_PER_MSEC));
 		stats->warnings++;
 		if (policy->wait == DMB_REVOKE_DEADLINE_FORCE)

@@ -15,7 +15,9 @@
  *  - the core keeps every mapping it handed out (table, direction, whether
  *    it pinned, and a checker token) on its attachment, so an unmap of a
  *    table it does not know is caught before the exporter sees it (V8) and a
- *    detach with live mappings can clean them up (V9);
+ *    detach with live mappings can clean them up (V9): one record inline in
+ *    the attachment for the map's fast path (dma-buf-private.h), the others
+ *    in an array;
  *  - every call out to exporter or importer code keeps the buffer alive: a
  *    callback that drops what was the last reference defers the release to
  *    the end of the core's call instead of freeing the buffer under it.
@@ -484,6 +486,8 @@ buf_attach(struct dma_buf *dmabuf, struct device *dev,
 	attach->importer_priv = importer_priv;
 	attach->peer2peer = importer_ops && importer_ops->allow_peer2peer;
 	attach->unmap_latency_ns = -1;
+	attach->slot.key = importer_ops && !__dmb_debug_on() ?
+			   BUF_SLOT_FREE_FAST : BUF_SLOT_FREE;
 	dmb_list_init(&attach->node);
 	/* Named once: every mapping's token shares this copy. */
 	dma_buf_attachment_subject(attach, &who);
@@ -587,23 +591,37 @@ static inline void buf_mapping_gone(struct dma_buf *dmabuf)
 }
 
 /*
- * Undo mapping @idx of @attach: exporter unmap, unpin, token (none in
- * production mode). Resv held.
+ * Undo the mapping of record @rec of @attach: exporter unmap, unpin, token
+ * (none in production mode). Resv held.
  */
-static void buf_unmap_index(struct dma_buf_attachment *attach, unsigned int idx,
-			    bool forced)
+static inline __attribute__((always_inline)) void
+buf_unmap_rec(struct dma_buf_attachment *attach,
+			  struct dma_buf_mapping *rec, bool forced)
 {
-	struct dma_buf_mapping m = attach->mappings[idx];
+	struct dma_buf_mapping m = *rec;
 	struct dma_buf *dmabuf = attach->dmabuf;
 
 	/* Every caller tested or asserted the lock already. */
-	attach->mappings[idx] = attach->mappings[--attach->nr_mappings];
+	if (rec == &attach->slot)
+		rec->key = BUF_SLOT_FREE_FAST;	/* only the fast path fills it */
+	else
+		*rec = attach->mappings[--attach->nr_records];
 	dmabuf->ops->unmap_dma_buf(attach, m.sgt, buf_mapping_dir(&m));
 	if (dmb_unlikely(m.key & BUF_MAP_PINNED))
 		dmabuf->ops->unpin(attach);
 	if (m.token)
 		buf_retire_token(attach, m.token, forced);
 	buf_mapping_gone(dmabuf);
+}
+
+/* Undo every live mapping of @attach, newest of the array first. Resv held. */
+static void buf_unmap_all(struct dma_buf_attachment *attach, bool forced)
+{
+	while (attach->nr_records)
+		buf_unmap_rec(attach, &attach->mappings[attach->nr_records - 1],
+			      forced);
+	if (dma_buf_slot_live(attach))
+		buf_unmap_rec(attach, &attach->slot, forced);
 }
 
 /*
@@ -614,16 +632,16 @@ static void buf_unmap_index(struct dma_buf_attachment *attach, unsigned int idx,
 static void buf_detach_locked(struct dma_buf *dmabuf,
 			      struct dma_buf_attachment *attach)
 {
+	unsigned int live = dma_buf_attachment_nr_mappings(attach);
 	struct dmb_check_subject who;
 
 	buf_assert_held(dmabuf);
-	if (attach->nr_mappings) {
+	if (live) {
 		dma_buf_attachment_subject(attach, &who);
 		dmb_check_report(DMB_V9_BAD_DETACH_OR_PUT, &who,
 				 "detach with %u live mapping(s); unmapping them first",
-				 attach->nr_mappings);
-		while (attach->nr_mappings)
-			buf_unmap_index(attach, attach->nr_mappings - 1, false);
+				 live);
+		buf_unmap_all(attach, false);
 	}
 	if (DMB_WARN(attach->pin_count, "detach of %s from %s while pinned %u time(s)",
 		     dma_buf_attachment_importer_name(attach), dma_buf_name(dmabuf),
@@ -791,7 +809,7 @@ unsigned int dma_buf_attachment_mapped(struct dma_buf_attachment *attach)
 	if (!buf_held_or_refuse(attach->dmabuf, attach, 0,
 				"dma_buf_attachment_mapped"))
 		return 0;
-	return attach->nr_mappings;
+	return dma_buf_attachment_nr_mappings(attach);
 }
 
 int64_t dma_buf_attachment_unmap_latency(struct dma_buf_attachment *attach)
@@ -886,8 +904,6 @@ buf_reserve_mapping(struct dma_buf_attachment *attach)
 		return -ENOMEM;
 	attach->mappings = bigger;
 	attach->max_mappings = want;
-	/* Static attachments never take the map's fast path (pin, fences). */
-	attach->fast_mappings = attach->importer_ops ? want : 0;
 	return 0;
 }
 
@@ -927,8 +943,9 @@ buf_map_failed(struct dma_buf_attachment *attach, enum dma_data_direction dir,
 }
 
 /*
- * Map @attach and keep the mapping's record, in every case: debug mode (a
- * token), a full record array, a static attachment to pin. Resv held.
+ * Map @attach and keep the mapping's record in the array, in every case:
+ * debug mode (a token), the inline record taken, a static attachment to
+ * pin. Resv held.
  */
 static inline __attribute__((always_inline)) struct sg_table *
 buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
@@ -940,7 +957,7 @@ buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	int ret;
 
 	/* Every caller tested the lock already. */
-	if (dmb_unlikely(attach->nr_mappings == attach->max_mappings)) {
+	if (dmb_unlikely(attach->nr_records == attach->max_mappings)) {
 		ret = buf_reserve_mapping(attach);
 		if (ret)
 			goto err;
@@ -951,6 +968,12 @@ buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 			ret = -ENOMEM;
 			goto err;
 		}
+	} else if (attach->slot.key == BUF_SLOT_FREE && attach->importer_ops) {
+		/*
+		 * Made in debug mode: the fast path from the next map on,
+		 * as production mode is on for good.
+		 */
+		attach->slot.key = BUF_SLOT_FREE_FAST;
 	}
 	if (dmb_unlikely(buf_pin_on_map(attach))) {
 		ret = dmabuf->ops->pin(attach);
@@ -982,7 +1005,7 @@ buf_map_slow(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 		}
 	}
 
-	attach->mappings[attach->nr_mappings++] = (struct dma_buf_mapping) {
+	attach->mappings[attach->nr_records++] = (struct dma_buf_mapping) {
 		.sgt = sgt, .token = token,
 		.key = (uint32_t)dir | (pinned ? BUF_MAP_PINNED : 0) |
 		       (token ? BUF_MAP_TOKEN : 0),
@@ -1018,16 +1041,29 @@ buf_map_slow_held(struct dma_buf_attachment *attach, enum dma_data_direction dir
 	return sgt;
 }
 
-/* The fast path's exporter op failed (buf_map_failed()): end the callout. */
+/*
+ * The fast path's exporter op failed (buf_map_failed()): free the inline
+ * record again (it holds the direction while vacant) and end the callout.
+ */
 static struct sg_table *__attribute__((noinline, cold))
-buf_map_fast_failed(struct dma_buf_attachment *attach,
-		    enum dma_data_direction dir, struct sg_table *sgt, int ret)
+buf_map_fast_failed(struct dma_buf_attachment *attach, int ret)
 {
+	enum dma_data_direction dir = buf_mapping_dir(&attach->slot);
 	struct dma_buf *dmabuf = attach->dmabuf;
+	struct sg_table *sgt = attach->slot.sgt;
 
+	attach->slot.key = BUF_SLOT_FREE_FAST;
 	errno = -buf_map_failed(attach, dir, sgt, ret);
 	buf_callout_end(dmabuf);
 	return NULL;
+}
+
+/* buf_callout_end()'s slow path for the map's fast path, returning @sgt. */
+static struct sg_table *__attribute__((noinline, cold))
+buf_map_end_slow(struct dma_buf *dmabuf, struct sg_table *sgt)
+{
+	buf_callout_end_slow(dmabuf);
+	return sgt;
 }
 
 /* NULL or no lock (V2): reported, refused. */
@@ -1042,55 +1078,78 @@ buf_map_refused(struct dma_buf_attachment *attach)
 }
 
 /*
- * Map @attach, resv held, as a callout (the exporter's op may drop the
- * buffer). The common case of production mode - no token, a free record, a
- * dynamic attachment (nothing to pin, no KERNEL fences to wait for) - is
- * two tests, the exporter's op, three tests of its answer and the record's
- * stores, all in this function; everything else goes the general way
- * (buf_map_slow()), or out of line on failure.
+ * Map @attach, resv held (tested by the caller), as a callout (the
+ * exporter's op may drop the buffer). The common case of production mode -
+ * the inline record free and the fast path's (a dynamic attachment:
+ * nothing to pin, no KERNEL fences to wait for, no token) - is one test,
+ * the exporter's op writing its table straight into the record, three
+ * tests of its answer and the record's key, all inline; everything else
+ * goes the general way (buf_map_slow()), or out of line on failure. A
+ * caller that holds a reference on the buffer (@held_ref) has the general
+ * way inline, without a callout.
  */
-struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
-					enum dma_data_direction dir)
+static inline __attribute__((always_inline)) struct sg_table *
+buf_map_locked(struct dma_buf_attachment *attach, enum dma_data_direction dir,
+	       bool held_ref)
 {
-	struct dma_buf_mapping *m;
 	struct dma_buf *dmabuf;
-	struct sg_table *sgt = NULL;
+	struct sg_table *sgt;
 	int ret;
 
-	if (dmb_unlikely(!attach))
-		return buf_map_refused(attach);
-	dmabuf = attach->dmabuf;
-	if (dmb_unlikely(!__ww_mutex_held(&dmabuf->resv->lock)))
-		return buf_map_refused(attach);
-	/* One compare for "a free record, a dynamic attachment". */
-	if (dmb_unlikely(__dmb_debug_on()) ||
-	    dmb_unlikely(attach->nr_mappings >= attach->fast_mappings))
-		return buf_map_slow_held(attach, dir);
+	if (dmb_unlikely(attach->slot.key != BUF_SLOT_FREE_FAST))
+		return held_ref ? buf_map_slow(attach, dir) :
+				  buf_map_slow_held(attach, dir);
 
+	/*
+	 * Vacant while the op runs: a map from inside it goes to the array,
+	 * an unmap or a walk does not see the half-made record, and nothing
+	 * but this call writes it (detach and revoke refuse under the lock).
+	 */
+	attach->slot.key = (uint32_t)dir | BUF_MAP_VACANT;
+	attach->slot.sgt = NULL;
+	dmabuf = attach->dmabuf;
 	buf_callout_begin(dmabuf);
-	ret = dmabuf->ops->map_dma_buf(attach, dir, &sgt);
+	ret = dmabuf->ops->map_dma_buf(attach, dir, &attach->slot.sgt);
 	/* Read again rather than kept across the call: a register less. */
 	dmabuf = attach->dmabuf;
+	sgt = attach->slot.sgt;
 	if (dmb_unlikely(ret) || dmb_unlikely(!sgt) ||
 	    dmb_unlikely(atomic_load(&dmabuf->revoked)))
-		return buf_map_fast_failed(attach, dir, sgt, ret);
-	m = &attach->mappings[attach->nr_mappings++];
-	m->sgt = sgt;
-	m->token = NULL;
-	m->key = (uint32_t)dir;
+		return buf_map_fast_failed(attach, ret);
+	attach->slot.key &= ~BUF_MAP_VACANT;
 	dmabuf->nr_mappings++;
-	buf_callout_end(dmabuf);
+	if (dmb_unlikely(--dmabuf->callouts))
+		return buf_map_end_slow(dmabuf, sgt);	/* nothing kept across */
 	return sgt;
 }
 
-/* The record of @sgt, newest first (mappings mostly go in LIFO order). */
-static inline int buf_find_mapping(struct dma_buf_attachment *attach,
-			    const struct sg_table *sgt)
+/* The exported function is the fast path; refusals go out of line. */
+struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *attach,
+					enum dma_data_direction dir)
 {
-	for (int i = (int)attach->nr_mappings - 1; i >= 0; i--)
-		if (attach->mappings[i].sgt == sgt)
-			return i;
-	return -1;
+	if (dmb_unlikely(!attach))
+		return buf_map_refused(attach);
+	if (dmb_unlikely(!__ww_mutex_held(&attach->dmabuf->resv->lock)))
+		return buf_map_refused(attach);
+	return buf_map_locked(attach, dir, false);
+}
+
+/* The record of @sgt: the array's newest first (mappings mostly go LIFO). */
+static inline struct dma_buf_mapping *
+buf_find_mapping(struct dma_buf_attachment *attach, const struct sg_table *sgt)
+{
+	struct dma_buf_mapping *m;
+
+	if (attach->nr_records) {
+		m = attach->mappings + attach->nr_records;
+		do {
+			if ((--m)->sgt == sgt)
+				return m;
+		} while (m != attach->mappings);
+	}
+	if (dma_buf_slot_live(attach) && attach->slot.sgt == sgt)
+		return &attach->slot;
+	return NULL;
 }
 
 /* V8: @sgt is not a mapping of @attach. */
@@ -1107,64 +1166,57 @@ buf_report_bad_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt)
 }
 
 /*
- * Unmap record @idx of @attach, the general way: a direction that differs
+ * Unmap record @rec of @attach, the general way: a direction that differs
  * from the map's (reported), a token to retire, a pin to drop. Resv held.
  */
-static void __attribute__((noinline))
-buf_unmap_record(struct dma_buf_attachment *attach, unsigned int idx,
-		 enum dma_data_direction dir)
+static void buf_unmap_record(struct dma_buf_attachment *attach,
+			     struct dma_buf_mapping *rec,
+			     enum dma_data_direction dir)
 {
-	enum dma_data_direction mapped = buf_mapping_dir(&attach->mappings[idx]);
+	enum dma_data_direction mapped = buf_mapping_dir(rec);
 
 	DMB_WARN(mapped != dir, "unmap direction %d differs from map direction %d",
 		 dir, mapped);
 	/* The exporter's ops are callouts: they may drop the buffer. */
 	buf_callout_begin(attach->dmabuf);
-	buf_unmap_index(attach, idx, false);
+	buf_unmap_rec(attach, rec, false);
 	buf_callout_end(attach->dmabuf);
 }
 
 /*
- * Unmap @sgt of @attach, which is not the newest record: find its record
- * or, if there is none, report and refuse (V8). Resv held.
+ * Unmap @sgt of @attach, which is not the fast path's: find its record or,
+ * if there is none, report and refuse (V8). Resv held.
  */
 static void __attribute__((noinline))
-buf_unmap_older(struct dma_buf_attachment *attach, struct sg_table *sgt,
-		enum dma_data_direction dir)
+buf_unmap_general(struct dma_buf_attachment *attach, struct sg_table *sgt,
+		  enum dma_data_direction dir)
 {
-	int idx = sgt ? buf_find_mapping(attach, sgt) : -1;
+	struct dma_buf_mapping *rec = sgt ? buf_find_mapping(attach, sgt) : NULL;
 
-	if (dmb_unlikely(idx < 0)) {
+	if (dmb_unlikely(!rec)) {
 		buf_report_bad_unmap(attach, sgt);
 		return;
 	}
-	buf_unmap_record(attach, (unsigned int)idx, dir);
+	buf_unmap_record(attach, rec, dir);
 }
 
 /*
- * Unmap @sgt of @attach. Resv held. The common case - the newest record is
- * @sgt's, with the direction it was mapped with, no token (production
- * mode) and no pin - drops the record and ends in the exporter's op; one
- * compare of the record's key tests all but the table. Everything else
- * goes the general way (buf_unmap_record()), which debug mode always takes
- * for its own mappings (they have tokens); a table that is not the newest
- * is looked up (buf_unmap_older()).
+ * Unmap @sgt of @attach. Resv held. The common case - the inline record
+ * is @sgt's, with the direction it was mapped with (it has no token nor
+ * pin: only the map's fast path fills it) - frees the record and ends in
+ * the exporter's op; one compare of the record's key tests all but the
+ * table. Everything else (debug mode always, for its mappings have tokens)
+ * goes the general way (buf_unmap_general()).
  */
 static inline __attribute__((always_inline)) void
 buf_unmap_locked(struct dma_buf_attachment *attach, struct sg_table *sgt,
 		 enum dma_data_direction dir)
 {
-	unsigned int n = attach->nr_mappings;
-	struct dma_buf_mapping *m;
 	struct dma_buf *dmabuf;
 
-	if (dmb_unlikely(!n))
-		goto older;
-	m = &attach->mappings[n - 1];
-	if (dmb_unlikely(m->sgt != sgt))
-		goto older;
-	if (dmb_unlikely(m->key != (uint32_t)dir)) {
-		buf_unmap_record(attach, n - 1, dir);
+	if (dmb_unlikely(attach->slot.sgt != sgt) ||
+	    dmb_unlikely(attach->slot.key != (uint32_t)dir)) {
+		buf_unmap_general(attach, sgt, dir);
 		return;
 	}
 	/*
@@ -1172,19 +1224,16 @@ buf_unmap_locked(struct dma_buf_attachment *attach, struct sg_table *sgt,
 	 * may drop the last reference, and the release (which unmaps what is
 	 * still recorded) must not run inside it, under the exporter's feet.
 	 * The buffer's count drops inside the callout, after the op, as in
-	 * buf_unmap_index(): only the buffer is needed across the op's call.
+	 * buf_unmap_rec(): only the buffer is needed across the op's call.
 	 * (A revoke woken by the count waits for the resv lock, so it sees
 	 * the op done.)
 	 */
-	attach->nr_mappings = n - 1;
+	attach->slot.key = BUF_SLOT_FREE_FAST;
 	dmabuf = attach->dmabuf;
 	buf_callout_begin(dmabuf);
 	dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
 	buf_mapping_gone(dmabuf);
 	buf_callout_end(dmabuf);
-	return;
-older:
-	buf_unmap_older(attach, sgt, dir);
 }
 
 void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
@@ -1217,7 +1266,7 @@ dma_buf_map_attachment_unlocked(struct dma_buf_attachment *attach,
 		return NULL;
 	}
 	dma_buf_hold(dmabuf);
-	sgt = buf_map_slow(attach, dir);
+	sgt = buf_map_locked(attach, dir, true);
 	err = errno;
 	dma_resv_unlock(dmabuf->resv);
 	dma_buf_unhold(dmabuf);
@@ -1248,11 +1297,10 @@ void dma_buf_unmap_attachment_unlocked(struct dma_buf_attachment *attach,
 
 unsigned int dma_buf_force_unmap(struct dma_buf_attachment *attach)
 {
-	unsigned int n = attach->nr_mappings;
+	unsigned int n = dma_buf_attachment_nr_mappings(attach);
 
 	buf_assert_held(attach->dmabuf);
-	while (attach->nr_mappings)
-		buf_unmap_index(attach, attach->nr_mappings - 1, true);
+	buf_unmap_all(attach, true);
 	if (n)
 		attach->force_revoked = true;
 	return n;
@@ -1261,9 +1309,8 @@ unsigned int dma_buf_force_unmap(struct dma_buf_attachment *attach)
 struct dmb_check_map *dma_buf_mapping_token(struct dma_buf_attachment *attach,
 					    struct sg_table *sgt)
 {
-	int idx;
-
-	struct dmb_check_map *token = NULL;
+	struct dma_buf_mapping *rec;
+	struct dmb_check_map *token;
 
 	if (DMB_WARN(!attach, "dma_buf_mapping_token(NULL)") ||
 	    dmb_obj_refuse_released(&attach->obj_state, attach, "dma_buf_mapping_token")) {
@@ -1275,12 +1322,12 @@ struct dmb_check_map *dma_buf_mapping_token(struct dma_buf_attachment *attach,
 		errno = EINVAL;
 		return NULL;
 	}
-	idx = buf_find_mapping(attach, sgt);
-	if (idx < 0) {
+	rec = buf_find_mapping(attach, sgt);
+	if (!rec) {
 		errno = ENOENT;
 		return NULL;
 	}
-	token = dmb_check_map_get(attach->mappings[idx].token);
+	token = dmb_check_map_get(rec->token);
 	if (!token)
 		errno = EOPNOTSUPP;	/* production mode: no tokens */
 	return token;
@@ -1318,9 +1365,10 @@ void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
 			continue;
 		/*
 		 * Shadow state first: from here on, new writes through these
-		 * mappings are V4, even from inside the callback.
+		 * mappings are V4, even from inside the callback. (The
+		 * inline record never has one.)
 		 */
-		for (unsigned int i = 0; i < attach->nr_mappings; i++)
+		for (unsigned int i = 0; i < attach->nr_records; i++)
 			if (attach->mappings[i].token)
 				dmb_check_map_invalidate(attach->mappings[i].token);
 		attach->importer_ops->invalidate_mappings(attach);
@@ -1501,7 +1549,7 @@ static void dump_buffer(FILE *out, struct dma_buf *dmabuf)
 			dma_buf_attachment_is_dynamic(attach) ? "dynamic" : "static",
 			dma_buf_attach_revocable(attach) ? " revocable" : "",
 			attach->peer2peer ? " p2p" : "",
-			attach->nr_mappings, attach->pin_count,
+			dma_buf_attachment_nr_mappings(attach), attach->pin_count,
 			attach->force_revoked ? " FORCE-REVOKED" : "");
 	dump_fences(out, dmabuf->resv);
 	dma_resv_unlock(dmabuf->resv);

@@ -17,10 +17,21 @@
 #define WW_WAITERS	((uintptr_t)1)	/* in lock->owner */
 
 /*
- * The calling thread's owner token is the address of this thread-local.
- * initial-exec: one instruction to reach, even from the shared library,
- * which matters on the uncontended path.
+ * The calling thread's owner token. Where the compiler can read the thread
+ * pointer (x86-64, AArch64...), it is the token: unique among live threads,
+ * aligned (bit 0, WW_WAITERS, is clear), and one memory operand to compare
+ * against (`cmp %fs:0, reg`), which matters on the uncontended path and in
+ * the dma-buf core's owner test of every map and unmap. Elsewhere it is the
+ * address of a thread-local (initial-exec: a GOT load and an add).
  */
+#if defined(__has_builtin) && __has_builtin(__builtin_thread_pointer) && \
+	(defined(__x86_64__) || defined(__aarch64__))
+static inline uintptr_t ww_self(void)
+{
+	return (uintptr_t)__builtin_thread_pointer();
+}
+#else
+#define WW_SELF_TLS 1
 extern _Thread_local int __dmb_ww_self_token
 	__attribute__((tls_model("initial-exec"), visibility("hidden")));
 
@@ -28,6 +39,7 @@ static inline uintptr_t ww_self(void)
 {
 	return (uintptr_t)&__dmb_ww_self_token;
 }
+#endif
 
 static inline uintptr_t ww_owner_of(uintptr_t word)
 {

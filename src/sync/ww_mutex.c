@@ -5,8 +5,9 @@
  * for the contract; this is our own implementation of the kernel's
  * semantics on pthreads and C11 atomics).
  *
- * The owner word. lock->owner is the owning thread's token (the address of
- * a thread-local, so unique among live threads, non-zero, bit 0 clear), or 0
+ * The owner word. lock->owner is the owning thread's token (its thread
+ * pointer, or the address of a thread-local: ww_mutex-private.h; unique
+ * among live threads, non-zero, bit 0 clear), or 0
  * when free, plus WW_WAITERS in bit 0: set exactly while lock->waiters is
  * non-zero. The uncontended lock is one CAS 0 -> token, the uncontended
  * unlock one CAS token -> 0; a set WW_WAITERS makes both fail, sending the
@@ -102,8 +103,10 @@
 
 #define WW_PINNED	((uintptr_t)1)	/* in ctx->blocked_on */
 
+#ifdef WW_SELF_TLS
 /* The calling thread's owner token: see ww_mutex-private.h. */
 _Thread_local int __dmb_ww_self_token;
+#endif
 
 /* True if @a is older than @b; correct across stamp wrap-around. */
 static inline bool ww_ctx_older(const struct ww_acquire_ctx *a,

@@ -373,9 +373,9 @@ static void drop_in_vunmap(void **state)
 
 /*
  * Production mode's map and unmap fast paths keep the same guard. Last in
- * the list: the switch to production mode is one-way. The first map of an
- * attachment grows its record array (the general way), so each case maps
- * and unmaps once before the call under test.
+ * the list: the switch to production mode is one-way. Each case maps and
+ * unmaps once before the call under test, so that call runs on an inline
+ * record a fast-path unmap freed.
  */
 static struct cx *cx_production_mapped_once(void)
 {

@@ -6,6 +6,8 @@
  * gets a notice instead, the wait policy is silent, and deadline-force tears
  * the remaining mappings down (a later unmap is V8) but never forces fences.
  */
+#include <dmabuf/debug.h>
+
 #include "revoke-fixture.h"
 
 /* ---- R11: the wait policies at the unmap bound --------------------------- */
@@ -123,8 +125,13 @@ static void wait_policy_is_silent(void **state)
 	dma_buf_put(buf);
 }
 
-/* R11/V6/V8: deadline-force tears the stuck mapping down through the exporter; the importer's late unmap is V8. */
-static void deadline_force_tears_down(void **state)
+/*
+ * R11/V6/V8: deadline-force tears the stuck mapping down through the
+ * exporter; the importer's late unmap is V8. With @tokens (debug mode) the
+ * mapping's token goes unmapped too; without (production mode) the
+ * mappings are the attachments' inline records of the map's fast path.
+ */
+static void deadline_force(void **state, bool tokens)
 {
 	struct fixture *f = *state;
 	struct dma_buf *buf = export_rev(f, 0, DMB_REVOKE_DEADLINE_FORCE,
@@ -133,7 +140,7 @@ static void deadline_force_tears_down(void **state)
 	struct rimp *good = &f->imp[0], *stuck = &f->imp[1];
 	struct revoker *r = TH_NEW(struct revoker, { .rev = f->me.rev });
 	struct dmb_revoke_stats st;
-	struct dmb_check_map *token;
+	struct dmb_check_map *token = NULL;
 	struct th_thread *t;
 	bool forced_in_time;
 
@@ -141,10 +148,12 @@ static void deadline_force_tears_down(void **state)
 	rimp_init(stuck, "stuck-importer", RIMP_REVOCABLE, RIMP_UNMAP_LATER);
 	attach_map(good, buf);
 	attach_map(stuck, buf);
-	dma_resv_lock(resv, NULL);
-	token = dma_buf_mapping_token(stuck->attach, stuck->sgt);
-	dma_resv_unlock(resv);
-	assert_non_null(token);
+	if (tokens) {
+		dma_resv_lock(resv, NULL);
+		token = dma_buf_mapping_token(stuck->attach, stuck->sgt);
+		dma_resv_unlock(resv);
+		assert_non_null(token);
+	}
 
 	/*
 	 * Nobody unmaps "stuck": only the deadline ends this revoke. Should
@@ -165,7 +174,8 @@ static void deadline_force_tears_down(void **state)
 	assert_true(f->me.unmap_saw_lock);
 	assert_int_equal(f->me.live_tables, 0);
 	assert_int_equal(dmb_revocable_mappings(f->me.rev), 0);
-	assert_int_equal(dmb_check_map_state(token), DMB_MAP_UNMAPPED);
+	if (tokens)
+		assert_int_equal(dmb_check_map_state(token), DMB_MAP_UNMAPPED);
 
 	/* the importer comes back to a table that is gone */
 	dma_resv_lock(resv, NULL);
@@ -177,14 +187,28 @@ static void deadline_force_tears_down(void **state)
 	assert_int_equal(f->me.unmap_calls, 2);	/* not passed to the exporter */
 
 	/* and its DMA through the dead mapping faults (V5) */
-	assert_int_equal(dmb_check_dma(token, DMB_DMA_START_READ), -EFAULT);
-	th_claim_violation(DMB_V5_DMA_AFTER_UNMAP, "stuck-importer", "force-revoked");
-	dmb_check_map_put(token);
+	if (tokens) {
+		assert_int_equal(dmb_check_dma(token, DMB_DMA_START_READ), -EFAULT);
+		th_claim_violation(DMB_V5_DMA_AFTER_UNMAP, "stuck-importer", "force-revoked");
+		dmb_check_map_put(token);
+	}
 	assert_no_reports();
 
 	rimp_detach(good);
 	rimp_detach(stuck);
 	dma_buf_put(buf);
+}
+
+static void deadline_force_tears_down(void **state)
+{
+	deadline_force(state, true);
+}
+
+/* Production mode: last in the list, as the switch is one-way. */
+static void deadline_force_tears_down_production(void **state)
+{
+	assert_int_equal(dmb_debug_set(false), 0);
+	deadline_force(state, false);
 }
 
 /* ---- R11/V7: the fence wait ---------------------------------------------- */
@@ -300,6 +324,7 @@ int main(int argc, char **argv)
 		REV_TEST(v7_fence_warn_then_wait),
 		REV_TEST(v7_fence_not_forced),
 		REV_TEST(fence_wait_policy_is_silent),
+		REV_TEST(deadline_force_tears_down_production),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));

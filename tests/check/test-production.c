@@ -177,11 +177,11 @@ static void lock_rule_and_core_checks_stay(void **state)
 }
 
 /*
- * The map and unmap fast paths (no token, the newest record, one key
- * compare) against every other order: more mappings than the first record
- * array holds, an unmap that is not the newest, a direction that differs
- * (reported, unmapped), a double unmap and NULL (V8, refused), each table
- * unmapped exactly once by the exporter.
+ * The map and unmap fast paths (no token, the attachment's inline record,
+ * one key compare) against every other order: more mappings than the
+ * inline record and the first record array hold, an unmap that is not the
+ * newest, a direction that differs (reported, unmapped), a double unmap
+ * and NULL (V8, refused), each table unmapped exactly once by the exporter.
  */
 static void records_in_any_order(void **state)
 {
@@ -217,13 +217,148 @@ static void records_in_any_order(void **state)
 	assert_int_equal(dma_buf_attachment_mapped(a), 1);
 	assert_int_equal(f->me.unmap_calls, 2);
 
-	dma_buf_unmap_attachment(a, s2, DMA_FROM_DEVICE);	/* the fast path */
+	dma_buf_unmap_attachment(a, s2, DMA_FROM_DEVICE);
 	assert_int_equal(dma_buf_attachment_mapped(a), 0);
+	assert_int_equal(f->me.unmap_calls, 3);
+	dma_buf_unmap_attachment(a, s1, DMA_TO_DEVICE);		/* the inline one, again */
+	assert_true(th_take_report(DMB_DIAG_VIOLATION, "V8"));
 	assert_int_equal(f->me.unmap_calls, 3);
 	dma_resv_unlock(resv);
 	assert_int_equal(dmb_revocable_mappings(f->me.rev), 0);
 	assert_int_equal(f->me.live_tables, 0);
-	assert_int_equal(dmb_check_count(DMB_V8_BAD_UNMAP), 2);
+	assert_int_equal(dmb_check_count(DMB_V8_BAD_UNMAP), 3);
+	mock_importer_detach(&f->imp);
+}
+
+/*
+ * An exporter whose map op maps the same attachment once more, from inside
+ * (the resv lock is held: the nested call is legal), as a driver that maps
+ * through the core on behalf of its importer could.
+ */
+struct nest {
+	struct sg_table table[2];
+	unsigned int maps, unmaps, live;
+	bool nest_next;
+	struct sg_table *inner;
+};
+
+static struct nest *nest_of(struct dma_buf_attachment *a)
+{
+	return dma_buf_priv(dma_buf_attachment_dmabuf(a));
+}
+
+static int nest_map(struct dma_buf_attachment *a, enum dma_data_direction dir,
+		    struct sg_table **sgt)
+{
+	struct nest *n = nest_of(a);
+	struct sg_table *mine = &n->table[n->maps++ % 2];
+
+	if (n->nest_next) {
+		n->nest_next = false;
+		n->inner = dma_buf_map_attachment(a, dir);
+	}
+	n->live++;
+	*sgt = mine;
+	return 0;
+}
+
+static void nest_unmap(struct dma_buf_attachment *a, struct sg_table *sgt,
+		       enum dma_data_direction dir)
+{
+	struct nest *n = nest_of(a);
+
+	n->unmaps++;
+	n->live--;
+}
+
+static void nest_release(struct dma_buf *buf)
+{
+}
+
+static const struct dma_buf_ops nest_ops = {
+	.map_dma_buf = nest_map,
+	.unmap_dma_buf = nest_unmap,
+	.release = nest_release,
+};
+
+/*
+ * The map's fast path keeps the inline record vacant while the exporter's
+ * op runs: a map made from inside the op gets its own record (in the
+ * array), and neither call's record overwrites the other's, so both tables
+ * unmap, each exactly once, and a third unmap is refused (V8).
+ */
+static void map_from_inside_map(void **state)
+{
+	struct nest *n = th_alloc(sizeof(*n));
+	struct dma_buf_export_info info = {
+		.exp_name = "nest", .ops = &nest_ops, .size = 4096, .priv = n,
+	};
+	struct device dev = { .name = "nest-dev" };
+	struct dma_buf_attachment *a;
+	struct sg_table *outer;
+	struct dma_buf *buf;
+
+	buf = dma_buf_export(&info);
+	assert_non_null(buf);
+	a = dma_buf_dynamic_attach(buf, &dev, &mock_importer_ops_revocable, NULL);
+	assert_non_null(a);
+	assert_int_equal(dma_resv_lock(dma_buf_resv(buf), NULL), 0);
+	n->nest_next = true;
+	outer = dma_buf_map_attachment(a, DMA_BIDIRECTIONAL);
+	assert_non_null(outer);
+	assert_non_null(n->inner);
+	assert_ptr_not_equal(outer, n->inner);
+	assert_int_equal(dma_buf_attachment_mapped(a), 2);
+
+	dma_buf_unmap_attachment(a, outer, DMA_BIDIRECTIONAL);
+	assert_int_equal(dma_buf_attachment_mapped(a), 1);
+	dma_buf_unmap_attachment(a, n->inner, DMA_BIDIRECTIONAL);
+	assert_int_equal(dma_buf_attachment_mapped(a), 0);
+	assert_int_equal(n->unmaps, 2);
+	dma_buf_unmap_attachment(a, outer, DMA_BIDIRECTIONAL);
+	assert_true(th_take_report(DMB_DIAG_VIOLATION, "V8"));
+	assert_int_equal(n->unmaps, 2);
+	assert_int_equal(n->live, 0);
+	dma_resv_unlock(dma_buf_resv(buf));
+	dma_buf_detach(buf, a);
+	dma_buf_put(buf);
+}
+
+/*
+ * An exporter that hands out a table while revoked (V3), on the fast path:
+ * the table is taken back, the map fails, and the inline record is free
+ * for the next map once unrevoked.
+ */
+static void fast_map_while_revoked(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_resv *resv = dma_buf_resv(f->buf);
+	struct dma_buf_attachment *a;
+	struct sg_table *sgt;
+
+	a = mock_importer_attach(&f->imp, f->buf, &mock_importer_ops_revocable);
+	assert_non_null(a);
+	assert_int_equal(dmb_revocable_revoke(f->me.rev, NULL), 0);
+	f->me.buggy_map_while_revoked = true;
+	assert_int_equal(dma_resv_lock(resv, NULL), 0);
+	errno = 0;
+	assert_null(dma_buf_map_attachment(a, DMA_BIDIRECTIONAL));
+	assert_int_equal(errno, ENODEV);
+	assert_true(th_take_report(DMB_DIAG_VIOLATION, "V3"));
+	assert_int_equal(dma_buf_attachment_mapped(a), 0);
+	assert_int_equal(f->me.live_tables, 0);
+	dma_resv_unlock(resv);
+	f->me.buggy_map_while_revoked = false;
+	assert_int_equal(dmb_revocable_unrevoke(f->me.rev), 0);
+
+	assert_int_equal(dma_resv_lock(resv, NULL), 0);
+	sgt = dma_buf_map_attachment(a, DMA_BIDIRECTIONAL);
+	assert_non_null(sgt);
+	assert_int_equal(dma_buf_attachment_mapped(a), 1);
+	dma_buf_unmap_attachment(a, sgt, DMA_BIDIRECTIONAL);
+	assert_int_equal(dma_buf_attachment_mapped(a), 0);
+	dma_resv_unlock(resv);
+	assert_int_equal(f->me.live_tables, 0);
 	mock_importer_detach(&f->imp);
 }
 
@@ -256,6 +391,8 @@ int main(int argc, char **argv)
 		PROD_TEST(no_lock_tracking),
 		PROD_TEST(lock_rule_and_core_checks_stay),
 		PROD_TEST(records_in_any_order),
+		PROD_TEST(map_from_inside_map),
+		PROD_TEST(fast_map_while_revoked),
 		PROD_TEST(revoke_works),
 	};
 
