@@ -28,6 +28,10 @@
 
 #include "ipc-private.h"
 #include "../buf/dma-buf-private.h"	/* dma_buf_fd(): has the exporter an mmap op? */
+#include "../buf/dma-buf-revoke-private.h"
+
+/* The device type of every remote attachment: tells them from local ones. */
+static const char remote_dev_type[] = "ipc-peer";
 
 struct remote_map {
 	struct dmb_list_head node;
@@ -109,14 +113,20 @@ static void do_hello(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 	snprintf(conn->peer, sizeof(conn->peer), "%s[%d]", msg->name,
 		 (int)conn->pid);
 	conn->dev.name = conn->peer;
+	conn->dev.type = remote_dev_type;
 	reply(conn, msg, 0, conn->read_only ? DMB_IPC_HELLO_RO : DMB_IPC_HELLO_RW,
 	      dma_buf_size(conn->buf), -1);
 }
 
 static void do_attach(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 {
-	struct remote_att *ra = calloc(1, sizeof(*ra));
+	struct remote_att *ra;
 
+	if (conn->nr_atts >= DMB_IPC_PEER_MAX) {
+		dmb_ipc_conn_drop(conn, "too many attachments");
+		return;
+	}
+	ra = calloc(1, sizeof(*ra));
 	if (!ra) {
 		reply(conn, msg, -ENOMEM, 0, 0, -1);
 		return;
@@ -134,6 +144,7 @@ static void do_attach(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 		return;
 	}
 	dmb_list_add_tail(&ra->node, &conn->atts);
+	conn->nr_atts++;
 	reply(conn, msg, 0, ra->handle, 0, -1);
 }
 
@@ -186,6 +197,10 @@ static void do_map(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 		reply(conn, msg, -EACCES, 0, 0, -1);
 		return;
 	}
+	if (conn->nr_maps >= DMB_IPC_PEER_MAX) {
+		dmb_ipc_conn_drop(conn, "too many mappings");
+		return;
+	}
 	rm = calloc(1, sizeof(*rm));
 	if (!rm) {
 		reply(conn, msg, -ENOMEM, 0, 0, -1);
@@ -204,6 +219,7 @@ static void do_map(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 	}
 	rm->handle = ++conn->next_handle;
 	dmb_list_add_tail(&rm->node, &ra->maps);
+	conn->nr_maps++;
 	if (fd < 0) {
 		/* Keep the mapping: the importer's UNMAP never comes, so the
 		 * teardown or its DETACH takes it back. */
@@ -216,6 +232,7 @@ static void do_map(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 
 static void unmap_one(struct remote_att *ra, struct remote_map *rm)
 {
+	ra->conn->nr_maps--;
 	dmb_list_del(&rm->node);
 	dma_buf_unmap_attachment_unlocked(ra->attach, rm->sgt, rm->dir);
 	free(rm);
@@ -229,6 +246,7 @@ static void detach_one(struct remote_att *ra)
 	dmb_list_for_each_entry_safe(rm, tmp, &ra->maps, node)
 		unmap_one(ra, rm);
 	dmb_list_del(&ra->node);
+	ra->conn->nr_atts--;
 	dma_buf_detach(ra->conn->buf, ra->attach);
 	free(ra);
 }
@@ -284,6 +302,7 @@ static void do_fence(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg,
 		reply(conn, msg, -errno, 0, 0, -1);
 		return;
 	}
+	dmb_ipc_fence_set_owner(fence, conn->peer);
 	ret = dma_resv_lock(resv, NULL);
 	if (!ret) {
 		ret = dma_resv_reserve_fences(resv, 1);
@@ -295,6 +314,38 @@ static void do_fence(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg,
 	dma_fence_put(fence);
 	reply(conn, msg, ret, 0, 0, -1);
 }
+
+/*
+ * The revoke's bounds (dma-buf-revoke-private.h), in the revoking thread
+ * under the resv lock. An importer process still mapped at the unmap
+ * bound is cut off: its socket is shut down, the dispatcher sees EOF and
+ * tears it down as a dead peer's (its mappings count as unmapped), and the
+ * revoke truncates the memfd after, so the peer's own mapping faults.
+ * Nothing here waits for the peer.
+ */
+static bool bound_end_fence(struct dma_fence *fence, void *arg)
+{
+	(void)arg;
+	return dmb_ipc_fence_end(fence);
+}
+
+static bool bound_cut_off(struct dma_buf_attachment *attach, void *arg)
+{
+	struct device *dev = dma_buf_attachment_dev(attach);
+	struct dmb_ipc_conn *conn;
+
+	(void)arg;
+	if (dev->type != remote_dev_type)
+		return false;
+	conn = dmb_container_of(dev, struct dmb_ipc_conn, dev);
+	dmb_ipc_conn_drop(conn, "mapped past the revoke's bound");
+	return true;
+}
+
+const struct dmb_revoke_bound_ops dmb_ipc_bound_ops = {
+	.end_fence = bound_end_fence,
+	.cut_off = bound_cut_off,
+};
 
 void dmb_ipc_export_handle(struct dmb_ipc_conn *conn,
 			   const struct dmb_ipc_msg *msg, int fd)

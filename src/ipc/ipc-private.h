@@ -48,6 +48,13 @@ enum dmb_ipc_type {
 #define DMB_IPC_HELLO_RW	1u
 #define DMB_IPC_HELLO_RO	2u
 
+/*
+ * What one importer process may hold in the exporter at a time: live
+ * attachments, live mappings. A peer asking for more is cut off, so a
+ * flood of requests costs the exporter a bounded amount of memory.
+ */
+#define DMB_IPC_PEER_MAX		64
+
 /* One message: fixed size, every field validated by dmb_ipc_msg_check(). */
 struct dmb_ipc_msg {
 	uint32_t magic;
@@ -134,6 +141,7 @@ struct dmb_ipc_conn {
 	char peer[DMB_IPC_NAME_LEN + 16];	/* "name[pid]" */
 	struct device dev;
 	struct dmb_list_head atts;
+	unsigned int nr_atts, nr_maps;	/* at most DMB_IPC_PEER_MAX each */
 	uint64_t next_handle;
 	/* both sides: the peer's vmap (0: none); the importer's under the
 	 * proxy's resv lock, as its vmap ops run */
@@ -172,12 +180,18 @@ void dmb_ipc_fence_ready(struct dmb_ipc_conn *conn);
 void dmb_ipc_fence_cancel(struct dmb_ipc_conn *conn);
 /* @conn is being freed: its fence forgets it. */
 void dmb_ipc_fence_detach(struct dmb_ipc_conn *conn);
+/* @fence, imported from a FENCE message, is the job of process @peer. */
+void dmb_ipc_fence_set_owner(struct dma_fence *fence, const char *peer);
+/* A revoke's fence bound passed: end @fence if it is a peer's (true). */
+bool dmb_ipc_fence_end(struct dma_fence *fence);
 
 /* ipc-export.c: the exporter's side of one connection */
 /* Handle @msg, which came with @fd (-1 if none; closed here). */
 void dmb_ipc_export_handle(struct dmb_ipc_conn *conn,
 			   const struct dmb_ipc_msg *msg, int fd);
 void dmb_ipc_export_teardown(struct dmb_ipc_conn *conn);
+/* What a memfd buffer's revoke does with importer processes at its bounds. */
+extern const struct dmb_revoke_bound_ops dmb_ipc_bound_ops;
 
 /* ipc-import.c: the importer's side */
 void dmb_ipc_import_invalidate(struct dmb_ipc_conn *conn, bool dead);
