@@ -295,14 +295,30 @@ static void do_fence(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg,
 		     int fd)
 {
 	struct dma_resv *resv = dma_buf_resv(conn->buf);
-	struct dma_fence *fence = dmb_sync_file_import(conn->ipc, fd);
+	struct dma_fence *fence;
+	unsigned int i = 0;
 	int ret;
 
+	/* Forget the peer's fences that ended; refuse more than the cap. */
+	while (i < conn->nr_fences) {
+		if (!dma_fence_is_signaled(conn->fences[i])) {
+			i++;
+			continue;
+		}
+		dma_fence_put(conn->fences[i]);
+		conn->fences[i] = conn->fences[--conn->nr_fences];
+	}
+	if (conn->nr_fences >= DMB_IPC_PEER_MAX) {
+		dmb_ipc_conn_drop(conn, "too many pending fences");
+		return;
+	}
+	fence = dmb_sync_file_import(conn->ipc, fd);
 	if (!fence) {
 		reply(conn, msg, -errno, 0, 0, -1);
 		return;
 	}
 	dmb_ipc_fence_set_owner(fence, conn->peer);
+	conn->fences[conn->nr_fences++] = dma_fence_get(fence);
 	ret = dma_resv_lock(resv, NULL);
 	if (!ret) {
 		ret = dma_resv_reserve_fences(resv, 1);
@@ -410,6 +426,8 @@ void dmb_ipc_export_teardown(struct dmb_ipc_conn *conn)
 
 	dmb_list_for_each_entry_safe(ra, tmp, &conn->atts, node)
 		detach_one(ra);
+	while (conn->nr_fences)
+		dma_fence_put(conn->fences[--conn->nr_fences]);
 	/* A dead peer's vmap no longer holds off a revoke. */
 	if (conn->vmap_handle)
 		vunmap_remote(conn);

@@ -50,8 +50,9 @@ enum dmb_ipc_type {
 
 /*
  * What one importer process may hold in the exporter at a time: live
- * attachments, live mappings. A peer asking for more is cut off, so a
- * flood of requests costs the exporter a bounded amount of memory.
+ * attachments, live mappings, pending job fences (each a descriptor and,
+ * once waited for, a watcher thread). A peer asking for more is cut off,
+ * so a flood of requests costs the exporter a bounded amount.
  */
 #define DMB_IPC_PEER_MAX		64
 
@@ -142,6 +143,8 @@ struct dmb_ipc_conn {
 	struct device dev;
 	struct dmb_list_head atts;
 	unsigned int nr_atts, nr_maps;	/* at most DMB_IPC_PEER_MAX each */
+	struct dma_fence *fences[DMB_IPC_PEER_MAX];	/* its job fences, */
+	unsigned int nr_fences;		/* ... pending when last looked at */
 	uint64_t next_handle;
 	/* both sides: the peer's vmap (0: none); the importer's under the
 	 * proxy's resv lock, as its vmap ops run */

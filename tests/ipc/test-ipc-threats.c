@@ -746,26 +746,41 @@ static void test_die_mid_revoke(void **state)
 }
 
 /*
- * Flood: attach as fast as we can, reading each reply, thousands of
- * times; the exporter must cut us off at DMB_IPC_PEER_MAX. Says 'D' with
- * the count checked.
+ * Flood: as fast as we can, thousands of times, attach (mode 0) or add a
+ * job fence that never signals (mode 1), reading each reply; the exporter
+ * must cut us off at DMB_IPC_PEER_MAX. Says 'D' with the count checked.
  */
 static void child_flood(int ctl, int mode)
 {
 	int sock = dmb_ipc_recv_fd(ctl);
+	struct dmb_ipc_msg msg, rep;
+	const char *why = NULL;
 	uint64_t att;
-	int i;
+	int i, none = -1, sync;
 
-	(void)mode;
 	CHILD_CHECK(sock >= 0);
 	raw_hello(sock, "flood", &att);
-	for (i = 1; i < 10000; i++)
-		if (raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE,
-				NULL, &att, NULL))
+	for (i = mode ? 0 : 1; i < 10000; i++) {
+		if (!mode) {
+			if (raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE,
+					NULL, &att, NULL))
+				break;
+			continue;
+		}
+		sync = dmb_sync_file_export(mock_fence());
+		CHILD_CHECK(sync >= 0);
+		dmb_ipc_msg_init(&msg, DMB_IPC_FENCE);
+		msg.seq = ++raw_seq;
+		msg.arg = DMA_RESV_USAGE_WRITE;
+		if (dmb_ipc_msg_send(sock, &msg, sync) ||
+		    dmb_ipc_msg_recv(sock, true, false, &rep, &none, &why) != 1)
 			break;
+		CHILD_CHECK(rep.type == DMB_IPC_REPLY && !rep.status);
+		close(sync);
+	}
 	CHILD_CHECK(i == DMB_IPC_PEER_MAX);
 	ctl_send(ctl, 'D');
-	_exit(0);
+	_exit(0);	/* the fences end (-EPIPE) as we go */
 }
 
 /*
@@ -773,7 +788,7 @@ static void child_flood(int ctl, int mode)
  * with requests, a cooperating one is served (imports, maps, reads), the
  * flooder is cut off at a bounded cost, and a revoke completes.
  */
-static void test_flood(void **state)
+static void flood_case(int mode, const char *why)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
 	struct dma_buf *buf;
@@ -781,9 +796,8 @@ static void test_flood(void **state)
 	struct kid *bad, *coop;
 	char needle[64];
 
-	(void)state;
 	assert_non_null(ipc);
-	bad = spawn(0, "child_flood", 0);
+	bad = spawn(0, "child_flood", mode);
 	coop = spawn(1, "child_coop", 1);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
@@ -792,15 +806,28 @@ static void test_flood(void **state)
 	/* Both are served by the same loop; the cooperating one maps. */
 	assert_int_equal(serve_for(ipc, coop), 'M');
 	assert_int_equal(serve_for(ipc, bad), 'D');
-	snprintf(needle, sizeof(needle), "flood[%d]: too many attachments",
-		 (int)bad->pid);
+	snprintf(needle, sizeof(needle), "flood[%d]: %s", (int)bad->pid, why);
 	assert_exited(reap(bad), 0);
 	assert_true(th_take_report(DMB_DIAG_NOTICE, needle));
+	/* Its fences ended with its process: nothing to force. */
 	revoke_serving(ipc, r);
 	assert_int_equal(r->stats.forced, 0);
+	assert_int_equal(r->stats.forced_fences, 0);
 	coop_after_revoke(ipc, coop, buf);
 	dma_buf_put(buf);
 	dmb_ipc_destroy(ipc);
+}
+
+static void test_flood_attach(void **state)
+{
+	(void)state;
+	flood_case(0, "too many attachments");
+}
+
+static void test_flood_fences(void **state)
+{
+	(void)state;
+	flood_case(1, "too many pending fences");
 }
 
 /*
@@ -900,7 +927,8 @@ int main(int argc, char **argv)
 		TH_TEST(test_never_unmaps),
 		TH_TEST(test_never_signals),
 		TH_TEST(test_die_mid_revoke),
-		TH_TEST(test_flood),
+		TH_TEST(test_flood_attach),
+		TH_TEST(test_flood_fences),
 		TH_TEST(test_malformed_drops_one),
 	};
 
