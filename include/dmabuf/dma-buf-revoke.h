@@ -49,11 +49,13 @@
  *    Fences cannot be forced: the fence wait stays warn-then-wait.
  *
  * Importers in other processes (dmb-ipc.h, docs/ipc.md) are bounded
- * whatever the policy: at the fence bound their pending job fences end
- * with -ETIMEDOUT (V7), at the unmap bound each one still mapped is cut off
- * as if its process had died (V6 naming "name[pid]"), and its mappings
- * count in @forced; the memfd is truncated, so memory safety does not
- * depend on the peer. The policy above applies to local importers.
+ * whatever the policy, once the program shared a buffer (dma_buf_fd()):
+ * at the fence bound their pending job fences end with -ETIMEDOUT (V7), at
+ * the unmap bound each one still mapped is cut off as if its process had
+ * died (V6 naming "name[pid]"), and its mappings count in @forced; the
+ * exporter then takes the pages back (a memfd is truncated), so memory
+ * safety does not depend on the peer. The policy above applies to local
+ * importers.
  *
  * Locking: attach/map/unmap are called from exporter ops, i.e. with the resv
  * lock held. revoke, unrevoke and destroy take it and must be called without

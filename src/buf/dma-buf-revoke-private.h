@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dma-buf-revoke-private.h - what an exporter whose importers it cannot
- * trust tells the revoke helper, inside libdmabuf (the ipc layer: an
- * importer in another process may hang, lie or never signal its fences).
+ * dma-buf-revoke-private.h - what the revoke helper does with importers
+ * it cannot trust, inside libdmabuf (the ipc layer: an importer in another
+ * process may hang, lie or never signal its fences).
  *
- * With bound ops, a revoke's waits are bounded whatever the wait policy
+ * Once bound ops are set, every revoke's waits are bounded whatever the
+ * wait policy
  * (at the policy's bounds, 0 meaning the checker's): at the fence bound,
  * each pending fence the exporter can end is ended and reported (V7); at
  * the unmap bound, each attachment still mapped that the exporter can cut
@@ -15,7 +16,8 @@
  * without the importer (the ipc layer's dispatcher tears the peer down).
  *
  * Locking: both ops run in the revoking thread with the resv lock held and
- * must not take it, nor wait for anything that needs it.
+ * must not take it, nor wait for anything that needs it. The ops are set
+ * once (an atomic pointer) and never change after.
  */
 #ifndef DMABUF_BUF_REVOKE_PRIVATE_H
 #define DMABUF_BUF_REVOKE_PRIVATE_H
@@ -32,16 +34,16 @@
  *	importer off if it is an untrusted one; true if it did
  */
 struct dmb_revoke_bound_ops {
-	bool (*end_fence)(struct dma_fence *fence, void *arg);
-	bool (*cut_off)(struct dma_buf_attachment *attach, void *arg);
+	bool (*end_fence)(struct dma_fence *fence);
+	bool (*cut_off)(struct dma_buf_attachment *attach);
 };
 
 /*
- * dmb_revocable_set_bound_ops - give @rev the exporter's bound ops
- * Context: right after dmb_revocable_create(), before the buffer is shared.
+ * dmb_revoke_set_bound_ops - the bound ops of every revoke helper, for
+ * any exporter whose buffers are shared with other processes (the ipc
+ * layer sets its own when a buffer is first shared, dma_buf_fd())
+ * Context: any thread; @ops is static and the same at every call.
  */
-void dmb_revocable_set_bound_ops(struct dmb_revocable *rev,
-				 const struct dmb_revoke_bound_ops *ops,
-				 void *arg);
+void dmb_revoke_set_bound_ops(const struct dmb_revoke_bound_ops *ops);
 
 #endif /* DMABUF_BUF_REVOKE_PRIVATE_H */

@@ -59,9 +59,10 @@ struct dmb_revocable {
 	struct dmb_completion core_unmapped;	/* the core's count reached 0 */
 	_Atomic(struct dmb_clock *) waiting_on;
 	pthread_mutex_t op_lock;
-	const struct dmb_revoke_bound_ops *bound_ops;	/* const once shared */
-	void *bound_arg;				/* const once shared */
 };
+
+/* Set once by the ipc layer (dma-buf-revoke-private.h); NULL until then. */
+static _Atomic(const struct dmb_revoke_bound_ops *) bound_ops;
 
 static bool policy_valid(const struct dmb_revoke_policy *policy)
 {
@@ -155,19 +156,18 @@ int dmb_revocable_set_policy(struct dmb_revocable *rev,
 	return 0;
 }
 
-void dmb_revocable_set_bound_ops(struct dmb_revocable *rev,
-				 const struct dmb_revoke_bound_ops *ops,
-				 void *arg)
+void dmb_revoke_set_bound_ops(const struct dmb_revoke_bound_ops *ops)
 {
-	rev->bound_ops = ops;
-	rev->bound_arg = arg;
+	atomic_store(&bound_ops, ops);
 }
 
-/* Whether the waits of steps 4 and 6 end at a bound. */
-static bool revoke_bounded(struct dmb_revocable *rev,
-			   const struct dmb_revoke_policy *policy)
+/*
+ * Whether the waits of steps 4 and 6 end at a bound: with the policy's
+ * say, or because an importer may be another process (bound ops set).
+ */
+static bool revoke_bounded(const struct dmb_revoke_policy *policy)
 {
-	return policy->wait != DMB_REVOKE_WAIT || rev->bound_ops;
+	return policy->wait != DMB_REVOKE_WAIT || atomic_load(&bound_ops);
 }
 
 int dmb_revocable_attach(struct dmb_revocable *rev,
@@ -315,7 +315,7 @@ static void revoke_wait_fences(struct dmb_revocable *rev,
 			       struct dmb_clock *clock, int64_t bound,
 			       struct dmb_revoke_stats *stats)
 {
-	const struct dmb_revoke_bound_ops *ops = rev->bound_ops;
+	const struct dmb_revoke_bound_ops *ops = atomic_load(&bound_ops);
 	struct dma_resv *resv = rev->dmabuf->resv;
 	struct dma_resv_iter cursor;
 	struct dmb_check_subject who;
@@ -323,7 +323,7 @@ static void revoke_wait_fences(struct dmb_revocable *rev,
 	bool ended;
 
 	dma_resv_assert_held(resv);
-	if (!revoke_bounded(rev, policy)) {
+	if (!revoke_bounded(policy)) {
 		wait_fences(resv, clock, MAX_SCHEDULE_TIMEOUT);
 		return;
 	}
@@ -333,7 +333,7 @@ static void revoke_wait_fences(struct dmb_revocable *rev,
 	dma_resv_for_each_fence(&cursor, resv, DMA_RESV_USAGE_BOOKKEEP, fence) {
 		if (dma_fence_is_signaled(fence))
 			continue;
-		ended = ops && ops->end_fence(fence, rev->bound_arg);
+		ended = ops && ops->end_fence(fence);
 		if (!ended && policy->wait == DMB_REVOKE_WAIT)
 			continue;
 		dmb_check_report(DMB_V7_FENCE_TIMEOUT, &who,
@@ -362,7 +362,7 @@ static void revoke_unmap_deadline(struct dmb_revocable *rev,
 				  const struct dmb_revoke_policy *policy,
 				  int64_t bound, struct dmb_revoke_stats *stats)
 {
-	const struct dmb_revoke_bound_ops *ops = rev->bound_ops;
+	const struct dmb_revoke_bound_ops *ops = atomic_load(&bound_ops);
 	struct dma_buf *dmabuf = rev->dmabuf;
 	struct dma_buf_attachment *attach;
 	struct dmb_check_subject who;
@@ -373,7 +373,7 @@ static void revoke_unmap_deadline(struct dmb_revocable *rev,
 	dmb_list_for_each_entry(attach, &dmabuf->attachments, node) {
 		if (!attach->nr_mappings)
 			continue;
-		cut = ops && ops->cut_off(attach, rev->bound_arg);
+		cut = ops && ops->cut_off(attach);
 		if (!cut && policy->wait == DMB_REVOKE_WAIT)
 			continue;
 		then = cut ? "; cut off, its mappings count as unmapped" : "";
@@ -407,7 +407,7 @@ static void revoke_wait_unmapped(struct dmb_revocable *rev,
 				 struct dmb_clock *clock, int64_t bound,
 				 struct dmb_revoke_stats *stats)
 {
-	if (revoke_bounded(rev, policy) &&
+	if (revoke_bounded(policy) &&
 	    wait_unmapped(rev, done, clock, bound) == 0)
 		revoke_unmap_deadline(rev, policy, bound, stats);
 	wait_unmapped(rev, done, clock, MAX_SCHEDULE_TIMEOUT);

@@ -339,18 +339,11 @@ static void do_fence(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg,
  * revoke truncates the memfd after, so the peer's own mapping faults.
  * Nothing here waits for the peer.
  */
-static bool bound_end_fence(struct dma_fence *fence, void *arg)
-{
-	(void)arg;
-	return dmb_ipc_fence_end(fence);
-}
-
-static bool bound_cut_off(struct dma_buf_attachment *attach, void *arg)
+static bool bound_cut_off(struct dma_buf_attachment *attach)
 {
 	struct device *dev = dma_buf_attachment_dev(attach);
 	struct dmb_ipc_conn *conn;
 
-	(void)arg;
 	if (dev->type != remote_dev_type)
 		return false;
 	conn = dmb_container_of(dev, struct dmb_ipc_conn, dev);
@@ -358,8 +351,8 @@ static bool bound_cut_off(struct dma_buf_attachment *attach, void *arg)
 	return true;
 }
 
-const struct dmb_revoke_bound_ops dmb_ipc_bound_ops = {
-	.end_fence = bound_end_fence,
+static const struct dmb_revoke_bound_ops bound_ops = {
+	.end_fence = dmb_ipc_fence_end,
 	.cut_off = bound_cut_off,
 };
 
@@ -458,6 +451,8 @@ static int buf_fd(struct dma_buf *dmabuf, int flags, bool read_only,
 	if (DMB_WARN(!ipc, "%s(%s): no context (dmb_ipc_set_default())",
 		     call, dma_buf_name(dmabuf)))
 		return -EINVAL;
+	/* From now on, every revoke bounds what other processes hold. */
+	dmb_revoke_set_bound_ops(&bound_ops);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return -errno;
 	if (!(flags & O_CLOEXEC) && fcntl(sv[1], F_SETFD, 0))

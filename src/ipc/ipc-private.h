@@ -193,8 +193,6 @@ bool dmb_ipc_fence_end(struct dma_fence *fence);
 void dmb_ipc_export_handle(struct dmb_ipc_conn *conn,
 			   const struct dmb_ipc_msg *msg, int fd);
 void dmb_ipc_export_teardown(struct dmb_ipc_conn *conn);
-/* What a memfd buffer's revoke does with importer processes at its bounds. */
-extern const struct dmb_revoke_bound_ops dmb_ipc_bound_ops;
 
 /* ipc-import.c: the importer's side */
 void dmb_ipc_import_invalidate(struct dmb_ipc_conn *conn, bool dead);

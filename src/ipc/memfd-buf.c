@@ -38,7 +38,6 @@
 
 #include "guard.h"
 #include "ipc-private.h"
-#include "../buf/dma-buf-revoke-private.h"
 
 #define WRITERS_LEN	256
 
@@ -353,8 +352,6 @@ struct dma_buf *dmb_memfd_buf_create(struct dmb_ipc *ipc, const char *name,
 		errno = err;
 		return NULL;
 	}
-	/* Importer processes are bounded whatever the policy (dmb-ipc.h). */
-	dmb_revocable_set_bound_ops(mb->rev, &dmb_ipc_bound_ops, NULL);
 	return buf;
 
 err_gen:
