@@ -326,6 +326,9 @@ static volatile unsigned char *raw_map(int sock, uint64_t att, uint64_t *map)
 				map, &fd) == 0 && fd >= 0);
 	kept = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHILD_CHECK(kept != MAP_FAILED);
+	/* Read-write, yet no seal against the revoke's truncate, no growing. */
+	CHILD_CHECK(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0 && errno == EPERM);
+	CHILD_CHECK(ftruncate(fd, 2 * BUF_SIZE) < 0 && errno == EPERM);
 	close(fd);
 	CHILD_CHECK(kept[1] == 7);
 	return kept;
