@@ -11,7 +11,7 @@ b="$build/bench"
 # Production mode (the benchmarks' default), then debug mode for the
 # figures docs/performance.md gives in both (include/dmabuf/debug.h).
 for prog in bench-sizes bench-resv-lock bench-resv-fences bench-fence-wake \
-	    bench-map bench-revoke bench-dma bench-ipc; do
+	    bench-map bench-revoke bench-dma bench-ipc bench-revoke-hostile; do
 	"$b/$prog"
 done
 for prog in bench-resv-lock bench-map bench-revoke; do

@@ -48,6 +48,15 @@
  *    attachments force-revoked; a later unmap by the importer is reported.
  *    Fences cannot be forced: the fence wait stays warn-then-wait.
  *
+ * Importers in other processes (dmb-ipc.h, docs/ipc.md) are bounded
+ * whatever the policy, once the program shared a buffer (dma_buf_fd()):
+ * at the fence bound their pending job fences end with -ETIMEDOUT (V7), at
+ * the unmap bound each one still mapped is cut off as if its process had
+ * died (V6 naming "name[pid]"), and its mappings count in @forced; the
+ * exporter then takes the pages back (a memfd is truncated), so memory
+ * safety does not depend on the peer. The policy above applies to local
+ * importers.
+ *
  * Locking: attach/map/unmap are called from exporter ops, i.e. with the resv
  * lock held. revoke, unrevoke and destroy take it and must be called without
  * it. is_revoked may be called either way (it reads an atomic).
@@ -91,7 +100,10 @@ struct dmb_revoke_policy {
  * @unmap_wait_ns: step 6
  * @total_ns: steps 1-6
  * @warnings: reports raised at the bounds
- * @forced: mappings torn down by DEADLINE_FORCE
+ * @forced: mappings torn down by DEADLINE_FORCE, or taken back from an
+ *	importer process cut off at the bound (dmb-ipc.h)
+ * @forced_fences: fences of importer processes ended with -ETIMEDOUT at
+ *	the fence bound (dmb-ipc.h)
  * @already_revoked: the buffer was revoked before; nothing was done
  */
 struct dmb_revoke_stats {
@@ -101,6 +113,7 @@ struct dmb_revoke_stats {
 	int64_t total_ns;
 	unsigned int warnings;
 	unsigned int forced;
+	unsigned int forced_fences;
 	bool already_revoked;
 };
 

@@ -98,6 +98,15 @@ void dmb_ipc_set_default(struct dmb_ipc *ipc);
  * @name: the exporter's name for reports
  * @policy: the revoke wait policy, or NULL for the default
  *
+ * Two kinds of importers, side by side (docs/ipc.md, "Bounds"):
+ *  - local importers (this process) get @policy's wait mode, by default
+ *    warn-then-wait, as for any revocable buffer (dma-buf-revoke.h);
+ *  - importer processes are bounded whatever the mode, by @policy's
+ *    fence_bound_ns and unmap_bound_ns (0: the checker's bounds, 1 s each
+ *    by default): at the fence bound a peer's pending job fence ends with
+ *    -ETIMEDOUT (V7, the fence named "ipc:name[pid]"); at the unmap bound
+ *    a peer still mapped is cut off as if its process had died (V6 naming
+ *    "name[pid]"). A dead peer counts as unmapped at once.
  * The exporter reaches the bytes with dma_buf_vmap() like any buffer.
  * Context: any thread.
  * Return: the buffer, or NULL with errno (EINVAL and a report for a NULL
@@ -112,7 +121,11 @@ struct dma_buf *dmb_memfd_buf_create(struct dmb_ipc *ipc, const char *name,
  *
  * Runs the revoke helper's sequence (invalidate, fences, unmaps), then
  * truncates the memfd: when it returns no process can reach the old pages
- * through a mapping. Refused with -EBUSY while the exporter has it vmapped
+ * through a mapping. A hung importer process delays it by at most the
+ * fence bound plus the unmap bound (see dmb_memfd_buf_create()); @stats
+ * count what was forced (forced: mappings of cut-off peers, forced_fences:
+ * their fences). The peers cut off are torn down by the thread that
+ * dispatches the context, which must keep running. Refused with -EBUSY while the exporter has it vmapped
  * (a runtime state: no report).
  * Context: may sleep; not with the resv lock held (-EINVAL, reported), not
  *	from a callback.

@@ -46,6 +46,7 @@
 #include <dmabuf/dma-fence-clock.h>
 
 #include "dma-buf-private.h"
+#include "dma-buf-revoke-private.h"
 
 struct dmb_revocable {
 	unsigned int obj_state;			/* DMB_OBJ_*: quarantine-private.h */
@@ -59,6 +60,9 @@ struct dmb_revocable {
 	_Atomic(struct dmb_clock *) waiting_on;
 	pthread_mutex_t op_lock;
 };
+
+/* Set once by the ipc layer (dma-buf-revoke-private.h); NULL until then. */
+static _Atomic(const struct dmb_revoke_bound_ops *) bound_ops;
 
 static bool policy_valid(const struct dmb_revoke_policy *policy)
 {
@@ -150,6 +154,20 @@ int dmb_revocable_set_policy(struct dmb_revocable *rev,
 	rev->policy = *policy;
 	dma_resv_unlock(rev->dmabuf->resv);
 	return 0;
+}
+
+void dmb_revoke_set_bound_ops(const struct dmb_revoke_bound_ops *ops)
+{
+	atomic_store(&bound_ops, ops);
+}
+
+/*
+ * Whether the waits of steps 4 and 6 end at a bound: with the policy's
+ * say, or because an importer may be another process (bound ops set).
+ */
+static bool revoke_bounded(const struct dmb_revoke_policy *policy)
+{
+	return policy->wait != DMB_REVOKE_WAIT || atomic_load(&bound_ops);
 }
 
 int dmb_revocable_attach(struct dmb_revocable *rev,
@@ -289,71 +307,91 @@ static int64_t wait_unmapped(struct dmb_revocable *rev, struct dmb_completion *d
 
 /*
  * Step 4 with the policy: wait for every fence; at the bound report each
- * pending one (V7) and keep waiting. Resv lock held.
+ * pending one (V7), end the ones the bound ops can (an untrusted
+ * importer's) and keep waiting for the rest. Resv lock held.
  */
 static void revoke_wait_fences(struct dmb_revocable *rev,
 			       const struct dmb_revoke_policy *policy,
 			       struct dmb_clock *clock, int64_t bound,
 			       struct dmb_revoke_stats *stats)
 {
+	const struct dmb_revoke_bound_ops *ops = atomic_load(&bound_ops);
 	struct dma_resv *resv = rev->dmabuf->resv;
 	struct dma_resv_iter cursor;
 	struct dmb_check_subject who;
 	struct dma_fence *fence;
+	bool ended;
 
 	dma_resv_assert_held(resv);
-	if (policy->wait == DMB_REVOKE_WAIT ||
-	    wait_fences(resv, clock, bound) == 0) {
-		if (policy->wait != DMB_REVOKE_WAIT) {
-			dma_buf_subject(rev->dmabuf, &who);
-			dma_resv_for_each_fence(&cursor, resv, DMA_RESV_USAGE_BOOKKEEP,
-						fence) {
-				if (dma_fence_is_signaled(fence))
-					continue;
-				dmb_check_report(DMB_V7_FENCE_TIMEOUT, &who,
-						 "fence %s:%s seqno %llu (%s) not signaled %lld ms into the revoke's fence wait; still waiting",
-						 dma_fence_driver_name(fence),
-						 dma_fence_timeline_name(fence),
-						 (unsigned long long)fence->seqno,
-						 dma_resv_usage_name(dma_resv_iter_usage(&cursor)),
-						 (long long)(bound / NSEC_PER_MSEC));
-				stats->warnings++;
-			}
-		}
+	if (!revoke_bounded(policy)) {
 		wait_fences(resv, clock, MAX_SCHEDULE_TIMEOUT);
+		return;
 	}
+	if (wait_fences(resv, clock, bound))
+		return;
+	dma_buf_subject(rev->dmabuf, &who);
+	dma_resv_for_each_fence(&cursor, resv, DMA_RESV_USAGE_BOOKKEEP, fence) {
+		if (dma_fence_is_signaled(fence))
+			continue;
+		ended = ops && ops->end_fence(fence);
+		if (!ended && policy->wait == DMB_REVOKE_WAIT)
+			continue;
+		dmb_check_report(DMB_V7_FENCE_TIMEOUT, &who,
+				 "fence %s:%s seqno %llu (%s) not signaled %lld ms into the revoke's fence wait; %s",
+				 dma_fence_driver_name(fence),
+				 dma_fence_timeline_name(fence),
+				 (unsigned long long)fence->seqno,
+				 dma_resv_usage_name(dma_resv_iter_usage(&cursor)),
+				 (long long)(bound / NSEC_PER_MSEC),
+				 ended ? "ended with -ETIMEDOUT (an untrusted importer's)" :
+					 "still waiting");
+		stats->warnings++;
+		stats->forced_fences += ended;
+	}
+	wait_fences(resv, clock, MAX_SCHEDULE_TIMEOUT);
 }
 
 /*
  * At the unmap bound: name every attachment still mapped. A revocable one
  * broke its promise (V6); a pinned one was accepted knowing it may never
- * let go, so it gets a notice. With DEADLINE_FORCE, tear the mappings down.
+ * let go, so it gets a notice. One the bound ops cut off (an untrusted
+ * importer) is named whatever the policy and its mappings count as forced;
+ * with DEADLINE_FORCE, tear the others' mappings down.
  */
 static void revoke_unmap_deadline(struct dmb_revocable *rev,
 				  const struct dmb_revoke_policy *policy,
 				  int64_t bound, struct dmb_revoke_stats *stats)
 {
+	const struct dmb_revoke_bound_ops *ops = atomic_load(&bound_ops);
 	struct dma_buf *dmabuf = rev->dmabuf;
 	struct dma_buf_attachment *attach;
 	struct dmb_check_subject who;
+	const char *then;
+	bool cut;
 
 	dma_resv_lock(dmabuf->resv, NULL);
 	dmb_list_for_each_entry(attach, &dmabuf->attachments, node) {
 		if (!dma_buf_attachment_nr_mappings(attach))
 			continue;
+		cut = ops && ops->cut_off(attach);
+		if (!cut && policy->wait == DMB_REVOKE_WAIT)
+			continue;
+		then = cut ? "; cut off, its mappings count as unmapped" : "";
 		dma_buf_attachment_subject(attach, &who);
 		if (dma_buf_attach_revocable(attach))
 			dmb_check_report(DMB_V6_UNMAP_TIMEOUT, &who,
-					 "importer has a broken invalidate_mappings: %u mapping(s) still live %lld ms after invalidate",
+					 "importer has a broken invalidate_mappings: %u mapping(s) still live %lld ms after invalidate%s",
 					 dma_buf_attachment_nr_mappings(attach),
-					 (long long)(bound / NSEC_PER_MSEC));
+					 (long long)(bound / NSEC_PER_MSEC), then);
 		else
-			dmb_notice("revoke of %s waits for pinned importer %s (device %s): %u mapping(s) still live after %lld ms; it is not revocable and unmaps only when done",
+			dmb_notice("revoke of %s waits for pinned importer %s (device %s): %u mapping(s) still live after %lld ms; it is not revocable and unmaps only when done%s",
 				   who.buffer, who.importer, who.device,
 				   dma_buf_attachment_nr_mappings(attach),
-				   (long long)(bound / NSEC_PER_MSEC));
+				   (long long)(bound / NSEC_PER_MSEC), then);
 		stats->warnings++;
-		if (policy->wait == DMB_REVOKE_DEADLINE_FORCE)
+		if (cut)
+			stats->forced += dma_buf_attachment_nr_mappings(attach);
+		else if (policy->wait == DMB_REVOKE_DEADLINE_FORCE)
 			stats->forced += dma_buf_force_unmap(attach);
 	}
 	dma_resv_unlock(dmabuf->resv);
@@ -369,7 +407,7 @@ static void revoke_wait_unmapped(struct dmb_revocable *rev,
 				 struct dmb_clock *clock, int64_t bound,
 				 struct dmb_revoke_stats *stats)
 {
-	if (policy->wait != DMB_REVOKE_WAIT &&
+	if (revoke_bounded(policy) &&
 	    wait_unmapped(rev, done, clock, bound) == 0)
 		revoke_unmap_deadline(rev, policy, bound, stats);
 	wait_unmapped(rev, done, clock, MAX_SCHEDULE_TIMEOUT);

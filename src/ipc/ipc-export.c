@@ -28,6 +28,10 @@
 
 #include "ipc-private.h"
 #include "../buf/dma-buf-private.h"	/* dma_buf_fd(): has the exporter an mmap op? */
+#include "../buf/dma-buf-revoke-private.h"
+
+/* The device type of every remote attachment: tells them from local ones. */
+static const char remote_dev_type[] = "ipc-peer";
 
 struct remote_map {
 	struct dmb_list_head node;
@@ -109,14 +113,20 @@ static void do_hello(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 	snprintf(conn->peer, sizeof(conn->peer), "%s[%d]", msg->name,
 		 (int)conn->pid);
 	conn->dev.name = conn->peer;
+	conn->dev.type = remote_dev_type;
 	reply(conn, msg, 0, conn->read_only ? DMB_IPC_HELLO_RO : DMB_IPC_HELLO_RW,
 	      dma_buf_size(conn->buf), -1);
 }
 
 static void do_attach(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 {
-	struct remote_att *ra = calloc(1, sizeof(*ra));
+	struct remote_att *ra;
 
+	if (conn->nr_atts >= DMB_IPC_PEER_MAX) {
+		dmb_ipc_conn_drop(conn, "too many attachments");
+		return;
+	}
+	ra = calloc(1, sizeof(*ra));
 	if (!ra) {
 		reply(conn, msg, -ENOMEM, 0, 0, -1);
 		return;
@@ -134,6 +144,7 @@ static void do_attach(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 		return;
 	}
 	dmb_list_add_tail(&ra->node, &conn->atts);
+	conn->nr_atts++;
 	reply(conn, msg, 0, ra->handle, 0, -1);
 }
 
@@ -186,6 +197,10 @@ static void do_map(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 		reply(conn, msg, -EACCES, 0, 0, -1);
 		return;
 	}
+	if (conn->nr_maps >= DMB_IPC_PEER_MAX) {
+		dmb_ipc_conn_drop(conn, "too many mappings");
+		return;
+	}
 	rm = calloc(1, sizeof(*rm));
 	if (!rm) {
 		reply(conn, msg, -ENOMEM, 0, 0, -1);
@@ -204,6 +219,7 @@ static void do_map(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 	}
 	rm->handle = ++conn->next_handle;
 	dmb_list_add_tail(&rm->node, &ra->maps);
+	conn->nr_maps++;
 	if (fd < 0) {
 		/* Keep the mapping: the importer's UNMAP never comes, so the
 		 * teardown or its DETACH takes it back. */
@@ -216,6 +232,7 @@ static void do_map(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 
 static void unmap_one(struct remote_att *ra, struct remote_map *rm)
 {
+	ra->conn->nr_maps--;
 	dmb_list_del(&rm->node);
 	dma_buf_unmap_attachment_unlocked(ra->attach, rm->sgt, rm->dir);
 	free(rm);
@@ -229,6 +246,7 @@ static void detach_one(struct remote_att *ra)
 	dmb_list_for_each_entry_safe(rm, tmp, &ra->maps, node)
 		unmap_one(ra, rm);
 	dmb_list_del(&ra->node);
+	ra->conn->nr_atts--;
 	dma_buf_detach(ra->conn->buf, ra->attach);
 	free(ra);
 }
@@ -277,13 +295,30 @@ static void do_fence(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg,
 		     int fd)
 {
 	struct dma_resv *resv = dma_buf_resv(conn->buf);
-	struct dma_fence *fence = dmb_sync_file_import(conn->ipc, fd);
+	struct dma_fence *fence;
+	unsigned int i = 0;
 	int ret;
 
+	/* Forget the peer's fences that ended; refuse more than the cap. */
+	while (i < conn->nr_fences) {
+		if (!dma_fence_is_signaled(conn->fences[i])) {
+			i++;
+			continue;
+		}
+		dma_fence_put(conn->fences[i]);
+		conn->fences[i] = conn->fences[--conn->nr_fences];
+	}
+	if (conn->nr_fences >= DMB_IPC_PEER_MAX) {
+		dmb_ipc_conn_drop(conn, "too many pending fences");
+		return;
+	}
+	fence = dmb_sync_file_import(conn->ipc, fd);
 	if (!fence) {
 		reply(conn, msg, -errno, 0, 0, -1);
 		return;
 	}
+	dmb_ipc_fence_set_owner(fence, conn->peer);
+	conn->fences[conn->nr_fences++] = dma_fence_get(fence);
 	ret = dma_resv_lock(resv, NULL);
 	if (!ret) {
 		ret = dma_resv_reserve_fences(resv, 1);
@@ -295,6 +330,31 @@ static void do_fence(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg,
 	dma_fence_put(fence);
 	reply(conn, msg, ret, 0, 0, -1);
 }
+
+/*
+ * The revoke's bounds (dma-buf-revoke-private.h), in the revoking thread
+ * under the resv lock. An importer process still mapped at the unmap
+ * bound is cut off: its socket is shut down, the dispatcher sees EOF and
+ * tears it down as a dead peer's (its mappings count as unmapped), and the
+ * revoke truncates the memfd after, so the peer's own mapping faults.
+ * Nothing here waits for the peer.
+ */
+static bool bound_cut_off(struct dma_buf_attachment *attach)
+{
+	struct device *dev = dma_buf_attachment_dev(attach);
+	struct dmb_ipc_conn *conn;
+
+	if (dev->type != remote_dev_type)
+		return false;
+	conn = dmb_container_of(dev, struct dmb_ipc_conn, dev);
+	dmb_ipc_conn_drop(conn, "mapped past the revoke's bound");
+	return true;
+}
+
+static const struct dmb_revoke_bound_ops bound_ops = {
+	.end_fence = dmb_ipc_fence_end,
+	.cut_off = bound_cut_off,
+};
 
 void dmb_ipc_export_handle(struct dmb_ipc_conn *conn,
 			   const struct dmb_ipc_msg *msg, int fd)
@@ -359,6 +419,8 @@ void dmb_ipc_export_teardown(struct dmb_ipc_conn *conn)
 
 	dmb_list_for_each_entry_safe(ra, tmp, &conn->atts, node)
 		detach_one(ra);
+	while (conn->nr_fences)
+		dma_fence_put(conn->fences[--conn->nr_fences]);
 	/* A dead peer's vmap no longer holds off a revoke. */
 	if (conn->vmap_handle)
 		vunmap_remote(conn);
@@ -389,6 +451,8 @@ static int buf_fd(struct dma_buf *dmabuf, int flags, bool read_only,
 	if (DMB_WARN(!ipc, "%s(%s): no context (dmb_ipc_set_default())",
 		     call, dma_buf_name(dmabuf)))
 		return -EINVAL;
+	/* From now on, every revoke bounds what other processes hold. */
+	dmb_revoke_set_bound_ops(&bound_ops);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return -errno;
 	if (!(flags & O_CLOEXEC) && fcntl(sv[1], F_SETFD, 0))

@@ -48,6 +48,14 @@ enum dmb_ipc_type {
 #define DMB_IPC_HELLO_RW	1u
 #define DMB_IPC_HELLO_RO	2u
 
+/*
+ * What one importer process may hold in the exporter at a time: live
+ * attachments, live mappings, pending job fences (each a descriptor and,
+ * once waited for, a watcher thread). A peer asking for more is cut off,
+ * so a flood of requests costs the exporter a bounded amount.
+ */
+#define DMB_IPC_PEER_MAX		64
+
 /* One message: fixed size, every field validated by dmb_ipc_msg_check(). */
 struct dmb_ipc_msg {
 	uint32_t magic;
@@ -136,6 +144,9 @@ struct dmb_ipc_conn {
 	char peer[DMB_IPC_NAME_LEN + 16];	/* "name[pid]" */
 	struct device dev;
 	struct dmb_list_head atts;
+	unsigned int nr_atts, nr_maps;	/* at most DMB_IPC_PEER_MAX each */
+	struct dma_fence *fences[DMB_IPC_PEER_MAX];	/* its job fences, */
+	unsigned int nr_fences;		/* ... pending when last looked at */
 	uint64_t next_handle;
 	/* both sides: the peer's vmap (0: none); the importer's under the
 	 * proxy's resv lock, as its vmap ops run */
@@ -180,6 +191,10 @@ void dmb_ipc_fence_cancel(struct dmb_ipc_conn *conn);
 void dmb_ipc_conn_fence_waiting(struct dmb_ipc_conn *conn, bool waiting);
 /* @conn is being freed: its fence forgets it. */
 void dmb_ipc_fence_detach(struct dmb_ipc_conn *conn);
+/* @fence, imported from a FENCE message, is the job of process @peer. */
+void dmb_ipc_fence_set_owner(struct dma_fence *fence, const char *peer);
+/* A revoke's fence bound passed: end @fence if it is a peer's (true). */
+bool dmb_ipc_fence_end(struct dma_fence *fence);
 
 /* ipc-export.c: the exporter's side of one connection */
 /* Handle @msg, which came with @fd (-1 if none; closed here). */

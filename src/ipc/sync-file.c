@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -118,6 +119,8 @@ struct sync_fence {
 	struct dma_fence base;
 	atomic_bool done;		/* signalled (by whichever came first) */
 	struct dmb_ipc_conn *conn;	/* fence lock: NULL once it is freed */
+	/* const once published: the importer process that sent it, if any */
+	char owner[DMB_IPC_NAME_LEN + 16];
 };
 
 static struct sync_fence *to_sync_fence(struct dma_fence *fence)
@@ -132,7 +135,10 @@ static const char *sync_fence_driver(struct dma_fence *fence)
 
 static const char *sync_fence_timeline(struct dma_fence *fence)
 {
-	return "sync_file";
+	struct sync_fence *sf = to_sync_fence(fence);
+
+	/* A peer's job fence is named after its process, for reports. */
+	return sf->owner[0] ? sf->owner : "sync_file";
 }
 
 /* Signal @fence with @status (1 or -errno) as its result, once. */
@@ -319,6 +325,32 @@ void dmb_ipc_fence_ready(struct dmb_ipc_conn *conn)
 		dmb_notice("ipc: a sync_file sent a malformed status");
 	signal_with(conn->fence, status);
 	dmb_ipc_conn_close(conn);
+}
+
+void dmb_ipc_fence_set_owner(struct dma_fence *fence, const char *peer)
+{
+	struct sync_fence *sf = to_sync_fence(fence);
+
+	snprintf(sf->owner, sizeof(sf->owner), "%s", peer);
+}
+
+/*
+ * The revoke's fence bound passed: a peer's job fence ends with -ETIMEDOUT,
+ * and its descriptor is shut down so the dispatcher closes it rather than
+ * keep it for a peer that may never signal.
+ */
+bool dmb_ipc_fence_end(struct dma_fence *fence)
+{
+	struct sync_fence *sf = to_sync_fence(fence);
+
+	if (fence->ops != &sync_fence_ops || !sf->owner[0])
+		return false;
+	signal_with(fence, -ETIMEDOUT);
+	dmb_fence_lock(fence);
+	if (sf->conn)
+		shutdown(sf->conn->sock, SHUT_RDWR);
+	dmb_fence_unlock(fence);
+	return true;
 }
 
 void dmb_ipc_fence_cancel(struct dmb_ipc_conn *conn)

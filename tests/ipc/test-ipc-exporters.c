@@ -335,6 +335,31 @@ static void child_keeper(int ctl, enum kind kind)
 	close(sock);
 }
 
+/*
+ * A hung importer: map, then never read the socket again (no UNMAP ever);
+ * on 'r' (the revoke returned at its bound) the mapping faults.
+ */
+static void child_hung(int ctl, enum kind kind)
+{
+	volatile unsigned char *kept;
+	uint64_t att, map;
+	int sock = dmb_ipc_recv_fd(ctl), fd, none;
+
+	(void)kind;
+	CHILD_CHECK(sock >= 0);
+	raw_request(sock, DMB_IPC_HELLO, 0, (uint64_t)getpid(), &none);
+	att = raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE, &none);
+	kept = raw_map(sock, att, &map, &fd);
+	ctl_send(ctl, 'M');
+	CHILD_CHECK(ctl_recv(ctl) == 'r');
+	CHILD_CHECK(faults(kept));
+	ctl_send(ctl, 'F');
+	CHILD_CHECK(ctl_recv(ctl) == 'g');
+	munmap((void *)kept, BUF_SIZE);
+	close(fd);
+	close(sock);
+}
+
 /* ---- the exporter ---- */
 
 struct xf {
@@ -646,6 +671,64 @@ static void test_vfio_pci_close(void **state)
 	vfio_case(*state, &close_for_good);
 }
 
+/*
+ * vfio-pci, an importer process that never unmaps: the bound for importer
+ * processes holds for every revoke helper once a buffer is shared, not
+ * only a memfd buffer's. The FLR's revoke returns at the unmap bound (set
+ * short, so the case runs fast), V6 names keeper[pid], it is cut off,
+ * and the BAR range taken back from it faults.
+ */
+static void test_vfio_pci_hung_importer(void **state)
+{
+	static const struct vfio_cond flr = { dmb_pci_flr_begin, dmb_pci_flr_end };
+	static const struct dmb_revoke_policy bound = {
+		.wait = DMB_REVOKE_WARN_THEN_WAIT,
+		.unmap_bound_ns = 10 * 1000 * 1000,
+	};
+	const struct dmb_vfio_pci_info vinfo = { .revoke = &bound };
+	struct dmb_pci_function_info info = {
+		.dev = { .name = "vf0" }, .bar_size = { [0] = BAR_SIZE },
+	};
+	struct xf *x = *state;
+	struct th_thread *t;
+	struct dma_buf *buf;
+	char needle[64];
+	int fd;
+
+	x->pci = dmb_pci_function_create(x->f->space, &info);
+	assert_non_null(x->pci);
+	x->vdev = dmb_vfio_pci_open(x->pci, &vinfo);
+	assert_non_null(x->vdev);
+	buf = dmb_vfio_pci_export(x->vdev, 0, 0, BUF_SIZE, "bar0");
+	assert_non_null(buf);
+	spawn(x, KEEPER, "child_hung", KIND_VFIO);
+	fd = dma_buf_fd(buf, O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(dmb_ipc_send_fd(x->ctl[KEEPER], fd), 0);
+	close(fd);
+	assert_int_equal(loop_until(x, KEEPER, -1), 'M');
+
+	cond = &flr;
+	assert_int_equal(pipe2(x->done, O_CLOEXEC), 0);
+	t = th_thread_start(cond_begin_thread, x);
+	loop_until(x, KEEPER, x->done[0]);
+	th_thread_join(t);
+	assert_int_equal(x->ret, 0);
+	assert_true(dmb_vfio_pci_revoked(buf));
+	snprintf(needle, sizeof(needle), "importer=keeper[%d]", (int)x->pid[KEEPER]);
+	assert_true(th_take_report(DMB_DIAG_VIOLATION, needle));
+	snprintf(needle, sizeof(needle), "keeper[%d]: mapped past the revoke's bound",
+		 (int)x->pid[KEEPER]);
+	assert_true(th_take_report(DMB_DIAG_NOTICE, needle));
+	tell(x, KEEPER, 'r');
+	assert_int_equal(loop_until(x, KEEPER, -1), 'F');
+	assert_int_equal(flr.end(x->pci), 0);
+	tell(x, KEEPER, 'g');
+	assert_int_equal(reap(x, KEEPER), 0);
+	drain(x);
+	dma_buf_put(buf);
+}
+
 static void fill(void *p, unsigned int seed)
 {
 	for (size_t i = 0; i < BUF_SIZE; i++)
@@ -762,6 +845,8 @@ static void run_child(char **argv)
 		child_coop(ctl, kind);
 	else if (strcmp(argv[2], "child_keeper") == 0)
 		child_keeper(ctl, kind);
+	else if (strcmp(argv[2], "child_hung") == 0)
+		child_hung(ctl, kind);
 	else
 		_exit(127);
 	/* exit, not _exit: LeakSanitizer checks the importer too. */
@@ -775,6 +860,7 @@ int main(int argc, char **argv)
 		XF_TEST(test_vfio_pci_decode_off),
 		XF_TEST(test_vfio_pci_d3),
 		XF_TEST(test_vfio_pci_close),
+		XF_TEST(test_vfio_pci_hung_importer),
 		XF_TEST(test_vram),
 		XF_TEST(test_heap),
 	};

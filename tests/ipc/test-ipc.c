@@ -829,7 +829,8 @@ static void test_kill_at_each_step(void **state)
 		assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
 		send_buf(r->buf, ctl);
 		assert_int_equal(loop_until(ipc, ctl, -1), 'S');
-		snprintf(name, sizeof(name), "importer[%d]", (int)child_pid);
+		/* Its attachment (its job fence is named after it too). */
+		snprintf(name, sizeof(name), "device importer[%d]", (int)child_pid);
 		assert_int_equal(dump_has(name), kill_step >= KILL_ATTACHED);
 		assert_int_equal(dma_resv_test_signaled(resv, DMA_RESV_USAGE_BOOKKEEP),
 				 kill_step != KILL_FENCED);

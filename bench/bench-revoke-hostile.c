@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench-revoke-hostile - revoke latency with one hostile importer process
+ * (it maps and never unmaps) plus N cooperating ones, against its limit
+ * measured in the same run: the policy's unmap bound plus one Unix socket
+ * round trip between two processes (docs/performance.md, "Revoke with a
+ * hostile importer"). The hostile importer speaks the wire protocol itself
+ * and never reads its socket; the revoke cuts it off at the bound and the
+ * exporter's dispatcher tears it down. Importers are exec'd before they are
+ * timed; figures are medians; nothing here is asserted.
+ *
+ * The revoke raises two reports at the bound (V6, and the notice of the
+ * cut); the matrix runs with report backtraces off, as they cost more than
+ * the mechanism (unwinding and symbolising, milliseconds on a loaded
+ * machine), and a last line measures the default, backtraces on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <dmabuf/dmb-ipc.h>
+
+#include "bench.h"
+#include "../src/ipc/ipc-private.h"
+
+#define BUF_SIZE	4096
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int64_t median(int64_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_i64);
+	return v[n / 2];
+}
+
+static void must(int ok, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "bench-revoke-hostile: %s: %s\n", what, strerror(errno));
+		exit(1);
+	}
+}
+
+static void put_byte(int fd, char c)
+{
+	must(write(fd, &c, 1) == 1, "write");
+}
+
+static char get_byte(int fd)
+{
+	char c = 0;
+
+	must(read(fd, &c, 1) == 1, "read");
+	return c;
+}
+
+/* One Unix socket round trip between two processes. */
+static int64_t rtt_ns(void)
+{
+	enum { ROUNDS = 2000, RUNS = 7 };
+	int64_t runs[RUNS];
+	int sv[2], status;
+	pid_t pid;
+
+	must(!socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), "socketpair");
+	pid = fork();
+	must(pid >= 0, "fork");
+	if (pid == 0) {
+		close(sv[0]);
+		for (int i = 0; i < ROUNDS * RUNS; i++)
+			put_byte(sv[1], get_byte(sv[1]));
+		_exit(0);
+	}
+	close(sv[1]);
+	for (int r = 0; r < RUNS; r++) {
+		int64_t t0 = now_ns();
+
+		for (int i = 0; i < ROUNDS; i++) {
+			put_byte(sv[0], 'p');
+			get_byte(sv[0]);
+		}
+		runs[r] = (now_ns() - t0) / ROUNDS;
+	}
+	close(sv[0]);
+	waitpid(pid, &status, 0);
+	return median(runs, RUNS);
+}
+
+/* ---- importers (this program, exec'd) ---- */
+
+static struct sg_table *mapping;
+
+static void invalidate(struct dma_buf_attachment *attach)
+{
+	if (mapping)
+		dma_buf_unmap_attachment(attach, mapping, DMA_BIDIRECTIONAL);
+	mapping = NULL;
+}
+
+static const struct dma_buf_attach_ops imp_ops = {
+	.name = "bench", .invalidate_mappings = invalidate,
+};
+static struct device imp_dev = { .name = "bench" };
+
+/* A cooperating importer: map, say 'M', unmap when told, end at EOF. */
+static void cooperating(int ctl)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("bench", DMB_IPC_THREAD);
+	struct dma_buf_attachment *attach;
+	struct dma_buf *buf;
+	struct dma_resv *resv;
+	char c;
+	int fd = dmb_ipc_recv_fd(ctl);
+
+	must(ipc && fd >= 0, "importer setup");
+	buf = dmb_ipc_import(ipc, fd);
+	close(fd);
+	must(buf != NULL, "import");
+	attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	must(attach != NULL, "attach");
+	resv = dma_buf_resv(buf);
+	dma_resv_lock(resv, NULL);
+	mapping = dma_buf_map_attachment(attach, DMA_BIDIRECTIONAL);
+	dma_resv_unlock(resv);
+	must(mapping != NULL, "map");
+	put_byte(ctl, 'M');
+	while (read(ctl, &c, 1) > 0)
+		;
+	dma_resv_lock(resv, NULL);
+	if (mapping)
+		dma_buf_unmap_attachment(attach, mapping, DMA_BIDIRECTIONAL);
+	mapping = NULL;
+	dma_resv_unlock(resv);
+	dma_buf_detach(buf, attach);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+	_exit(0);
+}
+
+/* Send a request on the raw protocol and wait for its reply. */
+static void raw_request(int sock, struct dmb_ipc_msg *msg, int *fd)
+{
+	static uint32_t seq;
+	struct dmb_ipc_msg rep;
+	const char *why = NULL;
+
+	msg->seq = ++seq;
+	must(!dmb_ipc_msg_send(sock, msg, -1), "send");
+	must(dmb_ipc_msg_recv(sock, true, false, &rep, fd, &why) == 1 &&
+	     !rep.status, "reply");
+	msg->handle = rep.handle;
+}
+
+/* The hostile importer: map, keep the mapping, never read the socket. */
+static void hostile(int ctl)
+{
+	struct dmb_ipc_msg msg;
+	int sock = dmb_ipc_recv_fd(ctl), fd = -1;
+	char c;
+
+	must(sock >= 0, "hostile setup");
+	dmb_ipc_msg_init(&msg, DMB_IPC_HELLO);
+	msg.arg = (uint64_t)getpid();
+	memcpy(msg.name, "hostile", 7);
+	raw_request(sock, &msg, &fd);
+	dmb_ipc_msg_init(&msg, DMB_IPC_ATTACH);
+	msg.arg = DMB_IPC_ATTACH_REVOCABLE;
+	raw_request(sock, &msg, &fd);
+	msg.type = DMB_IPC_MAP;
+	msg.arg = DMA_BIDIRECTIONAL;
+	raw_request(sock, &msg, &fd);
+	must(fd >= 0 && mmap(NULL, BUF_SIZE, PROT_READ, MAP_SHARED, fd, 0) !=
+	     MAP_FAILED, "hostile map");
+	put_byte(ctl, 'M');
+	while (read(ctl, &c, 1) > 0)
+		;
+	_exit(0);
+}
+
+static pid_t spawn(const char *role, int *ctl)
+{
+	int sv[2];
+	pid_t pid;
+
+	must(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
+	pid = fork();
+	must(pid >= 0, "fork");
+	if (pid == 0) {
+		char arg[16];
+
+		fcntl(sv[1], F_SETFD, 0);
+		snprintf(arg, sizeof(arg), "%d", sv[1]);
+		execl("/proc/self/exe", "bench-revoke-hostile", role, arg,
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	*ctl = sv[0];
+	return pid;
+}
+
+/* The checker's V6 reports at each bound are expected: keep them quiet. */
+static void quiet(const struct dmb_diag *diag, void *data)
+{
+	(void)diag;
+	(void)data;
+}
+
+/* One revoke: 1 hostile + @n cooperating importers, bound @bound_ns. */
+static int64_t hostile_revoke_ns(struct dmb_ipc *ipc, int n, int64_t bound_ns,
+				 unsigned int *forced)
+{
+	const struct dmb_revoke_policy policy = {
+		.wait = DMB_REVOKE_WARN_THEN_WAIT,
+		.unmap_bound_ns = bound_ns,
+		.fence_bound_ns = bound_ns,
+	};
+	struct dma_buf *buf = dmb_memfd_buf_create(ipc, "bench", BUF_SIZE, &policy);
+	int ctl[1 + 16], status;
+	pid_t pid[1 + 16];
+	struct dmb_revoke_stats stats;
+	int64_t t0, t;
+
+	must(buf != NULL && n <= 16, "revoke setup");
+	for (int i = 0; i <= n; i++) {
+		int fd = dma_buf_fd(buf, O_CLOEXEC);
+
+		pid[i] = spawn(i ? "--cooperating" : "--hostile", &ctl[i]);
+		must(fd >= 0 && !dmb_ipc_send_fd(ctl[i], fd), "send");
+		close(fd);
+	}
+	for (int i = 0; i <= n; i++)
+		must(get_byte(ctl[i]) == 'M', "mapped");
+	t0 = now_ns();
+	must(!dmb_memfd_buf_revoke(buf, &stats), "revoke");
+	t = now_ns() - t0;
+	*forced = stats.forced;
+	for (int i = 0; i <= n; i++) {
+		close(ctl[i]);
+		waitpid(pid[i], &status, 0);
+	}
+	dma_buf_put(buf);
+	return t;
+}
+
+/* One line: the median of REPS revokes. */
+static void row(struct dmb_ipc *ipc, int64_t bound, int n, int64_t rtt,
+		const char *note)
+{
+	enum { REPS = 5 };
+	int64_t v[REPS], lat;
+	unsigned int forced = 0;
+
+	for (int r = 0; r < REPS; r++)
+		v[r] = hostile_revoke_ns(ipc, n, bound, &forced);
+	lat = median(v, REPS);
+	printf("%8lldms %3d %14lld %14lld %10.1f %7u%s\n",
+	       (long long)(bound / 1000000), n, (long long)lat,
+	       (long long)(lat - bound), (double)(lat - bound) / (double)rtt,
+	       forced, note);
+}
+
+int main(int argc, char **argv)
+{
+	static const int64_t bounds[] = { 1000000, 10000000, 100000000 };
+	static const int counts[] = { 0, 1, 4, 8 };
+	struct dmb_ipc *ipc;
+	int64_t rtt;
+
+	if (argc == 3 && !strcmp(argv[1], "--cooperating"))
+		cooperating(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "--hostile"))
+		hostile(atoi(argv[2]));
+	if (bench_callgrind_mode(argc, argv))
+		return 0;	/* nothing here is counted in instructions */
+	dmb_diag_set_sink(quiet, NULL);
+	ipc = dmb_ipc_create("exporter", DMB_IPC_THREAD);
+	must(ipc != NULL, "context");
+	rtt = rtt_ns();
+	printf("bench-revoke-hostile (%s): 1 hostile importer process (never unmaps) + N cooperating\n",
+	       bench_mode_name());
+	printf("unix socket round trip: %lld ns\n", (long long)rtt);
+	printf("%10s %3s %14s %14s %10s %7s\n", "bound", "N", "revoke (ns)",
+	       "- bound (ns)", "in RTTs", "forced");
+	dmb_diag_set_backtrace(false);
+	for (size_t b = 0; b < sizeof(bounds) / sizeof(bounds[0]); b++)
+		for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++)
+			row(ipc, bounds[b], counts[c], rtt, "");
+	dmb_diag_set_backtrace(true);
+	row(ipc, bounds[1], 0, rtt, " (report backtraces on)");
+	dmb_ipc_destroy(ipc);
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dma-buf-revoke-private.h - what the revoke helper does with importers
+ * it cannot trust, inside libdmabuf (the ipc layer: an importer in another
+ * process may hang, lie or never signal its fences).
+ *
+ * Once bound ops are set, every revoke's waits are bounded whatever the
+ * wait policy
+ * (at the policy's bounds, 0 meaning the checker's): at the fence bound,
+ * each pending fence the exporter can end is ended and reported (V7); at
+ * the unmap bound, each attachment still mapped that the exporter can cut
+ * off is cut off and reported (V6 if revocable, a notice if not), and its
+ * mappings count in dmb_revoke_stats.forced. What the ops cannot end is
+ * handled by the policy as without them. After a cut, the revoke still
+ * waits for the mappings to be taken back: the ops promise it happens
+ * without the importer (the ipc layer's dispatcher tears the peer down).
+ *
+ * Locking: both ops run in the revoking thread with the resv lock held and
+ * must not take it, nor wait for anything that needs it. The ops are set
+ * once (an atomic pointer) and never change after.
+ */
+#ifndef DMABUF_BUF_REVOKE_PRIVATE_H
+#define DMABUF_BUF_REVOKE_PRIVATE_H
+
+#include <stdbool.h>
+
+#include <dmabuf/dma-buf-revoke.h>
+
+/*
+ * struct dmb_revoke_bound_ops - the exporter's hands at the revoke's bounds
+ * @end_fence: @fence has not signalled by the fence bound: signal it with
+ *	an error if it is an untrusted importer's; true if it did
+ * @cut_off: @attach still maps the buffer at the unmap bound: cut its
+ *	importer off if it is an untrusted one; true if it did
+ */
+struct dmb_revoke_bound_ops {
+	bool (*end_fence)(struct dma_fence *fence);
+	bool (*cut_off)(struct dma_buf_attachment *attach);
+};
+
+/*
+ * dmb_revoke_set_bound_ops - the bound ops of every revoke helper, for
+ * any exporter whose buffers are shared with other processes (the ipc
+ * layer sets its own when a buffer is first shared, dma_buf_fd())
+ * Context: any thread; @ops is static and the same at every call.
+ */
+void dmb_revoke_set_bound_ops(const struct dmb_revoke_bound_ops *ops);
+
+#endif /* DMABUF_BUF_REVOKE_PRIVATE_H */

@@ -1,0 +1,941 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-ipc-threats.c - the threat model of docs/ipc.md, one case per row:
+ * importer processes that hang, lie, die, flood or attack cannot keep the
+ * memory, and cannot hurt the exporter or the other importers.
+ *
+ * Importers are fork()+exec()'d (`--ipc-child NAME CTL MODE`, as in
+ * test-ipc.c): hostile ones speak the wire protocol themselves, cooperating
+ * ones use the library. The exporter dispatches from the case's own loop
+ * and revokes from a second thread. Every verdict is an event: a byte on a
+ * control socket, the revoke's pipe, an exit status (a child whose access
+ * faults exits FAULTED from its SIGBUS handler, which ASan lets run), the
+ * checker's reports, the revoke's stats. A case that needs the bound sets
+ * it short so it runs fast; one that must not hit it sets it long, so only
+ * a hang would. Children are reaped by a teardown hook whatever happens.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <dmabuf/check.h>
+#include <dmabuf/dmb-ipc.h>
+#include <dmabuf/sync_file.h>
+
+#include "harness.h"
+#include "mock-fence.h"
+#include "../../src/ipc/ipc-private.h"
+
+#define BUF_SIZE	(64 * 1024)
+#define FAULTED		66	/* a child's exit status: its access faulted */
+#define NOT_FAULTED	67	/* ... the access after the revoke went through */
+#define SHORT_BOUND	(10LL * 1000 * 1000)		/* hit on purpose */
+#define LONG_BOUND	(60LL * 1000 * 1000 * 1000)	/* only a hang hits it */
+#define IPC_CHILD_ARG	"--ipc-child"
+#define MAX_KIDS	2
+
+#define CHILD_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "importer: %s:%d: %s\n", __FILE__,	\
+			__LINE__, #cond);				\
+		_exit(__LINE__ & 0x3f ? __LINE__ & 0x3f : 1);		\
+	}								\
+} while (0)
+
+/* How a raw (protocol-speaking) importer behaves. */
+enum raw_mode {
+	RAW_LIE_WRITE,	/* answers INVALIDATE with UNMAP, keeps its mmap, writes */
+	RAW_LIE_READ,	/* the same, reads */
+	RAW_HANG,	/* never answers INVALIDATE, then writes */
+	RAW_FORK,	/* answers, but a forked child kept the mapping and writes */
+	RAW_EXIT,	/* exits inside the revoke, on INVALIDATE */
+	RAW_KILLED,	/* says 'I' on INVALIDATE and waits to be killed */
+};
+
+struct kid {
+	pid_t pid;
+	int ctl;
+};
+
+static struct kid kids[MAX_KIDS];
+
+static void reap_kid(void *arg)
+{
+	struct kid *k = arg;
+	int status;
+
+	if (k->pid > 0) {
+		kill(k->pid, SIGKILL);
+		waitpid(k->pid, &status, 0);
+	}
+	k->pid = -1;
+	if (k->ctl >= 0)
+		close(k->ctl);
+	k->ctl = -1;
+}
+
+/* Start importer @i: this program exec'd as @name in @mode. */
+static struct kid *spawn(int i, const char *name, int mode)
+{
+	char fd_arg[16], mode_arg[16];
+	int sv[2];
+
+	if (i == 0)
+		dmb_check_reset();	/* the cases count the checker's reports */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	snprintf(fd_arg, sizeof(fd_arg), "%d", sv[1]);
+	snprintf(mode_arg, sizeof(mode_arg), "%d", mode);
+	fflush(NULL);
+	kids[i].pid = fork();
+	assert_true(kids[i].pid >= 0);
+	if (kids[i].pid == 0) {
+		char *argv[] = { "test-ipc-threats", IPC_CHILD_ARG, (char *)name,
+				 fd_arg, mode_arg, NULL };
+
+		if (fcntl(sv[1], F_SETFD, 0) == 0)
+			execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	th_on_teardown(reap_kid, &kids[i]);
+	close(sv[1]);
+	kids[i].ctl = sv[0];
+	return &kids[i];
+}
+
+/* Reap @k; Return: its wait status. */
+static int reap(struct kid *k)
+{
+	int status;
+
+	assert_int_equal(waitpid(k->pid, &status, 0), k->pid);
+	k->pid = -1;
+	return status;
+}
+
+static void assert_exited(int status, int code)
+{
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), code);
+}
+
+static void ctl_send(int ctl, char c)
+{
+	CHILD_CHECK(send(ctl, &c, 1, MSG_NOSIGNAL) == 1);
+}
+
+static char ctl_recv(int ctl)
+{
+	char c = 0;
+
+	return recv(ctl, &c, 1, 0) == 1 ? c : 0;
+}
+
+/* The exporter's loop: dispatch until @fd is readable. */
+static void serve_until(struct dmb_ipc *ipc, int fd)
+{
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = dmb_ipc_get_fd(ipc), .events = POLLIN },
+			{ .fd = fd, .events = POLLIN },
+		};
+
+		assert_true(poll(p, 2, -1) > 0);
+		if (p[0].revents)
+			assert_true(dmb_ipc_dispatch(ipc) >= 0);
+		if (p[1].revents)
+			return;
+	}
+}
+
+/* Dispatch until @k's next control byte; return it (0 at EOF). */
+static char serve_for(struct dmb_ipc *ipc, struct kid *k)
+{
+	serve_until(ipc, k->ctl);
+	return ctl_recv(k->ctl);
+}
+
+static void drain(struct dmb_ipc *ipc)
+{
+	struct pollfd p = { .fd = dmb_ipc_get_fd(ipc), .events = POLLIN };
+
+	while (poll(&p, 1, 0) > 0)
+		assert_true(dmb_ipc_dispatch(ipc) >= 0);
+}
+
+static struct dma_buf *export_buf(struct dmb_ipc *ipc, int64_t bound)
+{
+	const struct dmb_revoke_policy policy = {
+		.wait = DMB_REVOKE_WARN_THEN_WAIT,
+		.unmap_bound_ns = bound,
+		.fence_bound_ns = bound,
+	};
+	struct dma_buf *buf = dmb_memfd_buf_create(ipc, "shared", BUF_SIZE, &policy);
+	unsigned char *p;
+	void *vaddr;
+
+	assert_non_null(buf);
+	assert_int_equal(dma_buf_vmap_unlocked(buf, &vaddr), 0);
+	p = vaddr;
+	for (size_t i = 0; i < BUF_SIZE; i++)
+		p[i] = (unsigned char)(i * 7);
+	dma_buf_vunmap_unlocked(buf, vaddr);
+	return buf;
+}
+
+static void send_buf(struct dma_buf *buf, int ctl)
+{
+	int fd = dma_buf_fd(buf, O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(dmb_ipc_send_fd(ctl, fd), 0);
+	close(fd);
+}
+
+struct revoker {
+	struct dma_buf *buf;
+	int done[2];
+	int ret;
+	struct dmb_revoke_stats stats;
+};
+
+static void *revoke_thread(void *arg)
+{
+	struct revoker *r = arg;
+
+	r->ret = dmb_memfd_buf_revoke(r->buf, &r->stats);
+	if (write(r->done[1], "d", 1) != 1)
+		r->ret = -EIO;
+	return NULL;
+}
+
+static void close_revoker(void *arg)
+{
+	struct revoker *r = arg;
+
+	close(r->done[0]);
+	close(r->done[1]);
+}
+
+static struct revoker *new_revoker(struct dma_buf *buf)
+{
+	struct revoker *r = TH_NEW(struct revoker, { .buf = buf });
+
+	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	th_on_teardown(close_revoker, r);
+	return r;
+}
+
+/* Revoke from a second thread while this one dispatches; assert it returned. */
+static void revoke_serving(struct dmb_ipc *ipc, struct revoker *r)
+{
+	struct th_thread *t = th_thread_start(revoke_thread, r);
+
+	serve_until(ipc, r->done[0]);
+	th_thread_join(t);
+	assert_int_equal(r->ret, 0);
+}
+
+/* The unrevoked buffer's fresh memory is the exporter's, with a mark. */
+static void unrevoke_mark(struct dma_buf *buf)
+{
+	void *vaddr;
+
+	assert_int_equal(dmb_memfd_buf_unrevoke(buf), 0);
+	assert_int_equal(dma_buf_vmap_unlocked(buf, &vaddr), 0);
+	assert_int_equal(((unsigned char *)vaddr)[1], 0);
+	((unsigned char *)vaddr)[1] = 0x55;
+	dma_buf_vunmap_unlocked(buf, vaddr);
+}
+
+/* ---- importers speaking the protocol themselves ---- */
+
+static volatile unsigned char *fault_lo, *fault_hi;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	volatile unsigned char *a = si->si_addr;
+
+	(void)sig;
+	(void)uc;
+	_exit(a >= fault_lo && a < fault_hi ? FAULTED : NOT_FAULTED + 1);
+}
+
+static void catch_faults(volatile unsigned char *p)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+	fault_lo = p;
+	fault_hi = p + BUF_SIZE;
+	CHILD_CHECK(sigaction(SIGBUS, &sa, NULL) == 0);
+}
+
+static uint32_t raw_seq;
+
+/* Send a request; Return: the reply's status, handle in *@handle. */
+static int raw_request(int sock, enum dmb_ipc_type type, uint64_t handle,
+		       uint64_t arg, const char *name, uint64_t *out, int *fd)
+{
+	struct dmb_ipc_msg msg, rep;
+	const char *why = NULL;
+	int none;
+
+	dmb_ipc_msg_init(&msg, type);
+	msg.seq = ++raw_seq;
+	msg.handle = handle;
+	msg.arg = arg;
+	if (name)
+		memcpy(msg.name, name, strlen(name));
+	if (dmb_ipc_msg_send(sock, &msg, -1))
+		return -EPIPE;
+	if (dmb_ipc_msg_recv(sock, true, false, &rep, fd ? fd : &none, &why) != 1)
+		return -EPIPE;
+	CHILD_CHECK(rep.type == DMB_IPC_REPLY && rep.seq == msg.seq);
+	if (!fd && none >= 0)
+		close(none);
+	if (out)
+		*out = rep.handle;
+	return rep.status;
+}
+
+static void raw_hello(int sock, const char *name, uint64_t *att)
+{
+	CHILD_CHECK(raw_request(sock, DMB_IPC_HELLO, 0, (uint64_t)getpid(), name,
+				NULL, NULL) == 0);
+	CHILD_CHECK(raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE,
+				NULL, att, NULL) == 0);
+}
+
+/* A raw MAP, and a mapping of the memfd of our own, kept. */
+static volatile unsigned char *raw_map(int sock, uint64_t att, uint64_t *map)
+{
+	volatile unsigned char *kept;
+	int fd = -1;
+
+	CHILD_CHECK(raw_request(sock, DMB_IPC_MAP, att, DMA_BIDIRECTIONAL, NULL,
+				map, &fd) == 0 && fd >= 0);
+	kept = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHILD_CHECK(kept != MAP_FAILED);
+	/* Read-write, yet no seal against the revoke's truncate, no growing. */
+	CHILD_CHECK(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0 && errno == EPERM);
+	CHILD_CHECK(ftruncate(fd, 2 * BUF_SIZE) < 0 && errno == EPERM);
+	close(fd);
+	CHILD_CHECK(kept[1] == 7);
+	return kept;
+}
+
+static void raw_wait_invalidate(int sock, uint64_t att)
+{
+	struct dmb_ipc_msg msg;
+	const char *why = NULL;
+	int none = -1;
+
+	CHILD_CHECK(dmb_ipc_msg_recv(sock, true, false, &msg, &none, &why) == 1);
+	CHILD_CHECK(msg.type == DMB_IPC_INVALIDATE && msg.handle == att);
+}
+
+static void raw_unmap(int sock, uint64_t map)
+{
+	struct dmb_ipc_msg msg;
+
+	dmb_ipc_msg_init(&msg, DMB_IPC_UNMAP);
+	msg.handle = map;
+	CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
+}
+
+static void child_raw(int ctl, int mode)
+{
+	volatile unsigned char *kept;
+	uint64_t att, map;
+	int sock = dmb_ipc_recv_fd(ctl), gc_pipe[2], status;
+	pid_t gc = -1;
+	char c;
+
+	CHILD_CHECK(sock >= 0);
+	raw_hello(sock, "hostile", &att);
+	kept = raw_map(sock, att, &map);
+	catch_faults(kept);
+	if (mode == RAW_FORK) {
+		/* The grandchild inherits the mapping, and waits for 'g'. */
+		CHILD_CHECK(pipe(gc_pipe) == 0);
+		gc = fork();
+		CHILD_CHECK(gc >= 0);
+		if (gc == 0) {
+			close(gc_pipe[1]);
+			close(sock);
+			if (read(gc_pipe[0], &c, 1) != 1)
+				_exit(2);
+			kept[1] = 0x66;		/* must fault */
+			_exit(NOT_FAULTED);
+		}
+		close(gc_pipe[0]);
+	}
+	ctl_send(ctl, 'M');
+	if (mode != RAW_HANG) {
+		raw_wait_invalidate(sock, att);
+		if (mode == RAW_EXIT)
+			_exit(0);
+		if (mode == RAW_KILLED) {
+			ctl_send(ctl, 'I');
+			for (;;)
+				pause();
+		}
+		/* The lie: "unmapped", with our own mapping kept. */
+		raw_unmap(sock, map);
+	}
+	CHILD_CHECK(ctl_recv(ctl) == 'r');	/* the revoke returned */
+	switch (mode) {
+	case RAW_LIE_READ:
+		CHILD_CHECK(kept[2] != 14 && !"read after revoke went through");
+		break;
+	case RAW_FORK:
+		CHILD_CHECK(write(gc_pipe[1], "g", 1) == 1);
+		CHILD_CHECK(waitpid(gc, &status, 0) == gc);
+		CHILD_CHECK(WIFEXITED(status));
+		/* The grandchild's verdict, passed on. */
+		_exit(WEXITSTATUS(status) == FAULTED ? 70 : WEXITSTATUS(status));
+	default:
+		kept[1] = 0x66;
+		break;
+	}
+	_exit(NOT_FAULTED);
+}
+
+#define RAW_CHILD(mode) static void child_##mode(int ctl, int m) \
+	{ (void)m; child_raw(ctl, mode); }
+
+/* ---- a cooperating importer, through the library ---- */
+
+struct imp {
+	int ctl;
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;		/* resv */
+	unsigned int invalidated;	/* resv */
+};
+
+static struct imp imp;
+
+static void imp_invalidate(struct dma_buf_attachment *attach)
+{
+	if (imp.sgt)
+		dma_buf_unmap_attachment(attach, imp.sgt, DMA_BIDIRECTIONAL);
+	imp.sgt = NULL;
+	imp.invalidated++;
+}
+
+static struct device imp_dev = { .name = "coop-dev" };
+static const struct dma_buf_attach_ops imp_ops = {
+	.name = "coop",
+	.invalidate_mappings = imp_invalidate,
+};
+
+static struct dma_buf *imp_import(int ctl, struct dmb_ipc **ipc)
+{
+	struct dma_buf *buf;
+	int fd;
+
+	imp.ctl = ctl;
+	*ipc = dmb_ipc_create("coop", DMB_IPC_THREAD);
+	CHILD_CHECK(*ipc);
+	fd = dmb_ipc_recv_fd(ctl);
+	CHILD_CHECK(fd >= 0);
+	buf = dmb_ipc_import(*ipc, fd);
+	CHILD_CHECK(buf);
+	close(fd);
+	return buf;
+}
+
+/* Map under the resv lock (shared with invalidate); Return: the bytes. */
+static const unsigned char *imp_map(struct dma_buf *buf)
+{
+	const unsigned char *p;
+
+	CHILD_CHECK(dma_resv_lock(dma_buf_resv(buf), NULL) == 0);
+	imp.sgt = dma_buf_map_attachment(imp.attach, DMA_BIDIRECTIONAL);
+	CHILD_CHECK(imp.sgt);
+	p = (const unsigned char *)(uintptr_t)imp.sgt->sgl[0].dma_address;
+	dma_resv_unlock(dma_buf_resv(buf));
+	return p;
+}
+
+/*
+ * Attach (and with @mapped, map and read) and say 'M'; on 'r' (revoked)
+ * check what the revoke did to us; on 'u' (unrevoked) map the fresh memory
+ * and say 'M'; on 'g' clean up. A dropped or cut-off connection would fail
+ * the map after 'u'.
+ */
+static void child_coop(int ctl, int mapped)
+{
+	struct dmb_ipc *ipc;
+	struct dma_buf *buf = imp_import(ctl, &ipc);
+	struct dma_resv *resv = dma_buf_resv(buf);
+	const unsigned char *p;
+
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	CHILD_CHECK(imp.attach);
+	if (mapped) {
+		p = imp_map(buf);
+		CHILD_CHECK(p[1] == 7 && p[BUF_SIZE - 1] == (unsigned char)((BUF_SIZE - 1) * 7));
+	}
+	ctl_send(ctl, 'M');
+	CHILD_CHECK(ctl_recv(ctl) == 'r');
+	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+	/* Mapped, we were told and unmapped before the revoke returned. */
+	CHILD_CHECK(!imp.sgt && (!mapped || imp.invalidated == 1));
+	dma_resv_unlock(resv);
+	CHILD_CHECK(!dma_buf_map_attachment_unlocked(imp.attach, DMA_BIDIRECTIONAL) &&
+		    errno == ENODEV);
+	ctl_send(ctl, 'E');
+	CHILD_CHECK(ctl_recv(ctl) == 'u');
+	p = imp_map(buf);
+	CHILD_CHECK(p[1] == 0x55);		/* the new generation's */
+	ctl_send(ctl, 'M');
+	CHILD_CHECK(ctl_recv(ctl) == 'g');
+	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
+	dma_buf_unmap_attachment(imp.attach, imp.sgt, DMA_BIDIRECTIONAL);
+	imp.sgt = NULL;
+	dma_resv_unlock(resv);
+	dma_buf_detach(buf, imp.attach);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_WARN) == 0);
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_VIOLATION) == 0);
+	exit(0);
+}
+
+/* The cooperating importer's side of a revoke and unrevoke. */
+static void coop_after_revoke(struct dmb_ipc *ipc, struct kid *k,
+			      struct dma_buf *buf)
+{
+	assert_int_equal(send(k->ctl, "r", 1, MSG_NOSIGNAL), 1);
+	assert_int_equal(serve_for(ipc, k), 'E');
+	unrevoke_mark(buf);
+	assert_int_equal(send(k->ctl, "u", 1, MSG_NOSIGNAL), 1);
+	assert_int_equal(serve_for(ipc, k), 'M');
+	assert_int_equal(send(k->ctl, "g", 1, MSG_NOSIGNAL), 1);
+	serve_until(ipc, k->ctl);	/* EOF: it exited */
+	assert_exited(reap(k), 0);
+	drain(ipc);
+}
+
+/*
+ * Rows "write after revoke", "read after revoke", "lie about unmapping":
+ * a hostile importer answers the invalidate with UNMAP but keeps its own
+ * mapping of the memfd. The revoke completes (nobody waits on the lie), its
+ * access afterwards faults, and the exporter and a cooperating importer
+ * go on: the latter is invalidated, then maps the next generation.
+ */
+static void lie_case(const char *child)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dma_buf *buf;
+	struct revoker *r;
+	struct kid *bad, *coop;
+
+	assert_non_null(ipc);
+	bad = spawn(0, child, 0);
+	coop = spawn(1, "child_coop", 1);
+	buf = export_buf(ipc, LONG_BOUND);
+	r = new_revoker(buf);
+	send_buf(buf, bad->ctl);
+	send_buf(buf, coop->ctl);
+	assert_int_equal(serve_for(ipc, bad), 'M');
+	assert_int_equal(serve_for(ipc, coop), 'M');
+	revoke_serving(ipc, r);
+	/* The lie and the cooperation both counted as unmaps: nothing forced. */
+	assert_int_equal(r->stats.forced, 0);
+	assert_int_equal(r->stats.warnings, 0);
+	assert_int_equal(send(bad->ctl, "r", 1, MSG_NOSIGNAL), 1);
+	assert_exited(reap(bad), FAULTED);
+	coop_after_revoke(ipc, coop, buf);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
+RAW_CHILD(RAW_LIE_WRITE)
+RAW_CHILD(RAW_LIE_READ)
+RAW_CHILD(RAW_HANG)
+RAW_CHILD(RAW_FORK)
+RAW_CHILD(RAW_EXIT)
+RAW_CHILD(RAW_KILLED)
+
+static void test_write_after_revoke(void **state)
+{
+	(void)state;
+	lie_case("child_RAW_LIE_WRITE");
+}
+
+static void test_read_after_revoke(void **state)
+{
+	(void)state;
+	lie_case("child_RAW_LIE_READ");
+}
+
+/*
+ * Row "fork and hand the mapping to a child": the importer answers the
+ * invalidate, but a child it forked holds the mapping; after the revoke
+ * the grandchild's access faults too.
+ */
+static void test_fork_hands_mapping(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dma_buf *buf;
+	struct revoker *r;
+	struct kid *bad;
+
+	(void)state;
+	assert_non_null(ipc);
+	bad = spawn(0, "child_RAW_FORK", 0);
+	buf = export_buf(ipc, LONG_BOUND);
+	r = new_revoker(buf);
+	send_buf(buf, bad->ctl);
+	assert_int_equal(serve_for(ipc, bad), 'M');
+	revoke_serving(ipc, r);
+	assert_int_equal(r->stats.forced, 0);
+	assert_int_equal(send(bad->ctl, "r", 1, MSG_NOSIGNAL), 1);
+	/* 70: its grandchild exited FAULTED. */
+	assert_exited(reap(bad), 70);
+	drain(ipc);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
+/*
+ * Row "never unmap": a hung importer process. The revoke returns at the
+ * bound (whatever the wait policy: here warn-then-wait), V6 names the
+ * importer "hostile[pid]", stats count its mapping as forced, and its
+ * access then faults. A cooperating importer (attached) is not touched.
+ */
+static void test_never_unmaps(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dma_buf *buf;
+	struct revoker *r;
+	struct kid *bad, *coop;
+	char needle[64];
+
+	(void)state;
+	assert_non_null(ipc);
+	bad = spawn(0, "child_RAW_HANG", 0);
+	coop = spawn(1, "child_coop", 0);
+	buf = export_buf(ipc, SHORT_BOUND);
+	r = new_revoker(buf);
+	send_buf(buf, bad->ctl);
+	send_buf(buf, coop->ctl);
+	assert_int_equal(serve_for(ipc, bad), 'M');
+	assert_int_equal(serve_for(ipc, coop), 'M');
+	revoke_serving(ipc, r);
+	assert_int_equal(r->stats.forced, 1);
+	assert_int_equal(r->stats.forced_fences, 0);
+	snprintf(needle, sizeof(needle), "importer=hostile[%d]", (int)bad->pid);
+	assert_true(th_take_report(DMB_DIAG_VIOLATION, needle));
+	assert_int_equal(dmb_check_count(DMB_V6_UNMAP_TIMEOUT), 1);
+	snprintf(needle, sizeof(needle), "hostile[%d]: mapped past the revoke's bound",
+		 (int)bad->pid);
+	assert_true(th_take_report(DMB_DIAG_NOTICE, needle));
+	assert_int_equal(send(bad->ctl, "r", 1, MSG_NOSIGNAL), 1);
+	assert_exited(reap(bad), FAULTED);
+	coop_after_revoke(ipc, coop, buf);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
+/* Import, add a job fence that never signals, say 'F', wait for 'q'. */
+static void child_fence(int ctl, int mode)
+{
+	struct dmb_ipc *ipc;
+	struct dma_buf *buf = imp_import(ctl, &ipc);
+
+	(void)mode;
+	CHILD_CHECK(dmb_ipc_add_fence(buf, mock_fence(), DMA_RESV_USAGE_WRITE) == 0);
+	ctl_send(ctl, 'F');
+	ctl_recv(ctl);
+	_exit(0);	/* the job never ends: no clean-up to check */
+}
+
+/*
+ * Row "never signal a fence": the revoke's fence wait ends at the bound,
+ * V7 names the importer's job fence after its process, the fence ends
+ * with -ETIMEDOUT, and the stats count it.
+ */
+static void test_never_signals(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dma_fence **fences = NULL, *job;
+	unsigned int count = 0;
+	struct dma_buf *buf;
+	struct revoker *r;
+	struct kid *bad;
+	char needle[64];
+
+	(void)state;
+	assert_non_null(ipc);
+	bad = spawn(0, "child_fence", 0);
+	buf = export_buf(ipc, SHORT_BOUND);
+	r = new_revoker(buf);
+	send_buf(buf, bad->ctl);
+	assert_int_equal(serve_for(ipc, bad), 'F');
+	assert_int_equal(dma_resv_get_fences(dma_buf_resv(buf), DMA_RESV_USAGE_BOOKKEEP,
+					     &count, &fences), 0);
+	assert_int_equal(count, 1);
+	job = fences[0];
+	free(fences);
+	revoke_serving(ipc, r);
+	assert_int_equal(r->stats.forced_fences, 1);
+	assert_int_equal(dma_fence_get_status(job), -ETIMEDOUT);
+	dma_fence_put(job);
+	snprintf(needle, sizeof(needle), "ipc:coop[%d] seqno", (int)bad->pid);
+	assert_true(th_take_report(DMB_DIAG_VIOLATION, needle));
+	assert_int_equal(dmb_check_count(DMB_V7_FENCE_TIMEOUT), 1);
+	assert_int_equal(send(bad->ctl, "q", 1, MSG_NOSIGNAL), 1);
+	assert_exited(reap(bad), 0);
+	drain(ipc);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
+/*
+ * Row "exit or be killed mid-revoke": the importer leaves while the revoke
+ * waits for it (exits on the invalidate; is killed after it). Its death is
+ * its unmap: with a bound only a hang reaches, the revoke completes with
+ * nothing forced and nothing reported.
+ */
+static void test_die_mid_revoke(void **state)
+{
+	(void)state;
+	for (int mode = RAW_EXIT; mode <= RAW_KILLED; mode++) {
+		struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+		struct th_thread *t;
+		struct dma_buf *buf;
+		struct revoker *r;
+		struct kid *bad;
+		int status;
+
+		assert_non_null(ipc);
+		bad = spawn(0, mode == RAW_EXIT ? "child_RAW_EXIT" : "child_RAW_KILLED", 0);
+		buf = export_buf(ipc, LONG_BOUND);
+		r = new_revoker(buf);
+		send_buf(buf, bad->ctl);
+		assert_int_equal(serve_for(ipc, bad), 'M');
+		t = th_thread_start(revoke_thread, r);
+		if (mode == RAW_KILLED) {
+			assert_int_equal(serve_for(ipc, bad), 'I');
+			kill(bad->pid, SIGKILL);
+		}
+		status = reap(bad);
+		assert_true(mode == RAW_EXIT ? WIFEXITED(status) && !WEXITSTATUS(status) :
+			    WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		serve_until(ipc, r->done[0]);
+		th_thread_join(t);
+		assert_int_equal(r->ret, 0);
+		assert_int_equal(r->stats.forced, 0);
+		assert_int_equal(r->stats.warnings, 0);
+		close(bad->ctl);
+		bad->ctl = -1;
+		drain(ipc);
+		dma_buf_put(buf);
+		dmb_ipc_destroy(ipc);
+	}
+}
+
+/*
+ * Flood: as fast as we can, thousands of times, attach (mode 0) or add a
+ * job fence that never signals (mode 1), reading each reply; the exporter
+ * must cut us off at DMB_IPC_PEER_MAX. Says 'D' with the count checked.
+ */
+static void child_flood(int ctl, int mode)
+{
+	int sock = dmb_ipc_recv_fd(ctl);
+	struct dmb_ipc_msg msg, rep;
+	const char *why = NULL;
+	uint64_t att;
+	int i, none = -1, sync;
+
+	CHILD_CHECK(sock >= 0);
+	raw_hello(sock, "flood", &att);
+	for (i = mode ? 0 : 1; i < 10000; i++) {
+		if (!mode) {
+			if (raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE,
+					NULL, &att, NULL))
+				break;
+			continue;
+		}
+		sync = dmb_sync_file_export(mock_fence());
+		CHILD_CHECK(sync >= 0);
+		dmb_ipc_msg_init(&msg, DMB_IPC_FENCE);
+		msg.seq = ++raw_seq;
+		msg.arg = DMA_RESV_USAGE_WRITE;
+		if (dmb_ipc_msg_send(sock, &msg, sync) ||
+		    dmb_ipc_msg_recv(sock, true, false, &rep, &none, &why) != 1)
+			break;
+		CHILD_CHECK(rep.type == DMB_IPC_REPLY && !rep.status);
+		close(sync);
+	}
+	CHILD_CHECK(i == DMB_IPC_PEER_MAX);
+	ctl_send(ctl, 'D');
+	_exit(0);	/* the fences end (-EPIPE) as we go */
+}
+
+/*
+ * Row "flood the socket": while one importer process floods the exporter
+ * with requests, a cooperating one is served (imports, maps, reads), the
+ * flooder is cut off at a bounded cost, and a revoke completes.
+ */
+static void flood_case(int mode, const char *why)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dma_buf *buf;
+	struct revoker *r;
+	struct kid *bad, *coop;
+	char needle[64];
+
+	assert_non_null(ipc);
+	bad = spawn(0, "child_flood", mode);
+	coop = spawn(1, "child_coop", 1);
+	buf = export_buf(ipc, LONG_BOUND);
+	r = new_revoker(buf);
+	send_buf(buf, bad->ctl);
+	send_buf(buf, coop->ctl);
+	/* Both are served by the same loop; the cooperating one maps. */
+	assert_int_equal(serve_for(ipc, coop), 'M');
+	assert_int_equal(serve_for(ipc, bad), 'D');
+	snprintf(needle, sizeof(needle), "flood[%d]: %s", (int)bad->pid, why);
+	assert_exited(reap(bad), 0);
+	assert_true(th_take_report(DMB_DIAG_NOTICE, needle));
+	/* Its fences ended with its process: nothing to force. */
+	revoke_serving(ipc, r);
+	assert_int_equal(r->stats.forced, 0);
+	assert_int_equal(r->stats.forced_fences, 0);
+	coop_after_revoke(ipc, coop, buf);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
+static void test_flood_attach(void **state)
+{
+	(void)state;
+	flood_case(0, "too many attachments");
+}
+
+static void test_flood_fences(void **state)
+{
+	(void)state;
+	flood_case(1, "too many pending fences");
+}
+
+/*
+ * Two connections to one buffer: garbage on the first (after a valid
+ * HELLO), then the second works. Says 'D'.
+ */
+static void child_malformed(int ctl, int mode)
+{
+	int s1 = dmb_ipc_recv_fd(ctl), s2 = dmb_ipc_recv_fd(ctl);
+	struct dmb_ipc_msg msg;
+	volatile unsigned char *kept;
+	uint64_t att, map;
+	char byte;
+
+	(void)mode;
+	CHILD_CHECK(s1 >= 0 && s2 >= 0);
+	raw_hello(s1, "malformed", &att);
+	dmb_ipc_msg_init(&msg, DMB_IPC_MAP);
+	msg.magic = 0x12345678;
+	CHILD_CHECK(send(s1, &msg, sizeof(msg), MSG_NOSIGNAL) == sizeof(msg));
+	CHILD_CHECK(recv(s1, &byte, 1, 0) == 0);	/* dropped: EOF */
+	raw_hello(s2, "malformed", &att);
+	kept = raw_map(s2, att, &map);
+	raw_unmap(s2, map);
+	munmap((void *)kept, BUF_SIZE);
+	close(s1);
+	close(s2);
+	ctl_send(ctl, 'D');
+	_exit(0);
+}
+
+/*
+ * Row "malformed messages": the connection that sent one is dropped with
+ * a notice naming its process; its other connection, the exporter and a
+ * cooperating importer are unaffected.
+ */
+static void test_malformed_drops_one(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dma_buf *buf;
+	struct revoker *r;
+	struct kid *bad, *coop;
+	char needle[64];
+
+	(void)state;
+	assert_non_null(ipc);
+	bad = spawn(0, "child_malformed", 0);
+	coop = spawn(1, "child_coop", 1);
+	buf = export_buf(ipc, LONG_BOUND);
+	r = new_revoker(buf);
+	send_buf(buf, bad->ctl);
+	send_buf(buf, bad->ctl);
+	send_buf(buf, coop->ctl);
+	assert_int_equal(serve_for(ipc, coop), 'M');
+	assert_int_equal(serve_for(ipc, bad), 'D');
+	snprintf(needle, sizeof(needle), "malformed[%d]: bad magic", (int)bad->pid);
+	assert_exited(reap(bad), 0);
+	drain(ipc);
+	assert_true(th_take_report(DMB_DIAG_NOTICE, needle));
+	assert_int_equal(th_count_reports(DMB_DIAG_NOTICE), 0);
+	revoke_serving(ipc, r);
+	coop_after_revoke(ipc, coop, buf);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
+#define IPC_CHILD(fn) { #fn, fn }
+static const struct {
+	const char *name;
+	void (*fn)(int ctl, int mode);
+} ipc_children[] = {
+	IPC_CHILD(child_RAW_LIE_WRITE), IPC_CHILD(child_RAW_LIE_READ),
+	IPC_CHILD(child_RAW_HANG), IPC_CHILD(child_RAW_FORK),
+	IPC_CHILD(child_RAW_EXIT), IPC_CHILD(child_RAW_KILLED),
+	IPC_CHILD(child_coop), IPC_CHILD(child_fence), IPC_CHILD(child_flood),
+	IPC_CHILD(child_malformed),
+};
+
+static void run_child(char **argv)
+{
+	for (size_t i = 0; i < sizeof(ipc_children) / sizeof(ipc_children[0]); i++) {
+		if (strcmp(ipc_children[i].name, argv[2]) == 0) {
+			ipc_children[i].fn(atoi(argv[3]), atoi(argv[4]));
+			exit(0);
+		}
+	}
+	fprintf(stderr, "importer: no child %s\n", argv[2]);
+	_exit(127);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		TH_TEST(test_write_after_revoke),
+		TH_TEST(test_read_after_revoke),
+		TH_TEST(test_fork_hands_mapping),
+		TH_TEST(test_never_unmaps),
+		TH_TEST(test_never_signals),
+		TH_TEST(test_die_mid_revoke),
+		TH_TEST(test_flood_attach),
+		TH_TEST(test_flood_fences),
+		TH_TEST(test_malformed_drops_one),
+	};
+
+	if (argc == 5 && strcmp(argv[1], IPC_CHILD_ARG) == 0)
+		run_child(argv);
+	return th_run(argc, argv, tests, TH_COUNT(tests));
+}
