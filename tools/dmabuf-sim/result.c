@@ -88,9 +88,39 @@ sim_result_add_revoke(struct sim_result *res, const char *exporter,
 	snprintf(r->exporter, sizeof(r->exporter), "%s", exporter);
 	snprintf(r->reason, sizeof(r->reason), "%s", reason);
 	r->at_ns = at_ns;
+	r->bound_ns = r->slack_ns = -1;
 	for (unsigned int i = 0; i < SIM_MAX_IMPORTERS; i++)
 		r->unmap_latency_ns[i] = SIM_LATENCY_NONE;
 	return r;
+}
+
+const char *sim_fate_name(enum sim_fate fate)
+{
+	static const char *const names[SIM_NR_FATES] = {
+		[SIM_FATE_NONE] = "none",
+		[SIM_FATE_UNMAPPED] = "unmapped",
+		[SIM_FATE_FAULTED] = "faulted",
+		[SIM_FATE_CLEANED_UP] = "cleaned-up",
+		[SIM_FATE_FAILED] = "failed",
+		[SIM_FATE_LOST] = "lost",
+	};
+
+	return fate < SIM_NR_FATES ? names[fate] : "?";
+}
+
+enum sim_fate sim_fate_expected(enum sim_behaviour behaviour)
+{
+	switch (behaviour) {
+	case SIM_BEH_COOPERATING:
+		return SIM_FATE_UNMAPPED;
+	case SIM_BEH_NEVER_UNMAP:
+	case SIM_BEH_KEEPS_WRITING:
+		return SIM_FATE_FAULTED;
+	case SIM_BEH_KILLED_MID_REVOKE:
+		return SIM_FATE_CLEANED_UP;
+	default:
+		return SIM_FATE_LOST;
+	}
 }
 
 void sim_result_attachment_name(const struct sim_result *res, unsigned int i,
@@ -262,6 +292,10 @@ static void judge_attachments(struct verdict *v)
 		    a->invalidations != (unsigned int)spec->expect_invalidations)
 			fail(v, "%s: %u invalidations, expected %d", name, a->invalidations,
 			     spec->expect_invalidations);
+		if (a->process && a->fate != sim_fate_expected(a->behaviour))
+			fail(v, "%s[%d] (%s): %s, expected %s: %s", name, a->pid,
+			     sim_behaviour_name(a->behaviour), sim_fate_name(a->fate),
+			     sim_fate_name(sim_fate_expected(a->behaviour)), a->fate_detail);
 		if (x->importers_ran && !a->jobs)
 			fail(v, "%s: ran no DMA", name);
 		if (x->resume && res->nr_unrevokes && a->revocable && a->invalidations &&
