@@ -110,6 +110,7 @@ bool sim_action_allowed(enum sim_exporter_kind kind, enum sim_action action)
 	case SIM_ACT_DECODE_ON:
 	case SIM_ACT_D3:
 	case SIM_ACT_D0:
+		return kind == SIM_EXP_VFIO_PCI;
 	case SIM_ACT_CLOSE:
 		return kind == SIM_EXP_VFIO_PCI || kind == SIM_EXP_MEMFD;
 	case SIM_ACT_EVICT:

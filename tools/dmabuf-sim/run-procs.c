@@ -207,8 +207,6 @@ static int spawn(struct sim_procs *ps, struct sim_proc *pr)
 	}
 	close(sv[1]);
 	pr->ctl = sv[0];
-	snprintf(pr->track, sizeof(pr->track), "process %s[%d]", pr->name, (int)pr->pid);
-	(void)ps;
 	return 0;
 }
 
@@ -232,12 +230,17 @@ static void add_procs(struct sim_procs *ps)
 		for (unsigned int i = 0; i < sc->importers[s].count; i++) {
 			struct sim_proc *pr = &ps->procs[ps->nr];
 			struct sim_attachment_result *a;
+			char name[SIM_NAME_LEN];
 
 			pr->spec = &sc->importers[s];
+			/* "<driver> <device>", as every importer's track. */
 			pr->pid = -1;
 			pr->ctl = -1;
 			pr->invalidated_at = pr->unmapped_at = -1;
-			sim_importer_instance_name(pr->spec, i, pr->name, sizeof(pr->name));
+			sim_importer_instance_name(pr->spec, i, name, sizeof(name));
+			snprintf(pr->name, sizeof(pr->name), "%s", name);
+			snprintf(pr->track, sizeof(pr->track), "%s %s",
+				 sim_importer_name(SIM_IMP_PROCESS), name);
 			a = sim_result_add_attachment(ps->res, sim_importer_name(SIM_IMP_PROCESS),
 						      pr->name, sim_exporter_name(sc->exporter.kind), s);
 			pr->att = a ? (int)(a - ps->res->attachments) : -1;
@@ -259,6 +262,12 @@ static void reap(struct sim_procs *ps, struct sim_proc *pr)
 	pr->ctl = -1;
 	if (pr->pid > 0 && waitpid(pr->pid, &pr->status, 0) == pr->pid) {
 		pr->end_at = now_ns(ps);
+		/* Its death unmapped it: the exporter saw its connection close. */
+		if (pr->killed && pr->invalidated_at >= 0 && pr->unmapped_at < 0) {
+			pr->unmapped_at = pr->end_at;
+			event(ps, pr->track, true,
+			      "unmapped: it died, and with it its connection and mapping");
+		}
 		pr->pid = -pr->pid;	/* reaped; the id stays for the report */
 	}
 }
@@ -287,7 +296,7 @@ static void on_msg(struct sim_procs *ps, struct sim_proc *pr, const struct sim_p
 	case SIM_PMSG_INVALIDATED:
 		pr->invalidations++;
 		pr->invalidated_at = now;
-		event(ps, pr->track, true, "invalidate_mappings ran in the importer");
+		event(ps, pr->track, true, "invalidated: invalidate_mappings ran in the process");
 		if (pr->spec->behaviour == SIM_BEH_KILLED_MID_REVOKE)
 			kill_child(ps, pr, "its invalidate arrived, its mapping is live");
 		break;
@@ -380,6 +389,21 @@ static int64_t revoke_bound(const struct dmb_revoke_policy *pol)
 	return pol->fence_bound_ns + pol->unmap_bound_ns;
 }
 
+/* The revoke and its phases, ending at @end, as the in-process runner shows them. */
+static void revoke_spans(struct sim_procs *ps, int64_t end)
+{
+	const struct dmb_revoke_stats *st = &ps->stats;
+	int64_t t4 = end, t3 = t4 - st->unmap_wait_ns, t2 = t3 - st->fence_wait_ns;
+	int64_t t1 = t2 - st->invalidate_ns, t0 = end - st->total_ns;
+
+	t0 = t0 < 0 ? 0 : t0;
+	t1 = t1 < t0 ? t0 : t1;
+	sim_result_span(ps->res, t0, t4, ps->exp_track, "revoke", false);
+	sim_result_span(ps->res, t1, t2, ps->exp_track, "invalidate", false);
+	sim_result_span(ps->res, t2, t3, ps->exp_track, "fence wait", false);
+	sim_result_span(ps->res, t3, t4, ps->exp_track, "unmap wait", st->warnings != 0);
+}
+
 static void record_revoke(struct sim_procs *ps, int64_t end)
 {
 	const struct dmb_revoke_stats *st = &ps->stats;
@@ -407,7 +431,7 @@ static void record_revoke(struct sim_procs *ps, int64_t end)
 				pr->unmapped_at - pr->invalidated_at : SIM_LATENCY_NEVER;
 		}
 	}
-	sim_result_span(ps->res, ps->ev_at, end, ps->exp_track, "revoke", false);
+	revoke_spans(ps, end);
 	sim_result_event(ps->res, end, ps->exp_track, false,
 			 "revoked (%s): invalidate %.3f ms, fence wait %.3f ms, unmap wait %.3f ms%s",
 			 sim_action_name(ps->ev->action), st->invalidate_ns / 1e6,
@@ -618,6 +642,10 @@ static void collect(struct sim_procs *ps)
 		n = dmb_check_records(records, DMB_CHECK_RECORDS);
 		memcpy(ps->res->violations, records, n * sizeof(*records));
 		ps->res->nr_violations = (unsigned int)n;
+		/* On the run's clock, as every other time of the report. */
+		for (size_t i = 0; i < n; i++)
+			if (ps->res->violations[i].time_ns >= ps->t0)
+				ps->res->violations[i].time_ns -= ps->t0;
 		free(records);
 	}
 	ps->res->duration_ns = now_ns(ps);
@@ -665,7 +693,8 @@ static int setup(struct sim_procs *ps)
 		ret = spawn(ps, &ps->procs[i]);
 		if (ret)
 			return ret;
-		event(ps, ps->procs[i].track, false, "started: an importer process that is %s",
+		event(ps, ps->procs[i].track, false, "started %s[%d]: an importer process that is %s",
+		      ps->procs[i].name, (int)ps->procs[i].pid,
 		      sim_behaviour_name(ps->procs[i].spec->behaviour));
 	}
 	for (unsigned int i = 0; i < ps->nr; i++) {
