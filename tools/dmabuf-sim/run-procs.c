@@ -613,8 +613,8 @@ static void fate(struct sim_procs *ps, struct sim_proc *pr)
 	if (pr->mapped)
 		sim_result_span(ps->res, pr->mapped_at, pr->end_at > pr->mapped_at ?
 				pr->end_at : pr->mapped_at + 1, pr->track,
-				sim_behaviour_name(pr->spec->behaviour), f != SIM_FATE_UNMAPPED &&
-				f != SIM_FATE_FAULTED && f != SIM_FATE_CLEANED_UP);
+				sim_behaviour_name(pr->spec->behaviour),
+				f != sim_fate_expected(pr->spec->behaviour));
 	if (!a)
 		return;
 	a->pid = -pr->pid;
