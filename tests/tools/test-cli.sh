@@ -73,7 +73,7 @@ importers: [ { driver: gpu } ]
 events: [ { at: 20ms, do: flr } ]
 '
 
-echo "1..29"
+echo "1..30"
 expect "--help exits 0" 0 "" "Usage: dmabuf-sim" -- --help
 expect "--help lists the commands" 0 "" "run NAME|FILE" -- --help
 expect "--version exits 0" 0 "" "dmabuf-sim " -- --version
@@ -103,6 +103,9 @@ expect "a bad --policy exits 2" 2 "--policy: 'forever'" "" -- --policy forever
 expect "an unknown --variant exits 2" 2 "has the variants blocking, power-ref" "" \
 	-- run low-power --variant nope
 expect "list names every built-in" 0 "" "memfd-processes" -- list
+expect "--clock virtual with importer processes exits 2" 2 \
+	"--clock virtual: memfd-processes has importer processes" "" \
+	-- run memfd-processes --clock virtual
 expect "a process importer without a behaviour exits 2 with file:line" 2 \
 	"$tmp/nobehaviour.yaml:4: importers[0]: a process importer without a behaviour" "" \
 	-- run "$tmp/nobehaviour.yaml"
