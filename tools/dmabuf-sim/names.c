@@ -126,6 +126,15 @@ bool sim_action_allowed(enum sim_exporter_kind kind, enum sim_action action)
 	return false;
 }
 
+/*
+ * Whose buffers dma_buf_fd() gives a descriptor for, so that importer
+ * processes can import them (run-procs.c).
+ */
+bool sim_exporter_shares(enum sim_exporter_kind kind)
+{
+	return kind == SIM_EXP_MEMFD;
+}
+
 void sim_importer_instance_name(const struct sim_importer_spec *spec,
 				unsigned int i, char *buf, size_t len)
 {

@@ -42,7 +42,9 @@
 #include <dmabuf/clock.h>
 #include <dmabuf/diag.h>
 #include <dmabuf/dmb-ipc.h>
+#include <dmabuf/drivers/vfio-pci.h>
 #include <dmabuf/hw/dma-engine.h>
+#include <dmabuf/hw/pci.h>
 
 #include "proc-msg.h"
 #include "run-procs.h"
@@ -76,6 +78,11 @@ struct sim_procs {
 	int64_t t0;
 	struct dmb_ipc *ipc;
 	struct dma_buf *buf;
+	/* vfio-pci: a PCI function on an address space of its own */
+	struct dmb_phys_space *space;
+	struct dmb_pci_function *pci;
+	struct dmb_vfio_pci *vfio;
+	struct dmb_exporter_observer observer;
 	char exp_track[SIM_TRACK_LEN];
 	uint64_t checksum;		/* of the contents the importers must read */
 	struct sim_proc procs[SIM_MAX_IMPORTERS];
@@ -126,6 +133,44 @@ static void sink(const struct dmb_diag *diag, void *data)
 
 /* ---- the exporter ---- */
 
+/* vfio-pci reports its revoke's phases here, in the thread that revoked. */
+static void on_revoked(void *data, struct dma_buf *buf, const char *reason,
+		       const struct dmb_revoke_stats *st)
+{
+	struct sim_procs *ps = data;
+
+	ps->stats = *st;	/* read by the main thread after the join */
+}
+
+static struct dma_buf *vfio_pci_create(struct sim_procs *ps, const char *name)
+{
+	const struct sim_scenario *sc = ps->sc;
+	struct dmb_pci_function_info pinfo = {
+		.dev = { .name = sc->exporter.device, .p2p = true },
+		.bar_size = { DMB_PAGE_ALIGN(sc->exporter.size) },
+	};
+	struct dmb_vfio_pci_info vinfo = {
+		.policy = DMB_VFIO_POLICY_REVOKE,
+		.revoke = &sc->policy,
+		.observer = &ps->observer,
+	};
+
+	ps->observer.revoked = on_revoked;
+	ps->observer.data = ps;
+	ps->space = dmb_phys_space_create(dmb_clock_real());
+	if (!ps->space)
+		return NULL;
+	ps->pci = dmb_pci_function_create(ps->space, &pinfo);
+	if (!ps->pci)
+		return NULL;
+	ps->vfio = dmb_vfio_pci_open(ps->pci, &vinfo);
+	if (!ps->vfio)
+		return NULL;
+	/* A buffer of an exporter without a context is shared through this one. */
+	dmb_ipc_set_default(ps->ipc);
+	return dmb_vfio_pci_export(ps->vfio, 0, 0, sc->exporter.size, name);
+}
+
 static struct dma_buf *exporter_create(struct sim_procs *ps)
 {
 	const struct sim_scenario *sc = ps->sc;
@@ -135,13 +180,15 @@ static struct dma_buf *exporter_create(struct sim_procs *ps)
 	switch (sc->exporter.kind) {
 	case SIM_EXP_MEMFD:
 		return dmb_memfd_buf_create(ps->ipc, name, sc->exporter.size, &sc->policy);
+	case SIM_EXP_VFIO_PCI:
+		return vfio_pci_create(ps, name);
 	default:
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
 }
 
-/* An event, in the event thread. */
+/* An event, in the event thread: the revoke it causes fills @st. */
 static int exporter_perform(struct sim_procs *ps, enum sim_action action,
 			    struct dmb_revoke_stats *st)
 {
@@ -150,22 +197,44 @@ static int exporter_perform(struct sim_procs *ps, enum sim_action action,
 		if (action == SIM_ACT_CLOSE)
 			return dmb_memfd_buf_revoke(ps->buf, st);
 		return -EOPNOTSUPP;
+	case SIM_EXP_VFIO_PCI:
+		if (action == SIM_ACT_FLR)
+			return dmb_pci_flr_begin(ps->pci);	/* on_revoked() fills @st */
+		if (action == SIM_ACT_CLOSE)
+			return dmb_pci_close(ps->pci);
+		return -EOPNOTSUPP;
 	default:
 		return -EOPNOTSUPP;
 	}
 }
 
-/* The pattern the importers must read: written through the exporter's vmap. */
+/* Write the exporter's contents through the CPU. */
+static int exporter_write(struct sim_procs *ps, const uint8_t *data, size_t size)
+{
+	void *p;
+	int ret;
+
+	if (ps->sc->exporter.kind == SIM_EXP_VFIO_PCI)
+		return dmb_pci_bar_write(ps->pci, 0, 0, data, size);
+	ret = dma_buf_vmap_unlocked(ps->buf, &p);
+	if (ret)
+		return ret;
+	memcpy(p, data, size);
+	/* A memfd revoke is refused while the exporter holds a vmap. */
+	dma_buf_vunmap_unlocked(ps->buf, p);
+	return 0;
+}
+
+/* The pattern the importers must read: only the seed decides it. */
 static int fill(struct sim_procs *ps)
 {
 	uint64_t x = ps->res->seed * 0x9e3779b97f4a7c15ull + 1;
 	size_t size = dma_buf_size(ps->buf);
-	uint8_t *p;
+	uint8_t *p = malloc(size);
 	int ret;
 
-	ret = dma_buf_vmap_unlocked(ps->buf, (void **)&p);
-	if (ret)
-		return ret;
+	if (!p)
+		return -ENOMEM;
 	for (size_t i = 0; i < size; i++) {
 		x ^= x << 13;
 		x ^= x >> 7;
@@ -173,9 +242,9 @@ static int fill(struct sim_procs *ps)
 		p[i] = (uint8_t)x;
 	}
 	ps->checksum = dmb_dma_checksum(p, size);
-	/* A revoke is refused while the exporter holds a vmap. */
-	dma_buf_vunmap_unlocked(ps->buf, p);
-	return 0;
+	ret = exporter_write(ps, p, size);
+	free(p);
+	return ret;
 }
 
 /* ---- the importer processes ---- */
@@ -732,6 +801,13 @@ static void teardown(struct sim_procs *ps)
 	finish_event(ps);
 	if (ps->buf)
 		dma_buf_put(ps->buf);
+	if (ps->vfio)
+		dmb_vfio_pci_release(ps->vfio);
+	if (ps->pci)
+		dmb_pci_function_destroy(ps->pci);
+	if (ps->space)
+		dmb_phys_space_destroy(ps->space);
+	dmb_ipc_set_default(NULL);
 	if (ps->ipc)
 		dmb_ipc_destroy(ps->ipc);
 	if (ps->done[0] >= 0) {

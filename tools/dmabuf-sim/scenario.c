@@ -434,8 +434,8 @@ static int check_workload(struct sim_parser *p)
 
 /*
  * Importer processes: all or none. They share the buffer through a
- * descriptor, which only a memfd buffer has today (dma_buf_fd()), and a
- * memfd buffer has nobody else to share with; they run in real time.
+ * descriptor (dma_buf_fd()), which not every exporter gives, and a memfd
+ * buffer has nobody else to share with; they run in real time.
  */
 static int check_processes(struct sim_parser *p)
 {
@@ -455,7 +455,7 @@ static int check_processes(struct sim_parser *p)
 				     "driver: process importers with a memfd exporter",
 				     "a memfd exporter without importer processes");
 	}
-	if (sc->exporter.kind != SIM_EXP_MEMFD) {
+	if (!sim_exporter_shares(sc->exporter.kind)) {
 		sim_yaml_path_set(&p->y, "exporter.driver");
 		return sim_yaml_fail(&p->y, node ? node : p->exporter,
 				     "memfd (the exporter whose buffers processes can import today)",

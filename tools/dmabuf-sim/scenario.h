@@ -260,4 +260,10 @@ int sim_name_lookup(const char *const *names, unsigned int nr, const char *name)
  */
 bool sim_action_allowed(enum sim_exporter_kind kind, enum sim_action action);
 
+/**
+ * sim_exporter_shares - whether importer processes can import a buffer of
+ * an exporter of @kind (dma_buf_fd() gives a descriptor for it)
+ */
+bool sim_exporter_shares(enum sim_exporter_kind kind);
+
 #endif /* DMABUF_SIM_SCENARIO_H */
