@@ -410,9 +410,15 @@ static void ctl_readable(struct sim_procs *ps, struct sim_proc *pr)
 	struct sim_pmsg m;
 	ssize_t n = recv(pr->ctl, &m, sizeof(m), MSG_DONTWAIT);
 
+	/*
+	 * A child that dies with a record of ours unread (a writer that
+	 * faulted before it read REVOKED) makes our next recv() fail with
+	 * ECONNRESET once; what it sent before dying is still queued after.
+	 */
 	if (n == sizeof(m))
 		on_msg(ps, pr, &m);
-	else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+	else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNRESET))
 		reap(ps, pr);
 }
 
