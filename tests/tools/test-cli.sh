@@ -102,7 +102,7 @@ expect "--importers over the total exits 2" 2 "make 80 importers" "" -- run vfio
 expect "a bad --policy exits 2" 2 "--policy: 'forever'" "" -- --policy forever
 expect "an unknown --variant exits 2" 2 "has the variants blocking, power-ref" "" \
 	-- run low-power --variant nope
-expect "list names every built-in" 0 "" "memfd-processes" -- list
+expect "list names every built-in" 0 "" "vfio-processes" -- list
 expect "--clock virtual with importer processes exits 2" 2 \
 	"--clock virtual: memfd-processes has importer processes" "" \
 	-- run memfd-processes --clock virtual

@@ -67,10 +67,10 @@ static void builtins_parse(void **state)
 	struct sim_scenario *sc = sc_alloc();
 	static const char *const names[] = {
 		"vfio-revoke", "broken-importer", "gpu-evict", "low-power",
-		"device-close", "legacy-pinned", "memfd-processes",
+		"device-close", "legacy-pinned", "vfio-processes", "memfd-processes",
 	};
 
-	assert_int_equal(sim_nr_builtins, 7);
+	assert_int_equal(sim_nr_builtins, 8);
 	assert_string_equal(sim_builtin_default()->name, "vfio-revoke");
 	for (unsigned int i = 0; i < sim_nr_builtins; i++) {
 		const char *dot;
@@ -246,8 +246,9 @@ static void builtin_legacy_pinned(void **state)
 }
 
 /* What a file leaves out takes the documented defaults. */
-/* memfd-processes: four importer processes, one per behaviour, real time. */
-static void builtin_memfd_processes(void **state)
+/* Four importer processes, one per behaviour, real time, on @exporter. */
+static void builtin_processes(const char *name, enum sim_exporter_kind exporter,
+			      enum sim_action revoke)
 {
 	struct sim_scenario *sc = sc_alloc();
 	static const struct { const char *device; enum sim_behaviour b; } want[] = {
@@ -255,10 +256,10 @@ static void builtin_memfd_processes(void **state)
 		{ "writer", SIM_BEH_KEEPS_WRITING }, { "doomed", SIM_BEH_KILLED_MID_REVOKE },
 	};
 
-	parse_builtin("memfd-processes", sc);
+	parse_builtin(name, sc);
 	assert_true(sc->processes);
 	assert_true(sc->real_clock);
-	assert_int_equal(sc->exporter.kind, SIM_EXP_MEMFD);
+	assert_int_equal(sc->exporter.kind, exporter);
 	assert_int_equal(sc->nr_importers, 4);
 	for (unsigned int i = 0; i < 4; i++) {
 		const struct sim_importer_spec *imp = importer(sc, want[i].device);
@@ -267,11 +268,23 @@ static void builtin_memfd_processes(void **state)
 		assert_true(imp->behaviour_set);
 		assert_int_equal(imp->behaviour, want[i].b);
 	}
-	assert_int_equal(sc->events[0].action, SIM_ACT_CLOSE);
+	assert_int_equal(sc->events[0].action, revoke);
 	assert_int_equal(sc->policy.wait, DMB_REVOKE_DEADLINE_FORCE);
 	assert_int_equal(sc->expect.nr_violations, 2);
 	assert_int_equal(sc->expect.revokes, 1);
 	free(sc);
+}
+
+/* vfio-processes: issue #13's, a vfio-pci reset. */
+static void builtin_vfio_processes(void **state)
+{
+	builtin_processes("vfio-processes", SIM_EXP_VFIO_PCI, SIM_ACT_FLR);
+}
+
+/* memfd-processes: the same against the ipc layer's own exporter. */
+static void builtin_memfd_processes(void **state)
+{
+	builtin_processes("memfd-processes", SIM_EXP_MEMFD, SIM_ACT_CLOSE);
 }
 
 static void defaults(void **state)
@@ -512,6 +525,9 @@ static void names_and_instances(void **state)
 	assert_true(sim_action_allowed(SIM_EXP_MEMFD, SIM_ACT_CLOSE));
 	assert_false(sim_action_allowed(SIM_EXP_MEMFD, SIM_ACT_FLR));
 	assert_false(sim_action_allowed(SIM_EXP_MEMFD, SIM_ACT_INVALIDATE));
+	assert_true(sim_exporter_shares(SIM_EXP_VFIO_PCI));
+	assert_true(sim_exporter_shares(SIM_EXP_MEMFD));
+	assert_false(sim_exporter_shares(SIM_EXP_HEAP));
 	for (int i = 0; i < SIM_NR_BEHAVIOURS; i++)
 		assert_int_equal(sim_name_lookup(sim_behaviour_names, SIM_NR_BEHAVIOURS,
 						 sim_behaviour_name(i)), i);
@@ -608,9 +624,14 @@ static const struct bad_case bad_cases[] = {
 	{ PHEAD "importers:\n  - { driver: process, behaviour: cooperating }\n  - { driver: gpu }\n",
 	  6, "importers[1]: an in-process gpu importer among importer processes "
 	  "(expected driver: process, as every importer of this scenario)" },
-	{ "name: t\nexporter: { driver: vfio-pci }\n"
+	{ "name: t\nexporter: { driver: heap }\n"
 	  "importers: [ { driver: process, behaviour: cooperating } ]\n", 2,
-	  "exporter.driver: importer processes cannot import a vfio-pci buffer (expected memfd" },
+	  "exporter.driver: importer processes cannot import a heap buffer (expected memfd or vfio-pci" },
+	{ "name: t\nexporter: { driver: vfio-pci }\n"
+	  "importers: [ { driver: process, behaviour: cooperating } ]\n"
+	  "events:\n  - { at: 1ms, do: flr }\n  - { at: 2ms, do: cpu-read }\n", 6,
+	  "events[1].do: 'cpu-read' is not played with importer processes "
+	  "(expected one of flr, flr-done, decode-off, decode-on or close)" },
 	{ "name: t\nexporter:\n  driver: memfd\nimporters: [ { driver: gpu } ]\n", 3,
 	  "exporter.driver: a memfd exporter without importer processes" },
 	{ PHEAD "clock: virtual\nimporters: [ { driver: process, behaviour: cooperating } ]\n", 4,
@@ -842,6 +863,7 @@ int main(int argc, char **argv)
 		TH_TEST(builtin_low_power),
 		TH_TEST(builtin_device_close),
 		TH_TEST(builtin_legacy_pinned),
+		TH_TEST(builtin_vfio_processes),
 		TH_TEST(builtin_memfd_processes),
 		TH_TEST(defaults),
 		TH_TEST(every_key),

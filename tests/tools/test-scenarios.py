@@ -223,7 +223,7 @@ def gone(pid):
     return False
 
 
-def check_memfd_processes(c, r):
+def check_processes(c, r):
     """Each importer process's fate, by what it did; the revoke's bound shown."""
     att = by_device(r)
     c.eq("clock", r["clock"], "real")
@@ -265,7 +265,21 @@ def check_memfd_processes(c, r):
 
 # Real-time scenarios: importer processes. Checked like the others, but not
 # for byte-identical reports (their times are real).
+def check_vfio_processes(c, r):
+    check_processes(c, r)
+    c.eq("exporter", r["exporter"]["driver"], "vfio-pci")
+    c.eq("revoke reason", [x["reason"] for x in r["revokes"]], ["flr"])
+    c.eq("unrevokes", r["unrevokes"], 1)
+
+
+def check_memfd_processes(c, r):
+    check_processes(c, r)
+    c.eq("exporter", r["exporter"]["driver"], "memfd")
+    c.eq("revoke reason", [x["reason"] for x in r["revokes"]], ["close"])
+
+
 PROCESS_SCENARIOS = {
+    "vfio-processes": check_vfio_processes,
     "memfd-processes": check_memfd_processes,
 }
 

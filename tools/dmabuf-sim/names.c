@@ -132,7 +132,7 @@ bool sim_action_allowed(enum sim_exporter_kind kind, enum sim_action action)
  */
 bool sim_exporter_shares(enum sim_exporter_kind kind)
 {
-	return kind == SIM_EXP_MEMFD;
+	return kind == SIM_EXP_MEMFD || kind == SIM_EXP_VFIO_PCI;
 }
 
 void sim_importer_instance_name(const struct sim_importer_spec *spec,

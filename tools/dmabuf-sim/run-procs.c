@@ -95,6 +95,7 @@ struct sim_procs {
 	bool busy;
 	int done[2];			/* a pipe: readable when the event returned */
 	int ev_ret;
+	bool revoked;			/* the event revoked the buffer */
 	struct dmb_revoke_stats stats;
 	int64_t ev_at;
 	unsigned int next_ev;
@@ -139,7 +140,22 @@ static void on_revoked(void *data, struct dma_buf *buf, const char *reason,
 {
 	struct sim_procs *ps = data;
 
-	ps->stats = *st;	/* read by the main thread after the join */
+	/* Read by the main thread after the join. */
+	if (!st->already_revoked) {
+		ps->stats = *st;
+		ps->revoked = true;
+	}
+}
+
+static void on_unrevoked(void *data, struct dma_buf *buf, const char *reason)
+{
+	struct sim_procs *ps = data;
+
+	pthread_mutex_lock(&ps->lock);
+	ps->res->nr_unrevokes++;
+	sim_result_event(ps->res, now_ns(ps), ps->exp_track, false,
+			 "unrevoked (%s): importers may map again", reason);
+	pthread_mutex_unlock(&ps->lock);
 }
 
 static struct dma_buf *vfio_pci_create(struct sim_procs *ps, const char *name)
@@ -156,6 +172,7 @@ static struct dma_buf *vfio_pci_create(struct sim_procs *ps, const char *name)
 	};
 
 	ps->observer.revoked = on_revoked;
+	ps->observer.unrevoked = on_unrevoked;
 	ps->observer.data = ps;
 	ps->space = dmb_phys_space_create(dmb_clock_real());
 	if (!ps->space)
@@ -194,15 +211,26 @@ static int exporter_perform(struct sim_procs *ps, enum sim_action action,
 {
 	switch (ps->sc->exporter.kind) {
 	case SIM_EXP_MEMFD:
-		if (action == SIM_ACT_CLOSE)
-			return dmb_memfd_buf_revoke(ps->buf, st);
-		return -EOPNOTSUPP;
+		if (action != SIM_ACT_CLOSE)
+			return -EOPNOTSUPP;
+		ps->revoked = true;
+		return dmb_memfd_buf_revoke(ps->buf, st);
 	case SIM_EXP_VFIO_PCI:
-		if (action == SIM_ACT_FLR)
-			return dmb_pci_flr_begin(ps->pci);	/* on_revoked() fills @st */
-		if (action == SIM_ACT_CLOSE)
+		/* A revoke's phases come to on_revoked(), which fills @st. */
+		switch (action) {
+		case SIM_ACT_FLR:
+			return dmb_pci_flr_begin(ps->pci);
+		case SIM_ACT_FLR_DONE:
+			return dmb_pci_flr_end(ps->pci);
+		case SIM_ACT_DECODE_OFF:
+			return dmb_pci_set_decode(ps->pci, false);
+		case SIM_ACT_DECODE_ON:
+			return dmb_pci_set_decode(ps->pci, true);
+		case SIM_ACT_CLOSE:
 			return dmb_pci_close(ps->pci);
-		return -EOPNOTSUPP;
+		default:
+			return -EOPNOTSUPP;
+		}
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -449,6 +477,7 @@ static int start_event(struct sim_procs *ps)
 
 	ps->ev = &ps->sc->events[ps->next_ev++];
 	ps->ev_at = now_ns(ps);
+	ps->revoked = false;
 	memset(&ps->stats, 0, sizeof(ps->stats));
 	event(ps, ps->exp_track, true, "event: %s", sim_action_name(ps->ev->action));
 	ret = -pthread_create(&ps->thread, NULL, event_thread, ps);
@@ -533,6 +562,8 @@ static void event_done(struct sim_procs *ps)
 		      strerror(-ps->ev_ret));
 		return;
 	}
+	if (!ps->revoked)
+		return;
 	record_revoke(ps, end);
 	tell_revoked(ps);
 }
@@ -581,7 +612,12 @@ static void play(struct sim_procs *ps)
 		struct sim_proc *who[2 + SIM_MAX_IMPORTERS];
 		int64_t now = now_ns(ps), wait = give_up_at - now;
 		unsigned int n = 0;
-		bool ready = all_mapped_or_gone(ps);
+		/*
+		 * The first event waits until every importer has mapped; a later
+		 * one until every importer's story ended, so that what they do
+		 * after a revoke never races the next event (an unrevoke).
+		 */
+		bool ready = ps->next_ev ? all_reaped(ps) : all_mapped_or_gone(ps);
 
 		if (!ps->busy && ready && ps->next_ev < sc->nr_events &&
 		    sc->events[ps->next_ev].at_ns <= now && start_event(ps))
@@ -805,6 +841,9 @@ static void teardown(struct sim_procs *ps)
 {
 	reap_all(ps);
 	finish_event(ps);
+	/* The result is collected: a release's revoke is not the scenario's. */
+	ps->observer.revoked = NULL;
+	ps->observer.unrevoked = NULL;
 	if (ps->buf)
 		dma_buf_put(ps->buf);
 	if (ps->vfio)

@@ -458,7 +458,7 @@ static int check_processes(struct sim_parser *p)
 	if (!sim_exporter_shares(sc->exporter.kind)) {
 		sim_yaml_path_set(&p->y, "exporter.driver");
 		return sim_yaml_fail(&p->y, node ? node : p->exporter,
-				     "memfd (the exporter whose buffers processes can import today)",
+				     "memfd or vfio-pci (the exporters dmabuf-sim shares with processes)",
 				     "importer processes cannot import a %s buffer",
 				     sim_exporter_name(sc->exporter.kind));
 	}
@@ -479,6 +479,44 @@ static int check_processes(struct sim_parser *p)
 				     "a virtual clock for importer processes");
 	}
 	sc->real_clock = true;
+	return 0;
+}
+
+/*
+ * What the process runner plays: the exporter's revokes and their ends.
+ * The in-process importers' events (attach, cpu-read, invalidate) and the
+ * power states are the simulated drivers'.
+ */
+static bool process_action(enum sim_action action)
+{
+	return action == SIM_ACT_FLR || action == SIM_ACT_FLR_DONE ||
+	       action == SIM_ACT_DECODE_OFF || action == SIM_ACT_DECODE_ON ||
+	       action == SIM_ACT_CLOSE;
+}
+
+static int check_process_events(struct sim_parser *p)
+{
+	const struct sim_scenario *sc = p->sc;
+	const char *const names[] = { "flr", "flr-done", "decode-off", "decode-on", "close" };
+	char list[96], exp[160];
+
+	if (!sc->processes)
+		return 0;
+	for (unsigned int i = 0; i < sc->nr_events; i++) {
+		yaml_node_t *ev, *node;
+
+		if (process_action(sc->events[i].action))
+			continue;
+		ev = sim_yaml_node(&p->y, p->events->data.sequence.items.start[i]);
+		node = sim_yaml_get(&p->y, ev, "do");
+		sim_yaml_path_set(&p->y, "events[%u].do", i);
+		snprintf(exp, sizeof(exp), "one of %s",
+			 sim_schema_list(names, sizeof(names) / sizeof(names[0]), list,
+					 sizeof(list)));
+		return sim_yaml_fail(&p->y, node ? node : ev, exp,
+				     "'%s' is not played with importer processes",
+				     sim_action_name(sc->events[i].action));
+	}
 	return 0;
 }
 
@@ -569,6 +607,8 @@ int sim_scenario_parse(const char *text, size_t len, const char *file,
 		ret = check_processes(p);
 	if (!ret)
 		ret = sim_parse_events(p);
+	if (!ret)
+		ret = check_process_events(p);
 	if (!ret && out->processes && !p->revoking_events) {
 		sim_yaml_path_set(&p->y, "events");
 		ret = sim_yaml_fail(&p->y, p->events ? p->events : p->root,
