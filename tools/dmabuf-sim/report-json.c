@@ -159,9 +159,17 @@ static json_t *array_of(const struct sim_result *res, unsigned int n,
 	return arr;
 }
 
+/* "judged": false for a process's V6 that only says the machine was slow. */
 static json_t *violation_at(const struct sim_result *res, unsigned int i)
 {
-	return violation_json(&res->violations[i]);
+	json_t *v = violation_json(&res->violations[i]);
+
+	if (v && json_object_set_new(v, "judged",
+			json_boolean(!sim_result_late_under_load(res, &res->violations[i])))) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
 }
 
 static json_t *expected_at(const struct sim_result *res, unsigned int i)

@@ -299,6 +299,8 @@ static void print_violations(FILE *out, const struct sim_result *res)
 			fprintf(out, "      what: ");
 			sim_report_wrapped(out, 12, 12, r->detail);
 		}
+		if (sim_result_late_under_load(res, r))
+			fprintf(out, "      not judged: this process let go, after the bound on this machine\n");
 	}
 }
 

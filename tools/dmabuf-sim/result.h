@@ -195,6 +195,14 @@ const char *sim_fate_name(enum sim_fate fate);
 /** sim_fate_expected - the fate an importer process of @behaviour must meet */
 enum sim_fate sim_fate_expected(enum sim_behaviour behaviour);
 
+/**
+ * sim_result_late_under_load - whether violation @r is a V6 naming an
+ * importer process that did let go (unmapped, or killed and cleaned up),
+ * only after the bound on this machine: shown, never judged
+ */
+bool sim_result_late_under_load(const struct sim_result *res,
+				const struct dmb_check_record *r);
+
 /** sim_result_attachment_name - "<importer> <device>" of attachment @i */
 void sim_result_attachment_name(const struct sim_result *res, unsigned int i,
 				char *buf, size_t len);
