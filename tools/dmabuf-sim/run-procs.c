@@ -861,15 +861,13 @@ static void teardown(struct sim_procs *ps)
 	}
 }
 
-int sim_run_procs(const struct sim_scenario *sc, const struct sim_run_options *opt,
-		  struct sim_result *res)
+int sim_run_procs(const struct sim_scenario *sc, struct sim_result *res)
 {
 	struct sim_procs *ps = calloc(1, sizeof(*ps));
 	int ret;
 
 	if (!ps)
 		return -ENOMEM;
-	(void)opt;
 	ps->sc = sc;
 	ps->res = res;
 	ps->done[0] = ps->done[1] = -1;

@@ -12,11 +12,11 @@
 /**
  * sim_run_procs - play @sc, whose importers are processes (sc->processes)
  *
+ * The command line's overrides are already in @sc (sim_overrides_apply()).
  * Starts them by exec() of /proc/self/exe in its --importer-child mode:
  * only the dmabuf-sim program can play such a scenario.
  * Return: as sim_run().
  */
-int sim_run_procs(const struct sim_scenario *sc, const struct sim_run_options *opt,
-		  struct sim_result *res);
+int sim_run_procs(const struct sim_scenario *sc, struct sim_result *res);
 
 #endif /* DMABUF_SIM_RUN_PROCS_H */

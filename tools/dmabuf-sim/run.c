@@ -585,7 +585,7 @@ int sim_run(const struct sim_scenario *sc, const struct sim_run_options *opt,
 	res->budget_memory_bytes = sim_budget_memory(sc);
 	if (sc->processes) {
 		free(w);
-		ret = sim_run_procs(sc, opt, res);
+		ret = sim_run_procs(sc, res);
 		res->wall_ns = dmb_ktime_get_ns() - wall;
 		return ret;
 	}
