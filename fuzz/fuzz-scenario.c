@@ -97,6 +97,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	}
 	if (sim_budget_work(sc) > FUZZ_MAX_WORK || sim_budget_memory(sc) > FUZZ_MAX_MEMORY)
 		goto out;
+	/*
+	 * Importer processes are exec()s of dmabuf-sim itself, in real time:
+	 * their parse is fuzzed, their play is tests/tools' (test-scenarios).
+	 */
+	if (sc->processes)
+		goto out;
 	for (unsigned int i = 0; i < sim_scenario_nr_plays(sc); i++)
 		play(sc, i);
 out:

@@ -54,6 +54,11 @@ bad driver 'name: t
 exporter: { driver: nvidia }
 importers: [ { driver: gpu } ]
 '
+bad nobehaviour 'name: t
+exporter: { driver: memfd }
+events: [ { at: 1ms, do: close } ]
+importers: [ { driver: process } ]
+'
 bad missing 'name: t
 exporter: { driver: heap }
 '
@@ -68,7 +73,7 @@ importers: [ { driver: gpu } ]
 events: [ { at: 20ms, do: flr } ]
 '
 
-echo "1..27"
+echo "1..30"
 expect "--help exits 0" 0 "" "Usage: dmabuf-sim" -- --help
 expect "--help lists the commands" 0 "" "run NAME|FILE" -- --help
 expect "--version exits 0" 0 "" "dmabuf-sim " -- --version
@@ -80,7 +85,7 @@ expect "an unknown scenario exits 2" 2 "no built-in scenario or file named 'nosu
 expect "an unreadable file exits 2" 2 "/nonexistent/s.yaml: cannot read" "" -- run /nonexistent/s.yaml
 expect "a syntax error exits 2 with file:line" 2 "$tmp/syntax.yaml:3: YAML syntax error" "" -- run "$tmp/syntax.yaml"
 expect "an unknown driver exits 2 with file:line" 2 \
-	"$tmp/driver.yaml:2: exporter.driver: unknown driver 'nvidia' (expected one of vfio-pci, vram or heap)" "" \
+	"$tmp/driver.yaml:2: exporter.driver: unknown driver 'nvidia' (expected one of vfio-pci, vram, heap or memfd)" "" \
 	-- run "$tmp/driver.yaml"
 expect "a missing field exits 2 with file:line" 2 "$tmp/missing.yaml:1: 'importers' is missing" "" \
 	-- run "$tmp/missing.yaml"
@@ -97,7 +102,13 @@ expect "--importers over the total exits 2" 2 "make 80 importers" "" -- run vfio
 expect "a bad --policy exits 2" 2 "--policy: 'forever'" "" -- --policy forever
 expect "an unknown --variant exits 2" 2 "has the variants blocking, power-ref" "" \
 	-- run low-power --variant nope
-expect "list names every built-in" 0 "" "legacy-pinned" -- list
+expect "list names every built-in" 0 "" "vfio-processes" -- list
+expect "--clock virtual with importer processes exits 2" 2 \
+	"--clock virtual: memfd-processes has importer processes" "" \
+	-- run memfd-processes --clock virtual
+expect "a process importer without a behaviour exits 2 with file:line" 2 \
+	"$tmp/nobehaviour.yaml:4: importers[0]: a process importer without a behaviour" "" \
+	-- run "$tmp/nobehaviour.yaml"
 expect "--seeds backwards exits 2" 2 "--seeds: '5..1' is not a range" "" -- run vfio-revoke --seeds 5..1
 expect "--seeds not a range exits 2" 2 "--seeds: '7' is not a range" "" -- run vfio-revoke --seeds 7
 expect "--seeds with a report file exits 2" 2 "write the reports of one" "" \
@@ -106,5 +117,14 @@ expect "--repeat 0 exits 2" 2 "--repeat: '0' is not an integer" "" -- run vfio-r
 expect "a scenario over the budget exits 2" 2 "with these options the scenario is too big" "" \
 	-- run vfio-revoke --duration 3599s
 expect "show of an unknown scenario exits 2" 2 "no built-in scenario 'nope'" "" -- show nope
+
+# The importer processes' mode is internal: not in --help.
+n=$((n + 1))
+if "$sim" --help | grep -q importer-child; then
+	failed=$((failed + 1))
+	echo "not ok $n - --help hides the internal --importer-child mode"
+else
+	echo "ok $n - --help hides the internal --importer-child mode"
+fi
 
 [ "$failed" -eq 0 ]

@@ -270,6 +270,85 @@ static void judge_violation_attribution(void **state)
 	free(sc);
 }
 
+/* One importer process of vfio-processes, with its pid and fate. */
+static struct sim_attachment_result *process(struct sim_result *res, const char *device,
+					     unsigned int spec, enum sim_behaviour b,
+					     enum sim_fate fate, int pid)
+{
+	struct sim_attachment_result *a =
+		sim_result_add_attachment(res, "process", device, "vfio-pci", spec);
+
+	assert_non_null(a);
+	a->process = true;
+	a->revocable = true;
+	a->behaviour = b;
+	a->fate = fate;
+	a->pid = pid;
+	a->invalidations = 1;
+	snprintf(a->fate_detail, sizeof(a->fate_detail), "what happened");
+	return a;
+}
+
+/*
+ * Importer processes: each must meet its behaviour's fate; the expected
+ * V6s name the two that never let go, as name[pid]; a V6 naming one that
+ * did let go (late on a loaded machine) is not judged, and is marked so.
+ */
+static void judge_processes(void **state)
+{
+	struct sim_scenario *sc = load_builtin("vfio-processes", 0);
+	struct sim_result *res = malloc(sizeof(*res));
+	const struct sim_result *one = res;
+	struct sim_attachment_result *doomed;
+	json_t *json, *v;
+
+	assert_non_null(res);
+	sim_result_init(res, sc);
+	sim_result_add_revoke(res, "vfio-pci nic0", "flr", 5 * MS);
+	process(res, "viewer", 0, SIM_BEH_COOPERATING, SIM_FATE_UNMAPPED, 101);
+	process(res, "stuck", 1, SIM_BEH_NEVER_UNMAP, SIM_FATE_FAULTED, 102);
+	process(res, "writer", 2, SIM_BEH_KEEPS_WRITING, SIM_FATE_FAULTED, 103);
+	doomed = process(res, "doomed", 3, SIM_BEH_KILLED_MID_REVOKE, SIM_FATE_CLEANED_UP, 104);
+	add_violation(res, DMB_V6_UNMAP_TIMEOUT, "stuck[102]", "stuck[102]");
+	add_violation(res, DMB_V6_UNMAP_TIMEOUT, "writer[103]", "writer[103]");
+	sim_result_judge(res);
+	assert_true(res->pass);
+
+	/* Late, but it let go: shown, not judged. */
+	add_violation(res, DMB_V6_UNMAP_TIMEOUT, "doomed[104]", "doomed[104]");
+	sim_result_judge(res);
+	assert_true(res->pass);
+	assert_non_null(strstr(res->verdict_reason, "1 V6 on importer processes that let go"));
+	json = sim_report_json(&one, 1);
+	assert_non_null(json);
+	v = json_array_get(json_object_get(json, "violations"), 2);
+	assert_true(json_is_false(json_object_get(v, "judged")));
+	assert_true(json_is_true(json_object_get(json_array_get(
+		json_object_get(json, "violations"), 0), "judged")));
+	v = json_object_get(json_array_get(json_object_get(json, "attachments"), 3), "process");
+	assert_int_equal(json_integer_value(json_object_get(v, "pid")), 104);
+	assert_string_equal(json_string_value(json_object_get(v, "behaviour")),
+			    "killed-mid-revoke");
+	assert_string_equal(json_string_value(json_object_get(v, "fate")), "cleaned-up");
+	json_decref(json);
+
+	/* The wrong fate fails; and then its late V6 is judged too. */
+	doomed->fate = SIM_FATE_LOST;
+	sim_result_judge(res);
+	assert_false(res->pass);
+	assert_non_null(strstr(res->verdict_reason,
+			       "process doomed[104] (killed-mid-revoke): lost, expected cleaned-up"));
+	assert_non_null(strstr(res->verdict_reason, "V6 on doomed[104] doomed[104]: 1 seen"));
+
+	/* A never-unmap process that did not fault fails. */
+	doomed->fate = SIM_FATE_CLEANED_UP;
+	res->attachments[1].fate = SIM_FATE_UNMAPPED;
+	sim_result_judge(res);
+	assert_false(res->pass);
+	free(res);
+	free(sc);
+}
+
 static void judge_cpu_access(void **state)
 {
 	struct sim_scenario *sc = load_builtin("low-power", 0);
@@ -863,6 +942,7 @@ int main(int argc, char **argv)
 		TH_TEST(judge_failures),
 		TH_TEST(judge_lists_every_failure),
 		TH_TEST(judge_violation_attribution),
+		TH_TEST(judge_processes),
 		TH_TEST(judge_cpu_access),
 		TH_TEST(json_report_fields),
 		TH_TEST(json_report_variants),

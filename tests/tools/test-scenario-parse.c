@@ -67,10 +67,10 @@ static void builtins_parse(void **state)
 	struct sim_scenario *sc = sc_alloc();
 	static const char *const names[] = {
 		"vfio-revoke", "broken-importer", "gpu-evict", "low-power",
-		"device-close", "legacy-pinned",
+		"device-close", "legacy-pinned", "vfio-processes", "memfd-processes",
 	};
 
-	assert_int_equal(sim_nr_builtins, 6);
+	assert_int_equal(sim_nr_builtins, 8);
 	assert_string_equal(sim_builtin_default()->name, "vfio-revoke");
 	for (unsigned int i = 0; i < sim_nr_builtins; i++) {
 		const char *dot;
@@ -246,6 +246,47 @@ static void builtin_legacy_pinned(void **state)
 }
 
 /* What a file leaves out takes the documented defaults. */
+/* Four importer processes, one per behaviour, real time, on @exporter. */
+static void builtin_processes(const char *name, enum sim_exporter_kind exporter,
+			      enum sim_action revoke)
+{
+	struct sim_scenario *sc = sc_alloc();
+	static const struct { const char *device; enum sim_behaviour b; } want[] = {
+		{ "viewer", SIM_BEH_COOPERATING }, { "stuck", SIM_BEH_NEVER_UNMAP },
+		{ "writer", SIM_BEH_KEEPS_WRITING }, { "doomed", SIM_BEH_KILLED_MID_REVOKE },
+	};
+
+	parse_builtin(name, sc);
+	assert_true(sc->processes);
+	assert_true(sc->real_clock);
+	assert_int_equal(sc->exporter.kind, exporter);
+	assert_int_equal(sc->nr_importers, 4);
+	for (unsigned int i = 0; i < 4; i++) {
+		const struct sim_importer_spec *imp = importer(sc, want[i].device);
+
+		assert_int_equal(imp->kind, SIM_IMP_PROCESS);
+		assert_true(imp->behaviour_set);
+		assert_int_equal(imp->behaviour, want[i].b);
+	}
+	assert_int_equal(sc->events[0].action, revoke);
+	assert_int_equal(sc->policy.wait, DMB_REVOKE_DEADLINE_FORCE);
+	assert_int_equal(sc->expect.nr_violations, 2);
+	assert_int_equal(sc->expect.revokes, 1);
+	free(sc);
+}
+
+/* vfio-processes: issue #13's, a vfio-pci reset. */
+static void builtin_vfio_processes(void **state)
+{
+	builtin_processes("vfio-processes", SIM_EXP_VFIO_PCI, SIM_ACT_FLR);
+}
+
+/* memfd-processes: the same against the ipc layer's own exporter. */
+static void builtin_memfd_processes(void **state)
+{
+	builtin_processes("memfd-processes", SIM_EXP_MEMFD, SIM_ACT_CLOSE);
+}
+
 static void defaults(void **state)
 {
 	struct sim_scenario *sc = sc_alloc();
@@ -481,10 +522,22 @@ static void names_and_instances(void **state)
 	assert_true(sim_action_allowed(SIM_EXP_VRAM, SIM_ACT_EVICT));
 	assert_false(sim_action_allowed(SIM_EXP_VFIO_PCI, SIM_ACT_EVICT));
 	assert_true(sim_action_allowed(SIM_EXP_HEAP, SIM_ACT_INVALIDATE));
+	assert_true(sim_action_allowed(SIM_EXP_MEMFD, SIM_ACT_CLOSE));
+	assert_false(sim_action_allowed(SIM_EXP_MEMFD, SIM_ACT_FLR));
+	assert_false(sim_action_allowed(SIM_EXP_MEMFD, SIM_ACT_INVALIDATE));
+	assert_true(sim_exporter_shares(SIM_EXP_VFIO_PCI));
+	assert_true(sim_exporter_shares(SIM_EXP_MEMFD));
+	assert_false(sim_exporter_shares(SIM_EXP_HEAP));
+	for (int i = 0; i < SIM_NR_BEHAVIOURS; i++)
+		assert_int_equal(sim_name_lookup(sim_behaviour_names, SIM_NR_BEHAVIOURS,
+						 sim_behaviour_name(i)), i);
 }
 
 /* A valid head; the table's texts add one mistake after it (line 4 on). */
 #define HEAD "name: t\nexporter: { driver: vfio-pci }\nimporters: [ { driver: gpu } ]\n"
+/* A valid head for importer processes: add the importers (line 4 on). */
+#define PHEAD "name: t\nexporter: { driver: memfd }\nevents: [ { at: 1ms, do: close } ]\n"
+#define BEHAVIOURS "cooperating, never-unmap, keeps-writing or killed-mid-revoke"
 #define HEAD_LATE "name: t\nexporter: { driver: vfio-pci }\n" \
 	"importers: [ { driver: gpu }, { driver: iommufd, device: vm9, late: true } ]\n"
 
@@ -509,7 +562,7 @@ static const struct bad_case bad_cases[] = {
 	{ HEAD "colour: red\n", 4, "unknown key 'colour' (expected one of the keys name," },
 	{ HEAD "name: again\n", 4, "duplicate key 'name'" },
 	{ "name: t\nexporter: { driver: nvidia }\nimporters: [ { driver: gpu } ]\n", 2,
-	  "exporter.driver: unknown driver 'nvidia' (expected one of vfio-pci, vram or heap)" },
+	  "exporter.driver: unknown driver 'nvidia' (expected one of vfio-pci, vram, heap or memfd)" },
 	{ "name: t\nexporter: { driver: heap }\nimporters:\n  - { driver: gpu }\n  - { driver: dpdk }\n",
 	  5, "importers[1].driver: unknown driver 'dpdk'" },
 	{ HEAD "events: [ { at: 1ms, do: reboot } ]\n", 4, "events[0].do: unknown do 'reboot'" },
@@ -553,6 +606,43 @@ static const struct bad_case bad_cases[] = {
 	  3, "importers[0].expect_attach: unknown errno 'EWHAT'" },
 	{ "name: t\nexporter: { driver: heap }\nimporters: [ { driver: gpu, late: 1 } ]\n",
 	  3, "importers[0].late: '1' is not a boolean" },
+	/* importer processes */
+	{ PHEAD "importers: [ { driver: process } ]\n", 4,
+	  "importers[0]: a process importer without a behaviour (expected behaviour: one of "
+	  BEHAVIOURS ")" },
+	{ PHEAD "importers:\n  - { driver: process, behaviour: sulks }\n", 5,
+	  "importers[0].behaviour: unknown behaviour 'sulks' (expected one of " BEHAVIOURS ")" },
+	{ HEAD "importers2: x\n", 4, "unknown key 'importers2'" },
+	{ "name: t\nexporter: { driver: heap }\nimporters:\n"
+	  "  - { driver: gpu, behaviour: cooperating }\n", 4,
+	  "importers[0].behaviour: a behaviour for an in-process importer "
+	  "(expected behaviour only with driver: process)" },
+	{ PHEAD "importers:\n  - { driver: process, behaviour: cooperating,\n      late: true }\n", 6,
+	  "importers[0].late: a late process importer (expected late: false" },
+	{ PHEAD "importers:\n  - { driver: process, behaviour: cooperating, expect_attach: ENODEV }\n",
+	  5, "importers[0].expect_attach: a process importer expected to be refused" },
+	{ PHEAD "importers:\n  - { driver: process, behaviour: cooperating }\n  - { driver: gpu }\n",
+	  6, "importers[1]: an in-process gpu importer among importer processes "
+	  "(expected driver: process, as every importer of this scenario)" },
+	{ "name: t\nexporter: { driver: heap }\n"
+	  "importers: [ { driver: process, behaviour: cooperating } ]\n", 2,
+	  "exporter.driver: importer processes cannot import a heap buffer (expected memfd or vfio-pci" },
+	{ "name: t\nexporter: { driver: vfio-pci }\n"
+	  "importers: [ { driver: process, behaviour: cooperating } ]\n"
+	  "events:\n  - { at: 1ms, do: flr }\n  - { at: 2ms, do: cpu-read }\n", 6,
+	  "events[1].do: 'cpu-read' is not played with importer processes "
+	  "(expected one of flr, flr-done, decode-off, decode-on or close)" },
+	{ "name: t\nexporter:\n  driver: memfd\nimporters: [ { driver: gpu } ]\n", 3,
+	  "exporter.driver: a memfd exporter without importer processes" },
+	{ PHEAD "clock: virtual\nimporters: [ { driver: process, behaviour: cooperating } ]\n", 4,
+	  "clock: a virtual clock for importer processes (expected clock: real" },
+	{ "name: t\nexporter: { driver: memfd }\n"
+	  "importers: [ { driver: process, behaviour: never-unmap } ]\n", 1,
+	  "events: importer processes and nothing that revokes (expected an event that revokes" },
+	{ "name: t\nexporter: { driver: memfd }\n"
+	  "importers: [ { driver: process, behaviour: cooperating } ]\n"
+	  "events: [ { at: 1ms, do: flr } ]\n", 4,
+	  "events[0].do: 'flr' means nothing to a memfd exporter (expected one of close)" },
 	/* absurd numbers */
 	{ "name: t\nexporter: { driver: heap, size: 0 }\nimporters: [ { driver: gpu } ]\n", 2,
 	  "exporter.size: '0' is too small" },
@@ -773,6 +863,8 @@ int main(int argc, char **argv)
 		TH_TEST(builtin_low_power),
 		TH_TEST(builtin_device_close),
 		TH_TEST(builtin_legacy_pinned),
+		TH_TEST(builtin_vfio_processes),
+		TH_TEST(builtin_memfd_processes),
 		TH_TEST(defaults),
 		TH_TEST(every_key),
 		TH_TEST(variants_merge_policy_replace_expect),

@@ -24,6 +24,7 @@
 
 #include "builtin.h"
 #include "override.h"
+#include "proc-msg.h"
 #include "progress.h"
 #include "report-html.h"
 #include "report.h"
@@ -524,6 +525,9 @@ int main(int argc, char **argv)
 	};
 	struct cli cli = { .ov.clock = -1 };
 
+	/* An importer process the runner started (run-procs.c): internal, not in --help. */
+	if (argc > 1 && !strcmp(argv[1], SIM_CHILD_ARG))
+		return sim_importer_child(argc, argv);
 	argp_err_exit_status = EXIT_USAGE;
 	argp_parse(&argp, argc, argv, 0, NULL, &cli);
 

@@ -13,6 +13,7 @@ const char *const sim_exporter_names[SIM_NR_EXPORTERS] = {
 	[SIM_EXP_VFIO_PCI] = "vfio-pci",
 	[SIM_EXP_VRAM] = "vram",
 	[SIM_EXP_HEAP] = "heap",
+	[SIM_EXP_MEMFD] = "memfd",
 };
 
 const char *const sim_importer_names[SIM_NR_IMPORTERS] = {
@@ -23,6 +24,7 @@ const char *const sim_importer_names[SIM_NR_IMPORTERS] = {
 	[SIM_IMP_BROKEN_NO_UNMAP] = "broken-no-unmap",
 	[SIM_IMP_BROKEN_WRITE_AFTER_INV] = "broken-write-after-invalidate",
 	[SIM_IMP_BROKEN_TOUCH_AFTER_UNMAP] = "broken-touch-after-unmap",
+	[SIM_IMP_PROCESS] = "process",
 };
 
 const char *const sim_action_names[SIM_NR_ACTIONS] = {
@@ -44,6 +46,13 @@ const char *const sim_wait_names[SIM_NR_WAITS] = {
 	[DMB_REVOKE_WARN_THEN_WAIT] = "warn-then-wait",
 	[DMB_REVOKE_WAIT] = "wait",
 	[DMB_REVOKE_DEADLINE_FORCE] = "deadline-force",
+};
+
+const char *const sim_behaviour_names[SIM_NR_BEHAVIOURS] = {
+	[SIM_BEH_COOPERATING] = "cooperating",
+	[SIM_BEH_NEVER_UNMAP] = "never-unmap",
+	[SIM_BEH_KEEPS_WRITING] = "keeps-writing",
+	[SIM_BEH_KILLED_MID_REVOKE] = "killed-mid-revoke",
 };
 
 static const char *name_or(const char *const *names, unsigned int nr,
@@ -72,6 +81,11 @@ const char *sim_wait_name(enum dmb_revoke_wait wait)
 	return name_or(sim_wait_names, SIM_NR_WAITS, wait);
 }
 
+const char *sim_behaviour_name(enum sim_behaviour behaviour)
+{
+	return name_or(sim_behaviour_names, SIM_NR_BEHAVIOURS, behaviour);
+}
+
 int sim_name_lookup(const char *const *names, unsigned int nr, const char *name)
 {
 	for (unsigned int i = 0; i < nr; i++)
@@ -84,7 +98,8 @@ int sim_name_lookup(const char *const *names, unsigned int nr, const char *name)
  * Which exporter reacts to what: resets, decode, power and close are PCI
  * function events (vfio-pci); moves are what movable VRAM does; any
  * exporter can have a late importer, a CPU reader, or invalidate its
- * mappings without revoking (a heap that is about to move pages).
+ * mappings without revoking (a heap that is about to move pages). A memfd
+ * buffer shared with processes only closes (a permanent revoke).
  */
 bool sim_action_allowed(enum sim_exporter_kind kind, enum sim_action action)
 {
@@ -95,19 +110,29 @@ bool sim_action_allowed(enum sim_exporter_kind kind, enum sim_action action)
 	case SIM_ACT_DECODE_ON:
 	case SIM_ACT_D3:
 	case SIM_ACT_D0:
-	case SIM_ACT_CLOSE:
 		return kind == SIM_EXP_VFIO_PCI;
+	case SIM_ACT_CLOSE:
+		return kind == SIM_EXP_VFIO_PCI || kind == SIM_EXP_MEMFD;
 	case SIM_ACT_EVICT:
 	case SIM_ACT_MIGRATE:
 		return kind == SIM_EXP_VRAM;
 	case SIM_ACT_ATTACH:
 	case SIM_ACT_CPU_READ:
 	case SIM_ACT_INVALIDATE:
-		return true;
+		return kind != SIM_EXP_MEMFD;
 	case SIM_NR_ACTIONS:
 		break;
 	}
 	return false;
+}
+
+/*
+ * Whose buffers dma_buf_fd() gives a descriptor for, so that importer
+ * processes can import them (run-procs.c).
+ */
+bool sim_exporter_shares(enum sim_exporter_kind kind)
+{
+	return kind == SIM_EXP_MEMFD || kind == SIM_EXP_VFIO_PCI;
 }
 
 void sim_importer_instance_name(const struct sim_importer_spec *spec,

@@ -73,6 +73,11 @@ int sim_overrides_apply(struct sim_scenario *sc, const struct sim_overrides *ov,
 		opt->seed = ov->seed;
 		opt->seed_set = true;
 	}
+	if (ov->clock == 0 && sc->processes) {
+		snprintf(err, err_len, "--clock virtual: %s has importer processes, which run "
+			 "in real time (expected --clock real, or no --clock)", sc->name);
+		return -EINVAL;
+	}
 	if (ov->clock >= 0)
 		sc->real_clock = ov->clock;
 	if (ov->wait_set)

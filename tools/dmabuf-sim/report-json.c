@@ -46,13 +46,27 @@ static json_t *violation_json(const struct dmb_check_record *r)
 			 "time_ns", (json_int_t)r->time_ns);
 }
 
+/* An importer process: who it was, what it did, what became of it; else null. */
+static json_t *process_json(const struct sim_attachment_result *a)
+{
+	if (!a->process)
+		return json_null();
+	return json_pack("{s:i, s:s, s:s, s:s, s:o}",
+			 "pid", a->pid,
+			 "behaviour", sim_behaviour_name(a->behaviour),
+			 "fate", sim_fate_name(a->fate),
+			 "expected_fate", sim_fate_name(sim_fate_expected(a->behaviour)),
+			 "detail", sim_json_str(a->fate_detail));
+}
+
 static json_t *attachment_json(const struct sim_result *res, unsigned int i)
 {
 	const struct sim_attachment_result *a = &res->attachments[i];
 	const struct sim_importer_spec *spec = a->spec < res->scenario->nr_importers ?
 		&res->scenario->importers[a->spec] : NULL;
+	json_t *obj;
 
-	return json_pack("{s:o, s:o, s:o, s:b, s:i, s:o, s:i, s:I, s:I, s:o, s:b}",
+	obj = json_pack("{s:o, s:o, s:o, s:b, s:i, s:o, s:i, s:I, s:I, s:o, s:b}",
 			 "importer", sim_json_str(a->importer),
 			 "device", sim_json_str(a->device),
 			 "exporter", sim_json_str(a->exporter),
@@ -65,6 +79,11 @@ static json_t *attachment_json(const struct sim_result *res, unsigned int i)
 			 "jobs_after_unrevoke", (json_int_t)a->jobs_after_unrevoke,
 			 "unmap_latency_ns", jlatency(a->unmap_latency_ns),
 			 "never_unmapped", a->unmap_latency_ns == SIM_LATENCY_NEVER);
+	if (obj && json_object_set_new(obj, "process", process_json(a))) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
 }
 
 static json_t *revoke_json(const struct sim_result *res, unsigned int k)
@@ -82,7 +101,7 @@ static json_t *revoke_json(const struct sim_result *res, unsigned int k)
 			"ns", jlatency(r->unmap_latency_ns[i]),
 			"never_unmapped", r->unmap_latency_ns[i] == SIM_LATENCY_NEVER));
 	}
-	return json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:o}",
+	json_t *obj = json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:o}",
 			 "exporter", sim_json_str(r->exporter),
 			 "reason", sim_json_str(r->reason),
 			 "at_ns", (json_int_t)r->at_ns,
@@ -93,6 +112,16 @@ static json_t *revoke_json(const struct sim_result *res, unsigned int k)
 			 "warnings", (int)r->warnings,
 			 "forced", (int)r->forced,
 			 "unmap_latency", lat);
+
+	/* The policy's bound: a measured comparison, not part of the verdict. */
+	if (obj && json_object_set_new(obj, "bound", r->bound_ns < 0 ? json_null() :
+			json_pack("{s:I, s:I, s:b}", "bound_ns", (json_int_t)r->bound_ns,
+				  "slack_ns", (json_int_t)r->slack_ns,
+				  "within", r->total_ns <= r->bound_ns + r->slack_ns))) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
 }
 
 static json_t *dma_json(unsigned long jobs, unsigned long faults, unsigned long attempts,
@@ -130,9 +159,17 @@ static json_t *array_of(const struct sim_result *res, unsigned int n,
 	return arr;
 }
 
+/* "judged": false for a process's V6 that only says the machine was slow. */
 static json_t *violation_at(const struct sim_result *res, unsigned int i)
 {
-	return violation_json(&res->violations[i]);
+	json_t *v = violation_json(&res->violations[i]);
+
+	if (v && json_object_set_new(v, "judged",
+			json_boolean(!sim_result_late_under_load(res, &res->violations[i])))) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
 }
 
 static json_t *expected_at(const struct sim_result *res, unsigned int i)

@@ -73,9 +73,13 @@ static void print_header(FILE *out, const struct sim_result *res)
 		fputs(col > 60 ? "\n            power references\n" : " power references\n", out);
 	else
 		fputc('\n', out);
-	fprintf(out, "  %-9s %s jobs of %s every %s per importer\n", "workload",
-		SIZE(sc->workload.job_size), DUR(sc->workload.job_ns),
-		DUR(sc->workload.interval_ns));
+	if (sc->processes)
+		fprintf(out, "  %-9s importer processes, each acting out its behaviour\n",
+			"workload");
+	else
+		fprintf(out, "  %-9s %s jobs of %s every %s per importer\n", "workload",
+			SIZE(sc->workload.job_size), DUR(sc->workload.job_ns),
+			DUR(sc->workload.interval_ns));
 }
 
 /* The width of a column: its heading, or its longest entry. */
@@ -123,6 +127,25 @@ static void print_attachments(FILE *out, const struct sim_result *res)
 			fprintf(out, " %6s %7s\n", "-", "-");
 		else
 			fprintf(out, " %6u %7lu\n", a->invalidations, a->jobs);
+	}
+}
+
+/* Each importer process: its behaviour, and the fate it met. */
+static void print_processes(FILE *out, const struct sim_result *res)
+{
+	fprintf(out, "\nProcesses\n");
+	for (unsigned int i = 0; i < res->nr_attachments; i++) {
+		const struct sim_attachment_result *a = &res->attachments[i];
+		char who[SIM_NAME_LEN + 16], line[SIM_TEXT_LEN + 64];
+
+		if (!a->process)
+			continue;
+		snprintf(who, sizeof(who), "%s[%d]", a->device, a->pid);
+		snprintf(line, sizeof(line), "%s, %s (expected %s): %s",
+			 sim_behaviour_name(a->behaviour), sim_fate_name(a->fate),
+			 sim_fate_name(sim_fate_expected(a->behaviour)), a->fate_detail);
+		fprintf(out, "  %-16s ", who);
+		sim_report_wrapped(out, 19, 19, line);
 	}
 }
 
@@ -207,6 +230,11 @@ static void print_revokes(FILE *out, const struct sim_result *res)
 			fprintf(out, "  %u warning%s at the bound, %u mapping%s torn down by force\n",
 				r->warnings, r->warnings == 1 ? "" : "s",
 				r->forced, r->forced == 1 ? "" : "s");
+		if (r->bound_ns >= 0)
+			fprintf(out, "  %-12s %s + %s slack: %s (measured, not judged)\n", "bound",
+				DUR(r->bound_ns), DUR(r->slack_ns),
+				r->total_ns <= r->bound_ns + r->slack_ns ? "within it" :
+				"OVER it");
 		for (unsigned int i = 0; i < res->nr_attachments; i++)
 			any |= r->unmap_latency_ns[i] != SIM_LATENCY_NONE;
 		if (!any)
@@ -227,7 +255,8 @@ static bool has_moves(const struct sim_scenario *sc)
 
 static void print_counts(FILE *out, const struct sim_result *res)
 {
-	fprintf(out, "\nDMA  %lu jobs, %lu faults; while revoked %lu attempted, %lu succeeded, "
+	if (!res->scenario->processes)
+		fprintf(out, "\nDMA  %lu jobs, %lu faults; while revoked %lu attempted, %lu succeeded, "
 		"%lu faulted\n", res->dma.jobs, res->dma.faults, res->dma.after_revoke_attempts,
 		res->dma.after_revoke_succeeded, res->dma.after_revoke_faulted);
 	if (res->cpu.reads)
@@ -270,6 +299,8 @@ static void print_violations(FILE *out, const struct sim_result *res)
 			fprintf(out, "      what: ");
 			sim_report_wrapped(out, 12, 12, r->detail);
 		}
+		if (sim_result_late_under_load(res, r))
+			fprintf(out, "      not judged: this process let go, after the bound on this machine\n");
 	}
 }
 
@@ -301,6 +332,8 @@ void sim_report_text(FILE *out, const struct sim_result *res)
 {
 	print_header(out, res);
 	print_attachments(out, res);
+	if (res->scenario->processes)
+		print_processes(out, res);
 	print_timeline(out, res);
 	print_revokes(out, res);
 	print_counts(out, res);

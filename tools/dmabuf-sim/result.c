@@ -88,9 +88,39 @@ sim_result_add_revoke(struct sim_result *res, const char *exporter,
 	snprintf(r->exporter, sizeof(r->exporter), "%s", exporter);
 	snprintf(r->reason, sizeof(r->reason), "%s", reason);
 	r->at_ns = at_ns;
+	r->bound_ns = r->slack_ns = -1;
 	for (unsigned int i = 0; i < SIM_MAX_IMPORTERS; i++)
 		r->unmap_latency_ns[i] = SIM_LATENCY_NONE;
 	return r;
+}
+
+const char *sim_fate_name(enum sim_fate fate)
+{
+	static const char *const names[SIM_NR_FATES] = {
+		[SIM_FATE_NONE] = "none",
+		[SIM_FATE_UNMAPPED] = "unmapped",
+		[SIM_FATE_FAULTED] = "faulted",
+		[SIM_FATE_CLEANED_UP] = "cleaned-up",
+		[SIM_FATE_FAILED] = "failed",
+		[SIM_FATE_LOST] = "lost",
+	};
+
+	return fate < SIM_NR_FATES ? names[fate] : "?";
+}
+
+enum sim_fate sim_fate_expected(enum sim_behaviour behaviour)
+{
+	switch (behaviour) {
+	case SIM_BEH_COOPERATING:
+		return SIM_FATE_UNMAPPED;
+	case SIM_BEH_NEVER_UNMAP:
+	case SIM_BEH_KEEPS_WRITING:
+		return SIM_FATE_FAULTED;
+	case SIM_BEH_KILLED_MID_REVOKE:
+		return SIM_FATE_CLEANED_UP;
+	default:
+		return SIM_FATE_LOST;
+	}
 }
 
 void sim_result_attachment_name(const struct sim_result *res, unsigned int i,
@@ -170,6 +200,32 @@ static void label(char *buf, size_t len, enum dmb_violation kind,
  * take the record a "V6 on bad0" needed. A mismatch is told as counts, once
  * per culprit: "V4 on gpu gpu0: 2 seen, 1 expected".
  */
+/*
+ * A V6 naming an importer process that did let go — a cooperating one that
+ * unmapped, one killed mid-revoke that the exporter cleaned up — says only
+ * that, on this machine, its unmap (or its death) came after the bound:
+ * real time under load, measured and shown, never judged.
+ */
+bool sim_result_late_under_load(const struct sim_result *res, const struct dmb_check_record *r)
+{
+	char who[SIM_NAME_LEN + 16];
+
+	if (r->kind != DMB_V6_UNMAP_TIMEOUT)
+		return false;
+	for (unsigned int i = 0; i < res->nr_attachments; i++) {
+		const struct sim_attachment_result *a = &res->attachments[i];
+
+		if (!a->process || a->fate != sim_fate_expected(a->behaviour) ||
+		    (a->behaviour != SIM_BEH_COOPERATING &&
+		     a->behaviour != SIM_BEH_KILLED_MID_REVOKE))
+			continue;
+		snprintf(who, sizeof(who), "%s[%d]", a->device, a->pid);
+		if (!strcmp(r->importer, who))
+			return true;
+	}
+	return false;
+}
+
 static void judge_violations(struct verdict *v)
 {
 	const struct sim_result *res = v->res;
@@ -178,6 +234,8 @@ static void judge_violations(struct verdict *v)
 	bool told[DMB_CHECK_RECORDS] = { false };
 	char what[2 * DMB_CHECK_NAME_LEN + 16];
 
+	for (unsigned int j = 0; j < res->nr_violations; j++)
+		used[j] = sim_result_late_under_load(res, &res->violations[j]);
 	for (int pass = 0; pass < 2; pass++) {
 		for (unsigned int i = 0; i < x->nr_violations; i++) {
 			const struct sim_expected_violation *e = &x->violations[i];
@@ -262,6 +320,10 @@ static void judge_attachments(struct verdict *v)
 		    a->invalidations != (unsigned int)spec->expect_invalidations)
 			fail(v, "%s: %u invalidations, expected %d", name, a->invalidations,
 			     spec->expect_invalidations);
+		if (a->process && a->fate != sim_fate_expected(a->behaviour))
+			fail(v, "%s[%d] (%s): %s, expected %s: %s", name, a->pid,
+			     sim_behaviour_name(a->behaviour), sim_fate_name(a->fate),
+			     sim_fate_name(sim_fate_expected(a->behaviour)), a->fate_detail);
 		if (x->importers_ran && !a->jobs)
 			fail(v, "%s: ran no DMA", name);
 		if (x->resume && res->nr_unrevokes && a->revocable && a->invalidations &&
@@ -327,7 +389,7 @@ static void judge_completion(struct verdict *v)
 void sim_result_judge(struct sim_result *res)
 {
 	struct verdict v = { .res = res };
-	unsigned int attached = 0;
+	unsigned int attached = 0, late = 0;
 
 	res->verdict_reason[0] = '\0';
 	judge_completion(&v);
@@ -339,9 +401,16 @@ void sim_result_judge(struct sim_result *res)
 		return;
 	for (unsigned int i = 0; i < res->nr_attachments; i++)
 		attached += !res->attachments[i].attach_result;
+	for (unsigned int j = 0; j < res->nr_violations; j++)
+		late += sim_result_late_under_load(res, &res->violations[j]);
 	snprintf(res->verdict_reason, sizeof(res->verdict_reason),
 		 "as expected (%u revoke%s, %u violation%s, %u/%u attached)",
 		 res->nr_revokes, res->nr_revokes == 1 ? "" : "s",
-		 res->nr_violations, res->nr_violations == 1 ? "" : "s",
+		 res->nr_violations - late, res->nr_violations - late == 1 ? "" : "s",
 		 attached, res->nr_attachments);
+	if (late)
+		snprintf(res->verdict_reason + strlen(res->verdict_reason),
+			 sizeof(res->verdict_reason) - strlen(res->verdict_reason),
+			 "; %u V6 on importer processes that let go after the bound on this machine, not judged",
+			 late);
 }

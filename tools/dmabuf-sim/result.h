@@ -47,6 +47,21 @@ struct sim_span {
 };
 
 /*
+ * What became of an importer process (run-procs.c), from what it reported
+ * and waitpid(). Each behaviour has the fate it must end with
+ * (sim_fate_expected()).
+ */
+enum sim_fate {
+	SIM_FATE_NONE,		/* not a process */
+	SIM_FATE_UNMAPPED,	/* unmapped when told, exited cleanly */
+	SIM_FATE_FAULTED,	/* its access after the revoke faulted (SIGBUS); contained */
+	SIM_FATE_CLEANED_UP,	/* killed mid-revoke; the exporter dropped its attachment */
+	SIM_FATE_FAILED,	/* it could not import, attach or map */
+	SIM_FATE_LOST,		/* anything else: no report, a wrong signal, still attached */
+	SIM_NR_FATES,
+};
+
+/*
  * One importer instance, in attach order (late importers when they attach).
  * Every instance of every importer line gets one entry, refused ones too.
  */
@@ -61,6 +76,12 @@ struct sim_attachment_result {
 	unsigned long jobs;		/* DMA jobs it completed */
 	unsigned long jobs_after_unrevoke; /* ... of which after the last unrevoke */
 	int64_t unmap_latency_ns;	/* last invalidate -> unmap, or SIM_LATENCY_* */
+	/* importer processes only */
+	bool process;
+	int pid;
+	enum sim_behaviour behaviour;
+	enum sim_fate fate;
+	char fate_detail[SIM_TEXT_LEN];
 };
 
 struct sim_revoke_result {
@@ -73,6 +94,13 @@ struct sim_revoke_result {
 	int64_t unmap_wait_ns;
 	unsigned int warnings;
 	unsigned int forced;
+	/*
+	 * The policy's bound (fence + unmap) and the slack shown with it, or
+	 * -1 for an unbounded policy and the in-process runner: a measured
+	 * figure, never part of the verdict.
+	 */
+	int64_t bound_ns;
+	int64_t slack_ns;
 	/* invalidate -> unmap per attachment index, or SIM_LATENCY_* */
 	int64_t unmap_latency_ns[SIM_MAX_IMPORTERS];
 };
@@ -160,6 +188,20 @@ sim_result_add_revoke(struct sim_result *res, const char *exporter,
  * Idempotent: the CLI calls it after sim_run(); the runner need not.
  */
 void sim_result_judge(struct sim_result *res);
+
+/** sim_fate_name - "unmapped", "faulted", "cleaned-up", ... */
+const char *sim_fate_name(enum sim_fate fate);
+
+/** sim_fate_expected - the fate an importer process of @behaviour must meet */
+enum sim_fate sim_fate_expected(enum sim_behaviour behaviour);
+
+/**
+ * sim_result_late_under_load - whether violation @r is a V6 naming an
+ * importer process that did let go (unmapped, or killed and cleaned up),
+ * only after the bound on this machine: shown, never judged
+ */
+bool sim_result_late_under_load(const struct sim_result *res,
+				const struct dmb_check_record *r);
 
 /** sim_result_attachment_name - "<importer> <device>" of attachment @i */
 void sim_result_attachment_name(const struct sim_result *res, unsigned int i,

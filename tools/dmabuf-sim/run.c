@@ -29,6 +29,7 @@
 #include <dmabuf/hw/pci.h>
 
 #include "budget.h"
+#include "run-procs.h"
 #include "run-world.h"
 
 #define SIM_SYSMEM_SIZE		(64ull << 20)
@@ -582,6 +583,12 @@ int sim_run(const struct sim_scenario *sc, const struct sim_run_options *opt,
 	w->res = res;
 	res->seed = opt->seed_set ? opt->seed : sc->seed;
 	res->budget_memory_bytes = sim_budget_memory(sc);
+	if (sc->processes) {
+		free(w);
+		ret = sim_run_procs(sc, res);
+		res->wall_ns = dmb_ktime_get_ns() - wall;
+		return ret;
+	}
 
 	ret = setup(w);
 	if (ret == 0) {

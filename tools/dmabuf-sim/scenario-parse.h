@@ -19,6 +19,7 @@ struct sim_parser {
 	struct sim_yaml y;
 	struct sim_scenario *sc;
 	yaml_node_t *root, *exporter, *importers, *workload, *events, *expect, *variants;
+	yaml_node_t *clock;		/* the clock: key's value, if written */
 	/* What the events can cause, for checking expectations against them. */
 	unsigned int revoking_events;	/* flr, decode-off, d3, close */
 	unsigned int ending_events;	/* flr-done, decode-on, d0 */

@@ -157,6 +157,17 @@ static int parse_expect_attach(struct sim_yaml *y, yaml_node_t *node, void *obj)
 	return sim_schema_value(y, node, &key, obj);
 }
 
+static int parse_behaviour(struct sim_yaml *y, yaml_node_t *node, void *obj)
+{
+	static const struct sim_key key =
+		SIM_KEY("behaviour", SIM_KEY_ENUM, struct sim_importer_spec, behaviour,
+			.names = sim_behaviour_names, .nr_names = SIM_NR_BEHAVIOURS);
+	struct sim_importer_spec *imp = obj;
+
+	imp->behaviour_set = true;
+	return sim_schema_value(y, node, &key, obj);
+}
+
 static const struct sim_key importer_keys[] = {
 	SIM_KEY("driver", SIM_KEY_ENUM, struct sim_importer_spec, kind, .required = true,
 		.names = sim_importer_names, .nr_names = SIM_NR_IMPORTERS),
@@ -168,7 +179,53 @@ static const struct sim_key importer_keys[] = {
 	{ .name = "expect_attach", .type = SIM_KEY_CUSTOM, .parse = parse_expect_attach },
 	SIM_KEY("expect_invalidations", SIM_KEY_INT, struct sim_importer_spec,
 		expect_invalidations, .min = 0, .max = SIM_MAX_EVENTS),
+	{ .name = "behaviour", .type = SIM_KEY_CUSTOM, .parse = parse_behaviour },
 };
+
+static int fail_importer_key(struct sim_parser *p, yaml_node_t *node, const char *key,
+			     const char *expected, const char *what)
+{
+	size_t old = sim_yaml_path_push(&p->y, ".%s", key);
+	yaml_node_t *at = sim_yaml_get(&p->y, node, key);
+	int ret = sim_yaml_fail(&p->y, at ? at : node, expected, "%s", what);
+
+	sim_yaml_path_pop(&p->y, old);
+	return ret;
+}
+
+/*
+ * A process importer (driver: process) says what it does with behaviour:,
+ * which means nothing for the in-process drivers. It runs from the start of
+ * the scenario and attaches like any importer: late and expect_attach are
+ * for the simulated drivers.
+ */
+static int check_process_importer(struct sim_parser *p, yaml_node_t *node,
+				  const struct sim_importer_spec *imp)
+{
+	char list[160], exp[200];
+
+	sim_schema_list(sim_behaviour_names, SIM_NR_BEHAVIOURS, list, sizeof(list));
+	if (imp->kind != SIM_IMP_PROCESS) {
+		if (!imp->behaviour_set)
+			return 0;
+		return fail_importer_key(p, node, "behaviour",
+					 "behaviour only with driver: process",
+					 "a behaviour for an in-process importer");
+	}
+	if (!imp->behaviour_set) {
+		snprintf(exp, sizeof(exp), "behaviour: one of %s", list);
+		return sim_yaml_fail(&p->y, node, exp, "a process importer without a behaviour");
+	}
+	if (imp->late)
+		return fail_importer_key(p, node, "late",
+					 "late: false (importer processes start with the scenario)",
+					 "a late process importer");
+	if (imp->expect_attach)
+		return fail_importer_key(p, node, "expect_attach",
+					 "expect_attach: 0 (an importer process always attaches)",
+					 "a process importer expected to be refused");
+	return 0;
+}
 
 /* A default device name: the driver's, numbered among its namesakes. */
 static void default_device(struct sim_scenario *sc, struct sim_importer_spec *imp)
@@ -192,6 +249,9 @@ static int parse_importer(struct sim_parser *p, yaml_node_t *node, unsigned int 
 	imp->where.line = sim_yaml_line(node);
 	ret = sim_schema_mapping(&p->y, node, importer_keys,
 				 sizeof(importer_keys) / sizeof(importer_keys[0]), imp);
+	if (ret)
+		return ret;
+	ret = check_process_importer(p, node, imp);
 	if (ret)
 		return ret;
 	if (!imp->device[0])
@@ -252,6 +312,7 @@ static int parse_clock(struct sim_yaml *y, yaml_node_t *node, void *obj)
 	int real = 0;
 	int ret = sim_schema_value(y, node, &key, &real);
 
+	sim_parser_of(y)->clock = node;
 	((struct sim_scenario *)obj)->real_clock = real;
 	return ret;
 }
@@ -371,6 +432,94 @@ static int check_workload(struct sim_parser *p)
 	return 0;
 }
 
+/*
+ * Importer processes: all or none. They share the buffer through a
+ * descriptor (dma_buf_fd()), which not every exporter gives, and a memfd
+ * buffer has nobody else to share with; they run in real time.
+ */
+static int check_processes(struct sim_parser *p)
+{
+	struct sim_scenario *sc = p->sc;
+	unsigned int procs = 0;
+	yaml_node_t *node;
+
+	for (unsigned int i = 0; i < sc->nr_importers; i++)
+		procs += sc->importers[i].kind == SIM_IMP_PROCESS;
+	sc->processes = procs > 0;
+	if (!procs && sc->exporter.kind != SIM_EXP_MEMFD)
+		return 0;
+	node = sim_yaml_get(&p->y, p->exporter, "driver");
+	if (!procs) {
+		sim_yaml_path_set(&p->y, "exporter.driver");
+		return sim_yaml_fail(&p->y, node ? node : p->exporter,
+				     "driver: process importers with a memfd exporter",
+				     "a memfd exporter without importer processes");
+	}
+	if (!sim_exporter_shares(sc->exporter.kind)) {
+		sim_yaml_path_set(&p->y, "exporter.driver");
+		return sim_yaml_fail(&p->y, node ? node : p->exporter,
+				     "memfd or vfio-pci (the exporters dmabuf-sim shares with processes)",
+				     "importer processes cannot import a %s buffer",
+				     sim_exporter_name(sc->exporter.kind));
+	}
+	for (unsigned int i = 0; i < sc->nr_importers; i++) {
+		if (sc->importers[i].kind == SIM_IMP_PROCESS)
+			continue;
+		sim_yaml_path_set(&p->y, "importers[%u]", i);
+		return sim_yaml_fail(&p->y, sim_yaml_node(&p->y,
+				     p->importers->data.sequence.items.start[i]),
+				     "driver: process, as every importer of this scenario",
+				     "an in-process %s importer among importer processes",
+				     sim_importer_name(sc->importers[i].kind));
+	}
+	if (p->clock && !sc->real_clock) {
+		sim_yaml_path_set(&p->y, "clock");
+		return sim_yaml_fail(&p->y, p->clock,
+				     "clock: real (processes run in real time)",
+				     "a virtual clock for importer processes");
+	}
+	sc->real_clock = true;
+	return 0;
+}
+
+/*
+ * What the process runner plays: the exporter's revokes and their ends.
+ * The in-process importers' events (attach, cpu-read, invalidate) and the
+ * power states are the simulated drivers'.
+ */
+static bool process_action(enum sim_action action)
+{
+	return action == SIM_ACT_FLR || action == SIM_ACT_FLR_DONE ||
+	       action == SIM_ACT_DECODE_OFF || action == SIM_ACT_DECODE_ON ||
+	       action == SIM_ACT_CLOSE;
+}
+
+static int check_process_events(struct sim_parser *p)
+{
+	const struct sim_scenario *sc = p->sc;
+	const char *const names[] = { "flr", "flr-done", "decode-off", "decode-on", "close" };
+	char list[96], exp[160];
+
+	if (!sc->processes)
+		return 0;
+	for (unsigned int i = 0; i < sc->nr_events; i++) {
+		yaml_node_t *ev, *node;
+
+		if (process_action(sc->events[i].action))
+			continue;
+		ev = sim_yaml_node(&p->y, p->events->data.sequence.items.start[i]);
+		node = sim_yaml_get(&p->y, ev, "do");
+		sim_yaml_path_set(&p->y, "events[%u].do", i);
+		snprintf(exp, sizeof(exp), "one of %s",
+			 sim_schema_list(names, sizeof(names) / sizeof(names[0]), list,
+					 sizeof(list)));
+		return sim_yaml_fail(&p->y, node ? node : ev, exp,
+				     "'%s' is not played with importer processes",
+				     sim_action_name(sc->events[i].action));
+	}
+	return 0;
+}
+
 /* ---- variants ---- */
 
 static int parse_variant_policy(struct sim_yaml *y, yaml_node_t *node, void *obj)
@@ -455,7 +604,17 @@ int sim_scenario_parse(const char *text, size_t len, const char *file,
 	if (!ret)
 		ret = check_workload(p);
 	if (!ret)
+		ret = check_processes(p);
+	if (!ret)
 		ret = sim_parse_events(p);
+	if (!ret)
+		ret = check_process_events(p);
+	if (!ret && out->processes && !p->revoking_events) {
+		sim_yaml_path_set(&p->y, "events");
+		ret = sim_yaml_fail(&p->y, p->events ? p->events : p->root,
+				    "an event that revokes, like - { at: 10ms, do: close }",
+				    "importer processes and nothing that revokes");
+	}
 	if (!ret && p->expect) {
 		sim_yaml_path_set(&p->y, "expect");
 		ret = sim_parse_expect(p, p->expect, &out->expect);

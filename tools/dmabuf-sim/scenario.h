@@ -49,6 +49,7 @@ enum sim_exporter_kind {
 	SIM_EXP_VFIO_PCI,	/* PCI BAR memory, revokes on reset/decode/D3/close */
 	SIM_EXP_VRAM,		/* GPU memory that moves between VRAM and system RAM */
 	SIM_EXP_HEAP,		/* system memory, pinnable, never revokes */
+	SIM_EXP_MEMFD,		/* memfd pages shared with importer processes (dmb-ipc.h) */
 	SIM_NR_EXPORTERS,
 };
 
@@ -60,7 +61,17 @@ enum sim_importer_kind {
 	SIM_IMP_BROKEN_NO_UNMAP,	/* claims revocability, never unmaps */
 	SIM_IMP_BROKEN_WRITE_AFTER_INV,	/* starts writes after invalidate */
 	SIM_IMP_BROKEN_TOUCH_AFTER_UNMAP, /* DMA through the mapping after unmap */
+	SIM_IMP_PROCESS,		/* a separate process importing a descriptor */
 	SIM_NR_IMPORTERS,
+};
+
+/* What an importer process does when told to invalidate (run-procs.c). */
+enum sim_behaviour {
+	SIM_BEH_COOPERATING,	/* unmaps in invalidate_mappings */
+	SIM_BEH_NEVER_UNMAP,	/* keeps its mapping and reads it after the revoke */
+	SIM_BEH_KEEPS_WRITING,	/* writes through its mapping until it faults */
+	SIM_BEH_KILLED_MID_REVOKE, /* the runner kills it once its invalidate arrived */
+	SIM_NR_BEHAVIOURS,
 };
 
 enum sim_action {
@@ -96,6 +107,8 @@ struct sim_importer_spec {
 	bool expect_attach_set;		/* written in the file (else 0 is expected) */
 	int expect_attach;		/* 0 or -errno; always checked */
 	int expect_invalidations;	/* per instance; -1: not checked */
+	enum sim_behaviour behaviour;	/* SIM_IMP_PROCESS only */
+	bool behaviour_set;		/* written in the file */
 	struct sim_where where;
 };
 
@@ -150,7 +163,8 @@ struct sim_scenario {
 	char description[SIM_DESC_LEN];
 	char variant[SIM_NAME_LEN];	/* set by sim_scenario_variant(), else "" */
 	char variant_description[SIM_DESC_LEN];
-	bool real_clock;		/* default: virtual */
+	bool real_clock;		/* default: virtual; always real with processes */
+	bool processes;			/* the importers are processes (run-procs.c) */
 	int64_t duration_ns;		/* how long to play */
 	uint64_t seed;
 	struct dmb_revoke_policy policy;
@@ -226,12 +240,14 @@ const char *sim_exporter_name(enum sim_exporter_kind kind);
 const char *sim_importer_name(enum sim_importer_kind kind);
 const char *sim_action_name(enum sim_action action);
 const char *sim_wait_name(enum dmb_revoke_wait wait);
+const char *sim_behaviour_name(enum sim_behaviour behaviour);
 
 /* The same tables, indexed by value, for the parser and the CLI. */
 extern const char *const sim_exporter_names[SIM_NR_EXPORTERS];
 extern const char *const sim_importer_names[SIM_NR_IMPORTERS];
 extern const char *const sim_action_names[SIM_NR_ACTIONS];
 extern const char *const sim_wait_names[SIM_NR_WAITS];
+extern const char *const sim_behaviour_names[SIM_NR_BEHAVIOURS];
 
 /**
  * sim_name_lookup - index of @name in @names, or -1
@@ -243,5 +259,11 @@ int sim_name_lookup(const char *const *names, unsigned int nr, const char *name)
  * (a reset on a heap exporter means nothing)
  */
 bool sim_action_allowed(enum sim_exporter_kind kind, enum sim_action action);
+
+/**
+ * sim_exporter_shares - whether importer processes can import a buffer of
+ * an exporter of @kind (dma_buf_fd() gives a descriptor for it)
+ */
+bool sim_exporter_shares(enum sim_exporter_kind kind);
 
 #endif /* DMABUF_SIM_SCENARIO_H */
