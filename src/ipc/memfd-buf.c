@@ -38,6 +38,7 @@
 #include <dmabuf/sigbus-guard.h>
 
 #include "ipc-private.h"
+#include "../buf/dma-buf-private.h"	/* the exporter's note_writer op */
 
 #define WRITERS_LEN	256
 
@@ -298,6 +299,14 @@ static void memfd_release(struct dma_buf *dmabuf)
 	free(mb);
 }
 
+/* A peer given a writable descriptor of the current generation (resv). */
+static void memfd_note_writer(struct dma_buf *dmabuf, const char *peer)
+{
+	struct memfd_buf *mb = dma_buf_priv(dmabuf);
+
+	gen_note_writer(mb->gen, peer);
+}
+
 static const struct dma_buf_ops memfd_ops = {
 	.attach = memfd_attach,
 	.map_dma_buf = memfd_map,
@@ -308,6 +317,7 @@ static const struct dma_buf_ops memfd_ops = {
 	.mmap = memfd_mmap,
 	.begin_cpu_access = memfd_cpu_access,
 	.end_cpu_access = memfd_cpu_access,
+	.note_writer = memfd_note_writer,
 };
 
 static struct memfd_buf *memfd_buf_of(struct dma_buf *dmabuf, const char *call)
@@ -428,7 +438,7 @@ struct dmb_ipc *dmb_memfd_buf_ipc(struct dma_buf *dmabuf)
 
 void dmb_memfd_buf_note_writer(struct dma_buf *dmabuf, const char *writer)
 {
-	if (dma_buf_exporter_name(dmabuf) != memfd_exp_name)
-		return;
-	gen_note_writer(((struct memfd_buf *)dma_buf_priv(dmabuf))->gen, writer);
+	/* Any exporter: the ops are const once exported. */
+	if (dmabuf->ops->note_writer)
+		dmabuf->ops->note_writer(dmabuf, writer);
 }
