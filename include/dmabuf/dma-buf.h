@@ -101,6 +101,11 @@ struct dma_buf_attachment;
  *	every mapping of that descriptor in any process must fault, and no
  *	descriptor may ever reach later pages through it. Without this op
  *	the buffer cannot be shared with another process (dma_buf_fd()).
+ * @note_writer: optional; the ipc layer (docs/ipc.md) calls it, resv held,
+ *	when it hands peer @peer ("name[pid]") a writable descriptor from
+ *	@mmap: a peer that could shrink the pages behind it. The exporter
+ *	remembers it, to name the read-write peers if those pages are shrunk
+ *	under it (dmabuf/sigbus-guard.h), as long as it hands out those pages.
  */
 struct dma_buf_ops {
 	int (*attach)(struct dma_buf *dmabuf, struct dma_buf_attachment *attach);
@@ -117,6 +122,7 @@ struct dma_buf_ops {
 	int (*vmap)(struct dma_buf *dmabuf, void **vaddr);
 	void (*vunmap)(struct dma_buf *dmabuf, void *vaddr);
 	int (*mmap)(struct dma_buf *dmabuf);
+	void (*note_writer)(struct dma_buf *dmabuf, const char *peer);
 };
 
 /**

@@ -18,7 +18,10 @@
  * reading whoever is given those pages next. Never revoked, the heap has
  * no earlier point to take them back: a process that maps it holds it (its
  * connection holds a reference) until it lets go. Such a process attaches
- * as a CPU client (exporter-private.h).
+ * as a CPU client (exporter-private.h). One given a writable descriptor
+ * can shrink the generation early: the range's views are guarded
+ * (mem-region.c), and from then on map, vmap, mmap and CPU access fail
+ * with -EIO; the heap is never revoked, so the buffer stays damaged.
  *
  * Locking: the ops run under the buffer's resv lock (the core's
  * convention); the only state that changes, the pin count, is an atomic so
@@ -67,6 +70,15 @@ static void heap_unpin(struct dma_buf_attachment *attach)
 	atomic_fetch_sub(&hb->pins, 1);
 }
 
+/*
+ * -EIO once a process given a writable descriptor shrank the shared range
+ * (its views are guarded: accesses read zeros); reported once.
+ */
+static int heap_damaged(struct heap_buf *hb)
+{
+	return dmb_mem_share_check(hb->region, hb->phys, hb->size);
+}
+
 static int heap_map(struct dma_buf_attachment *attach,
 		    enum dma_data_direction dir, struct sg_table **sgtp)
 {
@@ -74,6 +86,9 @@ static int heap_map(struct dma_buf_attachment *attach,
 	struct sg_table *sgt;
 	int ret;
 
+	ret = heap_damaged(hb);
+	if (ret)
+		return ret;
 	sgt = calloc(1, sizeof(*sgt));
 	if (!sgt)
 		return -ENOMEM;
@@ -109,9 +124,18 @@ static void heap_release(struct dma_buf *dmabuf)
 static int heap_vmap(struct dma_buf *dmabuf, void **vaddr)
 {
 	struct heap_buf *hb = dma_buf_priv(dmabuf);
+	int ret = heap_damaged(hb);
 
+	if (ret)
+		return ret;
 	*vaddr = hb->vaddr;
 	return 0;
+}
+
+static int heap_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
+{
+	(void)dir;
+	return heap_damaged(dma_buf_priv(dmabuf));
 }
 
 static void heap_vunmap(struct dma_buf *dmabuf, void *vaddr)
@@ -123,11 +147,21 @@ static void heap_vunmap(struct dma_buf *dmabuf, void *vaddr)
 static int heap_mmap(struct dma_buf *dmabuf)
 {
 	struct heap_buf *hb = dma_buf_priv(dmabuf);
-	int fd = dmb_mem_share(hb->region, hb->phys, hb->size);
+	int fd = heap_damaged(hb);
 
+	if (!fd)
+		fd = dmb_mem_share(hb->region, hb->phys, hb->size);
 	if (fd >= 0)
 		hb->shared = true;
 	return fd;
+}
+
+/* A process given a writable descriptor of the range (resv held). */
+static void heap_note_writer(struct dma_buf *dmabuf, const char *peer)
+{
+	struct heap_buf *hb = dma_buf_priv(dmabuf);
+
+	dmb_mem_share_note_writer(hb->region, hb->phys, hb->size, peer);
 }
 
 static const struct dma_buf_ops heap_dmabuf_ops = {
@@ -139,6 +173,9 @@ static const struct dma_buf_ops heap_dmabuf_ops = {
 	.vmap = heap_vmap,
 	.vunmap = heap_vunmap,
 	.mmap = heap_mmap,
+	.begin_cpu_access = heap_cpu_access,
+	.end_cpu_access = heap_cpu_access,
+	.note_writer = heap_note_writer,
 };
 
 struct dma_buf *dmb_heap_export(struct dmb_mem_region *system, uint64_t size,

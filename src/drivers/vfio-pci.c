@@ -25,6 +25,10 @@
  *    revoked it no process reaches the BAR's bytes; after the unrevoke a
  *    share is a new generation. Such a process attaches as a CPU client
  *    (exporter-private.h): it needs no peer-to-peer, only revocability.
+ *    A process given a writable descriptor can shrink the generation
+ *    early: the range's views are guarded (mem-region.c), so from then on
+ *    CPU access (begin/end_cpu_access), map and mmap fail with -EIO until
+ *    the next revoke takes the range back.
  *
  * Lifetime: the exporter is reference-counted — the open handle holds one
  * reference and every buffer one more — so a buffer that outlives
@@ -167,6 +171,14 @@ static int vfio_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach
 	return dmb_revocable_attach(vb->rev, attach, flags);
 }
 
+/* -EIO once another process shrank the shared range (reported once). */
+static int vfio_damaged(struct vfio_buf *vb)
+{
+	if (!atomic_load(&vb->shared))
+		return 0;
+	return dmb_mem_share_check(vb->region, vb->phys, vb->size);
+}
+
 static int vfio_map(struct dma_buf_attachment *attach,
 		    enum dma_data_direction dir, struct sg_table **sgtp)
 {
@@ -177,6 +189,9 @@ static int vfio_map(struct dma_buf_attachment *attach,
 	ret = dmb_revocable_map(vb->rev);
 	if (ret)
 		return ret;
+	ret = vfio_damaged(vb);
+	if (ret)
+		goto err_uncount;
 	ret = vfio_power_get(vb->vdev);
 	if (ret)
 		goto err_uncount;
@@ -222,6 +237,9 @@ static int vfio_mmap(struct dma_buf *dmabuf)
 	/* Under the resv lock: a revoke cannot begin before we return. */
 	if (dmb_revocable_is_revoked(vb->rev))
 		return -ENODEV;
+	fd = vfio_damaged(vb);
+	if (fd)
+		return fd;
 	fd = dmb_mem_share(vb->region, vb->phys, vb->size);
 	if (fd >= 0)
 		atomic_store(&vb->shared, true);
@@ -236,6 +254,24 @@ static void vfio_take_back(struct vfio_buf *vb)
 {
 	if (atomic_exchange(&vb->shared, false))
 		dmb_mem_unshare(vb->region, vb->phys, vb->size);
+}
+
+/* A process given a writable descriptor of the range (resv held). */
+static void vfio_note_writer(struct dma_buf *dmabuf, const char *peer)
+{
+	struct vfio_buf *vb = dma_buf_priv(dmabuf);
+
+	dmb_mem_share_note_writer(vb->region, vb->phys, vb->size, peer);
+}
+
+/*
+ * The exporter's CPU access to the BAR range: where it learns that a peer
+ * shrank the shared memory (accesses in between read zeros).
+ */
+static int vfio_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
+{
+	(void)dir;
+	return vfio_damaged(dma_buf_priv(dmabuf));
 }
 
 static void vfio_release(struct dma_buf *dmabuf)
@@ -261,6 +297,9 @@ static const struct dma_buf_ops vfio_pci_dmabuf_ops = {
 	.unmap_dma_buf = vfio_unmap,
 	.release = vfio_release,
 	.mmap = vfio_mmap,
+	.begin_cpu_access = vfio_cpu_access,
+	.end_cpu_access = vfio_cpu_access,
+	.note_writer = vfio_note_writer,
 };
 
 /* Following the function. */

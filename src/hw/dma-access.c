@@ -17,12 +17,17 @@
  * memmove/memset/checksum of a chunk); everything else a DMA does — page
  * table walks, queues, fences — stays checked.
  *
+ * A shared range's views are guarded against another process shrinking
+ * its memory (mem-region.c): a chunk that touched a damaged view moved
+ * zeros, so the transfer fails with -EIO instead of succeeding silently.
+ *
  * Locking: no lock of its own; see iommu.c for the read locks.
  */
 #include <errno.h>
 #include <string.h>
 
 #include <dmabuf/diag.h>
+#include <dmabuf/sigbus-guard.h>
 
 #include "hw-internal.h"
 
@@ -77,6 +82,7 @@ int __dmb_dma_xfer(struct dmb_hw_device *dev, const struct dmb_dma_xfer *x)
 		uint8_t *t = x->dst_buf ? (uint8_t *)x->dst_buf + done : NULL;
 		unsigned int access = 0;
 		uint8_t *host = NULL;
+		bool damaged = false;
 		int reason = 0;
 
 		__dmb_iommu_access_begin(d);
@@ -103,6 +109,9 @@ int __dmb_dma_xfer(struct dmb_hw_device *dev, const struct dmb_dma_xfer *x)
 			else
 				sum = __dmb_fnv1a(sum, s, n);
 			simulated_bytes_end();
+			/* Checked after the move: a fault during it damages. */
+			damaged = (x->src && dmb_sigbus_guard_range_damaged(s, n)) ||
+				  (x->dst && dmb_sigbus_guard_range_damaged(t, n));
 		}
 		__dmb_iommu_access_end(d);
 		if (reason) {
@@ -110,6 +119,8 @@ int __dmb_dma_xfer(struct dmb_hw_device *dev, const struct dmb_dma_xfer *x)
 						 access, reason, bad);
 			return -EFAULT;
 		}
+		if (damaged)
+			return -EIO;
 		done += n;
 	}
 	if (x->sum)

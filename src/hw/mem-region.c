@@ -27,6 +27,14 @@
  * generation. Both swaps hold the space's lock for writing, so no DMA
  * access moves bytes in the range while its pages change.
  *
+ * A process given a writable descriptor can truncate a generation early.
+ * Both views of a shared range are guarded against it
+ * (dmabuf/sigbus-guard.h): an access that faults gets zeros instead of a
+ * SIGBUS, the DMA path fails a transfer that touched a damaged view
+ * (dma-access.c), and dmb_mem_share_check() tells the exporter, which
+ * fails its CPU access with -EIO, and names the processes the exporter
+ * said were given a writable descriptor (dmb_mem_share_note_writer()).
+ *
  * Locking: region->alloc_lock (leaf) protects the bitmap. share_lock
  * protects the list of shared ranges and orders a swap of pages in the CPU
  * view against a change of its protection; it is taken before the space's
@@ -43,11 +51,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <dmabuf/diag.h>
+#include <dmabuf/sigbus-guard.h>
 
 #include "hw-internal.h"
 
 #define BITS	64
+#define WRITERS_LEN	256
 
 /* A range handed to other processes: its own generation of memory. */
 struct dmb_mem_share {
@@ -55,6 +67,9 @@ struct dmb_mem_share {
 	uint64_t offset;		/* in the region */
 	uint64_t size;
 	int fd;				/* the generation; truncated when taken back */
+	int guard_cpu, guard_dev;	/* the views' guard slots */
+	bool reported;			/* share_lock: its damage was reported */
+	char writers[WRITERS_LEN];	/* share_lock: "a[1], b[2]", could shrink it */
 };
 
 static bool page_used(const struct dmb_mem_region *r, uint64_t pg)
@@ -373,6 +388,41 @@ err_close:
 	return err;
 }
 
+/*
+ * Guard both views of @sh's freshly mapped generation; on failure map the
+ * region's pages back. Space write-locked, share lock held.
+ */
+static int guard_range(struct dmb_mem_region *r, struct dmb_mem_share *sh)
+{
+	int ret;
+
+	sh->guard_dev = dmb_sigbus_guard_add(r->dev_view + sh->offset, sh->size,
+					     PROT_READ | PROT_WRITE);
+	if (sh->guard_dev < 0) {
+		ret = sh->guard_dev;
+		goto err_restore;
+	}
+	/*
+	 * Read-write whatever isolation says now: only an access the view
+	 * allows can fault with SIGBUS (an isolated view gives SIGSEGV), and
+	 * isolation may end while the range is shared.
+	 */
+	sh->guard_cpu = dmb_sigbus_guard_add(r->cpu_view + sh->offset, sh->size,
+					     PROT_READ | PROT_WRITE);
+	if (sh->guard_cpu < 0) {
+		ret = sh->guard_cpu;
+		goto err_unguard;
+	}
+	return 0;
+
+err_unguard:
+	dmb_sigbus_guard_del(sh->guard_dev);
+err_restore:
+	DMB_WARN(map_range(r, sh->offset, sh->size, r->memfd, (off_t)sh->offset),
+		 "region %s: cannot map its pages back", r->name);
+	return ret;
+}
+
 static bool range_valid(const struct dmb_mem_region *r, uint64_t phys,
 			uint64_t size)
 {
@@ -414,6 +464,8 @@ int dmb_mem_share(struct dmb_mem_region *r, uint64_t phys, uint64_t size)
 	__dmb_space_write_lock(r->space);
 	sh->fd = new_generation(r, r->dev_view + offset, size);
 	ret = sh->fd < 0 ? sh->fd : map_range(r, offset, size, sh->fd, 0);
+	if (!ret)
+		ret = guard_range(r, sh);
 	__dmb_space_write_unlock(r->space);
 	if (ret) {
 		if (sh->fd >= 0)
@@ -441,12 +493,17 @@ static void take_back(struct dmb_mem_region *r, struct dmb_mem_share *sh)
 		   (off_t)sh->offset);
 	if (!DMB_WARN(own == MAP_FAILED, "region %s: cannot map its pages: %d",
 		      r->name, errno)) {
+		/* Still guarded: a shrunk generation copies zeros. */
 		memcpy(own, r->dev_view + sh->offset, sh->size);
 		munmap(own, sh->size);
+	}
+	/* Before the views change: the guard must not map over new pages. */
+	dmb_sigbus_guard_del(sh->guard_cpu);
+	dmb_sigbus_guard_del(sh->guard_dev);
+	if (own != MAP_FAILED)
 		DMB_WARN(map_range(r, sh->offset, sh->size, r->memfd,
 				   (off_t)sh->offset),
 			 "region %s: cannot map its pages back", r->name);
-	}
 	__dmb_space_write_unlock(r->space);
 	/* Whatever happened above, no other process keeps the pages. */
 	DMB_WARN(ftruncate(sh->fd, 0), "region %s: truncate failed: %d",
@@ -477,4 +534,81 @@ void dmb_mem_unshare(struct dmb_mem_region *r, uint64_t phys, uint64_t size)
 		}
 	}
 	pthread_mutex_unlock(&r->share_lock);
+}
+
+/* Whether @name is an item of @list ("a[1], b[2]"). */
+static bool listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; (p = strstr(p, name)); p++)
+		if ((p == list || p[-1] == ' ') && (!p[n] || p[n] == ','))
+			return true;
+	return false;
+}
+
+void dmb_mem_share_note_writer(struct dmb_mem_region *r, uint64_t phys,
+			       uint64_t size, const char *writer)
+{
+	struct dmb_mem_share *sh;
+	uint64_t offset;
+	size_t len;
+
+	if (DMB_WARN(!r || !writer || !size || phys < r->base ||
+		     phys - r->base >= r->size || size > r->size - (phys - r->base),
+		     "dmb_mem_share_note_writer of [%#llx, +%#llx): not in the region",
+		     (unsigned long long)phys, (unsigned long long)size))
+		return;
+	offset = phys - r->base;
+	pthread_mutex_lock(&r->share_lock);
+	for (sh = r->shares; sh; sh = sh->next) {
+		if (sh->offset >= offset + size || offset >= sh->offset + sh->size ||
+		    listed(sh->writers, writer))
+			continue;
+		/* The list keeps the first ones that fit. */
+		len = strlen(sh->writers);
+		snprintf(sh->writers + len, sizeof(sh->writers) - len, "%s%s",
+			 len ? ", " : "", writer);
+	}
+	pthread_mutex_unlock(&r->share_lock);
+}
+
+/* Whether another process shrank @sh's generation under our views. */
+static bool share_damaged(const struct dmb_mem_share *sh)
+{
+	struct stat st;
+
+	return dmb_sigbus_guard_damaged(sh->guard_cpu) ||
+	       dmb_sigbus_guard_damaged(sh->guard_dev) ||
+	       (!fstat(sh->fd, &st) && (uint64_t)st.st_size < sh->size);
+}
+
+int dmb_mem_share_check(struct dmb_mem_region *r, uint64_t phys, uint64_t size)
+{
+	struct dmb_mem_share *sh;
+	uint64_t offset;
+	int ret = 0;
+
+	if (DMB_WARN(!r || !size || phys < r->base || phys - r->base >= r->size ||
+		     size > r->size - (phys - r->base),
+		     "dmb_mem_share_check of [%#llx, +%#llx): not in the region",
+		     (unsigned long long)phys, (unsigned long long)size))
+		return -EINVAL;
+	offset = phys - r->base;
+	pthread_mutex_lock(&r->share_lock);
+	for (sh = r->shares; sh; sh = sh->next) {
+		if (sh->offset >= offset + size || offset >= sh->offset + sh->size ||
+		    !share_damaged(sh))
+			continue;
+		if (!sh->reported)
+			dmb_notice("region %s: shared range [%#llx, +%#llx) was shrunk "
+				   "under the exporter; read-write importers: %s",
+				   r->name, (unsigned long long)(r->base + sh->offset),
+				   (unsigned long long)sh->size,
+				   sh->writers[0] ? sh->writers : "none");
+		sh->reported = true;
+		ret = -EIO;
+	}
+	pthread_mutex_unlock(&r->share_lock);
+	return ret;
 }

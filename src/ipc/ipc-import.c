@@ -14,8 +14,9 @@
  * proxy: maps through which the device would write and CPU write access
  * are refused here with -EACCES (the exporter refuses them too), and the
  * memory is mapped PROT_READ from a read-only descriptor. The vmap is
- * guarded (guard.h): if a read-write peer shrinks the memory, accesses to
- * it complete and the CPU-access calls return -EIO instead of a SIGBUS.
+ * guarded (dmabuf/sigbus-guard.h): if a read-write peer shrinks the memory,
+ * accesses to it complete and the CPU-access calls return -EIO instead of
+ * a SIGBUS.
  *
  * Locking: the ops run as the core calls them (map/unmap under the proxy's
  * resv lock); a request blocks under that lock until the exporter answers,
@@ -29,9 +30,9 @@
 #include <unistd.h>
 
 #include <dmabuf/diag.h>
+#include <dmabuf/sigbus-guard.h>
 #include <dmabuf/sync_file.h>
 
-#include "guard.h"
 #include "ipc-private.h"
 
 static const char proxy_exp_name[] = "ipc-proxy";
@@ -197,7 +198,7 @@ static int proxy_vmap(struct dma_buf *dmabuf, void **vaddr)
 	ret = p == MAP_FAILED ? -errno : 0;
 	close(fd);
 	if (!ret) {
-		ret = dmb_guard_add(p, conn->size, proxy_prot(conn));
+		ret = dmb_sigbus_guard_add(p, conn->size, proxy_prot(conn));
 		if (ret >= 0)
 			conn->vmap_guard = ret;
 		else
@@ -217,7 +218,7 @@ static void proxy_vunmap(struct dma_buf *dmabuf, void *vaddr)
 {
 	struct dmb_ipc_conn *conn = dma_buf_priv(dmabuf);
 
-	dmb_guard_del(conn->vmap_guard);
+	dmb_sigbus_guard_del(conn->vmap_guard);
 	munmap(vaddr, conn->size);
 	send_one_way(conn, DMB_IPC_VUNMAP, conn->vmap_handle);
 	conn->vmap_handle = 0;
@@ -225,7 +226,8 @@ static void proxy_vunmap(struct dma_buf *dmabuf, void *vaddr)
 
 /*
  * CPU access: a read-only proxy refuses write access; a vmap whose memory
- * a peer shrank (its accesses went to zeros, guard.h) fails the bracket.
+ * a peer shrank (its accesses went to zeros,
+ * dmabuf/sigbus-guard.h) fails the bracket.
  */
 static int proxy_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
 {
@@ -239,7 +241,7 @@ static int proxy_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
 	ret = dma_resv_lock(resv, NULL);
 	if (ret)
 		return ret;
-	if (conn->vmap_handle && dmb_guard_damaged(conn->vmap_guard)) {
+	if (conn->vmap_handle && dmb_sigbus_guard_damaged(conn->vmap_guard)) {
 		if (!conn->vmap_reported)
 			dmb_notice("ipc: the memory of %s was shrunk under our "
 				   "vmap by a read-write importer",

@@ -208,9 +208,9 @@ void dmb_ipc_import_invalidate(struct dmb_ipc_conn *conn, bool dead);
 /* memfd-buf.c: the context serving a memfd buffer; NULL for another kind */
 struct dmb_ipc *dmb_memfd_buf_ipc(struct dma_buf *dmabuf);
 /*
- * Remember @writer, a peer given a writable descriptor of @dmabuf's current
- * pages, as one that could shrink them (resv held); nothing for a buffer
- * of another kind.
+ * Tell @dmabuf's exporter that @writer, a peer, was given a writable
+ * descriptor of its current pages, one that could shrink them (resv held):
+ * its note_writer op, if it has one.
  */
 void dmb_memfd_buf_note_writer(struct dma_buf *dmabuf, const char *writer);
 

@@ -13,9 +13,9 @@
  * 0400 before anybody else sees it, so a read-only importer, which gets a
  * descriptor reopened O_RDONLY, cannot reopen it for writing through /proc
  * (unless it is root). A read-write importer can still truncate it early:
- * the exporter's own mapping is guarded (guard.h), so an access to it then
- * completes, CPU access, map and vmap fail with -EIO, and a notice names
- * the importers that were given a writable descriptor of that generation.
+ * the exporter's own mapping is guarded (dmabuf/sigbus-guard.h), so an
+ * access to it then completes, CPU access, map and vmap fail with -EIO,
+ * and a notice names the importers that were given a writable descriptor of that generation.
  *
  * Locking: the current generation, the vmap count and the revoke helper's
  * state are protected by the buffer's resv lock (the ops run with it held;
@@ -35,9 +35,10 @@
 #include <unistd.h>
 
 #include <dmabuf/diag.h>
+#include <dmabuf/sigbus-guard.h>
 
-#include "guard.h"
 #include "ipc-private.h"
+#include "../buf/dma-buf-private.h"	/* the exporter's note_writer op */
 
 #define WRITERS_LEN	256
 
@@ -85,7 +86,7 @@ static struct memfd_gen *gen_new(size_t size)
 			  gen->fd, 0);
 	if (gen->vaddr == MAP_FAILED)
 		goto err_close;
-	gen->guard = dmb_guard_add(gen->vaddr, size, PROT_READ | PROT_WRITE);
+	gen->guard = dmb_sigbus_guard_add(gen->vaddr, size, PROT_READ | PROT_WRITE);
 	if (gen->guard < 0) {
 		munmap(gen->vaddr, size);
 		errno = -gen->guard;
@@ -107,7 +108,7 @@ static void gen_unmap(struct memfd_gen *gen)
 {
 	if (!gen->vaddr)
 		return;
-	dmb_guard_del(gen->guard);
+	dmb_sigbus_guard_del(gen->guard);
 	munmap(gen->vaddr, gen->size);
 	gen->vaddr = NULL;
 }
@@ -123,7 +124,7 @@ static bool gen_damaged(struct memfd_gen *gen)
 
 	if (!gen->vaddr)
 		return false;
-	return dmb_guard_damaged(gen->guard) ||
+	return dmb_sigbus_guard_damaged(gen->guard) ||
 	       (!fstat(gen->fd, &st) && (size_t)st.st_size < gen->size);
 }
 
@@ -270,7 +271,8 @@ static int memfd_mmap(struct dma_buf *dmabuf)
 
 /*
  * CPU access is where the exporter learns that a peer shrank the memory:
- * accesses in between went to zeros (guard.h), so the bracket fails.
+ * accesses in between went to zeros (dmabuf/sigbus-guard.h), so the bracket
+ * fails.
  */
 static int memfd_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
 {
@@ -297,6 +299,14 @@ static void memfd_release(struct dma_buf *dmabuf)
 	free(mb);
 }
 
+/* A peer given a writable descriptor of the current generation (resv). */
+static void memfd_note_writer(struct dma_buf *dmabuf, const char *peer)
+{
+	struct memfd_buf *mb = dma_buf_priv(dmabuf);
+
+	gen_note_writer(mb->gen, peer);
+}
+
 static const struct dma_buf_ops memfd_ops = {
 	.attach = memfd_attach,
 	.map_dma_buf = memfd_map,
@@ -307,6 +317,7 @@ static const struct dma_buf_ops memfd_ops = {
 	.mmap = memfd_mmap,
 	.begin_cpu_access = memfd_cpu_access,
 	.end_cpu_access = memfd_cpu_access,
+	.note_writer = memfd_note_writer,
 };
 
 static struct memfd_buf *memfd_buf_of(struct dma_buf *dmabuf, const char *call)
@@ -427,7 +438,7 @@ struct dmb_ipc *dmb_memfd_buf_ipc(struct dma_buf *dmabuf)
 
 void dmb_memfd_buf_note_writer(struct dma_buf *dmabuf, const char *writer)
 {
-	if (dma_buf_exporter_name(dmabuf) != memfd_exp_name)
-		return;
-	gen_note_writer(((struct memfd_buf *)dma_buf_priv(dmabuf))->gen, writer);
+	/* Any exporter: the ops are const once exported. */
+	if (dmabuf->ops->note_writer)
+		dmabuf->ops->note_writer(dmabuf, writer);
 }

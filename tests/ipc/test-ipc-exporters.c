@@ -22,6 +22,13 @@
  * kept mapping faults (SIGBUS, contained to it) and cannot be grown back;
  * then fresh memory: a new map shows what the exporter writes now, and the
  * keeper's old mapping still faults.
+ *
+ * The shrink cases (docs/ipc.md, "Access rights"): a read-write importer
+ * (`child_shrinker`) truncates a shared range's generation early. The
+ * exporter's CPU view reads zeros instead of dying, its CPU access and a
+ * DMA job over the range fail with -EIO, a notice names the range, the
+ * other importer (`child_victim`) is refused a new map with -EIO; a
+ * revoke takes the range back and the next generation is whole.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +47,8 @@
 #include <dmabuf/drivers/heap.h>
 #include <dmabuf/drivers/vfio-pci.h>
 #include <dmabuf/drivers/vram.h>
+#include <dmabuf/hw/dma-engine.h>
+#include <dmabuf/hw/iommu.h>
 #include <dmabuf/hw/pci.h>
 
 #include "fixture.h"
@@ -232,6 +241,9 @@ static bool faults(volatile unsigned char *p)
 	return ok;
 }
 
+/* The name a raw peer says HELLO with. */
+static const char *raw_name = "keeper";
+
 static uint64_t raw_request(int sock, enum dmb_ipc_type type, uint64_t handle,
 			    uint64_t arg, int *fd)
 {
@@ -244,7 +256,7 @@ static uint64_t raw_request(int sock, enum dmb_ipc_type type, uint64_t handle,
 	msg.handle = handle;
 	msg.arg = arg;
 	if (type == DMB_IPC_HELLO)
-		memcpy(msg.name, "keeper", 6);
+		memcpy(msg.name, raw_name, strlen(raw_name));
 	CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
 	CHILD_CHECK(dmb_ipc_msg_recv(sock, true, false, &rep, fd, &why) == 1);
 	CHILD_CHECK(rep.type == DMB_IPC_REPLY && rep.seq == msg.seq && !rep.status);
@@ -358,6 +370,75 @@ static void child_hung(int ctl, enum kind kind)
 	munmap((void *)kept, BUF_SIZE);
 	close(fd);
 	close(sock);
+}
+
+/* ---- the shrink cases' importers ---- */
+
+/*
+ * A read-write peer speaking the protocol itself: map, then truncate the
+ * generation to nothing ('T'); on 'g' go.
+ */
+static void child_shrinker(int ctl)
+{
+	volatile unsigned char *p;
+	uint64_t att, map;
+	int sock = dmb_ipc_recv_fd(ctl), fd, none;
+
+	CHILD_CHECK(sock >= 0);
+	raw_name = "shrinker";
+	raw_request(sock, DMB_IPC_HELLO, 0, (uint64_t)getpid(), &none);
+	att = raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE, &none);
+	p = raw_map(sock, att, &map, &fd);
+	CHILD_CHECK(holds(p, SEED_A));
+	munmap((void *)p, BUF_SIZE);
+	CHILD_CHECK(ftruncate(fd, 0) == 0);
+	ctl_send(ctl, 'T');
+	CHILD_CHECK(ctl_recv(ctl) == 'g');
+	close(fd);
+	close(sock);
+}
+
+/*
+ * Another importer, read-only, using the library: map for the device to
+ * read and read A ('M'); on 't' (the memory was shrunk) let the old
+ * mapping go untouched and be refused a new one with -EIO ('E'); on 'g'
+ * go.
+ */
+static void child_victim(int ctl, enum kind kind)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("victim", DMB_IPC_THREAD);
+	struct sg_table *sgt;
+	struct dma_buf *buf;
+	int fd;
+
+	(void)kind;
+	imp.ctl = ctl;
+	CHILD_CHECK(ipc);
+	dmb_ipc_set_default(ipc);
+	fd = dmb_ipc_recv_fd(ctl);
+	CHILD_CHECK(fd >= 0);
+	buf = dma_buf_get(fd);
+	CHILD_CHECK(buf && dma_buf_size(buf) == BUF_SIZE);
+	close(fd);
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	CHILD_CHECK(imp.attach);
+	sgt = dma_buf_map_attachment_unlocked(imp.attach, DMA_TO_DEVICE);
+	CHILD_CHECK(sgt && sgt->nents == 1);
+	CHILD_CHECK(holds((const unsigned char *)(uintptr_t)sgt->sgl[0].dma_address,
+			  SEED_A));
+	ctl_send(ctl, 'M');
+	CHILD_CHECK(ctl_recv(ctl) == 't');
+	/* Its mapping is not guarded (a device's): let it go untouched. */
+	dma_buf_unmap_attachment_unlocked(imp.attach, sgt, DMA_TO_DEVICE);
+	CHILD_CHECK(!dma_buf_map_attachment_unlocked(imp.attach, DMA_TO_DEVICE));
+	CHILD_CHECK(errno == EIO);
+	ctl_send(ctl, 'E');
+	CHILD_CHECK(ctl_recv(ctl) == 'g');
+	dma_buf_detach(buf, imp.attach);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_WARN) == 0);
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_VIOLATION) == 0);
 }
 
 /* ---- the exporter ---- */
@@ -835,6 +916,169 @@ static void test_heap(void **state)
 	dma_buf_put(next);
 }
 
+/* Hand @buf to importer @who (already spawned) and wait for @c. */
+static void hand_to(struct xf *x, int who, struct dma_buf *buf, bool read_only,
+		    char c)
+{
+	int fd = read_only ? dmb_dma_buf_fd_readonly(buf, O_CLOEXEC) :
+			     dma_buf_fd(buf, O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(dmb_ipc_send_fd(x->ctl[who], fd), 0);
+	close(fd);
+	assert_int_equal(loop_until(x, who, -1), c);
+}
+
+/*
+ * A DMA job of device @dev copying [@phys, +BUF_SIZE) into RAM: its fence's
+ * status once it signaled (the domain maps both for the job's time).
+ */
+static int dma_copy_status(struct xf *x, struct dmb_hw_device *dev, uint64_t phys)
+{
+	struct dmb_iommu_domain *d = dmb_hw_device_domain(dev);
+	uint64_t ram = hw_alloc(x->f->ram, BUF_SIZE / DMB_PAGE_SIZE);
+	/* No time to take: nobody needs to move the virtual clock. */
+	static const struct dmb_dma_timing now = { .fixed_ns = 0 };
+	struct dmb_dma_job job = {
+		.op = DMB_DMA_COPY, .len = BUF_SIZE, .timing = &now,
+	};
+	struct dma_fence *fence;
+	int status;
+
+	assert_int_equal(dmb_iommu_alloc_iova(d, BUF_SIZE, &job.src.addr), 0);
+	assert_int_equal(dmb_iommu_map(d, job.src.addr, phys, BUF_SIZE,
+				       DMB_IOMMU_READ), 0);
+	assert_int_equal(dmb_iommu_alloc_iova(d, BUF_SIZE, &job.dst.addr), 0);
+	assert_int_equal(dmb_iommu_map(d, job.dst.addr, ram, BUF_SIZE,
+				       DMB_IOMMU_WRITE), 0);
+	fence = dmb_dma_submit(dmb_hw_device_engine(dev, 0), &job);
+	assert_non_null(fence);
+	assert_int_equal(dma_fence_wait(fence), 0);
+	status = dma_fence_get_status(fence);
+	dma_fence_put(fence);
+	assert_int_equal(dmb_iommu_unmap(d, job.dst.addr, BUF_SIZE), 0);
+	assert_int_equal(dmb_iommu_unmap(d, job.src.addr, BUF_SIZE), 0);
+	assert_int_equal(dmb_mem_free(x->f->ram, ram, BUF_SIZE), 0);
+	return status;
+}
+
+/*
+ * The shrink, whatever the exporter: @buf's range [@phys, +BUF_SIZE) is
+ * shared with a victim and a shrinker; after the shrink the exporter's
+ * CPU view reads zeros, @check (the exporter's CPU access) fails with
+ * -EIO and a notice names the range, a DMA job over it fails with -EIO,
+ * the victim is refused a new map with -EIO. Both importers are reaped.
+ */
+static void shrink_case(struct xf *x, struct dma_buf *buf, uint64_t phys,
+			enum kind kind, int (*check)(struct dma_buf *buf))
+{
+	struct dmb_hw_device *dma = hw_device(x->f, "dma0", true, 1);
+	volatile unsigned char *view = dmb_phys_to_virt(x->f->space, phys, BUF_SIZE);
+	char needle[160];
+
+	hw_fill(x->f->space, phys, BUF_SIZE, SEED_A);
+	spawn(x, COOP, "child_victim", kind);
+	hand_to(x, COOP, buf, true, 'M');
+	assert_int_equal(dma_copy_status(x, dma, phys), 1);
+	spawn(x, KEEPER, "child_shrinker", kind);
+	hand_to(x, KEEPER, buf, false, 'T');
+
+	/* The exporter's CPU view: an access completes, reading zeros. */
+	assert_int_equal(view[BUF_SIZE - 1], 0);
+	view[0] = 0x11;
+	assert_int_equal(check(buf), -EIO);
+	/* The writer is named; the read-only victim could not have done it. */
+	snprintf(needle, sizeof(needle), "victim[%d]", (int)x->pid[COOP]);
+	assert_false(th_take_report(DMB_DIAG_NOTICE, needle));
+	snprintf(needle, sizeof(needle), "shared range [%#llx, +%#llx) was shrunk "
+		 "under the exporter; read-write importers: shrinker[%d]",
+		 (unsigned long long)phys, (unsigned long long)BUF_SIZE,
+		 (int)x->pid[KEEPER]);
+	assert_true(th_take_report(DMB_DIAG_NOTICE, needle));
+	assert_int_equal(check(buf), -EIO);	/* reported once */
+	assert_int_equal(th_count_reports(DMB_DIAG_NOTICE), 0);
+	/* The device view: the job completes with an error. */
+	assert_int_equal(dma_copy_status(x, dma, phys), -EIO);
+
+	/* The other importer gets a clean error. */
+	tell(x, COOP, 't');
+	assert_int_equal(loop_until(x, COOP, -1), 'E');
+	for (int who = 0; who < 2; who++) {
+		tell(x, who, 'g');
+		assert_int_equal(reap(x, who), 0);
+	}
+	drain(x);
+}
+
+static int vfio_cpu_check(struct dma_buf *buf)
+{
+	int ret = dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE);
+
+	return ret ? ret : dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE);
+}
+
+/*
+ * vfio-pci: a read-write importer shrinks the BAR range's generation. The
+ * exporter survives with clean errors; a revoke (FLR) takes the range
+ * back, and after it the BAR range is whole memory again.
+ */
+static void test_vfio_pci_shrunk_by_writer(void **state)
+{
+	struct dmb_pci_function_info info = {
+		.dev = { .name = "vf0" }, .bar_size = { [0] = BAR_SIZE },
+	};
+	struct xf *x = *state;
+	struct dma_buf *buf;
+	uint64_t phys;
+
+	x->pci = dmb_pci_function_create(x->f->space, &info);
+	assert_non_null(x->pci);
+	x->vdev = dmb_vfio_pci_open(x->pci, NULL);
+	assert_non_null(x->vdev);
+	buf = dmb_vfio_pci_export(x->vdev, 0, 0, BUF_SIZE, "bar0");
+	assert_non_null(buf);
+	phys = dmb_mem_region_base(dmb_pci_bar(x->pci, 0));
+	shrink_case(x, buf, phys, KIND_VFIO, vfio_cpu_check);
+
+	/* Taken back by the revoke: the next generation is whole. */
+	assert_int_equal(dmb_pci_flr_begin(x->pci), 0);
+	assert_int_equal(dmb_pci_flr_end(x->pci), 0);
+	assert_false(dmb_vfio_pci_revoked(buf));
+	hw_fill(x->f->space, phys, BUF_SIZE, SEED_C);
+	assert_true(hw_holds(x->f->space, phys, BUF_SIZE, SEED_C));
+	assert_int_equal(vfio_cpu_check(buf), 0);
+	dma_buf_put(buf);
+}
+
+static int heap_cpu_check(struct dma_buf *buf)
+{
+	int ret = dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE);
+
+	return ret ? ret : dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE);
+}
+
+/*
+ * heap: the same shrink; the heap is never revoked, so the buffer stays
+ * damaged (vmap refused too) until its release takes the range back.
+ */
+static void test_heap_shrunk_by_writer(void **state)
+{
+	struct xf *x = *state;
+	struct dma_buf *buf;
+	uint64_t phys;
+	void *vaddr;
+
+	buf = dmb_heap_export(x->f->ram, BUF_SIZE, "heap");
+	assert_non_null(buf);
+	/* Where its CPU view lies in the region's is where it lies in RAM. */
+	phys = dmb_mem_region_base(x->f->ram) +
+	       (uint64_t)((char *)dmb_heap_vaddr(buf) -
+			  (char *)dmb_mem_region_vaddr(x->f->ram));
+	shrink_case(x, buf, phys, KIND_HEAP, heap_cpu_check);
+	assert_int_equal(dma_buf_vmap_unlocked(buf, &vaddr), -EIO);
+	dma_buf_put(buf);
+}
+
 /* argv: IPC_CHILD_ARG name ctl-fd kind; never returns. */
 static void run_child(char **argv)
 {
@@ -843,6 +1087,10 @@ static void run_child(char **argv)
 
 	if (strcmp(argv[2], "child_coop") == 0)
 		child_coop(ctl, kind);
+	else if (strcmp(argv[2], "child_shrinker") == 0)
+		child_shrinker(ctl);
+	else if (strcmp(argv[2], "child_victim") == 0)
+		child_victim(ctl, kind);
 	else if (strcmp(argv[2], "child_keeper") == 0)
 		child_keeper(ctl, kind);
 	else if (strcmp(argv[2], "child_hung") == 0)
@@ -863,6 +1111,8 @@ int main(int argc, char **argv)
 		XF_TEST(test_vfio_pci_hung_importer),
 		XF_TEST(test_vram),
 		XF_TEST(test_heap),
+		XF_TEST(test_vfio_pci_shrunk_by_writer),
+		XF_TEST(test_heap_shrunk_by_writer),
 	};
 
 	if (argc == 5 && strcmp(argv[1], IPC_CHILD_ARG) == 0)

@@ -2,7 +2,7 @@
 /*
  * cases-base.c - misuse of the base layer's headers: clock.h,
  * completion.h, debug.h, device.h, diag.h, interrupt.h, irq_work.h,
- * kref.h, list.h, lockdep.h, scatterlist.h.
+ * kref.h, list.h, lockdep.h, scatterlist.h, sigbus-guard.h.
  *
  * kref.h and list.h are the intrusive building blocks every object embeds;
  * as the kernel's kref and list_head they trust their caller (a check in
@@ -12,6 +12,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/mman.h>
 
 #include <dmabuf/clock.h>
 #include <dmabuf/completion.h>
@@ -24,6 +25,7 @@
 #include <dmabuf/list.h>
 #include <dmabuf/lockdep.h>
 #include <dmabuf/scatterlist.h>
+#include <dmabuf/sigbus-guard.h>
 
 #include "misuse.h"
 
@@ -430,4 +432,65 @@ MISUSE_CASE(sg_dma_address, null, MISUSE_REPORTED)
 MISUSE_CASE(sg_dma_len, null, MISUSE_REPORTED)
 {
 	return sg_dma_len(NULL) == 0;
+}
+
+/* sigbus-guard.h */
+
+MISUSE_CASE(dmb_sigbus_guard_add, null, MISUSE_REPORTED)
+{
+	return dmb_sigbus_guard_add(NULL, 4096, PROT_READ) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_sigbus_guard_add, zero_len, MISUSE_REPORTED)
+{
+	static char byte;
+
+	return dmb_sigbus_guard_add(&byte, 0, PROT_READ) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_sigbus_guard_del, bad_slot, MISUSE_REPORTED)
+{
+	dmb_sigbus_guard_del(-1);
+	return true;
+}
+
+/* A slot that was guarding and no longer is: deleting it again is refused. */
+MISUSE_CASE(dmb_sigbus_guard_del, twice, MISUSE_REPORTED)
+{
+	static char page[1];
+	int slot = dmb_sigbus_guard_add(page, sizeof(page), PROT_READ);
+
+	if (slot < 0)
+		return false;
+	dmb_sigbus_guard_del(slot);
+	dmb_sigbus_guard_del(slot);
+	return true;
+}
+
+MISUSE_CASE(dmb_sigbus_guard_damaged, bad_slot, MISUSE_REPORTED)
+{
+	return !dmb_sigbus_guard_damaged(1 << 20);
+}
+
+MISUSE_CASE(dmb_sigbus_guard_damaged, free_slot, MISUSE_REPORTED)
+{
+	static char page[1];
+	int slot = dmb_sigbus_guard_add(page, sizeof(page), PROT_READ);
+
+	if (slot < 0)
+		return false;
+	dmb_sigbus_guard_del(slot);
+	return !dmb_sigbus_guard_damaged(slot);
+}
+
+MISUSE_CASE(dmb_sigbus_guard_range_damaged, null, MISUSE_SILENT)
+{
+	return !dmb_sigbus_guard_range_damaged(NULL, 4096);	/* documented */
+}
+
+MISUSE_CASE(dmb_sigbus_guard_range_damaged, unguarded, MISUSE_SILENT)
+{
+	static char page[1];
+
+	return !dmb_sigbus_guard_range_damaged(page, sizeof(page));
 }

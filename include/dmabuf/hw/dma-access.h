@@ -15,7 +15,9 @@
  *     regions' device view. A translation fault — no mapping, no
  *     permission, an isolated region — is recorded in the domain's fault
  *     log with the token and cookie, and ends the access with -EFAULT;
- *     bytes of earlier chunks have moved (as on real hardware).
+ *     bytes of earlier chunks have moved (as on real hardware). A chunk
+ *     that touched a shared range whose memory another process shrank
+ *     (dmb_mem_share_check()) moved zeros and ends the access with -EIO.
  *
  * Locking: thread-safe; takes the domain's and the space's rwlocks for
  * reading around each chunk (never across a call out).
@@ -52,7 +54,8 @@ struct dmb_dma_target {
  *
  * Checks the token as a new read (DMB_DMA_START_READ).
  * Context: any thread; may wait for a concurrent map/unmap on the domain.
- * Return: 0, -EFAULT on a translation fault (recorded), -EINVAL (a WARN)
+ * Return: 0, -EFAULT on a translation fault (recorded), -EIO if the memory
+ * of a shared range was shrunk by another process, -EINVAL (a WARN)
  * for NULL arguments, a zero length or a range that wraps past 2^64.
  */
 int dmb_dma_read(struct dmb_hw_device *dev, const struct dmb_dma_target *src,

@@ -7,8 +7,9 @@
  * Each engine is one timeline: one fence context, seqnos 1, 2, 3... in
  * submission order, and jobs run one at a time in that order, so its fences
  * signal in order. A job's fence signals with error -EFAULT if an access
- * faulted (the fault is in the domain's log), -ECANCELED if the engine was
- * shut down before the job completed.
+ * faulted (the fault is in the domain's log), -EIO if it touched a shared
+ * range whose memory another process shrank (dmb_mem_share_check()),
+ * -ECANCELED if the engine was shut down before the job completed.
  *
  * Time. A job takes timing->fixed_ns plus len / timing->bytes_per_sec on the
  * clock of the device's address space, and its schedule is fixed when it is

@@ -142,6 +142,40 @@ int dmb_mem_share(struct dmb_mem_region *region, uint64_t phys, uint64_t size);
 void dmb_mem_unshare(struct dmb_mem_region *region, uint64_t phys, uint64_t size);
 
 /**
+ * dmb_mem_share_note_writer - remember @writer as given a writable
+ * descriptor of the shared ranges inside [@phys, +@size): the exporter's
+ * dma_buf_ops.note_writer
+ *
+ * dmb_mem_share_check() names them if such a range is shrunk. A
+ * generation's list ends when it is taken back; it keeps the first names
+ * that fit (about 256 characters).
+ * Context: any thread; takes the region's share lock (may be called under
+ *	a buffer's resv lock). A range outside @region or a NULL @writer is a
+ *	WARN and ignored.
+ */
+void dmb_mem_share_note_writer(struct dmb_mem_region *region, uint64_t phys,
+			       uint64_t size, const char *writer);
+
+/**
+ * dmb_mem_share_check - whether another process shrank a shared range
+ * overlapping [@phys, +@size) under this process
+ *
+ * A process given a writable descriptor of a generation can truncate it
+ * early. Both views of a shared range are guarded (dmabuf/sigbus-guard.h):
+ * an access that faults reads zeros instead of killing the process, a DMA
+ * transfer that touched the range fails with -EIO, and this call is how an
+ * exporter's CPU-access path learns it. The range stays damaged until it
+ * is taken back (dmb_mem_unshare()); the next share is whole memory again.
+ * Context: any thread; takes the region's share lock (may be called under
+ *	a buffer's resv lock, not from a DMA access).
+ * Return: 0, or -EIO if such a range was shrunk (a notice the first time
+ *	for that generation, naming the read-write importers noted with
+ *	dmb_mem_share_note_writer()), or -EINVAL (a WARN) for a range outside @region.
+ */
+int dmb_mem_share_check(struct dmb_mem_region *region, uint64_t phys,
+			uint64_t size);
+
+/**
  * dmb_mem_alloc - allocate @size bytes (rounded up to pages) of contiguous
  * physical memory in @region, first fit
  * @phys: receives the physical address of the first page

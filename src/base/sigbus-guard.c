@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * guard.c - survive a peer shrinking a shared memfd under our mappings
- * (guard.h).
+ * sigbus-guard.c - survive another process shrinking a shared file under
+ * our mappings (dmabuf/sigbus-guard.h).
  *
  * The slots are a fixed table of atomics: the SIGBUS handler may run in
  * any thread at any moment, so it takes no lock and calls only mmap() and
@@ -17,7 +17,12 @@
  * back and the fault, repeated on return, ends the process as it would
  * have without us.
  *
- * Locking: guard_lock protects users and old_action; the slots are atomic.
+ * nr_damaged counts the slots flagged damaged, so that asking whether a
+ * range is damaged costs one load while nothing was (the DMA path asks it
+ * for every chunk it moves).
+ *
+ * Locking: guard_lock protects users and old_action; the slots and
+ * nr_damaged are atomic.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,7 +32,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "guard.h"
+#include <dmabuf/diag.h>
+#include <dmabuf/sigbus-guard.h>
 
 #define GUARD_SLOTS	1024
 
@@ -48,6 +54,7 @@ static struct guard_slot slots[GUARD_SLOTS];
 static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned int users;		/* guard_lock */
 static struct sigaction old_action;	/* guard_lock; the handler reads it */
+static atomic_uint nr_damaged;		/* slots in use flagged damaged */
 
 static void chain(int sig, siginfo_t *info, void *uctx)
 {
@@ -87,7 +94,10 @@ static void guard_sigbus(int sig, siginfo_t *info, void *uctx)
 			 atomic_load_explicit(&slots[i].prot, memory_order_relaxed),
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
 			break;
-		atomic_store_explicit(&slots[i].damaged, true, memory_order_release);
+		if (!atomic_exchange_explicit(&slots[i].damaged, true,
+					      memory_order_acq_rel))
+			atomic_fetch_add_explicit(&nr_damaged, 1,
+						  memory_order_release);
 		errno = saved_errno;
 		return;
 	}
@@ -135,10 +145,20 @@ static void uninstall_locked(void)
 		sigaction(SIGBUS, &cur, NULL);
 }
 
-int dmb_guard_add(void *addr, size_t len, int prot)
+static bool slot_in_use(int slot, const char *call)
+{
+	return !DMB_WARN(slot < 0 || slot >= GUARD_SLOTS ||
+			 !atomic_load_explicit(&slots[slot].start,
+					       memory_order_acquire),
+			 "%s: slot %d is not guarding a mapping", call, slot);
+}
+
+int dmb_sigbus_guard_add(void *addr, size_t len, int prot)
 {
 	int ret = -ENOSPC;
 
+	if (DMB_WARN(!addr || !len, "dmb_sigbus_guard_add of no mapping"))
+		return -EINVAL;
 	pthread_mutex_lock(&guard_lock);
 	for (int i = 0; i < GUARD_SLOTS; i++) {
 		if (atomic_load_explicit(&slots[i].start, memory_order_relaxed))
@@ -158,15 +178,43 @@ int dmb_guard_add(void *addr, size_t len, int prot)
 	return ret;
 }
 
-void dmb_guard_del(int slot)
+void dmb_sigbus_guard_del(int slot)
 {
 	pthread_mutex_lock(&guard_lock);
-	atomic_store_explicit(&slots[slot].start, 0, memory_order_release);
-	uninstall_locked();
+	if (slot_in_use(slot, "dmb_sigbus_guard_del")) {
+		atomic_store_explicit(&slots[slot].start, 0, memory_order_release);
+		if (atomic_load_explicit(&slots[slot].damaged, memory_order_acquire))
+			atomic_fetch_sub_explicit(&nr_damaged, 1,
+						  memory_order_release);
+		uninstall_locked();
+	}
 	pthread_mutex_unlock(&guard_lock);
 }
 
-bool dmb_guard_damaged(int slot)
+bool dmb_sigbus_guard_damaged(int slot)
 {
-	return atomic_load_explicit(&slots[slot].damaged, memory_order_acquire);
+	return slot_in_use(slot, "dmb_sigbus_guard_damaged") &&
+	       atomic_load_explicit(&slots[slot].damaged, memory_order_acquire);
+}
+
+bool dmb_sigbus_guard_range_damaged(const void *addr, size_t len)
+{
+	uintptr_t a = (uintptr_t)addr;
+
+	if (!addr || !len ||
+	    !atomic_load_explicit(&nr_damaged, memory_order_acquire))
+		return false;
+	for (size_t i = 0; i < GUARD_SLOTS; i++) {
+		uintptr_t start = atomic_load_explicit(&slots[i].start,
+						       memory_order_acquire);
+		size_t slen;
+
+		if (!start || start >= a + len)
+			continue;
+		slen = atomic_load_explicit(&slots[i].len, memory_order_relaxed);
+		if (a < start + slen &&
+		    atomic_load_explicit(&slots[i].damaged, memory_order_acquire))
+			return true;
+	}
+	return false;
 }

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sigbus-guard.h - mappings whose file another process may shrink.
+ *
+ * A program that maps a file another process can write (a memfd it shares,
+ * as Wayland's wl_shm pools or a dma-buf's pages shared across processes)
+ * gets SIGBUS on its next access past the file's end once the other
+ * process truncates it. A guarded mapping survives that: while any mapping
+ * is guarded, a SIGBUS handler is installed (chained to the previous one)
+ * that maps anonymous memory over a guarded mapping that faulted and flags
+ * it damaged, so the access completes (reading zeros) and the caller, at
+ * its next check, returns an error instead of crashing. This is
+ * libwayland's answer to a client shrinking its wl_shm pool, per mapping.
+ * A SIGBUS outside every guarded mapping goes to the previous handler, or
+ * ends the process as it would have without the guard.
+ *
+ * libdmabuf guards the memfd exporter's and an importer's vmap mappings
+ * (docs/ipc.md, "Access rights"); libdmabuf-sim guards the shared ranges of
+ * simulated memory (docs/hardware.md). A process guards at most 1024
+ * mappings at once.
+ *
+ * Locking: add and del take a private mutex; the handler and the damage
+ * queries only read atomics (lock-free, async-signal-safe). A guarded
+ * mapping must not be touched while it is unmapped or remapped (as any
+ * mapping): stop guarding it first.
+ */
+#ifndef DMABUF_SIGBUS_GUARD_H
+#define DMABUF_SIGBUS_GUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <dmabuf/compiler.h>
+
+DMB_BEGIN_DECLS
+
+/**
+ * dmb_sigbus_guard_add - guard [@addr, @addr + @len), mapped with @prot
+ *
+ * A fault in the range is answered by mapping anonymous memory with @prot
+ * over all of it (MAP_FIXED) and flagging the slot damaged.
+ *
+ * Context: any thread, no lock held by the guard; not from a signal handler.
+ * Return: a slot (>= 0) for the other calls; -EINVAL for a NULL @addr or a
+ * zero @len (reported); -ENOSPC when every slot is taken; -errno if the
+ * handler cannot be installed.
+ */
+int dmb_sigbus_guard_add(void *addr, size_t len, int prot);
+
+/**
+ * dmb_sigbus_guard_del - stop guarding @slot; call before unmapping it
+ *
+ * Context: any thread; not from a signal handler. A slot that is not in
+ * use is reported and ignored.
+ */
+void dmb_sigbus_guard_del(int slot);
+
+/**
+ * dmb_sigbus_guard_damaged - whether @slot's mapping faulted and was replaced
+ *
+ * Context: any thread, no lock (one atomic load).
+ * Return: true once a fault hit the slot's mapping; false otherwise, and for
+ * a slot that is not in use (reported).
+ */
+bool dmb_sigbus_guard_damaged(int slot);
+
+/**
+ * dmb_sigbus_guard_range_damaged - whether a byte of [@addr, @addr + @len)
+ * lies in a guarded mapping that faulted and was replaced
+ *
+ * For code that is handed addresses rather than slots (a DMA engine moving
+ * bytes through a view of shared memory). One atomic load while nothing
+ * was damaged.
+ *
+ * Context: any thread, no lock; async-signal-safe.
+ * Return: true if the range overlaps a damaged guarded mapping; false
+ * otherwise, and for a NULL @addr or zero @len.
+ */
+bool dmb_sigbus_guard_range_damaged(const void *addr, size_t len);
+
+DMB_END_DECLS
+
+#endif /* DMABUF_SIGBUS_GUARD_H */
