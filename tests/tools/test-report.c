@@ -289,6 +289,24 @@ static struct sim_attachment_result *process(struct sim_result *res, const char 
 	return a;
 }
 
+/* Not inlined: GCC 12 then mistakes the stream's buffer for a dangling local. */
+static __attribute__((noinline)) char *
+capture_text(const struct sim_result *const *res, unsigned int n, bool compare)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	assert_non_null(out);
+	for (unsigned int i = 0; i < n; i++)
+		sim_report_text(out, res[i]);
+	if (compare)
+		sim_report_compare(out, res, n);
+	sim_report_verdict(out, res, n);
+	fclose(out);
+	return buf;
+}
+
 /*
  * Importer processes: each must meet its behaviour's fate; the expected
  * V6s name the two that never let go, as name[pid]; a V6 naming one that
@@ -301,6 +319,7 @@ static void judge_processes(void **state)
 	const struct sim_result *one = res;
 	struct sim_attachment_result *doomed;
 	json_t *json, *v;
+	char *text;
 
 	assert_non_null(res);
 	sim_result_init(res, sc);
@@ -338,7 +357,11 @@ static void judge_processes(void **state)
 	assert_false(res->pass);
 	assert_non_null(strstr(res->verdict_reason,
 			       "process doomed[104] (killed-mid-revoke): lost, expected cleaned-up"));
-	assert_non_null(strstr(res->verdict_reason, "V6 on doomed[104] doomed[104]: 1 seen"));
+	/* A process's device bears its name: the culprit is named once. */
+	assert_non_null(strstr(res->verdict_reason, "V6 on doomed[104]: 1 seen"));
+	text = capture_text(&one, 1, false);
+	assert_non_null(strstr(text, "who: doomed[104], buffer"));
+	free(text);
 
 	/* A never-unmap process that did not fault fails. */
 	doomed->fate = SIM_FATE_CLEANED_UP;
@@ -690,24 +713,6 @@ static void trace_variants_are_processes(void **state)
 }
 
 /* ---- the text ---- */
-
-/* Not inlined: GCC 12 then mistakes the stream's buffer for a dangling local. */
-static __attribute__((noinline)) char *
-capture_text(const struct sim_result *const *res, unsigned int n, bool compare)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-
-	assert_non_null(out);
-	for (unsigned int i = 0; i < n; i++)
-		sim_report_text(out, res[i]);
-	if (compare)
-		sim_report_compare(out, res, n);
-	sim_report_verdict(out, res, n);
-	fclose(out);
-	return buf;
-}
 
 /* Everything but the one-line verdicts keeps to 80 columns. */
 static void assert_fits_80(const char *text)

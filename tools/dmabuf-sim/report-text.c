@@ -286,10 +286,11 @@ static void print_violations(FILE *out, const struct sim_result *res)
 	fputc('\n', out);
 	for (unsigned int i = 0; i < res->nr_violations; i++) {
 		const struct dmb_check_record *r = &res->violations[i];
-		char who[256];
+		char culprit[2 * DMB_CHECK_NAME_LEN], who[256];
 
-		snprintf(who, sizeof(who), "%s%s%s%s%s%s%s", r->importer, r->importer[0] ? " " : "",
-			 r->device, r->buffer[0] ? ", buffer " : "", r->buffer,
+		sim_culprit_name(culprit, sizeof(culprit), r->importer, r->device);
+		snprintf(who, sizeof(who), "%s%s%s%s%s", culprit,
+			 r->buffer[0] ? ", buffer " : "", r->buffer,
 			 r->exporter[0] ? ", exporter " : "", r->exporter);
 		fprintf(out, "  %-3s at %.3f ms: %s\n", dmb_violation_name(r->kind),
 			(double)r->time_ns / 1e6, dmb_violation_summary(r->kind));

@@ -123,10 +123,20 @@ enum sim_fate sim_fate_expected(enum sim_behaviour behaviour)
 	}
 }
 
+void sim_culprit_name(char *buf, size_t len, const char *importer,
+		      const char *device)
+{
+	if (!strcmp(importer, device))
+		device = "";
+	snprintf(buf, len, "%s%s%s", importer,
+		 importer[0] && device[0] ? " " : "", device);
+}
+
 void sim_result_attachment_name(const struct sim_result *res, unsigned int i,
 				char *buf, size_t len)
 {
-	snprintf(buf, len, "%s %s", res->attachments[i].importer, res->attachments[i].device);
+	sim_culprit_name(buf, len, res->attachments[i].importer,
+			 res->attachments[i].device);
 }
 
 /* ---- the judge ---- */
@@ -189,9 +199,11 @@ static bool same_culprit(const struct dmb_check_record *a, const struct dmb_chec
 static void label(char *buf, size_t len, enum dmb_violation kind,
 		  const char *importer, const char *device)
 {
-	snprintf(buf, len, "%s%s%s%s%s", dmb_violation_name(kind),
-		 importer[0] || device[0] ? " on " : "", importer,
-		 importer[0] && device[0] ? " " : "", device);
+	char who[2 * DMB_CHECK_NAME_LEN];
+
+	sim_culprit_name(who, sizeof(who), importer, device);
+	snprintf(buf, len, "%s%s%s", dmb_violation_name(kind),
+		 who[0] ? " on " : "", who);
 }
 
 /*

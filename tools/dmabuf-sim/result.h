@@ -203,7 +203,14 @@ enum sim_fate sim_fate_expected(enum sim_behaviour behaviour);
 bool sim_result_late_under_load(const struct sim_result *res,
 				const struct dmb_check_record *r);
 
-/** sim_result_attachment_name - "<importer> <device>" of attachment @i */
+/**
+ * sim_culprit_name - "<importer> <device>", or "<importer>" alone when the
+ * device has the importer's name (an importer process's "name[pid]")
+ */
+void sim_culprit_name(char *buf, size_t len, const char *importer,
+		      const char *device);
+
+/** sim_result_attachment_name - sim_culprit_name() of attachment @i */
 void sim_result_attachment_name(const struct sim_result *res, unsigned int i,
 				char *buf, size_t len);
 
