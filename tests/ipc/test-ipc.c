@@ -8,7 +8,9 @@
  * becoming readable, waitpid. The importer runs the library's thread, as a
  * program without a loop would. A failed check in the importer exits with
  * the line number; the case asserts the exit status. Children are reaped
- * by a teardown hook whatever happens.
+ * by a teardown hook whatever happens. How importers are started, reaped
+ * and served, for this program and the other tests/ipc/ ones:
+ * tests/lib/ipc-child.h.
  */
 #include <errno.h>
 #include <fcntl.h>
