@@ -38,6 +38,7 @@
 
 #include <stdatomic.h>
 
+#include "../base/timeout-private.h"
 #include "ipc-private.h"
 
 struct sync_export {
@@ -249,6 +250,21 @@ static void sync_fence_conn_put(struct dmb_ipc_conn *conn)
  * dispatcher or the watcher and then the core's futex (one wake-up instead
  * of two). A connection already closed was closed after its fence was
  * signalled (dmb_ipc_fence_ready(), dmb_ipc_destroy()).
+ *
+ * Why a loop of its own and not the core's default wait (dma-fence.c) with
+ * a "block on this descriptor" step: the default wait enables signalling
+ * and adds a callback, which for this fence starts the watcher thread (the
+ * second wake-up this op exists to avoid), and sleeps on a futex word only
+ * that callback sets. Here the descriptor is the wake source and this
+ * thread signals the fence itself, with no callback. A core step for it
+ * would have to skip both for such fences and call back into this layer
+ * to read the status: a second loop inside the first, and a new
+ * dma_fence_ops member. Interruptible waits never come here (the core
+ * calls .wait for uninterruptible ones only, the kernel's order): they
+ * take the default loop, the watcher signalling. An EINTR of ppoll() only
+ * re-checks. What the two loops do share, the deadline's arithmetic
+ * ("forever", "passed", time left >= 1), is one copy:
+ * base/timeout-private.h.
  */
 static int64_t sync_fence_wait(struct dma_fence *fence, bool intr,
 			       int64_t timeout)
@@ -265,18 +281,11 @@ static int64_t sync_fence_wait(struct dma_fence *fence, bool intr,
 	p.fd = conn->sock;
 	dmb_ipc_conn_fence_waiting(conn, true);
 	while (!dma_fence_is_signaled(fence)) {
-		struct timespec ts, *tsp = NULL;
+		struct timespec rel, *tsp;
 		int status;
 
-		if (deadline != MAX_SCHEDULE_TIMEOUT) {
-			int64_t left = deadline - dmb_ktime_get_ns();
-
-			if (left <= 0)
-				goto out;
-			ts.tv_sec = left / NSEC_PER_SEC;
-			ts.tv_nsec = left % NSEC_PER_SEC;
-			tsp = &ts;
-		}
+		if (!__dmb_deadline_timespec(deadline, &rel, &tsp))
+			goto out;
 		if (ppoll(&p, 1, tsp, NULL) <= 0)
 			continue;
 		/* 0: our context's own shutdown, after it cancelled the fence. */
@@ -289,8 +298,7 @@ static int64_t sync_fence_wait(struct dma_fence *fence, bool intr,
 	/* Closed here, as the dispatcher would: no wake-up of it to do so. */
 	dmb_ipc_conn_close(conn);
 	dmb_ipc_conn_fence_waiting(conn, false);
-	ret = deadline == MAX_SCHEDULE_TIMEOUT ? MAX_SCHEDULE_TIMEOUT :
-	      deadline - dmb_ktime_get_ns() > 0 ? deadline - dmb_ktime_get_ns() : 1;
+	ret = __dmb_deadline_left(deadline);
 	sync_fence_conn_put(conn);
 	return ret;
 out:

@@ -46,6 +46,7 @@
 #include <dmabuf/lockdep.h>
 
 #include "../base/debug-private.h"
+#include "../base/timeout-private.h"
 #include "../check/quarantine-private.h"
 
 /* The largest errno value, as the kernel bounds them (IS_ERR_VALUE). */
@@ -507,17 +508,10 @@ static void fence_waiter_wake(struct dma_fence *fence, struct dma_fence_cb *cb)
  */
 static bool fence_waiter_sleep(atomic_uint *woken, int64_t deadline)
 {
-	struct timespec rel, *timeout = NULL;
+	struct timespec rel, *timeout;
 
-	if (deadline != MAX_SCHEDULE_TIMEOUT) {
-		int64_t left = deadline - dmb_ktime_get_ns();
-
-		if (left <= 0)
-			return false;
-		rel.tv_sec = left / NSEC_PER_SEC;
-		rel.tv_nsec = left % NSEC_PER_SEC;
-		timeout = &rel;
-	}
+	if (!__dmb_deadline_timespec(deadline, &rel, &timeout))
+		return false;
 	syscall(SYS_futex, woken, FUTEX_WAIT_PRIVATE, 0, timeout, NULL, 0);
 	return true;
 }
@@ -527,17 +521,6 @@ static void fence_waiter_wait(atomic_uint *woken, int64_t deadline)
 	while (!atomic_load_explicit(woken, memory_order_acquire))
 		if (!fence_waiter_sleep(woken, deadline))
 			return;
-}
-
-/* What a wait that ended with the fence signaled reports: time left, >= 1. */
-static int64_t time_left(int64_t deadline)
-{
-	int64_t left;
-
-	if (deadline == MAX_SCHEDULE_TIMEOUT)
-		return MAX_SCHEDULE_TIMEOUT;
-	left = deadline - dmb_ktime_get_ns();
-	return left > 0 ? left : 1;
 }
 
 static void report_wait_in_signalling(struct dma_fence *fence)
@@ -603,7 +586,7 @@ static int64_t __dma_fence_wait(struct dma_fence *fence, bool intr,
 
 	deadline = dmb_timeout_deadline(dmb_ktime_get_ns(), timeout_ns);
 	if (dma_fence_add_callback(fence, &waiter.base, fence_waiter_wake))
-		return time_left(deadline);	/* signaled meanwhile */
+		return __dmb_deadline_left(deadline);	/* signaled meanwhile */
 
 	ret = intr ? dmb_interrupt_sleep_begin(&sleep) : 0;
 	/* Registered, then checked: a request is seen here or wakes the sleep. */
@@ -625,7 +608,7 @@ static int64_t __dma_fence_wait(struct dma_fence *fence, bool intr,
 			return ret;
 		return atomic_load(&woken) == WAITER_INTERRUPTED ? -ERESTARTSYS : 0;
 	}
-	return time_left(deadline);
+	return __dmb_deadline_left(deadline);
 }
 
 int64_t dma_fence_wait_timeout(struct dma_fence *fence, int64_t timeout_ns)
@@ -714,7 +697,7 @@ int64_t dma_fence_wait_any_timeout(struct dma_fence **fences, uint32_t count,
 		if (dma_fence_test_flag(fences[i], DMA_FENCE_FLAG_SIGNALED_BIT)) {
 			if (idx)
 				*idx = i;
-			return time_left(deadline);
+			return __dmb_deadline_left(deadline);
 		}
 	}
 	return 0;

@@ -5,6 +5,7 @@
 #include <dmabuf/clock.h>
 
 #include "harness.h"
+#include "../../src/base/timeout-private.h"
 
 /* the real clock is monotonic and cannot be advanced by hand. */
 static void real_clock_is_monotonic(void **state)
@@ -158,6 +159,36 @@ static void timeout_deadline_saturates(void **state)
 			 MAX_SCHEDULE_TIMEOUT);
 }
 
+/*
+ * the blocking waits' deadline arithmetic: forever has no bound, a passed
+ * deadline ends the sleep, and a met wait reports at least 1 left.
+ */
+static void deadline_arithmetic(void **state)
+{
+	const int64_t hour = 3600 * NSEC_PER_SEC;
+	struct timespec rel, *timeout;
+	int64_t left;
+
+	assert_true(__dmb_deadline_timespec(MAX_SCHEDULE_TIMEOUT, &rel, &timeout));
+	assert_null(timeout);
+	assert_int_equal(__dmb_deadline_left(MAX_SCHEDULE_TIMEOUT),
+			 MAX_SCHEDULE_TIMEOUT);
+
+	assert_false(__dmb_deadline_timespec(dmb_ktime_get_ns() - 1, &rel, &timeout));
+	assert_null(timeout);
+	assert_int_equal(__dmb_deadline_left(dmb_ktime_get_ns() - 1), 1);
+
+	/* An hour ahead: what is left is positive (only a hang uses it up). */
+	assert_true(__dmb_deadline_timespec(dmb_ktime_get_ns() + hour, &rel,
+					    &timeout));
+	assert_ptr_equal(timeout, &rel);
+	assert_true(rel.tv_nsec >= 0 && rel.tv_nsec < NSEC_PER_SEC);
+	left = rel.tv_sec * NSEC_PER_SEC + rel.tv_nsec;
+	assert_true(left > 0 && left <= hour);
+	left = __dmb_deadline_left(dmb_ktime_get_ns() + hour);
+	assert_true(left > 1 && left <= hour);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +199,7 @@ int main(int argc, char **argv)
 		TH_TEST(stoppable_sleep_ends_on_kick),
 		TH_TEST(stoppable_sleep_reaches_deadline),
 		TH_TEST(timeout_deadline_saturates),
+		TH_TEST(deadline_arithmetic),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));

@@ -5,7 +5,7 @@
  * what it was allowed to write.
  *
  * As in test-ipc.c, every importer is a process of its own, fork()ed and
- * exec()ed from this program (--ipc-child NAME FD), and the exporter (this
+ * exec()ed from this program (--ipc-child NAME FD 0), and the exporter (this
  * process) dispatches from its own loop: every verdict follows an event on
  * a control socket or waitpid(), never a time bound. An importer's failed
  * check exits with the failing line; the case asserts the exit status.
@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,111 +35,27 @@
 
 #include "fixture.h"
 #include "harness.h"
-#include "../../src/ipc/ipc-private.h"
+#include "ipc-child.h"
 
 #define BUF_SIZE	(64 * 1024)
-#define IPC_CHILD_ARG	"--ipc-child"
 #define NOBODY		65534	/* an unprivileged uid and gid */
-
-/* The importer's checks: exit with the failing line. */
-#define CHILD_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "importer: %s:%d: %s (errno %d)\n",	\
-			__FILE__, __LINE__, #cond, errno);		\
-		_exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);		\
-	}								\
-} while (0)
 
 #define MAX_CHILDREN	2
 static pid_t children[MAX_CHILDREN] = { -1, -1 };
 
-static void reap_children(void *arg)
-{
-	int status;
-
-	(void)arg;
-	for (int i = 0; i < MAX_CHILDREN; i++) {
-		if (children[i] > 0) {
-			kill(children[i], SIGKILL);
-			waitpid(children[i], &status, 0);
-		}
-		children[i] = -1;
-	}
-}
-
-/* Fork and exec importer @child as children[@slot]; *@ctl: our end. */
+/* Start importer @child as children[@slot]; *@ctl: our end. */
 static void spawn(int slot, const char *child, int *ctl)
 {
-	char fd_arg[16];
-	int sv[2];
-	pid_t pid;
-
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-	snprintf(fd_arg, sizeof(fd_arg), "%d", sv[1]);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char *argv[] = { "test-ipc-access", IPC_CHILD_ARG, (char *)child,
-				 fd_arg, NULL };
-
-		if (fcntl(sv[1], F_SETFD, 0) == 0)
-			execv("/proc/self/exe", argv);
-		fprintf(stderr, "importer: exec failed: %s\n", strerror(errno));
-		_exit(127);
-	}
-	if (slot == 0)
-		th_on_teardown(reap_children, NULL);
-	children[slot] = pid;
-	close(sv[1]);
-	*ctl = sv[0];
+	children[slot] = ipc_child_spawn(child, 0, ctl);
 }
 
 /* Wait for children[@slot]; Return: its exit status, decoded. */
 static int reap(int slot)
 {
-	int status;
+	int status = ipc_child_reap(children[slot]);
 
-	assert_int_equal(waitpid(children[slot], &status, 0), children[slot]);
 	children[slot] = -1;
 	return status;
-}
-
-static void ctl_send(int ctl, char c)
-{
-	CHILD_CHECK(send(ctl, &c, 1, MSG_NOSIGNAL) == 1);
-}
-
-static char ctl_recv(int ctl)
-{
-	char c = 0;
-
-	return recv(ctl, &c, 1, 0) == 1 ? c : 0;
-}
-
-/* The exporter's loop: dispatch until a byte arrives on @ctl; return it. */
-static char loop_until(struct dmb_ipc *ipc, int ctl)
-{
-	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = dmb_ipc_get_fd(ipc), .events = POLLIN },
-			{ .fd = ctl, .events = POLLIN },
-		};
-
-		assert_true(poll(p, 2, -1) > 0);
-		if (p[0].revents)
-			assert_true(dmb_ipc_dispatch(ipc) >= 0);
-		if (p[1].revents)
-			return ctl_recv(ctl);
-	}
-}
-
-static void drain(struct dmb_ipc *ipc)
-{
-	struct pollfd p = { .fd = dmb_ipc_get_fd(ipc), .events = POLLIN };
-
-	while (poll(&p, 1, 0) > 0)
-		assert_true(dmb_ipc_dispatch(ipc) >= 0);
 }
 
 static unsigned char pattern(size_t i)
@@ -223,7 +138,7 @@ static struct dma_buf *imp_import(int ctl, struct dmb_ipc **ipc)
  * refused with -EACCES; reading works; its mappings cannot be made
  * writable.
  */
-static void child_ro_api(int ctl)
+static void child_ro_api(int ctl, int arg)
 {
 	struct dmb_ipc *ipc;
 	struct dma_buf *buf = imp_import(ctl, &ipc);
@@ -276,7 +191,7 @@ static void test_readonly_api_refuses_writes(void **state)
 	spawn(0, "child_ro_api", &ctl);
 	buf = export_buf(ipc);
 	send_buf(buf, ctl, true);
-	assert_int_equal(loop_until(ipc, ctl), 'D');
+	assert_int_equal(loop_until(ipc, ctl, -1), 'D');
 	assert_int_equal(reap(0), 0);
 	drain(ipc);
 	/* Its library refused the writing maps: none reached us. */
@@ -289,43 +204,19 @@ static void test_readonly_api_refuses_writes(void **state)
 
 /* ---- importers that speak the protocol themselves ---- */
 
-/* Send a request; Return: the reply's status, *@handle and *@fd set. */
-static int raw_request(int sock, enum dmb_ipc_type type, uint64_t handle,
-		       uint64_t arg, uint64_t *rhandle, int *fd)
-{
-	static uint32_t seq;
-	struct dmb_ipc_msg msg, rep;
-	const char *why = NULL;
-
-	dmb_ipc_msg_init(&msg, type);
-	msg.seq = ++seq;
-	msg.handle = handle;
-	msg.arg = arg;
-	if (type == DMB_IPC_HELLO)
-		memcpy(msg.name, "hostile", 7);
-	CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
-	CHILD_CHECK(dmb_ipc_msg_recv(sock, true, false, &rep, fd, &why) == 1);
-	CHILD_CHECK(rep.type == DMB_IPC_REPLY && rep.seq == msg.seq);
-	*rhandle = rep.handle;
-	return rep.status;
-}
-
 struct raw_peer {
 	int sock;
 	uint64_t access;	/* the HELLO reply's handle */
 	uint64_t att;
 };
 
-static struct raw_peer raw_hello(int ctl)
+/* The buffer's socket from @ctl: HELLO as "hostile", ATTACH. */
+static struct raw_peer raw_connect(int ctl)
 {
 	struct raw_peer peer = { .sock = dmb_ipc_recv_fd(ctl) };
-	int none;
 
 	CHILD_CHECK(peer.sock >= 0);
-	CHILD_CHECK(raw_request(peer.sock, DMB_IPC_HELLO, 0, (uint64_t)getpid(),
-				&peer.access, &none) == 0);
-	CHILD_CHECK(raw_request(peer.sock, DMB_IPC_ATTACH, 0,
-				DMB_IPC_ATTACH_REVOCABLE, &peer.att, &none) == 0);
+	peer.access = raw_hello(peer.sock, "hostile", &peer.att);
 	return peer;
 }
 
@@ -335,8 +226,8 @@ static int raw_map(struct raw_peer *peer, enum dma_data_direction dir,
 {
 	int fd = -1;
 
-	CHILD_CHECK(raw_request(peer->sock, DMB_IPC_MAP, peer->att, dir, map,
-				&fd) == 0);
+	CHILD_CHECK(raw_request(peer->sock, DMB_IPC_MAP, peer->att, dir, NULL,
+				map, &fd) == 0);
 	CHILD_CHECK(fd >= 0);
 	return fd;
 }
@@ -377,9 +268,9 @@ static void check_proc_reopen_refused(int fd)
  * would write through (refused), then does everything a holder of the
  * memory's descriptor can try to write, shrink, grow or seal it.
  */
-static void child_ro_raw(int ctl)
+static void child_ro_raw(int ctl, int arg)
 {
-	struct raw_peer peer = raw_hello(ctl);
+	struct raw_peer peer = raw_connect(ctl);
 	uint64_t map;
 	unsigned char *p;
 	int fd, none = -1;
@@ -387,9 +278,9 @@ static void child_ro_raw(int ctl)
 	CHILD_CHECK(peer.access == DMB_IPC_HELLO_RO);
 	/* The exporter does not trust our library to refuse these. */
 	CHILD_CHECK(raw_request(peer.sock, DMB_IPC_MAP, peer.att, DMA_FROM_DEVICE,
-				&map, &none) == -EACCES && none < 0);
+				NULL, &map, &none) == -EACCES && none < 0);
 	CHILD_CHECK(raw_request(peer.sock, DMB_IPC_MAP, peer.att, DMA_BIDIRECTIONAL,
-				&map, &none) == -EACCES && none < 0);
+				NULL, &map, &none) == -EACCES && none < 0);
 	fd = raw_map(&peer, DMA_TO_DEVICE, &map);
 	CHILD_CHECK((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY);
 
@@ -434,7 +325,7 @@ static void test_readonly_peer_cannot_write(void **state)
 	pid = children[0];
 	buf = export_buf(ipc);
 	send_buf(buf, ctl, true);
-	assert_int_equal(loop_until(ipc, ctl), 'D');
+	assert_int_equal(loop_until(ipc, ctl, -1), 'D');
 	assert_int_equal(reap(0), 0);
 	drain(ipc);
 	snprintf(name, sizeof(name), "hostile[%d] is read-only", (int)pid);
@@ -474,7 +365,7 @@ static void test_readonly_heap_peer_cannot_write(void **state)
 	for (size_t i = 0; i < BUF_SIZE; i++)
 		((unsigned char *)p)[i] = pattern(i);
 	send_buf(buf, ctl, true);
-	assert_int_equal(loop_until(ipc, ctl), 'D');
+	assert_int_equal(loop_until(ipc, ctl, -1), 'D');
 	assert_int_equal(reap(0), 0);
 	drain(ipc);
 	snprintf(name, sizeof(name), "hostile[%d] is read-only", (int)pid);
@@ -490,9 +381,9 @@ static void test_readonly_heap_peer_cannot_write(void **state)
 }
 
 /* A read-write peer: maps, then truncates the memory to nothing. */
-static void child_rw_shrink(int ctl)
+static void child_rw_shrink(int ctl, int arg)
 {
-	struct raw_peer peer = raw_hello(ctl);
+	struct raw_peer peer = raw_connect(ctl);
 	uint64_t map;
 	int fd;
 
@@ -510,7 +401,7 @@ static void child_rw_shrink(int ctl)
  * its reads complete and its CPU access fails with -EIO; its next map is
  * refused with -EIO by the exporter.
  */
-static void child_ro_victim(int ctl)
+static void child_ro_victim(int ctl, int arg)
 {
 	struct dmb_ipc *ipc;
 	struct dma_buf *buf = imp_import(ctl, &ipc);
@@ -556,14 +447,14 @@ static void test_shrink_by_writer(void **state)
 	buf = export_buf(ipc);
 	spawn(0, "child_ro_victim", &victim);
 	send_buf(buf, victim, true);
-	assert_int_equal(loop_until(ipc, victim), 'V');
+	assert_int_equal(loop_until(ipc, victim, -1), 'V');
 	/* Our own CPU access, held across the shrink. */
 	assert_int_equal(dma_buf_vmap_unlocked(buf, &vaddr), 0);
 	p = vaddr;
 	assert_int_equal(dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE), 0);
 	spawn(1, "child_rw_shrink", &writer);
 	send_buf(buf, writer, false);
-	assert_int_equal(loop_until(ipc, writer), 'T');
+	assert_int_equal(loop_until(ipc, writer, -1), 'T');
 
 	/* Our access completes (zeros), the bracket fails, the writer is named. */
 	assert_int_equal(p[BUF_SIZE - 1], 0);
@@ -580,7 +471,7 @@ static void test_shrink_by_writer(void **state)
 
 	/* The other importer gets clean errors too. */
 	assert_int_equal(send(victim, "t", 1, MSG_NOSIGNAL), 1);
-	assert_int_equal(loop_until(ipc, victim), 'E');
+	assert_int_equal(loop_until(ipc, victim, -1), 'E');
 	assert_int_equal(reap(0), 0);
 	assert_int_equal(send(writer, "g", 1, MSG_NOSIGNAL), 1);
 	assert_int_equal(reap(1), 0);
@@ -602,15 +493,13 @@ static void test_shrink_by_writer(void **state)
  * the revoke's invalidate: after the revoke it can still read what the
  * pages held then, and nothing written to the next generation.
  */
-static void child_vmsplice(int ctl)
+static void child_vmsplice(int ctl, int arg)
 {
-	struct raw_peer peer = raw_hello(ctl);
-	struct dmb_ipc_msg msg;
-	const char *why = NULL;
+	struct raw_peer peer = raw_connect(ctl);
 	unsigned char *p, *got;
 	struct iovec iov;
 	uint64_t map;
-	int fd, none, pipefd[2];
+	int fd, pipefd[2];
 	size_t off = 0;
 
 	fd = raw_map(&peer, DMA_TO_DEVICE, &map);
@@ -624,12 +513,9 @@ static void child_vmsplice(int ctl)
 	CHILD_CHECK(vmsplice(pipefd[1], &iov, 1, 0) == BUF_SIZE);
 	ctl_send(ctl, 'P');
 	/* Cooperate with the revoke: unmap when told. */
-	CHILD_CHECK(dmb_ipc_msg_recv(peer.sock, true, false, &msg, &none, &why) == 1);
-	CHILD_CHECK(msg.type == DMB_IPC_INVALIDATE && msg.handle == peer.att);
+	raw_wait_invalidate(peer.sock, peer.att);
 	munmap(p, BUF_SIZE);
-	dmb_ipc_msg_init(&msg, DMB_IPC_UNMAP);
-	msg.handle = map;
-	CHILD_CHECK(dmb_ipc_msg_send(peer.sock, &msg, -1) == 0);
+	raw_unmap(peer.sock, map);
 	/* Revoked, unrevoked, the new generation written: read the pipe. */
 	CHILD_CHECK(ctl_recv(ctl) == 'w');
 	got = malloc(BUF_SIZE);
@@ -649,27 +535,10 @@ static void child_vmsplice(int ctl)
 	ctl_send(ctl, 'D');
 }
 
-struct revoker {
-	struct dma_buf *buf;
-	int done[2];	/* written when the revoke returned */
-	int ret;
-};
-
-static void *revoke_thread(void *arg)
-{
-	struct revoker *r = arg;
-
-	r->ret = dmb_memfd_buf_revoke(r->buf, NULL);
-	if (write(r->done[1], "d", 1) != 1)
-		r->ret = -EIO;
-	return NULL;
-}
-
 static void test_vmsplice_keeps_revoke_time_only(void **state)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
-	struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
-	struct th_thread *t;
+	struct revoker *r;
 	unsigned char *p;
 	void *vaddr;
 	int ctl;
@@ -677,19 +546,15 @@ static void test_vmsplice_keeps_revoke_time_only(void **state)
 	(void)state;
 	assert_non_null(ipc);
 	spawn(0, "child_vmsplice", &ctl);
-	r->buf = export_buf(ipc);
-	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	r = new_revoker(export_buf(ipc));
 	send_buf(r->buf, ctl, true);
-	assert_int_equal(loop_until(ipc, ctl), 'P');
+	assert_int_equal(loop_until(ipc, ctl, -1), 'P');
 	/* Written after the splice, before the revoke: the peer sees it. */
 	assert_int_equal(dma_buf_vmap_unlocked(r->buf, &vaddr), 0);
 	memset(vaddr, 0x5a, 16);
 	dma_buf_vunmap_unlocked(r->buf, vaddr);
 
-	t = th_thread_start(revoke_thread, r);
-	loop_until(ipc, r->done[0]);
-	th_thread_join(t);
-	assert_int_equal(r->ret, 0);
+	revoke_serving(ipc, r);
 
 	/* The next generation, written all over: the pipe must not show it. */
 	assert_int_equal(dmb_memfd_buf_unrevoke(r->buf), 0);
@@ -698,11 +563,9 @@ static void test_vmsplice_keeps_revoke_time_only(void **state)
 	memset(p, 0xee, BUF_SIZE);
 	dma_buf_vunmap_unlocked(r->buf, vaddr);
 	assert_int_equal(send(ctl, "w", 1, MSG_NOSIGNAL), 1);
-	assert_int_equal(loop_until(ipc, ctl), 'D');
+	assert_int_equal(loop_until(ipc, ctl, -1), 'D');
 	assert_int_equal(reap(0), 0);
 	drain(ipc);
-	close(r->done[0]);
-	close(r->done[1]);
 	close(ctl);
 	dma_buf_put(r->buf);
 	dmb_ipc_destroy(ipc);
@@ -771,7 +634,7 @@ static void test_guard_chains_other_faults(void **state)
 
 /* With the default action before it, a fault the guard does not own ends
  * the process by SIGBUS, as without the guard. */
-static void child_unguarded_fault(int ctl)
+static void child_unguarded_fault(int ctl, int arg)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
 	struct dma_buf *buf;
@@ -805,29 +668,11 @@ static void test_guard_default_action_kept(void **state)
 }
 
 /* The importers, by the name spawn() passes to the exec'd program. */
-#define IPC_CHILD(fn) { #fn, fn }
-static const struct {
-	const char *name;
-	void (*fn)(int ctl);
-} ipc_children[] = {
+static const struct ipc_child_fn ipc_children[] = {
 	IPC_CHILD(child_ro_api), IPC_CHILD(child_ro_raw),
 	IPC_CHILD(child_rw_shrink), IPC_CHILD(child_ro_victim),
 	IPC_CHILD(child_vmsplice), IPC_CHILD(child_unguarded_fault),
 };
-
-/* argv: IPC_CHILD_ARG name ctl-fd; never returns. */
-static void run_child(char **argv)
-{
-	for (size_t i = 0; i < sizeof(ipc_children) / sizeof(ipc_children[0]); i++) {
-		if (strcmp(ipc_children[i].name, argv[2]) != 0)
-			continue;
-		ipc_children[i].fn(atoi(argv[3]));
-		/* exit, not _exit: LeakSanitizer checks the importer too. */
-		exit(0);
-	}
-	fprintf(stderr, "importer: no child %s\n", argv[2]);
-	_exit(127);
-}
 
 int main(int argc, char **argv)
 {
@@ -842,7 +687,6 @@ int main(int argc, char **argv)
 		TH_TEST(test_guard_default_action_kept),
 	};
 
-	if (argc == 4 && strcmp(argv[1], IPC_CHILD_ARG) == 0)
-		run_child(argv);
+	IPC_CHILD_RUN(argc, argv, ipc_children);
 	return th_run(argc, argv, tests, TH_COUNT(tests));
 }

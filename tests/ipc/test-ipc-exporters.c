@@ -32,7 +32,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,7 +51,7 @@
 #include <dmabuf/hw/pci.h>
 
 #include "fixture.h"
-#include "../../src/ipc/ipc-private.h"
+#include "ipc-child.h"
 
 #define BUF_SIZE	(4 * DMB_PAGE_SIZE)
 #define BAR_SIZE	(64 * 1024ULL)
@@ -63,30 +62,7 @@
 
 enum kind { KIND_VFIO, KIND_VRAM, KIND_HEAP };
 
-#define IPC_CHILD_ARG "--ipc-child"
-
-/* The importers' checks: exit with the failing line. */
-#define CHILD_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "importer: %s:%d: %s\n", __FILE__,	\
-			__LINE__, #cond);				\
-		_exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);		\
-	}								\
-} while (0)
-
 /* ---- both sides ---- */
-
-static void ctl_send(int ctl, char c)
-{
-	CHILD_CHECK(send(ctl, &c, 1, MSG_NOSIGNAL) == 1);
-}
-
-static char ctl_recv(int ctl)
-{
-	char c = 0;
-
-	return recv(ctl, &c, 1, 0) == 1 ? c : 0;
-}
 
 static bool holds(const volatile unsigned char *p, unsigned int seed)
 {
@@ -150,7 +126,7 @@ static const unsigned char *imp_map(struct dma_buf *buf)
  * and a non-revocable importer always; on 'u' map again and read C (after
  * a close, 'g' comes instead).
  */
-static void child_coop(int ctl, enum kind kind)
+static void child_coop(int ctl, int kind)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("coop", DMB_IPC_THREAD);
 	const unsigned char *p;
@@ -241,34 +217,13 @@ static bool faults(volatile unsigned char *p)
 	return ok;
 }
 
-/* The name a raw peer says HELLO with. */
-static const char *raw_name = "keeper";
-
-static uint64_t raw_request(int sock, enum dmb_ipc_type type, uint64_t handle,
-			    uint64_t arg, int *fd)
-{
-	static uint32_t seq;
-	struct dmb_ipc_msg msg, rep;
-	const char *why = NULL;
-
-	dmb_ipc_msg_init(&msg, type);
-	msg.seq = ++seq;
-	msg.handle = handle;
-	msg.arg = arg;
-	if (type == DMB_IPC_HELLO)
-		memcpy(msg.name, raw_name, strlen(raw_name));
-	CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
-	CHILD_CHECK(dmb_ipc_msg_recv(sock, true, false, &rep, fd, &why) == 1);
-	CHILD_CHECK(rep.type == DMB_IPC_REPLY && rep.seq == msg.seq && !rep.status);
-	return rep.handle;
-}
-
 static volatile unsigned char *raw_map(int sock, uint64_t att, uint64_t *map,
 				       int *fd)
 {
 	void *p;
 
-	*map = raw_request(sock, DMB_IPC_MAP, att, DMA_BIDIRECTIONAL, fd);
+	CHILD_CHECK(raw_request(sock, DMB_IPC_MAP, att, DMA_BIDIRECTIONAL, NULL,
+				map, fd) == 0);
 	CHILD_CHECK(*fd >= 0);
 	p = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
 	CHILD_CHECK(p != MAP_FAILED);
@@ -284,18 +239,15 @@ static volatile unsigned char *raw_map(int sock, uint64_t att, uint64_t *map,
  * buffer was released) it faults; on 'u' (a new buffer in those pages) it
  * still does.
  */
-static void child_keeper(int ctl, enum kind kind)
+static void child_keeper(int ctl, int kind)
 {
 	volatile unsigned char *kept, *fresh;
-	struct dmb_ipc_msg msg;
-	const char *why = NULL;
 	uint64_t att, map;
-	int sock = dmb_ipc_recv_fd(ctl), fd, fd2, none;
+	int sock = dmb_ipc_recv_fd(ctl), fd, fd2;
 	char c;
 
 	CHILD_CHECK(sock >= 0);
-	raw_request(sock, DMB_IPC_HELLO, 0, (uint64_t)getpid(), &none);
-	att = raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE, &none);
+	raw_hello(sock, "keeper", &att);
 	kept = raw_map(sock, att, &map, &fd);
 	CHILD_CHECK(holds(kept, SEED_A));
 	ctl_send(ctl, 'M');
@@ -317,17 +269,14 @@ static void child_keeper(int ctl, enum kind kind)
 		close(fd);
 		return;
 	}
-	CHILD_CHECK(dmb_ipc_msg_recv(sock, true, false, &msg, &none, &why) == 1);
-	CHILD_CHECK(msg.type == DMB_IPC_INVALIDATE && msg.handle == att);
-	dmb_ipc_msg_init(&msg, DMB_IPC_UNMAP);
-	msg.handle = map;
+	raw_wait_invalidate(sock, att);
 	/* A revoke waits for our UNMAP; a move does not: hold it back. */
 	if (kind == KIND_VFIO)
-		CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
+		raw_unmap(sock, map);
 	CHILD_CHECK(ctl_recv(ctl) == 'r');
 	CHILD_CHECK(faults(kept));
 	if (kind == KIND_VRAM)
-		CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
+		raw_unmap(sock, map);
 	/* Sealed against growing: the old pages cannot come back. */
 	CHILD_CHECK(ftruncate(fd, BUF_SIZE) < 0 && errno == EPERM);
 	ctl_send(ctl, 'F');
@@ -351,16 +300,15 @@ static void child_keeper(int ctl, enum kind kind)
  * A hung importer: map, then never read the socket again (no UNMAP ever);
  * on 'r' (the revoke returned at its bound) the mapping faults.
  */
-static void child_hung(int ctl, enum kind kind)
+static void child_hung(int ctl, int kind)
 {
 	volatile unsigned char *kept;
 	uint64_t att, map;
-	int sock = dmb_ipc_recv_fd(ctl), fd, none;
+	int sock = dmb_ipc_recv_fd(ctl), fd;
 
 	(void)kind;
 	CHILD_CHECK(sock >= 0);
-	raw_request(sock, DMB_IPC_HELLO, 0, (uint64_t)getpid(), &none);
-	att = raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE, &none);
+	raw_hello(sock, "keeper", &att);
 	kept = raw_map(sock, att, &map, &fd);
 	ctl_send(ctl, 'M');
 	CHILD_CHECK(ctl_recv(ctl) == 'r');
@@ -378,16 +326,14 @@ static void child_hung(int ctl, enum kind kind)
  * A read-write peer speaking the protocol itself: map, then truncate the
  * generation to nothing ('T'); on 'g' go.
  */
-static void child_shrinker(int ctl)
+static void child_shrinker(int ctl, int kind)
 {
 	volatile unsigned char *p;
 	uint64_t att, map;
-	int sock = dmb_ipc_recv_fd(ctl), fd, none;
+	int sock = dmb_ipc_recv_fd(ctl), fd;
 
 	CHILD_CHECK(sock >= 0);
-	raw_name = "shrinker";
-	raw_request(sock, DMB_IPC_HELLO, 0, (uint64_t)getpid(), &none);
-	att = raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE, &none);
+	raw_hello(sock, "shrinker", &att);
 	p = raw_map(sock, att, &map, &fd);
 	CHILD_CHECK(holds(p, SEED_A));
 	munmap((void *)p, BUF_SIZE);
@@ -404,7 +350,7 @@ static void child_shrinker(int ctl)
  * mapping go untouched and be refused a new one with -EIO ('E'); on 'g'
  * go.
  */
-static void child_victim(int ctl, enum kind kind)
+static void child_victim(int ctl, int kind)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("victim", DMB_IPC_THREAD);
 	struct sg_table *sgt;
@@ -483,16 +429,10 @@ static int xf_teardown(void **state)
 	struct xf *x = *state;
 	int ret = th_teardown_threads();
 
-	for (int i = 0; i < 2; i++) {
-		if (x->pid[i] > 0) {
-			int status;
-
-			kill(x->pid[i], SIGKILL);
-			waitpid(x->pid[i], &status, 0);
-		}
+	/* The importers were killed and reaped by the hooks it ran. */
+	for (int i = 0; i < 2; i++)
 		if (x->ctl[i] >= 0)
 			close(x->ctl[i]);
-	}
 	if (x->done[0] >= 0) {
 		close(x->done[0]);
 		close(x->done[1]);
@@ -517,33 +457,13 @@ static int xf_teardown(void **state)
 /* Start importer @who (fork and exec of this program) running @child. */
 static void spawn(struct xf *x, int who, const char *child, enum kind kind)
 {
-	char fd_arg[16], kind_arg[16];
-	int sv[2];
-
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-	snprintf(fd_arg, sizeof(fd_arg), "%d", sv[1]);
-	snprintf(kind_arg, sizeof(kind_arg), "%d", (int)kind);
-	fflush(NULL);
-	x->pid[who] = fork();
-	assert_true(x->pid[who] >= 0);
-	if (x->pid[who] == 0) {
-		char *argv[] = { "test-ipc-exporters", IPC_CHILD_ARG,
-				 (char *)child, fd_arg, kind_arg, NULL };
-
-		if (fcntl(sv[1], F_SETFD, 0) == 0)
-			execv("/proc/self/exe", argv);
-		fprintf(stderr, "importer: exec failed: %s\n", strerror(errno));
-		_exit(127);
-	}
-	close(sv[1]);
-	x->ctl[who] = sv[0];
+	x->pid[who] = ipc_child_spawn(child, kind, &x->ctl[who]);
 }
 
 static int reap(struct xf *x, int who)
 {
-	int status;
+	int status = ipc_child_reap(x->pid[who]);
 
-	assert_int_equal(waitpid(x->pid[who], &status, 0), x->pid[who]);
 	x->pid[who] = -1;
 	return status;
 }
@@ -552,29 +472,9 @@ static int reap(struct xf *x, int who)
  * Dispatch until a byte arrives from importer @who, and return it; with
  * @fd >= 0, until @fd is readable instead (return 0).
  */
-static char loop_until(struct xf *x, int who, int fd)
+static char xf_loop_until(struct xf *x, int who, int fd)
 {
-	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = dmb_ipc_get_fd(x->ipc), .events = POLLIN },
-			{ .fd = fd >= 0 ? fd : x->ctl[who], .events = POLLIN },
-		};
-
-		assert_true(poll(p, 2, -1) > 0);
-		if (p[0].revents)
-			assert_true(dmb_ipc_dispatch(x->ipc) >= 0);
-		if (p[1].revents)
-			return fd >= 0 ? 0 : ctl_recv(x->ctl[who]);
-	}
-}
-
-/* Dispatch everything already there (a closed peer's EOF included). */
-static void drain(struct xf *x)
-{
-	struct pollfd p = { .fd = dmb_ipc_get_fd(x->ipc), .events = POLLIN };
-
-	while (poll(&p, 1, 0) > 0)
-		assert_true(dmb_ipc_dispatch(x->ipc) >= 0);
+	return loop_until(x->ipc, x->ctl[who], fd);
 }
 
 static void tell(struct xf *x, int who, char c)
@@ -593,7 +493,7 @@ static void share_with_both(struct xf *x, struct dma_buf *buf, enum kind kind)
 		assert_true(fd >= 0);
 		assert_int_equal(dmb_ipc_send_fd(x->ctl[who], fd), 0);
 		close(fd);
-		assert_int_equal(loop_until(x, who, -1), 'M');
+		assert_int_equal(xf_loop_until(x, who, -1), 'M');
 	}
 }
 
@@ -602,7 +502,7 @@ static void both_see(struct xf *x)
 {
 	for (int who = 0; who < 2; who++) {
 		tell(x, who, 'w');
-		assert_int_equal(loop_until(x, who, -1), 'B');
+		assert_int_equal(xf_loop_until(x, who, -1), 'B');
 	}
 }
 
@@ -612,20 +512,20 @@ static void both_see(struct xf *x)
  */
 static void after_revoke(struct xf *x)
 {
-	assert_int_equal(loop_until(x, COOP, -1), 'I');
+	assert_int_equal(xf_loop_until(x, COOP, -1), 'I');
 	tell(x, COOP, 'r');
-	assert_int_equal(loop_until(x, COOP, -1), 'E');
+	assert_int_equal(xf_loop_until(x, COOP, -1), 'E');
 	tell(x, KEEPER, 'r');
-	assert_int_equal(loop_until(x, KEEPER, -1), 'F');
+	assert_int_equal(xf_loop_until(x, KEEPER, -1), 'F');
 }
 
 /* Fresh memory holding C: both map it; the keeper's old mapping faults. */
 static void after_unrevoke(struct xf *x)
 {
 	tell(x, COOP, 'u');
-	assert_int_equal(loop_until(x, COOP, -1), 'M');
+	assert_int_equal(xf_loop_until(x, COOP, -1), 'M');
 	tell(x, KEEPER, 'u');
-	assert_int_equal(loop_until(x, KEEPER, -1), 'C');
+	assert_int_equal(xf_loop_until(x, KEEPER, -1), 'C');
 }
 
 static void finish(struct xf *x, struct dma_buf *buf)
@@ -634,7 +534,7 @@ static void finish(struct xf *x, struct dma_buf *buf)
 		tell(x, who, 'g');
 		assert_int_equal(reap(x, who), 0);
 	}
-	drain(x);
+	drain(x->ipc);
 	dma_buf_put(buf);
 }
 
@@ -707,7 +607,7 @@ static void vfio_case(struct xf *x, const struct vfio_cond *c)
 	cond = c;
 	assert_int_equal(pipe2(x->done, O_CLOEXEC), 0);
 	t = th_thread_start(cond_begin_thread, x);
-	loop_until(x, COOP, x->done[0]);
+	xf_loop_until(x, COOP, x->done[0]);
 	th_thread_join(t);
 	assert_int_equal(x->ret, 0);
 	assert_true(dmb_vfio_pci_revoked(buf));
@@ -787,12 +687,12 @@ static void test_vfio_pci_hung_importer(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(dmb_ipc_send_fd(x->ctl[KEEPER], fd), 0);
 	close(fd);
-	assert_int_equal(loop_until(x, KEEPER, -1), 'M');
+	assert_int_equal(xf_loop_until(x, KEEPER, -1), 'M');
 
 	cond = &flr;
 	assert_int_equal(pipe2(x->done, O_CLOEXEC), 0);
 	t = th_thread_start(cond_begin_thread, x);
-	loop_until(x, KEEPER, x->done[0]);
+	xf_loop_until(x, KEEPER, x->done[0]);
 	th_thread_join(t);
 	assert_int_equal(x->ret, 0);
 	assert_true(dmb_vfio_pci_revoked(buf));
@@ -802,11 +702,11 @@ static void test_vfio_pci_hung_importer(void **state)
 		 (int)x->pid[KEEPER]);
 	assert_true(th_take_report(DMB_DIAG_NOTICE, needle));
 	tell(x, KEEPER, 'r');
-	assert_int_equal(loop_until(x, KEEPER, -1), 'F');
+	assert_int_equal(xf_loop_until(x, KEEPER, -1), 'F');
 	assert_int_equal(flr.end(x->pci), 0);
 	tell(x, KEEPER, 'g');
 	assert_int_equal(reap(x, KEEPER), 0);
-	drain(x);
+	drain(x->ipc);
 	dma_buf_put(buf);
 }
 
@@ -814,21 +714,6 @@ static void fill(void *p, unsigned int seed)
 {
 	for (size_t i = 0; i < BUF_SIZE; i++)
 		((unsigned char *)p)[i] = (unsigned char)(seed + i * 7);
-}
-
-static bool dump_has(const char *needle)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	bool found;
-
-	assert_non_null(f);
-	dma_buf_debug_dump(f);
-	fclose(f);
-	found = strstr(text, needle) != NULL;
-	free(text);
-	return found;
 }
 
 static void vram_write(struct dma_buf *buf, unsigned int seed)
@@ -897,20 +782,20 @@ static void test_heap(void **state)
 	tell(x, COOP, 'g');
 	assert_int_equal(reap(x, COOP), 0);
 	tell(x, KEEPER, 'c');
-	assert_int_equal(loop_until(x, KEEPER, -1), 'K');
-	drain(x);
+	assert_int_equal(xf_loop_until(x, KEEPER, -1), 'K');
+	drain(x->ipc);
 	assert_false(dump_has("keeper["));
 	/* Our reference was the last: the release takes the pages back. */
 	dma_buf_put(buf);
 	tell(x, KEEPER, 'r');
-	assert_int_equal(loop_until(x, KEEPER, -1), 'F');
+	assert_int_equal(xf_loop_until(x, KEEPER, -1), 'F');
 
 	/* The pages go to a new buffer: the old mapping never shows them. */
 	next = dmb_heap_export(x->f->ram, BUF_SIZE, "next");
 	assert_non_null(next);
 	fill(dmb_heap_vaddr(next), SEED_C);
 	tell(x, KEEPER, 'u');
-	assert_int_equal(loop_until(x, KEEPER, -1), 'N');
+	assert_int_equal(xf_loop_until(x, KEEPER, -1), 'N');
 	tell(x, KEEPER, 'g');
 	assert_int_equal(reap(x, KEEPER), 0);
 	dma_buf_put(next);
@@ -926,7 +811,7 @@ static void hand_to(struct xf *x, int who, struct dma_buf *buf, bool read_only,
 	assert_true(fd >= 0);
 	assert_int_equal(dmb_ipc_send_fd(x->ctl[who], fd), 0);
 	close(fd);
-	assert_int_equal(loop_until(x, who, -1), c);
+	assert_int_equal(xf_loop_until(x, who, -1), c);
 }
 
 /*
@@ -1002,12 +887,12 @@ static void shrink_case(struct xf *x, struct dma_buf *buf, uint64_t phys,
 
 	/* The other importer gets a clean error. */
 	tell(x, COOP, 't');
-	assert_int_equal(loop_until(x, COOP, -1), 'E');
+	assert_int_equal(xf_loop_until(x, COOP, -1), 'E');
 	for (int who = 0; who < 2; who++) {
 		tell(x, who, 'g');
 		assert_int_equal(reap(x, who), 0);
 	}
-	drain(x);
+	drain(x->ipc);
 }
 
 static int vfio_cpu_check(struct dma_buf *buf)
@@ -1079,27 +964,11 @@ static void test_heap_shrunk_by_writer(void **state)
 	dma_buf_put(buf);
 }
 
-/* argv: IPC_CHILD_ARG name ctl-fd kind; never returns. */
-static void run_child(char **argv)
-{
-	enum kind kind = (enum kind)atoi(argv[4]);
-	int ctl = atoi(argv[3]);
-
-	if (strcmp(argv[2], "child_coop") == 0)
-		child_coop(ctl, kind);
-	else if (strcmp(argv[2], "child_shrinker") == 0)
-		child_shrinker(ctl);
-	else if (strcmp(argv[2], "child_victim") == 0)
-		child_victim(ctl, kind);
-	else if (strcmp(argv[2], "child_keeper") == 0)
-		child_keeper(ctl, kind);
-	else if (strcmp(argv[2], "child_hung") == 0)
-		child_hung(ctl, kind);
-	else
-		_exit(127);
-	/* exit, not _exit: LeakSanitizer checks the importer too. */
-	exit(0);
-}
+/* The importers, by the name spawn() passes to the exec'd program. */
+static const struct ipc_child_fn ipc_children[] = {
+	IPC_CHILD(child_coop), IPC_CHILD(child_shrinker), IPC_CHILD(child_victim),
+	IPC_CHILD(child_keeper), IPC_CHILD(child_hung),
+};
 
 int main(int argc, char **argv)
 {
@@ -1115,7 +984,6 @@ int main(int argc, char **argv)
 		XF_TEST(test_heap_shrunk_by_writer),
 	};
 
-	if (argc == 5 && strcmp(argv[1], IPC_CHILD_ARG) == 0)
-		run_child(argv);
+	IPC_CHILD_RUN(argc, argv, ipc_children);
 	return th_run(argc, argv, tests, TH_COUNT(tests));
 }

@@ -16,7 +16,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,24 +31,15 @@
 #include <dmabuf/sync_file.h>
 
 #include "harness.h"
+#include "ipc-child.h"
 #include "mock-fence.h"
-#include "../../src/ipc/ipc-private.h"
 
 #define BUF_SIZE	(64 * 1024)
 #define FAULTED		66	/* a child's exit status: its access faulted */
 #define NOT_FAULTED	67	/* ... the access after the revoke went through */
 #define SHORT_BOUND	(10LL * 1000 * 1000)		/* hit on purpose */
 #define LONG_BOUND	(60LL * 1000 * 1000 * 1000)	/* only a hang hits it */
-#define IPC_CHILD_ARG	"--ipc-child"
 #define MAX_KIDS	2
-
-#define CHILD_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "importer: %s:%d: %s\n", __FILE__,	\
-			__LINE__, #cond);				\
-		_exit(__LINE__ & 0x3f ? __LINE__ & 0x3f : 1);		\
-	}								\
-} while (0)
 
 /* How a raw (protocol-speaking) importer behaves. */
 enum raw_mode {
@@ -68,16 +58,11 @@ struct kid {
 
 static struct kid kids[MAX_KIDS];
 
-static void reap_kid(void *arg)
+/* Its control socket: the hook of ipc_child_spawn() reaps the process. */
+static void close_kid(void *arg)
 {
 	struct kid *k = arg;
-	int status;
 
-	if (k->pid > 0) {
-		kill(k->pid, SIGKILL);
-		waitpid(k->pid, &status, 0);
-	}
-	k->pid = -1;
 	if (k->ctl >= 0)
 		close(k->ctl);
 	k->ctl = -1;
@@ -86,37 +71,18 @@ static void reap_kid(void *arg)
 /* Start importer @i: this program exec'd as @name in @mode. */
 static struct kid *spawn(int i, const char *name, int mode)
 {
-	char fd_arg[16], mode_arg[16];
-	int sv[2];
-
 	if (i == 0)
 		dmb_check_reset();	/* the cases count the checker's reports */
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-	snprintf(fd_arg, sizeof(fd_arg), "%d", sv[1]);
-	snprintf(mode_arg, sizeof(mode_arg), "%d", mode);
-	fflush(NULL);
-	kids[i].pid = fork();
-	assert_true(kids[i].pid >= 0);
-	if (kids[i].pid == 0) {
-		char *argv[] = { "test-ipc-threats", IPC_CHILD_ARG, (char *)name,
-				 fd_arg, mode_arg, NULL };
-
-		if (fcntl(sv[1], F_SETFD, 0) == 0)
-			execv("/proc/self/exe", argv);
-		_exit(127);
-	}
-	th_on_teardown(reap_kid, &kids[i]);
-	close(sv[1]);
-	kids[i].ctl = sv[0];
+	kids[i].pid = ipc_child_spawn(name, mode, &kids[i].ctl);
+	th_on_teardown(close_kid, &kids[i]);
 	return &kids[i];
 }
 
 /* Reap @k; Return: its wait status. */
 static int reap(struct kid *k)
 {
-	int status;
+	int status = ipc_child_reap(k->pid);
 
-	assert_int_equal(waitpid(k->pid, &status, 0), k->pid);
 	k->pid = -1;
 	return status;
 }
@@ -127,48 +93,16 @@ static void assert_exited(int status, int code)
 	assert_int_equal(WEXITSTATUS(status), code);
 }
 
-static void ctl_send(int ctl, char c)
-{
-	CHILD_CHECK(send(ctl, &c, 1, MSG_NOSIGNAL) == 1);
-}
-
-static char ctl_recv(int ctl)
-{
-	char c = 0;
-
-	return recv(ctl, &c, 1, 0) == 1 ? c : 0;
-}
-
 /* The exporter's loop: dispatch until @fd is readable. */
 static void serve_until(struct dmb_ipc *ipc, int fd)
 {
-	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = dmb_ipc_get_fd(ipc), .events = POLLIN },
-			{ .fd = fd, .events = POLLIN },
-		};
-
-		assert_true(poll(p, 2, -1) > 0);
-		if (p[0].revents)
-			assert_true(dmb_ipc_dispatch(ipc) >= 0);
-		if (p[1].revents)
-			return;
-	}
+	loop_until(ipc, -1, fd);
 }
 
 /* Dispatch until @k's next control byte; return it (0 at EOF). */
 static char serve_for(struct dmb_ipc *ipc, struct kid *k)
 {
-	serve_until(ipc, k->ctl);
-	return ctl_recv(k->ctl);
-}
-
-static void drain(struct dmb_ipc *ipc)
-{
-	struct pollfd p = { .fd = dmb_ipc_get_fd(ipc), .events = POLLIN };
-
-	while (poll(&p, 1, 0) > 0)
-		assert_true(dmb_ipc_dispatch(ipc) >= 0);
+	return loop_until(ipc, k->ctl, -1);
 }
 
 static struct dma_buf *export_buf(struct dmb_ipc *ipc, int64_t bound)
@@ -198,50 +132,6 @@ static void send_buf(struct dma_buf *buf, int ctl)
 	assert_true(fd >= 0);
 	assert_int_equal(dmb_ipc_send_fd(ctl, fd), 0);
 	close(fd);
-}
-
-struct revoker {
-	struct dma_buf *buf;
-	int done[2];
-	int ret;
-	struct dmb_revoke_stats stats;
-};
-
-static void *revoke_thread(void *arg)
-{
-	struct revoker *r = arg;
-
-	r->ret = dmb_memfd_buf_revoke(r->buf, &r->stats);
-	if (write(r->done[1], "d", 1) != 1)
-		r->ret = -EIO;
-	return NULL;
-}
-
-static void close_revoker(void *arg)
-{
-	struct revoker *r = arg;
-
-	close(r->done[0]);
-	close(r->done[1]);
-}
-
-static struct revoker *new_revoker(struct dma_buf *buf)
-{
-	struct revoker *r = TH_NEW(struct revoker, { .buf = buf });
-
-	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
-	th_on_teardown(close_revoker, r);
-	return r;
-}
-
-/* Revoke from a second thread while this one dispatches; assert it returned. */
-static void revoke_serving(struct dmb_ipc *ipc, struct revoker *r)
-{
-	struct th_thread *t = th_thread_start(revoke_thread, r);
-
-	serve_until(ipc, r->done[0]);
-	th_thread_join(t);
-	assert_int_equal(r->ret, 0);
 }
 
 /* The unrevoked buffer's fresh memory is the exporter's, with a mark. */
@@ -280,42 +170,6 @@ static void catch_faults(volatile unsigned char *p)
 	CHILD_CHECK(sigaction(SIGBUS, &sa, NULL) == 0);
 }
 
-static uint32_t raw_seq;
-
-/* Send a request; Return: the reply's status, handle in *@handle. */
-static int raw_request(int sock, enum dmb_ipc_type type, uint64_t handle,
-		       uint64_t arg, const char *name, uint64_t *out, int *fd)
-{
-	struct dmb_ipc_msg msg, rep;
-	const char *why = NULL;
-	int none;
-
-	dmb_ipc_msg_init(&msg, type);
-	msg.seq = ++raw_seq;
-	msg.handle = handle;
-	msg.arg = arg;
-	if (name)
-		memcpy(msg.name, name, strlen(name));
-	if (dmb_ipc_msg_send(sock, &msg, -1))
-		return -EPIPE;
-	if (dmb_ipc_msg_recv(sock, true, false, &rep, fd ? fd : &none, &why) != 1)
-		return -EPIPE;
-	CHILD_CHECK(rep.type == DMB_IPC_REPLY && rep.seq == msg.seq);
-	if (!fd && none >= 0)
-		close(none);
-	if (out)
-		*out = rep.handle;
-	return rep.status;
-}
-
-static void raw_hello(int sock, const char *name, uint64_t *att)
-{
-	CHILD_CHECK(raw_request(sock, DMB_IPC_HELLO, 0, (uint64_t)getpid(), name,
-				NULL, NULL) == 0);
-	CHILD_CHECK(raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE,
-				NULL, att, NULL) == 0);
-}
-
 /* A raw MAP, and a mapping of the memfd of our own, kept. */
 static volatile unsigned char *raw_map(int sock, uint64_t att, uint64_t *map)
 {
@@ -332,25 +186,6 @@ static volatile unsigned char *raw_map(int sock, uint64_t att, uint64_t *map)
 	close(fd);
 	CHILD_CHECK(kept[1] == 7);
 	return kept;
-}
-
-static void raw_wait_invalidate(int sock, uint64_t att)
-{
-	struct dmb_ipc_msg msg;
-	const char *why = NULL;
-	int none = -1;
-
-	CHILD_CHECK(dmb_ipc_msg_recv(sock, true, false, &msg, &none, &why) == 1);
-	CHILD_CHECK(msg.type == DMB_IPC_INVALIDATE && msg.handle == att);
-}
-
-static void raw_unmap(int sock, uint64_t map)
-{
-	struct dmb_ipc_msg msg;
-
-	dmb_ipc_msg_init(&msg, DMB_IPC_UNMAP);
-	msg.handle = map;
-	CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
 }
 
 static void child_raw(int ctl, int mode)
@@ -897,29 +732,14 @@ static void test_malformed_drops_one(void **state)
 	dmb_ipc_destroy(ipc);
 }
 
-#define IPC_CHILD(fn) { #fn, fn }
-static const struct {
-	const char *name;
-	void (*fn)(int ctl, int mode);
-} ipc_children[] = {
+/* The importers, by the name spawn() passes to the exec'd program. */
+static const struct ipc_child_fn ipc_children[] = {
 	IPC_CHILD(child_RAW_LIE_WRITE), IPC_CHILD(child_RAW_LIE_READ),
 	IPC_CHILD(child_RAW_HANG), IPC_CHILD(child_RAW_FORK),
 	IPC_CHILD(child_RAW_EXIT), IPC_CHILD(child_RAW_KILLED),
 	IPC_CHILD(child_coop), IPC_CHILD(child_fence), IPC_CHILD(child_flood),
 	IPC_CHILD(child_malformed),
 };
-
-static void run_child(char **argv)
-{
-	for (size_t i = 0; i < sizeof(ipc_children) / sizeof(ipc_children[0]); i++) {
-		if (strcmp(ipc_children[i].name, argv[2]) == 0) {
-			ipc_children[i].fn(atoi(argv[3]), atoi(argv[4]));
-			exit(0);
-		}
-	}
-	fprintf(stderr, "importer: no child %s\n", argv[2]);
-	_exit(127);
-}
 
 int main(int argc, char **argv)
 {
@@ -935,7 +755,6 @@ int main(int argc, char **argv)
 		TH_TEST(test_malformed_drops_one),
 	};
 
-	if (argc == 5 && strcmp(argv[1], IPC_CHILD_ARG) == 0)
-		run_child(argv);
+	IPC_CHILD_RUN(argc, argv, ipc_children);
 	return th_run(argc, argv, tests, TH_COUNT(tests));
 }

@@ -8,7 +8,9 @@
  * becoming readable, waitpid. The importer runs the library's thread, as a
  * program without a loop would. A failed check in the importer exits with
  * the line number; the case asserts the exit status. Children are reaped
- * by a teardown hook whatever happens.
+ * by a teardown hook whatever happens. How importers are started, reaped
+ * and served, for this program and the other tests/ipc/ ones:
+ * tests/lib/ipc-child.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,136 +29,28 @@
 #include <dmabuf/sync_file.h>
 
 #include "harness.h"
+#include "ipc-child.h"
 #include "mock-fence.h"
-#include "../../src/ipc/ipc-private.h"
 
 #define BUF_SIZE	(64 * 1024)
 
-/* The importer's checks: exit with the failing line. */
-#define CHILD_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "importer: %s:%d: %s\n", __FILE__,	\
-			__LINE__, #cond);				\
-		_exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);		\
-	}								\
-} while (0)
-
 static pid_t child_pid = -1;
-
-#define IPC_CHILD_ARG "--ipc-child"
 
 /* How far test_kill_at_each_step's importer goes (an enum kill_step). */
 static int kill_step;
 
-static void reap_child(void *arg)
-{
-	int status;
-
-	(void)arg;
-	if (child_pid > 0) {
-		kill(child_pid, SIGKILL);
-		waitpid(child_pid, &status, 0);
-	}
-	child_pid = -1;
-}
-
-/* Fork @fn as the importer; *@ctl gets the exporter's control socket. */
-/*
- * The importer runs in a process of its own, started by fork() and exec()
- * of this program (main() below runs it): a child that only forked would
- * inherit the state of every thread the exporter has, and ThreadSanitizer's
- * runtime, whose internal locks another thread may hold at fork(), can
- * hang such a child under load. exec() starts the importer clean.
- */
+/* Start importer @child (given kill_step); *@ctl gets our control socket. */
 static void spawn(const char *child, int *ctl)
 {
-	char fd_arg[16], step_arg[16];
-	int sv[2];
-
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-	snprintf(fd_arg, sizeof(fd_arg), "%d", sv[1]);
-	snprintf(step_arg, sizeof(step_arg), "%d", (int)kill_step);
-	fflush(NULL);
-	child_pid = fork();
-	assert_true(child_pid >= 0);
-	if (child_pid == 0) {
-		char *argv[] = { "test-ipc", IPC_CHILD_ARG, (char *)child,
-				 fd_arg, step_arg, NULL };
-
-		/* Only the importer's end crosses exec(). */
-		if (fcntl(sv[1], F_SETFD, 0) == 0)
-			execv("/proc/self/exe", argv);
-		fprintf(stderr, "importer: exec failed: %s\n", strerror(errno));
-		_exit(127);
-	}
-	th_on_teardown(reap_child, NULL);
-	close(sv[1]);
-	*ctl = sv[0];
+	child_pid = ipc_child_spawn(child, kill_step, ctl);
 }
 
 static int reap(void)
 {
-	int status;
+	int status = ipc_child_reap(child_pid);
 
-	assert_int_equal(waitpid(child_pid, &status, 0), child_pid);
 	child_pid = -1;
 	return status;
-}
-
-static void ctl_send(int ctl, char c)
-{
-	CHILD_CHECK(send(ctl, &c, 1, MSG_NOSIGNAL) == 1);
-}
-
-static char ctl_recv_blocking(int ctl)
-{
-	char c = 0;
-
-	return recv(ctl, &c, 1, 0) == 1 ? c : 0;
-}
-
-/*
- * The exporter's loop: dispatch until a byte arrives on @ctl (or, for
- * @fd >= 0, until @fd is readable); return that byte (0 for @fd or EOF).
- */
-static char loop_until(struct dmb_ipc *ipc, int ctl, int fd)
-{
-	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = dmb_ipc_get_fd(ipc), .events = POLLIN },
-			{ .fd = fd >= 0 ? fd : ctl, .events = POLLIN },
-		};
-
-		assert_true(poll(p, 2, -1) > 0);
-		if (p[0].revents)
-			assert_true(dmb_ipc_dispatch(ipc) >= 0);
-		if (p[1].revents)
-			return fd >= 0 ? 0 : ctl_recv_blocking(ctl);
-	}
-}
-
-/* Dispatch everything already there (a dead peer's EOF included). */
-static void drain(struct dmb_ipc *ipc)
-{
-	struct pollfd p = { .fd = dmb_ipc_get_fd(ipc), .events = POLLIN };
-
-	while (poll(&p, 1, 0) > 0)
-		assert_true(dmb_ipc_dispatch(ipc) >= 0);
-}
-
-static bool dump_has(const char *needle)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	bool found;
-
-	assert_non_null(f);
-	dma_buf_debug_dump(f);
-	fclose(f);
-	found = strstr(text, needle) != NULL;
-	free(text);
-	return found;
 }
 
 /* ---- the importer's side ---- */
@@ -237,7 +131,7 @@ static void imp_finish(struct dma_buf *buf, struct dmb_ipc *ipc)
 }
 
 /* Map, check the bytes, write one, wait for 'g', clean up. */
-static void child_share(int ctl)
+static void child_share(int ctl, int arg)
 {
 	struct dmb_ipc *ipc;
 	struct dma_buf *buf = imp_import(ctl, &ipc);
@@ -253,7 +147,7 @@ static void child_share(int ctl)
 		CHILD_CHECK(p[i] == (unsigned char)(i * 7));
 	((unsigned char *)p)[BUF_SIZE - 1] = 0xab;
 	ctl_send(ctl, 'M');
-	CHILD_CHECK(ctl_recv_blocking(ctl) == 'g');
+	CHILD_CHECK(ctl_recv(ctl) == 'g');
 	imp_finish(buf, ipc);
 }
 
@@ -314,7 +208,7 @@ static void test_share(void **state)
 }
 
 /* Map, report; on 'I' (an invalidate came) try to map (revoked), etc. */
-static void child_revoke(int ctl)
+static void child_revoke(int ctl, int arg)
 {
 	struct dmb_ipc *ipc;
 	struct dma_buf *buf = imp_import(ctl, &ipc);
@@ -326,44 +220,27 @@ static void child_revoke(int ctl)
 	imp_map(buf);
 	ctl_send(ctl, 'M');
 	/* The invalidate arrives in our ipc thread, which sends 'I'. */
-	CHILD_CHECK(ctl_recv_blocking(ctl) == 'r');	/* revoke returned */
+	CHILD_CHECK(ctl_recv(ctl) == 'r');	/* revoke returned */
 	CHILD_CHECK(dma_resv_lock(dma_buf_resv(buf), NULL) == 0);
 	CHILD_CHECK(imp.invalidated == 1 && !imp.sgt);
 	dma_resv_unlock(dma_buf_resv(buf));
 	sgt = dma_buf_map_attachment_unlocked(imp.attach, DMA_BIDIRECTIONAL);
 	CHILD_CHECK(!sgt && errno == ENODEV);
 	ctl_send(ctl, 'E');
-	CHILD_CHECK(ctl_recv_blocking(ctl) == 'u');	/* unrevoked */
+	CHILD_CHECK(ctl_recv(ctl) == 'u');	/* unrevoked */
 	sgt = imp_map(buf);
 	/* Fresh memory: none of the old generation's bytes. */
 	p = (const unsigned char *)(uintptr_t)sgt->sgl[0].dma_address;
 	CHILD_CHECK(p[1] == 0x55);
 	ctl_send(ctl, 'M');
-	CHILD_CHECK(ctl_recv_blocking(ctl) == 'g');
+	CHILD_CHECK(ctl_recv(ctl) == 'g');
 	imp_finish(buf, ipc);
-}
-
-struct revoker {
-	struct dma_buf *buf;
-	int done[2];	/* a pipe: readable when the revoke returned */
-	int ret;
-};
-
-static void *revoke_thread(void *arg)
-{
-	struct revoker *r = arg;
-
-	r->ret = dmb_memfd_buf_revoke(r->buf, NULL);
-	if (write(r->done[1], "d", 1) != 1)
-		r->ret = -EIO;
-	return NULL;
 }
 
 static void test_revoke(void **state)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
-	struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
-	struct th_thread *t;
+	struct revoker *r;
 	void *vaddr;
 	int ctl;
 	char c;
@@ -371,18 +248,14 @@ static void test_revoke(void **state)
 	(void)state;
 	assert_non_null(ipc);
 	spawn("child_revoke", &ctl);
-	r->buf = export_buf(ipc);
-	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	r = new_revoker(export_buf(ipc));
 	send_buf(r->buf, ctl);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'M');
 
 	/* The revoke waits for the importer's unmap, which we dispatch. */
-	t = th_thread_start(revoke_thread, r);
-	loop_until(ipc, ctl, r->done[0]);
-	th_thread_join(t);
-	assert_int_equal(r->ret, 0);
+	revoke_serving(ipc, r);
 	/* The importer was told ('I') before its unmap let the revoke end. */
-	c = ctl_recv_blocking(ctl);
+	c = ctl_recv(ctl);
 	assert_int_equal(c, 'I');
 	assert_int_equal(send(ctl, "r", 1, MSG_NOSIGNAL), 1);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'E');
@@ -397,8 +270,6 @@ static void test_revoke(void **state)
 	assert_int_equal(send(ctl, "g", 1, MSG_NOSIGNAL), 1);
 	assert_int_equal(reap(), 0);
 	drain(ipc);
-	close(r->done[0]);
-	close(r->done[1]);
 	close(ctl);
 	dma_buf_put(r->buf);
 	dmb_ipc_destroy(ipc);
@@ -408,7 +279,7 @@ static void test_revoke(void **state)
  * vmap the proxy, check and write the bytes, use the CPU-access calls, pin
  * a dynamic attachment; on 'u' vunmap; on 'r' (revoked) vmap again.
  */
-static void child_vmap(int ctl)
+static void child_vmap(int ctl, int arg)
 {
 	struct dmb_ipc *ipc;
 	struct dma_buf *buf = imp_import(ctl, &ipc);
@@ -431,11 +302,11 @@ static void child_vmap(int ctl)
 	dma_resv_unlock(resv);
 	CHILD_CHECK(dma_buf_attach_revocable(imp.attach));
 	ctl_send(ctl, 'V');
-	CHILD_CHECK(ctl_recv_blocking(ctl) == 'u');
+	CHILD_CHECK(ctl_recv(ctl) == 'u');
 	dma_buf_vunmap_unlocked(buf, vaddr);
 	ctl_send(ctl, 'U');
 	/* The revoke invalidated our pinned attachment ('I' from imp_ops). */
-	CHILD_CHECK(ctl_recv_blocking(ctl) == 'r');
+	CHILD_CHECK(ctl_recv(ctl) == 'r');
 	/* imp.invalidated is written under the resv lock, by the ipc thread. */
 	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
 	CHILD_CHECK(imp.invalidated == 1);
@@ -455,16 +326,14 @@ static void child_vmap(int ctl)
 static void test_vmap(void **state)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
-	struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
-	struct th_thread *t;
+	struct revoker *r;
 	void *vaddr;
 	int ctl;
 
 	(void)state;
 	assert_non_null(ipc);
 	spawn("child_vmap", &ctl);
-	r->buf = export_buf(ipc);
-	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	r = new_revoker(export_buf(ipc));
 	send_buf(r->buf, ctl);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'V');
 	assert_int_equal(dma_buf_vmap_unlocked(r->buf, &vaddr), 0);
@@ -476,25 +345,20 @@ static void test_vmap(void **state)
 	assert_int_equal(send(ctl, "u", 1, MSG_NOSIGNAL), 1);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'U');
 	drain(ipc);
-	t = th_thread_start(revoke_thread, r);
-	loop_until(ipc, ctl, r->done[0]);
-	th_thread_join(t);
-	assert_int_equal(r->ret, 0);
-	assert_int_equal(ctl_recv_blocking(ctl), 'I');
+	revoke_serving(ipc, r);
+	assert_int_equal(ctl_recv(ctl), 'I');
 	/* Its vmap while revoked is refused by us: we dispatch it. */
 	assert_int_equal(send(ctl, "r", 1, MSG_NOSIGNAL), 1);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'E');
 	assert_int_equal(reap(), 0);
 	drain(ipc);
-	close(r->done[0]);
-	close(r->done[1]);
 	close(ctl);
 	dma_buf_put(r->buf);
 	dmb_ipc_destroy(ipc);
 }
 
 /* vmap, report, then die holding it. */
-static void child_vmap_die(int ctl)
+static void child_vmap_die(int ctl, int arg)
 {
 	struct dmb_ipc *ipc;
 	struct dma_buf *buf = imp_import(ctl, &ipc);
@@ -503,7 +367,7 @@ static void child_vmap_die(int ctl)
 	(void)ipc;
 	CHILD_CHECK(dma_buf_vmap_unlocked(buf, &vaddr) == 0);
 	ctl_send(ctl, 'V');
-	ctl_recv_blocking(ctl);	/* killed here */
+	ctl_recv(ctl);	/* killed here */
 }
 
 /* A dead importer's vmap no longer holds off the revoke. */
@@ -531,7 +395,7 @@ static void test_vmap_peer_death(void **state)
 }
 
 /* Map, report, then die without cleaning anything up. */
-static void child_die(int ctl)
+static void child_die(int ctl, int arg)
 {
 	struct dmb_ipc *ipc;
 	struct dma_buf *buf = imp_import(ctl, &ipc);
@@ -540,7 +404,7 @@ static void child_die(int ctl)
 	CHILD_CHECK(imp.attach);
 	imp_map(buf);
 	ctl_send(ctl, 'M');
-	ctl_recv_blocking(ctl);	/* killed here */
+	ctl_recv(ctl);	/* killed here */
 }
 
 static void test_peer_death(void **state)
@@ -572,7 +436,7 @@ static void test_peer_death(void **state)
 }
 
 /* Send a malformed message on the buffer's socket, expect to be dropped. */
-static void child_garbage(int ctl)
+static void child_garbage(int ctl, int arg)
 {
 	struct dmb_ipc_msg msg;
 	char byte;
@@ -613,7 +477,7 @@ static void test_malformed(void **state)
 /* ---- fences across processes ---- */
 
 /* Import the exporter's fence twice (descriptor, dma_fence), wait, check. */
-static void child_sync_file(int ctl)
+static void child_sync_file(int ctl, int arg)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("importer", DMB_IPC_THREAD);
 	struct pollfd p = { .events = POLLIN };
@@ -652,7 +516,7 @@ static void test_sync_file(void **state)
 	assert_int_equal(dmb_sync_file_status(fd), 0);
 	assert_int_equal(dmb_ipc_send_fd(ctl, fd), 0);
 	close(fd);
-	assert_int_equal(ctl_recv_blocking(ctl), 'R');
+	assert_int_equal(ctl_recv(ctl), 'R');
 	dma_fence_set_error(fence, -EIO);
 	dma_fence_signal(fence);
 	assert_int_equal(reap(), 0);
@@ -661,7 +525,7 @@ static void test_sync_file(void **state)
 }
 
 /* The signaller: export a fence that never signals, send it, say 'S'. */
-static void child_fence_die(int ctl)
+static void child_fence_die(int ctl, int arg)
 {
 	struct dma_fence *fence = mock_fence();
 	int fd = dmb_sync_file_export(fence);
@@ -705,7 +569,7 @@ static void test_sync_file_dead_signaller(void **state)
 	spawn("child_fence_die", &ctl);
 	fd = dmb_ipc_recv_fd(ctl);
 	assert_true(fd >= 0);
-	assert_int_equal(ctl_recv_blocking(ctl), 'S');
+	assert_int_equal(ctl_recv(ctl), 'S');
 	w->fence = dmb_sync_file_import(ipc, fd);
 	assert_non_null(w->fence);
 	assert_false(dma_fence_is_signaled(w->fence));
@@ -740,7 +604,7 @@ static void test_sync_file_destroyed_while_waiting(void **state)
 	spawn("child_fence_die", &ctl);
 	fd = dmb_ipc_recv_fd(ctl);
 	assert_true(fd >= 0);
-	assert_int_equal(ctl_recv_blocking(ctl), 'S');
+	assert_int_equal(ctl_recv(ctl), 'S');
 	w->fence = dmb_sync_file_import(ipc, fd);
 	assert_non_null(w->fence);
 	t = th_thread_start(wait_fence_thread, w);
@@ -769,7 +633,7 @@ static void imp_invalidate_then_hang(struct dma_buf_attachment *attach)
 {
 	(void)attach;
 	ctl_send(imp.ctl, 'I');
-	ctl_recv_blocking(imp.ctl);	/* killed here, mapping held */
+	ctl_recv(imp.ctl);	/* killed here, mapping held */
 }
 
 static const struct dma_buf_attach_ops imp_hang_ops = {
@@ -777,12 +641,14 @@ static const struct dma_buf_attach_ops imp_hang_ops = {
 	.invalidate_mappings = imp_invalidate_then_hang,
 };
 
-static void child_steps(int ctl)
+static void child_steps(int ctl, int arg)
 {
 	struct dmb_ipc *ipc;
 	struct dma_buf *buf;
 	struct dma_fence *job;
 	int fd;
+
+	kill_step = arg;
 
 	imp.ctl = ctl;
 	if (kill_step == KILL_RECEIVED) {
@@ -815,7 +681,7 @@ static void test_kill_at_each_step(void **state)
 	(void)state;
 	for (kill_step = 0; kill_step < KILL_STEPS; kill_step++) {
 		struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
-		struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
+		struct revoker *r;
 		struct dma_resv *resv;
 		struct th_thread *t = NULL;
 		struct dma_fence *job = NULL;
@@ -824,9 +690,8 @@ static void test_kill_at_each_step(void **state)
 
 		assert_non_null(ipc);
 		spawn("child_steps", &ctl);
-		r->buf = export_buf(ipc);
+		r = new_revoker(export_buf(ipc));
 		resv = dma_buf_resv(r->buf);
-		assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
 		send_buf(r->buf, ctl);
 		assert_int_equal(loop_until(ipc, ctl, -1), 'S');
 		/* Its attachment (its job fence is named after it too). */
@@ -868,8 +733,6 @@ static void test_kill_at_each_step(void **state)
 			assert_int_equal(dma_fence_get_status(job), -EPIPE);
 			dma_fence_put(job);
 		}
-		close(r->done[0]);
-		close(r->done[1]);
 		close(ctl);
 		dma_buf_put(r->buf);
 		dmb_ipc_destroy(ipc);
@@ -883,33 +746,18 @@ static void test_kill_at_each_step(void **state)
  * completes, and the others keep their attachments.
  */
 enum { MANY = 4 };
-static pid_t many_pids[MANY];
-
-static void reap_many(void *arg)
-{
-	int status;
-
-	(void)arg;
-	for (int i = 0; i < MANY; i++) {
-		if (many_pids[i] > 0) {
-			kill(many_pids[i], SIGKILL);
-			waitpid(many_pids[i], &status, 0);
-		}
-		many_pids[i] = -1;
-	}
-}
 
 static void test_revoke_many_one_dies(void **state)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
-	struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
+	struct revoker *r;
 	struct th_thread *t;
 	char name[MANY][64];
+	pid_t many_pids[MANY];
 	int ctl[MANY], status;
 
 	(void)state;
 	assert_non_null(ipc);
-	th_on_teardown(reap_many, NULL);
 	/* The last one hangs in invalidate_mappings; the others unmap. */
 	for (int i = 0; i < MANY; i++) {
 		kill_step = i == MANY - 1 ? KILL_INVALIDATE : KILL_MAPPED;
@@ -918,8 +766,7 @@ static void test_revoke_many_one_dies(void **state)
 		child_pid = -1;
 		snprintf(name[i], sizeof(name[i]), "importer[%d]", (int)many_pids[i]);
 	}
-	r->buf = export_buf(ipc);
-	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	r = new_revoker(export_buf(ipc));
 	for (int i = 0; i < MANY; i++)
 		send_buf(r->buf, ctl[i]);
 	for (int i = 0; i < MANY; i++)
@@ -928,9 +775,7 @@ static void test_revoke_many_one_dies(void **state)
 	for (int i = 0; i < MANY; i++)
 		assert_int_equal(loop_until(ipc, ctl[i], -1), 'I');
 	kill(many_pids[MANY - 1], SIGKILL);
-	assert_int_equal(waitpid(many_pids[MANY - 1], &status, 0),
-			 many_pids[MANY - 1]);
-	many_pids[MANY - 1] = -1;
+	status = ipc_child_reap(many_pids[MANY - 1]);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	loop_until(ipc, ctl[0], r->done[0]);
 	th_thread_join(t);
@@ -939,12 +784,10 @@ static void test_revoke_many_one_dies(void **state)
 	assert_false(dump_has(name[MANY - 1]));
 	for (int i = 0; i < MANY - 1; i++)
 		assert_true(dump_has(name[i]));
-	reap_many(NULL);
+	ipc_child_reap_all();
 	drain(ipc);
 	for (int i = 0; i < MANY; i++)
 		close(ctl[i]);
-	close(r->done[0]);
-	close(r->done[1]);
 	kill_step = 0;
 	dma_buf_put(r->buf);
 	dmb_ipc_destroy(ipc);
@@ -955,7 +798,7 @@ static void test_revoke_many_one_dies(void **state)
  * can (a map while revoked fails -ENODEV; its invalidate unmaps at once)
  * while the exporter revokes and unrevokes; every revoke must complete.
  */
-static void child_map_loop(int ctl)
+static void child_map_loop(int ctl, int arg)
 {
 	struct dmb_ipc *ipc;
 	struct dma_buf *buf = imp_import(ctl, &ipc);
@@ -992,14 +835,13 @@ static void child_map_loop(int ctl)
 static void test_revoke_races_remote_maps(void **state)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
-	struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
+	struct revoker *r;
 	int ctl;
 
 	(void)state;
 	assert_non_null(ipc);
 	spawn("child_map_loop", &ctl);
-	r->buf = export_buf(ipc);
-	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	r = new_revoker(export_buf(ipc));
 	send_buf(r->buf, ctl);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'A');
 	for (int i = 0; i < 16; i++) {
@@ -1020,8 +862,6 @@ static void test_revoke_races_remote_maps(void **state)
 		;
 	assert_int_equal(reap(), 0);
 	drain(ipc);
-	close(r->done[0]);
-	close(r->done[1]);
 	close(ctl);
 	dma_buf_put(r->buf);
 	dmb_ipc_destroy(ipc);
@@ -1037,54 +877,29 @@ static void on_sigbus(int sig)
 	siglongjmp(fault_jmp, 1);
 }
 
-/* Send @type and return the reply's handle (and its descriptor in *@fd). */
-static uint64_t raw_request(int sock, enum dmb_ipc_type type, uint64_t handle,
-			    uint64_t arg, int *fd)
-{
-	static uint32_t seq;
-	struct dmb_ipc_msg msg, rep;
-	const char *why = NULL;
-
-	dmb_ipc_msg_init(&msg, type);
-	msg.seq = ++seq;
-	msg.handle = handle;
-	msg.arg = arg;
-	if (type == DMB_IPC_HELLO)
-		memcpy(msg.name, "cheat", 5);
-	CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
-	CHILD_CHECK(dmb_ipc_msg_recv(sock, true, false, &rep, fd, &why) == 1);
-	CHILD_CHECK(rep.type == DMB_IPC_REPLY && rep.seq == msg.seq && !rep.status);
-	return rep.handle;
-}
-
 /*
  * Map through the protocol, keep a second mapping of the memfd of our own,
  * answer the invalidate with UNMAP (so the revoke completes), then touch
  * the kept mapping: it must fault, and the file cannot be grown back.
  */
-static void child_cheat(int ctl)
+static void child_cheat(int ctl, int arg)
 {
-	struct dmb_ipc_msg msg;
-	const char *why = NULL;
 	volatile unsigned char *kept;
 	uint64_t att, map;
-	int sock = dmb_ipc_recv_fd(ctl), fd, none;
+	int sock = dmb_ipc_recv_fd(ctl), fd = -1;
 
 	CHILD_CHECK(sock >= 0);
-	raw_request(sock, DMB_IPC_HELLO, 0, (uint64_t)getpid(), &none);
-	att = raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE, &none);
-	map = raw_request(sock, DMB_IPC_MAP, att, DMA_BIDIRECTIONAL, &fd);
+	raw_hello(sock, "cheat", &att);
+	CHILD_CHECK(raw_request(sock, DMB_IPC_MAP, att, DMA_BIDIRECTIONAL, NULL,
+				&map, &fd) == 0);
 	CHILD_CHECK(fd >= 0);
 	kept = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHILD_CHECK(kept != MAP_FAILED);
 	CHILD_CHECK(kept[1] == 7);
 	ctl_send(ctl, 'M');
-	CHILD_CHECK(dmb_ipc_msg_recv(sock, true, false, &msg, &none, &why) == 1);
-	CHILD_CHECK(msg.type == DMB_IPC_INVALIDATE && msg.handle == att);
-	dmb_ipc_msg_init(&msg, DMB_IPC_UNMAP);
-	msg.handle = map;
-	CHILD_CHECK(dmb_ipc_msg_send(sock, &msg, -1) == 0);
-	CHILD_CHECK(ctl_recv_blocking(ctl) == 'r');	/* revoke returned */
+	raw_wait_invalidate(sock, att);
+	raw_unmap(sock, map);
+	CHILD_CHECK(ctl_recv(ctl) == 'r');	/* revoke returned */
 	signal(SIGBUS, on_sigbus);
 	if (sigsetjmp(fault_jmp, 1) == 0) {
 		kept[1] = 0x66;		/* must fault */
@@ -1104,26 +919,19 @@ static void child_cheat(int ctl)
 static void test_revoke_takes_memory_back(void **state)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
-	struct revoker *r = TH_NEW(struct revoker, { .ret = 0 });
-	struct th_thread *t;
+	struct revoker *r;
 	int ctl;
 
 	(void)state;
 	assert_non_null(ipc);
 	spawn("child_cheat", &ctl);
-	r->buf = export_buf(ipc);
-	assert_int_equal(pipe2(r->done, O_CLOEXEC), 0);
+	r = new_revoker(export_buf(ipc));
 	send_buf(r->buf, ctl);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'M');
-	t = th_thread_start(revoke_thread, r);
-	loop_until(ipc, ctl, r->done[0]);
-	th_thread_join(t);
-	assert_int_equal(r->ret, 0);
+	revoke_serving(ipc, r);
 	assert_int_equal(send(ctl, "r", 1, MSG_NOSIGNAL), 1);
 	assert_int_equal(reap(), 0);
 	drain(ipc);
-	close(r->done[0]);
-	close(r->done[1]);
 	close(ctl);
 	dma_buf_put(r->buf);
 	dmb_ipc_destroy(ipc);
@@ -1181,11 +989,7 @@ static void test_wire_check(void **state)
 }
 
 /* The importers, by the name spawn() passes to the exec'd program. */
-#define IPC_CHILD(fn) { #fn, fn }
-static const struct {
-	const char *name;
-	void (*fn)(int ctl);
-} ipc_children[] = {
+static const struct ipc_child_fn ipc_children[] = {
 	IPC_CHILD(child_share), IPC_CHILD(child_revoke), IPC_CHILD(child_vmap),
 	IPC_CHILD(child_vmap_die), IPC_CHILD(child_die),
 	IPC_CHILD(child_garbage), IPC_CHILD(child_sync_file),
@@ -1193,21 +997,6 @@ static const struct {
 	IPC_CHILD(child_steps), IPC_CHILD(child_map_loop),
 	IPC_CHILD(child_cheat),
 };
-
-/* argv: IPC_CHILD_ARG name ctl-fd kill-step; never returns. */
-static void run_child(char **argv)
-{
-	for (size_t i = 0; i < sizeof(ipc_children) / sizeof(ipc_children[0]); i++) {
-		if (strcmp(ipc_children[i].name, argv[2]) != 0)
-			continue;
-		kill_step = atoi(argv[4]);
-		ipc_children[i].fn(atoi(argv[3]));
-		/* exit, not _exit: LeakSanitizer checks the importer too. */
-		exit(0);
-	}
-	fprintf(stderr, "importer: no child %s\n", argv[2]);
-	_exit(127);
-}
 
 int main(int argc, char **argv)
 {
@@ -1228,7 +1017,6 @@ int main(int argc, char **argv)
 		TH_TEST(test_revoke_races_remote_maps),
 	};
 
-	if (argc == 5 && strcmp(argv[1], IPC_CHILD_ARG) == 0)
-		run_child(argv);
+	IPC_CHILD_RUN(argc, argv, ipc_children);
 	return th_run(argc, argv, tests, TH_COUNT(tests));
 }
