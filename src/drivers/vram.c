@@ -31,7 +31,10 @@
  *    backing until they unmap (R6b): a process that ignores the
  *    invalidate cannot be made to unmap. A later share gives the new
  *    backing, in a new generation. Such a process attaches as a CPU client
- *    (exporter-private.h), which reaches VRAM as the CPU does.
+ *    (exporter-private.h), which reaches VRAM as the CPU does. One given
+ *    a writable descriptor can shrink the generation early: the range's
+ *    views are guarded (mem-region.c), and from then on CPU access, map
+ *    and mmap fail with -EIO until a move takes the range back.
  *  - The copy is a CPU memcpy through the regions' CPU view: a move never
  *    depends on somebody advancing a virtual clock, and its only waits are
  *    the fences. (A real driver copies with its DMA engine and publishes the
@@ -295,6 +298,17 @@ static void vram_unpin(struct dma_buf_attachment *attach)
 	bo->pin_count--;
 }
 
+/*
+ * -EIO once another process shrank the shared backing (reported once);
+ * resv held.
+ */
+static int vram_damaged(struct vram_bo *bo)
+{
+	struct vram_backing *b = bo->backing;
+
+	return b->shared ? dmb_mem_share_check(b->region, b->phys, b->size) : 0;
+}
+
 static int vram_map(struct dma_buf_attachment *attach,
 		    enum dma_data_direction dir, struct sg_table **sgtp)
 {
@@ -302,6 +316,9 @@ static int vram_map(struct dma_buf_attachment *attach,
 	struct vram_mapping *m;
 	int ret;
 
+	ret = vram_damaged(bo);
+	if (ret)
+		return ret;
 	if (bo->backing->placement == DMB_VRAM_IN_VRAM &&
 	    !vram_attach_p2p(bo, attach)) {
 		/* The device cannot reach VRAM: serve it from system memory. */
@@ -345,10 +362,20 @@ static int vram_mmap(struct dma_buf *dmabuf)
 	struct vram_backing *b = bo->backing;
 	int fd;
 
-	fd = dmb_mem_share(b->region, b->phys, b->size);
+	fd = vram_damaged(bo);
+	if (!fd)
+		fd = dmb_mem_share(b->region, b->phys, b->size);
 	if (fd >= 0)
 		b->shared = true;
 	return fd;
+}
+
+/* A process given a writable descriptor of the backing (resv held). */
+static void vram_note_writer(struct dma_buf *dmabuf, const char *peer)
+{
+	struct vram_backing *b = ((struct vram_bo *)dma_buf_priv(dmabuf))->backing;
+
+	dmb_mem_share_note_writer(b->region, b->phys, b->size, peer);
 }
 
 static void vram_release(struct dma_buf *dmabuf)
@@ -370,6 +397,7 @@ static const struct dma_buf_ops vram_dmabuf_ops = {
 	.unmap_dma_buf = vram_unmap,
 	.release = vram_release,
 	.mmap = vram_mmap,
+	.note_writer = vram_note_writer,
 };
 
 /* The public API. */
@@ -551,6 +579,7 @@ int dmb_vram_cpu_access(struct dma_buf *buf, uint64_t offset, void *data,
 	struct vram_bo *bo = vram_bo_of(buf, __func__);
 	struct dma_resv *resv;
 	void *va;
+	int ret;
 
 	if (!bo || DMB_WARN(!data, "dmb_vram_cpu_access without a host buffer"))
 		return -EINVAL;
@@ -569,6 +598,8 @@ int dmb_vram_cpu_access(struct dma_buf *buf, uint64_t offset, void *data,
 		memcpy(va, data, len);
 	else
 		memcpy(data, va, len);
+	/* After the copy: an access that faulted on a shrunk range moved zeros. */
+	ret = vram_damaged(bo);
 	dma_resv_unlock(resv);
-	return 0;
+	return ret;
 }

@@ -112,8 +112,10 @@ unsigned int dmb_vram_moves(struct dma_buf *buf);
  *
  * Context: may sleep; takes the resv lock, so the buffer cannot move during
  * the copy.
- * Return: 0, or -EINVAL for a range outside the buffer, a zero length, a
- * NULL @data or a foreign buffer (the last two a WARN).
+ * Return: 0, -EIO if a process given a writable descriptor shrank the
+ * shared memory (the copy moved zeros; reported once, docs/ipc.md), or
+ * -EINVAL for a range outside the buffer, a zero length, a NULL @data or
+ * a foreign buffer (the last two a WARN).
  */
 int dmb_vram_cpu_access(struct dma_buf *buf, uint64_t offset, void *data,
 			uint64_t len, bool write);
