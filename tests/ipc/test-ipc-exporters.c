@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -945,14 +946,17 @@ static int vram_cpu_check(struct dma_buf *buf)
 
 /*
  * vram: the same shrink of the buffer's VRAM range; an eviction (a move)
- * takes the range back, and after it the buffer is whole memory again.
+ * takes the range back, and after it the buffer is whole memory again,
+ * and so is the next generation another process is given.
  */
 static void test_vram_shrunk_by_writer(void **state)
 {
 	struct dmb_mem_region_info info = { .name = "vram", .size = VRAM_SIZE };
 	struct xf *x = *state;
-	unsigned char bytes[BUF_SIZE];
+	unsigned char bytes[BUF_SIZE], *fresh;
 	struct dma_buf *buf;
+	struct stat st;
+	int fd;
 
 	x->gpu = hw_device(x->f, "gpu0", true, 1);
 	info.owner = x->gpu;
@@ -968,9 +972,22 @@ static void test_vram_shrunk_by_writer(void **state)
 		    vram_cpu_check);
 
 	assert_int_equal(dmb_vram_evict(buf), 0);
+	assert_int_equal(dmb_vram_placement(buf), DMB_VRAM_IN_SYSTEM);
 	vram_write(buf, SEED_C);
 	assert_int_equal(dmb_vram_cpu_access(buf, 0, bytes, BUF_SIZE, false), 0);
 	assert_true(holds(bytes, SEED_C));
+	/* What the mmap op hands the next process: a whole generation. */
+	assert_int_equal(dma_resv_lock(dma_buf_resv(buf), NULL), 0);
+	fd = dmb_dma_buf_mmap_fd(buf);
+	dma_resv_unlock(dma_buf_resv(buf));
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, BUF_SIZE);
+	fresh = mmap(NULL, BUF_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(fresh != MAP_FAILED);
+	assert_true(holds(fresh, SEED_C));
+	munmap(fresh, BUF_SIZE);
+	close(fd);
 	dma_buf_put(buf);
 }
 
