@@ -25,13 +25,20 @@
  *    -EBUSY. Pinned buffers never move.
  *  - A buffer is shareable with other processes (the mmap op): its current
  *    backing's range becomes a generation of its own (dmb_mem_share()).
- *    A move takes the old backing's generation back right after the copy
+ *    A move takes the old backing's generation back before the copy
  *    (dmb_mem_unshare()), so when it returns no other process reaches the
  *    old pages — stricter than for local importers, which may read the old
  *    backing until they unmap (R6b): a process that ignores the
  *    invalidate cannot be made to unmap. A later share gives the new
  *    backing, in a new generation. Such a process attaches as a CPU client
- *    (exporter-private.h), which reaches VRAM as the CPU does.
+ *    (exporter-private.h), which reaches VRAM as the CPU does. One given
+ *    a writable descriptor can shrink the generation early: the range's
+ *    views are guarded (mem-region.c), and from then on CPU access, map
+ *    and mmap fail with -EIO until a move takes the range back. The move
+ *    takes it back first and copies after: the copy then reads the
+ *    region's own pages, which nobody else holds, so what a peer cut off
+ *    moves as zeros without a fault, and the bytes moved are the ones
+ *    that were taken back (no peer writes between the two).
  *  - The copy is a CPU memcpy through the regions' CPU view: a move never
  *    depends on somebody advancing a virtual clock, and its only waits are
  *    the fences. (A real driver copies with its DMA engine and publishes the
@@ -208,11 +215,14 @@ static int vram_move_locked(struct vram_bo *bo, enum dmb_vram_placement where,
 	dmb_resv_wait_until(resv, DMA_RESV_USAGE_BOOKKEEP, vram_clock(vm),
 			    MAX_SCHEDULE_TIMEOUT);
 	t2 = dmb_check_now();
+	/*
+	 * Other processes lose the old pages now, not at the last unmap, and
+	 * before the copy: it must not read a generation they can shrink.
+	 */
+	vram_backing_take_back(old);
 	memcpy(vram_backing_virt(vm, new, 0, bo->size),
 	       vram_backing_virt(vm, old, 0, bo->size), bo->size);
 	bo->backing = new;
-	/* Other processes lose the old pages now, not at the last unmap. */
-	vram_backing_take_back(old);
 	vram_backing_put(old);
 	atomic_store(&bo->placement, where);
 	atomic_fetch_add(&bo->moves, 1);
@@ -295,6 +305,18 @@ static void vram_unpin(struct dma_buf_attachment *attach)
 	bo->pin_count--;
 }
 
+/*
+ * -EIO once a process given a writable descriptor shrank the current
+ * backing's generation (its views are guarded: accesses read zeros);
+ * reported once, naming the writers. Resv held.
+ */
+static int vram_damaged(struct vram_bo *bo)
+{
+	struct vram_backing *b = bo->backing;
+
+	return b->shared ? dmb_mem_share_check(b->region, b->phys, b->size) : 0;
+}
+
 static int vram_map(struct dma_buf_attachment *attach,
 		    enum dma_data_direction dir, struct sg_table **sgtp)
 {
@@ -311,6 +333,10 @@ static int vram_map(struct dma_buf_attachment *attach,
 		if (ret)
 			return ret;
 	}
+	/* After a move, which took a shrunk range back: the new one is whole. */
+	ret = vram_damaged(bo);
+	if (ret)
+		return ret;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
@@ -345,10 +371,20 @@ static int vram_mmap(struct dma_buf *dmabuf)
 	struct vram_backing *b = bo->backing;
 	int fd;
 
-	fd = dmb_mem_share(b->region, b->phys, b->size);
+	fd = vram_damaged(bo);
+	if (!fd)
+		fd = dmb_mem_share(b->region, b->phys, b->size);
 	if (fd >= 0)
 		b->shared = true;
 	return fd;
+}
+
+/* A process given a writable descriptor of the backing (resv held). */
+static void vram_note_writer(struct dma_buf *dmabuf, const char *peer)
+{
+	struct vram_backing *b = ((struct vram_bo *)dma_buf_priv(dmabuf))->backing;
+
+	dmb_mem_share_note_writer(b->region, b->phys, b->size, peer);
 }
 
 static void vram_release(struct dma_buf *dmabuf)
@@ -370,6 +406,7 @@ static const struct dma_buf_ops vram_dmabuf_ops = {
 	.unmap_dma_buf = vram_unmap,
 	.release = vram_release,
 	.mmap = vram_mmap,
+	.note_writer = vram_note_writer,
 };
 
 /* The public API. */
@@ -551,6 +588,7 @@ int dmb_vram_cpu_access(struct dma_buf *buf, uint64_t offset, void *data,
 	struct vram_bo *bo = vram_bo_of(buf, __func__);
 	struct dma_resv *resv;
 	void *va;
+	int ret;
 
 	if (!bo || DMB_WARN(!data, "dmb_vram_cpu_access without a host buffer"))
 		return -EINVAL;
@@ -564,11 +602,18 @@ int dmb_vram_cpu_access(struct dma_buf *buf, uint64_t offset, void *data,
 	dma_resv_lock(resv, NULL);
 	dmb_resv_wait_until(resv, dma_resv_usage_rw(write), vram_clock(bo->vm),
 			    MAX_SCHEDULE_TIMEOUT);
+	/* Known shrunk: the views are not touched (no fault to survive). */
+	ret = vram_damaged(bo);
+	if (ret)
+		goto out_unlock;
 	va = vram_backing_virt(bo->vm, bo->backing, offset, len);
 	if (write)
 		memcpy(va, data, len);
 	else
 		memcpy(data, va, len);
+	/* And after: a shrink during the copy faulted into the guard (zeros). */
+	ret = vram_damaged(bo);
+out_unlock:
 	dma_resv_unlock(resv);
-	return 0;
+	return ret;
 }

@@ -34,6 +34,12 @@
  * (dma-access.c), and dmb_mem_share_check() tells the exporter, which
  * fails its CPU access with -EIO, and names the processes the exporter
  * said were given a writable descriptor (dmb_mem_share_note_writer()).
+ * Taking a range back reads the generation through its file (pread()),
+ * never through the views: what a peer cut off reads as zeros without a
+ * fault, so the revoke paths that take ranges back do not depend on the
+ * guard's handler being the one in front (a program or a test framework
+ * may install its own SIGBUS handler after ours, until the next share
+ * puts ours back), and report a shrink nobody had checked for.
  *
  * Locking: region->alloc_lock (leaf) protects the bitmap. share_lock
  * protects the list of shared ranges and orders a swap of pages in the CPU
@@ -483,18 +489,75 @@ out_unlock:
 	return ret;
 }
 
+/* Whether another process shrank @sh's generation under our views. */
+static bool share_damaged(const struct dmb_mem_share *sh)
+{
+	struct stat st;
+
+	return dmb_sigbus_guard_damaged(sh->guard_cpu) ||
+	       dmb_sigbus_guard_damaged(sh->guard_dev) ||
+	       (!fstat(sh->fd, &st) && (uint64_t)st.st_size < sh->size);
+}
+
+/*
+ * Whether @sh was shrunk; the first time, a notice naming the writers.
+ * Share lock held.
+ */
+static bool report_damage(struct dmb_mem_region *r, struct dmb_mem_share *sh)
+{
+	if (!share_damaged(sh))
+		return false;
+	if (!sh->reported)
+		dmb_notice("region %s: shared range [%#llx, +%#llx) was shrunk "
+			   "under the exporter; read-write importers: %s",
+			   r->name, (unsigned long long)(r->base + sh->offset),
+			   (unsigned long long)sh->size,
+			   sh->writers[0] ? sh->writers : "none");
+	sh->reported = true;
+	return true;
+}
+
+/*
+ * Copy @sh's generation into @own through the file: a generation another
+ * process shrank gives fewer bytes, never a fault, and the rest is zeros.
+ * Return: 0 or -errno (@own then holds zeros past what was read).
+ */
+static int read_generation(const struct dmb_mem_share *sh, uint8_t *own)
+{
+	uint64_t done = 0;
+	int ret = 0;
+
+	while (done < sh->size) {
+		ssize_t n = pread(sh->fd, own + done, sh->size - done, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ret = -errno;
+		if (n <= 0)
+			break;
+		done += (uint64_t)n;
+	}
+	memset(own + done, 0, sh->size - done);
+	return ret;
+}
+
 /* Give @sh's range back its region pages, then truncate the generation. */
 static void take_back(struct dmb_mem_region *r, struct dmb_mem_share *sh)
 {
 	void *own;
+	int err;
 
+	/* A shrink nobody checked for is still reported, with its writers. */
+	report_damage(r, sh);
 	__dmb_space_write_lock(r->space);
 	own = mmap(NULL, sh->size, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd,
 		   (off_t)sh->offset);
 	if (!DMB_WARN(own == MAP_FAILED, "region %s: cannot map its pages: %d",
 		      r->name, errno)) {
-		/* Still guarded: a shrunk generation copies zeros. */
-		memcpy(own, r->dev_view + sh->offset, sh->size);
+		err = read_generation(sh, own);
+		DMB_WARN(err, "region %s: cannot read a shared range back: %d",
+			 r->name, err);
 		munmap(own, sh->size);
 	}
 	/* Before the views change: the guard must not map over new pages. */
@@ -573,16 +636,6 @@ void dmb_mem_share_note_writer(struct dmb_mem_region *r, uint64_t phys,
 	pthread_mutex_unlock(&r->share_lock);
 }
 
-/* Whether another process shrank @sh's generation under our views. */
-static bool share_damaged(const struct dmb_mem_share *sh)
-{
-	struct stat st;
-
-	return dmb_sigbus_guard_damaged(sh->guard_cpu) ||
-	       dmb_sigbus_guard_damaged(sh->guard_dev) ||
-	       (!fstat(sh->fd, &st) && (uint64_t)st.st_size < sh->size);
-}
-
 int dmb_mem_share_check(struct dmb_mem_region *r, uint64_t phys, uint64_t size)
 {
 	struct dmb_mem_share *sh;
@@ -598,15 +651,8 @@ int dmb_mem_share_check(struct dmb_mem_region *r, uint64_t phys, uint64_t size)
 	pthread_mutex_lock(&r->share_lock);
 	for (sh = r->shares; sh; sh = sh->next) {
 		if (sh->offset >= offset + size || offset >= sh->offset + sh->size ||
-		    !share_damaged(sh))
+		    !report_damage(r, sh))
 			continue;
-		if (!sh->reported)
-			dmb_notice("region %s: shared range [%#llx, +%#llx) was shrunk "
-				   "under the exporter; read-write importers: %s",
-				   r->name, (unsigned long long)(r->base + sh->offset),
-				   (unsigned long long)sh->size,
-				   sh->writers[0] ? sh->writers : "none");
-		sh->reported = true;
 		ret = -EIO;
 	}
 	pthread_mutex_unlock(&r->share_lock);

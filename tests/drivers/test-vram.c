@@ -6,7 +6,8 @@
  * under a DMA load running while buffers move), old backings live until
  * their last unmap, the pin rule (VRAM only if every attachment can reach
  * it), pinned buffers do not move, importers that cannot reach VRAM are
- * served from system memory, and misuse.
+ * served from system memory, a shared range shrunk by another process
+ * (clean errors until a move takes it back), and misuse.
  *
  * Each case gets a GPU "gpu0" (peer-to-peer, one engine) with 1 MiB of
  * VRAM, system RAM from the fixture, a manager whose observer counts moves,
@@ -14,6 +15,9 @@
  * peer-to-peer).
  */
 #include <pthread.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <dmabuf/hw/dma-engine.h>
 #include <dmabuf/drivers/heap.h>
@@ -640,6 +644,81 @@ static void cpu_access_bounds(void **state)
 	dma_buf_put(buf);
 }
 
+/* The buffer's current range, shared as another process would get it (the mmap op). */
+static int vx_share(struct dma_buf *buf)
+{
+	struct dma_resv *resv = dma_buf_resv(buf);
+	int fd;
+
+	assert_int_equal(dma_resv_lock(resv, NULL), 0);
+	fd = dmb_dma_buf_mmap_fd(buf);
+	dma_resv_unlock(resv);
+	return fd;
+}
+
+/*
+ * Another process given a writable descriptor truncates the shared VRAM
+ * range (here: this case, holding the descriptor). CPU access fails with
+ * -EIO (one notice), an importer's map and a new share too; a local
+ * importer that cannot reach VRAM moves the buffer, which takes the range
+ * back: its bytes are zeros, whole memory again, and a new share is a
+ * whole generation. Neither the access nor the move touches the shrunk
+ * pages: with another SIGBUS handler in front of the guard's (as a program
+ * may install), nothing faults.
+ */
+static void shrunk_share_taken_back_by_move(void **state)
+{
+	struct vx *x = *state;
+	struct dma_buf *buf = vx_export(x, BUF_SIZE);
+	static uint8_t data[BUF_SIZE];
+	struct timp peer, far;
+	uint8_t *view;
+	struct stat st;
+	int fd, fd2;
+
+	timp_init(&peer, "gpu-imp", x->peer, TIMP_REVOCABLE, true, true);
+	timp_init(&far, "claims-p2p", x->dev, TIMP_REVOCABLE, true, true);
+	assert_non_null(timp_attach(&peer, buf));
+	assert_non_null(timp_attach(&far, buf));
+	cpu_fill(buf, 4);
+	fd = vx_share(buf);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 0), 0);
+
+	th_sigbus_catch_begin();
+	assert_int_equal(dmb_vram_cpu_access(buf, 0, data, BUF_SIZE, false), -EIO);
+	assert_true(th_take_report(DMB_DIAG_NOTICE, "was shrunk under the exporter"));
+	assert_int_equal(dmb_vram_cpu_access(buf, 0, data, BUF_SIZE, true), -EIO);
+	assert_int_equal(timp_map(&peer), -EIO);
+	assert_int_equal(vx_share(buf), -EIO);
+	assert_int_equal(dmb_vram_placement(buf), DMB_VRAM_IN_VRAM);
+	/* The move takes the range back first: the copy reads no shrunk page. */
+	assert_int_equal(timp_map(&far), 0);
+	assert_int_equal(th_sigbus_catch_end(), 0);
+	assert_int_equal(th_count_reports(DMB_DIAG_NOTICE), 0);
+	assert_int_equal(dmb_vram_placement(buf), DMB_VRAM_IN_SYSTEM);
+	assert_int_equal(dmb_vram_cpu_access(buf, 0, data, BUF_SIZE, false), 0);
+	for (uint64_t i = 0; i < BUF_SIZE; i++)
+		assert_int_equal(data[i], 0);
+
+	cpu_fill(buf, 6);
+	fd2 = vx_share(buf);
+	assert_true(fd2 >= 0);
+	assert_int_equal(fstat(fd2, &st), 0);
+	assert_int_equal(st.st_size, BUF_SIZE);
+	view = mmap(NULL, BUF_SIZE, PROT_READ, MAP_SHARED, fd2, 0);
+	assert_true(view != MAP_FAILED);
+	for (uint64_t i = 0; i < BUF_SIZE; i++)
+		assert_int_equal(view[i], pat(6, i));
+	assert_int_equal(timp_map(&peer), 0);
+	munmap(view, BUF_SIZE);
+	close(fd2);
+	close(fd);
+	timp_detach(&far);
+	timp_detach(&peer);
+	dma_buf_put(buf);
+}
+
 /* Misuse: NULL arguments, regions of the wrong kind and foreign buffers WARN and fail. */
 static void misuse_warns(void **state)
 {
@@ -695,6 +774,7 @@ int main(int argc, char **argv)
 		VX_TEST(data_intact_under_load),
 		VX_TEST(destroy_with_live_buffer_refused),
 		VX_TEST(cpu_access_bounds),
+		VX_TEST(shrunk_share_taken_back_by_move),
 		VX_TEST(misuse_warns),
 	};
 

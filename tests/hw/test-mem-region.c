@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * test-mem-region.c - the physical address space and its regions: fixed
- * bases, page allocation, the memfd behind the bytes, and isolation that
- * really protects the CPU view.
+ * bases, page allocation, the memfd behind the bytes, shared ranges taken
+ * back (shrunk by their peer too), and isolation that really protects the
+ * CPU view.
  */
 #include <setjmp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -238,6 +241,58 @@ static void shared_range_taken_back(void **state)
 	th_assert_warned("dmb_mem_share");
 }
 
+/*
+ * A generation another process shrank is taken back through its file,
+ * never through the views: no fault, even with another SIGBUS handler in
+ * front of the guard's; the pages it kept come back as they were, what it
+ * cut off as zeros; the shrink nobody checked for is reported once, naming
+ * the writer; the next generation is whole.
+ */
+static void shrunk_range_taken_back_through_the_file(void **state)
+{
+	struct hw_fixture *f = *state;
+	uint64_t len = 2 * DMB_PAGE_SIZE, phys = hw_alloc(f->ram, 2);
+	uint8_t *cpu = dmb_phys_to_virt(f->space, phys, len), *next;
+	char needle[160];
+	struct stat st;
+	int fd, fd2;
+
+	hw_fill(f->space, phys, len, 3);
+	fd = dmb_mem_share(f->ram, phys, len);
+	assert_true(fd >= 0);
+	dmb_mem_share_note_writer(f->ram, phys, len, "peer[7]");
+	/* The peer keeps the first page. */
+	assert_int_equal(ftruncate(fd, DMB_PAGE_SIZE), 0);
+
+	th_sigbus_catch_begin();
+	dmb_mem_unshare(f->ram, phys, len);
+	assert_int_equal(th_sigbus_catch_end(), 0);
+	snprintf(needle, sizeof(needle), "shared range [%#llx, +%#llx) was shrunk "
+		 "under the exporter; read-write importers: peer[7]",
+		 (unsigned long long)phys, (unsigned long long)len);
+	assert_true(th_take_report(DMB_DIAG_NOTICE, needle));
+	assert_true(hw_holds(f->space, phys, DMB_PAGE_SIZE, 3));
+	for (uint64_t i = DMB_PAGE_SIZE; i < len; i++)
+		assert_int_equal(cpu[i], 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 0);
+
+	fd2 = dmb_mem_share(f->ram, phys, len);
+	assert_int_equal(fstat(fd2, &st), 0);
+	assert_int_equal(st.st_size, len);
+	next = map_fd(fd2, len);
+	assert_memory_equal(next, cpu, len);
+	next[len - 1] = 0x42;
+	assert_int_equal(cpu[len - 1], 0x42);
+	assert_int_equal(dmb_mem_share_check(f->ram, phys, len), 0);
+	dmb_mem_unshare(f->ram, phys, len);
+	assert_int_equal(th_count_reports(DMB_DIAG_NOTICE), 0);
+	munmap(next, len);
+	close(fd2);
+	close(fd);
+	assert_int_equal(dmb_mem_free(f->ram, phys, len), 0);
+}
+
 /* Run @fn in a child; true if the child died instead of exiting 0. */
 static bool child_crashes(void (*fn)(void *arg), void *arg)
 {
@@ -333,6 +388,7 @@ int main(int argc, char **argv)
 		HW_TEST(bad_free_refused),
 		HW_TEST(memfd_shares_the_bytes),
 		HW_TEST(shared_range_taken_back),
+		HW_TEST(shrunk_range_taken_back_through_the_file),
 		HW_TEST(isolation_protects_cpu_view),
 		HW_TEST(destroy_while_mapped_is_busy),
 		HW_TEST(domain_put_releases_regions),

@@ -26,9 +26,10 @@
  * The shrink cases (docs/ipc.md, "Access rights"): a read-write importer
  * (`child_shrinker`) truncates a shared range's generation early. The
  * exporter's CPU view reads zeros instead of dying, its CPU access and a
- * DMA job over the range fail with -EIO, a notice names the range, the
- * other importer (`child_victim`) is refused a new map with -EIO; a
- * revoke takes the range back and the next generation is whole.
+ * DMA job over the range fail with -EIO, a notice names the range and the
+ * writer (not the read-only importer), the other importer
+ * (`child_victim`, read-only) is refused a new map with -EIO; a revoke or
+ * a move takes the range back and the next generation is whole.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +40,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -935,6 +937,60 @@ static void test_vfio_pci_shrunk_by_writer(void **state)
 	dma_buf_put(buf);
 }
 
+static int vram_cpu_check(struct dma_buf *buf)
+{
+	unsigned char bytes[BUF_SIZE];
+
+	return dmb_vram_cpu_access(buf, 0, bytes, BUF_SIZE, false);
+}
+
+/*
+ * vram: the same shrink of the buffer's VRAM range; an eviction (a move)
+ * takes the range back, and after it the buffer is whole memory again,
+ * and so is the next generation another process is given.
+ */
+static void test_vram_shrunk_by_writer(void **state)
+{
+	struct dmb_mem_region_info info = { .name = "vram", .size = VRAM_SIZE };
+	struct xf *x = *state;
+	unsigned char bytes[BUF_SIZE], *fresh;
+	struct dma_buf *buf;
+	struct stat st;
+	int fd;
+
+	x->gpu = hw_device(x->f, "gpu0", true, 1);
+	info.owner = x->gpu;
+	x->vram = dmb_mem_region_create(x->f->space, &info);
+	assert_non_null(x->vram);
+	x->vm = dmb_vram_create(x->gpu, x->vram, x->f->ram, NULL);
+	assert_non_null(x->vm);
+	buf = dmb_vram_export(x->vm, BUF_SIZE, "bo");
+	assert_non_null(buf);
+	assert_int_equal(dmb_vram_placement(buf), DMB_VRAM_IN_VRAM);
+	/* The first buffer in an empty VRAM: at its base (the victim checks). */
+	shrink_case(x, buf, dmb_mem_region_base(x->vram), KIND_VRAM,
+		    vram_cpu_check);
+
+	assert_int_equal(dmb_vram_evict(buf), 0);
+	assert_int_equal(dmb_vram_placement(buf), DMB_VRAM_IN_SYSTEM);
+	vram_write(buf, SEED_C);
+	assert_int_equal(dmb_vram_cpu_access(buf, 0, bytes, BUF_SIZE, false), 0);
+	assert_true(holds(bytes, SEED_C));
+	/* What the mmap op hands the next process: a whole generation. */
+	assert_int_equal(dma_resv_lock(dma_buf_resv(buf), NULL), 0);
+	fd = dmb_dma_buf_mmap_fd(buf);
+	dma_resv_unlock(dma_buf_resv(buf));
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, BUF_SIZE);
+	fresh = mmap(NULL, BUF_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(fresh != MAP_FAILED);
+	assert_true(holds(fresh, SEED_C));
+	munmap(fresh, BUF_SIZE);
+	close(fd);
+	dma_buf_put(buf);
+}
+
 static int heap_cpu_check(struct dma_buf *buf)
 {
 	int ret = dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE);
@@ -982,6 +1038,7 @@ int main(int argc, char **argv)
 		XF_TEST(test_heap),
 		XF_TEST(test_vfio_pci_shrunk_by_writer),
 		XF_TEST(test_heap_shrunk_by_writer),
+		XF_TEST(test_vram_shrunk_by_writer),
 	};
 
 	IPC_CHILD_RUN(argc, argv, ipc_children);

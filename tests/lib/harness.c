@@ -12,10 +12,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -321,6 +325,55 @@ void th_on_teardown(void (*fn)(void *arg), void *arg)
 	owned.hooks[owned.nr_hooks].arg = arg;
 	owned.nr_hooks++;
 	pthread_mutex_unlock(&owned.lock);
+}
+
+/* th_sigbus_catch_*: the handler only touches these (async-signal-safe). */
+static atomic_uint sigbus_caught;
+static uintptr_t sigbus_page;
+static struct sigaction sigbus_old;
+static bool sigbus_catching;
+
+static void sigbus_catch(int sig, siginfo_t *info, void *uctx)
+{
+	uintptr_t page = (uintptr_t)info->si_addr & ~(sigbus_page - 1);
+
+	(void)sig;
+	(void)uctx;
+	atomic_fetch_add(&sigbus_caught, 1);
+	if (mmap((void *)page, sigbus_page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+		abort();
+}
+
+static void sigbus_catch_teardown(void *arg)
+{
+	(void)arg;
+	if (sigbus_catching)
+		th_sigbus_catch_end();
+}
+
+void th_sigbus_catch_begin(void)
+{
+	struct sigaction sa;
+
+	assert_false(sigbus_catching);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sigbus_catch;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigbus_page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	atomic_store(&sigbus_caught, 0);
+	assert_int_equal(sigaction(SIGBUS, &sa, &sigbus_old), 0);
+	sigbus_catching = true;
+	th_on_teardown(sigbus_catch_teardown, NULL);
+}
+
+unsigned int th_sigbus_catch_end(void)
+{
+	assert_true(sigbus_catching);
+	sigaction(SIGBUS, &sigbus_old, NULL);
+	sigbus_catching = false;
+	return atomic_load(&sigbus_caught);
 }
 
 void th_sleep_ns(int64_t ns)

@@ -149,6 +149,20 @@ bool th_wait_until_ns(int64_t ns, bool (*cond)(void *arg), void *arg);
 void th_set_hang_ns(int64_t ns);
 
 /**
+ * th_sigbus_catch_begin - put a SIGBUS handler of the case's in front of
+ * every other, as a program or a test framework that installs its own
+ * after libdmabuf's guard (dmabuf/sigbus-guard.h) does: a fault is counted
+ * and the faulting page replaced with zeros, so the access completes. For
+ * cases that assert a path never touches memory another process shrank.
+ * th_sigbus_catch_end() puts the previous handler back (teardown does, if
+ * the case failed first). Main thread of the case; not nested.
+ */
+void th_sigbus_catch_begin(void);
+
+/** th_sigbus_catch_end - end th_sigbus_catch_begin(); Return: the faults caught */
+unsigned int th_sigbus_catch_end(void);
+
+/**
  * th_stress_seed - seed for a stress test: $DMABUF_TEST_SEED or a fixed
  * default, printed so a failure can be replayed
  */

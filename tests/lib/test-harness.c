@@ -10,8 +10,10 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -180,6 +182,36 @@ static void failed_case_leaves_nothing_running(void **state)
 	assert_int_equal(WEXITSTATUS(status), 1);
 }
 
+/*
+ * th_sigbus_catch: a read of a page its file no longer has is counted and
+ * completes with zeros; the handler before it is back afterwards.
+ */
+static void sigbus_catch_counts_and_completes(void **state)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	volatile unsigned char *p;
+	struct sigaction before, after;
+	int fd = memfd_create("shrunk", MFD_CLOEXEC);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 2 * page), 0);
+	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(p != MAP_FAILED);
+	p[0] = 7;
+	assert_int_equal(ftruncate(fd, page), 0);
+	assert_int_equal(sigaction(SIGBUS, NULL, &before), 0);
+	th_sigbus_catch_begin();
+	assert_int_equal(p[0], 7);
+	assert_int_equal(p[page + 1], 0);
+	p[page + 2] = 1;
+	assert_int_equal(th_sigbus_catch_end(), 1);
+	assert_int_equal(sigaction(SIGBUS, NULL, &after), 0);
+	assert_true(after.sa_handler == before.sa_handler);
+	munmap((void *)p, 2 * page);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +219,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(joined_thread_passes),
 		cmocka_unit_test(unowned_thread_fails_teardown),
 		cmocka_unit_test(failed_case_leaves_nothing_running),
+		TH_TEST(sigbus_catch_counts_and_completes),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));

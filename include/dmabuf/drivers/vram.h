@@ -31,6 +31,12 @@
  * The VRAM region must stay reachable by the CPU (not a BAR that a PCI
  * function may isolate): moves and CPU access copy through its CPU view.
  *
+ * Sharing with other processes (dma_buf_fd(), docs/ipc.md): the current
+ * backing's range becomes a generation of its own, which a move takes
+ * back. A process given a writable descriptor can shrink it; then CPU
+ * access, map and mmap fail with -EIO (one notice names the writers)
+ * until a move takes the range back; its bytes are lost (zeros).
+ *
  * Locking: every function is thread-safe and must be called without the
  * buffer's resv lock.
  */
@@ -112,8 +118,12 @@ unsigned int dmb_vram_moves(struct dma_buf *buf);
  *
  * Context: may sleep; takes the resv lock, so the buffer cannot move during
  * the copy.
- * Return: 0, or -EINVAL for a range outside the buffer, a zero length, a
- * NULL @data or a foreign buffer (the last two a WARN).
+ * Return: 0, -EIO if a process given a writable descriptor shrank the
+ * shared memory (@data got zeros or was left as it was; a notice naming
+ * the writers the first time, docs/ipc.md; the next move takes the range
+ * back and makes the buffer whole memory again), or -EINVAL for a range
+ * outside the buffer, a zero length, a NULL @data or a foreign buffer
+ * (the last two a WARN).
  */
 int dmb_vram_cpu_access(struct dma_buf *buf, uint64_t offset, void *data,
 			uint64_t len, bool write);

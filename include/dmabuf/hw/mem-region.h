@@ -134,8 +134,12 @@ int dmb_mem_share(struct dmb_mem_region *region, uint64_t phys, uint64_t size);
  * map again, then the generation is truncated: every other process's
  * mapping of it faults (SIGBUS) from then on, and cannot be grown back;
  * this process and the devices never miss a byte. A later share of the
- * range is a new generation. Nothing happens for a range that is not
- * shared. dmb_mem_region_destroy() takes back every range.
+ * range is a new generation. The bytes are read through the generation's
+ * file, never through the views: a generation another process shrank
+ * gives back the pages it kept and zeros for the rest without a fault,
+ * and its shrink is reported as dmb_mem_share_check() does, if nobody
+ * checked before. Nothing happens for a range that is not shared.
+ * dmb_mem_region_destroy() takes back every range.
  * Context: any thread; may be called under a buffer's resv lock.
  * A range outside @region is a WARN and ignored.
  */
