@@ -355,8 +355,10 @@ static void revoke_wait_fences(struct dmb_revocable *rev,
  * At the unmap bound: name every attachment still mapped. A revocable one
  * broke its promise (V6); a pinned one was accepted knowing it may never
  * let go, so it gets a notice. One the bound ops cut off (an untrusted
- * importer) is named whatever the policy and its mappings count as forced;
- * with DEADLINE_FORCE, tear the others' mappings down.
+ * importer) is named whatever the policy, and its mappings are torn down
+ * here and now, under the lock already held: its importer can do nothing
+ * more, so waiting for anybody else to take them back would only add a
+ * wake-up or two to the revoke. With DEADLINE_FORCE, the others' too.
  */
 static void revoke_unmap_deadline(struct dmb_revocable *rev,
 				  const struct dmb_revoke_policy *policy,
@@ -389,9 +391,7 @@ static void revoke_unmap_deadline(struct dmb_revocable *rev,
 				   dma_buf_attachment_nr_mappings(attach),
 				   (long long)(bound / NSEC_PER_MSEC), then);
 		stats->warnings++;
-		if (cut)
-			stats->forced += dma_buf_attachment_nr_mappings(attach);
-		else if (policy->wait == DMB_REVOKE_DEADLINE_FORCE)
+		if (cut || policy->wait == DMB_REVOKE_DEADLINE_FORCE)
 			stats->forced += dma_buf_force_unmap(attach);
 	}
 	dma_resv_unlock(dmabuf->resv);
