@@ -124,8 +124,9 @@ struct dma_buf *dmb_memfd_buf_create(struct dmb_ipc *ipc, const char *name,
  * through a mapping. A hung importer process delays it by at most the
  * fence bound plus the unmap bound (see dmb_memfd_buf_create()); @stats
  * count what was forced (forced: mappings of cut-off peers, forced_fences:
- * their fences). The peers cut off are torn down by the thread that
- * dispatches the context, which must keep running. Refused with -EBUSY while the exporter has it vmapped
+ * their fences). A peer cut off has its mappings torn down by the revoke
+ * itself; the thread that dispatches the context detaches it later.
+ * Refused with -EBUSY while the exporter has it vmapped
  * (a runtime state: no report).
  * Context: may sleep; not with the resv lock held (-EINVAL, reported), not
  *	from a callback.

@@ -9,11 +9,11 @@
  * (at the policy's bounds, 0 meaning the checker's): at the fence bound,
  * each pending fence the exporter can end is ended and reported (V7); at
  * the unmap bound, each attachment still mapped that the exporter can cut
- * off is cut off and reported (V6 if revocable, a notice if not), and its
- * mappings count in dmb_revoke_stats.forced. What the ops cannot end is
- * handled by the policy as without them. After a cut, the revoke still
- * waits for the mappings to be taken back: the ops promise it happens
- * without the importer (the ipc layer's dispatcher tears the peer down).
+ * off is cut off and reported (V6 if revocable, a notice if not), and the
+ * revoke tears its mappings down itself at once (dma_buf_force_unmap(),
+ * as DEADLINE_FORCE does), so they count in dmb_revoke_stats.forced and
+ * the revoke goes straight on to take the memory back. What the ops cannot
+ * end is handled by the policy as without them.
  *
  * Locking: both ops run in the revoking thread with the resv lock held and
  * must not take it, nor wait for anything that needs it. The ops are set
@@ -31,7 +31,10 @@
  * @end_fence: @fence has not signalled by the fence bound: signal it with
  *	an error if it is an untrusted importer's; true if it did
  * @cut_off: @attach still maps the buffer at the unmap bound: cut its
- *	importer off if it is an untrusted one; true if it did
+ *	importer off if it is an untrusted one; true if it did. The revoke
+ *	then tears @attach's mappings down; from then on the cut importer
+ *	can map no more, and whoever later tears it down must not unmap the
+ *	mappings it had (they are gone: a second unmap would be V8).
  */
 struct dmb_revoke_bound_ops {
 	bool (*end_fence)(struct dma_fence *fence);

@@ -40,6 +40,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 
 #include <dmabuf/completion.h>
 #include <dmabuf/dma-buf-revoke.h>
@@ -273,12 +274,44 @@ static int64_t bound_or(int64_t bound, int64_t fallback)
 	return bound ? bound : fallback;
 }
 
+/*
+ * A bounded wait in real time ends up to the thread's timer slack (50 us
+ * by default, the kernel's leeway to batch timer wake-ups) after its
+ * deadline: that much past the revoke's bound, every time it is hit. The
+ * revoke's bounded waits run with the smallest slack and give the
+ * caller's back after. Return: the caller's slack, or -1 if left alone.
+ */
+static int slack_off(int64_t bound)
+{
+	int slack;
+
+	if (bound == MAX_SCHEDULE_TIMEOUT)
+		return -1;
+	slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	if (slack > 1)
+		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	return slack > 1 ? slack : -1;
+}
+
+static void slack_restore(int slack)
+{
+	if (slack > 1)
+		prctl(PR_SET_TIMERSLACK, (unsigned long)slack, 0, 0, 0);
+}
+
 /* Wait for every fence for up to @bound, on @clock if not NULL. */
 static int64_t wait_fences(struct dma_resv *resv, struct dmb_clock *clock,
 			   int64_t bound)
 {
-	if (!clock)
-		return dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, bound);
+	int64_t left;
+	int slack;
+
+	if (!clock) {
+		slack = slack_off(bound);
+		left = dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, bound);
+		slack_restore(slack);
+		return left;
+	}
 	return dmb_resv_wait_until(resv, DMA_RESV_USAGE_BOOKKEEP, clock,
 				   dmb_timeout_deadline(dmb_clock_now(clock), bound));
 }
@@ -295,8 +328,15 @@ static bool unmapped_done(void *arg)
 static int64_t wait_unmapped(struct dmb_revocable *rev, struct dmb_completion *done,
 			     struct dmb_clock *clock, int64_t bound)
 {
-	if (!clock)
-		return dmb_wait_for_completion_timeout(done, bound);
+	int64_t left;
+	int slack;
+
+	if (!clock) {
+		slack = slack_off(bound);
+		left = dmb_wait_for_completion_timeout(done, bound);
+		slack_restore(slack);
+		return left;
+	}
 	atomic_store(&rev->waiting_on, clock);
 	dmb_clock_sleep_until_or(clock, dmb_timeout_deadline(dmb_clock_now(clock),
 							     bound),
@@ -355,8 +395,10 @@ static void revoke_wait_fences(struct dmb_revocable *rev,
  * At the unmap bound: name every attachment still mapped. A revocable one
  * broke its promise (V6); a pinned one was accepted knowing it may never
  * let go, so it gets a notice. One the bound ops cut off (an untrusted
- * importer) is named whatever the policy and its mappings count as forced;
- * with DEADLINE_FORCE, tear the others' mappings down.
+ * importer) is named whatever the policy, and its mappings are torn down
+ * here and now, under the lock already held: its importer can do nothing
+ * more, so waiting for anybody else to take them back would only add a
+ * wake-up or two to the revoke. With DEADLINE_FORCE, the others' too.
  */
 static void revoke_unmap_deadline(struct dmb_revocable *rev,
 				  const struct dmb_revoke_policy *policy,
@@ -389,9 +431,7 @@ static void revoke_unmap_deadline(struct dmb_revocable *rev,
 				   dma_buf_attachment_nr_mappings(attach),
 				   (long long)(bound / NSEC_PER_MSEC), then);
 		stats->warnings++;
-		if (cut)
-			stats->forced += dma_buf_attachment_nr_mappings(attach);
-		else if (policy->wait == DMB_REVOKE_DEADLINE_FORCE)
+		if (cut || policy->wait == DMB_REVOKE_DEADLINE_FORCE)
 			stats->forced += dma_buf_force_unmap(attach);
 	}
 	dma_resv_unlock(dmabuf->resv);

@@ -11,8 +11,12 @@
  *
  * Locking: a connection's attachments and mappings are touched only in the
  * thread that dispatches it (every message and the teardown run there), so
- * they need no lock of their own. remote_invalidate runs in the revoking
- * thread under the buffer's resv lock and only sends a message.
+ * they need no lock of their own. remote_invalidate and bound_cut_off run
+ * in the revoking thread under the buffer's resv lock: the first only
+ * sends a message; the second sets conn->cut, after which the revoke tears
+ * the peer's mappings down in the core. The dispatcher reads conn->cut
+ * under the same lock whenever it maps or unmaps, so each of the peer's
+ * mappings is unmapped exactly once, by one side or the other.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -207,9 +211,14 @@ static void do_map(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 		return;
 	}
 	rm->dir = (enum dma_data_direction)msg->arg;
-	/* One hold: the descriptor shows the pages the table was made for. */
+	/*
+	 * One hold: the descriptor shows the pages the table was made for.
+	 * A peer a revoke cut off maps no more (its teardown would not
+	 * unmap it), even if the buffer was unrevoked meanwhile.
+	 */
 	dma_resv_lock(resv, NULL);
-	rm->sgt = dma_buf_map_attachment(ra->attach, rm->dir);
+	errno = ENOTCONN;
+	rm->sgt = conn->cut ? NULL : dma_buf_map_attachment(ra->attach, rm->dir);
 	fd = rm->sgt ? peer_fd(conn, dmb_dma_buf_mmap_fd(conn->buf)) : -errno;
 	dma_resv_unlock(resv);
 	if (!rm->sgt) {
@@ -230,11 +239,22 @@ static void do_map(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 	close(fd);
 }
 
+/*
+ * The peer's mapping @rm goes: unmap it, unless a revoke that cut the peer
+ * off did already (decided under the lock that revoke held). The
+ * connection's reference keeps the buffer alive across the call.
+ */
 static void unmap_one(struct remote_att *ra, struct remote_map *rm)
 {
-	ra->conn->nr_maps--;
+	struct dmb_ipc_conn *conn = ra->conn;
+	struct dma_resv *resv = dma_buf_resv(conn->buf);
+
+	conn->nr_maps--;
 	dmb_list_del(&rm->node);
-	dma_buf_unmap_attachment_unlocked(ra->attach, rm->sgt, rm->dir);
+	dma_resv_lock(resv, NULL);
+	if (!conn->cut)
+		dma_buf_unmap_attachment(ra->attach, rm->sgt, rm->dir);
+	dma_resv_unlock(resv);
 	free(rm);
 }
 
@@ -334,10 +354,12 @@ static void do_fence(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg,
 /*
  * The revoke's bounds (dma-buf-revoke-private.h), in the revoking thread
  * under the resv lock. An importer process still mapped at the unmap
- * bound is cut off: its socket is shut down, the dispatcher sees EOF and
- * tears it down as a dead peer's (its mappings count as unmapped), and the
- * revoke truncates the memfd after, so the peer's own mapping faults.
- * Nothing here waits for the peer.
+ * bound is cut off: its socket is shut down, so it can ask for nothing
+ * more; the revoke tears its mappings down at once and truncates the
+ * memfd after, so the peer's own mapping faults. The dispatcher sees EOF
+ * later and tears the peer down as a dead one, without unmapping again
+ * (conn->cut). Nothing here waits for the peer or the dispatcher. One
+ * notice per peer, however many of its attachments map.
  */
 static bool bound_cut_off(struct dma_buf_attachment *attach)
 {
@@ -347,7 +369,9 @@ static bool bound_cut_off(struct dma_buf_attachment *attach)
 	if (dev->type != remote_dev_type)
 		return false;
 	conn = dmb_container_of(dev, struct dmb_ipc_conn, dev);
-	dmb_ipc_conn_drop(conn, "mapped past the revoke's bound");
+	if (!conn->cut)
+		dmb_ipc_conn_drop(conn, "mapped past the revoke's bound");
+	conn->cut = true;
 	return true;
 }
 

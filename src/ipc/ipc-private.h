@@ -8,7 +8,9 @@
  * req_lock serialises the requests that wait for an answer (one in flight
  * per connection). Exporter-side connection state (attachments, mappings)
  * is touched only by the thread that dispatches the connection, and by the
- * connection's teardown, which runs in that thread too.
+ * connection's teardown, which runs in that thread too; except its cut
+ * flag, set by a revoking thread, under the buffer's resv lock, which is
+ * also when the core's mappings of a cut peer go (ipc-export.c).
  */
 #ifndef DMABUF_IPC_PRIVATE_H
 #define DMABUF_IPC_PRIVATE_H
@@ -145,6 +147,8 @@ struct dmb_ipc_conn {
 	struct device dev;
 	struct dmb_list_head atts;
 	unsigned int nr_atts, nr_maps;	/* at most DMB_IPC_PEER_MAX each */
+	bool cut;			/* buf's resv: a revoke cut it off and
+					 * tore its mappings down itself */
 	struct dma_fence *fences[DMB_IPC_PEER_MAX];	/* its job fences, */
 	unsigned int nr_fences;		/* ... pending when last looked at */
 	uint64_t next_handle;

@@ -6,6 +6,8 @@
  * gets a notice instead, the wait policy is silent, and deadline-force tears
  * the remaining mappings down (a later unmap is V8) but never forces fences.
  */
+#include <sys/prctl.h>
+
 #include <dmabuf/debug.h>
 
 #include "revoke-fixture.h"
@@ -23,6 +25,7 @@ static void v6_warn_then_wait_names_importer(void **state)
 		.wait_violation = DMB_V6_UNMAP_TIMEOUT,
 	});
 	struct dmb_revoke_stats st;
+	int slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
 
 	rimp_init(&f->imp[0], "good-odp", RIMP_REVOCABLE, RIMP_UNMAP_NOW);
 	rimp_init(&f->imp[1], "lazy-importer", RIMP_REVOCABLE, RIMP_UNMAP_LATER);
@@ -30,7 +33,11 @@ static void v6_warn_then_wait_names_importer(void **state)
 	attach_map(&f->imp[1], buf);
 	lu->imp[0] = &f->imp[1];
 
+	/* The bounded waits run without timer slack, and give the caller's back. */
+	assert_int_equal(prctl(PR_SET_TIMERSLACK, 123457UL, 0, 0, 0), 0);
 	revoke_with_late_unmap(lu, &st);
+	assert_int_equal(prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), 123457);
+	assert_int_equal(prctl(PR_SET_TIMERSLACK, (unsigned long)slack, 0, 0, 0), 0);
 	assert_true(st.warnings >= 1);
 	assert_int_equal(st.forced, 0);
 	assert_true(st.unmap_wait_ns >= BOUND_NS);

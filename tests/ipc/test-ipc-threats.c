@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@ enum raw_mode {
 	RAW_FORK,	/* answers, but a forked child kept the mapping and writes */
 	RAW_EXIT,	/* exits inside the revoke, on INVALIDATE */
 	RAW_KILLED,	/* says 'I' on INVALIDATE and waits to be killed */
+	RAW_LATE,	/* unmaps on INVALIDATE if it still can, says 'U', writes */
 };
 
 struct kid {
@@ -190,6 +192,7 @@ static volatile unsigned char *raw_map(int sock, uint64_t att, uint64_t *map)
 
 static void child_raw(int ctl, int mode)
 {
+	struct dmb_ipc_msg msg;
 	volatile unsigned char *kept;
 	uint64_t att, map;
 	int sock = dmb_ipc_recv_fd(ctl), gc_pipe[2], status;
@@ -225,8 +228,16 @@ static void child_raw(int ctl, int mode)
 			for (;;)
 				pause();
 		}
-		/* The lie: "unmapped", with our own mapping kept. */
-		raw_unmap(sock, map);
+		if (mode == RAW_LATE) {
+			/* Refused once the exporter cut us off: no matter. */
+			dmb_ipc_msg_init(&msg, DMB_IPC_UNMAP);
+			msg.handle = map;
+			dmb_ipc_msg_send(sock, &msg, -1);
+			ctl_send(ctl, 'U');
+		} else {
+			/* The lie: "unmapped", with our own mapping kept. */
+			raw_unmap(sock, map);
+		}
 	}
 	CHILD_CHECK(ctl_recv(ctl) == 'r');	/* the revoke returned */
 	switch (mode) {
@@ -403,6 +414,7 @@ RAW_CHILD(RAW_HANG)
 RAW_CHILD(RAW_FORK)
 RAW_CHILD(RAW_EXIT)
 RAW_CHILD(RAW_KILLED)
+RAW_CHILD(RAW_LATE)
 
 static void test_write_after_revoke(void **state)
 {
@@ -481,6 +493,64 @@ static void test_never_unmaps(void **state)
 	assert_int_equal(send(bad->ctl, "r", 1, MSG_NOSIGNAL), 1);
 	assert_exited(reap(bad), FAULTED);
 	coop_after_revoke(ipc, coop, buf);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
+static bool readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/*
+ * The cut is the revoke's own: at the bound, the revoking thread tears the
+ * hung peer's mappings down and truncates the memory itself, so the revoke
+ * returns, and the peer's access faults, while nobody dispatches the
+ * exporter's context (its dispatcher could be busy or descheduled). The
+ * peer's UNMAP, sent on INVALIDATE but read only afterwards, and its
+ * teardown when the dispatcher does run, unmap nothing twice (no V8, V9).
+ */
+static void test_cut_off_without_dispatcher(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct th_thread *t;
+	struct dma_buf *buf;
+	struct revoker *r;
+	struct kid *bad;
+	char needle[64];
+	bool returned;
+
+	(void)state;
+	assert_non_null(ipc);
+	bad = spawn(0, "child_RAW_LATE", 0);
+	buf = export_buf(ipc, SHORT_BOUND);
+	r = new_revoker(buf);
+	send_buf(buf, bad->ctl);
+	assert_int_equal(serve_for(ipc, bad), 'M');
+	t = th_thread_start(revoke_thread, r);
+	returned = TH_WAIT_UNTIL(readable(r->done[0]));
+	if (!returned)
+		serve_until(ipc, r->done[0]);	/* let it end, to fail cleanly */
+	th_thread_join(t);
+	assert_true(returned);
+	assert_int_equal(r->ret, 0);
+	assert_int_equal(r->stats.forced, 1);
+	snprintf(needle, sizeof(needle), "importer=hostile[%d]", (int)bad->pid);
+	assert_true(th_take_report(DMB_DIAG_VIOLATION, needle));
+	assert_int_equal(dmb_check_count(DMB_V6_UNMAP_TIMEOUT), 1);
+	snprintf(needle, sizeof(needle), "hostile[%d]: mapped past the revoke's bound",
+		 (int)bad->pid);
+	assert_true(th_take_report(DMB_DIAG_NOTICE, needle));
+	/* Its UNMAP (if the socket still took it) is queued: now it is read. */
+	assert_int_equal(ctl_recv(bad->ctl), 'U');
+	assert_int_equal(send(bad->ctl, "r", 1, MSG_NOSIGNAL), 1);
+	assert_exited(reap(bad), FAULTED);
+	drain(ipc);
+	assert_int_equal(dmb_check_count(DMB_V8_BAD_UNMAP), 0);
+	assert_int_equal(dmb_check_count(DMB_V9_BAD_DETACH_OR_PUT), 0);
+	assert_int_equal(dmb_check_count(DMB_V6_UNMAP_TIMEOUT), 1);
 	dma_buf_put(buf);
 	dmb_ipc_destroy(ipc);
 }
@@ -737,6 +807,7 @@ static const struct ipc_child_fn ipc_children[] = {
 	IPC_CHILD(child_RAW_LIE_WRITE), IPC_CHILD(child_RAW_LIE_READ),
 	IPC_CHILD(child_RAW_HANG), IPC_CHILD(child_RAW_FORK),
 	IPC_CHILD(child_RAW_EXIT), IPC_CHILD(child_RAW_KILLED),
+	IPC_CHILD(child_RAW_LATE),
 	IPC_CHILD(child_coop), IPC_CHILD(child_fence), IPC_CHILD(child_flood),
 	IPC_CHILD(child_malformed),
 };
@@ -748,6 +819,7 @@ int main(int argc, char **argv)
 		TH_TEST(test_read_after_revoke),
 		TH_TEST(test_fork_hands_mapping),
 		TH_TEST(test_never_unmaps),
+		TH_TEST(test_cut_off_without_dispatcher),
 		TH_TEST(test_never_signals),
 		TH_TEST(test_die_mid_revoke),
 		TH_TEST(test_flood_attach),
