@@ -8,19 +8,22 @@
  * process (MAP_SHARED: the same pages, no copy); its unmap and detach ops
  * tell the exporter without waiting. An INVALIDATE from the exporter runs
  * dma_buf_invalidate_mappings() on the proxy in the dispatching thread, so
- * the importer's invalidate_mappings runs in its own process, as required.
+ * the importer's invalidate_mappings runs in its own process, as required;
+ * one of the vmap's handle only marks the vmap revoked (ipc.c).
  *
  * A read-only descriptor (the HELLO reply says which) makes a read-only
  * proxy: maps through which the device would write and CPU write access
  * are refused here with -EACCES (the exporter refuses them too), and the
  * memory is mapped PROT_READ from a read-only descriptor. The vmap is
- * guarded (dmabuf/sigbus-guard.h): if a read-write peer shrinks the memory,
- * accesses to it complete and the CPU-access calls return -EIO instead of
- * a SIGBUS.
+ * guarded (dmabuf/sigbus-guard.h): once its memory is gone (a revoke took
+ * it back, or a read-write peer shrank it), accesses to it complete and
+ * the CPU-access calls return -EIO instead of a SIGBUS.
  *
  * Locking: the ops run as the core calls them (map/unmap under the proxy's
  * resv lock); a request blocks under that lock until the exporter answers,
- * which never needs this process's dispatcher (ipc.c).
+ * which never needs this process's dispatcher (ipc.c). The vmap's handle
+ * and revoked mark are under ipc->lock (ipc.c sets them as messages are
+ * read); its guard slot and file under the resv lock.
  */
 #include <errno.h>
 #include <fcntl.h>
