@@ -126,8 +126,10 @@ struct dma_buf *dmb_memfd_buf_create(struct dmb_ipc *ipc, const char *name,
  * count what was forced (forced: mappings of cut-off peers, forced_fences:
  * their fences). A peer cut off has its mappings torn down by the revoke
  * itself; the thread that dispatches the context detaches it later.
- * Refused with -EBUSY while the exporter has it vmapped
- * (a runtime state: no report).
+ * Refused with -EBUSY while this process has it vmapped (a runtime state:
+ * no report); an importer process's vmap never holds it off: the peer is
+ * told, and its mapping faults afterwards (its CPU access,
+ * dma_buf_begin_cpu_access() on its proxy, returns -EIO).
  * Context: may sleep; not with the resv lock held (-EINVAL, reported), not
  *	from a callback.
  * Return: 0 or -errno; -EINVAL and a report for a buffer that is NULL or

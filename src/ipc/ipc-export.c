@@ -3,20 +3,22 @@
  * ipc-export.c - the exporter's side of a connection: an importer process
  * attaches, maps, unmaps and detaches through ordinary attachments of the
  * buffer, named "importer[pid]", and is told to unmap by a message. Its
- * vmap is the exporter's own vmap taken on its behalf, so a revoke refuses
- * (-EBUSY) while it lasts, as for a local one. A read-only connection
+ * vmap is the memfd it maps, with an attachment that tells it when a
+ * revoke takes the pages back: unlike a local vmap, it never holds off a
+ * revoke (a peer must not be able to). A read-only connection
  * (dmb_dma_buf_fd_readonly()) gets read-only descriptors of the memory and
  * is refused (-EACCES) any map through which its device would write: the
  * peer's own library refuses it first, but the peer is not trusted.
  *
  * Locking: a connection's attachments and mappings are touched only in the
  * thread that dispatches it (every message and the teardown run there), so
- * they need no lock of their own. remote_invalidate and bound_cut_off run
- * in the revoking thread under the buffer's resv lock: the first only
- * sends a message; the second sets conn->cut, after which the revoke tears
- * the peer's mappings down in the core. The dispatcher reads conn->cut
- * under the same lock whenever it maps or unmaps, so each of the peer's
- * mappings is unmapped exactly once, by one side or the other.
+ * they need no lock of their own. remote_invalidate, vmap_invalidate and
+ * bound_cut_off run in the revoking thread under the buffer's resv lock:
+ * the first two only send a message; the third sets conn->cut, after
+ * which the revoke tears the peer's mappings down in the core. The
+ * dispatcher reads conn->cut under the same lock whenever it maps or
+ * unmaps, so each of the peer's mappings is unmapped exactly once, by one
+ * side or the other.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +33,7 @@
 #include <dmabuf/sync_file.h>
 
 #include "ipc-private.h"
-#include "../buf/dma-buf-private.h"	/* dma_buf_fd(): has the exporter an mmap op? */
+#include "../buf/dma-buf-private.h"	/* has the exporter an mmap op, a vmap op? */
 #include "../buf/dma-buf-revoke-private.h"
 
 /* The device type of every remote attachment: tells them from local ones. */
@@ -271,39 +273,79 @@ static void detach_one(struct remote_att *ra)
 	free(ra);
 }
 
-/* The importer's CPU mapping: our vmap, and the memfd it shows. */
+/*
+ * The revoke (under the resv lock, in the revoking thread) is about to take
+ * the pages back: tell the peer its vmap is going. Nothing waits for an
+ * answer; a peer whose socket is full is cut off.
+ */
+static void vmap_invalidate(struct dma_buf_attachment *attach)
+{
+	struct dmb_ipc_conn *conn = dma_buf_attachment_importer_priv(attach);
+	struct dmb_ipc_msg msg;
+
+	dmb_ipc_msg_init(&msg, DMB_IPC_INVALIDATE);
+	msg.handle = conn->vmap_handle;
+	if (dmb_ipc_msg_send(conn->sock, &msg, -1) == -EAGAIN)
+		dmb_ipc_conn_drop(conn, "socket full on invalidate");
+}
+
+static void vunmap_remote(struct dmb_ipc_conn *conn)
+{
+	dma_buf_detach(conn->buf, conn->vmap_att);
+	conn->vmap_att = NULL;
+	conn->vmap_handle = 0;
+}
+
+/*
+ * The importer's CPU mapping: the memfd of the pages, which the peer maps.
+ * It is not our vmap (that would hold off a revoke, -EBUSY, for as long as
+ * the peer pleases): the pages are the peer's until a revoke takes them
+ * back, as for a mapping it kept. An attachment without mappings stands
+ * for it, so that the revoke's invalidate tells the peer (INVALIDATE of
+ * the vmap's handle) and the checker shows it; the revoke has nothing of
+ * it to wait for. Refused, as dma_buf_vmap() is, if the exporter has no
+ * vmap op.
+ */
 static void do_vmap(struct dmb_ipc_conn *conn, const struct dmb_ipc_msg *msg)
 {
 	struct dma_resv *resv = dma_buf_resv(conn->buf);
-	void *vaddr;
-	int fd, ret;
+	int fd;
 
 	/* The importer's core vmaps once however many users it has. */
 	if (conn->vmap_handle) {
 		dmb_ipc_conn_drop(conn, "second VMAP");
 		return;
 	}
+	if (!conn->buf->ops->vmap) {
+		reply(conn, msg, -EINVAL, 0, 0, -1);
+		return;
+	}
+	/* Set before the attachment is listed: its invalidate reads it. */
+	conn->vmap_handle = ++conn->next_handle;
+	conn->vmap_ops.name = conn->peer;
+	conn->vmap_ops.invalidate_mappings = vmap_invalidate;
+	conn->vmap_att = dma_buf_dynamic_attach(conn->buf, &conn->dev,
+						&conn->vmap_ops, conn);
+	if (!conn->vmap_att) {
+		conn->vmap_handle = 0;
+		reply(conn, msg, -errno, 0, 0, -1);
+		return;
+	}
+	/*
+	 * Under the resv lock: either a revoke marked the buffer before
+	 * (the mmap op refuses, -ENODEV) or its invalidate, after, finds
+	 * the attachment and tells the peer, before it truncates.
+	 */
 	dma_resv_lock(resv, NULL);
-	ret = dma_buf_vmap(conn->buf, &vaddr);
-	fd = ret ? ret : peer_fd(conn, dmb_dma_buf_mmap_fd(conn->buf));
-	if (!ret && fd < 0)
-		dma_buf_vunmap(conn->buf, vaddr);
+	fd = peer_fd(conn, dmb_dma_buf_mmap_fd(conn->buf));
 	dma_resv_unlock(resv);
 	if (fd < 0) {
+		vunmap_remote(conn);
 		reply(conn, msg, fd, 0, 0, -1);
 		return;
 	}
-	conn->vmap_vaddr = vaddr;
-	conn->vmap_handle = ++conn->next_handle;
 	reply(conn, msg, 0, conn->vmap_handle, dma_buf_size(conn->buf), fd);
 	close(fd);
-}
-
-static void vunmap_remote(struct dmb_ipc_conn *conn)
-{
-	dma_buf_vunmap_unlocked(conn->buf, conn->vmap_vaddr);
-	conn->vmap_vaddr = NULL;
-	conn->vmap_handle = 0;
 }
 
 /*
@@ -445,7 +487,6 @@ void dmb_ipc_export_teardown(struct dmb_ipc_conn *conn)
 		detach_one(ra);
 	while (conn->nr_fences)
 		dma_fence_put(conn->fences[--conn->nr_fences]);
-	/* A dead peer's vmap no longer holds off a revoke. */
 	if (conn->vmap_handle)
 		vunmap_remote(conn);
 	if (conn->buf)

@@ -8,25 +8,29 @@
  * process (MAP_SHARED: the same pages, no copy); its unmap and detach ops
  * tell the exporter without waiting. An INVALIDATE from the exporter runs
  * dma_buf_invalidate_mappings() on the proxy in the dispatching thread, so
- * the importer's invalidate_mappings runs in its own process, as required.
+ * the importer's invalidate_mappings runs in its own process, as required;
+ * one of the vmap's handle only marks the vmap revoked (ipc.c).
  *
  * A read-only descriptor (the HELLO reply says which) makes a read-only
  * proxy: maps through which the device would write and CPU write access
  * are refused here with -EACCES (the exporter refuses them too), and the
  * memory is mapped PROT_READ from a read-only descriptor. The vmap is
- * guarded (dmabuf/sigbus-guard.h): if a read-write peer shrinks the memory,
- * accesses to it complete and the CPU-access calls return -EIO instead of
- * a SIGBUS.
+ * guarded (dmabuf/sigbus-guard.h): once its memory is gone (a revoke took
+ * it back, or a read-write peer shrank it), accesses to it complete and
+ * the CPU-access calls return -EIO instead of a SIGBUS.
  *
  * Locking: the ops run as the core calls them (map/unmap under the proxy's
  * resv lock); a request blocks under that lock until the exporter answers,
- * which never needs this process's dispatcher (ipc.c).
+ * which never needs this process's dispatcher (ipc.c). The vmap's handle
+ * and revoked mark are under ipc->lock (ipc.c sets them as messages are
+ * read); its guard slot and file under the resv lock.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <dmabuf/diag.h>
@@ -179,9 +183,11 @@ static void proxy_unmap(struct dma_buf_attachment *attach, struct sg_table *sgt,
 }
 
 /*
- * The CPU mapping of the whole buffer: the exporter vmaps on our behalf
- * (which holds off its revoke, as a local vmap does) and sends the memfd,
- * mapped here. The core calls this once for all of this process's users.
+ * The CPU mapping of the whole buffer: the exporter sends the pages'
+ * memfd, mapped here, and tells us (INVALIDATE of the vmap's handle,
+ * ipc.c) when a revoke is about to take them back; it never waits for us.
+ * The core calls this once for all of this process's users. The file is
+ * kept: once taken back it is shorter, which the CPU-access calls see.
  */
 static int proxy_vmap(struct dma_buf *dmabuf, void **vaddr)
 {
@@ -193,10 +199,9 @@ static int proxy_vmap(struct dma_buf *dmabuf, void **vaddr)
 	dmb_ipc_msg_init(&msg, DMB_IPC_VMAP);
 	ret = request_memfd(conn, &msg, "bad VMAP reply", &rep, &fd);
 	if (ret)
-		return ret;
+		goto err_forget;
 	p = mmap(NULL, conn->size, proxy_prot(conn), MAP_SHARED, fd, 0);
 	ret = p == MAP_FAILED ? -errno : 0;
-	close(fd);
 	if (!ret) {
 		ret = dmb_sigbus_guard_add(p, conn->size, proxy_prot(conn));
 		if (ret >= 0)
@@ -205,34 +210,68 @@ static int proxy_vmap(struct dma_buf *dmabuf, void **vaddr)
 			munmap(p, conn->size);
 	}
 	if (ret < 0) {
+		close(fd);
 		send_one_way(conn, DMB_IPC_VUNMAP, rep.handle);
-		return ret;
+		goto err_forget;
 	}
+	conn->vmap_fd = fd;
 	conn->vmap_reported = false;
-	conn->vmap_handle = rep.handle;
 	*vaddr = p;
 	return 0;
+
+err_forget:
+	/* A successful reply named the vmap (ipc.c): it is not ours. */
+	pthread_mutex_lock(&conn->ipc->lock);
+	conn->vmap_handle = 0;
+	pthread_mutex_unlock(&conn->ipc->lock);
+	return ret;
 }
 
 static void proxy_vunmap(struct dma_buf *dmabuf, void *vaddr)
 {
 	struct dmb_ipc_conn *conn = dma_buf_priv(dmabuf);
+	uint64_t handle;
 
 	dmb_sigbus_guard_del(conn->vmap_guard);
 	munmap(vaddr, conn->size);
-	send_one_way(conn, DMB_IPC_VUNMAP, conn->vmap_handle);
+	close(conn->vmap_fd);
+	conn->vmap_fd = -1;
+	pthread_mutex_lock(&conn->ipc->lock);
+	handle = conn->vmap_handle;
 	conn->vmap_handle = 0;
+	conn->vmap_revoked = false;
+	pthread_mutex_unlock(&conn->ipc->lock);
+	send_one_way(conn, DMB_IPC_VUNMAP, handle);
+}
+
+/*
+ * Whether our vmap's memory is gone: the exporter told us it revokes it
+ * (*@told), or the file is shorter than the buffer or an access faulted
+ * (dmabuf/sigbus-guard.h): taken back by a revoke, or shrunk by a
+ * read-write importer. Resv held (the vmap fields are stable).
+ */
+static bool vmap_lost(struct dmb_ipc_conn *conn, bool *told)
+{
+	struct stat st;
+
+	pthread_mutex_lock(&conn->ipc->lock);
+	*told = conn->vmap_revoked;
+	pthread_mutex_unlock(&conn->ipc->lock);
+	return *told || dmb_sigbus_guard_damaged(conn->vmap_guard) ||
+	       (!fstat(conn->vmap_fd, &st) && (size_t)st.st_size < conn->size);
 }
 
 /*
  * CPU access: a read-only proxy refuses write access; a vmap whose memory
- * a peer shrank (its accesses went to zeros,
- * dmabuf/sigbus-guard.h) fails the bracket.
+ * is gone (its accesses read zeros, dmabuf/sigbus-guard.h) fails the
+ * bracket, from the moment the exporter told us or the memory went,
+ * whichever we see first. Reported once per vmap.
  */
 static int proxy_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
 {
 	struct dmb_ipc_conn *conn = dma_buf_priv(dmabuf);
 	struct dma_resv *resv = dma_buf_resv(dmabuf);
+	bool told;
 	int ret;
 
 	if (conn->read_only && (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL))
@@ -241,11 +280,15 @@ static int proxy_cpu_access(struct dma_buf *dmabuf, enum dma_data_direction dir)
 	ret = dma_resv_lock(resv, NULL);
 	if (ret)
 		return ret;
-	if (conn->vmap_handle && dmb_sigbus_guard_damaged(conn->vmap_guard)) {
-		if (!conn->vmap_reported)
-			dmb_notice("ipc: the memory of %s was shrunk under our "
-				   "vmap by a read-write importer",
+	if (conn->vmap_fd >= 0 && vmap_lost(conn, &told)) {
+		if (!conn->vmap_reported && told)
+			dmb_notice("ipc: %s was revoked by its exporter: our "
+				   "vmap no longer reaches its memory",
 				   dma_buf_name(dmabuf));
+		else if (!conn->vmap_reported)
+			dmb_notice("ipc: the memory of %s was taken from under "
+				   "our vmap (revoked, or shrunk by a "
+				   "read-write importer)", dma_buf_name(dmabuf));
 		conn->vmap_reported = true;
 		ret = -EIO;
 	}

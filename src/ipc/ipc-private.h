@@ -132,6 +132,7 @@ struct dmb_ipc_conn {
 	pthread_mutex_t req_lock;
 	uint32_t seq;			/* req_lock */
 	bool waiting;			/* ipc->lock: a request awaits seq */
+	uint16_t req_type;		/* ipc->lock: the type it awaits */
 	bool have_reply;		/* ipc->lock */
 	struct dmb_ipc_msg reply;	/* ipc->lock */
 	int reply_fd;			/* ipc->lock */
@@ -152,12 +153,24 @@ struct dmb_ipc_conn {
 	struct dma_fence *fences[DMB_IPC_PEER_MAX];	/* its job fences, */
 	unsigned int nr_fences;		/* ... pending when last looked at */
 	uint64_t next_handle;
-	/* both sides: the peer's vmap (0: none); the importer's under the
-	 * proxy's resv lock, as its vmap ops run */
+	/*
+	 * Both sides: the peer's vmap (0: none). The exporter's is its
+	 * dispatcher's, written only while vmap_att is not attached (the
+	 * revoking thread reads it in vmap_att's invalidate, under the resv
+	 * lock). The importer's is under ipc->lock, set where the VMAP's
+	 * reply is handed over, so an INVALIDATE of it read right after is
+	 * known as one.
+	 */
 	uint64_t vmap_handle;
-	void *vmap_vaddr;		/* exporter: our vmap on its behalf */
-	int vmap_guard;			/* importer: the vmap's guard slot */
-	bool vmap_reported;		/* importer: its damage was reported */
+	/* exporter: the attachment that tells the peer its vmap is revoked */
+	struct dma_buf_attachment *vmap_att;
+	struct dma_buf_attach_ops vmap_ops;	/* const: named after the peer */
+	bool vmap_revoked;		/* importer, ipc->lock: told (INVALIDATE) */
+	/* importer, under the proxy's resv lock, as its vmap ops run */
+	int vmap_guard;			/* the vmap's guard slot */
+	int vmap_fd;			/* its file (-1: none): shorter once
+					 * taken back */
+	bool vmap_reported;		/* its loss was reported */
 };
 
 /* ipc.c: connections */

@@ -53,6 +53,7 @@ static struct dmb_ipc_conn *conn_new(struct dmb_ipc *ipc, int sock,
 	conn->fence = fence;
 	conn->refs = 1;
 	conn->reply_fd = -1;
+	conn->vmap_fd = -1;
 	dmb_list_init(&conn->atts);
 	pthread_mutex_init(&conn->req_lock, NULL);
 	pthread_mutex_lock(&ipc->lock);
@@ -194,8 +195,28 @@ void dmb_ipc_conn_drop(struct dmb_ipc_conn *conn, const char *why)
 }
 
 /*
- * An importer received @msg. A reply goes to the waiting request; anything
- * else is handled now (@dispatcher) or queued for the loop.
+ * Hand @msg, the awaited reply, and @fd to the request (ipc->lock held).
+ * A VMAP's reply names the vmap here, in the same critical section that
+ * ends the read, so an INVALIDATE of it read next is known as one.
+ */
+static void reply_in_locked(struct dmb_ipc_conn *conn,
+			    const struct dmb_ipc_msg *msg, int fd)
+{
+	conn->reply = *msg;
+	conn->reply_fd = fd;
+	conn->have_reply = true;
+	if (conn->req_type == DMB_IPC_VMAP && !msg->status) {
+		conn->vmap_handle = msg->handle;
+		conn->vmap_revoked = false;
+	}
+	pthread_cond_broadcast(&conn->ipc->cond);
+}
+
+/*
+ * An importer received @msg. A reply goes to the waiting request. An
+ * INVALIDATE of the vmap marks it revoked (the exporter is about to take
+ * its memory back; nothing to call). Any other INVALIDATE is handled now
+ * (@dispatcher) or queued for the loop.
  */
 static void import_received(struct dmb_ipc_conn *conn,
 			    const struct dmb_ipc_msg *msg, int fd, bool dispatcher)
@@ -211,10 +232,12 @@ static void import_received(struct dmb_ipc_conn *conn,
 			dmb_ipc_conn_drop(conn, "unexpected REPLY");
 			return;
 		}
-		conn->reply = *msg;
-		conn->reply_fd = fd;
-		conn->have_reply = true;
-		pthread_cond_broadcast(&ipc->cond);
+		reply_in_locked(conn, msg, fd);
+		pthread_mutex_unlock(&ipc->lock);
+		return;
+	}
+	if (conn->vmap_handle && msg->handle == conn->vmap_handle) {
+		conn->vmap_revoked = true;
 		pthread_mutex_unlock(&ipc->lock);
 		return;
 	}
@@ -270,11 +293,8 @@ static int conn_read(struct dmb_ipc_conn *conn, bool block, bool dispatcher)
 	 */
 	if (ret > 0 && !conn->exporter_side && msg.type == DMB_IPC_REPLY &&
 	    conn->waiting && !conn->have_reply && msg.seq == conn->seq) {
-		conn->reply = msg;
-		conn->reply_fd = fd;
-		conn->have_reply = true;
+		reply_in_locked(conn, &msg, fd);
 		conn->reading = false;
-		pthread_cond_broadcast(&ipc->cond);
 		pthread_mutex_unlock(&ipc->lock);
 		return 1;
 	}
@@ -313,6 +333,7 @@ int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
 	pthread_mutex_lock(&ipc->lock);
 	msg->seq = ++conn->seq ? conn->seq : ++conn->seq;
 	conn->waiting = true;
+	conn->req_type = msg->type;
 	conn->have_reply = false;
 	ret = conn->dead ? -ENOTCONN : 0;
 	/*

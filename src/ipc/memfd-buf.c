@@ -265,6 +265,9 @@ static int memfd_mmap(struct dma_buf *dmabuf)
 
 	if (dmb_revocable_is_revoked(mb->rev))
 		return -ENODEV;
+	fd = gen_check(mb->gen, dmabuf);
+	if (fd)
+		return fd;
 	fd = fcntl(mb->gen->fd, F_DUPFD_CLOEXEC, 0);
 	return fd < 0 ? -errno : fd;
 }
@@ -386,6 +389,10 @@ int dmb_memfd_buf_revoke(struct dma_buf *dmabuf, struct dmb_revoke_stats *stats)
 	ret = dma_resv_lock(resv, NULL);
 	if (ret)
 		return ret;
+	/*
+	 * Our own vmap is a kernel-style one, held off a revoke; a peer's
+	 * is not counted here (ipc-export.c): the truncate takes it back.
+	 */
 	ret = mb->vmaps ? -EBUSY : 0;
 	dma_resv_unlock(resv);
 	if (ret)

@@ -101,6 +101,25 @@ static void serve_until(struct dmb_ipc *ipc, int fd)
 	loop_until(ipc, -1, fd);
 }
 
+/* Dispatch until @a or @b is readable; assert it is @a. */
+static void serve_until_either(struct dmb_ipc *ipc, int a, int b)
+{
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = dmb_ipc_get_fd(ipc), .events = POLLIN },
+			{ .fd = a, .events = POLLIN },
+			{ .fd = b, .events = POLLIN },
+		};
+
+		assert_true(poll(p, 3, -1) > 0);
+		assert_false(p[2].revents);
+		if (p[0].revents)
+			assert_true(dmb_ipc_dispatch(ipc) >= 0);
+		if (p[1].revents)
+			return;
+	}
+}
+
 /* Dispatch until @k's next control byte; return it (0 at EOF). */
 static char serve_for(struct dmb_ipc *ipc, struct kid *k)
 {
@@ -802,6 +821,203 @@ static void test_malformed_drops_one(void **state)
 	dmb_ipc_destroy(ipc);
 }
 
+/* ---- row "hold a vmap" ---- */
+
+/*
+ * A library-using importer vmaps and reads (say 'V'). @told: it dispatches
+ * its own context until its CPU access fails, the memory still there (the
+ * exporter told it before taking it back), and says 'T'. On 'r' (revoked)
+ * its CPU access fails with -EIO and the bytes are gone (read as zeros:
+ * the guard, no SIGBUS); it vunmaps and says 'E'. On 'u' (unrevoked) a new
+ * vmap reaches the fresh memory; it says 'M' and exits.
+ */
+static void child_vmap_held(int ctl, int told)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("vmapper", told ? 0 : DMB_IPC_THREAD);
+	const volatile unsigned char *p;
+	struct dma_buf *buf;
+	void *vaddr;
+	int fd;
+
+	CHILD_CHECK(ipc);
+	fd = dmb_ipc_recv_fd(ctl);
+	CHILD_CHECK(fd >= 0);
+	buf = dmb_ipc_import(ipc, fd);
+	CHILD_CHECK(buf);
+	close(fd);
+	CHILD_CHECK(dma_buf_vmap_unlocked(buf, &vaddr) == 0);
+	p = vaddr;
+	CHILD_CHECK(dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE) == 0);
+	CHILD_CHECK(p[1] == 7 && p[BUF_SIZE - 1] == (unsigned char)((BUF_SIZE - 1) * 7));
+	CHILD_CHECK(dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE) == 0);
+	ctl_send(ctl, 'V');
+	if (told) {
+		/* Each dispatch follows a message: no time decides this. */
+		for (;;) {
+			struct pollfd pfd = { .fd = dmb_ipc_get_fd(ipc), .events = POLLIN };
+
+			CHILD_CHECK(poll(&pfd, 1, -1) == 1);
+			CHILD_CHECK(dmb_ipc_dispatch(ipc) >= 0);
+			if (dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE) == -EIO)
+				break;
+			CHILD_CHECK(dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE) == 0);
+		}
+		CHILD_CHECK(p[1] == 7);		/* told first, taken back after */
+		ctl_send(ctl, 'T');
+	}
+	CHILD_CHECK(ctl_recv(ctl) == 'r');	/* the revoke returned */
+	CHILD_CHECK(dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE) == -EIO);
+	CHILD_CHECK(p[1] == 0 && p[BUF_SIZE - 1] == 0);	/* gone: zeros */
+	CHILD_CHECK(dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE) == -EIO);
+	dma_buf_vunmap_unlocked(buf, vaddr);
+	ctl_send(ctl, 'E');
+	CHILD_CHECK(ctl_recv(ctl) == 'u');
+	CHILD_CHECK(dma_buf_vmap_unlocked(buf, &vaddr) == 0);
+	p = vaddr;
+	CHILD_CHECK(dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE) == 0);
+	CHILD_CHECK(p[1] == 0x55);		/* the new generation's */
+	CHILD_CHECK(dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE) == 0);
+	dma_buf_vunmap_unlocked(buf, vaddr);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+	/* The loss was reported once; nothing else. */
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_NOTICE) == 1);
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_WARN) == 0);
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_VIOLATION) == 0);
+	ctl_send(ctl, 'M');
+	exit(0);
+}
+
+/*
+ * Row "hold a vmap", a cooperating importer: its vmap does not hold off
+ * the revoke (a bound only a hang reaches, nothing forced); after it, its
+ * CPU access fails with -EIO and its bytes are gone. With @told, a fence
+ * of ours holds the revoke between its invalidate and the truncate, and
+ * the importer learns it there, before its memory goes.
+ */
+static void vmap_held_case(int told)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dma_fence *job = NULL;
+	struct th_thread *t;
+	struct dma_buf *buf;
+	struct revoker *r;
+	struct kid *k;
+
+	assert_non_null(ipc);
+	k = spawn(0, "child_vmap_held", told);
+	buf = export_buf(ipc, LONG_BOUND);
+	r = new_revoker(buf);
+	send_buf(buf, k->ctl);
+	assert_int_equal(serve_for(ipc, k), 'V');
+	if (told) {
+		struct dma_resv *resv = dma_buf_resv(buf);
+
+		job = mock_fence();
+		assert_int_equal(dma_resv_lock(resv, NULL), 0);
+		assert_int_equal(dma_resv_reserve_fences(resv, 1), 0);
+		dma_resv_add_fence(resv, job, DMA_RESV_USAGE_WRITE);
+		dma_resv_unlock(resv);
+	}
+	t = th_thread_start(revoke_thread, r);
+	if (told) {
+		/* Told while our fence holds the revoke: it has not returned. */
+		serve_until_either(ipc, k->ctl, r->done[0]);
+		assert_int_equal(ctl_recv(k->ctl), 'T');
+		dma_fence_signal(job);
+		dma_fence_put(job);
+	}
+	serve_until(ipc, r->done[0]);
+	th_thread_join(t);
+	assert_int_equal(r->ret, 0);
+	assert_int_equal(r->stats.forced, 0);
+	assert_int_equal(r->stats.warnings, 0);
+	assert_int_equal(send(k->ctl, "r", 1, MSG_NOSIGNAL), 1);
+	assert_int_equal(serve_for(ipc, k), 'E');
+	unrevoke_mark(buf);
+	assert_int_equal(send(k->ctl, "u", 1, MSG_NOSIGNAL), 1);
+	assert_int_equal(serve_for(ipc, k), 'M');
+	serve_until(ipc, k->ctl);	/* EOF: it exited */
+	assert_exited(reap(k), 0);
+	drain(ipc);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
+static void test_vmap_held_across_revoke(void **state)
+{
+	(void)state;
+	vmap_held_case(0);
+}
+
+static void test_vmap_held_told_first(void **state)
+{
+	(void)state;
+	vmap_held_case(1);
+}
+
+/*
+ * A hostile importer: HELLO, VMAP, a mapping of its own of the memfd it
+ * got, and never a VUNMAP (says 'M'). On 'r' (revoked) it must find the
+ * INVALIDATE of its vmap in its socket, then writes: that must fault.
+ */
+static void child_vmap_hostile(int ctl, int mode)
+{
+	int sock = dmb_ipc_recv_fd(ctl), fd = -1;
+	volatile unsigned char *kept;
+	uint64_t vmap;
+
+	(void)mode;
+	CHILD_CHECK(sock >= 0);
+	CHILD_CHECK(raw_request(sock, DMB_IPC_HELLO, 0, (uint64_t)getpid(),
+				"hostile", NULL, NULL) == 0);
+	CHILD_CHECK(raw_request(sock, DMB_IPC_VMAP, 0, 0, NULL, &vmap, &fd) == 0 &&
+		    fd >= 0 && vmap);
+	kept = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHILD_CHECK(kept != MAP_FAILED);
+	close(fd);
+	CHILD_CHECK(kept[1] == 7);
+	catch_faults(kept);
+	ctl_send(ctl, 'M');
+	CHILD_CHECK(ctl_recv(ctl) == 'r');
+	raw_wait_invalidate(sock, vmap);	/* told, before the truncate */
+	kept[1] = 0x66;				/* must fault */
+	_exit(NOT_FAULTED);
+}
+
+/*
+ * Row "hold a vmap", a hostile importer: it vmaps and never lets go. The
+ * revoke neither waits for it nor forces anything (a bound only a hang
+ * reaches); it was told, its access afterwards faults, and a cooperating
+ * importer is invalidated and then maps the next generation.
+ */
+static void test_vmap_held_by_hostile(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dma_buf *buf;
+	struct revoker *r;
+	struct kid *bad, *coop;
+
+	(void)state;
+	assert_non_null(ipc);
+	bad = spawn(0, "child_vmap_hostile", 0);
+	coop = spawn(1, "child_coop", 1);
+	buf = export_buf(ipc, LONG_BOUND);
+	r = new_revoker(buf);
+	send_buf(buf, bad->ctl);
+	send_buf(buf, coop->ctl);
+	assert_int_equal(serve_for(ipc, bad), 'M');
+	assert_int_equal(serve_for(ipc, coop), 'M');
+	revoke_serving(ipc, r);
+	assert_int_equal(r->stats.forced, 0);
+	assert_int_equal(r->stats.warnings, 0);
+	assert_int_equal(send(bad->ctl, "r", 1, MSG_NOSIGNAL), 1);
+	assert_exited(reap(bad), FAULTED);
+	coop_after_revoke(ipc, coop, buf);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
 /* The importers, by the name spawn() passes to the exec'd program. */
 static const struct ipc_child_fn ipc_children[] = {
 	IPC_CHILD(child_RAW_LIE_WRITE), IPC_CHILD(child_RAW_LIE_READ),
@@ -809,7 +1025,8 @@ static const struct ipc_child_fn ipc_children[] = {
 	IPC_CHILD(child_RAW_EXIT), IPC_CHILD(child_RAW_KILLED),
 	IPC_CHILD(child_RAW_LATE),
 	IPC_CHILD(child_coop), IPC_CHILD(child_fence), IPC_CHILD(child_flood),
-	IPC_CHILD(child_malformed),
+	IPC_CHILD(child_malformed), IPC_CHILD(child_vmap_held),
+	IPC_CHILD(child_vmap_hostile),
 };
 
 int main(int argc, char **argv)
@@ -825,6 +1042,9 @@ int main(int argc, char **argv)
 		TH_TEST(test_flood_attach),
 		TH_TEST(test_flood_fences),
 		TH_TEST(test_malformed_drops_one),
+		TH_TEST(test_vmap_held_across_revoke),
+		TH_TEST(test_vmap_held_told_first),
+		TH_TEST(test_vmap_held_by_hostile),
 	};
 
 	IPC_CHILD_RUN(argc, argv, ipc_children);
