@@ -108,6 +108,10 @@ int dmb_hw_device_destroy(struct dmb_hw_device *dev)
 
 struct device *dmb_hw_device_dev(struct dmb_hw_device *dev)
 {
+	if (DMB_WARN(!dev, "dmb_hw_device_dev(NULL)")) {
+		errno = EINVAL;
+		return NULL;
+	}
 	return &dev->dev;
 }
 
@@ -135,33 +139,43 @@ bool dmb_hw_device_is(const struct device *d)
 
 const char *dmb_hw_device_name(const struct dmb_hw_device *dev)
 {
+	if (DMB_WARN(!dev, "dmb_hw_device_name(NULL)"))
+		return "(null)";
 	return dev->name;
 }
 
 bool dmb_hw_device_p2p(const struct dmb_hw_device *dev)
 {
+	if (DMB_WARN(!dev, "dmb_hw_device_p2p(NULL)"))
+		return false;
 	return dev->p2p;
 }
 
 struct dmb_iommu_domain *dmb_hw_device_domain(const struct dmb_hw_device *dev)
 {
+	if (DMB_WARN(!dev, "dmb_hw_device_domain(NULL)"))
+		return NULL;
 	return dev->domain;
 }
 
 struct dmb_phys_space *dmb_hw_device_space(const struct dmb_hw_device *dev)
 {
+	if (DMB_WARN(!dev, "dmb_hw_device_space(NULL)"))
+		return NULL;
 	return dev->space;
 }
 
 unsigned int dmb_hw_device_nr_engines(const struct dmb_hw_device *dev)
 {
+	if (DMB_WARN(!dev, "dmb_hw_device_nr_engines(NULL)"))
+		return 0;
 	return dev->nr_engines;
 }
 
 struct dmb_dma_engine *dmb_hw_device_engine(struct dmb_hw_device *dev,
 					    unsigned int idx)
 {
-	if (idx >= dev->nr_engines) {
+	if (DMB_WARN(!dev, "dmb_hw_device_engine(NULL)") || idx >= dev->nr_engines) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -72,6 +72,8 @@ int dmb_phys_space_destroy(struct dmb_phys_space *space)
 
 struct dmb_clock *dmb_phys_space_clock(struct dmb_phys_space *space)
 {
+	if (DMB_WARN(!space, "dmb_phys_space_clock(NULL)"))
+		return NULL;
 	return space->clock;
 }
 
@@ -173,6 +175,10 @@ struct dmb_mem_region *dmb_phys_to_region(struct dmb_phys_space *space,
 {
 	struct dmb_mem_region *r;
 
+	if (DMB_WARN(!space, "dmb_phys_to_region(NULL)")) {
+		errno = EINVAL;
+		return NULL;
+	}
 	pthread_rwlock_rdlock(&space->lock);
 	r = __dmb_space_lookup_locked(space, phys);
 	pthread_rwlock_unlock(&space->lock);
@@ -187,6 +193,10 @@ void *dmb_phys_to_virt(struct dmb_phys_space *space, uint64_t phys,
 	struct dmb_mem_region *r;
 	void *va = NULL;
 
+	if (DMB_WARN(!space, "dmb_phys_to_virt(NULL)")) {
+		errno = EINVAL;
+		return NULL;
+	}
 	pthread_rwlock_rdlock(&space->lock);
 	r = __dmb_space_lookup_locked(space, phys);
 	if (r && len && len <= r->size - (phys - r->base))
