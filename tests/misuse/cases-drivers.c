@@ -487,3 +487,46 @@ MISUSE_CASE(dmb_vram_cpu_access, wrapping_range, MISUSE_SILENT)
 	return dmb_vram_cpu_access(vram_buf(), 8, data, UINT64_MAX - 3, true) ==
 	       -EINVAL;
 }
+
+/*
+ * Calls on revoked buffers and a closed function: states another thread
+ * can cause (a reset, a close), refused with the documented -ENODEV.
+ */
+
+MISUSE_CASE(dmb_vfio_pci_export, closed, MISUSE_SILENT)
+{
+	struct dmb_pci_function *pci = sim_pci();
+	struct dmb_vfio_pci *vdev = dmb_vfio_pci_open(pci, NULL);
+
+	return vdev && !dmb_pci_close(pci) &&
+	       !dmb_vfio_pci_export(vdev, 0, 0, DMB_PAGE_SIZE, "x") && errno == ENODEV;
+}
+
+MISUSE_CASE(dmb_importer_access, revoked, MISUSE_SILENT)
+{
+	struct dmb_vfio_pci *vdev = vfio();
+	struct dma_buf *buf = dmb_vfio_pci_export(vdev, 0, 0, DMB_PAGE_SIZE, "bar");
+	struct dmb_importer *imp = buf ?
+		dmb_importer_create(DMB_IMPORTER_RDMA_ODP, sim_device("nic", true, 0),
+				    buf) : NULL;
+	char data[8];
+
+	return imp && !dmb_pci_flr_begin(dmb_vfio_pci_function(vdev)) &&
+	       dmb_importer_access(imp, false, 0, sizeof(data), data, NULL) == -ENODEV;
+}
+
+MISUSE_CASE(dmb_vfio_pci_dma_buf_phys, revoked, MISUSE_SILENT)
+{
+	struct dmb_vfio_pci *vdev = vfio();
+	struct dma_buf *buf = dmb_vfio_pci_export(vdev, 0, 0, DMB_PAGE_SIZE, "bar");
+	struct dma_buf_attachment *a;
+	uint64_t phys, size;
+
+	if (!buf)
+		return false;
+	a = attach_to(buf);
+	if (dmb_pci_flr_begin(dmb_vfio_pci_function(vdev)))
+		return false;
+	dma_resv_lock(dma_buf_resv(buf), NULL);
+	return dmb_vfio_pci_dma_buf_phys(a, &phys, &size) == -ENODEV;
+}

@@ -672,3 +672,44 @@ MISUSE_CASE(dmb_dma_unmap_range, twice, MISUSE_REPORTED)
 	dmb_dma_unmap_range(d, &sgt, DMA_TO_DEVICE);
 	return true;
 }
+
+/*
+ * An isolated function's BARs are PROT_NONE: the guarded accessors and DMA
+ * refuse rather than touch them. A state another thread can cause (a
+ * reset, low power): the documented error, unreported.
+ */
+
+MISUSE_CASE(dmb_pci_bar_read, in_reset, MISUSE_SILENT)
+{
+	struct dmb_pci_function *pci = sim_pci();
+	char buf[8];
+
+	return !dmb_pci_flr_begin(pci) &&
+	       dmb_pci_bar_read(pci, 0, 0, buf, sizeof(buf)) == -EIO;
+}
+
+MISUSE_CASE(dmb_pci_bar_write, powered_off, MISUSE_SILENT)
+{
+	struct dmb_pci_function *pci = sim_pci();
+	char buf[8] = { 0 };
+
+	return !dmb_pci_set_power(pci, DMB_PCI_D3HOT) &&
+	       dmb_pci_bar_write(pci, 0, 0, buf, sizeof(buf)) == -EIO;
+}
+
+/* A fault is recorded in the domain's log, not reported: it is the device's. */
+MISUSE_CASE(dmb_dma_write, isolated_bar, MISUSE_SILENT)
+{
+	struct dmb_pci_function *pci = sim_pci();
+	struct dmb_hw_device *dev = sim_device("dev", true, 0);
+	struct dmb_dma_target dst = { .addr = DMB_IOVA_START };
+	char buf[8] = { 1 };
+
+	if (dmb_iommu_map(dmb_hw_device_domain(dev), DMB_IOVA_START,
+			  dmb_mem_region_base(dmb_pci_bar(pci, 0)), DMB_PAGE_SIZE,
+			  DMB_IOMMU_WRITE) ||
+	    dmb_pci_set_decode(pci, false))
+		return false;
+	return dmb_dma_write(dev, &dst, buf, sizeof(buf)) == -EFAULT &&
+	       dmb_iommu_fault_count(dmb_hw_device_domain(dev)) == 1;
+}

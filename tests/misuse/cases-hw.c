@@ -238,19 +238,6 @@ MISUSE_CASE(dmb_mem_region_create, unaligned_size, MISUSE_REPORTED)
 	return !dmb_mem_region_create(sim_space(), &info) && errno == EINVAL;
 }
 
-/* More memory than the host has: refused by memfd or mmap, nothing left behind. */
-MISUSE_CASE(dmb_mem_region_create, huge_size, MISUSE_SILENT)
-{
-	struct dmb_mem_region_info info = {
-		.name = "r", .size = UINT64_MAX & DMB_PAGE_MASK,
-	};
-	struct dmb_phys_space *space = sim_space();
-
-	return !dmb_mem_region_create(space, &info) && errno != EINVAL &&
-	       !dmb_phys_to_region(space, dmb_mem_region_base(sim_ram()) +
-					  DMB_PHYS_REGION_ALIGN);
-}
-
 MISUSE_CASE(dmb_mem_region_destroy, null_ignored, MISUSE_SILENT)
 {
 	return dmb_mem_region_destroy(NULL) == 0;
