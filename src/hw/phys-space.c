@@ -23,6 +23,7 @@
 #include "hw-internal.h"
 
 struct dmb_phys_space {
+	struct dmb_live live;
 	struct dmb_clock *clock;
 	pthread_rwlock_t lock;
 	struct dmb_mem_region **regions;	/* sorted by base */
@@ -49,6 +50,7 @@ struct dmb_phys_space *dmb_phys_space_create(struct dmb_clock *clock)
 				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&space->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
+	__dmb_live_add(&space->live);
 	return space;
 }
 
@@ -58,12 +60,15 @@ int dmb_phys_space_destroy(struct dmb_phys_space *space)
 
 	if (!space)
 		return 0;
+	if (__dmb_live_refuse(&space->live, "dmb_phys_space_destroy"))
+		return -EINVAL;
 	pthread_rwlock_rdlock(&space->lock);
 	nr = space->nr;
 	pthread_rwlock_unlock(&space->lock);
 	if (DMB_WARN(nr, "destroying a physical address space with %zu regions left",
 		     nr))
 		return -EBUSY;
+	__dmb_live_del(&space->live);
 	pthread_rwlock_destroy(&space->lock);
 	free(space->regions);
 	free(space);

@@ -83,6 +83,23 @@ MISUSE_CASE(dmb_pci_function_destroy, bar_still_mapped, MISUSE_REPORTED)
 	return dmb_pci_function_destroy(pci) == -EBUSY && dmb_pci_bar(pci, 0);
 }
 
+/* Refused without reading the freed function (live.c). */
+MISUSE_CASE(dmb_pci_function_destroy, twice, MISUSE_REPORTED)
+{
+	struct dmb_pci_function *pci = sim_pci();
+
+	return !dmb_pci_function_destroy(pci) && dmb_pci_function_destroy(pci) == -EINVAL;
+}
+
+/* The device of a destroyed function went with it. */
+MISUSE_CASE(dmb_hw_device_destroy, of_destroyed_pci_function, MISUSE_REPORTED)
+{
+	struct dmb_pci_function *pci = sim_pci();
+	struct dmb_hw_device *dev = dmb_pci_function_device(pci);
+
+	return !dmb_pci_function_destroy(pci) && dmb_hw_device_destroy(dev) == -EINVAL;
+}
+
 MISUSE_CASE(dmb_pci_function_device, null, MISUSE_REPORTED)
 {
 	return !dmb_pci_function_device(NULL);

@@ -106,6 +106,14 @@ MISUSE_CASE(dmb_hw_device_destroy, pci_functions_device, MISUSE_REPORTED)
 	       !dmb_pci_is_isolated(pci);
 }
 
+/* Refused without reading the freed device (live.c). */
+MISUSE_CASE(dmb_hw_device_destroy, twice, MISUSE_REPORTED)
+{
+	struct dmb_hw_device *dev = sim_device("dev", false, 1);
+
+	return !dmb_hw_device_destroy(dev) && dmb_hw_device_destroy(dev) == -EINVAL;
+}
+
 MISUSE_CASE(dmb_hw_device_dev, null, MISUSE_REPORTED)
 {
 	return dmb_hw_device_dev(NULL) == NULL && errno == EINVAL;
@@ -186,6 +194,15 @@ MISUSE_CASE(dmb_phys_space_destroy, regions_left, MISUSE_REPORTED)
 	       dmb_phys_to_region(space, dmb_mem_region_base(sim_ram())) == sim_ram();
 }
 
+MISUSE_CASE(dmb_phys_space_destroy, twice, MISUSE_REPORTED)
+{
+	struct dmb_phys_space *space =
+		dmb_phys_space_create(dmb_clock_create_virtual(0));
+
+	return space && !dmb_phys_space_destroy(space) &&
+	       dmb_phys_space_destroy(space) == -EINVAL;
+}
+
 MISUSE_CASE(dmb_phys_space_clock, null, MISUSE_REPORTED)
 {
 	return !dmb_phys_space_clock(NULL);
@@ -252,6 +269,14 @@ MISUSE_CASE(dmb_mem_region_destroy, still_mapped, MISUSE_REPORTED)
 		return false;
 	return dmb_mem_region_destroy(sim_ram()) == -EBUSY &&
 	       dmb_phys_to_region(sim_space(), phys) == sim_ram();
+}
+
+MISUSE_CASE(dmb_mem_region_destroy, twice, MISUSE_REPORTED)
+{
+	struct dmb_mem_region_info info = { .name = "r", .size = SIM_BAR_SIZE };
+	struct dmb_mem_region *r = dmb_mem_region_create(sim_space(), &info);
+
+	return r && !dmb_mem_region_destroy(r) && dmb_mem_region_destroy(r) == -EINVAL;
 }
 
 MISUSE_CASE(dmb_mem_region_name, null, MISUSE_REPORTED)
