@@ -520,9 +520,13 @@ struct dma_buf *dmb_vfio_pci_export(struct dmb_vfio_pci *vdev, unsigned int bar,
 		return NULL;
 	}
 	region = dmb_pci_bar(vdev->pci, bar);
-	if (!region || !size || !DMB_PAGE_ALIGNED(offset) ||
-	    !DMB_PAGE_ALIGNED(size) || offset > dmb_mem_region_size(region) ||
-	    size > dmb_mem_region_size(region) - offset) {
+	/* A range outside the BAR would hand out memory that is not ours. */
+	if (DMB_WARN(!region, "dmb_vfio_pci_export: no BAR %u", bar) ||
+	    DMB_WARN(!size || offset > dmb_mem_region_size(region) ||
+		     size > dmb_mem_region_size(region) - offset,
+		     "dmb_vfio_pci_export: [%#llx, +%#llx) is not inside BAR %u",
+		     (unsigned long long)offset, (unsigned long long)size, bar) ||
+	    !DMB_PAGE_ALIGNED(offset) || !DMB_PAGE_ALIGNED(size)) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -95,6 +95,8 @@ static const struct dma_fence_ops job_ops = {
 
 uint64_t dmb_dma_checksum(const void *buf, size_t len)
 {
+	if (DMB_WARN(!buf && len, "dmb_dma_checksum of %zu bytes at NULL", len))
+		return 0;
 	return __dmb_fnv1a(DMB_FNV_OFFSET, buf, len);
 }
 
@@ -341,6 +343,8 @@ int dmb_dma_fence_checksum(struct dma_fence *fence, uint64_t *sum)
 	struct dma_job *job;
 	int status;
 
+	if (DMB_WARN(!sum, "dmb_dma_fence_checksum without a place for the sum"))
+		return -EINVAL;
 	if (DMB_WARN(!fence || fence->ops != &job_ops ||
 		     dmb_container_of(fence, struct dma_job, base)->desc.op !=
 		     DMB_DMA_CHECKSUM, "not a DMA checksum job's fence"))
@@ -358,7 +362,7 @@ int dmb_dma_fence_checksum(struct dma_fence *fence, uint64_t *sum)
 int dmb_dma_engine_set_timing(struct dmb_dma_engine *e,
 			      const struct dmb_dma_timing *timing)
 {
-	if (DMB_WARN(!timing || timing->fixed_ns < 0, "bad DMA engine timing"))
+	if (DMB_WARN(!e || !timing || timing->fixed_ns < 0, "bad DMA engine timing"))
 		return -EINVAL;
 	pthread_mutex_lock(&e->lock);
 	e->timing = *timing;
@@ -368,15 +372,21 @@ int dmb_dma_engine_set_timing(struct dmb_dma_engine *e,
 
 const char *dmb_dma_engine_name(const struct dmb_dma_engine *e)
 {
+	if (DMB_WARN(!e, "dmb_dma_engine_name(NULL)"))
+		return "(null)";
 	return e->name;
 }
 
 uint64_t dmb_dma_engine_context(const struct dmb_dma_engine *e)
 {
+	if (DMB_WARN(!e, "dmb_dma_engine_context(NULL)"))
+		return 0;
 	return e->context;
 }
 
 struct dmb_hw_device *dmb_dma_engine_device(const struct dmb_dma_engine *e)
 {
+	if (DMB_WARN(!e, "dmb_dma_engine_device(NULL)"))
+		return NULL;
 	return e->dev;
 }

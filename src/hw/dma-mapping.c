@@ -157,6 +157,9 @@ int dmb_dma_map_range(struct device *dev, struct sg_table *sgt, uint64_t phys,
 void dmb_dma_unmap_range(struct device *dev, struct sg_table *sgt,
 			 enum dma_data_direction dir)
 {
+	/* Entries of a table still mapped for the device are not freed. */
+	if (!dmb_hw_device_from_dev(dev))
+		return;
 	dma_unmap_sgtable(dev, sgt, dir, 0);
 	sg_free_table(sgt);
 }

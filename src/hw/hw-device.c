@@ -53,6 +53,7 @@ int __dmb_hw_device_init(struct dmb_hw_device *dev, struct dmb_phys_space *space
 		}
 	}
 	dev->nr_engines = info->nr_engines;
+	__dmb_live_add(&dev->live);
 	return 0;
 
 err_engines:
@@ -65,6 +66,7 @@ err_engines:
 
 void __dmb_hw_device_fini(struct dmb_hw_device *dev)
 {
+	__dmb_live_del(&dev->live);
 	for (unsigned int i = 0; i < dev->nr_engines; i++)
 		__dmb_dma_engine_destroy(dev->engines[i]);
 	dmb_iommu_domain_put(dev->domain);
@@ -94,6 +96,8 @@ int dmb_hw_device_destroy(struct dmb_hw_device *dev)
 
 	if (!dev)
 		return 0;
+	if (__dmb_live_refuse(&dev->live, "dmb_hw_device_destroy"))
+		return -EINVAL;
 	if (DMB_WARN(dev->is_pci, "device %s belongs to a PCI function; use dmb_pci_function_destroy()",
 		     dev->name))
 		return -EINVAL;
@@ -108,6 +112,10 @@ int dmb_hw_device_destroy(struct dmb_hw_device *dev)
 
 struct device *dmb_hw_device_dev(struct dmb_hw_device *dev)
 {
+	if (DMB_WARN(!dev, "dmb_hw_device_dev(NULL)")) {
+		errno = EINVAL;
+		return NULL;
+	}
 	return &dev->dev;
 }
 
@@ -135,33 +143,43 @@ bool dmb_hw_device_is(const struct device *d)
 
 const char *dmb_hw_device_name(const struct dmb_hw_device *dev)
 {
+	if (DMB_WARN(!dev, "dmb_hw_device_name(NULL)"))
+		return "(null)";
 	return dev->name;
 }
 
 bool dmb_hw_device_p2p(const struct dmb_hw_device *dev)
 {
+	if (DMB_WARN(!dev, "dmb_hw_device_p2p(NULL)"))
+		return false;
 	return dev->p2p;
 }
 
 struct dmb_iommu_domain *dmb_hw_device_domain(const struct dmb_hw_device *dev)
 {
+	if (DMB_WARN(!dev, "dmb_hw_device_domain(NULL)"))
+		return NULL;
 	return dev->domain;
 }
 
 struct dmb_phys_space *dmb_hw_device_space(const struct dmb_hw_device *dev)
 {
+	if (DMB_WARN(!dev, "dmb_hw_device_space(NULL)"))
+		return NULL;
 	return dev->space;
 }
 
 unsigned int dmb_hw_device_nr_engines(const struct dmb_hw_device *dev)
 {
+	if (DMB_WARN(!dev, "dmb_hw_device_nr_engines(NULL)"))
+		return 0;
 	return dev->nr_engines;
 }
 
 struct dmb_dma_engine *dmb_hw_device_engine(struct dmb_hw_device *dev,
 					    unsigned int idx)
 {
-	if (idx >= dev->nr_engines) {
+	if (DMB_WARN(!dev, "dmb_hw_device_engine(NULL)") || idx >= dev->nr_engines) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -21,6 +21,20 @@
 #include <dmabuf/hw/mem-region.h>
 #include <dmabuf/hw/phys-space.h>
 
+/*
+ * live.c: the simulated objects that exist. A space, region, device or PCI
+ * function embeds a node, added when it is created and removed when it is
+ * freed, so that its destroy can refuse one that is gone without reading
+ * it. __dmb_live_refuse() is true, with a WARN naming @call, if @l is not
+ * a live object's node.
+ */
+struct dmb_live {
+	struct dmb_live *next;		/* under live.c's lock */
+};
+void __dmb_live_add(struct dmb_live *l);
+void __dmb_live_del(struct dmb_live *l);
+bool __dmb_live_refuse(const struct dmb_live *l, const char *call);
+
 /* The most bytes one DMA access moves under one hold of the read locks. */
 #define DMB_DMA_CHUNK		(256 * 1024ULL)
 
@@ -47,6 +61,7 @@ int __dmb_space_remove(struct dmb_phys_space *space, struct dmb_mem_region *regi
  * a domain's write lock and the space's read lock.
  */
 struct dmb_mem_region {
+	struct dmb_live live;
 	struct dmb_phys_space *space;
 	uint64_t base;
 	uint64_t size;
@@ -120,6 +135,7 @@ struct dmb_hw_device {
 	unsigned int nr_engines;
 	struct dmb_dma_engine *engines[DMB_HW_MAX_ENGINES];
 	atomic_uint owned_regions;	/* regions whose owner this is */
+	struct dmb_live live;
 };
 
 int __dmb_hw_device_init(struct dmb_hw_device *dev, struct dmb_phys_space *space,

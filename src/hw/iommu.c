@@ -172,6 +172,8 @@ struct dmb_iommu_domain *dmb_iommu_domain_alloc(struct dmb_phys_space *space,
 
 struct dmb_iommu_domain *dmb_iommu_domain_get(struct dmb_iommu_domain *d)
 {
+	if (DMB_WARN(!d, "dmb_iommu_domain_get(NULL)"))
+		return NULL;
 	dmb_kref_get(&d->ref);
 	return d;
 }
@@ -195,6 +197,9 @@ void dmb_iommu_domain_put(struct dmb_iommu_domain *d)
 
 enum dmb_iommu_domain_type dmb_iommu_domain_type(const struct dmb_iommu_domain *d)
 {
+	/* The answer that lets no address through untranslated. */
+	if (DMB_WARN(!d, "dmb_iommu_domain_type(NULL)"))
+		return DMB_IOMMU_DOMAIN_DMA;
 	return d->type;
 }
 
@@ -217,6 +222,8 @@ int dmb_iommu_map(struct dmb_iommu_domain *d, uint64_t iova, uint64_t phys,
 	uint64_t off;
 	int ret = 0;
 
+	if (DMB_WARN(!d, "dmb_iommu_map(NULL)"))
+		return -EINVAL;
 	if (DMB_WARN(d->type != DMB_IOMMU_DOMAIN_DMA || !range_ok(iova, size) ||
 		     !DMB_PAGE_ALIGNED(phys) || !prot || (prot & ~PTE_PROT_MASK),
 		     "bad IOMMU map of [%#llx, +%#llx) -> %#llx prot %#x",
@@ -261,6 +268,8 @@ int dmb_iommu_unmap(struct dmb_iommu_domain *d, uint64_t iova, uint64_t size)
 {
 	bool missing = false;
 
+	if (DMB_WARN(!d, "dmb_iommu_unmap(NULL)"))
+		return -EINVAL;
 	if (DMB_WARN(d->type != DMB_IOMMU_DOMAIN_DMA || !range_ok(iova, size),
 		     "bad IOMMU unmap of [%#llx, +%#llx)",
 		     (unsigned long long)iova, (unsigned long long)size))
@@ -288,6 +297,9 @@ int dmb_iommu_iova_to_phys(struct dmb_iommu_domain *d, uint64_t iova,
 	struct pte *pte;
 	int ret = -ENOENT;
 
+	if (DMB_WARN(!d || !phys, "dmb_iommu_iova_to_phys(%p, %#llx, %p)", (void *)d,
+		     (unsigned long long)iova, (void *)phys))
+		return -EINVAL;
 	if (d->type == DMB_IOMMU_DOMAIN_IDENTITY) {
 		if (prot)
 			*prot = PTE_PROT_MASK;
@@ -309,6 +321,9 @@ int dmb_iommu_iova_to_phys(struct dmb_iommu_domain *d, uint64_t iova,
 int dmb_iommu_alloc_iova(struct dmb_iommu_domain *d, uint64_t size,
 			 uint64_t *iova)
 {
+	if (DMB_WARN(!d || !iova, "dmb_iommu_alloc_iova(%p, %#llx, %p)", (void *)d,
+		     (unsigned long long)size, (void *)iova))
+		return -EINVAL;
 	if (DMB_WARN(d->type != DMB_IOMMU_DOMAIN_DMA || !size,
 		     "IOVA allocation of %#llx bytes in an identity domain or of nothing",
 		     (unsigned long long)size))
@@ -318,6 +333,8 @@ int dmb_iommu_alloc_iova(struct dmb_iommu_domain *d, uint64_t size,
 
 int dmb_iommu_free_iova(struct dmb_iommu_domain *d, uint64_t iova, uint64_t size)
 {
+	if (DMB_WARN(!d, "dmb_iommu_free_iova(NULL)"))
+		return -EINVAL;
 	if (DMB_WARN(d->type != DMB_IOMMU_DOMAIN_DMA ||
 		     __dmb_iova_free(&d->iova, iova, size),
 		     "free of IOVA range [%#llx, +%#llx) that was not allocated",
@@ -446,6 +463,8 @@ unsigned long dmb_iommu_fault_count(struct dmb_iommu_domain *d)
 {
 	unsigned long n;
 
+	if (DMB_WARN(!d, "dmb_iommu_fault_count(NULL)"))
+		return 0;
 	pthread_mutex_lock(&d->fault_lock);
 	n = d->faults_written;
 	pthread_mutex_unlock(&d->fault_lock);
@@ -458,6 +477,9 @@ size_t dmb_iommu_faults(struct dmb_iommu_domain *d, struct dmb_iommu_fault *out,
 	unsigned long kept, first;
 	size_t n;
 
+	if (DMB_WARN(!d || (!out && max), "dmb_iommu_faults(%p, %p, %zu)", (void *)d,
+		     (void *)out, max))
+		return 0;
 	pthread_mutex_lock(&d->fault_lock);
 	kept = d->faults_written < DMB_IOMMU_FAULT_RECORDS ?
 	       d->faults_written : DMB_IOMMU_FAULT_RECORDS;
@@ -471,6 +493,8 @@ size_t dmb_iommu_faults(struct dmb_iommu_domain *d, struct dmb_iommu_fault *out,
 
 void dmb_iommu_clear_faults(struct dmb_iommu_domain *d)
 {
+	if (DMB_WARN(!d, "dmb_iommu_clear_faults(NULL)"))
+		return;
 	pthread_mutex_lock(&d->fault_lock);
 	d->faults_written = 0;
 	pthread_mutex_unlock(&d->fault_lock);

@@ -78,9 +78,10 @@ int __dmb_iova_alloc(struct dmb_iova_allocator *a, uint64_t size, uint64_t *iova
 	size_t idx;
 	int ret = 0;
 
-	size = DMB_PAGE_ALIGN(size);
+	/* Checked before rounding up: a size near 2^64 rounds up to 0. */
 	if (!size || size > a->end - a->start)
 		return size ? -ENOSPC : -EINVAL;
+	size = DMB_PAGE_ALIGN(size);
 	pthread_mutex_lock(&a->lock);
 	if (!find_gap(a, a->cursor, size, iova, &idx) &&
 	    !find_gap(a, a->start, size, iova, &idx)) {

@@ -174,6 +174,7 @@ struct dmb_mem_region *dmb_mem_region_create(struct dmb_phys_space *space,
 		goto err_unmap;
 	if (r->owner)
 		atomic_fetch_add(&r->owner->owned_regions, 1);
+	__dmb_live_add(&r->live);
 	return r;
 
 err_unmap:
@@ -195,10 +196,13 @@ int dmb_mem_region_destroy(struct dmb_mem_region *r)
 {
 	if (!r)
 		return 0;
+	if (__dmb_live_refuse(&r->live, "dmb_mem_region_destroy"))
+		return -EINVAL;
 	if (DMB_WARN(__dmb_space_remove(r->space, r),
 		     "destroying region %s while an IOMMU still maps %lu of its pages",
 		     r->name, atomic_load(&r->mapped)))
 		return -EBUSY;
+	__dmb_live_del(&r->live);
 	if (r->owner)
 		atomic_fetch_sub(&r->owner->owned_regions, 1);
 	/* Nobody elsewhere keeps a view of memory that is gone. */
@@ -215,31 +219,43 @@ int dmb_mem_region_destroy(struct dmb_mem_region *r)
 
 const char *dmb_mem_region_name(const struct dmb_mem_region *r)
 {
+	if (DMB_WARN(!r, "dmb_mem_region_name(NULL)"))
+		return "(null)";
 	return r->name;
 }
 
 uint64_t dmb_mem_region_base(const struct dmb_mem_region *r)
 {
+	if (DMB_WARN(!r, "dmb_mem_region_base(NULL)"))
+		return 0;
 	return r->base;
 }
 
 uint64_t dmb_mem_region_size(const struct dmb_mem_region *r)
 {
+	if (DMB_WARN(!r, "dmb_mem_region_size(NULL)"))
+		return 0;
 	return r->size;
 }
 
 struct dmb_hw_device *dmb_mem_region_owner(const struct dmb_mem_region *r)
 {
+	if (DMB_WARN(!r, "dmb_mem_region_owner(NULL)"))
+		return NULL;
 	return r->owner;
 }
 
 void *dmb_mem_region_vaddr(const struct dmb_mem_region *r)
 {
+	if (DMB_WARN(!r, "dmb_mem_region_vaddr(NULL)"))
+		return NULL;
 	return r->cpu_view;
 }
 
 int dmb_mem_region_memfd(const struct dmb_mem_region *r)
 {
+	if (DMB_WARN(!r, "dmb_mem_region_memfd(NULL)"))
+		return -EINVAL;
 	return r->memfd;
 }
 
@@ -249,6 +265,9 @@ int dmb_mem_alloc(struct dmb_mem_region *r, uint64_t size, uint64_t *phys)
 	uint64_t run = 0, pg = 0;
 	int ret = -ENOMEM;
 
+	if (DMB_WARN(!r || !phys, "dmb_mem_alloc(%p, %#llx, %p)", (void *)r,
+		     (unsigned long long)size, (void *)phys))
+		return -EINVAL;
 	if (!size || size > r->size)
 		return size ? -ENOMEM : -EINVAL;
 	pthread_mutex_lock(&r->alloc_lock);
@@ -281,7 +300,9 @@ int dmb_mem_free(struct dmb_mem_region *r, uint64_t phys, uint64_t size)
 	uint64_t first, n, pg;
 	int ret = 0;
 
-	if (DMB_WARN(!DMB_PAGE_ALIGNED(phys) || !size || phys < r->base ||
+	if (DMB_WARN(!r, "dmb_mem_free(NULL)"))
+		return -EINVAL;
+	if (DMB_WARN(!DMB_PAGE_ALIGNED(phys) || !size || size > r->size || phys < r->base ||
 		     phys - r->base >= r->size ||
 		     DMB_PAGE_ALIGN(size) > r->size - (phys - r->base),
 		     "free of [%#llx, +%#llx) outside region %s",
@@ -309,6 +330,8 @@ uint64_t dmb_mem_region_free_bytes(struct dmb_mem_region *r)
 {
 	uint64_t n;
 
+	if (DMB_WARN(!r, "dmb_mem_region_free_bytes(NULL)"))
+		return 0;
 	pthread_mutex_lock(&r->alloc_lock);
 	n = r->free_pages;
 	pthread_mutex_unlock(&r->alloc_lock);
@@ -319,6 +342,8 @@ int dmb_mem_region_set_isolated(struct dmb_mem_region *r, bool isolated)
 {
 	int prot = isolated ? PROT_NONE : PROT_READ | PROT_WRITE;
 
+	if (DMB_WARN(!r, "dmb_mem_region_set_isolated(NULL)"))
+		return -EINVAL;
 	/* A share or unshare maps the CPU view with the flag's protection. */
 	pthread_mutex_lock(&r->share_lock);
 	if (mprotect(r->cpu_view, r->size, prot)) {
@@ -335,6 +360,9 @@ int dmb_mem_region_set_isolated(struct dmb_mem_region *r, bool isolated)
 
 bool dmb_mem_region_isolated(const struct dmb_mem_region *r)
 {
+	/* Nothing can reach a region that is not there. */
+	if (DMB_WARN(!r, "dmb_mem_region_isolated(NULL)"))
+		return true;
 	return atomic_load(&((struct dmb_mem_region *)r)->isolated);
 }
 

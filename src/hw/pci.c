@@ -34,6 +34,7 @@
 #include "hw-internal.h"
 
 struct dmb_pci_function {
+	struct dmb_live live;
 	struct dmb_hw_device hw;
 	struct dmb_mem_region *bars[DMB_PCI_NUM_BARS];
 	pthread_mutex_t transition;
@@ -44,9 +45,15 @@ struct dmb_pci_function {
 	struct dmb_pci_state before_reset;	/* under transition */
 };
 
-/* Take the transition mutex, unless the calling thread holds it already. */
-static int transition_lock(struct dmb_pci_function *pci)
+/*
+ * Take the transition mutex, unless the calling thread holds it already.
+ * Every transition, (un)subscribe, starts here: a NULL function is refused
+ * here too.
+ */
+static int transition_lock(struct dmb_pci_function *pci, const char *call)
 {
+	if (DMB_WARN(!pci, "%s(NULL)", call))
+		return -EINVAL;
 	if (DMB_WARN(dmb_lockdep_is_held(&pci->transition_map),
 		     "PCI function %s: state change or (un)subscribe from its own subscriber callback",
 		     pci->hw.name))
@@ -60,6 +67,17 @@ static void transition_unlock(struct dmb_pci_function *pci)
 {
 	dmb_lockdep_release(&pci->transition_map);
 	pthread_mutex_unlock(&pci->transition);
+}
+
+/* Whether @nb is on @pci's list. Caller holds pci->transition. */
+static bool subscribed(struct dmb_pci_function *pci, struct dmb_pci_notifier *nb)
+{
+	struct dmb_pci_notifier *pos;
+
+	dmb_list_for_each_entry(pos, &pci->subscribers, node)
+		if (pos == nb)
+			return true;
+	return false;
 }
 
 static void notify(struct dmb_pci_function *pci, const struct dmb_pci_event *ev)
@@ -116,10 +134,10 @@ static int transition(struct dmb_pci_function *pci,
 		      enum dmb_pci_event_reason reason,
 		      int (*change)(struct dmb_pci_function *pci,
 				    struct dmb_pci_state *next, long arg),
-		      long arg)
+		      long arg, const char *call)
 {
 	struct dmb_pci_state next;
-	int ret = transition_lock(pci);
+	int ret = transition_lock(pci, call);
 
 	if (ret)
 		return ret;
@@ -167,7 +185,8 @@ static int change_flr_begin(struct dmb_pci_function *pci,
 static int change_flr_end(struct dmb_pci_function *pci, struct dmb_pci_state *s,
 			  long unused)
 {
-	if (!s->in_reset)
+	if (DMB_WARN(!s->in_reset, "PCI function %s: end of a reset that was not begun",
+		     pci->hw.name))
 		return -EINVAL;
 	/* The function comes back configured as before the reset. */
 	*s = pci->before_reset;
@@ -183,27 +202,32 @@ static int change_close(struct dmb_pci_function *pci, struct dmb_pci_state *s,
 
 int dmb_pci_set_power(struct dmb_pci_function *pci, enum dmb_pci_power power)
 {
-	return transition(pci, DMB_PCI_EVENT_POWER, change_power, power);
+	return transition(pci, DMB_PCI_EVENT_POWER, change_power, power,
+			  "dmb_pci_set_power");
 }
 
 int dmb_pci_set_decode(struct dmb_pci_function *pci, bool enable)
 {
-	return transition(pci, DMB_PCI_EVENT_DECODE, change_decode, enable);
+	return transition(pci, DMB_PCI_EVENT_DECODE, change_decode, enable,
+			  "dmb_pci_set_decode");
 }
 
 int dmb_pci_flr_begin(struct dmb_pci_function *pci)
 {
-	return transition(pci, DMB_PCI_EVENT_FLR_BEGIN, change_flr_begin, 0);
+	return transition(pci, DMB_PCI_EVENT_FLR_BEGIN, change_flr_begin, 0,
+			  "dmb_pci_flr_begin");
 }
 
 int dmb_pci_flr_end(struct dmb_pci_function *pci)
 {
-	return transition(pci, DMB_PCI_EVENT_FLR_END, change_flr_end, 0);
+	return transition(pci, DMB_PCI_EVENT_FLR_END, change_flr_end, 0,
+			  "dmb_pci_flr_end");
 }
 
 int dmb_pci_close(struct dmb_pci_function *pci)
 {
-	return transition(pci, DMB_PCI_EVENT_CLOSE, change_close, 0);
+	return transition(pci, DMB_PCI_EVENT_CLOSE, change_close, 0,
+			  "dmb_pci_close");
 }
 
 int dmb_pci_subscribe(struct dmb_pci_function *pci, struct dmb_pci_notifier *nb)
@@ -212,20 +236,30 @@ int dmb_pci_subscribe(struct dmb_pci_function *pci, struct dmb_pci_notifier *nb)
 
 	if (DMB_WARN(!nb || !nb->notify, "PCI subscriber without a callback"))
 		return -EINVAL;
-	ret = transition_lock(pci);
+	ret = transition_lock(pci, "dmb_pci_subscribe");
 	if (ret)
 		return ret;
-	dmb_list_add_tail(&nb->node, &pci->subscribers);
+	/* Linking a linked node again would corrupt the list. */
+	if (DMB_WARN(subscribed(pci, nb), "PCI function %s: notifier subscribed twice",
+		     pci->hw.name))
+		ret = -EBUSY;
+	else
+		dmb_list_add_tail(&nb->node, &pci->subscribers);
 	transition_unlock(pci);
-	return 0;
+	return ret;
 }
 
 void dmb_pci_unsubscribe(struct dmb_pci_function *pci,
 			 struct dmb_pci_notifier *nb)
 {
-	if (transition_lock(pci))
+	if (DMB_WARN(!nb, "dmb_pci_unsubscribe without a notifier") ||
+	    transition_lock(pci, "dmb_pci_unsubscribe"))
 		return;
-	dmb_list_del(&nb->node);
+	/* Unlinking a node that is not linked would corrupt the list. */
+	if (!DMB_WARN(!subscribed(pci, nb),
+		      "PCI function %s: unsubscribe of a notifier not subscribed",
+		      pci->hw.name))
+		dmb_list_del(&nb->node);
 	transition_unlock(pci);
 }
 
@@ -281,6 +315,7 @@ dmb_pci_function_create(struct dmb_phys_space *space,
 		if (!pci->bars[i])
 			goto err_bars;
 	}
+	__dmb_live_add(&pci->live);
 	return pci;
 
 err_bars:
@@ -295,28 +330,38 @@ int dmb_pci_function_destroy(struct dmb_pci_function *pci)
 {
 	if (!pci)
 		return 0;
+	if (__dmb_live_refuse(&pci->live, "dmb_pci_function_destroy"))
+		return -EINVAL;
 	dmb_pci_close(pci);	/* -ENODEV if closed already: fine */
 	bars_destroy(pci);
 	for (unsigned int i = 0; i < DMB_PCI_NUM_BARS; i++)
 		if (pci->bars[i])
 			return -EBUSY;	/* dmb_mem_region_destroy() warned */
+	__dmb_live_del(&pci->live);
 	pci_free(pci);
 	return 0;
 }
 
 struct dmb_hw_device *dmb_pci_function_device(struct dmb_pci_function *pci)
 {
+	if (DMB_WARN(!pci, "dmb_pci_function_device(NULL)"))
+		return NULL;
 	return &pci->hw;
 }
 
 struct dmb_pci_function *dmb_pci_function_from_device(struct dmb_hw_device *dev)
 {
-	return dev && dev->is_pci ?
-	       dmb_container_of(dev, struct dmb_pci_function, hw) : NULL;
+	if (DMB_WARN(!dev, "dmb_pci_function_from_device(NULL)"))
+		return NULL;
+	return dev->is_pci ? dmb_container_of(dev, struct dmb_pci_function, hw) : NULL;
 }
 
 struct dmb_mem_region *dmb_pci_bar(struct dmb_pci_function *pci, unsigned int bar)
 {
+	if (DMB_WARN(!pci, "dmb_pci_bar(NULL)")) {
+		errno = EINVAL;
+		return NULL;
+	}
 	if (bar >= DMB_PCI_NUM_BARS || !pci->bars[bar]) {
 		errno = EINVAL;
 		return NULL;
@@ -326,6 +371,13 @@ struct dmb_mem_region *dmb_pci_bar(struct dmb_pci_function *pci, unsigned int ba
 
 void dmb_pci_get_state(struct dmb_pci_function *pci, struct dmb_pci_state *state)
 {
+	if (DMB_WARN(!state, "dmb_pci_get_state without a state to fill"))
+		return;
+	/* A function nobody knows the state of: closed, hence isolated. */
+	if (DMB_WARN(!pci, "dmb_pci_get_state(NULL)")) {
+		*state = (struct dmb_pci_state){ .closed = true };
+		return;
+	}
 	pthread_rwlock_rdlock(&pci->state_lock);
 	*state = pci->state;
 	pthread_rwlock_unlock(&pci->state_lock);
@@ -341,16 +393,22 @@ bool dmb_pci_is_isolated(struct dmb_pci_function *pci)
 
 /* Copy to or from BAR @bar under the state lock, refusing while isolated. */
 static int bar_access(struct dmb_pci_function *pci, unsigned int bar,
-		      uint64_t offset, void *buf, size_t len, bool write)
+		      uint64_t offset, void *buf, size_t len, bool write,
+		      const char *call)
 {
 	struct dmb_mem_region *r;
 	uint8_t *va;
 	int ret = 0;
 
-	if (bar >= DMB_PCI_NUM_BARS || !pci->bars[bar])
+	if (DMB_WARN(!pci || !buf, "%s(%p, %u, buf %p)", call, (void *)pci, bar, buf) ||
+	    DMB_WARN(bar >= DMB_PCI_NUM_BARS || !pci->bars[bar],
+		     "%s: PCI function %s has no BAR %u", call, pci->hw.name, bar))
 		return -EINVAL;
 	r = pci->bars[bar];
-	if (offset > r->size || len > r->size - offset)
+	if (DMB_WARN(offset > r->size || len > r->size - offset,
+		     "%s: [%#llx, +%#zx) is outside BAR %u of %s (%#llx bytes)",
+		     call, (unsigned long long)offset, len, bar, pci->hw.name,
+		     (unsigned long long)r->size))
 		return -EINVAL;
 	pthread_rwlock_rdlock(&pci->state_lock);
 	if (dmb_pci_state_isolated(&pci->state)) {
@@ -370,11 +428,12 @@ out_unlock:
 int dmb_pci_bar_read(struct dmb_pci_function *pci, unsigned int bar,
 		     uint64_t offset, void *buf, size_t len)
 {
-	return bar_access(pci, bar, offset, buf, len, false);
+	return bar_access(pci, bar, offset, buf, len, false, "dmb_pci_bar_read");
 }
 
 int dmb_pci_bar_write(struct dmb_pci_function *pci, unsigned int bar,
 		      uint64_t offset, const void *buf, size_t len)
 {
-	return bar_access(pci, bar, offset, (void *)buf, len, true);
+	return bar_access(pci, bar, offset, (void *)buf, len, true,
+			  "dmb_pci_bar_write");
 }

@@ -23,6 +23,7 @@
 #include "hw-internal.h"
 
 struct dmb_phys_space {
+	struct dmb_live live;
 	struct dmb_clock *clock;
 	pthread_rwlock_t lock;
 	struct dmb_mem_region **regions;	/* sorted by base */
@@ -49,6 +50,7 @@ struct dmb_phys_space *dmb_phys_space_create(struct dmb_clock *clock)
 				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&space->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
+	__dmb_live_add(&space->live);
 	return space;
 }
 
@@ -58,12 +60,15 @@ int dmb_phys_space_destroy(struct dmb_phys_space *space)
 
 	if (!space)
 		return 0;
+	if (__dmb_live_refuse(&space->live, "dmb_phys_space_destroy"))
+		return -EINVAL;
 	pthread_rwlock_rdlock(&space->lock);
 	nr = space->nr;
 	pthread_rwlock_unlock(&space->lock);
 	if (DMB_WARN(nr, "destroying a physical address space with %zu regions left",
 		     nr))
 		return -EBUSY;
+	__dmb_live_del(&space->live);
 	pthread_rwlock_destroy(&space->lock);
 	free(space->regions);
 	free(space);
@@ -72,6 +77,8 @@ int dmb_phys_space_destroy(struct dmb_phys_space *space)
 
 struct dmb_clock *dmb_phys_space_clock(struct dmb_phys_space *space)
 {
+	if (DMB_WARN(!space, "dmb_phys_space_clock(NULL)"))
+		return NULL;
 	return space->clock;
 }
 
@@ -173,6 +180,10 @@ struct dmb_mem_region *dmb_phys_to_region(struct dmb_phys_space *space,
 {
 	struct dmb_mem_region *r;
 
+	if (DMB_WARN(!space, "dmb_phys_to_region(NULL)")) {
+		errno = EINVAL;
+		return NULL;
+	}
 	pthread_rwlock_rdlock(&space->lock);
 	r = __dmb_space_lookup_locked(space, phys);
 	pthread_rwlock_unlock(&space->lock);
@@ -187,6 +198,10 @@ void *dmb_phys_to_virt(struct dmb_phys_space *space, uint64_t phys,
 	struct dmb_mem_region *r;
 	void *va = NULL;
 
+	if (DMB_WARN(!space, "dmb_phys_to_virt(NULL)")) {
+		errno = EINVAL;
+		return NULL;
+	}
 	pthread_rwlock_rdlock(&space->lock);
 	r = __dmb_space_lookup_locked(space, phys);
 	if (r && len && len <= r->size - (phys - r->base))

@@ -99,6 +99,7 @@ static void starts_accessible(void **state)
 	assert_false(dmb_pci_is_isolated(x->pci));
 	assert_ptr_equal(dmb_pci_function_from_device(dev), x->pci);
 	assert_null(dmb_pci_function_from_device(NULL));
+	th_assert_warned("dmb_pci_function_from_device(NULL)");
 	assert_ptr_equal(dmb_mem_region_owner(bar0), dev);
 	assert_string_equal(dmb_mem_region_name(bar0), "vf0-bar0");
 	assert_int_equal(dmb_mem_region_size(bar0), BAR_SIZE);
@@ -109,7 +110,9 @@ static void starts_accessible(void **state)
 	assert_int_equal(out, in);
 	assert_int_equal(*(uint32_t *)((char *)dmb_mem_region_vaddr(bar0) + 16), in);
 	assert_int_equal(dmb_pci_bar_read(x->pci, 0, BAR_SIZE - 2, &out, sizeof(out)), -EINVAL);
+	th_assert_warned("is outside BAR 0");
 	assert_int_equal(dmb_pci_bar_read(x->pci, 1, 0, &out, sizeof(out)), -EINVAL);
+	th_assert_warned("has no BAR 1");
 	assert_int_equal(dmb_hw_device_destroy(dev), -EINVAL);
 	th_assert_warned("use dmb_pci_function_destroy()");
 }
@@ -261,6 +264,7 @@ static void flr_restores_the_state(void **state)
 	assert_int_equal(dmb_pci_set_decode(x->pci, false), 0);
 	assert_int_equal(dmb_pci_subscribe(x->pci, &r.nb), 0);
 	assert_int_equal(dmb_pci_flr_end(x->pci), -EINVAL);
+	th_assert_warned("a reset that was not begun");
 	assert_int_equal(dmb_pci_flr_begin(x->pci), 0);
 	assert_int_equal(dmb_pci_flr_begin(x->pci), -EBUSY);
 	assert_int_equal(dmb_pci_set_decode(x->pci, true), 0);	/* during reset */

@@ -102,7 +102,8 @@ int dmb_vfio_pci_release(struct dmb_vfio_pci *vdev);
  * @name: the buffer's name for reports, or NULL
  *
  * Return: the buffer (one reference), or NULL with errno (EINVAL for a
- * range outside the BAR or not page-aligned, ENODEV if closed, ENOMEM).
+ * range not page-aligned, and with a WARN for a NULL @vdev, no such BAR, an
+ * empty range or one outside the BAR; ENODEV if closed, ENOMEM).
  */
 struct dma_buf *dmb_vfio_pci_export(struct dmb_vfio_pci *vdev, unsigned int bar,
 				    uint64_t offset, uint64_t size,

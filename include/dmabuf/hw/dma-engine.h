@@ -103,7 +103,8 @@ struct dma_fence *dmb_dma_submit(struct dmb_dma_engine *engine,
  *
  * Context: any thread.
  * Return: 0 once signaled without error; -EBUSY while pending; the fence's
- * error if it failed; -EINVAL if @fence is not a CHECKSUM job's.
+ * error if it failed; -EINVAL (a WARN) if @fence is not a CHECKSUM job's or
+ * @sum is NULL.
  */
 int dmb_dma_fence_checksum(struct dma_fence *fence, uint64_t *sum);
 
@@ -111,7 +112,8 @@ int dmb_dma_fence_checksum(struct dma_fence *fence, uint64_t *sum);
  * dmb_dma_checksum - what a CHECKSUM job computes over @len bytes at @buf
  * (64-bit FNV-1a), for the CPU side of a comparison
  *
- * Context: any thread. Return: the checksum.
+ * Context: any thread. Return: the checksum; 0 (a WARN) for a NULL @buf
+ * with @len > 0.
  */
 uint64_t dmb_dma_checksum(const void *buf, size_t len);
 
@@ -119,7 +121,7 @@ uint64_t dmb_dma_checksum(const void *buf, size_t len);
  * dmb_dma_engine_set_timing - the timing of jobs submitted from now on
  *
  * Context: any thread.
- * Return: 0, or -EINVAL (a WARN) for a negative fixed_ns.
+ * Return: 0, or -EINVAL (a WARN) for a NULL argument or a negative fixed_ns.
  */
 int dmb_dma_engine_set_timing(struct dmb_dma_engine *engine,
 			      const struct dmb_dma_timing *timing);
@@ -129,7 +131,8 @@ int dmb_dma_engine_set_timing(struct dmb_dma_engine *engine,
  * ("<device>-dma<N>", also its fences' timeline name), the fence context of
  * its timeline, and the device it belongs to
  *
- * Context: any thread; constant for the engine's life. Return: the value.
+ * Context: any thread; constant for the engine's life. Return: the value;
+ * "(null)", 0 or NULL (a WARN) for a NULL @engine.
  */
 const char *dmb_dma_engine_name(const struct dmb_dma_engine *engine);
 uint64_t dmb_dma_engine_context(const struct dmb_dma_engine *engine);

@@ -83,7 +83,8 @@ int dmb_hw_device_destroy(struct dmb_hw_device *dev);
 /**
  * dmb_hw_device_dev - the embedded struct device, for the dma-buf core
  *
- * Context: any thread. Return: it (named after the device).
+ * Context: any thread. Return: it (named after the device); NULL with
+ * errno = EINVAL (a WARN) for NULL.
  */
 struct device *dmb_hw_device_dev(struct dmb_hw_device *dev);
 
@@ -112,7 +113,8 @@ bool dmb_hw_device_is(const struct device *dev);
  * device was created with (the domain is its own if none was given)
  *
  * Context: any thread; constant for the device's life.
- * Return: the value.
+ * Return: the value; for a NULL @dev (a WARN) "(null)", false, NULL, NULL,
+ * 0.
  */
 const char *dmb_hw_device_name(const struct dmb_hw_device *dev);
 bool dmb_hw_device_p2p(const struct dmb_hw_device *dev);
@@ -124,7 +126,8 @@ unsigned int dmb_hw_device_nr_engines(const struct dmb_hw_device *dev);
  * dmb_hw_device_engine - engine @idx of @dev
  *
  * Context: any thread.
- * Return: the engine, or NULL with errno = EINVAL if @idx is out of range.
+ * Return: the engine, or NULL with errno = EINVAL if @idx is out of range
+ * (and a WARN for a NULL @dev).
  */
 struct dmb_dma_engine *dmb_hw_device_engine(struct dmb_hw_device *dev,
 					    unsigned int idx);

@@ -115,7 +115,8 @@ struct dmb_iommu_domain *dmb_iommu_domain_alloc(struct dmb_phys_space *space,
 /**
  * dmb_iommu_domain_get - take a reference
  *
- * Context: any thread, holding a reference already. Return: @domain.
+ * Context: any thread, holding a reference already.
+ * Return: @domain; NULL (a WARN) for NULL.
  */
 struct dmb_iommu_domain *dmb_iommu_domain_get(struct dmb_iommu_domain *domain);
 
@@ -131,7 +132,8 @@ void dmb_iommu_domain_put(struct dmb_iommu_domain *domain);
 /**
  * dmb_iommu_domain_type - DMA or identity
  *
- * Context: any thread. Return: the type given at allocation.
+ * Context: any thread. Return: the type given at allocation;
+ * DMB_IOMMU_DOMAIN_DMA (a WARN) for NULL.
  */
 enum dmb_iommu_domain_type dmb_iommu_domain_type(const struct dmb_iommu_domain *domain);
 
@@ -170,7 +172,8 @@ int dmb_iommu_unmap(struct dmb_iommu_domain *domain, uint64_t iova,
  *
  * Context: any thread.
  * Return: 0, or -ENOENT if @iova does not translate (an identity domain
- * translates every address to itself, with both permissions).
+ * translates every address to itself, with both permissions); -EINVAL (a
+ * WARN) for a NULL @domain or @phys.
  */
 int dmb_iommu_iova_to_phys(struct dmb_iommu_domain *domain, uint64_t iova,
 			   uint64_t *phys, unsigned int *prot);
@@ -181,7 +184,8 @@ int dmb_iommu_iova_to_phys(struct dmb_iommu_domain *domain, uint64_t iova,
  * @iova: receives the start
  *
  * Context: any thread.
- * Return: 0, -EINVAL (zero size, identity domain), -ENOSPC, -ENOMEM.
+ * Return: 0, -EINVAL (zero size, identity domain), -ENOSPC, -ENOMEM;
+ * -EINVAL (a WARN) for a NULL @domain or @iova.
  */
 int dmb_iommu_alloc_iova(struct dmb_iommu_domain *domain, uint64_t size,
 			 uint64_t *iova);
@@ -200,7 +204,7 @@ int dmb_iommu_free_iova(struct dmb_iommu_domain *domain, uint64_t iova,
 /**
  * dmb_iommu_fault_count - faults recorded since creation or the last clear
  *
- * Context: any thread. Return: the count.
+ * Context: any thread. Return: the count; 0 (a WARN) for NULL.
  */
 unsigned long dmb_iommu_fault_count(struct dmb_iommu_domain *domain);
 
@@ -210,7 +214,8 @@ unsigned long dmb_iommu_fault_count(struct dmb_iommu_domain *domain);
  * @max: its length; if fewer than kept, the most recent @max
  *
  * Context: any thread.
- * Return: the number copied.
+ * Return: the number copied; 0 (a WARN) for a NULL @domain, or a NULL @out
+ * with @max > 0.
  */
 size_t dmb_iommu_faults(struct dmb_iommu_domain *domain,
 			struct dmb_iommu_fault *out, size_t max);

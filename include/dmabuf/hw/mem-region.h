@@ -78,7 +78,8 @@ int dmb_mem_region_destroy(struct dmb_mem_region *region);
  * created with (the base chosen by its space)
  *
  * Context: any thread; constant for the region's life.
- * Return: the value; the owner is NULL for system RAM.
+ * Return: the value; the owner is NULL for system RAM. For a NULL @region
+ * (a WARN): "(null)", 0, 0, NULL.
  */
 const char *dmb_mem_region_name(const struct dmb_mem_region *region);
 uint64_t dmb_mem_region_base(const struct dmb_mem_region *region);
@@ -89,7 +90,7 @@ struct dmb_hw_device *dmb_mem_region_owner(const struct dmb_mem_region *region);
  * dmb_mem_region_vaddr - the CPU view of the region's first byte
  *
  * Context: any thread; inaccessible (PROT_NONE) while the region is isolated.
- * Return: the host address.
+ * Return: the host address; NULL (a WARN) for a NULL @region.
  */
 void *dmb_mem_region_vaddr(const struct dmb_mem_region *region);
 
@@ -102,7 +103,7 @@ void *dmb_mem_region_vaddr(const struct dmb_mem_region *region);
  * its bytes are in the range's own memfd, not in this one.
  * Context: any thread. The region owns the fd and closes it on destroy;
  * dup() it to keep it longer.
- * Return: the fd.
+ * Return: the fd; -EINVAL (a WARN) for a NULL @region.
  */
 int dmb_mem_region_memfd(const struct dmb_mem_region *region);
 
@@ -185,7 +186,8 @@ int dmb_mem_share_check(struct dmb_mem_region *region, uint64_t phys,
  * @phys: receives the physical address of the first page
  *
  * Context: any thread.
- * Return: 0, -EINVAL for a zero size, -ENOMEM if no run is free.
+ * Return: 0, -EINVAL for a zero size (a WARN for a NULL @region or @phys),
+ * -ENOMEM if no run is free.
  */
 int dmb_mem_alloc(struct dmb_mem_region *region, uint64_t size,
 		  uint64_t *phys);
@@ -202,7 +204,8 @@ int dmb_mem_free(struct dmb_mem_region *region, uint64_t phys, uint64_t size);
 /**
  * dmb_mem_region_free_bytes - bytes not allocated right now
  *
- * Context: any thread. Return: the count, a multiple of DMB_PAGE_SIZE.
+ * Context: any thread. Return: the count, a multiple of DMB_PAGE_SIZE; 0 (a
+ * WARN) for NULL.
  */
 uint64_t dmb_mem_region_free_bytes(struct dmb_mem_region *region);
 
@@ -216,14 +219,15 @@ uint64_t dmb_mem_region_free_bytes(struct dmb_mem_region *region);
  * restores read/write access.
  * Context: may sleep (waits for in-flight DMA chunks); must not be called
  * from a DMA engine's completion path.
- * Return: 0, or the -errno of mprotect() (the flag is then unchanged).
+ * Return: 0, or the -errno of mprotect() (the flag is then unchanged);
+ * -EINVAL (a WARN) for NULL.
  */
 int dmb_mem_region_set_isolated(struct dmb_mem_region *region, bool isolated);
 
 /**
  * dmb_mem_region_isolated - true while the region is isolated
  *
- * Context: any thread. Return: the flag.
+ * Context: any thread. Return: the flag; true (a WARN) for NULL.
  */
 bool dmb_mem_region_isolated(const struct dmb_mem_region *region);
 

@@ -43,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <dmabuf/compiler.h>
+#include <dmabuf/diag.h>
 #include <dmabuf/list.h>
 #include <dmabuf/hw/hw-device.h>
 #include <dmabuf/hw/mem-region.h>
@@ -70,8 +71,16 @@ struct dmb_pci_state {
 	bool closed;
 };
 
+/**
+ * dmb_pci_state_isolated - whether a function in state @s is isolated
+ *
+ * Context: any thread. Return: true if not in D0, decode off, in reset or
+ * closed; true (a WARN) for NULL: no state, no access.
+ */
 static inline bool dmb_pci_state_isolated(const struct dmb_pci_state *s)
 {
+	if (DMB_WARN(!s, "dmb_pci_state_isolated(NULL)"))
+		return true;
 	return s->power != DMB_PCI_D0 || !s->decode || s->in_reset || s->closed;
 }
 
@@ -159,7 +168,8 @@ struct dmb_hw_device *dmb_pci_function_device(struct dmb_pci_function *pci);
  * dmb_pci_function_from_device - the PCI function of @dev
  *
  * Context: any thread.
- * Return: the function, or NULL if @dev is not a PCI function's.
+ * Return: the function, or NULL if @dev is not a PCI function's (NULL
+ * for a NULL @dev too, a WARN).
  */
 struct dmb_pci_function *dmb_pci_function_from_device(struct dmb_hw_device *dev);
 
@@ -175,7 +185,8 @@ struct dmb_mem_region *dmb_pci_bar(struct dmb_pci_function *pci,
 /**
  * dmb_pci_get_state - a consistent snapshot of the state
  *
- * Context: any thread; waits for a state change in progress.
+ * Context: any thread; waits for a state change in progress. A NULL @state
+ * is a WARN and ignored; a NULL @pci a WARN, and @state reads closed.
  */
 void dmb_pci_get_state(struct dmb_pci_function *pci,
 		       struct dmb_pci_state *state);
@@ -191,8 +202,9 @@ bool dmb_pci_is_isolated(struct dmb_pci_function *pci);
  * dmb_pci_set_power - move to D0 or D3hot
  *
  * Context: may sleep (subscribers run in this thread).
- * Return: 0 (also when nothing changes: no event), -EINVAL, -ENODEV once
- * closed, -EDEADLK from a subscriber's callback.
+ * Return: 0 (also when nothing changes: no event), -EINVAL (a WARN: a NULL
+ * @pci, no such power state), -ENODEV once closed, -EDEADLK from a
+ * subscriber's callback.
  */
 int dmb_pci_set_power(struct dmb_pci_function *pci, enum dmb_pci_power power);
 
@@ -215,7 +227,7 @@ int dmb_pci_flr_begin(struct dmb_pci_function *pci);
  * dmb_pci_flr_end - leave function level reset
  *
  * Context: as dmb_pci_set_power().
- * Return: as dmb_pci_set_power(); -EINVAL if not in reset.
+ * Return: as dmb_pci_set_power(); -EINVAL (a WARN) if not in reset.
  */
 int dmb_pci_flr_end(struct dmb_pci_function *pci);
 
@@ -231,7 +243,8 @@ int dmb_pci_close(struct dmb_pci_function *pci);
  * dmb_pci_subscribe - deliver every later state change to @nb
  *
  * Context: not from a subscriber's callback of @pci.
- * Return: 0, -EINVAL for a NULL callback, -EDEADLK from a callback.
+ * Return: 0, -EINVAL (a WARN) for a NULL @pci, @nb or callback, -EBUSY (a
+ * WARN) if @nb is subscribed already, -EDEADLK from a callback.
  */
 int dmb_pci_subscribe(struct dmb_pci_function *pci, struct dmb_pci_notifier *nb);
 
@@ -240,6 +253,7 @@ int dmb_pci_subscribe(struct dmb_pci_function *pci, struct dmb_pci_notifier *nb)
  * callback is not running and will not run
  *
  * Context: not from a subscriber's callback of @pci (reported, ignored).
+ * NULL arguments and a notifier that is not subscribed are WARNs, ignored.
  */
 void dmb_pci_unsubscribe(struct dmb_pci_function *pci,
 			 struct dmb_pci_notifier *nb);
@@ -249,8 +263,8 @@ void dmb_pci_unsubscribe(struct dmb_pci_function *pci,
  * @buf, refused while the function is isolated
  *
  * Context: any thread; waits for a transition in progress to take effect.
- * Return: 0, -EIO while isolated (nothing read), -EINVAL for no such BAR or
- * a range outside it.
+ * Return: 0, -EIO while isolated (nothing read), -EINVAL (a WARN) for NULL
+ * arguments, no such BAR or a range outside it.
  */
 int dmb_pci_bar_read(struct dmb_pci_function *pci, unsigned int bar,
 		     uint64_t offset, void *buf, size_t len);

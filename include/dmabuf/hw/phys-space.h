@@ -64,7 +64,7 @@ int dmb_phys_space_destroy(struct dmb_phys_space *space);
 /**
  * dmb_phys_space_clock - the clock the space's hardware runs on
  *
- * Context: any thread. Return: the clock given at creation.
+ * Context: any thread. Return: the clock given at creation; NULL (a WARN) for NULL.
  */
 struct dmb_clock *dmb_phys_space_clock(struct dmb_phys_space *space);
 
@@ -73,7 +73,8 @@ struct dmb_clock *dmb_phys_space_clock(struct dmb_phys_space *space);
  *
  * No reference is taken: the region is valid until its owner destroys it.
  * Context: any thread.
- * Return: the region, or NULL with errno = EFAULT if @phys is not memory.
+ * Return: the region, or NULL with errno = EFAULT if @phys is not memory,
+ * or with errno = EINVAL (a WARN) for a NULL @space.
  */
 struct dmb_mem_region *dmb_phys_to_region(struct dmb_phys_space *space,
 					  uint64_t phys);
@@ -86,7 +87,7 @@ struct dmb_mem_region *dmb_phys_to_region(struct dmb_phys_space *space,
  * such as dmb_pci_bar_read() where isolation can happen).
  * Context: any thread.
  * Return: the host address, or NULL with errno = EFAULT if the range is not
- * inside one region (or @len is 0).
+ * inside one region (or @len is 0); EINVAL (a WARN) for a NULL @space.
  */
 void *dmb_phys_to_virt(struct dmb_phys_space *space, uint64_t phys,
 		       uint64_t len);
