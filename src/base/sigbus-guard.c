@@ -106,19 +106,19 @@ static void chain(int sig, siginfo_t *info, void *uctx, bool fault)
 	const struct sigaction *old =
 		&old_actions[atomic_load_explicit(&old_idx, memory_order_acquire)];
 
-	if (is_ours(old))		/* never saved; treated as SIG_DFL */
-		goto dfl;
-	if (old->sa_flags & SA_SIGINFO) {
-		old->sa_sigaction(sig, info, uctx);
-		return;
+	/* install_locked() never saves ours; were it there, it is SIG_DFL. */
+	if (!is_ours(old)) {
+		if (old->sa_flags & SA_SIGINFO) {
+			old->sa_sigaction(sig, info, uctx);
+			return;
+		}
+		if (old->sa_handler == SIG_IGN && !fault)
+			return;
+		if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+			old->sa_handler(sig);
+			return;
+		}
 	}
-	if (old->sa_handler == SIG_IGN && !fault)
-		return;
-	if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
-		old->sa_handler(sig);
-		return;
-	}
-dfl:
 	/*
 	 * The default action ends the process (a fault cannot be ignored
 	 * either): a fault repeats once we return, a sent signal is sent
