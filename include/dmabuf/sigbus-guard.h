@@ -11,8 +11,12 @@
  * it damaged, so the access completes (reading zeros) and the caller, at
  * its next check, returns an error instead of crashing. This is
  * libwayland's answer to a client shrinking its wl_shm pool, per mapping.
- * A SIGBUS outside every guarded mapping goes to the previous handler, or
- * ends the process as it would have without the guard.
+ * A SIGBUS outside every guarded mapping, or sent rather than raised by a
+ * fault (kill(), sigqueue(): si_code <= 0), goes to the previous action:
+ * its handler is called, SIG_IGN ignores a sent one, and otherwise the
+ * process ends as it would have without the guard. When the last mapping
+ * stops being guarded, the previous action goes back, unless another
+ * handler was installed in front of the guard's since: that one stays.
  *
  * libdmabuf guards the memfd exporter's and an importer's vmap mappings
  * (docs/ipc.md, "Access rights"); libdmabuf-sim guards the shared ranges of
@@ -40,28 +44,34 @@ DMB_BEGIN_DECLS
  * over all of it (MAP_FIXED) and flagging the slot damaged.
  *
  * Context: any thread, no lock held by the guard; not from a signal handler.
- * Return: a slot (>= 0) for the other calls; -EINVAL for a NULL @addr or a
- * zero @len (reported); -ENOSPC when every slot is taken; -errno if the
- * handler cannot be installed.
+ * Return: a handle (> 0) for the other calls, valid until its del: a slot
+ * number and a generation, so that a handle kept after its del is refused
+ * even once its slot guards another mapping (a slot's generation wraps
+ * after 2^21 adds of it); -EINVAL for a NULL @addr or a zero @len
+ * (reported); -ENOSPC when every slot is taken; -errno if the handler
+ * cannot be installed.
  */
 int dmb_sigbus_guard_add(void *addr, size_t len, int prot);
 
 /**
- * dmb_sigbus_guard_del - stop guarding @slot; call before unmapping it
+ * dmb_sigbus_guard_del - stop guarding the mapping of @handle; call before
+ * unmapping it
  *
- * Context: any thread; not from a signal handler. A slot that is not in
- * use is reported and ignored.
+ * Context: any thread; not from a signal handler. A handle that is not
+ * guarding (never returned by add, or already deleted) is reported and
+ * ignored.
  */
-void dmb_sigbus_guard_del(int slot);
+void dmb_sigbus_guard_del(int handle);
 
 /**
- * dmb_sigbus_guard_damaged - whether @slot's mapping faulted and was replaced
+ * dmb_sigbus_guard_damaged - whether the mapping of @handle faulted and was
+ * replaced
  *
- * Context: any thread, no lock (one atomic load).
- * Return: true once a fault hit the slot's mapping; false otherwise, and for
- * a slot that is not in use (reported).
+ * Context: any thread, no lock (atomic loads).
+ * Return: true once a fault hit the mapping; false otherwise, and for a
+ * handle that is not guarding (reported).
  */
-bool dmb_sigbus_guard_damaged(int slot);
+bool dmb_sigbus_guard_damaged(int handle);
 
 /**
  * dmb_sigbus_guard_range_damaged - whether a byte of [@addr, @addr + @len)

@@ -4,25 +4,42 @@
  * our mappings (dmabuf/sigbus-guard.h).
  *
  * The slots are a fixed table of atomics: the SIGBUS handler may run in
- * any thread at any moment, so it takes no lock and calls only mmap() and
- * sigaction(), which are async-signal-safe. A slot is published by storing
- * its start last (release) and withdrawn by clearing it first; the handler
- * reads start with acquire, then the rest.
+ * any thread at any moment, so it takes no lock and calls only mmap(),
+ * sigaction() and raise(). sigaction() and raise() are async-signal-safe
+ * by POSIX; mmap() is not on POSIX's list, but glibc's and musl's mmap()
+ * on Linux is a bare system call wrapper (no lock, no allocation, only
+ * errno touched, which the handler saves and restores), so calling it
+ * from the handler is safe here. A slot is published by storing its
+ * generation, then its start last (release), and withdrawn by clearing
+ * start first; the handler reads start with acquire, then the rest.
+ *
+ * A handle is the slot's index in the low bits and the slot's generation
+ * (bumped at every add, never 0) above it: a handle kept after its del,
+ * whose slot another add reused, is told from the new one's and refused.
  *
  * The handler is installed when the first mapping is guarded (and again
  * in front of whoever replaced it since) and the previous action restored
- * when the last one goes ("only while needed"). A
- * SIGBUS outside every guarded mapping goes to the previous action: its
- * handler is called, or for SIG_DFL / SIG_IGN the default action is put
- * back and the fault, repeated on return, ends the process as it would
- * have without us.
+ * when the last one goes ("only while needed"), unless another handler was
+ * put in front since: that one stays, and if it later puts ours back, ours
+ * keeps chaining to the action saved first. The saved action is never our
+ * own (chaining to ourselves would recurse until the stack overflows).
+ *
+ * Only a fault (si_code > 0, set by the kernel) is matched against the
+ * slots: for a SIGBUS sent by kill()/sigqueue(), si_addr holds a pid.
+ * Anything else goes to the saved action: its handler is called; SIG_IGN
+ * ignores a sent signal; otherwise the default action is put back and the
+ * process ends as it would have without us (a fault repeats on return, a
+ * sent signal is raised again). The guard is only taken out of the way
+ * while guarded mappings remain when the process is ending.
  *
  * nr_damaged counts the slots flagged damaged, so that asking whether a
  * range is damaged costs one load while nothing was (the DMA path asks it
  * for every chunk it moves).
  *
- * Locking: guard_lock protects users and old_action; the slots and
- * nr_damaged are atomic.
+ * Locking: guard_lock protects users and the writing of the saved action;
+ * the slots, nr_damaged and the index of the saved action the handler
+ * reads are atomic (the handler runs on any thread, possibly interrupting
+ * a holder of guard_lock: it must never take it).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -35,7 +52,10 @@
 #include <dmabuf/diag.h>
 #include <dmabuf/sigbus-guard.h>
 
-#define GUARD_SLOTS	1024
+#define GUARD_SLOT_BITS	10
+#define GUARD_SLOTS	(1 << GUARD_SLOT_BITS)
+/* The generation fills the rest of a positive int. */
+#define GUARD_GEN_MASK	((1u << (31 - GUARD_SLOT_BITS)) - 1)
 
 /* The handler may only touch lock-free state. */
 _Static_assert(ATOMIC_LONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2 &&
@@ -48,38 +68,75 @@ struct guard_slot {
 	atomic_size_t len;
 	atomic_int prot;
 	atomic_bool damaged;
+	atomic_uint gen;		/* of the handle last given; 0: never */
 };
 
 static struct guard_slot slots[GUARD_SLOTS];
 static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned int users;		/* guard_lock */
-static struct sigaction old_action;	/* guard_lock; the handler reads it */
+/*
+ * The action in place before ours. Written under guard_lock into the copy
+ * the handler does not read, then published by the index (release), so a
+ * handler chaining on another thread never reads a half-written one.
+ */
+static struct sigaction old_actions[2];
+static atomic_uint old_idx;
 static atomic_uint nr_damaged;		/* slots in use flagged damaged */
 
-static void chain(int sig, siginfo_t *info, void *uctx)
+static void guard_sigbus(int sig, siginfo_t *info, void *uctx);
+
+static bool is_ours(const struct sigaction *sa)
+{
+	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == guard_sigbus;
+}
+
+static void set_default(int sig)
 {
 	struct sigaction dfl;
 
-	if (old_action.sa_flags & SA_SIGINFO) {
-		old_action.sa_sigaction(sig, info, uctx);
-		return;
-	}
-	if (old_action.sa_handler != SIG_DFL && old_action.sa_handler != SIG_IGN) {
-		old_action.sa_handler(sig);
-		return;
-	}
-	/* A fault cannot be ignored: the default action ends the process. */
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
-	sigaction(SIGBUS, &dfl, NULL);
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+}
+
+/* A SIGBUS no guarded mapping explains: what the saved action would do. */
+static void chain(int sig, siginfo_t *info, void *uctx, bool fault)
+{
+	const struct sigaction *old =
+		&old_actions[atomic_load_explicit(&old_idx, memory_order_acquire)];
+
+	/* install_locked() never saves ours; were it there, it is SIG_DFL. */
+	if (!is_ours(old)) {
+		if (old->sa_flags & SA_SIGINFO) {
+			old->sa_sigaction(sig, info, uctx);
+			return;
+		}
+		if (old->sa_handler == SIG_IGN && !fault)
+			return;
+		if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+			old->sa_handler(sig);
+			return;
+		}
+	}
+	/*
+	 * The default action ends the process (a fault cannot be ignored
+	 * either): a fault repeats once we return, a sent signal is sent
+	 * again, pending until the handler returns and unblocks it.
+	 */
+	set_default(sig);
+	if (!fault)
+		raise(sig);
 }
 
 static void guard_sigbus(int sig, siginfo_t *info, void *uctx)
 {
 	uintptr_t addr = (uintptr_t)info->si_addr;
+	/* SI_KERNEL and the user codes (<= 0) carry no fault address. */
+	bool fault = info->si_code > 0 && info->si_code != SI_KERNEL;
 	int saved_errno = errno;
 
-	for (size_t i = 0; i < GUARD_SLOTS; i++) {
+	for (size_t i = 0; fault && i < GUARD_SLOTS; i++) {
 		uintptr_t start = atomic_load_explicit(&slots[i].start,
 						       memory_order_acquire);
 		size_t len;
@@ -101,56 +158,79 @@ static void guard_sigbus(int sig, siginfo_t *info, void *uctx)
 		errno = saved_errno;
 		return;
 	}
+	chain(sig, info, uctx, fault);
 	errno = saved_errno;
-	chain(sig, info, uctx);
-}
-
-static bool is_ours(const struct sigaction *sa)
-{
-	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == guard_sigbus;
 }
 
 /*
  * Install the handler for one more user. If somebody replaced it while
  * mappings were guarded (a test framework does, per test), it goes back
- * in front, chained to theirs.
+ * in front, chained to theirs. If ours is the one in place (put back by
+ * whoever had saved it), the action saved before stays the one to chain
+ * to.
  */
 static int install_locked(void)
 {
+	unsigned int idx = atomic_load_explicit(&old_idx, memory_order_relaxed);
 	struct sigaction sa, cur;
 
-	if (users && (sigaction(SIGBUS, NULL, &cur) || is_ours(&cur))) {
-		users++;
-		return 0;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = guard_sigbus;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, &old_action))
+	if (sigaction(SIGBUS, NULL, &cur))
 		return -errno;
+	if (!is_ours(&cur)) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = guard_sigbus;
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		old_actions[!idx] = cur;
+		atomic_store_explicit(&old_idx, !idx, memory_order_release);
+		if (sigaction(SIGBUS, &sa, NULL))
+			return -errno;
+	}
 	users++;
 	return 0;
 }
 
+/*
+ * The last user gone: the saved action goes back if ours is in front. If
+ * another handler is (installed after ours), it stays, and ours, if it
+ * comes back, chains to the saved action.
+ */
 static void uninstall_locked(void)
 {
+	unsigned int idx = atomic_load_explicit(&old_idx, memory_order_relaxed);
 	struct sigaction cur;
 
 	if (--users)
 		return;
-	sigaction(SIGBUS, &old_action, &cur);
-	/* Somebody installed a handler after ours: theirs stays. */
-	if (!is_ours(&cur))
-		sigaction(SIGBUS, &cur, NULL);
+	if (!sigaction(SIGBUS, NULL, &cur) && is_ours(&cur))
+		sigaction(SIGBUS, &old_actions[idx], NULL);
 }
 
-static bool slot_in_use(int slot, const char *call)
+static int handle_of(int i, unsigned int gen)
 {
-	return !DMB_WARN(slot < 0 || slot >= GUARD_SLOTS ||
-			 !atomic_load_explicit(&slots[slot].start,
-					       memory_order_acquire),
-			 "%s: slot %d is not guarding a mapping", call, slot);
+	return (int)(gen << GUARD_SLOT_BITS) | i;
+}
+
+/*
+ * The slot @handle guards, or NULL (reported) for a handle no add returned
+ * or whose del was called: its slot is free, or guards another mapping
+ * since (a later generation). The generation is read after start
+ * (acquire) and again after the caller's reads by damaged(), so that a
+ * del and re-add racing with it is noticed.
+ */
+static struct guard_slot *handle_slot(int handle, const char *call)
+{
+	unsigned int i = (unsigned int)handle & (GUARD_SLOTS - 1);
+	unsigned int gen = (unsigned int)handle >> GUARD_SLOT_BITS;
+	bool ok = handle >= 0 && gen &&
+		  atomic_load_explicit(&slots[i].start, memory_order_acquire) &&
+		  atomic_load_explicit(&slots[i].gen, memory_order_acquire) == gen;
+
+	if (DMB_WARN(!ok, "%s: handle %d is not guarding a mapping (%s)", call,
+		     handle, handle < 0 || !gen ? "never a handle" :
+		     "deleted, or its slot reused since"))
+		return NULL;
+	return &slots[i];
 }
 
 int dmb_sigbus_guard_add(void *addr, size_t len, int prot)
@@ -161,29 +241,40 @@ int dmb_sigbus_guard_add(void *addr, size_t len, int prot)
 		return -EINVAL;
 	pthread_mutex_lock(&guard_lock);
 	for (int i = 0; i < GUARD_SLOTS; i++) {
+		unsigned int gen;
+
 		if (atomic_load_explicit(&slots[i].start, memory_order_relaxed))
 			continue;
 		ret = install_locked();
 		if (ret)
 			break;
+		/* Wraps after 2^21 adds of one slot, skipping 0. */
+		gen = (atomic_load_explicit(&slots[i].gen, memory_order_relaxed) &
+		       GUARD_GEN_MASK) + 1;
+		if (gen > GUARD_GEN_MASK)
+			gen = 1;
+		atomic_store_explicit(&slots[i].gen, gen, memory_order_relaxed);
 		atomic_store_explicit(&slots[i].len, len, memory_order_relaxed);
 		atomic_store_explicit(&slots[i].prot, prot, memory_order_relaxed);
 		atomic_store_explicit(&slots[i].damaged, false, memory_order_relaxed);
 		atomic_store_explicit(&slots[i].start, (uintptr_t)addr,
 				      memory_order_release);
-		ret = i;
+		ret = handle_of(i, gen);
 		break;
 	}
 	pthread_mutex_unlock(&guard_lock);
 	return ret;
 }
 
-void dmb_sigbus_guard_del(int slot)
+void dmb_sigbus_guard_del(int handle)
 {
+	struct guard_slot *slot;
+
 	pthread_mutex_lock(&guard_lock);
-	if (slot_in_use(slot, "dmb_sigbus_guard_del")) {
-		atomic_store_explicit(&slots[slot].start, 0, memory_order_release);
-		if (atomic_load_explicit(&slots[slot].damaged, memory_order_acquire))
+	slot = handle_slot(handle, "dmb_sigbus_guard_del");
+	if (slot) {
+		atomic_store_explicit(&slot->start, 0, memory_order_release);
+		if (atomic_load_explicit(&slot->damaged, memory_order_acquire))
 			atomic_fetch_sub_explicit(&nr_damaged, 1,
 						  memory_order_release);
 		uninstall_locked();
@@ -191,10 +282,21 @@ void dmb_sigbus_guard_del(int slot)
 	pthread_mutex_unlock(&guard_lock);
 }
 
-bool dmb_sigbus_guard_damaged(int slot)
+bool dmb_sigbus_guard_damaged(int handle)
 {
-	return slot_in_use(slot, "dmb_sigbus_guard_damaged") &&
-	       atomic_load_explicit(&slots[slot].damaged, memory_order_acquire);
+	struct guard_slot *slot = handle_slot(handle, "dmb_sigbus_guard_damaged");
+	bool damaged;
+
+	if (!slot)
+		return false;
+	damaged = atomic_load_explicit(&slot->damaged, memory_order_acquire);
+	/* Reused meanwhile (a del racing with the caller's own query). */
+	if (DMB_WARN(atomic_load_explicit(&slot->gen, memory_order_acquire) !=
+		     (unsigned int)handle >> GUARD_SLOT_BITS,
+		     "dmb_sigbus_guard_damaged: handle %d deleted while asked",
+		     handle))
+		return false;
+	return damaged;
 }
 
 bool dmb_sigbus_guard_range_damaged(const void *addr, size_t len)

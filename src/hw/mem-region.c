@@ -73,7 +73,7 @@ struct dmb_mem_share {
 	uint64_t offset;		/* in the region */
 	uint64_t size;
 	int fd;				/* the generation; truncated when taken back */
-	int guard_cpu, guard_dev;	/* the views' guard slots */
+	int guard_cpu, guard_dev;	/* the views' guard handles */
 	bool reported;			/* share_lock: its damage was reported */
 	char writers[WRITERS_LEN];	/* share_lock: "a[1], b[2]", could shrink it */
 };

@@ -23,7 +23,7 @@
  * resv lock); a request blocks under that lock until the exporter answers,
  * which never needs this process's dispatcher (ipc.c). The vmap's handle
  * and revoked mark are under ipc->lock (ipc.c sets them as messages are
- * read); its guard slot and file under the resv lock.
+ * read); its guard handle and file under the resv lock.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -167,7 +167,7 @@ struct dmb_ipc_conn {
 	struct dma_buf_attach_ops vmap_ops;	/* const: named after the peer */
 	bool vmap_revoked;		/* importer, ipc->lock: told (INVALIDATE) */
 	/* importer, under the proxy's resv lock, as its vmap ops run */
-	int vmap_guard;			/* the vmap's guard slot */
+	int vmap_guard;			/* the vmap's guard handle */
 	int vmap_fd;			/* its file (-1: none): shorter once
 					 * taken back */
 	bool vmap_reported;		/* its loss was reported */

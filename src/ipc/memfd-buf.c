@@ -49,7 +49,7 @@ struct memfd_gen {
 	int fd;
 	void *vaddr;		/* the exporter's own mapping; NULL once revoked */
 	size_t size;
-	int guard;		/* vaddr's guard slot while vaddr is set */
+	int guard;		/* vaddr's guard handle while vaddr is set */
 	atomic_bool reported;	/* its damage was reported */
 	char writers[WRITERS_LEN];	/* resv: "a[1], b[2]", given a writable fd */
 };

@@ -100,11 +100,17 @@ pid_t ipc_child_spawn(const char *name, int arg, int *ctl)
 	if (pid == 0) {
 		char *argv[] = { program_invocation_short_name, IPC_CHILD_ARG,
 				 (char *)name, fd_arg, arg_arg, NULL };
+		static const char msg[] = "importer: exec failed\n";
 
-		/* Only the importer's end crosses exec(). */
+		/*
+		 * Only the importer's end crosses exec(). Between fork() and
+		 * exec() of a multithreaded parent only async-signal-safe
+		 * calls: no stdio, no strerror().
+		 */
 		if (fcntl(sv[1], F_SETFD, 0) == 0)
 			execv("/proc/self/exe", argv);
-		fprintf(stderr, "importer: exec failed: %s\n", strerror(errno));
+		/* Nothing else to tell if the write fails. */
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 		_exit(127);
 	}
 	children[nr_children++] = pid;

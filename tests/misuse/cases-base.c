@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <dmabuf/clock.h>
 #include <dmabuf/completion.h>
@@ -465,6 +466,62 @@ MISUSE_CASE(dmb_sigbus_guard_del, twice, MISUSE_REPORTED)
 	dmb_sigbus_guard_del(slot);
 	dmb_sigbus_guard_del(slot);
 	return true;
+}
+
+/* A shared page of a memfd, truncated: touching it faults (SIGBUS). */
+static volatile char *truncated_page(void)
+{
+	long size = sysconf(_SC_PAGESIZE);
+	int fd = memfd_create("truncated", MFD_CLOEXEC);
+	void *p;
+
+	if (fd < 0 || ftruncate(fd, size))
+		return NULL;
+	p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED || ftruncate(fd, 0))
+		return NULL;
+	return p;
+}
+
+/*
+ * A handle kept after its del, once its slot guards another mapping: the
+ * del is refused, and the new mapping stays guarded (its fault is
+ * contained, not the end of the child).
+ */
+MISUSE_CASE(dmb_sigbus_guard_del, stale_handle, MISUSE_REPORTED)
+{
+	volatile char *p = truncated_page();
+	long size = sysconf(_SC_PAGESIZE);
+	int stale, now;
+
+	if (!p)
+		return false;
+	stale = dmb_sigbus_guard_add((void *)p, (size_t)size, PROT_READ | PROT_WRITE);
+	dmb_sigbus_guard_del(stale);
+	now = dmb_sigbus_guard_add((void *)p, (size_t)size, PROT_READ | PROT_WRITE);
+	if (stale < 0 || now < 0 || now == stale)
+		return false;
+	dmb_sigbus_guard_del(stale);
+	p[0] = 1;
+	return dmb_sigbus_guard_damaged(now);
+}
+
+/* ... and so is asking whether it was damaged: the new mapping was. */
+MISUSE_CASE(dmb_sigbus_guard_damaged, stale_handle, MISUSE_REPORTED)
+{
+	volatile char *p = truncated_page();
+	long size = sysconf(_SC_PAGESIZE);
+	int stale, now;
+
+	if (!p)
+		return false;
+	stale = dmb_sigbus_guard_add((void *)p, (size_t)size, PROT_READ | PROT_WRITE);
+	dmb_sigbus_guard_del(stale);
+	now = dmb_sigbus_guard_add((void *)p, (size_t)size, PROT_READ | PROT_WRITE);
+	if (stale < 0 || now < 0)
+		return false;
+	p[0] = 1;
+	return !dmb_sigbus_guard_damaged(stale) && dmb_sigbus_guard_damaged(now);
 }
 
 MISUSE_CASE(dmb_sigbus_guard_damaged, bad_slot, MISUSE_REPORTED)
