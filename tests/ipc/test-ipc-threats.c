@@ -126,10 +126,15 @@ static char serve_for(struct dmb_ipc *ipc, struct kid *k)
 	return loop_until(ipc, k->ctl, -1);
 }
 
-static struct dma_buf *export_buf(struct dmb_ipc *ipc, int64_t bound)
+/*
+ * @wait is the policy of local importers; importer processes are bounded
+ * by @bound whatever it is (dmb_memfd_buf_create()).
+ */
+static struct dma_buf *export_policy(struct dmb_ipc *ipc,
+				     enum dmb_revoke_wait wait, int64_t bound)
 {
 	const struct dmb_revoke_policy policy = {
-		.wait = DMB_REVOKE_WARN_THEN_WAIT,
+		.wait = wait,
 		.unmap_bound_ns = bound,
 		.fence_bound_ns = bound,
 	};
@@ -144,6 +149,11 @@ static struct dma_buf *export_buf(struct dmb_ipc *ipc, int64_t bound)
 		p[i] = (unsigned char)(i * 7);
 	dma_buf_vunmap_unlocked(buf, vaddr);
 	return buf;
+}
+
+static struct dma_buf *export_buf(struct dmb_ipc *ipc, int64_t bound)
+{
+	return export_policy(ipc, DMB_REVOKE_WARN_THEN_WAIT, bound);
 }
 
 static void send_buf(struct dma_buf *buf, int ctl)
@@ -165,6 +175,46 @@ static void unrevoke_mark(struct dma_buf *buf)
 	assert_int_equal(((unsigned char *)vaddr)[1], 0);
 	((unsigned char *)vaddr)[1] = 0x55;
 	dma_buf_vunmap_unlocked(buf, vaddr);
+}
+
+static bool readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/*
+ * Revoke from a second thread while dispatching, as revoke_serving(), for
+ * a case whose hostile importer @bad holds the revoke until its bound: the
+ * verdict is that the revoke returned. Should it not (a revoke that waits
+ * for the peer without end), the hang guard kills @bad, whose death is its
+ * unmap and ends its fences, so the revoke returns and the case fails
+ * instead of hanging. Return: whether it returned by itself.
+ */
+static bool revoke_past(struct dmb_ipc *ipc, struct revoker *r, struct kid *bad)
+{
+	struct th_thread *t = th_thread_start(revoke_thread, r);
+	int64_t end = th_now_ns() + TH_HANG_NS;
+	bool returned;
+
+	while (!(returned = readable(r->done[0])) && th_now_ns() < end) {
+		struct pollfd p[2] = {
+			{ .fd = dmb_ipc_get_fd(ipc), .events = POLLIN },
+			{ .fd = r->done[0], .events = POLLIN },
+		};
+
+		/* The timeout only paces the hang guard. */
+		if (poll(p, 2, 100) > 0 && p[0].revents)
+			assert_true(dmb_ipc_dispatch(ipc) >= 0);
+	}
+	if (!returned) {
+		kill(bad->pid, SIGKILL);
+		serve_until(ipc, r->done[0]);
+	}
+	th_thread_join(t);
+	assert_int_equal(r->ret, 0);
+	return returned;
 }
 
 /* ---- importers speaking the protocol themselves ---- */
@@ -478,11 +528,12 @@ static void test_fork_hands_mapping(void **state)
 
 /*
  * Row "never unmap": a hung importer process. The revoke returns at the
- * bound (whatever the wait policy: here warn-then-wait), V6 names the
+ * bound whatever the wait policy @wait of local importers (DMB_REVOKE_WAIT,
+ * the kernel's, would wait for a local one without end), V6 names the
  * importer "hostile[pid]", stats count its mapping as forced, and its
  * access then faults. A cooperating importer (attached) is not touched.
  */
-static void test_never_unmaps(void **state)
+static void never_unmaps_case(enum dmb_revoke_wait wait)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
 	struct dma_buf *buf;
@@ -490,17 +541,16 @@ static void test_never_unmaps(void **state)
 	struct kid *bad, *coop;
 	char needle[64];
 
-	(void)state;
 	assert_non_null(ipc);
 	bad = spawn(0, "child_RAW_HANG", 0);
 	coop = spawn(1, "child_coop", 0);
-	buf = export_buf(ipc, SHORT_BOUND);
+	buf = export_policy(ipc, wait, SHORT_BOUND);
 	r = new_revoker(buf);
 	send_buf(buf, bad->ctl);
 	send_buf(buf, coop->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'M');
 	assert_int_equal(serve_for(ipc, coop), 'M');
-	revoke_serving(ipc, r);
+	assert_true(revoke_past(ipc, r, bad));
 	assert_int_equal(r->stats.forced, 1);
 	assert_int_equal(r->stats.forced_fences, 0);
 	snprintf(needle, sizeof(needle), "importer=hostile[%d]", (int)bad->pid);
@@ -516,11 +566,16 @@ static void test_never_unmaps(void **state)
 	dmb_ipc_destroy(ipc);
 }
 
-static bool readable(int fd)
+static void test_never_unmaps(void **state)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	(void)state;
+	never_unmaps_case(DMB_REVOKE_WARN_THEN_WAIT);
+}
 
-	return poll(&p, 1, 0) == 1;
+static void test_never_unmaps_policy_wait(void **state)
+{
+	(void)state;
+	never_unmaps_case(DMB_REVOKE_WAIT);
 }
 
 /*
@@ -588,11 +643,12 @@ static void child_fence(int ctl, int mode)
 }
 
 /*
- * Row "never signal a fence": the revoke's fence wait ends at the bound,
- * V7 names the importer's job fence after its process, the fence ends
- * with -ETIMEDOUT, and the stats count it.
+ * Row "never signal a fence": the revoke's fence wait ends at the bound
+ * whatever the wait policy @wait of local importers, V7 names the
+ * importer's job fence after its process, the fence ends with -ETIMEDOUT,
+ * and the stats count it.
  */
-static void test_never_signals(void **state)
+static void never_signals_case(enum dmb_revoke_wait wait)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
 	struct dma_fence **fences = NULL, *job;
@@ -602,10 +658,9 @@ static void test_never_signals(void **state)
 	struct kid *bad;
 	char needle[64];
 
-	(void)state;
 	assert_non_null(ipc);
 	bad = spawn(0, "child_fence", 0);
-	buf = export_buf(ipc, SHORT_BOUND);
+	buf = export_policy(ipc, wait, SHORT_BOUND);
 	r = new_revoker(buf);
 	send_buf(buf, bad->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'F');
@@ -614,7 +669,7 @@ static void test_never_signals(void **state)
 	assert_int_equal(count, 1);
 	job = fences[0];
 	free(fences);
-	revoke_serving(ipc, r);
+	assert_true(revoke_past(ipc, r, bad));
 	assert_int_equal(r->stats.forced_fences, 1);
 	assert_int_equal(dma_fence_get_status(job), -ETIMEDOUT);
 	dma_fence_put(job);
@@ -626,6 +681,18 @@ static void test_never_signals(void **state)
 	drain(ipc);
 	dma_buf_put(buf);
 	dmb_ipc_destroy(ipc);
+}
+
+static void test_never_signals(void **state)
+{
+	(void)state;
+	never_signals_case(DMB_REVOKE_WARN_THEN_WAIT);
+}
+
+static void test_never_signals_policy_wait(void **state)
+{
+	(void)state;
+	never_signals_case(DMB_REVOKE_WAIT);
 }
 
 /*
@@ -1036,8 +1103,10 @@ int main(int argc, char **argv)
 		TH_TEST(test_read_after_revoke),
 		TH_TEST(test_fork_hands_mapping),
 		TH_TEST(test_never_unmaps),
+		TH_TEST(test_never_unmaps_policy_wait),
 		TH_TEST(test_cut_off_without_dispatcher),
 		TH_TEST(test_never_signals),
+		TH_TEST(test_never_signals_policy_wait),
 		TH_TEST(test_die_mid_revoke),
 		TH_TEST(test_flood_attach),
 		TH_TEST(test_flood_fences),
