@@ -383,21 +383,33 @@ static const unsigned char *imp_map(struct dma_buf *buf)
 	return p;
 }
 
+/* What the cooperating importer does before its first 'M'. */
+enum coop_mode {
+	COOP_ATTACHED,	/* attach only */
+	COOP_MAPPED,	/* attach, map and read */
+	COOP_MAP_ON_CUE,	/* attach, say 'A', map and read on 'm' */
+};
+
 /*
- * Attach (and with @mapped, map and read) and say 'M'; on 'r' (revoked)
- * check what the revoke did to us; on 'u' (unrevoked) map the fresh memory
- * and say 'M'; on 'g' clean up. A dropped or cut-off connection would fail
- * the map after 'u'.
+ * Attach (and unless COOP_ATTACHED, map and read) and say 'M'; on 'r'
+ * (revoked) check what the revoke did to us; on 'u' (unrevoked) map the
+ * fresh memory and say 'M'; on 'g' clean up. A dropped or cut-off
+ * connection would fail the map after 'u'.
  */
-static void child_coop(int ctl, int mapped)
+static void child_coop(int ctl, int mode)
 {
 	struct dmb_ipc *ipc;
 	struct dma_buf *buf = imp_import(ctl, &ipc);
 	struct dma_resv *resv = dma_buf_resv(buf);
+	bool mapped = mode != COOP_ATTACHED;
 	const unsigned char *p;
 
 	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
 	CHILD_CHECK(imp.attach);
+	if (mode == COOP_MAP_ON_CUE) {
+		ctl_send(ctl, 'A');
+		CHILD_CHECK(ctl_recv(ctl) == 'm');
+	}
 	if (mapped) {
 		p = imp_map(buf);
 		CHILD_CHECK(p[1] == 7 && p[BUF_SIZE - 1] == (unsigned char)((BUF_SIZE - 1) * 7));
@@ -459,7 +471,7 @@ static void lie_case(const char *child)
 
 	assert_non_null(ipc);
 	bad = spawn(0, child, 0);
-	coop = spawn(1, "child_coop", 1);
+	coop = spawn(1, "child_coop", COOP_MAPPED);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
 	send_buf(buf, bad->ctl);
@@ -543,7 +555,7 @@ static void never_unmaps_case(enum dmb_revoke_wait wait)
 
 	assert_non_null(ipc);
 	bad = spawn(0, "child_RAW_HANG", 0);
-	coop = spawn(1, "child_coop", 0);
+	coop = spawn(1, "child_coop", COOP_ATTACHED);
 	buf = export_policy(ipc, wait, SHORT_BOUND);
 	r = new_revoker(buf);
 	send_buf(buf, bad->ctl);
@@ -739,38 +751,67 @@ static void test_die_mid_revoke(void **state)
 	}
 }
 
+/* What a flooding importer asks for, again and again. */
+enum flood_mode {
+	FLOOD_ATTACH,	/* attachments */
+	FLOOD_FENCES,	/* job fences that never signal */
+	FLOOD_MAPS,	/* mappings of its one attachment */
+};
+
+/* One request of @mode; Return: its reply's status, -EPIPE once cut off. */
+static int flood_one(int sock, enum flood_mode mode, uint64_t att)
+{
+	struct dmb_ipc_msg msg, rep;
+	const char *why = NULL;
+	int none = -1, sync;
+
+	switch (mode) {
+	case FLOOD_ATTACH:
+		return raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE,
+				   NULL, &att, NULL);
+	case FLOOD_MAPS:
+		/* The memfd's descriptor each reply carries is closed. */
+		return raw_request(sock, DMB_IPC_MAP, att, DMA_BIDIRECTIONAL, NULL,
+				   NULL, NULL);
+	case FLOOD_FENCES:
+		break;
+	}
+	sync = dmb_sync_file_export(mock_fence());
+	CHILD_CHECK(sync >= 0);
+	dmb_ipc_msg_init(&msg, DMB_IPC_FENCE);
+	msg.seq = ++raw_seq;
+	msg.arg = DMA_RESV_USAGE_WRITE;
+	if (dmb_ipc_msg_send(sock, &msg, sync) ||
+	    dmb_ipc_msg_recv(sock, true, false, &rep, &none, &why) != 1) {
+		close(sync);
+		return -EPIPE;
+	}
+	CHILD_CHECK(rep.type == DMB_IPC_REPLY && rep.seq == msg.seq);
+	close(sync);
+	return rep.status;
+}
+
 /*
- * Flood: as fast as we can, thousands of times, attach (mode 0) or add a
- * job fence that never signals (mode 1), reading each reply; the exporter
- * must cut us off at DMB_IPC_PEER_MAX. Says 'D' with the count checked.
+ * Flood: as fast as we can, thousands of times, ask for what @mode says,
+ * reading each reply; say 'S' once half the cap's worth was granted (the
+ * flood has begun), and go on. The exporter must cut us off at
+ * DMB_IPC_PEER_MAX (HELLO's attachment counts). Says 'D' with the count
+ * checked.
  */
 static void child_flood(int ctl, int mode)
 {
-	int sock = dmb_ipc_recv_fd(ctl);
-	struct dmb_ipc_msg msg, rep;
-	const char *why = NULL;
+	int sock = dmb_ipc_recv_fd(ctl), i, ret;
 	uint64_t att;
-	int i, none = -1, sync;
 
 	CHILD_CHECK(sock >= 0);
 	raw_hello(sock, "flood", &att);
-	for (i = mode ? 0 : 1; i < 10000; i++) {
-		if (!mode) {
-			if (raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE,
-					NULL, &att, NULL))
-				break;
-			continue;
-		}
-		sync = dmb_sync_file_export(mock_fence());
-		CHILD_CHECK(sync >= 0);
-		dmb_ipc_msg_init(&msg, DMB_IPC_FENCE);
-		msg.seq = ++raw_seq;
-		msg.arg = DMA_RESV_USAGE_WRITE;
-		if (dmb_ipc_msg_send(sock, &msg, sync) ||
-		    dmb_ipc_msg_recv(sock, true, false, &rep, &none, &why) != 1)
+	for (i = mode == FLOOD_ATTACH ? 1 : 0; i < 10000; i++) {
+		if (i == DMB_IPC_PEER_MAX / 2)
+			ctl_send(ctl, 'S');
+		ret = flood_one(sock, (enum flood_mode)mode, att);
+		if (ret == -EPIPE)
 			break;
-		CHILD_CHECK(rep.type == DMB_IPC_REPLY && !rep.status);
-		close(sync);
+		CHILD_CHECK(ret == 0);
 	}
 	CHILD_CHECK(i == DMB_IPC_PEER_MAX);
 	ctl_send(ctl, 'D');
@@ -779,10 +820,11 @@ static void child_flood(int ctl, int mode)
 
 /*
  * Row "flood the socket": while one importer process floods the exporter
- * with requests, a cooperating one is served (imports, maps, reads), the
- * flooder is cut off at a bounded cost, and a revoke completes.
+ * with requests, a cooperating one is served: it maps and reads once the
+ * flood has begun (the flooder's 'S'); the flooder is cut off at a bounded
+ * cost, and a revoke completes.
  */
-static void flood_case(int mode, const char *why)
+static void flood_case(enum flood_mode mode, const char *why)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
 	struct dma_buf *buf;
@@ -792,18 +834,21 @@ static void flood_case(int mode, const char *why)
 
 	assert_non_null(ipc);
 	bad = spawn(0, "child_flood", mode);
-	coop = spawn(1, "child_coop", 1);
+	coop = spawn(1, "child_coop", COOP_MAP_ON_CUE);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
 	send_buf(buf, coop->ctl);
+	assert_int_equal(serve_for(ipc, coop), 'A');
+	send_buf(buf, bad->ctl);
 	/* Both are served by the same loop; the cooperating one maps. */
+	assert_int_equal(serve_for(ipc, bad), 'S');
+	assert_int_equal(send(coop->ctl, "m", 1, MSG_NOSIGNAL), 1);
 	assert_int_equal(serve_for(ipc, coop), 'M');
 	assert_int_equal(serve_for(ipc, bad), 'D');
 	snprintf(needle, sizeof(needle), "flood[%d]: %s", (int)bad->pid, why);
 	assert_exited(reap(bad), 0);
 	assert_true(th_take_report(DMB_DIAG_NOTICE, needle));
-	/* Its fences ended with its process: nothing to force. */
+	/* Its fences and mappings ended with its process: nothing to force. */
 	revoke_serving(ipc, r);
 	assert_int_equal(r->stats.forced, 0);
 	assert_int_equal(r->stats.forced_fences, 0);
@@ -815,13 +860,19 @@ static void flood_case(int mode, const char *why)
 static void test_flood_attach(void **state)
 {
 	(void)state;
-	flood_case(0, "too many attachments");
+	flood_case(FLOOD_ATTACH, "too many attachments");
 }
 
 static void test_flood_fences(void **state)
 {
 	(void)state;
-	flood_case(1, "too many pending fences");
+	flood_case(FLOOD_FENCES, "too many pending fences");
+}
+
+static void test_flood_maps(void **state)
+{
+	(void)state;
+	flood_case(FLOOD_MAPS, "too many mappings");
 }
 
 /*
@@ -869,7 +920,7 @@ static void test_malformed_drops_one(void **state)
 	(void)state;
 	assert_non_null(ipc);
 	bad = spawn(0, "child_malformed", 0);
-	coop = spawn(1, "child_coop", 1);
+	coop = spawn(1, "child_coop", COOP_MAPPED);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
 	send_buf(buf, bad->ctl);
@@ -1068,7 +1119,7 @@ static void test_vmap_held_by_hostile(void **state)
 	(void)state;
 	assert_non_null(ipc);
 	bad = spawn(0, "child_vmap_hostile", 0);
-	coop = spawn(1, "child_coop", 1);
+	coop = spawn(1, "child_coop", COOP_MAPPED);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
 	send_buf(buf, bad->ctl);
@@ -1110,6 +1161,7 @@ int main(int argc, char **argv)
 		TH_TEST(test_die_mid_revoke),
 		TH_TEST(test_flood_attach),
 		TH_TEST(test_flood_fences),
+		TH_TEST(test_flood_maps),
 		TH_TEST(test_malformed_drops_one),
 		TH_TEST(test_vmap_held_across_revoke),
 		TH_TEST(test_vmap_held_told_first),
