@@ -33,6 +33,7 @@
 
 #include "harness.h"
 #include "ipc-child.h"
+#include "ipc-share.h"
 #include "mock-fence.h"
 
 #define BUF_SIZE	(64 * 1024)
@@ -138,31 +139,13 @@ static struct dma_buf *export_policy(struct dmb_ipc *ipc,
 		.unmap_bound_ns = bound,
 		.fence_bound_ns = bound,
 	};
-	struct dma_buf *buf = dmb_memfd_buf_create(ipc, "shared", BUF_SIZE, &policy);
-	unsigned char *p;
-	void *vaddr;
 
-	assert_non_null(buf);
-	assert_int_equal(dma_buf_vmap_unlocked(buf, &vaddr), 0);
-	p = vaddr;
-	for (size_t i = 0; i < BUF_SIZE; i++)
-		p[i] = (unsigned char)(i * 7);
-	dma_buf_vunmap_unlocked(buf, vaddr);
-	return buf;
+	return ipc_share_buf(ipc, BUF_SIZE, &policy, 0);
 }
 
 static struct dma_buf *export_buf(struct dmb_ipc *ipc, int64_t bound)
 {
 	return export_policy(ipc, DMB_REVOKE_WARN_THEN_WAIT, bound);
-}
-
-static void send_buf(struct dma_buf *buf, int ctl)
-{
-	int fd = dma_buf_fd(buf, O_CLOEXEC);
-
-	assert_true(fd >= 0);
-	assert_int_equal(dmb_ipc_send_fd(ctl, fd), 0);
-	close(fd);
 }
 
 /* The unrevoked buffer's fresh memory is the exporter's, with a mark. */
@@ -331,57 +314,13 @@ static void child_raw(int ctl, int mode)
 
 /* ---- a cooperating importer, through the library ---- */
 
-struct imp {
-	int ctl;
-	struct dma_buf_attachment *attach;
-	struct sg_table *sgt;		/* resv */
-	unsigned int invalidated;	/* resv */
-};
-
-static struct imp imp;
-
-static void imp_invalidate(struct dma_buf_attachment *attach)
-{
-	if (imp.sgt)
-		dma_buf_unmap_attachment(attach, imp.sgt, DMA_BIDIRECTIONAL);
-	imp.sgt = NULL;
-	imp.invalidated++;
-}
+static struct ipc_imp imp;
 
 static struct device imp_dev = { .name = "coop-dev" };
 static const struct dma_buf_attach_ops imp_ops = {
 	.name = "coop",
-	.invalidate_mappings = imp_invalidate,
+	.invalidate_mappings = ipc_imp_invalidate,
 };
-
-static struct dma_buf *imp_import(int ctl, struct dmb_ipc **ipc)
-{
-	struct dma_buf *buf;
-	int fd;
-
-	imp.ctl = ctl;
-	*ipc = dmb_ipc_create("coop", DMB_IPC_THREAD);
-	CHILD_CHECK(*ipc);
-	fd = dmb_ipc_recv_fd(ctl);
-	CHILD_CHECK(fd >= 0);
-	buf = dmb_ipc_import(*ipc, fd);
-	CHILD_CHECK(buf);
-	close(fd);
-	return buf;
-}
-
-/* Map under the resv lock (shared with invalidate); Return: the bytes. */
-static const unsigned char *imp_map(struct dma_buf *buf)
-{
-	const unsigned char *p;
-
-	CHILD_CHECK(dma_resv_lock(dma_buf_resv(buf), NULL) == 0);
-	imp.sgt = dma_buf_map_attachment(imp.attach, DMA_BIDIRECTIONAL);
-	CHILD_CHECK(imp.sgt);
-	p = (const unsigned char *)(uintptr_t)imp.sgt->sgl[0].dma_address;
-	dma_resv_unlock(dma_buf_resv(buf));
-	return p;
-}
 
 /* What the cooperating importer does before its first 'M'. */
 enum coop_mode {
@@ -399,19 +338,19 @@ enum coop_mode {
 static void child_coop(int ctl, int mode)
 {
 	struct dmb_ipc *ipc;
-	struct dma_buf *buf = imp_import(ctl, &ipc);
+	struct dma_buf *buf = ipc_imp_import(ctl, "coop", false, &ipc);
 	struct dma_resv *resv = dma_buf_resv(buf);
 	bool mapped = mode != COOP_ATTACHED;
 	const unsigned char *p;
 
-	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, &imp);
 	CHILD_CHECK(imp.attach);
 	if (mode == COOP_MAP_ON_CUE) {
 		ctl_send(ctl, 'A');
 		CHILD_CHECK(ctl_recv(ctl) == 'm');
 	}
 	if (mapped) {
-		p = imp_map(buf);
+		p = ipc_imp_map(&imp, buf, BUF_SIZE);
 		CHILD_CHECK(p[1] == 7 && p[BUF_SIZE - 1] == (unsigned char)((BUF_SIZE - 1) * 7));
 	}
 	ctl_send(ctl, 'M');
@@ -424,19 +363,11 @@ static void child_coop(int ctl, int mode)
 		    errno == ENODEV);
 	ctl_send(ctl, 'E');
 	CHILD_CHECK(ctl_recv(ctl) == 'u');
-	p = imp_map(buf);
+	p = ipc_imp_map(&imp, buf, BUF_SIZE);
 	CHILD_CHECK(p[1] == 0x55);		/* the new generation's */
 	ctl_send(ctl, 'M');
 	CHILD_CHECK(ctl_recv(ctl) == 'g');
-	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
-	dma_buf_unmap_attachment(imp.attach, imp.sgt, DMA_BIDIRECTIONAL);
-	imp.sgt = NULL;
-	dma_resv_unlock(resv);
-	dma_buf_detach(buf, imp.attach);
-	dma_buf_put(buf);
-	dmb_ipc_destroy(ipc);
-	CHILD_CHECK(dmb_diag_count(DMB_DIAG_WARN) == 0);
-	CHILD_CHECK(dmb_diag_count(DMB_DIAG_VIOLATION) == 0);
+	ipc_imp_finish(&imp, buf, ipc);
 	exit(0);
 }
 
@@ -474,8 +405,8 @@ static void lie_case(const char *child)
 	coop = spawn(1, "child_coop", COOP_MAPPED);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
-	send_buf(buf, coop->ctl);
+	ipc_send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, coop->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'M');
 	assert_int_equal(serve_for(ipc, coop), 'M');
 	revoke_serving(ipc, r);
@@ -526,7 +457,7 @@ static void test_fork_hands_mapping(void **state)
 	bad = spawn(0, "child_RAW_FORK", 0);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, bad->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'M');
 	revoke_serving(ipc, r);
 	assert_int_equal(r->stats.forced, 0);
@@ -558,8 +489,8 @@ static void never_unmaps_case(enum dmb_revoke_wait wait)
 	coop = spawn(1, "child_coop", COOP_ATTACHED);
 	buf = export_policy(ipc, wait, SHORT_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
-	send_buf(buf, coop->ctl);
+	ipc_send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, coop->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'M');
 	assert_int_equal(serve_for(ipc, coop), 'M');
 	assert_true(revoke_past(ipc, r, bad));
@@ -613,7 +544,7 @@ static void test_cut_off_without_dispatcher(void **state)
 	bad = spawn(0, "child_RAW_LATE", 0);
 	buf = export_buf(ipc, SHORT_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, bad->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'M');
 	t = th_thread_start(revoke_thread, r);
 	returned = TH_WAIT_UNTIL(readable(r->done[0]));
@@ -645,7 +576,7 @@ static void test_cut_off_without_dispatcher(void **state)
 static void child_fence(int ctl, int mode)
 {
 	struct dmb_ipc *ipc;
-	struct dma_buf *buf = imp_import(ctl, &ipc);
+	struct dma_buf *buf = ipc_imp_import(ctl, "coop", false, &ipc);
 
 	(void)mode;
 	CHILD_CHECK(dmb_ipc_add_fence(buf, mock_fence(), DMA_RESV_USAGE_WRITE) == 0);
@@ -674,7 +605,7 @@ static void never_signals_case(enum dmb_revoke_wait wait)
 	bad = spawn(0, "child_fence", 0);
 	buf = export_policy(ipc, wait, SHORT_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, bad->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'F');
 	assert_int_equal(dma_resv_get_fences(dma_buf_resv(buf), DMA_RESV_USAGE_BOOKKEEP,
 					     &count, &fences), 0);
@@ -728,7 +659,7 @@ static void test_die_mid_revoke(void **state)
 		bad = spawn(0, mode == RAW_EXIT ? "child_RAW_EXIT" : "child_RAW_KILLED", 0);
 		buf = export_buf(ipc, LONG_BOUND);
 		r = new_revoker(buf);
-		send_buf(buf, bad->ctl);
+		ipc_send_buf(buf, bad->ctl);
 		assert_int_equal(serve_for(ipc, bad), 'M');
 		t = th_thread_start(revoke_thread, r);
 		if (mode == RAW_KILLED) {
@@ -837,9 +768,9 @@ static void flood_case(enum flood_mode mode, const char *why)
 	coop = spawn(1, "child_coop", COOP_MAP_ON_CUE);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, coop->ctl);
+	ipc_send_buf(buf, coop->ctl);
 	assert_int_equal(serve_for(ipc, coop), 'A');
-	send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, bad->ctl);
 	/* Both are served by the same loop; the cooperating one maps. */
 	assert_int_equal(serve_for(ipc, bad), 'S');
 	assert_int_equal(send(coop->ctl, "m", 1, MSG_NOSIGNAL), 1);
@@ -923,9 +854,9 @@ static void test_malformed_drops_one(void **state)
 	coop = spawn(1, "child_coop", COOP_MAPPED);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
-	send_buf(buf, bad->ctl);
-	send_buf(buf, coop->ctl);
+	ipc_send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, coop->ctl);
 	assert_int_equal(serve_for(ipc, coop), 'M');
 	assert_int_equal(serve_for(ipc, bad), 'D');
 	snprintf(needle, sizeof(needle), "malformed[%d]: bad magic", (int)bad->pid);
@@ -1026,7 +957,7 @@ static void vmap_held_case(int told)
 	k = spawn(0, "child_vmap_held", told);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, k->ctl);
+	ipc_send_buf(buf, k->ctl);
 	assert_int_equal(serve_for(ipc, k), 'V');
 	if (told) {
 		struct dma_resv *resv = dma_buf_resv(buf);
@@ -1122,8 +1053,8 @@ static void test_vmap_held_by_hostile(void **state)
 	coop = spawn(1, "child_coop", COOP_MAPPED);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
-	send_buf(buf, coop->ctl);
+	ipc_send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, coop->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'M');
 	assert_int_equal(serve_for(ipc, coop), 'M');
 	revoke_serving(ipc, r);
