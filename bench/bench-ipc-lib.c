@@ -4,6 +4,7 @@
  * (bench-ipc-lib.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <dmabuf/dma-resv.h>
 
 #include "bench.h"
 #include "bench-ipc-lib.h"
@@ -80,4 +83,62 @@ int64_t bench_rtt_ns(void)
 	close(sv[0]);
 	waitpid(pid, &status, 0);
 	return bench_median_i64(runs, RUNS);
+}
+
+pid_t bench_spawn_self(const char *role, const char *extra, int *ctl)
+{
+	int sv[2];
+	pid_t pid;
+
+	bench_must(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv),
+		   "socketpair");
+	pid = fork();
+	bench_must(pid >= 0, "fork");
+	if (pid == 0) {
+		char arg[16];
+
+		fcntl(sv[1], F_SETFD, 0);
+		snprintf(arg, sizeof(arg), "%d", sv[1]);
+		execl("/proc/self/exe", program_invocation_short_name, role, arg,
+		      extra, (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	*ctl = sv[0];
+	return pid;
+}
+
+struct sg_table *bench_mapping;
+
+static void bench_invalidate(struct dma_buf_attachment *attach)
+{
+	if (bench_mapping)
+		dma_buf_unmap_attachment(attach, bench_mapping, DMA_BIDIRECTIONAL);
+	bench_mapping = NULL;
+}
+
+const struct dma_buf_attach_ops bench_imp_ops = {
+	.name = "bench", .invalidate_mappings = bench_invalidate,
+};
+struct device bench_imp_dev = { .name = "bench" };
+
+void bench_map_now(struct dma_buf_attachment *attach, struct dma_resv *resv)
+{
+	dma_resv_lock(resv, NULL);
+	bench_mapping = dma_buf_map_attachment(attach, DMA_BIDIRECTIONAL);
+	dma_resv_unlock(resv);
+	bench_must(bench_mapping != NULL, "map");
+}
+
+void bench_unmap_put(struct dma_buf *buf, struct dma_buf_attachment *attach)
+{
+	struct dma_resv *resv = dma_buf_resv(buf);
+
+	dma_resv_lock(resv, NULL);
+	if (bench_mapping)
+		dma_buf_unmap_attachment(attach, bench_mapping, DMA_BIDIRECTIONAL);
+	bench_mapping = NULL;
+	dma_resv_unlock(resv);
+	dma_buf_detach(buf, attach);
+	dma_buf_put(buf);
 }

@@ -40,32 +40,10 @@
 
 /* ---- importers ---- */
 
-static struct sg_table *mapping;
-
-static void invalidate(struct dma_buf_attachment *attach)
-{
-	if (mapping)
-		dma_buf_unmap_attachment(attach, mapping, DMA_BIDIRECTIONAL);
-	mapping = NULL;
-}
-
-static const struct dma_buf_attach_ops imp_ops = {
-	.name = "bench", .invalidate_mappings = invalidate,
-};
-static struct device imp_dev = { .name = "bench" };
-
-static void map_now(struct dma_buf_attachment *attach, struct dma_resv *resv)
-{
-	dma_resv_lock(resv, NULL);
-	mapping = dma_buf_map_attachment(attach, DMA_BIDIRECTIONAL);
-	dma_resv_unlock(resv);
-	bench_must(mapping != NULL, "map");
-}
-
 /* Read the mapping and a private buffer of the same size; send both times. */
 static void read_back(int ctl, size_t size)
 {
-	const char *src = (const char *)(uintptr_t)mapping->sgl[0].dma_address;
+	const char *src = (const char *)(uintptr_t)bench_mapping->sgl[0].dma_address;
 	char *local = malloc(size), *dst = malloc(size);
 	int64_t t[2], r[2][5];
 
@@ -112,26 +90,20 @@ static void importer(int ctl, int rb)
 
 		close(fd);
 		bench_must(buf != NULL, "import");
-		attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+		attach = dma_buf_dynamic_attach(buf, &bench_imp_dev, &bench_imp_ops, NULL);
 		bench_must(attach != NULL, "attach");
 		resv = dma_buf_resv(buf);
-		map_now(attach, resv);
+		bench_map_now(attach, resv);
 		bench_put_byte(ctl, 'M');
 		if (rb)
 			read_back(ctl, dma_buf_size(buf));
 		rb = 0;
 		while ((cmd = bench_get_byte(ctl)) == 'U') {
-			map_now(attach, resv);
+			bench_map_now(attach, resv);
 			bench_put_byte(ctl, 'M');
 		}
 		bench_must(cmd == 'D', "importer command");
-		dma_resv_lock(resv, NULL);
-		if (mapping)
-			dma_buf_unmap_attachment(attach, mapping, DMA_BIDIRECTIONAL);
-		mapping = NULL;
-		dma_resv_unlock(resv);
-		dma_buf_detach(buf, attach);
-		dma_buf_put(buf);
+		bench_unmap_put(buf, attach);
 		bench_put_byte(ctl, 'D');
 	}
 	dmb_ipc_destroy(ipc);
@@ -140,28 +112,9 @@ static void importer(int ctl, int rb)
 
 static pid_t spawn_importer(int *ctl, int rb)
 {
-	int sv[2];
-	pid_t pid;
+	pid_t pid = bench_spawn_self("--importer", rb ? "1" : "0", ctl);
 
-	/*
-	 * The importer is this program again, exec'd: a fork alone would copy
-	 * the exporter's context (its thread's locks, its sockets) into it.
-	 */
-	bench_must(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
-	pid = fork();
-	bench_must(pid >= 0, "fork");
-	if (pid == 0) {
-		char arg[16];
-
-		fcntl(sv[1], F_SETFD, 0);
-		snprintf(arg, sizeof(arg), "%d", sv[1]);
-		execl("/proc/self/exe", "bench-ipc", "--importer", arg,
-		      rb ? "1" : "0", (char *)NULL);
-		_exit(127);
-	}
-	close(sv[1]);
-	*ctl = sv[0];
-	bench_must(bench_get_byte(sv[0]) == 'R', "importer ready");
+	bench_must(bench_get_byte(*ctl) == 'R', "importer ready");
 	return pid;
 }
 
@@ -343,23 +296,10 @@ static int64_t fence_wake_ns(int use_poll)
 {
 	uint64_t ctx = dma_fence_context_alloc(1);
 	int64_t lat[WAKE_ROUNDS], t0, t1;
-	int sv[2], status;
-	pid_t pid;
+	int ctl, status;
+	pid_t pid = bench_spawn_self("--fence-waiter", use_poll ? "1" : "0", &ctl);
 
-	bench_must(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
-	pid = fork();
-	bench_must(pid >= 0, "fork");
-	if (pid == 0) {
-		char arg[16];
-
-		fcntl(sv[1], F_SETFD, 0);
-		snprintf(arg, sizeof(arg), "%d", sv[1]);
-		execl("/proc/self/exe", "bench-ipc", "--fence-waiter", arg,
-		      use_poll ? "1" : "0", (char *)NULL);
-		_exit(127);
-	}
-	close(sv[1]);
-	bench_must(bench_get_byte(sv[0]) == 'R', "fence waiter started");
+	bench_must(bench_get_byte(ctl) == 'R', "fence waiter started");
 	for (int i = 0; i < WAKE_ROUNDS; i++) {
 		struct dma_fence *f = malloc(sizeof(*f));
 		int sfd;
@@ -367,17 +307,17 @@ static int64_t fence_wake_ns(int use_poll)
 		bench_must(f != NULL, "malloc");
 		dma_fence_init(f, &bench_fence_ops, NULL, ctx, (uint64_t)i + 1);
 		sfd = dmb_sync_file_export(f);
-		bench_must(sfd >= 0 && !dmb_ipc_send_fd(sv[0], sfd), "send sync_file");
+		bench_must(sfd >= 0 && !dmb_ipc_send_fd(ctl, sfd), "send sync_file");
 		close(sfd);
-		bench_must(bench_get_byte(sv[0]) == 'R', "fence waiter ready");
+		bench_must(bench_get_byte(ctl) == 'R', "fence waiter ready");
 		settle();
 		t0 = bench_now_ns();
 		dma_fence_signal(f);
-		bench_must(read(sv[0], &t1, sizeof(t1)) == sizeof(t1), "read");
+		bench_must(read(ctl, &t1, sizeof(t1)) == sizeof(t1), "read");
 		lat[i] = t1 - t0;
 		dma_fence_put(f);
 	}
-	close(sv[0]);
+	close(ctl);
 	waitpid(pid, &status, 0);
 	return bench_median_i64(lat, WAKE_ROUNDS);
 }

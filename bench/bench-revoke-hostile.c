@@ -37,27 +37,12 @@
 
 /* ---- importers (this program, exec'd) ---- */
 
-static struct sg_table *mapping;
-
-static void invalidate(struct dma_buf_attachment *attach)
-{
-	if (mapping)
-		dma_buf_unmap_attachment(attach, mapping, DMA_BIDIRECTIONAL);
-	mapping = NULL;
-}
-
-static const struct dma_buf_attach_ops imp_ops = {
-	.name = "bench", .invalidate_mappings = invalidate,
-};
-static struct device imp_dev = { .name = "bench" };
-
 /* A cooperating importer: map, say 'M', unmap when told, end at EOF. */
 static void cooperating(int ctl)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("bench", DMB_IPC_THREAD);
 	struct dma_buf_attachment *attach;
 	struct dma_buf *buf;
-	struct dma_resv *resv;
 	char c;
 	int fd = dmb_ipc_recv_fd(ctl);
 
@@ -65,23 +50,13 @@ static void cooperating(int ctl)
 	buf = dmb_ipc_import(ipc, fd);
 	close(fd);
 	bench_must(buf != NULL, "import");
-	attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	attach = dma_buf_dynamic_attach(buf, &bench_imp_dev, &bench_imp_ops, NULL);
 	bench_must(attach != NULL, "attach");
-	resv = dma_buf_resv(buf);
-	dma_resv_lock(resv, NULL);
-	mapping = dma_buf_map_attachment(attach, DMA_BIDIRECTIONAL);
-	dma_resv_unlock(resv);
-	bench_must(mapping != NULL, "map");
+	bench_map_now(attach, dma_buf_resv(buf));
 	bench_put_byte(ctl, 'M');
 	while (read(ctl, &c, 1) > 0)
 		;
-	dma_resv_lock(resv, NULL);
-	if (mapping)
-		dma_buf_unmap_attachment(attach, mapping, DMA_BIDIRECTIONAL);
-	mapping = NULL;
-	dma_resv_unlock(resv);
-	dma_buf_detach(buf, attach);
-	dma_buf_put(buf);
+	bench_unmap_put(buf, attach);
 	dmb_ipc_destroy(ipc);
 	_exit(0);
 }
@@ -126,28 +101,6 @@ static void hostile(int ctl)
 	_exit(0);
 }
 
-static pid_t spawn(const char *role, int *ctl)
-{
-	int sv[2];
-	pid_t pid;
-
-	bench_must(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
-	pid = fork();
-	bench_must(pid >= 0, "fork");
-	if (pid == 0) {
-		char arg[16];
-
-		fcntl(sv[1], F_SETFD, 0);
-		snprintf(arg, sizeof(arg), "%d", sv[1]);
-		execl("/proc/self/exe", "bench-revoke-hostile", role, arg,
-		      (char *)NULL);
-		_exit(127);
-	}
-	close(sv[1]);
-	*ctl = sv[0];
-	return pid;
-}
-
 /* The checker's V6 reports at each bound are expected: keep them quiet. */
 static void quiet(const struct dmb_diag *diag, void *data)
 {
@@ -173,7 +126,7 @@ static int64_t hostile_revoke_ns(struct dmb_ipc *ipc, int n, int64_t bound_ns,
 	for (int i = 0; i <= n; i++) {
 		int fd = dma_buf_fd(buf, O_CLOEXEC);
 
-		pid[i] = spawn(i ? "--cooperating" : "--hostile", &ctl[i]);
+		pid[i] = bench_spawn_self(i ? "--cooperating" : "--hostile", NULL, &ctl[i]);
 		bench_must(fd >= 0 && !dmb_ipc_send_fd(ctl[i], fd), "send");
 		close(fd);
 	}
