@@ -36,129 +36,34 @@
 #include <dmabuf/sync_file.h>
 
 #include "bench.h"
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int64_t median(int64_t *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_i64);
-	return v[n / 2];
-}
-
-static void must(int ok, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "bench-ipc: %s: %s\n", what, strerror(errno));
-		exit(1);
-	}
-}
-
-static void put_byte(int fd, char c)
-{
-	must(write(fd, &c, 1) == 1, "write");
-}
-
-static char get_byte(int fd)
-{
-	char c = 0;
-
-	must(read(fd, &c, 1) == 1, "read");
-	return c;
-}
-
-/* ---- one round trip ---- */
-
-static int64_t rtt_ns(void)
-{
-	enum { ROUNDS = 2000, RUNS = 7 };
-	int64_t runs[RUNS];
-	int sv[2], status;
-	pid_t pid;
-
-	must(!socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), "socketpair");
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		for (int i = 0; i < ROUNDS * RUNS; i++)
-			put_byte(sv[1], get_byte(sv[1]));
-		_exit(0);
-	}
-	close(sv[1]);
-	for (int r = 0; r < RUNS; r++) {
-		int64_t t0 = now_ns();
-
-		for (int i = 0; i < ROUNDS; i++) {
-			put_byte(sv[0], 'p');
-			get_byte(sv[0]);
-		}
-		runs[r] = (now_ns() - t0) / ROUNDS;
-	}
-	close(sv[0]);
-	waitpid(pid, &status, 0);
-	return median(runs, RUNS);
-}
+#include "bench-ipc-lib.h"
 
 /* ---- importers ---- */
-
-static struct sg_table *mapping;
-
-static void invalidate(struct dma_buf_attachment *attach)
-{
-	if (mapping)
-		dma_buf_unmap_attachment(attach, mapping, DMA_BIDIRECTIONAL);
-	mapping = NULL;
-}
-
-static const struct dma_buf_attach_ops imp_ops = {
-	.name = "bench", .invalidate_mappings = invalidate,
-};
-static struct device imp_dev = { .name = "bench" };
-
-static void map_now(struct dma_buf_attachment *attach, struct dma_resv *resv)
-{
-	dma_resv_lock(resv, NULL);
-	mapping = dma_buf_map_attachment(attach, DMA_BIDIRECTIONAL);
-	dma_resv_unlock(resv);
-	must(mapping != NULL, "map");
-}
 
 /* Read the mapping and a private buffer of the same size; send both times. */
 static void read_back(int ctl, size_t size)
 {
-	const char *src = (const char *)(uintptr_t)mapping->sgl[0].dma_address;
+	const char *src = (const char *)(uintptr_t)bench_mapping->sgl[0].dma_address;
 	char *local = malloc(size), *dst = malloc(size);
 	int64_t t[2], r[2][5];
 
-	must(local && dst, "malloc");
+	bench_must(local && dst, "malloc");
 	memset(local, 1, size);
 	memset(dst, 0, size);
 	for (int i = 0; i < 5; i++) {
-		int64_t t0 = now_ns();
+		int64_t t0 = bench_now_ns();
 
 		memcpy(dst, src, size);
 		bench_keep(dst);
-		r[0][i] = now_ns() - t0;
-		t0 = now_ns();
+		r[0][i] = bench_now_ns() - t0;
+		t0 = bench_now_ns();
 		memcpy(dst, local, size);
 		bench_keep(dst);
-		r[1][i] = now_ns() - t0;
+		r[1][i] = bench_now_ns() - t0;
 	}
-	t[0] = median(r[0], 5);
-	t[1] = median(r[1], 5);
-	must(write(ctl, t, sizeof(t)) == sizeof(t), "write");
+	t[0] = bench_median_i64(r[0], 5);
+	t[1] = bench_median_i64(r[1], 5);
+	bench_must(write(ctl, t, sizeof(t)) == sizeof(t), "write");
 	free(local);
 	free(dst);
 }
@@ -175,8 +80,8 @@ static void importer(int ctl, int rb)
 	struct dmb_ipc *ipc = dmb_ipc_create("bench", DMB_IPC_THREAD);
 	int fd;
 
-	must(ipc != NULL, "importer setup");
-	put_byte(ctl, 'R');
+	bench_must(ipc != NULL, "importer setup");
+	bench_put_byte(ctl, 'R');
 	while ((fd = dmb_ipc_recv_fd(ctl)) >= 0) {
 		struct dma_buf_attachment *attach;
 		struct dma_buf *buf = dmb_ipc_import(ipc, fd);
@@ -184,28 +89,22 @@ static void importer(int ctl, int rb)
 		char cmd;
 
 		close(fd);
-		must(buf != NULL, "import");
-		attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
-		must(attach != NULL, "attach");
+		bench_must(buf != NULL, "import");
+		attach = dma_buf_dynamic_attach(buf, &bench_imp_dev, &bench_imp_ops, NULL);
+		bench_must(attach != NULL, "attach");
 		resv = dma_buf_resv(buf);
-		map_now(attach, resv);
-		put_byte(ctl, 'M');
+		bench_map_now(attach, resv);
+		bench_put_byte(ctl, 'M');
 		if (rb)
 			read_back(ctl, dma_buf_size(buf));
 		rb = 0;
-		while ((cmd = get_byte(ctl)) == 'U') {
-			map_now(attach, resv);
-			put_byte(ctl, 'M');
+		while ((cmd = bench_get_byte(ctl)) == 'U') {
+			bench_map_now(attach, resv);
+			bench_put_byte(ctl, 'M');
 		}
-		must(cmd == 'D', "importer command");
-		dma_resv_lock(resv, NULL);
-		if (mapping)
-			dma_buf_unmap_attachment(attach, mapping, DMA_BIDIRECTIONAL);
-		mapping = NULL;
-		dma_resv_unlock(resv);
-		dma_buf_detach(buf, attach);
-		dma_buf_put(buf);
-		put_byte(ctl, 'D');
+		bench_must(cmd == 'D', "importer command");
+		bench_unmap_put(buf, attach);
+		bench_put_byte(ctl, 'D');
 	}
 	dmb_ipc_destroy(ipc);
 	_exit(0);
@@ -213,28 +112,9 @@ static void importer(int ctl, int rb)
 
 static pid_t spawn_importer(int *ctl, int rb)
 {
-	int sv[2];
-	pid_t pid;
+	pid_t pid = bench_spawn_self("--importer", rb ? "1" : "0", ctl);
 
-	/*
-	 * The importer is this program again, exec'd: a fork alone would copy
-	 * the exporter's context (its thread's locks, its sockets) into it.
-	 */
-	must(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
-	pid = fork();
-	must(pid >= 0, "fork");
-	if (pid == 0) {
-		char arg[16];
-
-		fcntl(sv[1], F_SETFD, 0);
-		snprintf(arg, sizeof(arg), "%d", sv[1]);
-		execl("/proc/self/exe", "bench-ipc", "--importer", arg,
-		      rb ? "1" : "0", (char *)NULL);
-		_exit(127);
-	}
-	close(sv[1]);
-	*ctl = sv[0];
-	must(get_byte(sv[0]) == 'R', "importer ready");
+	bench_must(bench_get_byte(*ctl) == 'R', "importer ready");
 	return pid;
 }
 
@@ -242,14 +122,14 @@ static void send_buf(struct dma_buf *buf, int ctl)
 {
 	int fd = dma_buf_fd(buf, O_CLOEXEC);
 
-	must(fd >= 0 && !dmb_ipc_send_fd(ctl, fd), "send");
+	bench_must(fd >= 0 && !dmb_ipc_send_fd(ctl, fd), "send");
 	close(fd);
 }
 
 static void done_buf(int ctl)
 {
-	put_byte(ctl, 'D');
-	must(get_byte(ctl) == 'D', "importer done");
+	bench_put_byte(ctl, 'D');
+	bench_must(bench_get_byte(ctl) == 'D', "importer done");
 }
 
 static void finish(int ctl, pid_t pid)
@@ -278,21 +158,21 @@ static int64_t revoke_ns(struct dmb_ipc *ipc, int n, int64_t *cold,
 	int64_t t0, v[ROUNDS + 1], w[ROUNDS + 1];
 	struct dmb_revoke_stats st;
 
-	must(buf && ctl && pid, "revoke setup");
+	bench_must(buf && ctl && pid, "revoke setup");
 	for (int i = 0; i < n; i++) {
 		pid[i] = spawn_importer(&ctl[i], 0);
 		send_buf(buf, ctl[i]);
 	}
 	for (int r = 0; r <= ROUNDS; r++) {
 		for (int i = 0; i < n; i++)
-			must(get_byte(ctl[i]) == 'M', "mapped");
-		t0 = now_ns();
-		must(!dmb_memfd_buf_revoke(buf, &st), "revoke");
-		v[r] = now_ns() - t0;
+			bench_must(bench_get_byte(ctl[i]) == 'M', "mapped");
+		t0 = bench_now_ns();
+		bench_must(!dmb_memfd_buf_revoke(buf, &st), "revoke");
+		v[r] = bench_now_ns() - t0;
 		w[r] = st.invalidate_ns;
-		must(!dmb_memfd_buf_unrevoke(buf), "unrevoke");
+		bench_must(!dmb_memfd_buf_unrevoke(buf), "unrevoke");
 		for (int i = 0; i < n && r < ROUNDS; i++)
-			put_byte(ctl[i], 'U');
+			bench_put_byte(ctl[i], 'U');
 	}
 	for (int i = 0; i < n; i++) {
 		done_buf(ctl[i]);
@@ -302,8 +182,8 @@ static int64_t revoke_ns(struct dmb_ipc *ipc, int n, int64_t *cold,
 	free(ctl);
 	free(pid);
 	*cold = v[0];
-	*inval = median(w + 1, ROUNDS);
-	return median(v + 1, ROUNDS);
+	*inval = bench_median_i64(w + 1, ROUNDS);
+	return bench_median_i64(v + 1, ROUNDS);
 }
 
 /* ---- fence signal -> wake in another process ---- */
@@ -334,36 +214,36 @@ static int64_t futex_wake_ns(void)
 	int sv[2], status;
 	pid_t pid;
 
-	must(pg != MAP_FAILED, "mmap");
-	must(!socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), "socketpair");
+	bench_must(pg != MAP_FAILED, "mmap");
+	bench_must(!socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), "socketpair");
 	atomic_store(&pg->word, 0);
 	pid = fork();
-	must(pid >= 0, "fork");
+	bench_must(pid >= 0, "fork");
 	if (pid == 0) {
 		close(sv[0]);
 		for (int i = 0; i < WAKE_ROUNDS; i++) {
-			put_byte(sv[1], 'R');
+			bench_put_byte(sv[1], 'R');
 			while (atomic_load(&pg->word) == i)
 				syscall(SYS_futex, &pg->word, FUTEX_WAIT, i, NULL, NULL, 0);
-			t1 = now_ns();
-			must(write(sv[1], &t1, sizeof(t1)) == sizeof(t1), "write");
+			t1 = bench_now_ns();
+			bench_must(write(sv[1], &t1, sizeof(t1)) == sizeof(t1), "write");
 		}
 		_exit(0);
 	}
 	close(sv[1]);
 	for (int i = 0; i < WAKE_ROUNDS; i++) {
-		must(get_byte(sv[0]) == 'R', "futex waiter ready");
+		bench_must(bench_get_byte(sv[0]) == 'R', "futex waiter ready");
 		settle();
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		atomic_store(&pg->word, i + 1);
 		syscall(SYS_futex, &pg->word, FUTEX_WAKE, 1, NULL, NULL, 0);
-		must(read(sv[0], &t1, sizeof(t1)) == sizeof(t1), "read");
+		bench_must(read(sv[0], &t1, sizeof(t1)) == sizeof(t1), "read");
 		lat[i] = t1 - t0;
 	}
 	close(sv[0]);
 	waitpid(pid, &status, 0);
 	munmap(pg, sizeof(*pg));
-	return median(lat, WAKE_ROUNDS);
+	return bench_median_i64(lat, WAKE_ROUNDS);
 }
 
 /*
@@ -376,22 +256,22 @@ static void fence_waiter(int ctl, int use_poll)
 	struct dmb_ipc *ipc = dmb_ipc_create("bench-waiter", DMB_IPC_THREAD);
 	int fd;
 
-	must(ipc != NULL, "dmb_ipc_create");
+	bench_must(ipc != NULL, "dmb_ipc_create");
 	dmb_ipc_set_default(ipc);
-	put_byte(ctl, 'R');
+	bench_put_byte(ctl, 'R');
 	while ((fd = dmb_ipc_recv_fd(ctl)) >= 0) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		struct dma_fence *fence = use_poll ? NULL : sync_file_get_fence(fd);
 		int64_t t1;
 
-		must(use_poll || fence != NULL, "sync_file_get_fence");
-		put_byte(ctl, 'R');
+		bench_must(use_poll || fence != NULL, "sync_file_get_fence");
+		bench_put_byte(ctl, 'R');
 		if (use_poll)
-			must(poll(&p, 1, -1) == 1, "poll");
+			bench_must(poll(&p, 1, -1) == 1, "poll");
 		else
-			must(dma_fence_wait(fence) == 0, "dma_fence_wait");
-		t1 = now_ns();
-		must(write(ctl, &t1, sizeof(t1)) == sizeof(t1), "write");
+			bench_must(dma_fence_wait(fence) == 0, "dma_fence_wait");
+		t1 = bench_now_ns();
+		bench_must(write(ctl, &t1, sizeof(t1)) == sizeof(t1), "write");
 		if (fence)
 			dma_fence_put(fence);
 		close(fd);
@@ -416,43 +296,30 @@ static int64_t fence_wake_ns(int use_poll)
 {
 	uint64_t ctx = dma_fence_context_alloc(1);
 	int64_t lat[WAKE_ROUNDS], t0, t1;
-	int sv[2], status;
-	pid_t pid;
+	int ctl, status;
+	pid_t pid = bench_spawn_self("--fence-waiter", use_poll ? "1" : "0", &ctl);
 
-	must(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
-	pid = fork();
-	must(pid >= 0, "fork");
-	if (pid == 0) {
-		char arg[16];
-
-		fcntl(sv[1], F_SETFD, 0);
-		snprintf(arg, sizeof(arg), "%d", sv[1]);
-		execl("/proc/self/exe", "bench-ipc", "--fence-waiter", arg,
-		      use_poll ? "1" : "0", (char *)NULL);
-		_exit(127);
-	}
-	close(sv[1]);
-	must(get_byte(sv[0]) == 'R', "fence waiter started");
+	bench_must(bench_get_byte(ctl) == 'R', "fence waiter started");
 	for (int i = 0; i < WAKE_ROUNDS; i++) {
 		struct dma_fence *f = malloc(sizeof(*f));
 		int sfd;
 
-		must(f != NULL, "malloc");
+		bench_must(f != NULL, "malloc");
 		dma_fence_init(f, &bench_fence_ops, NULL, ctx, (uint64_t)i + 1);
 		sfd = dmb_sync_file_export(f);
-		must(sfd >= 0 && !dmb_ipc_send_fd(sv[0], sfd), "send sync_file");
+		bench_must(sfd >= 0 && !dmb_ipc_send_fd(ctl, sfd), "send sync_file");
 		close(sfd);
-		must(get_byte(sv[0]) == 'R', "fence waiter ready");
+		bench_must(bench_get_byte(ctl) == 'R', "fence waiter ready");
 		settle();
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		dma_fence_signal(f);
-		must(read(sv[0], &t1, sizeof(t1)) == sizeof(t1), "read");
+		bench_must(read(ctl, &t1, sizeof(t1)) == sizeof(t1), "read");
 		lat[i] = t1 - t0;
 		dma_fence_put(f);
 	}
-	close(sv[0]);
+	close(ctl);
 	waitpid(pid, &status, 0);
-	return median(lat, WAKE_ROUNDS);
+	return bench_median_i64(lat, WAKE_ROUNDS);
 }
 
 /*
@@ -472,13 +339,13 @@ static int64_t handoff_ns(struct dmb_ipc *ipc, size_t size, int64_t *cold,
 	for (int r = 0; r <= ROUNDS; r++) {
 		struct dma_buf *buf = dmb_memfd_buf_create(ipc, "bench", size, NULL);
 
-		must(buf != NULL, "buffer");
-		t0 = now_ns();
+		bench_must(buf != NULL, "buffer");
+		t0 = bench_now_ns();
 		send_buf(buf, ctl);
-		must(get_byte(ctl) == 'M', "mapped");
-		v[r] = now_ns() - t0;
+		bench_must(bench_get_byte(ctl) == 'M', "mapped");
+		v[r] = bench_now_ns() - t0;
 		if (rw)
-			must(read(ctl, rw, 2 * sizeof(int64_t)) == 2 * sizeof(int64_t),
+			bench_must(read(ctl, rw, 2 * sizeof(int64_t)) == 2 * sizeof(int64_t),
 			     "read figures");
 		rw = NULL;
 		done_buf(ctl);
@@ -486,7 +353,7 @@ static int64_t handoff_ns(struct dmb_ipc *ipc, size_t size, int64_t *cold,
 	}
 	finish(ctl, pid);
 	*cold = v[0];
-	return median(v + 1, ROUNDS);
+	return bench_median_i64(v + 1, ROUNDS);
 }
 
 /* The same bytes through a stream socket to a ready reader, acknowledged. */
@@ -497,30 +364,30 @@ static int64_t copy_ns(size_t size)
 	int64_t t0, t;
 	pid_t pid;
 
-	must(data && !socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "copy setup");
+	bench_must(data && !socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "copy setup");
 	pid = fork();
 	if (pid == 0) {
 		size_t got = 0;
 		ssize_t n;
 
 		close(sv[0]);
-		put_byte(sv[1], 'R');
+		bench_put_byte(sv[1], 'R');
 		while (got < size && (n = read(sv[1], data, size - got)) > 0)
 			got += (size_t)n;
-		put_byte(sv[1], 'A');
+		bench_put_byte(sv[1], 'A');
 		_exit(0);
 	}
 	close(sv[1]);
-	must(get_byte(sv[0]) == 'R', "ready");
-	t0 = now_ns();
+	bench_must(bench_get_byte(sv[0]) == 'R', "ready");
+	t0 = bench_now_ns();
 	for (size_t off = 0; off < size;) {
 		ssize_t n = write(sv[0], data + off, size - off);
 
-		must(n > 0, "write");
+		bench_must(n > 0, "write");
 		off += (size_t)n;
 	}
-	must(get_byte(sv[0]) == 'A', "ack");
-	t = now_ns() - t0;
+	bench_must(bench_get_byte(sv[0]) == 'A', "ack");
+	t = bench_now_ns() - t0;
 	close(sv[0]);
 	waitpid(pid, &status, 0);
 	free(data);
@@ -554,7 +421,7 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "--fence-waiter"))
 		fence_waiter(atoi(argv[2]), atoi(argv[3]));
 	ipc = dmb_ipc_create("bench-exporter", DMB_IPC_THREAD);
-	must(ipc != NULL, "dmb_ipc_create");
+	bench_must(ipc != NULL, "dmb_ipc_create");
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc == 2 && !strcmp(argv[1], "--wake")) {
 		printf("bench-ipc --wake (%s)\n", bench_mode_name());
@@ -562,7 +429,7 @@ int main(int argc, char **argv)
 		dmb_ipc_destroy(ipc);
 		return 0;
 	}
-	rtt = rtt_ns();
+	rtt = bench_rtt_ns();
 	printf("bench-ipc (%s)\n", bench_mode_name());
 	printf("unix socket round trip: %lld ns\n", (long long)rtt);
 	printf("\nrevoke of N importer processes (median of %d revokes of running importers; first revoke they see):\n",
@@ -583,7 +450,7 @@ int main(int argc, char **argv)
 		h = handoff_ns(ipc, sizes[i], &cold, NULL);
 		for (int r = 0; r < 5; r++)
 			v[r] = copy_ns(sizes[i]);
-		c = median(v, 5);
+		c = bench_median_i64(v, 5);
 		printf("  %8zu KiB: handoff %9lld ns (%.1f RTT; first %9lld ns), socket copy %11lld ns: %.1fx (first %.1fx)\n",
 		       sizes[i] >> 10, (long long)h, (double)h / (double)rtt,
 		       (long long)cold, (long long)c, (double)c / (double)h,

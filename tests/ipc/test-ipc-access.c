@@ -36,6 +36,7 @@
 #include "fixture.h"
 #include "harness.h"
 #include "ipc-child.h"
+#include "ipc-share.h"
 
 #define BUF_SIZE	(64 * 1024)
 #define NOBODY		65534	/* an unprivileged uid and gid */
@@ -58,24 +59,17 @@ static int reap(int slot)
 	return status;
 }
 
+#define SEED	1
+
+/* What export_buf() wrote at @i (ipc_share_buf()'s pattern). */
 static unsigned char pattern(size_t i)
 {
-	return (unsigned char)(i * 7 + 1);
+	return (unsigned char)(SEED + i * 7);
 }
 
 static struct dma_buf *export_buf(struct dmb_ipc *ipc)
 {
-	struct dma_buf *buf = dmb_memfd_buf_create(ipc, "shared", BUF_SIZE, NULL);
-	unsigned char *p;
-	void *vaddr;
-
-	assert_non_null(buf);
-	assert_int_equal(dma_buf_vmap_unlocked(buf, &vaddr), 0);
-	p = vaddr;
-	for (size_t i = 0; i < BUF_SIZE; i++)
-		p[i] = pattern(i);
-	dma_buf_vunmap_unlocked(buf, vaddr);
-	return buf;
+	return ipc_share_buf(ipc, BUF_SIZE, NULL, SEED);
 }
 
 /* The exporter's bytes are the pattern still: nobody wrote them. */
@@ -118,21 +112,6 @@ static const struct dma_buf_attach_ops imp_ops = {
 	.invalidate_mappings = imp_invalidate,
 };
 
-static struct dma_buf *imp_import(int ctl, struct dmb_ipc **ipc)
-{
-	struct dma_buf *buf;
-	int fd;
-
-	*ipc = dmb_ipc_create("importer", DMB_IPC_THREAD);
-	CHILD_CHECK(*ipc);
-	fd = dmb_ipc_recv_fd(ctl);
-	CHILD_CHECK(fd >= 0);
-	buf = dmb_ipc_import(*ipc, fd);
-	CHILD_CHECK(buf);
-	close(fd);
-	return buf;
-}
-
 /*
  * A read-only importer asks for write access every way the API has: each
  * refused with -EACCES; reading works; its mappings cannot be made
@@ -141,7 +120,7 @@ static struct dma_buf *imp_import(int ctl, struct dmb_ipc **ipc)
 static void child_ro_api(int ctl, int arg)
 {
 	struct dmb_ipc *ipc;
-	struct dma_buf *buf = imp_import(ctl, &ipc);
+	struct dma_buf *buf = ipc_imp_import(ctl, "importer", false, &ipc);
 	struct dma_buf_attachment *attach;
 	struct sg_table *sgt;
 	const unsigned char *p;
@@ -404,7 +383,7 @@ static void child_rw_shrink(int ctl, int arg)
 static void child_ro_victim(int ctl, int arg)
 {
 	struct dmb_ipc *ipc;
-	struct dma_buf *buf = imp_import(ctl, &ipc);
+	struct dma_buf *buf = ipc_imp_import(ctl, "importer", false, &ipc);
 	struct dma_buf_attachment *attach;
 	const volatile unsigned char *p;
 	void *vaddr;

@@ -54,6 +54,7 @@
 
 #include "fixture.h"
 #include "ipc-child.h"
+#include "ipc-share.h"
 
 #define BUF_SIZE	(4 * DMB_PAGE_SIZE)
 #define BAR_SIZE	(64 * 1024ULL)
@@ -76,49 +77,14 @@ static bool holds(const volatile unsigned char *p, unsigned int seed)
 
 /* ---- the cooperating importer ---- */
 
-struct imp {
-	int ctl;
-	struct dma_buf_attachment *attach;
-	struct sg_table *sgt;		/* resv */
-	unsigned int invalidated;	/* resv */
-};
-
-static struct imp imp;
+/* Its invalidate (in the ipc thread, resv held) unmaps and says 'I'. */
+static struct ipc_imp imp = { .tell = true };
 static struct device imp_dev = { .name = "importer-dev" };
-
-/* Runs in the importer's ipc thread, resv held: unmap right there. */
-static void imp_invalidate(struct dma_buf_attachment *attach)
-{
-	if (imp.sgt)
-		dma_buf_unmap_attachment(attach, imp.sgt, DMA_BIDIRECTIONAL);
-	imp.sgt = NULL;
-	imp.invalidated++;
-	ctl_send(imp.ctl, 'I');
-}
 
 static const struct dma_buf_attach_ops imp_ops = {
 	.name = "coop",
-	.invalidate_mappings = imp_invalidate,
+	.invalidate_mappings = ipc_imp_invalidate,
 };
-
-/*
- * Map; the table is read under the resv lock, as the invalidate that may
- * free it runs. The mapping stays valid until the exporter's revoke path,
- * which the caller orders after its reads.
- */
-static const unsigned char *imp_map(struct dma_buf *buf)
-{
-	struct dma_resv *resv = dma_buf_resv(buf);
-	struct sg_table *sgt;
-	uint64_t addr;
-
-	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
-	sgt = imp.sgt = dma_buf_map_attachment(imp.attach, DMA_BIDIRECTIONAL);
-	CHILD_CHECK(sgt && sgt->nents == 1 && sgt->sgl[0].dma_length == BUF_SIZE);
-	addr = sgt->sgl[0].dma_address;
-	dma_resv_unlock(resv);
-	return (const unsigned char *)(uintptr_t)addr;
-}
 
 /*
  * Import through the default context (dma_buf_get()), attach dynamically
@@ -130,28 +96,22 @@ static const unsigned char *imp_map(struct dma_buf *buf)
  */
 static void child_coop(int ctl, int kind)
 {
-	struct dmb_ipc *ipc = dmb_ipc_create("coop", DMB_IPC_THREAD);
+	struct dmb_ipc *ipc;
 	const unsigned char *p;
 	struct dma_buf *buf;
 	struct dma_resv *resv;
-	int fd;
 	char c;
 
 	imp.ctl = ctl;
-	CHILD_CHECK(ipc);
-	dmb_ipc_set_default(ipc);
-	fd = dmb_ipc_recv_fd(ctl);
-	CHILD_CHECK(fd >= 0);
-	buf = dma_buf_get(fd);
-	CHILD_CHECK(buf && dma_buf_size(buf) == BUF_SIZE);
-	close(fd);
+	buf = ipc_imp_import(ctl, "coop", true, &ipc);
+	CHILD_CHECK(dma_buf_size(buf) == BUF_SIZE);
 	resv = dma_buf_resv(buf);
 	/* vfio-pci takes only revocable importers, in any process (R10). */
 	if (kind == KIND_VFIO)
 		CHILD_CHECK(!dma_buf_attach(buf, &imp_dev) && errno == EOPNOTSUPP);
-	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, &imp);
 	CHILD_CHECK(imp.attach);
-	p = imp_map(buf);
+	p = ipc_imp_map(&imp, buf, BUF_SIZE);
 	CHILD_CHECK(holds(p, SEED_A));
 	ctl_send(ctl, 'M');
 	CHILD_CHECK(ctl_recv(ctl) == 'w');
@@ -170,7 +130,7 @@ static void child_coop(int ctl, int kind)
 		ctl_send(ctl, 'E');
 		c = ctl_recv(ctl);
 		if (c == 'u') {			/* not after a close */
-			p = imp_map(buf);
+			p = ipc_imp_map(&imp, buf, BUF_SIZE);
 			CHILD_CHECK(holds(p, SEED_C));
 			ctl_send(ctl, 'M');
 			c = ctl_recv(ctl);
@@ -179,16 +139,7 @@ static void child_coop(int ctl, int kind)
 		c = ctl_recv(ctl);
 	}
 	CHILD_CHECK(c == 'g');
-	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
-	if (imp.sgt)
-		dma_buf_unmap_attachment(imp.attach, imp.sgt, DMA_BIDIRECTIONAL);
-	imp.sgt = NULL;
-	dma_resv_unlock(resv);
-	dma_buf_detach(buf, imp.attach);
-	dma_buf_put(buf);
-	dmb_ipc_destroy(ipc);
-	CHILD_CHECK(dmb_diag_count(DMB_DIAG_WARN) == 0);
-	CHILD_CHECK(dmb_diag_count(DMB_DIAG_VIOLATION) == 0);
+	ipc_imp_finish(&imp, buf, ipc);
 }
 
 /* ---- the keeper: the protocol by hand, a mapping of its own ---- */
@@ -354,21 +305,15 @@ static void child_shrinker(int ctl, int kind)
  */
 static void child_victim(int ctl, int kind)
 {
-	struct dmb_ipc *ipc = dmb_ipc_create("victim", DMB_IPC_THREAD);
+	struct dmb_ipc *ipc;
 	struct sg_table *sgt;
 	struct dma_buf *buf;
-	int fd;
 
 	(void)kind;
 	imp.ctl = ctl;
-	CHILD_CHECK(ipc);
-	dmb_ipc_set_default(ipc);
-	fd = dmb_ipc_recv_fd(ctl);
-	CHILD_CHECK(fd >= 0);
-	buf = dma_buf_get(fd);
-	CHILD_CHECK(buf && dma_buf_size(buf) == BUF_SIZE);
-	close(fd);
-	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	buf = ipc_imp_import(ctl, "victim", true, &ipc);
+	CHILD_CHECK(dma_buf_size(buf) == BUF_SIZE);
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, &imp);
 	CHILD_CHECK(imp.attach);
 	sgt = dma_buf_map_attachment_unlocked(imp.attach, DMA_TO_DEVICE);
 	CHILD_CHECK(sgt && sgt->nents == 1);
@@ -897,7 +842,8 @@ static void shrink_case(struct xf *x, struct dma_buf *buf, uint64_t phys,
 	drain(x->ipc);
 }
 
-static int vfio_cpu_check(struct dma_buf *buf)
+/* Begin and end CPU access; Return: the first error, 0 if neither failed. */
+static int cpu_check(struct dma_buf *buf)
 {
 	int ret = dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE);
 
@@ -925,7 +871,7 @@ static void test_vfio_pci_shrunk_by_writer(void **state)
 	buf = dmb_vfio_pci_export(x->vdev, 0, 0, BUF_SIZE, "bar0");
 	assert_non_null(buf);
 	phys = dmb_mem_region_base(dmb_pci_bar(x->pci, 0));
-	shrink_case(x, buf, phys, KIND_VFIO, vfio_cpu_check);
+	shrink_case(x, buf, phys, KIND_VFIO, cpu_check);
 
 	/* Taken back by the revoke: the next generation is whole. */
 	assert_int_equal(dmb_pci_flr_begin(x->pci), 0);
@@ -933,7 +879,7 @@ static void test_vfio_pci_shrunk_by_writer(void **state)
 	assert_false(dmb_vfio_pci_revoked(buf));
 	hw_fill(x->f->space, phys, BUF_SIZE, SEED_C);
 	assert_true(hw_holds(x->f->space, phys, BUF_SIZE, SEED_C));
-	assert_int_equal(vfio_cpu_check(buf), 0);
+	assert_int_equal(cpu_check(buf), 0);
 	dma_buf_put(buf);
 }
 
@@ -991,13 +937,6 @@ static void test_vram_shrunk_by_writer(void **state)
 	dma_buf_put(buf);
 }
 
-static int heap_cpu_check(struct dma_buf *buf)
-{
-	int ret = dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE);
-
-	return ret ? ret : dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE);
-}
-
 /*
  * heap: the same shrink; the heap is never revoked, so the buffer stays
  * damaged (vmap refused too) until its release takes the range back.
@@ -1015,7 +954,7 @@ static void test_heap_shrunk_by_writer(void **state)
 	phys = dmb_mem_region_base(x->f->ram) +
 	       (uint64_t)((char *)dmb_heap_vaddr(buf) -
 			  (char *)dmb_mem_region_vaddr(x->f->ram));
-	shrink_case(x, buf, phys, KIND_HEAP, heap_cpu_check);
+	shrink_case(x, buf, phys, KIND_HEAP, cpu_check);
 	assert_int_equal(dma_buf_vmap_unlocked(buf, &vaddr), -EIO);
 	dma_buf_put(buf);
 }

@@ -33,6 +33,7 @@
 
 #include "harness.h"
 #include "ipc-child.h"
+#include "ipc-share.h"
 #include "mock-fence.h"
 
 #define BUF_SIZE	(64 * 1024)
@@ -126,33 +127,25 @@ static char serve_for(struct dmb_ipc *ipc, struct kid *k)
 	return loop_until(ipc, k->ctl, -1);
 }
 
-static struct dma_buf *export_buf(struct dmb_ipc *ipc, int64_t bound)
+/*
+ * @wait is the policy of local importers; importer processes are bounded
+ * by @bound whatever it is (dmb_memfd_buf_create()).
+ */
+static struct dma_buf *export_policy(struct dmb_ipc *ipc,
+				     enum dmb_revoke_wait wait, int64_t bound)
 {
 	const struct dmb_revoke_policy policy = {
-		.wait = DMB_REVOKE_WARN_THEN_WAIT,
+		.wait = wait,
 		.unmap_bound_ns = bound,
 		.fence_bound_ns = bound,
 	};
-	struct dma_buf *buf = dmb_memfd_buf_create(ipc, "shared", BUF_SIZE, &policy);
-	unsigned char *p;
-	void *vaddr;
 
-	assert_non_null(buf);
-	assert_int_equal(dma_buf_vmap_unlocked(buf, &vaddr), 0);
-	p = vaddr;
-	for (size_t i = 0; i < BUF_SIZE; i++)
-		p[i] = (unsigned char)(i * 7);
-	dma_buf_vunmap_unlocked(buf, vaddr);
-	return buf;
+	return ipc_share_buf(ipc, BUF_SIZE, &policy, 0);
 }
 
-static void send_buf(struct dma_buf *buf, int ctl)
+static struct dma_buf *export_buf(struct dmb_ipc *ipc, int64_t bound)
 {
-	int fd = dma_buf_fd(buf, O_CLOEXEC);
-
-	assert_true(fd >= 0);
-	assert_int_equal(dmb_ipc_send_fd(ctl, fd), 0);
-	close(fd);
+	return export_policy(ipc, DMB_REVOKE_WARN_THEN_WAIT, bound);
 }
 
 /* The unrevoked buffer's fresh memory is the exporter's, with a mark. */
@@ -165,6 +158,46 @@ static void unrevoke_mark(struct dma_buf *buf)
 	assert_int_equal(((unsigned char *)vaddr)[1], 0);
 	((unsigned char *)vaddr)[1] = 0x55;
 	dma_buf_vunmap_unlocked(buf, vaddr);
+}
+
+static bool readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/*
+ * Revoke from a second thread while dispatching, as revoke_serving(), for
+ * a case whose hostile importer @bad holds the revoke until its bound: the
+ * verdict is that the revoke returned. Should it not (a revoke that waits
+ * for the peer without end), the hang guard kills @bad, whose death is its
+ * unmap and ends its fences, so the revoke returns and the case fails
+ * instead of hanging. Return: whether it returned by itself.
+ */
+static bool revoke_past(struct dmb_ipc *ipc, struct revoker *r, struct kid *bad)
+{
+	struct th_thread *t = th_thread_start(revoke_thread, r);
+	int64_t end = th_now_ns() + TH_HANG_NS;
+	bool returned;
+
+	while (!(returned = readable(r->done[0])) && th_now_ns() < end) {
+		struct pollfd p[2] = {
+			{ .fd = dmb_ipc_get_fd(ipc), .events = POLLIN },
+			{ .fd = r->done[0], .events = POLLIN },
+		};
+
+		/* The timeout only paces the hang guard. */
+		if (poll(p, 2, 100) > 0 && p[0].revents)
+			assert_true(dmb_ipc_dispatch(ipc) >= 0);
+	}
+	if (!returned) {
+		kill(bad->pid, SIGKILL);
+		serve_until(ipc, r->done[0]);
+	}
+	th_thread_join(t);
+	assert_int_equal(r->ret, 0);
+	return returned;
 }
 
 /* ---- importers speaking the protocol themselves ---- */
@@ -281,75 +314,43 @@ static void child_raw(int ctl, int mode)
 
 /* ---- a cooperating importer, through the library ---- */
 
-struct imp {
-	int ctl;
-	struct dma_buf_attachment *attach;
-	struct sg_table *sgt;		/* resv */
-	unsigned int invalidated;	/* resv */
-};
-
-static struct imp imp;
-
-static void imp_invalidate(struct dma_buf_attachment *attach)
-{
-	if (imp.sgt)
-		dma_buf_unmap_attachment(attach, imp.sgt, DMA_BIDIRECTIONAL);
-	imp.sgt = NULL;
-	imp.invalidated++;
-}
+static struct ipc_imp imp;
 
 static struct device imp_dev = { .name = "coop-dev" };
 static const struct dma_buf_attach_ops imp_ops = {
 	.name = "coop",
-	.invalidate_mappings = imp_invalidate,
+	.invalidate_mappings = ipc_imp_invalidate,
 };
 
-static struct dma_buf *imp_import(int ctl, struct dmb_ipc **ipc)
-{
-	struct dma_buf *buf;
-	int fd;
-
-	imp.ctl = ctl;
-	*ipc = dmb_ipc_create("coop", DMB_IPC_THREAD);
-	CHILD_CHECK(*ipc);
-	fd = dmb_ipc_recv_fd(ctl);
-	CHILD_CHECK(fd >= 0);
-	buf = dmb_ipc_import(*ipc, fd);
-	CHILD_CHECK(buf);
-	close(fd);
-	return buf;
-}
-
-/* Map under the resv lock (shared with invalidate); Return: the bytes. */
-static const unsigned char *imp_map(struct dma_buf *buf)
-{
-	const unsigned char *p;
-
-	CHILD_CHECK(dma_resv_lock(dma_buf_resv(buf), NULL) == 0);
-	imp.sgt = dma_buf_map_attachment(imp.attach, DMA_BIDIRECTIONAL);
-	CHILD_CHECK(imp.sgt);
-	p = (const unsigned char *)(uintptr_t)imp.sgt->sgl[0].dma_address;
-	dma_resv_unlock(dma_buf_resv(buf));
-	return p;
-}
+/* What the cooperating importer does before its first 'M'. */
+enum coop_mode {
+	COOP_ATTACHED,	/* attach only */
+	COOP_MAPPED,	/* attach, map and read */
+	COOP_MAP_ON_CUE,	/* attach, say 'A', map and read on 'm' */
+};
 
 /*
- * Attach (and with @mapped, map and read) and say 'M'; on 'r' (revoked)
- * check what the revoke did to us; on 'u' (unrevoked) map the fresh memory
- * and say 'M'; on 'g' clean up. A dropped or cut-off connection would fail
- * the map after 'u'.
+ * Attach (and unless COOP_ATTACHED, map and read) and say 'M'; on 'r'
+ * (revoked) check what the revoke did to us; on 'u' (unrevoked) map the
+ * fresh memory and say 'M'; on 'g' clean up. A dropped or cut-off
+ * connection would fail the map after 'u'.
  */
-static void child_coop(int ctl, int mapped)
+static void child_coop(int ctl, int mode)
 {
 	struct dmb_ipc *ipc;
-	struct dma_buf *buf = imp_import(ctl, &ipc);
+	struct dma_buf *buf = ipc_imp_import(ctl, "coop", false, &ipc);
 	struct dma_resv *resv = dma_buf_resv(buf);
+	bool mapped = mode != COOP_ATTACHED;
 	const unsigned char *p;
 
-	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, &imp);
 	CHILD_CHECK(imp.attach);
+	if (mode == COOP_MAP_ON_CUE) {
+		ctl_send(ctl, 'A');
+		CHILD_CHECK(ctl_recv(ctl) == 'm');
+	}
 	if (mapped) {
-		p = imp_map(buf);
+		p = ipc_imp_map(&imp, buf, BUF_SIZE);
 		CHILD_CHECK(p[1] == 7 && p[BUF_SIZE - 1] == (unsigned char)((BUF_SIZE - 1) * 7));
 	}
 	ctl_send(ctl, 'M');
@@ -362,19 +363,11 @@ static void child_coop(int ctl, int mapped)
 		    errno == ENODEV);
 	ctl_send(ctl, 'E');
 	CHILD_CHECK(ctl_recv(ctl) == 'u');
-	p = imp_map(buf);
+	p = ipc_imp_map(&imp, buf, BUF_SIZE);
 	CHILD_CHECK(p[1] == 0x55);		/* the new generation's */
 	ctl_send(ctl, 'M');
 	CHILD_CHECK(ctl_recv(ctl) == 'g');
-	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
-	dma_buf_unmap_attachment(imp.attach, imp.sgt, DMA_BIDIRECTIONAL);
-	imp.sgt = NULL;
-	dma_resv_unlock(resv);
-	dma_buf_detach(buf, imp.attach);
-	dma_buf_put(buf);
-	dmb_ipc_destroy(ipc);
-	CHILD_CHECK(dmb_diag_count(DMB_DIAG_WARN) == 0);
-	CHILD_CHECK(dmb_diag_count(DMB_DIAG_VIOLATION) == 0);
+	ipc_imp_finish(&imp, buf, ipc);
 	exit(0);
 }
 
@@ -409,11 +402,11 @@ static void lie_case(const char *child)
 
 	assert_non_null(ipc);
 	bad = spawn(0, child, 0);
-	coop = spawn(1, "child_coop", 1);
+	coop = spawn(1, "child_coop", COOP_MAPPED);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
-	send_buf(buf, coop->ctl);
+	ipc_send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, coop->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'M');
 	assert_int_equal(serve_for(ipc, coop), 'M');
 	revoke_serving(ipc, r);
@@ -464,7 +457,7 @@ static void test_fork_hands_mapping(void **state)
 	bad = spawn(0, "child_RAW_FORK", 0);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, bad->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'M');
 	revoke_serving(ipc, r);
 	assert_int_equal(r->stats.forced, 0);
@@ -478,11 +471,12 @@ static void test_fork_hands_mapping(void **state)
 
 /*
  * Row "never unmap": a hung importer process. The revoke returns at the
- * bound (whatever the wait policy: here warn-then-wait), V6 names the
+ * bound whatever the wait policy @wait of local importers (DMB_REVOKE_WAIT,
+ * the kernel's, would wait for a local one without end), V6 names the
  * importer "hostile[pid]", stats count its mapping as forced, and its
  * access then faults. A cooperating importer (attached) is not touched.
  */
-static void test_never_unmaps(void **state)
+static void never_unmaps_case(enum dmb_revoke_wait wait)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
 	struct dma_buf *buf;
@@ -490,17 +484,16 @@ static void test_never_unmaps(void **state)
 	struct kid *bad, *coop;
 	char needle[64];
 
-	(void)state;
 	assert_non_null(ipc);
 	bad = spawn(0, "child_RAW_HANG", 0);
-	coop = spawn(1, "child_coop", 0);
-	buf = export_buf(ipc, SHORT_BOUND);
+	coop = spawn(1, "child_coop", COOP_ATTACHED);
+	buf = export_policy(ipc, wait, SHORT_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
-	send_buf(buf, coop->ctl);
+	ipc_send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, coop->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'M');
 	assert_int_equal(serve_for(ipc, coop), 'M');
-	revoke_serving(ipc, r);
+	assert_true(revoke_past(ipc, r, bad));
 	assert_int_equal(r->stats.forced, 1);
 	assert_int_equal(r->stats.forced_fences, 0);
 	snprintf(needle, sizeof(needle), "importer=hostile[%d]", (int)bad->pid);
@@ -516,11 +509,16 @@ static void test_never_unmaps(void **state)
 	dmb_ipc_destroy(ipc);
 }
 
-static bool readable(int fd)
+static void test_never_unmaps(void **state)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	(void)state;
+	never_unmaps_case(DMB_REVOKE_WARN_THEN_WAIT);
+}
 
-	return poll(&p, 1, 0) == 1;
+static void test_never_unmaps_policy_wait(void **state)
+{
+	(void)state;
+	never_unmaps_case(DMB_REVOKE_WAIT);
 }
 
 /*
@@ -546,7 +544,7 @@ static void test_cut_off_without_dispatcher(void **state)
 	bad = spawn(0, "child_RAW_LATE", 0);
 	buf = export_buf(ipc, SHORT_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, bad->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'M');
 	t = th_thread_start(revoke_thread, r);
 	returned = TH_WAIT_UNTIL(readable(r->done[0]));
@@ -578,7 +576,7 @@ static void test_cut_off_without_dispatcher(void **state)
 static void child_fence(int ctl, int mode)
 {
 	struct dmb_ipc *ipc;
-	struct dma_buf *buf = imp_import(ctl, &ipc);
+	struct dma_buf *buf = ipc_imp_import(ctl, "coop", false, &ipc);
 
 	(void)mode;
 	CHILD_CHECK(dmb_ipc_add_fence(buf, mock_fence(), DMA_RESV_USAGE_WRITE) == 0);
@@ -588,11 +586,12 @@ static void child_fence(int ctl, int mode)
 }
 
 /*
- * Row "never signal a fence": the revoke's fence wait ends at the bound,
- * V7 names the importer's job fence after its process, the fence ends
- * with -ETIMEDOUT, and the stats count it.
+ * Row "never signal a fence": the revoke's fence wait ends at the bound
+ * whatever the wait policy @wait of local importers, V7 names the
+ * importer's job fence after its process, the fence ends with -ETIMEDOUT,
+ * and the stats count it.
  */
-static void test_never_signals(void **state)
+static void never_signals_case(enum dmb_revoke_wait wait)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
 	struct dma_fence **fences = NULL, *job;
@@ -602,19 +601,18 @@ static void test_never_signals(void **state)
 	struct kid *bad;
 	char needle[64];
 
-	(void)state;
 	assert_non_null(ipc);
 	bad = spawn(0, "child_fence", 0);
-	buf = export_buf(ipc, SHORT_BOUND);
+	buf = export_policy(ipc, wait, SHORT_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, bad->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'F');
 	assert_int_equal(dma_resv_get_fences(dma_buf_resv(buf), DMA_RESV_USAGE_BOOKKEEP,
 					     &count, &fences), 0);
 	assert_int_equal(count, 1);
 	job = fences[0];
 	free(fences);
-	revoke_serving(ipc, r);
+	assert_true(revoke_past(ipc, r, bad));
 	assert_int_equal(r->stats.forced_fences, 1);
 	assert_int_equal(dma_fence_get_status(job), -ETIMEDOUT);
 	dma_fence_put(job);
@@ -626,6 +624,18 @@ static void test_never_signals(void **state)
 	drain(ipc);
 	dma_buf_put(buf);
 	dmb_ipc_destroy(ipc);
+}
+
+static void test_never_signals(void **state)
+{
+	(void)state;
+	never_signals_case(DMB_REVOKE_WARN_THEN_WAIT);
+}
+
+static void test_never_signals_policy_wait(void **state)
+{
+	(void)state;
+	never_signals_case(DMB_REVOKE_WAIT);
 }
 
 /*
@@ -649,7 +659,7 @@ static void test_die_mid_revoke(void **state)
 		bad = spawn(0, mode == RAW_EXIT ? "child_RAW_EXIT" : "child_RAW_KILLED", 0);
 		buf = export_buf(ipc, LONG_BOUND);
 		r = new_revoker(buf);
-		send_buf(buf, bad->ctl);
+		ipc_send_buf(buf, bad->ctl);
 		assert_int_equal(serve_for(ipc, bad), 'M');
 		t = th_thread_start(revoke_thread, r);
 		if (mode == RAW_KILLED) {
@@ -672,38 +682,67 @@ static void test_die_mid_revoke(void **state)
 	}
 }
 
+/* What a flooding importer asks for, again and again. */
+enum flood_mode {
+	FLOOD_ATTACH,	/* attachments */
+	FLOOD_FENCES,	/* job fences that never signal */
+	FLOOD_MAPS,	/* mappings of its one attachment */
+};
+
+/* One request of @mode; Return: its reply's status, -EPIPE once cut off. */
+static int flood_one(int sock, enum flood_mode mode, uint64_t att)
+{
+	struct dmb_ipc_msg msg, rep;
+	const char *why = NULL;
+	int none = -1, sync;
+
+	switch (mode) {
+	case FLOOD_ATTACH:
+		return raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE,
+				   NULL, &att, NULL);
+	case FLOOD_MAPS:
+		/* The memfd's descriptor each reply carries is closed. */
+		return raw_request(sock, DMB_IPC_MAP, att, DMA_BIDIRECTIONAL, NULL,
+				   NULL, NULL);
+	case FLOOD_FENCES:
+		break;
+	}
+	sync = dmb_sync_file_export(mock_fence());
+	CHILD_CHECK(sync >= 0);
+	dmb_ipc_msg_init(&msg, DMB_IPC_FENCE);
+	msg.seq = ++raw_seq;
+	msg.arg = DMA_RESV_USAGE_WRITE;
+	if (dmb_ipc_msg_send(sock, &msg, sync) ||
+	    dmb_ipc_msg_recv(sock, true, false, &rep, &none, &why) != 1) {
+		close(sync);
+		return -EPIPE;
+	}
+	CHILD_CHECK(rep.type == DMB_IPC_REPLY && rep.seq == msg.seq);
+	close(sync);
+	return rep.status;
+}
+
 /*
- * Flood: as fast as we can, thousands of times, attach (mode 0) or add a
- * job fence that never signals (mode 1), reading each reply; the exporter
- * must cut us off at DMB_IPC_PEER_MAX. Says 'D' with the count checked.
+ * Flood: as fast as we can, thousands of times, ask for what @mode says,
+ * reading each reply; say 'S' once half the cap's worth was granted (the
+ * flood has begun), and go on. The exporter must cut us off at
+ * DMB_IPC_PEER_MAX (HELLO's attachment counts). Says 'D' with the count
+ * checked.
  */
 static void child_flood(int ctl, int mode)
 {
-	int sock = dmb_ipc_recv_fd(ctl);
-	struct dmb_ipc_msg msg, rep;
-	const char *why = NULL;
+	int sock = dmb_ipc_recv_fd(ctl), i, ret;
 	uint64_t att;
-	int i, none = -1, sync;
 
 	CHILD_CHECK(sock >= 0);
 	raw_hello(sock, "flood", &att);
-	for (i = mode ? 0 : 1; i < 10000; i++) {
-		if (!mode) {
-			if (raw_request(sock, DMB_IPC_ATTACH, 0, DMB_IPC_ATTACH_REVOCABLE,
-					NULL, &att, NULL))
-				break;
-			continue;
-		}
-		sync = dmb_sync_file_export(mock_fence());
-		CHILD_CHECK(sync >= 0);
-		dmb_ipc_msg_init(&msg, DMB_IPC_FENCE);
-		msg.seq = ++raw_seq;
-		msg.arg = DMA_RESV_USAGE_WRITE;
-		if (dmb_ipc_msg_send(sock, &msg, sync) ||
-		    dmb_ipc_msg_recv(sock, true, false, &rep, &none, &why) != 1)
+	for (i = mode == FLOOD_ATTACH ? 1 : 0; i < 10000; i++) {
+		if (i == DMB_IPC_PEER_MAX / 2)
+			ctl_send(ctl, 'S');
+		ret = flood_one(sock, (enum flood_mode)mode, att);
+		if (ret == -EPIPE)
 			break;
-		CHILD_CHECK(rep.type == DMB_IPC_REPLY && !rep.status);
-		close(sync);
+		CHILD_CHECK(ret == 0);
 	}
 	CHILD_CHECK(i == DMB_IPC_PEER_MAX);
 	ctl_send(ctl, 'D');
@@ -712,10 +751,11 @@ static void child_flood(int ctl, int mode)
 
 /*
  * Row "flood the socket": while one importer process floods the exporter
- * with requests, a cooperating one is served (imports, maps, reads), the
- * flooder is cut off at a bounded cost, and a revoke completes.
+ * with requests, a cooperating one is served: it maps and reads once the
+ * flood has begun (the flooder's 'S'); the flooder is cut off at a bounded
+ * cost, and a revoke completes.
  */
-static void flood_case(int mode, const char *why)
+static void flood_case(enum flood_mode mode, const char *why)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
 	struct dma_buf *buf;
@@ -725,18 +765,21 @@ static void flood_case(int mode, const char *why)
 
 	assert_non_null(ipc);
 	bad = spawn(0, "child_flood", mode);
-	coop = spawn(1, "child_coop", 1);
+	coop = spawn(1, "child_coop", COOP_MAP_ON_CUE);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
-	send_buf(buf, coop->ctl);
+	ipc_send_buf(buf, coop->ctl);
+	assert_int_equal(serve_for(ipc, coop), 'A');
+	ipc_send_buf(buf, bad->ctl);
 	/* Both are served by the same loop; the cooperating one maps. */
+	assert_int_equal(serve_for(ipc, bad), 'S');
+	assert_int_equal(send(coop->ctl, "m", 1, MSG_NOSIGNAL), 1);
 	assert_int_equal(serve_for(ipc, coop), 'M');
 	assert_int_equal(serve_for(ipc, bad), 'D');
 	snprintf(needle, sizeof(needle), "flood[%d]: %s", (int)bad->pid, why);
 	assert_exited(reap(bad), 0);
 	assert_true(th_take_report(DMB_DIAG_NOTICE, needle));
-	/* Its fences ended with its process: nothing to force. */
+	/* Its fences and mappings ended with its process: nothing to force. */
 	revoke_serving(ipc, r);
 	assert_int_equal(r->stats.forced, 0);
 	assert_int_equal(r->stats.forced_fences, 0);
@@ -748,13 +791,19 @@ static void flood_case(int mode, const char *why)
 static void test_flood_attach(void **state)
 {
 	(void)state;
-	flood_case(0, "too many attachments");
+	flood_case(FLOOD_ATTACH, "too many attachments");
 }
 
 static void test_flood_fences(void **state)
 {
 	(void)state;
-	flood_case(1, "too many pending fences");
+	flood_case(FLOOD_FENCES, "too many pending fences");
+}
+
+static void test_flood_maps(void **state)
+{
+	(void)state;
+	flood_case(FLOOD_MAPS, "too many mappings");
 }
 
 /*
@@ -802,12 +851,12 @@ static void test_malformed_drops_one(void **state)
 	(void)state;
 	assert_non_null(ipc);
 	bad = spawn(0, "child_malformed", 0);
-	coop = spawn(1, "child_coop", 1);
+	coop = spawn(1, "child_coop", COOP_MAPPED);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
-	send_buf(buf, bad->ctl);
-	send_buf(buf, coop->ctl);
+	ipc_send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, coop->ctl);
 	assert_int_equal(serve_for(ipc, coop), 'M');
 	assert_int_equal(serve_for(ipc, bad), 'D');
 	snprintf(needle, sizeof(needle), "malformed[%d]: bad magic", (int)bad->pid);
@@ -908,7 +957,7 @@ static void vmap_held_case(int told)
 	k = spawn(0, "child_vmap_held", told);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, k->ctl);
+	ipc_send_buf(buf, k->ctl);
 	assert_int_equal(serve_for(ipc, k), 'V');
 	if (told) {
 		struct dma_resv *resv = dma_buf_resv(buf);
@@ -1001,11 +1050,11 @@ static void test_vmap_held_by_hostile(void **state)
 	(void)state;
 	assert_non_null(ipc);
 	bad = spawn(0, "child_vmap_hostile", 0);
-	coop = spawn(1, "child_coop", 1);
+	coop = spawn(1, "child_coop", COOP_MAPPED);
 	buf = export_buf(ipc, LONG_BOUND);
 	r = new_revoker(buf);
-	send_buf(buf, bad->ctl);
-	send_buf(buf, coop->ctl);
+	ipc_send_buf(buf, bad->ctl);
+	ipc_send_buf(buf, coop->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'M');
 	assert_int_equal(serve_for(ipc, coop), 'M');
 	revoke_serving(ipc, r);
@@ -1036,11 +1085,14 @@ int main(int argc, char **argv)
 		TH_TEST(test_read_after_revoke),
 		TH_TEST(test_fork_hands_mapping),
 		TH_TEST(test_never_unmaps),
+		TH_TEST(test_never_unmaps_policy_wait),
 		TH_TEST(test_cut_off_without_dispatcher),
 		TH_TEST(test_never_signals),
+		TH_TEST(test_never_signals_policy_wait),
 		TH_TEST(test_die_mid_revoke),
 		TH_TEST(test_flood_attach),
 		TH_TEST(test_flood_fences),
+		TH_TEST(test_flood_maps),
 		TH_TEST(test_malformed_drops_one),
 		TH_TEST(test_vmap_held_across_revoke),
 		TH_TEST(test_vmap_held_told_first),

@@ -30,6 +30,7 @@
 
 #include "harness.h"
 #include "ipc-child.h"
+#include "ipc-share.h"
 #include "mock-fence.h"
 
 #define BUF_SIZE	(64 * 1024)
@@ -55,47 +56,22 @@ static int reap(void)
 
 /* ---- the importer's side ---- */
 
-struct imp {
-	int ctl;
-	struct dma_buf_attachment *attach;
-	struct sg_table *sgt;
-	unsigned int invalidated;
-};
-
-static struct imp imp;
-
-/* Runs in the importer's ipc thread, resv held: unmap right there. */
-static void imp_invalidate(struct dma_buf_attachment *attach)
-{
-	if (imp.sgt) {
-		dma_buf_unmap_attachment(attach, imp.sgt, DMA_BIDIRECTIONAL);
-		imp.sgt = NULL;
-	}
-	imp.invalidated++;
-	ctl_send(imp.ctl, 'I');
-}
+/* Its invalidate (in the ipc thread, resv held) unmaps and says 'I'. */
+static struct ipc_imp imp = { .tell = true };
 
 static struct device imp_dev = { .name = "importer-dev" };
 
 static const struct dma_buf_attach_ops imp_ops = {
 	.name = "test-importer",
-	.invalidate_mappings = imp_invalidate,
+	.invalidate_mappings = ipc_imp_invalidate,
 };
 
 static struct dma_buf *imp_import(int ctl, struct dmb_ipc **ipc)
 {
 	struct dma_buf *buf;
-	int fd;
 
 	imp.ctl = ctl;
-	*ipc = dmb_ipc_create("importer", DMB_IPC_THREAD);
-	CHILD_CHECK(*ipc);
-	dmb_ipc_set_default(*ipc);
-	fd = dmb_ipc_recv_fd(ctl);
-	CHILD_CHECK(fd >= 0);
-	buf = dma_buf_get(fd);
-	CHILD_CHECK(buf);
-	close(fd);
+	buf = ipc_imp_import(ctl, "importer", true, ipc);
 	CHILD_CHECK(dma_buf_size(buf) == BUF_SIZE);
 	return buf;
 }
@@ -114,22 +90,6 @@ static struct sg_table *imp_map(struct dma_buf *buf)
 	return sgt;
 }
 
-static void imp_finish(struct dma_buf *buf, struct dmb_ipc *ipc)
-{
-	struct dma_resv *resv = dma_buf_resv(buf);
-
-	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
-	if (imp.sgt)
-		dma_buf_unmap_attachment(imp.attach, imp.sgt, DMA_BIDIRECTIONAL);
-	imp.sgt = NULL;
-	dma_resv_unlock(resv);
-	dma_buf_detach(buf, imp.attach);
-	dma_buf_put(buf);
-	dmb_ipc_destroy(ipc);
-	CHILD_CHECK(dmb_diag_count(DMB_DIAG_WARN) == 0);
-	CHILD_CHECK(dmb_diag_count(DMB_DIAG_VIOLATION) == 0);
-}
-
 /* Map, check the bytes, write one, wait for 'g', clean up. */
 static void child_share(int ctl, int arg)
 {
@@ -138,7 +98,7 @@ static void child_share(int ctl, int arg)
 	struct sg_table *sgt;
 	const unsigned char *p;
 
-	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, &imp);
 	CHILD_CHECK(imp.attach);
 	sgt = imp_map(buf);
 	p = (const unsigned char *)(uintptr_t)sgt->sgl[0].dma_address;
@@ -148,33 +108,14 @@ static void child_share(int ctl, int arg)
 	((unsigned char *)p)[BUF_SIZE - 1] = 0xab;
 	ctl_send(ctl, 'M');
 	CHILD_CHECK(ctl_recv(ctl) == 'g');
-	imp_finish(buf, ipc);
+	ipc_imp_finish(&imp, buf, ipc);
 }
 
 /* ---- the exporter's side ---- */
 
 static struct dma_buf *export_buf(struct dmb_ipc *ipc)
 {
-	struct dma_buf *buf = dmb_memfd_buf_create(ipc, "shared", BUF_SIZE, NULL);
-	unsigned char *p;
-	void *vaddr;
-
-	assert_non_null(buf);
-	assert_int_equal(dma_buf_vmap_unlocked(buf, &vaddr), 0);
-	p = vaddr;
-	for (size_t i = 0; i < BUF_SIZE; i++)
-		p[i] = (unsigned char)(i * 7);
-	dma_buf_vunmap_unlocked(buf, vaddr);
-	return buf;
-}
-
-static void send_buf(struct dma_buf *buf, int ctl)
-{
-	int fd = dma_buf_fd(buf, O_CLOEXEC);
-
-	assert_true(fd >= 0);
-	assert_int_equal(dmb_ipc_send_fd(ctl, fd), 0);
-	close(fd);
+	return ipc_share_buf(ipc, BUF_SIZE, NULL, 0);
 }
 
 static void test_share(void **state)
@@ -189,7 +130,7 @@ static void test_share(void **state)
 	assert_non_null(ipc);
 	spawn("child_share", &ctl);
 	buf = export_buf(ipc);
-	send_buf(buf, ctl);
+	ipc_send_buf(buf, ctl);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'M');
 	/* The importer's attachment is an ordinary one, named after it. */
 	snprintf(name, sizeof(name), "importer[%d]", (int)child_pid);
@@ -215,7 +156,7 @@ static void child_revoke(int ctl, int arg)
 	struct sg_table *sgt;
 	const unsigned char *p;
 
-	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, &imp);
 	CHILD_CHECK(imp.attach);
 	imp_map(buf);
 	ctl_send(ctl, 'M');
@@ -234,7 +175,7 @@ static void child_revoke(int ctl, int arg)
 	CHILD_CHECK(p[1] == 0x55);
 	ctl_send(ctl, 'M');
 	CHILD_CHECK(ctl_recv(ctl) == 'g');
-	imp_finish(buf, ipc);
+	ipc_imp_finish(&imp, buf, ipc);
 }
 
 static void test_revoke(void **state)
@@ -249,7 +190,7 @@ static void test_revoke(void **state)
 	assert_non_null(ipc);
 	spawn("child_revoke", &ctl);
 	r = new_revoker(export_buf(ipc));
-	send_buf(r->buf, ctl);
+	ipc_send_buf(r->buf, ctl);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'M');
 
 	/* The revoke waits for the importer's unmap, which we dispatch. */
@@ -295,7 +236,7 @@ static void child_vmap(int ctl, int arg)
 	p[2] = 0xcd;
 	CHILD_CHECK(dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE) == 0);
 	/* Pinning a revocable proxy attachment keeps it revocable (R10). */
-	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, &imp);
 	CHILD_CHECK(imp.attach);
 	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
 	CHILD_CHECK(dma_buf_pin(imp.attach) == 0);
@@ -316,7 +257,7 @@ static void child_vmap(int ctl, int arg)
 	CHILD_CHECK(dma_resv_lock(resv, NULL) == 0);
 	dma_buf_unpin(imp.attach);
 	dma_resv_unlock(resv);
-	imp_finish(buf, ipc);
+	ipc_imp_finish(&imp, buf, ipc);
 }
 
 /*
@@ -335,7 +276,7 @@ static void test_vmap(void **state)
 	assert_non_null(ipc);
 	spawn("child_vmap", &ctl);
 	r = new_revoker(export_buf(ipc));
-	send_buf(r->buf, ctl);
+	ipc_send_buf(r->buf, ctl);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'V');
 	assert_int_equal(dma_buf_vmap_unlocked(r->buf, &vaddr), 0);
 	assert_int_equal(((unsigned char *)vaddr)[2], 0xcd);
@@ -386,7 +327,7 @@ static void test_vmap_peer_death(void **state)
 	assert_non_null(ipc);
 	spawn("child_vmap_die", &ctl);
 	buf = export_buf(ipc);
-	send_buf(buf, ctl);
+	ipc_send_buf(buf, ctl);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'V');
 	snprintf(name, sizeof(name), "importer[%d]", (int)child_pid);
 	assert_true(dump_has(name));
@@ -407,7 +348,7 @@ static void child_die(int ctl, int arg)
 	struct dmb_ipc *ipc;
 	struct dma_buf *buf = imp_import(ctl, &ipc);
 
-	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, &imp);
 	CHILD_CHECK(imp.attach);
 	imp_map(buf);
 	ctl_send(ctl, 'M');
@@ -425,7 +366,7 @@ static void test_peer_death(void **state)
 	assert_non_null(ipc);
 	spawn("child_die", &ctl);
 	buf = export_buf(ipc);
-	send_buf(buf, ctl);
+	ipc_send_buf(buf, ctl);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'M');
 	snprintf(name, sizeof(name), "importer[%d]", (int)child_pid);
 	assert_true(dump_has(name));
@@ -470,7 +411,7 @@ static void test_malformed(void **state)
 	assert_non_null(ipc);
 	spawn("child_garbage", &ctl);
 	buf = export_buf(ipc);
-	send_buf(buf, ctl);
+	ipc_send_buf(buf, ctl);
 	/* The child exits once it saw EOF: ctl's EOF ends the loop. */
 	assert_int_equal(loop_until(ipc, ctl, -1), 0);
 	assert_int_equal(reap(), 0);
@@ -667,7 +608,7 @@ static void child_steps(int ctl, int arg)
 	if (kill_step == KILL_IMPORTED)
 		goto stop;
 	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev,
-		kill_step == KILL_INVALIDATE ? &imp_hang_ops : &imp_ops, NULL);
+		kill_step == KILL_INVALIDATE ? &imp_hang_ops : &imp_ops, &imp);
 	CHILD_CHECK(imp.attach);
 	if (kill_step == KILL_ATTACHED)
 		goto stop;
@@ -699,7 +640,7 @@ static void test_kill_at_each_step(void **state)
 		spawn("child_steps", &ctl);
 		r = new_revoker(export_buf(ipc));
 		resv = dma_buf_resv(r->buf);
-		send_buf(r->buf, ctl);
+		ipc_send_buf(r->buf, ctl);
 		assert_int_equal(loop_until(ipc, ctl, -1), 'S');
 		/* Its attachment (its job fence is named after it too). */
 		snprintf(name, sizeof(name), "device importer[%d]", (int)child_pid);
@@ -775,7 +716,7 @@ static void test_revoke_many_one_dies(void **state)
 	}
 	r = new_revoker(export_buf(ipc));
 	for (int i = 0; i < MANY; i++)
-		send_buf(r->buf, ctl[i]);
+		ipc_send_buf(r->buf, ctl[i]);
 	for (int i = 0; i < MANY; i++)
 		assert_int_equal(loop_until(ipc, ctl[i], -1), 'S');
 	t = th_thread_start(revoke_thread, r);
@@ -812,7 +753,7 @@ static void child_map_loop(int ctl, int arg)
 	struct dma_resv *resv = dma_buf_resv(buf);
 	char c;
 
-	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, NULL);
+	imp.attach = dma_buf_dynamic_attach(buf, &imp_dev, &imp_ops, &imp);
 	CHILD_CHECK(imp.attach);
 	/* One map before the revokes start: the loop below races them. */
 	imp_map(buf);
@@ -836,7 +777,7 @@ static void child_map_loop(int ctl, int arg)
 		imp.sgt = NULL;
 		dma_resv_unlock(resv);
 	}
-	imp_finish(buf, ipc);
+	ipc_imp_finish(&imp, buf, ipc);
 }
 
 static void test_revoke_races_remote_maps(void **state)
@@ -849,7 +790,7 @@ static void test_revoke_races_remote_maps(void **state)
 	assert_non_null(ipc);
 	spawn("child_map_loop", &ctl);
 	r = new_revoker(export_buf(ipc));
-	send_buf(r->buf, ctl);
+	ipc_send_buf(r->buf, ctl);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'A');
 	for (int i = 0; i < 16; i++) {
 		struct th_thread *t = th_thread_start(revoke_thread, r);
@@ -933,7 +874,7 @@ static void test_revoke_takes_memory_back(void **state)
 	assert_non_null(ipc);
 	spawn("child_cheat", &ctl);
 	r = new_revoker(export_buf(ipc));
-	send_buf(r->buf, ctl);
+	ipc_send_buf(r->buf, ctl);
 	assert_int_equal(loop_until(ipc, ctl, -1), 'M');
 	revoke_serving(ipc, r);
 	assert_int_equal(send(ctl, "r", 1, MSG_NOSIGNAL), 1);
