@@ -530,7 +530,8 @@ struct dma_buf *dmb_vfio_pci_export(struct dmb_vfio_pci *vdev, unsigned int bar,
 	struct dma_buf *buf;
 	int err;
 
-	if (vfio_refuse(vdev, __func__)) {
+	if (DMB_WARN(!vdev, "dmb_vfio_pci_export without an exporter") ||
+	    vfio_refuse(vdev, __func__)) {
 		errno = EINVAL;
 		return NULL;
 	}

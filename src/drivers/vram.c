@@ -484,7 +484,8 @@ struct dma_buf *dmb_vram_export(struct dmb_vram *vm, uint64_t size,
 	struct dma_buf *buf;
 	int err;
 
-	if (vram_refuse(vm, __func__)) {
+	if (DMB_WARN(!vm, "dmb_vram_export without a manager") ||
+	    vram_refuse(vm, __func__)) {
 		errno = EINVAL;
 		return NULL;
 	}
