@@ -157,6 +157,18 @@ MISUSE_CASE(dmb_heap_pins, foreign_buf, MISUSE_REPORTED)
 	return dmb_heap_pins(sim_foreign_buf()) == 0;
 }
 
+/*
+ * The heap has no object of its own: a released buffer is the release
+ * quarantine's, which the lookup of its exporter's name reports.
+ */
+MISUSE_CASE(dmb_heap_pins, released_buf, MISUSE_REPORTED)
+{
+	struct dma_buf *buf = heap_buf();
+
+	dma_buf_put(buf);
+	return dmb_heap_pins(buf) == 0;
+}
+
 MISUSE_CASE(dmb_heap_vaddr, null, MISUSE_REPORTED)
 {
 	return !dmb_heap_vaddr(NULL);
@@ -165,6 +177,14 @@ MISUSE_CASE(dmb_heap_vaddr, null, MISUSE_REPORTED)
 MISUSE_CASE(dmb_heap_vaddr, foreign_buf, MISUSE_REPORTED)
 {
 	return !dmb_heap_vaddr(sim_foreign_buf());
+}
+
+MISUSE_CASE(dmb_heap_vaddr, released_buf, MISUSE_REPORTED)
+{
+	struct dma_buf *buf = heap_buf();
+
+	dma_buf_put(buf);
+	return !dmb_heap_vaddr(buf) && errno == EINVAL;
 }
 
 /* importer.h */
