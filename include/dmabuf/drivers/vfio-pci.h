@@ -45,9 +45,9 @@
  * function from a path its unmap depends on. A buffer's last put waits while
  * a revoke or unrevoke of that buffer is in progress.
  *
- * After dmb_vfio_pci_release(), a call with the handle is a WARN and the call's refusal
- * (-EINVAL, NULL, 0), without reading the freed object (hw/live.h); a new
- * exporter at the same address passes for the old.
+ * After dmb_vfio_pci_release(), a call with the handle is a WARN and the
+ * call's refusal (-EINVAL, NULL, 0), without reading the freed object
+ * (hw/live.h); a new exporter at the same address passes for the old.
  */
 #ifndef DMABUF_DRIVERS_VFIO_PCI_H
 #define DMABUF_DRIVERS_VFIO_PCI_H

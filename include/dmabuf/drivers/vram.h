@@ -40,9 +40,9 @@
  * Locking: every function is thread-safe and must be called without the
  * buffer's resv lock.
  *
- * After dmb_vram_destroy(), a call with the handle is a WARN and the call's refusal
- * (-EINVAL, NULL, 0), without reading the freed object (hw/live.h); a new
- * manager at the same address passes for the old.
+ * After dmb_vram_destroy(), a call with the handle is a WARN and the
+ * call's refusal (-EINVAL, NULL, 0), without reading the freed object
+ * (hw/live.h); a new manager at the same address passes for the old.
  */
 #ifndef DMABUF_DRIVERS_VRAM_H
 #define DMABUF_DRIVERS_VRAM_H
