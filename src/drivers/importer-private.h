@@ -27,6 +27,7 @@
 #include <dmabuf/dma-buf.h>
 #include <dmabuf/drivers/importer.h>
 #include <dmabuf/hw/hw-device.h>
+#include <dmabuf/hw/live.h>
 
 /**
  * struct dmb_importer_ops - one kind of importer
@@ -55,6 +56,7 @@ struct dmb_importer_ops {
 
 /**
  * struct dmb_importer - the part every kind shares; embedded first
+ * @live: in the live registry (hw/live.h) from create to destroy
  * @ops: the kind's ops (const)
  * @kind: the kind (const)
  * @dev: the importing device (const)
@@ -67,6 +69,7 @@ struct dmb_importer_ops {
  * @unmap_latency: time from that invalidate to the unmap, -1 if none yet
  */
 struct dmb_importer {
+	struct dmb_live live;
 	const struct dmb_importer_ops *ops;
 	enum dmb_importer_kind kind;
 	struct dmb_hw_device *dev;

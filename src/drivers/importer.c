@@ -32,6 +32,16 @@ static const struct dmb_importer_ops *const importer_kinds[DMB_IMPORTER_NR_KINDS
 	[DMB_IMPORTER_BROKEN_TOUCH_AFTER_UNMAP] = &dmb_broken_touch_importer_ops,
 };
 
+/*
+ * A WARN and true if @imp is NULL or not a live importer: destroyed
+ * already (its memory is freed, so it is looked up, not read) or never
+ * created. Every entry point that takes the handle asks first.
+ */
+static bool importer_refuse(const struct dmb_importer *imp, const char *call)
+{
+	return DMB_WARN(!imp, "%s(NULL)", call) || dmb_live_refuse(&imp->live, call);
+}
+
 const char *dmb_importer_kind_name(enum dmb_importer_kind kind)
 {
 	if ((unsigned int)kind >= DMB_IMPORTER_NR_KINDS)
@@ -70,6 +80,7 @@ struct dmb_importer *dmb_importer_create(enum dmb_importer_kind kind,
 	ret = ops->init(imp);
 	if (ret)
 		goto err_put;
+	dmb_live_add(&imp->live);
 	return imp;
 
 err_put:
@@ -84,7 +95,7 @@ int dmb_importer_access(struct dmb_importer *imp, bool write, uint64_t offset,
 {
 	if (fence)
 		*fence = NULL;
-	if (DMB_WARN(!imp, "dmb_importer_access(NULL)"))
+	if (importer_refuse(imp, __func__))
 		return -EINVAL;
 	if (!len || offset > dma_buf_size(imp->buf) ||
 	    len > dma_buf_size(imp->buf) - offset)
@@ -94,15 +105,17 @@ int dmb_importer_access(struct dmb_importer *imp, bool write, uint64_t offset,
 
 int dmb_importer_restore(struct dmb_importer *imp)
 {
-	if (DMB_WARN(!imp, "dmb_importer_restore(NULL)"))
+	if (importer_refuse(imp, __func__))
 		return -EINVAL;
 	return imp->ops->restore(imp);
 }
 
 void dmb_importer_destroy(struct dmb_importer *imp)
 {
-	if (!imp)
+	/* NULL is ignored, as free() does; a destroyed importer is refused. */
+	if (!imp || importer_refuse(imp, __func__))
 		return;
+	dmb_live_del(&imp->live);
 	imp->ops->fini(imp);
 	dma_buf_put(imp->buf);
 	free(imp);
@@ -110,14 +123,14 @@ void dmb_importer_destroy(struct dmb_importer *imp)
 
 enum dmb_importer_kind dmb_importer_kind(const struct dmb_importer *imp)
 {
-	if (DMB_WARN(!imp, "dmb_importer_kind(NULL)"))
+	if (importer_refuse(imp, __func__))
 		return DMB_IMPORTER_NR_KINDS;
 	return imp->kind;
 }
 
 struct dma_buf_attachment *dmb_importer_attachment(struct dmb_importer *imp)
 {
-	if (DMB_WARN(!imp, "dmb_importer_attachment(NULL)"))
+	if (importer_refuse(imp, __func__))
 		return NULL;
 	return imp->attach;
 }
@@ -125,8 +138,8 @@ struct dma_buf_attachment *dmb_importer_attachment(struct dmb_importer *imp)
 void dmb_importer_get_stats(struct dmb_importer *imp,
 			    struct dmb_importer_stats *stats)
 {
-	if (DMB_WARN(!imp || !stats, "dmb_importer_get_stats(%p, %p)",
-		     (void *)imp, (void *)stats))
+	if (importer_refuse(imp, __func__) ||
+	    DMB_WARN(!stats, "dmb_importer_get_stats without stats"))
 		return;
 	stats->accesses = atomic_load(&imp->accesses);
 	stats->faults = atomic_load(&imp->faults);
@@ -137,7 +150,7 @@ void dmb_importer_get_stats(struct dmb_importer *imp,
 
 int64_t dmb_importer_unmap_latency(struct dmb_importer *imp)
 {
-	if (DMB_WARN(!imp, "dmb_importer_unmap_latency(NULL)"))
+	if (importer_refuse(imp, __func__))
 		return -1;
 	return atomic_load(&imp->unmap_latency);
 }

@@ -68,6 +68,7 @@
 #include <dmabuf/list.h>
 #include <dmabuf/drivers/vfio-pci.h>
 #include <dmabuf/hw/dma-mapping.h>
+#include <dmabuf/hw/live.h>
 
 #include "exporter-private.h"
 
@@ -75,6 +76,7 @@
 static const char vfio_pci_exp_name[] = "vfio-pci";
 
 struct dmb_vfio_pci {
+	struct dmb_live live;			/* from open to release */
 	struct dmb_pci_notifier nb;
 	struct dmb_pci_function *pci;
 	enum dmb_vfio_policy policy;
@@ -115,6 +117,16 @@ enum vfio_walk {
 static bool vfio_is_mine(struct dma_buf *buf)
 {
 	return dma_buf_exporter_name(buf) == vfio_pci_exp_name;
+}
+
+/*
+ * A WARN and true if @vdev is NULL or not an open exporter: released
+ * already (its memory may be freed, so it is looked up, not read) or never
+ * opened. Every entry point that takes the handle asks first.
+ */
+static bool vfio_refuse(struct dmb_vfio_pci *vdev, const char *call)
+{
+	return DMB_WARN(!vdev, "%s(NULL)", call) || dmb_live_refuse(&vdev->live, call);
 }
 
 static void vfio_free(struct dmb_kref *ref)
@@ -476,6 +488,7 @@ struct dmb_vfio_pci *dmb_vfio_pci_open(struct dmb_pci_function *pci,
 		err = ENODEV;
 		goto err_unsubscribe;
 	}
+	dmb_live_add(&vdev->live);
 	return vdev;
 
 err_unsubscribe:
@@ -492,8 +505,10 @@ err_free:
 
 int dmb_vfio_pci_release(struct dmb_vfio_pci *vdev)
 {
-	if (DMB_WARN(!vdev, "dmb_vfio_pci_release(NULL)"))
+	if (vfio_refuse(vdev, __func__))
 		return -EINVAL;
+	/* The handle is dead from here on, though buffers may keep vdev. */
+	dmb_live_del(&vdev->live);
 	/* When this returns no notifier call runs, so the walk is alone. */
 	dmb_pci_unsubscribe(vdev->pci, &vdev->nb);
 	vfio_walk(vdev, VFIO_WALK_CLOSE, "release");
@@ -515,7 +530,8 @@ struct dma_buf *dmb_vfio_pci_export(struct dmb_vfio_pci *vdev, unsigned int bar,
 	struct dma_buf *buf;
 	int err;
 
-	if (DMB_WARN(!vdev, "dmb_vfio_pci_export without an exporter")) {
+	if (DMB_WARN(!vdev, "dmb_vfio_pci_export without an exporter") ||
+	    vfio_refuse(vdev, __func__)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -594,7 +610,7 @@ int dmb_vfio_pci_reset(struct dmb_vfio_pci *vdev)
 {
 	int ret;
 
-	if (DMB_WARN(!vdev, "dmb_vfio_pci_reset(NULL)"))
+	if (vfio_refuse(vdev, __func__))
 		return -EINVAL;
 	ret = dmb_pci_flr_begin(vdev->pci);
 	if (ret)
@@ -606,7 +622,7 @@ int dmb_vfio_pci_low_power(struct dmb_vfio_pci *vdev, bool enter)
 {
 	int ret;
 
-	if (DMB_WARN(!vdev, "dmb_vfio_pci_low_power(NULL)"))
+	if (vfio_refuse(vdev, __func__))
 		return -EINVAL;
 	if (!enter)
 		return dmb_pci_set_power(vdev->pci, DMB_PCI_D0);
@@ -631,14 +647,14 @@ int dmb_vfio_pci_low_power(struct dmb_vfio_pci *vdev, bool enter)
 
 unsigned int dmb_vfio_pci_power_refs(struct dmb_vfio_pci *vdev)
 {
-	if (DMB_WARN(!vdev, "dmb_vfio_pci_power_refs(NULL)"))
+	if (vfio_refuse(vdev, __func__))
 		return 0;
 	return atomic_load(&vdev->power_refs);
 }
 
 struct dmb_pci_function *dmb_vfio_pci_function(struct dmb_vfio_pci *vdev)
 {
-	if (DMB_WARN(!vdev, "dmb_vfio_pci_function(NULL)"))
+	if (vfio_refuse(vdev, __func__))
 		return NULL;
 	return vdev->pci;
 }

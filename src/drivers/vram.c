@@ -66,6 +66,7 @@
 #include <dmabuf/dma-fence-clock.h>
 #include <dmabuf/drivers/vram.h>
 #include <dmabuf/hw/dma-mapping.h>
+#include <dmabuf/hw/live.h>
 
 #include "exporter-private.h"
 
@@ -73,6 +74,7 @@
 static const char vram_exp_name[] = "vram";
 
 struct dmb_vram {
+	struct dmb_live live;			/* from create to destroy */
 	struct dmb_hw_device *gpu;
 	struct dmb_mem_region *region[2];	/* by enum dmb_vram_placement */
 	struct dmb_phys_space *space;
@@ -411,6 +413,15 @@ static const struct dma_buf_ops vram_dmabuf_ops = {
 
 /* The public API. */
 
+/*
+ * A WARN and true if @vm is NULL or not a live manager: destroyed already
+ * (its memory is freed, so it is looked up, not read) or never created.
+ */
+static bool vram_refuse(struct dmb_vram *vm, const char *call)
+{
+	return DMB_WARN(!vm, "%s(NULL)", call) || dmb_live_refuse(&vm->live, call);
+}
+
 struct dmb_vram *dmb_vram_create(struct dmb_hw_device *gpu,
 				 struct dmb_mem_region *vram,
 				 struct dmb_mem_region *system,
@@ -441,6 +452,7 @@ struct dmb_vram *dmb_vram_create(struct dmb_hw_device *gpu,
 	if (observer)
 		vm->observer = *observer;
 	atomic_init(&vm->buffers, 0);
+	dmb_live_add(&vm->live);
 	return vm;
 }
 
@@ -448,11 +460,12 @@ int dmb_vram_destroy(struct dmb_vram *vm)
 {
 	unsigned int left;
 
-	if (DMB_WARN(!vm, "dmb_vram_destroy(NULL)"))
+	if (vram_refuse(vm, __func__))
 		return -EINVAL;
 	left = atomic_load(&vm->buffers);
 	if (DMB_WARN(left, "dmb_vram_destroy with %u buffer(s) not released", left))
 		return -EBUSY;
+	dmb_live_del(&vm->live);
 	free(vm);
 	return 0;
 }
@@ -471,7 +484,8 @@ struct dma_buf *dmb_vram_export(struct dmb_vram *vm, uint64_t size,
 	struct dma_buf *buf;
 	int err;
 
-	if (DMB_WARN(!vm, "dmb_vram_export without a manager")) {
+	if (DMB_WARN(!vm, "dmb_vram_export without a manager") ||
+	    vram_refuse(vm, __func__)) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -53,7 +53,7 @@ int __dmb_hw_device_init(struct dmb_hw_device *dev, struct dmb_phys_space *space
 		}
 	}
 	dev->nr_engines = info->nr_engines;
-	__dmb_live_add(&dev->live);
+	dmb_live_add(&dev->live);
 	return 0;
 
 err_engines:
@@ -66,7 +66,7 @@ err_engines:
 
 void __dmb_hw_device_fini(struct dmb_hw_device *dev)
 {
-	__dmb_live_del(&dev->live);
+	dmb_live_del(&dev->live);
 	for (unsigned int i = 0; i < dev->nr_engines; i++)
 		__dmb_dma_engine_destroy(dev->engines[i]);
 	dmb_iommu_domain_put(dev->domain);
@@ -96,7 +96,7 @@ int dmb_hw_device_destroy(struct dmb_hw_device *dev)
 
 	if (!dev)
 		return 0;
-	if (__dmb_live_refuse(&dev->live, "dmb_hw_device_destroy"))
+	if (dmb_live_refuse(&dev->live, "dmb_hw_device_destroy"))
 		return -EINVAL;
 	if (DMB_WARN(dev->is_pci, "device %s belongs to a PCI function; use dmb_pci_function_destroy()",
 		     dev->name))

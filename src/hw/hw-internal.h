@@ -18,22 +18,9 @@
 #include <dmabuf/hw/dma-engine.h>
 #include <dmabuf/hw/hw-device.h>
 #include <dmabuf/hw/iommu.h>
+#include <dmabuf/hw/live.h>
 #include <dmabuf/hw/mem-region.h>
 #include <dmabuf/hw/phys-space.h>
-
-/*
- * live.c: the simulated objects that exist. A space, region, device or PCI
- * function embeds a node, added when it is created and removed when it is
- * freed, so that its destroy can refuse one that is gone without reading
- * it. __dmb_live_refuse() is true, with a WARN naming @call, if @l is not
- * a live object's node.
- */
-struct dmb_live {
-	struct dmb_live *next;		/* under live.c's lock */
-};
-void __dmb_live_add(struct dmb_live *l);
-void __dmb_live_del(struct dmb_live *l);
-bool __dmb_live_refuse(const struct dmb_live *l, const char *call);
 
 /* The most bytes one DMA access moves under one hold of the read locks. */
 #define DMB_DMA_CHUNK		(256 * 1024ULL)

@@ -174,7 +174,7 @@ struct dmb_mem_region *dmb_mem_region_create(struct dmb_phys_space *space,
 		goto err_unmap;
 	if (r->owner)
 		atomic_fetch_add(&r->owner->owned_regions, 1);
-	__dmb_live_add(&r->live);
+	dmb_live_add(&r->live);
 	return r;
 
 err_unmap:
@@ -196,13 +196,13 @@ int dmb_mem_region_destroy(struct dmb_mem_region *r)
 {
 	if (!r)
 		return 0;
-	if (__dmb_live_refuse(&r->live, "dmb_mem_region_destroy"))
+	if (dmb_live_refuse(&r->live, "dmb_mem_region_destroy"))
 		return -EINVAL;
 	if (DMB_WARN(__dmb_space_remove(r->space, r),
 		     "destroying region %s while an IOMMU still maps %lu of its pages",
 		     r->name, atomic_load(&r->mapped)))
 		return -EBUSY;
-	__dmb_live_del(&r->live);
+	dmb_live_del(&r->live);
 	if (r->owner)
 		atomic_fetch_sub(&r->owner->owned_regions, 1);
 	/* Nobody elsewhere keeps a view of memory that is gone. */

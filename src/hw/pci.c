@@ -315,7 +315,7 @@ dmb_pci_function_create(struct dmb_phys_space *space,
 		if (!pci->bars[i])
 			goto err_bars;
 	}
-	__dmb_live_add(&pci->live);
+	dmb_live_add(&pci->live);
 	return pci;
 
 err_bars:
@@ -330,14 +330,14 @@ int dmb_pci_function_destroy(struct dmb_pci_function *pci)
 {
 	if (!pci)
 		return 0;
-	if (__dmb_live_refuse(&pci->live, "dmb_pci_function_destroy"))
+	if (dmb_live_refuse(&pci->live, "dmb_pci_function_destroy"))
 		return -EINVAL;
 	dmb_pci_close(pci);	/* -ENODEV if closed already: fine */
 	bars_destroy(pci);
 	for (unsigned int i = 0; i < DMB_PCI_NUM_BARS; i++)
 		if (pci->bars[i])
 			return -EBUSY;	/* dmb_mem_region_destroy() warned */
-	__dmb_live_del(&pci->live);
+	dmb_live_del(&pci->live);
 	pci_free(pci);
 	return 0;
 }

@@ -50,7 +50,7 @@ struct dmb_phys_space *dmb_phys_space_create(struct dmb_clock *clock)
 				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&space->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
-	__dmb_live_add(&space->live);
+	dmb_live_add(&space->live);
 	return space;
 }
 
@@ -60,7 +60,7 @@ int dmb_phys_space_destroy(struct dmb_phys_space *space)
 
 	if (!space)
 		return 0;
-	if (__dmb_live_refuse(&space->live, "dmb_phys_space_destroy"))
+	if (dmb_live_refuse(&space->live, "dmb_phys_space_destroy"))
 		return -EINVAL;
 	pthread_rwlock_rdlock(&space->lock);
 	nr = space->nr;
@@ -68,7 +68,7 @@ int dmb_phys_space_destroy(struct dmb_phys_space *space)
 	if (DMB_WARN(nr, "destroying a physical address space with %zu regions left",
 		     nr))
 		return -EBUSY;
-	__dmb_live_del(&space->live);
+	dmb_live_del(&space->live);
 	pthread_rwlock_destroy(&space->lock);
 	free(space->regions);
 	free(space);

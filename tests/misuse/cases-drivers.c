@@ -88,6 +88,38 @@ static struct dmb_importer *importer(void)
 	return imp;
 }
 
+/*
+ * Objects whose handle was released or destroyed: each entry point must
+ * refuse them without reading the freed memory (hw/live.h). An importer
+ * and a vram manager are freed at once; a vfio-pci exporter is freed at
+ * once too, having no buffer.
+ */
+static struct dmb_importer *destroyed_importer(void)
+{
+	struct dmb_importer *imp = importer();
+
+	dmb_importer_destroy(imp);
+	return imp;
+}
+
+static struct dmb_vfio_pci *released_vfio(void)
+{
+	struct dmb_vfio_pci *vdev = vfio();
+
+	if (dmb_vfio_pci_release(vdev))
+		_exit(124);
+	return vdev;
+}
+
+static struct dmb_vram *destroyed_vram(void)
+{
+	struct dmb_vram *vm = vram();
+
+	if (dmb_vram_destroy(vm))
+		_exit(124);
+	return vm;
+}
+
 /* heap.h */
 
 MISUSE_CASE(dmb_heap_export, null_region, MISUSE_REPORTED)
@@ -125,6 +157,18 @@ MISUSE_CASE(dmb_heap_pins, foreign_buf, MISUSE_REPORTED)
 	return dmb_heap_pins(sim_foreign_buf()) == 0;
 }
 
+/*
+ * The heap has no object of its own: a released buffer is the release
+ * quarantine's, which the lookup of its exporter's name reports.
+ */
+MISUSE_CASE(dmb_heap_pins, released_buf, MISUSE_REPORTED)
+{
+	struct dma_buf *buf = heap_buf();
+
+	dma_buf_put(buf);
+	return dmb_heap_pins(buf) == 0;
+}
+
 MISUSE_CASE(dmb_heap_vaddr, null, MISUSE_REPORTED)
 {
 	return !dmb_heap_vaddr(NULL);
@@ -133,6 +177,14 @@ MISUSE_CASE(dmb_heap_vaddr, null, MISUSE_REPORTED)
 MISUSE_CASE(dmb_heap_vaddr, foreign_buf, MISUSE_REPORTED)
 {
 	return !dmb_heap_vaddr(sim_foreign_buf());
+}
+
+MISUSE_CASE(dmb_heap_vaddr, released_buf, MISUSE_REPORTED)
+{
+	struct dma_buf *buf = heap_buf();
+
+	dma_buf_put(buf);
+	return !dmb_heap_vaddr(buf) && errno == EINVAL;
 }
 
 /* importer.h */
@@ -164,6 +216,14 @@ MISUSE_CASE(dmb_importer_access, null, MISUSE_REPORTED)
 	return dmb_importer_access(NULL, false, 0, sizeof(data), data, NULL) == -EINVAL;
 }
 
+MISUSE_CASE(dmb_importer_access, destroyed, MISUSE_REPORTED)
+{
+	char data[8];
+
+	return dmb_importer_access(destroyed_importer(), false, 0, sizeof(data),
+				   data, NULL) == -EINVAL;
+}
+
 /* Documented: a range outside the buffer is an error, not misuse. */
 MISUSE_CASE(dmb_importer_access, wrapping_range, MISUSE_SILENT)
 {
@@ -178,15 +238,31 @@ MISUSE_CASE(dmb_importer_restore, null, MISUSE_REPORTED)
 	return dmb_importer_restore(NULL) == -EINVAL;
 }
 
+MISUSE_CASE(dmb_importer_restore, destroyed, MISUSE_REPORTED)
+{
+	return dmb_importer_restore(destroyed_importer()) == -EINVAL;
+}
+
 MISUSE_CASE(dmb_importer_destroy, null_ignored, MISUSE_SILENT)
 {
 	dmb_importer_destroy(NULL);
 	return true;
 }
 
+MISUSE_CASE(dmb_importer_destroy, twice, MISUSE_REPORTED)
+{
+	dmb_importer_destroy(destroyed_importer());
+	return true;
+}
+
 MISUSE_CASE(dmb_importer_kind, null, MISUSE_REPORTED)
 {
 	return dmb_importer_kind(NULL) == DMB_IMPORTER_NR_KINDS;
+}
+
+MISUSE_CASE(dmb_importer_kind, destroyed, MISUSE_REPORTED)
+{
+	return dmb_importer_kind(destroyed_importer()) == DMB_IMPORTER_NR_KINDS;
 }
 
 /* Documented as a name for any value, "(unknown)" for one that is no kind. */
@@ -200,6 +276,11 @@ MISUSE_CASE(dmb_importer_kind_name, bad_kind, MISUSE_SILENT)
 MISUSE_CASE(dmb_importer_attachment, null, MISUSE_REPORTED)
 {
 	return !dmb_importer_attachment(NULL);
+}
+
+MISUSE_CASE(dmb_importer_attachment, destroyed, MISUSE_REPORTED)
+{
+	return !dmb_importer_attachment(destroyed_importer());
 }
 
 MISUSE_CASE(dmb_importer_get_stats, null_importer, MISUSE_REPORTED)
@@ -216,9 +297,22 @@ MISUSE_CASE(dmb_importer_get_stats, null_stats, MISUSE_REPORTED)
 	return true;
 }
 
+MISUSE_CASE(dmb_importer_get_stats, destroyed, MISUSE_REPORTED)
+{
+	struct dmb_importer_stats stats = { .accesses = 7 };
+
+	dmb_importer_get_stats(destroyed_importer(), &stats);
+	return stats.accesses == 7;
+}
+
 MISUSE_CASE(dmb_importer_unmap_latency, null, MISUSE_REPORTED)
 {
 	return dmb_importer_unmap_latency(NULL) == -1;
+}
+
+MISUSE_CASE(dmb_importer_unmap_latency, destroyed, MISUSE_REPORTED)
+{
+	return dmb_importer_unmap_latency(destroyed_importer()) == -1;
 }
 
 /* vfio-pci.h */
@@ -240,9 +334,30 @@ MISUSE_CASE(dmb_vfio_pci_release, null, MISUSE_REPORTED)
 	return dmb_vfio_pci_release(NULL) == -EINVAL;
 }
 
+MISUSE_CASE(dmb_vfio_pci_release, twice, MISUSE_REPORTED)
+{
+	return dmb_vfio_pci_release(released_vfio()) == -EINVAL;
+}
+
+/* A buffer keeps the exporter's memory, not its handle: still refused. */
+MISUSE_CASE(dmb_vfio_pci_release, twice_buffer_left, MISUSE_REPORTED)
+{
+	struct dmb_vfio_pci *vdev = vfio();
+	struct dma_buf *buf = dmb_vfio_pci_export(vdev, 0, 0, DMB_PAGE_SIZE, "b");
+
+	return buf && !dmb_vfio_pci_release(vdev) &&
+	       dmb_vfio_pci_release(vdev) == -EINVAL && dmb_vfio_pci_revoked(buf);
+}
+
 MISUSE_CASE(dmb_vfio_pci_export, null, MISUSE_REPORTED)
 {
 	return !dmb_vfio_pci_export(NULL, 0, 0, DMB_PAGE_SIZE, "x") && errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_vfio_pci_export, released, MISUSE_REPORTED)
+{
+	return !dmb_vfio_pci_export(released_vfio(), 0, 0, DMB_PAGE_SIZE, "x") &&
+	       errno == EINVAL;
 }
 
 MISUSE_CASE(dmb_vfio_pci_export, no_such_bar, MISUSE_REPORTED)
@@ -268,9 +383,19 @@ MISUSE_CASE(dmb_vfio_pci_reset, null, MISUSE_REPORTED)
 	return dmb_vfio_pci_reset(NULL) == -EINVAL;
 }
 
+MISUSE_CASE(dmb_vfio_pci_reset, released, MISUSE_REPORTED)
+{
+	return dmb_vfio_pci_reset(released_vfio()) == -EINVAL;
+}
+
 MISUSE_CASE(dmb_vfio_pci_low_power, null, MISUSE_REPORTED)
 {
 	return dmb_vfio_pci_low_power(NULL, true) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_vfio_pci_low_power, released, MISUSE_REPORTED)
+{
+	return dmb_vfio_pci_low_power(released_vfio(), true) == -EINVAL;
 }
 
 MISUSE_CASE(dmb_vfio_pci_power_refs, null, MISUSE_REPORTED)
@@ -278,9 +403,19 @@ MISUSE_CASE(dmb_vfio_pci_power_refs, null, MISUSE_REPORTED)
 	return dmb_vfio_pci_power_refs(NULL) == 0;
 }
 
+MISUSE_CASE(dmb_vfio_pci_power_refs, released, MISUSE_REPORTED)
+{
+	return dmb_vfio_pci_power_refs(released_vfio()) == 0;
+}
+
 MISUSE_CASE(dmb_vfio_pci_function, null, MISUSE_REPORTED)
 {
 	return !dmb_vfio_pci_function(NULL);
+}
+
+MISUSE_CASE(dmb_vfio_pci_function, released, MISUSE_REPORTED)
+{
+	return !dmb_vfio_pci_function(released_vfio());
 }
 
 MISUSE_CASE(dmb_vfio_pci_revoked, null, MISUSE_REPORTED)
@@ -392,6 +527,11 @@ MISUSE_CASE(dmb_vram_destroy, null, MISUSE_REPORTED)
 	return dmb_vram_destroy(NULL) == -EINVAL;
 }
 
+MISUSE_CASE(dmb_vram_destroy, twice, MISUSE_REPORTED)
+{
+	return dmb_vram_destroy(destroyed_vram()) == -EINVAL;
+}
+
 MISUSE_CASE(dmb_vram_destroy, buffers_left, MISUSE_REPORTED)
 {
 	struct dmb_vram *vm = vram();
@@ -404,6 +544,11 @@ MISUSE_CASE(dmb_vram_destroy, buffers_left, MISUSE_REPORTED)
 MISUSE_CASE(dmb_vram_export, null, MISUSE_REPORTED)
 {
 	return !dmb_vram_export(NULL, DMB_PAGE_SIZE, "x") && errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_vram_export, destroyed, MISUSE_REPORTED)
+{
+	return !dmb_vram_export(destroyed_vram(), DMB_PAGE_SIZE, "x") && errno == EINVAL;
 }
 
 /* Documented: a zero size is an error (EINVAL), as for any exporter. */

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * cases-hw.c - misuse of hw/hw-device.h, hw/phys-space.h,
- * hw/mem-region.h and hw/iommu.h: NULL objects and out-pointers, bad
+ * hw/mem-region.h, hw/iommu.h and hw/live.h: NULL objects and out-pointers, bad
  * creation infos, destroys refused while the object is in use, sizes and
  * ranges that are empty, unaligned, outside the object or wrap past 2^64,
- * frees and unmaps of what was not allocated or mapped.
+ * frees and unmaps of what was not allocated or mapped, nodes added twice
+ * or deleted without being live.
  */
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <dmabuf/clock.h>
 #include <dmabuf/hw/hw-device.h>
 #include <dmabuf/hw/iommu.h>
+#include <dmabuf/hw/live.h>
 #include <dmabuf/hw/mem-region.h>
 #include <dmabuf/hw/phys-space.h>
 
@@ -636,4 +638,76 @@ MISUSE_CASE(dmb_iommu_fault_reason_name, unknown_reason, MISUSE_SILENT)
 {
 	return !strcmp(dmb_iommu_fault_reason_name((enum dmb_iommu_fault_reason)99),
 		       "?");
+}
+
+/* hw/live.h */
+
+MISUSE_CASE(dmb_live_add, null, MISUSE_REPORTED)
+{
+	dmb_live_add(NULL);
+	return true;
+}
+
+/* A second add must not link the node twice (a cycle in its bucket). */
+MISUSE_CASE(dmb_live_add, twice, MISUSE_REPORTED)
+{
+	static struct dmb_live node;
+
+	dmb_live_add(&node);
+	dmb_live_add(&node);
+	dmb_live_del(&node);
+	return dmb_live_refuse(&node, "case");
+}
+
+MISUSE_CASE(dmb_live_del, null, MISUSE_REPORTED)
+{
+	dmb_live_del(NULL);
+	return true;
+}
+
+MISUSE_CASE(dmb_live_del, not_live, MISUSE_REPORTED)
+{
+	static struct dmb_live node, other;
+
+	dmb_live_add(&other);
+	dmb_live_del(&node);
+	return !dmb_live_refuse(&other, "case");
+}
+
+MISUSE_CASE(dmb_live_refuse, null, MISUSE_REPORTED)
+{
+	return dmb_live_refuse(NULL, "case");
+}
+
+MISUSE_CASE(dmb_live_refuse, null_call, MISUSE_REPORTED)
+{
+	static struct dmb_live node;
+
+	dmb_live_add(&node);
+	return dmb_live_refuse(&node, NULL);
+}
+
+MISUSE_CASE(dmb_live_refuse, never_added, MISUSE_REPORTED)
+{
+	static struct dmb_live node;
+
+	return dmb_live_refuse(&node, "case");
+}
+
+MISUSE_CASE(dmb_live_refuse, deleted, MISUSE_REPORTED)
+{
+	static struct dmb_live node;
+
+	dmb_live_add(&node);
+	dmb_live_del(&node);
+	return dmb_live_refuse(&node, "case");
+}
+
+/* The answer for a live node, which every entry point asks: no report. */
+MISUSE_CASE(dmb_live_refuse, live, MISUSE_SILENT)
+{
+	static struct dmb_live node;
+
+	dmb_live_add(&node);
+	return !dmb_live_refuse(&node, "case");
 }

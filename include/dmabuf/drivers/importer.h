@@ -47,6 +47,11 @@
  * importer at a time) and must be called without any resv lock held. The
  * importer's invalidate_mappings may run concurrently, in the thread that
  * invalidates (with the resv lock held).
+ *
+ * After dmb_importer_destroy(), a call with the handle is a WARN and the
+ * call's refusal (-EINVAL, NULL, -1, nothing), without reading the freed
+ * object (hw/live.h); a new importer at the same address passes for the
+ * old.
  */
 #ifndef DMABUF_DRIVERS_IMPORTER_H
 #define DMABUF_DRIVERS_IMPORTER_H
@@ -140,7 +145,8 @@ int dmb_importer_restore(struct dmb_importer *imp);
 /**
  * dmb_importer_destroy - release in the driver's order (unmap, unpin,
  * detach, put) and free; waits for the importer's in-flight jobs (on a
- * virtual clock, someone must advance it). NULL is ignored.
+ * virtual clock, someone must advance it). NULL is ignored; a destroyed
+ * importer is a WARN (see above).
  */
 void dmb_importer_destroy(struct dmb_importer *imp);
 

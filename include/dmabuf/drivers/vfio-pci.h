@@ -44,6 +44,10 @@
  * importers' unmaps, so an importer must never make a transition of the
  * function from a path its unmap depends on. A buffer's last put waits while
  * a revoke or unrevoke of that buffer is in progress.
+ *
+ * After dmb_vfio_pci_release(), a call with the handle is a WARN and the
+ * call's refusal (-EINVAL, NULL, 0), without reading the freed object
+ * (hw/live.h); a new exporter at the same address passes for the old.
  */
 #ifndef DMABUF_DRIVERS_VFIO_PCI_H
 #define DMABUF_DRIVERS_VFIO_PCI_H
@@ -93,7 +97,7 @@ struct dmb_vfio_pci *dmb_vfio_pci_open(struct dmb_pci_function *pci,
  * valid handles until their last put, which may come later.
  * Context: may sleep (a revoke). Call it before dmb_pci_function_destroy()
  * of @vdev's function, and not concurrently with other calls on @vdev.
- * Return: 0, or -EINVAL (a WARN) for NULL.
+ * Return: 0, or -EINVAL (a WARN) for NULL or an exporter released already.
  */
 int dmb_vfio_pci_release(struct dmb_vfio_pci *vdev);
 

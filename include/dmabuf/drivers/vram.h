@@ -39,6 +39,10 @@
  *
  * Locking: every function is thread-safe and must be called without the
  * buffer's resv lock.
+ *
+ * After dmb_vram_destroy(), a call with the handle is a WARN and the
+ * call's refusal (-EINVAL, NULL, 0), without reading the freed object
+ * (hw/live.h); a new manager at the same address passes for the old.
  */
 #ifndef DMABUF_DRIVERS_VRAM_H
 #define DMABUF_DRIVERS_VRAM_H
@@ -74,7 +78,14 @@ struct dmb_vram *dmb_vram_create(struct dmb_hw_device *gpu,
 				 struct dmb_mem_region *system,
 				 const struct dmb_exporter_observer *observer);
 
-/** dmb_vram_destroy - free the manager; every buffer must be released. Return: 0 or -EBUSY (a WARN). */
+/**
+ * dmb_vram_destroy - free the manager; every buffer must be released
+ * @vm: the manager
+ *
+ * Context: any thread, not concurrently with other calls on @vm.
+ * Return: 0, -EBUSY (a WARN) while buffers remain, or -EINVAL (a WARN) for
+ * NULL or a manager destroyed already.
+ */
 int dmb_vram_destroy(struct dmb_vram *vm);
 
 /**
