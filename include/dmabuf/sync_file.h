@@ -57,7 +57,7 @@ int dmb_sync_file_status(int fd);
  * the fence, with the status as its error, in the dispatching thread.
  * Context: any thread.
  * Return: a new reference, or NULL with errno (EINVAL and a report for a
- *	NULL @ipc; EBADF or EINVAL, no report, for a bad @fd, as
+ *	NULL or destroyed @ipc; EBADF or EINVAL, no report, for a bad @fd, as
  *	dmb_sync_file_status()).
  */
 struct dma_fence *dmb_sync_file_import(struct dmb_ipc *ipc, int fd);

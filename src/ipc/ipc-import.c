@@ -383,7 +383,8 @@ struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd)
 	struct dma_buf *proxy;
 	int sock, rfd, ret;
 
-	if (DMB_WARN(!ipc, "dmb_ipc_import(NULL, %d)", fd)) {
+	if (DMB_WARN(!ipc, "dmb_ipc_import(NULL, %d)", fd) ||
+	    !dmb_ipc_live_or_report(ipc, "dmb_ipc_import")) {
 		errno = EINVAL;
 		return NULL;
 	}

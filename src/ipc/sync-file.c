@@ -372,7 +372,8 @@ struct dma_fence *dmb_sync_file_import(struct dmb_ipc *ipc, int fd)
 	struct dmb_ipc_conn *conn;
 	int sock, status, err;
 
-	if (DMB_WARN(!ipc, "dmb_sync_file_import(NULL, %d)", fd)) {
+	if (DMB_WARN(!ipc, "dmb_sync_file_import(NULL, %d)", fd) ||
+	    !dmb_ipc_live_or_report(ipc, "dmb_sync_file_import")) {
 		errno = EINVAL;
 		return NULL;
 	}
