@@ -21,6 +21,7 @@
 #include <dmabuf/dma-buf.h>
 #include <dmabuf/dma-resv.h>
 #include <dmabuf/dmb-ipc.h>
+#include <dmabuf/sync_file.h>
 
 #include "misuse.h"
 #include "mock-exporter.h"
@@ -335,6 +336,48 @@ MISUSE_CASE(dmb_ipc_import, pipe, MISUSE_SILENT)
 MISUSE_CASE(dmb_ipc_import, dev_null, MISUSE_SILENT)
 {
 	return !dmb_ipc_import(ctx(0), dev_null()) && errno == EINVAL;
+}
+
+/*
+ * A sync_file's descriptor is a SOCK_SEQPACKET socket too: refused as not a
+ * dma-buf's, pending (its HELLO waited forever for an answer) or signalled.
+ */
+static int sync_file_fd(bool signalled)
+{
+	struct dma_fence *fence = mock_fence();
+	int fd = dmb_sync_file_export(fence);
+
+	if (signalled)
+		dma_fence_signal(fence);
+	return fd;
+}
+
+MISUSE_CASE(dmb_ipc_import, sync_file_pending, MISUSE_SILENT)
+{
+	return !dmb_ipc_import(ctx(0), sync_file_fd(false)) && errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_import, sync_file_signalled, MISUSE_SILENT)
+{
+	return !dmb_ipc_import(ctx(0), sync_file_fd(true)) && errno == EINVAL;
+}
+
+/* As a dead exporter's: the sync_file check does not hide it. */
+MISUSE_CASE(dmb_ipc_import, exporter_gone, MISUSE_SILENT)
+{
+	struct dmb_ipc *exporter = ctx(DMB_IPC_THREAD);
+	struct dma_buf *buf = dmb_memfd_buf_create(exporter, "misuse", 4096, NULL);
+	int fd = dma_buf_fd(buf, O_CLOEXEC);
+
+	dma_buf_put(buf);
+	dmb_ipc_destroy(exporter);
+	return !dmb_ipc_import(ctx(0), fd) && errno == EPIPE;
+}
+
+MISUSE_CASE(dma_buf_get, sync_file, MISUSE_SILENT)
+{
+	dmb_ipc_set_default(ctx(0));
+	return !dma_buf_get(sync_file_fd(false)) && errno == EINVAL;
 }
 
 MISUSE_CASE(dma_buf_get, no_default, MISUSE_REPORTED)
