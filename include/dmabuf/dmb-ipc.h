@@ -27,9 +27,9 @@
  * dispatching thread. A call that needs the exporter's answer (attach, map)
  * blocks the calling thread until it arrives.
  *
- * Misuse (a NULL context or buffer, bad flags, a buffer of the wrong kind,
- * the resv lock held where it must not be) is reported and refused with
- * -EINVAL. A bad descriptor is the caller's runtime error, as in the
+ * Misuse (a NULL or destroyed context, a NULL buffer, bad flags, a buffer
+ * of the wrong kind, the resv lock held where it must not be) is reported
+ * and refused with -EINVAL. A bad descriptor is the caller's runtime error, as in the
  * kernel (whose dma_buf_get(-1) returns -EBADF quietly): refused without a
  * report, with EBADF if it is not open and EINVAL if it is not a dma-buf's.
  */
@@ -63,8 +63,11 @@ struct dmb_ipc *dmb_ipc_create(const char *name, unsigned int flags);
 /**
  * dmb_ipc_destroy - stop the thread, close every connection and free
  *
- * Buffers exported or imported through @ipc must have been put first.
- * Context: not from a callback of @ipc; NULL is reported and ignored.
+ * Buffers exported or imported through @ipc must have been put first; one
+ * still referenced is reported, its connection closed (its ops fail), and
+ * the context's memory kept until its last put.
+ * Context: not from a callback of @ipc; NULL or a context already
+ *	destroyed is reported and ignored.
  */
 void dmb_ipc_destroy(struct dmb_ipc *ipc);
 
@@ -72,7 +75,7 @@ void dmb_ipc_destroy(struct dmb_ipc *ipc);
  * dmb_ipc_get_fd - the descriptor to poll for readability
  *
  * Context: any thread. Return: the descriptor, or -EINVAL (and a report)
- *	for a NULL @ipc.
+ *	for a NULL or destroyed @ipc.
  */
 int dmb_ipc_get_fd(struct dmb_ipc *ipc);
 
@@ -80,7 +83,8 @@ int dmb_ipc_get_fd(struct dmb_ipc *ipc);
  * dmb_ipc_dispatch - handle what arrived, without blocking
  *
  * Context: the program's loop; not with a resv lock held; refused
- *	(-EINVAL, reported) for NULL or a context with its own thread.
+ *	(-EINVAL, reported) for NULL, a destroyed context or one with its
+ *	own thread.
  * Return: the number of messages handled, or -errno.
  */
 int dmb_ipc_dispatch(struct dmb_ipc *ipc);
@@ -88,7 +92,8 @@ int dmb_ipc_dispatch(struct dmb_ipc *ipc);
 /**
  * dmb_ipc_set_default - the context dma_buf_get() imports through
  *
- * Context: any thread; NULL clears it.
+ * Context: any thread; NULL clears it; a destroyed context is reported and
+ *	ignored (destroying the default context clears it).
  */
 void dmb_ipc_set_default(struct dmb_ipc *ipc);
 
@@ -110,7 +115,7 @@ void dmb_ipc_set_default(struct dmb_ipc *ipc);
  * The exporter reaches the bytes with dma_buf_vmap() like any buffer.
  * Context: any thread.
  * Return: the buffer, or NULL with errno (EINVAL and a report for a NULL
- *	@ipc or a zero @size).
+ *	or destroyed @ipc or a zero @size).
  */
 struct dma_buf *dmb_memfd_buf_create(struct dmb_ipc *ipc, const char *name,
 				     size_t size,
@@ -160,8 +165,9 @@ int dmb_memfd_buf_unrevoke(struct dma_buf *dmabuf);
  * importers).
  * Context: any thread.
  * Return: the descriptor, or -errno (-EINVAL and a report for a NULL
- *	@dmabuf, other @flags, or another exporter's buffer without a
- *	default context; -EOPNOTSUPP and a report if the exporter has no
+ *	@dmabuf, other @flags, another exporter's buffer without a
+ *	default context, or a buffer whose context (its memfd buffer's, or
+ *	the default) was destroyed; -EOPNOTSUPP and a report if the exporter has no
  *	mmap op).
  */
 int dma_buf_fd(struct dma_buf *dmabuf, int flags);
@@ -189,8 +195,10 @@ int dmb_dma_buf_fd_readonly(struct dma_buf *dmabuf, int flags);
  * The descriptor is duplicated: the caller still closes @fd.
  * Context: any thread but a callback of @ipc; waits for the exporter.
  * Return: the proxy buffer (put it with dma_buf_put()), or NULL with errno:
- *	EINVAL and a report for a NULL @ipc; without a report EBADF if @fd is
- *	not open, EINVAL if it is not a SOCK_SEQPACKET Unix socket.
+ *	EINVAL and a report for a NULL or destroyed @ipc; without a report
+ *	EBADF if @fd is not open, EINVAL if it is not a SOCK_SEQPACKET Unix
+ *	socket or is a sync_file's (sync_file.h), EPIPE if its exporter is
+ *	gone.
  */
 struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd);
 
@@ -233,7 +241,8 @@ int dmb_ipc_send_fd(int sock, int fd);
  *
  * Context: any thread; blocks on a blocking socket.
  * Return: the descriptor (close-on-exec), or -errno (-EPIPE at EOF,
- *	-EBADMSG for a message without exactly one descriptor; -EBADF or
+ *	-EBADMSG for a message without exactly one descriptor or an empty
+ *	one with a descriptor, whose descriptors are closed; -EBADF or
  *	-ENOTSOCK, without a report, for a bad @sock).
  */
 int dmb_ipc_recv_fd(int sock);

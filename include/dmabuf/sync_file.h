@@ -10,7 +10,9 @@
  * sync_file_get_fence() and uses it like a local one (a dma_resv, a wait).
  * If the exporting process dies before the fence signalled, the descriptor
  * becomes readable with status -EPIPE and the imported fence signals with
- * that error: nobody waits on a dead process.
+ * that error: nobody waits on a dead process. The descriptor only reads (it
+ * is shut down for writing): given to dma_buf_get() by mistake, it is
+ * refused with EINVAL at once, not waited on.
  *
  * A NULL fence or context is reported and refused with EINVAL. A bad
  * descriptor is the caller's runtime error, as in the kernel: refused
@@ -57,7 +59,7 @@ int dmb_sync_file_status(int fd);
  * the fence, with the status as its error, in the dispatching thread.
  * Context: any thread.
  * Return: a new reference, or NULL with errno (EINVAL and a report for a
- *	NULL @ipc; EBADF or EINVAL, no report, for a bad @fd, as
+ *	NULL or destroyed @ipc; EBADF or EINVAL, no report, for a bad @fd, as
  *	dmb_sync_file_status()).
  */
 struct dma_fence *dmb_sync_file_import(struct dmb_ipc *ipc, int fd);

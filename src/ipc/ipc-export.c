@@ -514,7 +514,8 @@ static int buf_fd(struct dma_buf *dmabuf, int flags, bool read_only,
 	if (!ipc)
 		ipc = dmb_ipc_get_default();
 	if (DMB_WARN(!ipc, "%s(%s): no context (dmb_ipc_set_default())",
-		     call, dma_buf_name(dmabuf)))
+		     call, dma_buf_name(dmabuf)) ||
+	    !dmb_ipc_live_or_report(ipc, call))
 		return -EINVAL;
 	/* From now on, every revoke bounds what other processes hold. */
 	dmb_revoke_set_bound_ops(&bound_ops);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -372,6 +373,23 @@ int dmb_ipc_add_fence(struct dma_buf *dmabuf, struct dma_fence *fence,
 	return rep.status;
 }
 
+/*
+ * The HELLO on @fd failed with EPIPE: either the exporter is gone (its end
+ * closed or shut down: EOF here), or the peer lives but @fd cannot send,
+ * which is a sync_file's descriptor (shut for writing, sync-file.c), not a
+ * dma-buf's. Peeked without blocking: nothing is consumed.
+ */
+static bool exporter_gone(int fd)
+{
+	char byte;
+	ssize_t n;
+
+	do
+		n = recv(fd, &byte, sizeof(byte), MSG_PEEK | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
 struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd)
 {
 	struct dma_buf_export_info info = {
@@ -383,7 +401,8 @@ struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd)
 	struct dma_buf *proxy;
 	int sock, rfd, ret;
 
-	if (DMB_WARN(!ipc, "dmb_ipc_import(NULL, %d)", fd)) {
+	if (DMB_WARN(!ipc, "dmb_ipc_import(NULL, %d)", fd) ||
+	    !dmb_ipc_live_or_report(ipc, "dmb_ipc_import")) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -434,6 +453,8 @@ struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd)
 	return proxy;
 
 err_conn:
+	if (ret == -EPIPE && !exporter_gone(fd))
+		ret = -EINVAL;
 	dmb_ipc_conn_close(conn);
 	dmb_ipc_conn_put(conn);
 err:

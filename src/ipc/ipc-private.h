@@ -113,6 +113,13 @@ struct dmb_ipc {
 	uint64_t next_id;
 	unsigned int watchers;		/* lock: fence watcher threads running,
 					 * and threads in a fence's wait op */
+	/*
+	 * The creator's reference and one per connection: a proxy buffer or
+	 * an imported fence that outlives dmb_ipc_destroy() still closes its
+	 * connection through the context, which is freed with the last one.
+	 */
+	atomic_uint refs;
+	struct dmb_list_head live_node;	/* live_lock (ipc.c): until destroyed */
 };
 
 struct dmb_ipc_conn {
@@ -195,6 +202,12 @@ struct dmb_ipc_conn *dmb_ipc_conn_new_fence(struct dmb_ipc *ipc, int sock,
 int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
 			 int send_fd, struct dmb_ipc_msg *reply, int *fd);
 struct dmb_ipc *dmb_ipc_get_default(void);
+/*
+ * dmb_ipc_live_or_report - whether @ipc is a context created and not yet
+ * destroyed; if not, @call is reported (a released object) and the caller
+ * refuses it. @ipc is compared as an address, never read.
+ */
+bool dmb_ipc_live_or_report(struct dmb_ipc *ipc, const char *call);
 
 /* sync-file.c: @conn's sync_file is readable; signal its fence */
 void dmb_ipc_fence_ready(struct dmb_ipc_conn *conn);

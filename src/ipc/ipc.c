@@ -29,6 +29,43 @@
 
 static _Atomic(struct dmb_ipc *) default_ipc;
 
+/*
+ * The contexts created and not destroyed, so that an entry point refuses a
+ * destroyed one (a second destroy included) instead of using freed memory.
+ * Locking: live_lock is a leaf lock, never held while taking another.
+ */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dmb_list_head live_ipcs = DMB_LIST_HEAD_INIT(live_ipcs);
+
+bool dmb_ipc_live_or_report(struct dmb_ipc *ipc, const char *call)
+{
+	struct dmb_ipc *pos;
+	bool live = false;
+
+	pthread_mutex_lock(&live_lock);
+	dmb_list_for_each_entry(pos, &live_ipcs, live_node) {
+		if (pos == ipc) {
+			live = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&live_lock);
+	return !DMB_WARN(!live, "%s: context %p was destroyed (or never created)",
+			 call, (void *)ipc);
+}
+
+/* Drop a reference; the last frees what the context owns. */
+static void ipc_put(struct dmb_ipc *ipc)
+{
+	if (atomic_fetch_sub(&ipc->refs, 1) != 1)
+		return;
+	close(ipc->evfd);
+	close(ipc->epfd);
+	pthread_cond_destroy(&ipc->cond);
+	pthread_mutex_destroy(&ipc->lock);
+	free(ipc);
+}
+
 static void wake_loop(struct dmb_ipc *ipc)
 {
 	uint64_t one = 1;
@@ -71,6 +108,7 @@ static struct dmb_ipc_conn *conn_new(struct dmb_ipc *ipc, int sock,
 	conn->listed = true;
 	dmb_list_add_tail(&conn->node, &ipc->conns);
 	pthread_mutex_unlock(&ipc->lock);
+	atomic_fetch_add(&ipc->refs, 1);
 	return conn;
 }
 
@@ -110,6 +148,7 @@ void dmb_ipc_conn_put(struct dmb_ipc_conn *conn)
 	close(conn->sock);
 	pthread_mutex_destroy(&conn->req_lock);
 	free(conn);
+	ipc_put(ipc);
 }
 
 /* Unlist under ipc->lock; the caller drops the list's reference. */
@@ -484,6 +523,7 @@ struct dmb_ipc *dmb_ipc_create(const char *name, unsigned int flags)
 	dmb_list_init(&ipc->conns);
 	pthread_mutex_init(&ipc->lock, NULL);
 	pthread_cond_init(&ipc->cond, NULL);
+	atomic_init(&ipc->refs, 1);
 	ipc->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (ipc->epfd < 0)
 		goto err_free;
@@ -498,6 +538,9 @@ struct dmb_ipc *dmb_ipc_create(const char *name, unsigned int flags)
 			goto err_evfd;
 		ipc->has_thread = true;
 	}
+	pthread_mutex_lock(&live_lock);
+	dmb_list_add_tail(&ipc->live_node, &live_ipcs);
+	pthread_mutex_unlock(&live_lock);
 	return ipc;
 
 err_evfd:
@@ -514,11 +557,30 @@ err_inval:
 	return NULL;
 }
 
+/* Take @ipc off the live contexts: false (reported) if it was not there. */
+static bool ipc_unlist(struct dmb_ipc *ipc)
+{
+	struct dmb_ipc *pos;
+
+	pthread_mutex_lock(&live_lock);
+	dmb_list_for_each_entry(pos, &live_ipcs, live_node) {
+		if (pos == ipc) {
+			dmb_list_del(&ipc->live_node);
+			pthread_mutex_unlock(&live_lock);
+			return true;
+		}
+	}
+	pthread_mutex_unlock(&live_lock);
+	DMB_WARN(true, "dmb_ipc_destroy: context %p was destroyed (or never created)",
+		 (void *)ipc);
+	return false;
+}
+
 void dmb_ipc_destroy(struct dmb_ipc *ipc)
 {
 	struct dmb_ipc_conn *conn;
 
-	if (DMB_WARN(!ipc, "dmb_ipc_destroy(NULL)"))
+	if (DMB_WARN(!ipc, "dmb_ipc_destroy(NULL)") || !ipc_unlist(ipc))
 		return;
 	if (ipc->has_thread) {
 		atomic_store(&ipc->stop, true);
@@ -552,24 +614,24 @@ void dmb_ipc_destroy(struct dmb_ipc *ipc)
 	while (ipc->watchers)
 		pthread_cond_wait(&ipc->cond, &ipc->lock);
 	pthread_mutex_unlock(&ipc->lock);
-	close(ipc->evfd);
-	close(ipc->epfd);
-	pthread_cond_destroy(&ipc->cond);
-	pthread_mutex_destroy(&ipc->lock);
-	free(ipc);
+	/* Connections a proxy or an imported fence still holds keep it. */
+	ipc_put(ipc);
 }
 
 int dmb_ipc_get_fd(struct dmb_ipc *ipc)
 {
-	if (DMB_WARN(!ipc, "dmb_ipc_get_fd(NULL)"))
+	if (DMB_WARN(!ipc, "dmb_ipc_get_fd(NULL)") ||
+	    !dmb_ipc_live_or_report(ipc, "dmb_ipc_get_fd"))
 		return -EINVAL;
 	return ipc->epfd;
 }
 
 int dmb_ipc_dispatch(struct dmb_ipc *ipc)
 {
-	if (DMB_WARN(!ipc || ipc->has_thread,
-		     "dmb_ipc_dispatch(%p): no context, or one with its own thread",
+	if (DMB_WARN(!ipc, "dmb_ipc_dispatch(NULL)") ||
+	    !dmb_ipc_live_or_report(ipc, "dmb_ipc_dispatch") ||
+	    DMB_WARN(ipc->has_thread,
+		     "dmb_ipc_dispatch(%p): a context with its own thread",
 		     (void *)ipc))
 		return -EINVAL;
 	return dispatch(ipc, 0);
@@ -577,6 +639,8 @@ int dmb_ipc_dispatch(struct dmb_ipc *ipc)
 
 void dmb_ipc_set_default(struct dmb_ipc *ipc)
 {
+	if (ipc && !dmb_ipc_live_or_report(ipc, "dmb_ipc_set_default"))
+		return;
 	atomic_store(&default_ipc, ipc);
 }
 

@@ -344,7 +344,8 @@ struct dma_buf *dmb_memfd_buf_create(struct dmb_ipc *ipc, const char *name,
 	struct dma_buf *buf;
 	int err;
 
-	if (DMB_WARN(!ipc || !size, "dmb_memfd_buf_create: no context or size")) {
+	if (DMB_WARN(!ipc || !size, "dmb_memfd_buf_create: no context or size") ||
+	    !dmb_ipc_live_or_report(ipc, "dmb_memfd_buf_create")) {
 		errno = EINVAL;
 		return NULL;
 	}

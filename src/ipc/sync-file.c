@@ -76,18 +76,31 @@ int dmb_sync_file_export(struct dma_fence *fence)
 		free(se);
 		return ret;
 	}
+	/*
+	 * The descriptor only reads: shut for writing, so that a process
+	 * that mistakes it for a dma-buf's (dma_buf_get()) has its first
+	 * request refused (EPIPE) instead of waiting for an answer nobody
+	 * will send (ipc-import.c).
+	 */
+	if (shutdown(sv[1], SHUT_WR)) {
+		ret = -errno;
+		goto err_close;
+	}
 	se->sock = sv[0];
 	ret = dma_fence_add_callback(fence, &se->cb, export_signalled);
+	if (ret && ret != -ENOENT)
+		goto err_close;
 	if (ret == -ENOENT) {
 		send_status(sv[0], dma_fence_get_status(fence));
 		free(se);
-	} else if (ret) {
-		close(sv[0]);
-		close(sv[1]);
-		free(se);
-		return ret;
 	}
 	return sv[1];
+
+err_close:
+	close(sv[0]);
+	close(sv[1]);
+	free(se);
+	return ret;
 }
 
 /* The status of @fd, known to be a sync_file's socket. */
@@ -372,7 +385,8 @@ struct dma_fence *dmb_sync_file_import(struct dmb_ipc *ipc, int fd)
 	struct dmb_ipc_conn *conn;
 	int sock, status, err;
 
-	if (DMB_WARN(!ipc, "dmb_sync_file_import(NULL, %d)", fd)) {
+	if (DMB_WARN(!ipc, "dmb_sync_file_import(NULL, %d)", fd) ||
+	    !dmb_ipc_live_or_report(ipc, "dmb_sync_file_import")) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -179,6 +179,16 @@ static ssize_t recv_record(int sock, void *buf, size_t len, bool block,
 		}
 	}
 	*truncated = mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC);
+	/*
+	 * An empty record is not EOF when descriptors came with it: a peer
+	 * sent it (a malformed message). Read as EOF, its descriptor would
+	 * stay open in this process, one more per such record.
+	 */
+	if (n == 0 && *nfds) {
+		close(*fd);
+		*fd = -1;
+		return -EBADMSG;
+	}
 	return n;
 }
 
@@ -192,6 +202,10 @@ int dmb_ipc_msg_recv(int sock, bool block, bool exporter_side,
 	n = recv_record(sock, msg, sizeof(*msg), block, fd, &nfds, &truncated);
 	if (n == -EAGAIN || n == -EWOULDBLOCK)
 		return 0;
+	if (n == -EBADMSG) {
+		*why = "empty message with a descriptor";
+		return -EBADMSG;
+	}
 	if (n == 0 || n == -ECONNRESET)
 		return -EPIPE;
 	if (n < 0)

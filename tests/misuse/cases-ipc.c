@@ -3,8 +3,9 @@
  * cases-ipc.c - misuse of dmb-ipc.h: NULL contexts, buffers and fences,
  * bad names and flags, a buffer of the wrong kind (a local buffer given to
  * dmb_ipc_add_fence(), a buffer not made by dmb_memfd_buf_create() given to
- * dma_buf_fd() or the memfd revoke), the resv lock held by the caller, and
- * a dispatch on a context that has its own thread: all reported.
+ * dma_buf_fd() or the memfd revoke), the resv lock held by the caller, a
+ * dispatch on a context that has its own thread, and a destroyed context
+ * (a released object): all reported.
  *
  * Bad descriptors (-1, a closed one, a pipe or /dev/null where a dma-buf's
  * or a socket is expected) are the caller's runtime errors, as in the
@@ -13,12 +14,14 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <dmabuf/dma-buf.h>
 #include <dmabuf/dma-resv.h>
 #include <dmabuf/dmb-ipc.h>
+#include <dmabuf/sync_file.h>
 
 #include "misuse.h"
 #include "mock-exporter.h"
@@ -133,8 +136,61 @@ MISUSE_CASE(dmb_ipc_dispatch, own_thread, MISUSE_REPORTED)
 	return dmb_ipc_dispatch(ctx(DMB_IPC_THREAD)) == -EINVAL;
 }
 
-MISUSE_NOTHING(dmb_ipc_set_default,
-	       "any context is valid, and NULL clears the default")
+/*
+ * A destroyed context is a released object: every entry point reports and
+ * refuses it instead of using freed memory (a second destroy was a double
+ * free).
+ */
+static struct dmb_ipc *destroyed(unsigned int flags)
+{
+	struct dmb_ipc *ipc = ctx(flags);
+
+	dmb_ipc_destroy(ipc);
+	return ipc;
+}
+
+MISUSE_CASE(dmb_ipc_destroy, twice, MISUSE_REPORTED)
+{
+	dmb_ipc_destroy(destroyed(DMB_IPC_THREAD));
+	return true;
+}
+
+MISUSE_CASE(dmb_ipc_get_fd, destroyed, MISUSE_REPORTED)
+{
+	return dmb_ipc_get_fd(destroyed(0)) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_dispatch, destroyed, MISUSE_REPORTED)
+{
+	return dmb_ipc_dispatch(destroyed(0)) == -EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_set_default, destroyed, MISUSE_REPORTED)
+{
+	dmb_ipc_set_default(destroyed(0));
+	return !dma_buf_get(-1) && errno == EINVAL;
+}
+
+/*
+ * Destroyed while an imported buffer is still referenced (reported): the
+ * proxy's last put still closes its connection safely (it was a use of the
+ * freed context, seen by ASan), and its ops fail instead.
+ */
+MISUSE_CASE(dmb_ipc_destroy, imported_buffer_referenced, MISUSE_REPORTED)
+{
+	struct dmb_ipc *exporter = ctx(DMB_IPC_THREAD), *ipc = ctx(0);
+	struct dma_buf *buf = dmb_memfd_buf_create(exporter, "misuse", 4096, NULL);
+	struct dma_buf *proxy = dmb_ipc_import(ipc, dma_buf_fd(buf, O_CLOEXEC));
+	void *vaddr;
+
+	if (!proxy)
+		return false;
+	dmb_ipc_destroy(ipc);
+	if (!dma_buf_vmap_unlocked(proxy, &vaddr))
+		return false;
+	dma_buf_put(proxy);
+	return true;
+}
 
 /* the memfd exporter */
 
@@ -147,6 +203,12 @@ MISUSE_CASE(dmb_memfd_buf_create, null_ipc, MISUSE_REPORTED)
 MISUSE_CASE(dmb_memfd_buf_create, zero_size, MISUSE_REPORTED)
 {
 	return !dmb_memfd_buf_create(ctx(0), "misuse", 0, NULL) &&
+	       errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_memfd_buf_create, destroyed_ipc, MISUSE_REPORTED)
+{
+	return !dmb_memfd_buf_create(destroyed(0), "misuse", 4096, NULL) &&
 	       errno == EINVAL;
 }
 
@@ -216,6 +278,16 @@ MISUSE_CASE(dma_buf_fd, not_memfd, MISUSE_REPORTED)
 	return dma_buf_fd(local_buf(), O_CLOEXEC) == -EOPNOTSUPP;
 }
 
+/* The buffer's context destroyed under it: nothing would serve the fd. */
+MISUSE_CASE(dma_buf_fd, destroyed_ipc, MISUSE_REPORTED)
+{
+	struct dmb_ipc *ipc = ctx(0);
+	struct dma_buf *buf = dmb_memfd_buf_create(ipc, "misuse", 4096, NULL);
+
+	dmb_ipc_destroy(ipc);
+	return dma_buf_fd(buf, O_CLOEXEC) == -EINVAL;
+}
+
 MISUSE_CASE(dmb_dma_buf_fd_readonly, null, MISUSE_REPORTED)
 {
 	return dmb_dma_buf_fd_readonly(NULL, O_CLOEXEC) == -EINVAL;
@@ -235,6 +307,12 @@ MISUSE_CASE(dmb_dma_buf_fd_readonly, not_memfd, MISUSE_REPORTED)
 MISUSE_CASE(dmb_ipc_import, null_ipc, MISUSE_REPORTED)
 {
 	return !dmb_ipc_import(NULL, dma_buf_fd(memfd_buf(), O_CLOEXEC)) &&
+	       errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_import, destroyed_ipc, MISUSE_REPORTED)
+{
+	return !dmb_ipc_import(destroyed(0), dma_buf_fd(memfd_buf(), O_CLOEXEC)) &&
 	       errno == EINVAL;
 }
 
@@ -258,6 +336,48 @@ MISUSE_CASE(dmb_ipc_import, pipe, MISUSE_SILENT)
 MISUSE_CASE(dmb_ipc_import, dev_null, MISUSE_SILENT)
 {
 	return !dmb_ipc_import(ctx(0), dev_null()) && errno == EINVAL;
+}
+
+/*
+ * A sync_file's descriptor is a SOCK_SEQPACKET socket too: refused as not a
+ * dma-buf's, pending (its HELLO waited forever for an answer) or signalled.
+ */
+static int sync_file_fd(bool signalled)
+{
+	struct dma_fence *fence = mock_fence();
+	int fd = dmb_sync_file_export(fence);
+
+	if (signalled)
+		dma_fence_signal(fence);
+	return fd;
+}
+
+MISUSE_CASE(dmb_ipc_import, sync_file_pending, MISUSE_SILENT)
+{
+	return !dmb_ipc_import(ctx(0), sync_file_fd(false)) && errno == EINVAL;
+}
+
+MISUSE_CASE(dmb_ipc_import, sync_file_signalled, MISUSE_SILENT)
+{
+	return !dmb_ipc_import(ctx(0), sync_file_fd(true)) && errno == EINVAL;
+}
+
+/* As a dead exporter's: the sync_file check does not hide it. */
+MISUSE_CASE(dmb_ipc_import, exporter_gone, MISUSE_SILENT)
+{
+	struct dmb_ipc *exporter = ctx(DMB_IPC_THREAD);
+	struct dma_buf *buf = dmb_memfd_buf_create(exporter, "misuse", 4096, NULL);
+	int fd = dma_buf_fd(buf, O_CLOEXEC);
+
+	dma_buf_put(buf);
+	dmb_ipc_destroy(exporter);
+	return !dmb_ipc_import(ctx(0), fd) && errno == EPIPE;
+}
+
+MISUSE_CASE(dma_buf_get, sync_file, MISUSE_SILENT)
+{
+	dmb_ipc_set_default(ctx(0));
+	return !dma_buf_get(sync_file_fd(false)) && errno == EINVAL;
 }
 
 MISUSE_CASE(dma_buf_get, no_default, MISUSE_REPORTED)
@@ -371,4 +491,34 @@ MISUSE_CASE(dmb_ipc_recv_fd, closed_sock, MISUSE_SILENT)
 MISUSE_CASE(dmb_ipc_recv_fd, not_a_socket, MISUSE_SILENT)
 {
 	return dmb_ipc_recv_fd(pipe_fd()) == -ENOTSOCK;
+}
+
+/*
+ * An empty record that carries a descriptor is a peer's malformed message,
+ * not EOF: refused, and the descriptor it brought is not left open.
+ */
+MISUSE_CASE(dmb_ipc_recv_fd, empty_record_with_fd, MISUSE_SILENT)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = &ctl, .iov_len = 0 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *c;
+	int sv[2], fd = dev_null();
+
+	memset(&ctl, 0, sizeof(ctl));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+	if (sock_pair(sv) || sendmsg(sv[1], &mh, 0) != 0)
+		return false;
+	/* The received descriptor takes the lowest free number: this one. */
+	close(fd);
+	return dmb_ipc_recv_fd(sv[0]) == -EBADMSG && fcntl(fd, F_GETFD) < 0;
 }

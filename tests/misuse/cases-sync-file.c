@@ -16,6 +16,7 @@
 #include <dmabuf/sync_file.h>
 
 #include "misuse.h"
+#include "mock-fence.h"
 
 static struct dmb_ipc *ctx(void)
 {
@@ -87,6 +88,16 @@ MISUSE_CASE(dmb_sync_file_status, stream_socket, MISUSE_SILENT)
 MISUSE_CASE(dmb_sync_file_import, null_ipc, MISUSE_REPORTED)
 {
 	return !dmb_sync_file_import(NULL, pipe_fd()) && errno == EINVAL;
+}
+
+/* A destroyed context is a released object: reported, not used. */
+MISUSE_CASE(dmb_sync_file_import, destroyed_ipc, MISUSE_REPORTED)
+{
+	struct dmb_ipc *ipc = ctx();
+	int fd = dmb_sync_file_export(mock_fence());
+
+	dmb_ipc_destroy(ipc);
+	return !dmb_sync_file_import(ipc, fd) && errno == EINVAL;
 }
 
 MISUSE_CASE(dmb_sync_file_import, minus_one, MISUSE_SILENT)
