@@ -87,6 +87,13 @@ def check_page(c, name, text, report):
         for a in p["attachments"]:
             c.true("a lane for %s %s" % (a["importer"], a["device"]),
                    "%s %s" % (a["importer"], a["device"]) in lanes)
+            # An importer process: its behaviour's span and its fate, shown.
+            proc = a.get("process")
+            if proc:
+                c.true("%s's %s span" % (a["device"], proc["behaviour"]),
+                       "<title>%s (" % proc["behaviour"] in text)
+                c.true("%s's fate %s" % (a["device"], proc["fate"]),
+                       "fate: %s (" % proc["fate"] in text)
         c.eq("lane backgrounds", cl.get("lane", 0), len(lanes))
         c.true("DMA drawn", cl.get("dma", 0) > 0)
         nrev = len(p["revokes"])

@@ -372,6 +372,62 @@ static void judge_processes(void **state)
 	free(sc);
 }
 
+/*
+ * A holds-vmap process (memfd-processes) must end refused: shown as such
+ * in the text, the JSON and the trace; any other fate fails the run.
+ */
+static void judge_vmap_process(void **state)
+{
+	struct sim_scenario *sc = load_builtin("memfd-processes", 0);
+	struct sim_result *res = malloc(sizeof(*res));
+	const struct sim_result *one = res;
+	struct sim_attachment_result *holder;
+	json_t *json, *v;
+	char *text, *dump;
+
+	assert_non_null(res);
+	sim_result_init(res, sc);
+	sim_result_add_revoke(res, "memfd frame0", "close", 5 * MS);
+	process(res, "viewer", 0, SIM_BEH_COOPERATING, SIM_FATE_UNMAPPED, 101);
+	process(res, "stuck", 1, SIM_BEH_NEVER_UNMAP, SIM_FATE_FAULTED, 102);
+	process(res, "writer", 2, SIM_BEH_KEEPS_WRITING, SIM_FATE_FAULTED, 103);
+	process(res, "doomed", 3, SIM_BEH_KILLED_MID_REVOKE, SIM_FATE_CLEANED_UP, 104);
+	holder = process(res, "holder", 4, SIM_BEH_HOLDS_VMAP, SIM_FATE_REFUSED, 105);
+	holder->invalidations = 0;
+	sim_result_span(res, 1 * MS, 9 * MS, "process holder", "holds-vmap", false);
+	add_violation(res, DMB_V6_UNMAP_TIMEOUT, "stuck[102]", "stuck[102]");
+	add_violation(res, DMB_V6_UNMAP_TIMEOUT, "writer[103]", "writer[103]");
+	sim_result_judge(res);
+	assert_true(res->pass);
+	text = capture_text(&one, 1, false);
+	assert_non_null(strstr(text, "  holder[105]"));
+	assert_non_null(strstr(text, "holds-vmap, refused (expected refused)"));
+	free(text);
+	json = sim_report_json(&one, 1);
+	assert_non_null(json);
+	v = json_object_get(json_array_get(json_object_get(json, "attachments"), 4), "process");
+	assert_string_equal(json_string_value(json_object_get(v, "behaviour")), "holds-vmap");
+	assert_string_equal(json_string_value(json_object_get(v, "fate")), "refused");
+	assert_string_equal(json_string_value(json_object_get(v, "expected_fate")), "refused");
+	json_decref(json);
+	json = sim_trace_json(&one, 1);
+	assert_non_null(json);
+	dump = json_dumps(json, 0);
+	assert_non_null(dump);
+	assert_non_null(strstr(dump, "\"name\": \"holds-vmap\""));
+	free(dump);
+	json_decref(json);
+
+	/* CPU access that was not refused (or read the bytes) is lost: a fail. */
+	holder->fate = SIM_FATE_LOST;
+	sim_result_judge(res);
+	assert_false(res->pass);
+	assert_non_null(strstr(res->verdict_reason,
+			       "process holder[105] (holds-vmap): lost, expected refused"));
+	free(res);
+	free(sc);
+}
+
 static void judge_cpu_access(void **state)
 {
 	struct sim_scenario *sc = load_builtin("low-power", 0);
@@ -948,6 +1004,7 @@ int main(int argc, char **argv)
 		TH_TEST(judge_lists_every_failure),
 		TH_TEST(judge_violation_attribution),
 		TH_TEST(judge_processes),
+		TH_TEST(judge_vmap_process),
 		TH_TEST(judge_cpu_access),
 		TH_TEST(json_report_fields),
 		TH_TEST(json_report_variants),

@@ -246,22 +246,27 @@ static void builtin_legacy_pinned(void **state)
 }
 
 /* What a file leaves out takes the documented defaults. */
-/* Four importer processes, one per behaviour, real time, on @exporter. */
+/*
+ * Importer processes, one per behaviour, real time, on @exporter: the
+ * first @nr of these (holds-vmap only where the exporter has a vmap op).
+ */
 static void builtin_processes(const char *name, enum sim_exporter_kind exporter,
-			      enum sim_action revoke)
+			      enum sim_action revoke, unsigned int nr)
 {
 	struct sim_scenario *sc = sc_alloc();
 	static const struct { const char *device; enum sim_behaviour b; } want[] = {
 		{ "viewer", SIM_BEH_COOPERATING }, { "stuck", SIM_BEH_NEVER_UNMAP },
 		{ "writer", SIM_BEH_KEEPS_WRITING }, { "doomed", SIM_BEH_KILLED_MID_REVOKE },
+		{ "holder", SIM_BEH_HOLDS_VMAP },
 	};
 
 	parse_builtin(name, sc);
 	assert_true(sc->processes);
 	assert_true(sc->real_clock);
 	assert_int_equal(sc->exporter.kind, exporter);
-	assert_int_equal(sc->nr_importers, 4);
-	for (unsigned int i = 0; i < 4; i++) {
+	assert_int_equal(sc->nr_importers, nr);
+	assert_int_equal(nr == 5, sim_exporter_vmaps(exporter));
+	for (unsigned int i = 0; i < nr; i++) {
 		const struct sim_importer_spec *imp = importer(sc, want[i].device);
 
 		assert_int_equal(imp->kind, SIM_IMP_PROCESS);
@@ -278,13 +283,13 @@ static void builtin_processes(const char *name, enum sim_exporter_kind exporter,
 /* vfio-processes: issue #13's, a vfio-pci reset. */
 static void builtin_vfio_processes(void **state)
 {
-	builtin_processes("vfio-processes", SIM_EXP_VFIO_PCI, SIM_ACT_FLR);
+	builtin_processes("vfio-processes", SIM_EXP_VFIO_PCI, SIM_ACT_FLR, 4);
 }
 
 /* memfd-processes: the same against the ipc layer's own exporter. */
 static void builtin_memfd_processes(void **state)
 {
-	builtin_processes("memfd-processes", SIM_EXP_MEMFD, SIM_ACT_CLOSE);
+	builtin_processes("memfd-processes", SIM_EXP_MEMFD, SIM_ACT_CLOSE, 5);
 }
 
 static void defaults(void **state)
@@ -528,6 +533,7 @@ static void names_and_instances(void **state)
 	assert_true(sim_exporter_shares(SIM_EXP_VFIO_PCI));
 	assert_true(sim_exporter_shares(SIM_EXP_MEMFD));
 	assert_false(sim_exporter_shares(SIM_EXP_HEAP));
+	assert_false(sim_exporter_vmaps(SIM_EXP_VFIO_PCI));
 	for (int i = 0; i < SIM_NR_BEHAVIOURS; i++)
 		assert_int_equal(sim_name_lookup(sim_behaviour_names, SIM_NR_BEHAVIOURS,
 						 sim_behaviour_name(i)), i);
@@ -537,7 +543,7 @@ static void names_and_instances(void **state)
 #define HEAD "name: t\nexporter: { driver: vfio-pci }\nimporters: [ { driver: gpu } ]\n"
 /* A valid head for importer processes: add the importers (line 4 on). */
 #define PHEAD "name: t\nexporter: { driver: memfd }\nevents: [ { at: 1ms, do: close } ]\n"
-#define BEHAVIOURS "cooperating, never-unmap, keeps-writing or killed-mid-revoke"
+#define BEHAVIOURS "cooperating, never-unmap, keeps-writing, killed-mid-revoke or holds-vmap"
 #define HEAD_LATE "name: t\nexporter: { driver: vfio-pci }\n" \
 	"importers: [ { driver: gpu }, { driver: iommufd, device: vm9, late: true } ]\n"
 
@@ -632,6 +638,11 @@ static const struct bad_case bad_cases[] = {
 	  "events:\n  - { at: 1ms, do: flr }\n  - { at: 2ms, do: cpu-read }\n", 6,
 	  "events[1].do: 'cpu-read' is not played with importer processes "
 	  "(expected one of flr, flr-done, decode-off, decode-on or close)" },
+	{ "name: t\nexporter: { driver: vfio-pci }\nimporters:\n"
+	  "  - { driver: process, behaviour: cooperating }\n"
+	  "  - { driver: process,\n      behaviour: holds-vmap }\n", 6,
+	  "importers[1].behaviour: holds-vmap on a vfio-pci buffer, which has no vmap op "
+	  "(expected an exporter with a vmap op (memfd) for holds-vmap)" },
 	{ "name: t\nexporter:\n  driver: memfd\nimporters: [ { driver: gpu } ]\n", 3,
 	  "exporter.driver: a memfd exporter without importer processes" },
 	{ PHEAD "clock: virtual\nimporters: [ { driver: process, behaviour: cooperating } ]\n", 4,

@@ -224,13 +224,16 @@ def gone(pid):
     return False
 
 
-def check_processes(c, r):
-    """Each importer process's fate, by what it did; the revoke's bound shown."""
+def check_processes(c, r, vmap=False):
+    """Each importer process's fate, by what it did; the revoke's bound shown.
+    With @vmap, a holds-vmap process too (only where the exporter vmaps)."""
     att = by_device(r)
     c.eq("clock", r["clock"], "real")
-    c.eq("devices", sorted(att), ["doomed", "stuck", "viewer", "writer"])
     want = {"viewer": ("cooperating", "unmapped"), "stuck": ("never-unmap", "faulted"),
             "writer": ("keeps-writing", "faulted"), "doomed": ("killed-mid-revoke", "cleaned-up")}
+    if vmap:
+        want["holder"] = ("holds-vmap", "refused")
+    c.eq("devices", sorted(att), sorted(want))
     pids = {}
     for dev, (behaviour, fate) in want.items():
         proc = att.get(dev, {}).get("process") or {}
@@ -239,13 +242,20 @@ def check_processes(c, r):
         c.eq(dev + " fate", proc.get("fate"), fate)
         c.eq(dev + " expected_fate", proc.get("expected_fate"), fate)
         c.true(dev + " has a pid", isinstance(proc.get("pid"), int) and proc.get("pid", 0) > 0)
-        c.true(dev + " invalidated", att.get(dev, {}).get("invalidations", 0) >= 1)
+        # A vmap has no invalidate_mappings of its own: the proxy is told.
+        if behaviour != "holds-vmap":
+            c.true(dev + " invalidated", att.get(dev, {}).get("invalidations", 0) >= 1)
         pids[dev] = proc.get("pid", 0)
         if fate == "faulted":
             c.true(dev + " faulted with SIGBUS: %r" % proc.get("detail"),
                    "SIGBUS" in proc.get("detail", ""))
     c.true("viewer's map after the revoke refused: %r" % att["viewer"]["process"]["detail"],
            "No such device" in att["viewer"]["process"]["detail"])
+    if vmap:
+        detail = (att.get("holder", {}).get("process") or {}).get("detail", "")
+        c.true("holder's CPU access refused with EIO, read zeros: %r" % detail,
+               "begin Input/output error, end Input/output error" in detail and
+               "read zeros" in detail and "dropped its vmap's attachment" in detail)
     c.true("every importer process was reaped", all(gone(p) for p in pids.values() if p))
     # V6 names the two that never unmapped, as name[pid].
     # V6 names the two that never unmapped, as name[pid]; one that let go
@@ -281,7 +291,7 @@ def check_vfio_processes(c, r):
 
 
 def check_memfd_processes(c, r):
-    check_processes(c, r)
+    check_processes(c, r, vmap=True)
     c.eq("exporter", r["exporter"]["driver"], "memfd")
     c.eq("revoke reason", [x["reason"] for x in r["revokes"]], ["close"])
 

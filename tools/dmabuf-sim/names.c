@@ -53,6 +53,7 @@ const char *const sim_behaviour_names[SIM_NR_BEHAVIOURS] = {
 	[SIM_BEH_NEVER_UNMAP] = "never-unmap",
 	[SIM_BEH_KEEPS_WRITING] = "keeps-writing",
 	[SIM_BEH_KILLED_MID_REVOKE] = "killed-mid-revoke",
+	[SIM_BEH_HOLDS_VMAP] = "holds-vmap",
 };
 
 static const char *name_or(const char *const *names, unsigned int nr,
@@ -133,6 +134,16 @@ bool sim_action_allowed(enum sim_exporter_kind kind, enum sim_action action)
 bool sim_exporter_shares(enum sim_exporter_kind kind)
 {
 	return kind == SIM_EXP_MEMFD || kind == SIM_EXP_VFIO_PCI;
+}
+
+/*
+ * Whose buffers have a vmap op: an importer process's VMAP is refused
+ * (-EINVAL) without one, as dma_buf_vmap() is (docs/ipc.md). A vfio-pci
+ * BAR has none; VRAM is not CPU-mapped by its exporter.
+ */
+bool sim_exporter_vmaps(enum sim_exporter_kind kind)
+{
+	return kind == SIM_EXP_MEMFD || kind == SIM_EXP_HEAP;
 }
 
 void sim_importer_instance_name(const struct sim_importer_spec *spec,

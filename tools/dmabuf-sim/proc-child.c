@@ -12,6 +12,12 @@
  * mapping's address, which stays valid for never-unmap and keeps-writing
  * because they never unmap. A fault (SIGBUS once the exporter truncated
  * the memory) is reported by the handler, which then ends the process.
+ *
+ * holds-vmap maps for the CPU instead (dma_buf_vmap() of the proxy) and
+ * keeps the vmap through the revoke, which does not wait for it; its CPU
+ * access afterwards must be refused (-EIO) and read zeros, the library's
+ * guard standing between it and SIGBUS (docs/ipc.md, "hold a vmap"). What
+ * the library reports in the process goes to the runner, not to stderr.
  */
 #include <errno.h>
 #include <poll.h>
@@ -24,6 +30,7 @@
 #include <unistd.h>
 
 #include <dmabuf/device.h>
+#include <dmabuf/diag.h>
 #include <dmabuf/dmb-ipc.h>
 #include <dmabuf/hw/dma-engine.h>
 
@@ -53,6 +60,13 @@ static void on_sigbus(int sig)
 {
 	tell(SIM_PMSG_FAULTED, sig, atomic_load(&accesses_after_invalidate));
 	_exit(0);
+}
+
+/* Any thread: the runner shows it in the process's lane. */
+static void on_diag(const struct dmb_diag *diag, void *data)
+{
+	(void)data;
+	tell(SIM_PMSG_DIAG, (int)diag->kind, 0);
 }
 
 /* The ipc thread, resv held. */
@@ -101,6 +115,46 @@ static void keep_writing(volatile uint8_t *p, size_t len)
 	}
 	if (wait_revoked())
 		p[0] = p[0];	/* the memory is gone: this faults */
+}
+
+/*
+ * holds-vmap: read the exporter's bytes through a vmap, keep it through
+ * the revoke, then try CPU access once the runner said the revoke returned
+ * (from then on it fails, whether the INVALIDATE was dispatched yet or
+ * not: no time decides it). Both accessors' returns go to the runner.
+ */
+static int hold_vmap(struct dma_buf *buf)
+{
+	size_t len = dma_buf_size(buf);
+	const volatile uint8_t *p;
+	unsigned long nonzero = 0;
+	uint64_t sum;
+	void *vaddr;
+	int ret;
+
+	ret = dma_buf_vmap_unlocked(buf, &vaddr);
+	if (ret)
+		return ret;
+	p = vaddr;
+	ret = dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE);
+	if (ret)
+		goto unmap;
+	sum = dmb_dma_checksum(vaddr, len);
+	ret = dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE);
+	if (ret)
+		goto unmap;
+	tell(SIM_PMSG_MAPPED, 0, sum);
+	if (!wait_revoked()) {
+		ret = -EPIPE;
+		goto unmap;
+	}
+	tell(SIM_PMSG_CPU_BEGIN, dma_buf_begin_cpu_access(buf, DMA_FROM_DEVICE), 0);
+	for (size_t i = 0; i < len; i++)
+		nonzero += p[i] != 0;
+	tell(SIM_PMSG_CPU_END, dma_buf_end_cpu_access(buf, DMA_FROM_DEVICE), nonzero);
+unmap:
+	dma_buf_vunmap_unlocked(buf, vaddr);
+	return ret;
 }
 
 static int act(struct dma_buf_attachment *attach, volatile uint8_t *p, size_t len)
@@ -154,6 +208,7 @@ int sim_importer_child(int argc, char **argv)
 	dev.name = argv[3];
 	if (sigaction(SIGBUS, &sa, NULL))
 		GIVE_UP(-errno);
+	dmb_diag_set_sink(on_diag, NULL);
 
 	ipc = dmb_ipc_create(argv[3], DMB_IPC_THREAD);
 	if (!ipc)
@@ -165,6 +220,12 @@ int sim_importer_child(int argc, char **argv)
 	close(fd);
 	if (!buf)
 		GIVE_UP(-errno);
+	if (behaviour == SIM_BEH_HOLDS_VMAP) {
+		ret = hold_vmap(buf);
+		if (ret)
+			GIVE_UP(ret);
+		goto out;
+	}
 	attach = dma_buf_dynamic_attach(buf, &dev, &attach_ops, NULL);
 	if (!attach)
 		GIVE_UP(-errno);
@@ -191,6 +252,7 @@ int sim_importer_child(int argc, char **argv)
 	sgt = NULL;
 	dma_resv_unlock(dma_buf_resv(buf));
 	dma_buf_detach(buf, attach);
+out:
 	dma_buf_put(buf);
 	dmb_ipc_destroy(ipc);
 	tell(SIM_PMSG_DONE, 0, 0);

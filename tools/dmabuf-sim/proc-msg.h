@@ -13,7 +13,9 @@
  * revoke returned; the child sends one fixed-size record per step of its
  * fate. The runner's verdict follows these records and waitpid(), never a
  * time: a killed-mid-revoke child is killed when its SIMP_INVALIDATED
- * arrives, a faulting child reports the fault from its SIGBUS handler.
+ * arrives, a faulting child reports the fault from its SIGBUS handler, a
+ * holds-vmap child reports what its CPU access returned once it read
+ * SIM_PMSG_REVOKED.
  */
 #ifndef DMABUF_SIM_PROC_MSG_H
 #define DMABUF_SIM_PROC_MSG_H
@@ -30,6 +32,9 @@ enum sim_pmsg_type {
 	SIM_PMSG_MAP_AGAIN,	/* child: value = 0 or -errno of a map after the revoke */
 	SIM_PMSG_FAILED,	/* child: value = -errno, arg = source line: it gave up */
 	SIM_PMSG_DONE,		/* child: detached, put, exiting */
+	SIM_PMSG_CPU_BEGIN,	/* child: value = dma_buf_begin_cpu_access() after the revoke */
+	SIM_PMSG_CPU_END,	/* child: value = dma_buf_end_cpu_access(); arg = non-zero bytes read */
+	SIM_PMSG_DIAG,		/* child: the library reported; value = enum dmb_diag_kind */
 	SIM_PMSG_REVOKED,	/* runner: the revoke returned */
 };
 

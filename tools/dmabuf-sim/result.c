@@ -101,6 +101,7 @@ const char *sim_fate_name(enum sim_fate fate)
 		[SIM_FATE_UNMAPPED] = "unmapped",
 		[SIM_FATE_FAULTED] = "faulted",
 		[SIM_FATE_CLEANED_UP] = "cleaned-up",
+		[SIM_FATE_REFUSED] = "refused",
 		[SIM_FATE_FAILED] = "failed",
 		[SIM_FATE_LOST] = "lost",
 	};
@@ -118,6 +119,8 @@ enum sim_fate sim_fate_expected(enum sim_behaviour behaviour)
 		return SIM_FATE_FAULTED;
 	case SIM_BEH_KILLED_MID_REVOKE:
 		return SIM_FATE_CLEANED_UP;
+	case SIM_BEH_HOLDS_VMAP:
+		return SIM_FATE_REFUSED;
 	default:
 		return SIM_FATE_LOST;
 	}

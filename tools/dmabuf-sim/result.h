@@ -56,6 +56,7 @@ enum sim_fate {
 	SIM_FATE_UNMAPPED,	/* unmapped when told, exited cleanly */
 	SIM_FATE_FAULTED,	/* its access after the revoke faulted (SIGBUS); contained */
 	SIM_FATE_CLEANED_UP,	/* killed mid-revoke; the exporter dropped its attachment */
+	SIM_FATE_REFUSED,	/* its CPU access after the revoke was refused (-EIO); contained */
 	SIM_FATE_FAILED,	/* it could not import, attach or map */
 	SIM_FATE_LOST,		/* anything else: no report, a wrong signal, still attached */
 	SIM_NR_FATES,

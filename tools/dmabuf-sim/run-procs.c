@@ -8,7 +8,8 @@
  * Time is real (processes do not run on the scenario clock), but nothing
  * is decided by it: the event starts once every importer has mapped (and
  * its "at" has passed), a killed-mid-revoke importer is killed when its
- * invalidate arrived, the revoke's end is a byte on a pipe, and each fate
+ * invalidate arrived, a holds-vmap importer tries CPU access when told the
+ * revoke returned, the revoke's end is a byte on a pipe, and each fate
  * is what the process reported on its control socket plus waitpid(). The
  * only time bound is the hang guard (the scenario's duration plus
  * SIM_PROCS_GRACE_NS), after which the run gives up and fails. Whether the
@@ -51,6 +52,7 @@
 
 #define SIM_PROCS_GRACE_NS	(30 * NSEC_PER_SEC)	/* the hang guard, past the duration */
 #define SIM_PROCS_SLACK_NS	(100 * NSEC_PER_MSEC)	/* shown with the bound */
+#define SIM_DIAG_KINDS		(DMB_DIAG_NOTICE + 1)
 
 struct sim_proc {
 	const struct sim_importer_spec *spec;
@@ -63,6 +65,10 @@ struct sim_proc {
 	bool mapped, unmapped, faulted, killed, done, failed;
 	bool map_again_set;
 	int map_again;			/* 0 or -errno */
+	bool cpu_begin_set, cpu_end_set;	/* holds-vmap: its CPU access after the revoke */
+	int cpu_begin, cpu_end;		/* 0 or -errno */
+	unsigned long cpu_nonzero;	/* bytes of its vmap it read that were not zero */
+	unsigned int diags[SIM_DIAG_KINDS];	/* the library's reports in it, by kind */
 	int fault_sig;
 	int fail_err;
 	unsigned int fail_line;
@@ -387,8 +393,9 @@ static void on_msg(struct sim_procs *ps, struct sim_proc *pr, const struct sim_p
 		pr->mapped = true;
 		pr->mapped_at = now;
 		pr->checksum = m->arg;
-		event(ps, pr->track, false, "imported, attached (revocable) and mapped; read %s",
-		      m->arg == ps->checksum ? "the exporter's bytes" : "OTHER bytes than the exporter's");
+		event(ps, pr->track, false, "imported, %s; read %s",
+		      pr->spec->behaviour == SIM_BEH_HOLDS_VMAP ? "vmapped (dma_buf_vmap)" :
+		      "attached (revocable) and mapped", m->arg == ps->checksum ? "the exporter's bytes" : "OTHER bytes than the exporter's");
 		break;
 	case SIM_PMSG_INVALIDATED:
 		pr->invalidations++;
@@ -423,9 +430,30 @@ static void on_msg(struct sim_procs *ps, struct sim_proc *pr, const struct sim_p
 		event(ps, pr->track, false, "gave up at proc-child.c:%u: %s", pr->fail_line,
 		      strerror(-m->value));
 		break;
+	case SIM_PMSG_CPU_BEGIN:
+		pr->cpu_begin_set = true;
+		pr->cpu_begin = m->value;
+		event(ps, pr->track, true, "CPU access through its vmap after the revoke: %s",
+		      m->value ? strerror(-m->value) : "allowed");
+		break;
+	case SIM_PMSG_CPU_END:
+		pr->cpu_end_set = true;
+		pr->cpu_end = m->value;
+		pr->cpu_nonzero = (unsigned long)m->arg;
+		event(ps, pr->track, true, "... read %s; end of CPU access: %s",
+		      m->arg ? "NON-ZERO bytes" : "zeros", m->value ? strerror(-m->value) : "ok");
+		break;
+	case SIM_PMSG_DIAG:
+		if (m->value >= 0 && m->value < SIM_DIAG_KINDS)
+			pr->diags[m->value]++;
+		event(ps, pr->track, true, "the library reported a %s in the process",
+		      m->value == DMB_DIAG_NOTICE ? "notice" :
+		      m->value == DMB_DIAG_VIOLATION ? "violation" : "WARNING");
+		break;
 	case SIM_PMSG_DONE:
 		pr->done = true;
-		event(ps, pr->track, false, "detached, put the buffer, exited");
+		event(ps, pr->track, false, "%s, put the buffer, exited",
+		      pr->spec->behaviour == SIM_BEH_HOLDS_VMAP ? "vunmapped" : "detached");
 		break;
 	default:
 		event(ps, pr->track, false, "sent an unknown record %u", m->type);
@@ -702,6 +730,17 @@ static void fate(struct sim_procs *ps, struct sim_proc *pr)
 		snprintf(detail, sizeof(detail),
 			 "killed after its invalidate arrived; its mapping and attachment were %s",
 			 attached ? "NOT dropped by the exporter" : "dropped by the exporter");
+	} else if (pr->spec->behaviour == SIM_BEH_HOLDS_VMAP && pr->cpu_begin_set &&
+		   pr->cpu_end_set && pr->done && exited0) {
+		/* Refused both ways, the memory gone, its stand-in attachment dropped. */
+		f = pr->cpu_begin == -EIO && pr->cpu_end == -EIO && !pr->cpu_nonzero &&
+		    !attached ? SIM_FATE_REFUSED : SIM_FATE_LOST;
+		snprintf(detail, sizeof(detail),
+			 "kept its vmap through the revoke; then CPU access: begin %s, end %s; it read %s (%u notice(s)); the exporter %s its vmap's attachment",
+			 pr->cpu_begin ? strerror(-pr->cpu_begin) : "allowed",
+			 pr->cpu_end ? strerror(-pr->cpu_end) : "ok",
+			 pr->cpu_nonzero ? "NON-ZERO bytes: the memory was not taken back" : "zeros",
+			 pr->diags[DMB_DIAG_NOTICE], attached ? "did NOT drop" : "dropped");
 	} else if (pr->unmapped && pr->done && exited0) {
 		f = SIM_FATE_UNMAPPED;
 		snprintf(detail, sizeof(detail), "unmapped in invalidate_mappings%s%s",

@@ -463,6 +463,22 @@ static int check_processes(struct sim_parser *p)
 				     sim_exporter_name(sc->exporter.kind));
 	}
 	for (unsigned int i = 0; i < sc->nr_importers; i++) {
+		yaml_node_t *imp;
+
+		if (sc->importers[i].kind != SIM_IMP_PROCESS ||
+		    sc->importers[i].behaviour != SIM_BEH_HOLDS_VMAP ||
+		    sim_exporter_vmaps(sc->exporter.kind))
+			continue;
+		/* Its VMAP would be refused (-EINVAL): it could never hold one. */
+		imp = sim_yaml_node(&p->y, p->importers->data.sequence.items.start[i]);
+		node = sim_yaml_get(&p->y, imp, "behaviour");
+		sim_yaml_path_set(&p->y, "importers[%u].behaviour", i);
+		return sim_yaml_fail(&p->y, node ? node : imp,
+				     "an exporter with a vmap op (memfd) for holds-vmap",
+				     "holds-vmap on a %s buffer, which has no vmap op",
+				     sim_exporter_name(sc->exporter.kind));
+	}
+	for (unsigned int i = 0; i < sc->nr_importers; i++) {
 		if (sc->importers[i].kind == SIM_IMP_PROCESS)
 			continue;
 		sim_yaml_path_set(&p->y, "importers[%u]", i);

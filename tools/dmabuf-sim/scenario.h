@@ -71,6 +71,7 @@ enum sim_behaviour {
 	SIM_BEH_NEVER_UNMAP,	/* keeps its mapping and reads it after the revoke */
 	SIM_BEH_KEEPS_WRITING,	/* writes through its mapping until it faults */
 	SIM_BEH_KILLED_MID_REVOKE, /* the runner kills it once its invalidate arrived */
+	SIM_BEH_HOLDS_VMAP,	/* vmaps, keeps the vmap through the revoke, then CPU access */
 	SIM_NR_BEHAVIOURS,
 };
 
@@ -265,5 +266,11 @@ bool sim_action_allowed(enum sim_exporter_kind kind, enum sim_action action);
  * an exporter of @kind (dma_buf_fd() gives a descriptor for it)
  */
 bool sim_exporter_shares(enum sim_exporter_kind kind);
+
+/**
+ * sim_exporter_vmaps - whether a buffer of an exporter of @kind has a vmap
+ * op, so that an importer process can dma_buf_vmap() it (holds-vmap)
+ */
+bool sim_exporter_vmaps(enum sim_exporter_kind kind);
 
 #endif /* DMABUF_SIM_SCENARIO_H */
