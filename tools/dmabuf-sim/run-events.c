@@ -36,6 +36,24 @@ static enum dmb_importer_kind importer_kind(enum sim_importer_kind kind)
 	return map[kind];
 }
 
+int sim_pci_action(struct dmb_pci_function *pci, enum sim_action action)
+{
+	switch (action) {
+	case SIM_ACT_FLR:
+		return dmb_pci_flr_begin(pci);
+	case SIM_ACT_FLR_DONE:
+		return dmb_pci_flr_end(pci);
+	case SIM_ACT_DECODE_OFF:
+		return dmb_pci_set_decode(pci, false);
+	case SIM_ACT_DECODE_ON:
+		return dmb_pci_set_decode(pci, true);
+	case SIM_ACT_CLOSE:
+		return dmb_pci_close(pci);
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
 int sim_attach_spec(struct sim_world *w, unsigned int spec_idx)
 {
 	const struct sim_importer_spec *spec = &w->sc->importers[spec_idx];
@@ -298,21 +316,17 @@ static int perform(struct sim_world *w, const struct sim_event_spec *ev)
 
 	switch (ev->action) {
 	case SIM_ACT_FLR:
-		return dmb_pci_flr_begin(w->pci);
 	case SIM_ACT_FLR_DONE:
-		return dmb_pci_flr_end(w->pci);
 	case SIM_ACT_DECODE_OFF:
-		return dmb_pci_set_decode(w->pci, false);
 	case SIM_ACT_DECODE_ON:
-		return dmb_pci_set_decode(w->pci, true);
+	case SIM_ACT_CLOSE:
+		return sim_pci_action(w->pci, ev->action);
 	case SIM_ACT_D3:
 		low_power(w, true, now);
 		return 0;
 	case SIM_ACT_D0:
 		low_power(w, false, now);
 		return 0;
-	case SIM_ACT_CLOSE:
-		return dmb_pci_close(w->pci);
 	case SIM_ACT_EVICT:
 		return dmb_vram_evict(w->buf);
 	case SIM_ACT_MIGRATE:

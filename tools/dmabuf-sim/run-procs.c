@@ -223,20 +223,7 @@ static int exporter_perform(struct sim_procs *ps, enum sim_action action,
 		return dmb_memfd_buf_revoke(ps->buf, st);
 	case SIM_EXP_VFIO_PCI:
 		/* A revoke's phases come to on_revoked(), which fills @st. */
-		switch (action) {
-		case SIM_ACT_FLR:
-			return dmb_pci_flr_begin(ps->pci);
-		case SIM_ACT_FLR_DONE:
-			return dmb_pci_flr_end(ps->pci);
-		case SIM_ACT_DECODE_OFF:
-			return dmb_pci_set_decode(ps->pci, false);
-		case SIM_ACT_DECODE_ON:
-			return dmb_pci_set_decode(ps->pci, true);
-		case SIM_ACT_CLOSE:
-			return dmb_pci_close(ps->pci);
-		default:
-			return -EOPNOTSUPP;
-		}
+		return sim_pci_action(ps->pci, action);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -12,6 +12,8 @@
 #include "result.h"
 #include "scenario.h"
 
+struct dmb_pci_function;
+
 /**
  * struct sim_run_options - command-line overrides of the scenario
  * @seed: the run's seed (the scenario's if !seed_set)
@@ -30,6 +32,15 @@ struct sim_run_options {
 	void (*progress)(double fraction, void *data);
 	void *progress_data;
 };
+
+/**
+ * sim_pci_action - play a PCI function's part of @action on @pci: reset
+ * begin and end, decode off and on, close. The in-process world and the
+ * importer processes' world both drive vfio-pci through it.
+ *
+ * Return: what the PCI call returns; -EOPNOTSUPP for any other action.
+ */
+int sim_pci_action(struct dmb_pci_function *pci, enum sim_action action);
 
 /**
  * sim_run - play @sc with @opt into @res
