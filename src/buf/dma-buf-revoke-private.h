@@ -54,20 +54,21 @@ void dmb_revoke_set_bound_ops(const struct dmb_revoke_bound_ops *ops);
 /*
  * The cut reserve (dma-buf-revoke-reserve.c): once bound ops are set, a
  * revoke waiting in real time cuts importer processes off at its unmap
- * bound minus dmb_revoke_reserve_ns(bound), so that taking the memory back
- * ends by the bound. The reserve is a decaying maximum of what cuts cost,
- * never more than half the bound; 0 for no bound.
+ * bound minus (at least) dmb_revoke_reserve_ns(bound), so that taking the
+ * memory back ends by the bound. The reserve is the costliest of the last
+ * cuts plus a quarter, never more than half the bound; 0 for no bound.
  *
- * dmb_revoke_reserve_note - one cut cost @cost ns, from the moment it was
- *	due until the memory was back; @decay: lower the estimate by an
- *	eighth first (once per cut; a second, later figure of the same cut
- *	is noted without)
+ * dmb_revoke_reserve_note - a cut cost @cost ns so far, from the moment it
+ *	was due (the helper's figure); Return: its slot in the window
+ * dmb_revoke_reserve_raise - the same cut, in @slot, cost @cost in all
+ *	(the exporter's take-back included); only ever raises the figure
  * dmb_revoke_reserve_reset - back to the starting estimate (tests)
  *
- * Context: any thread, no lock (one atomic).
+ * Context: any thread, no lock (atomics).
  */
 int64_t dmb_revoke_reserve_ns(int64_t bound);
-void dmb_revoke_reserve_note(int64_t cost, bool decay);
+unsigned int dmb_revoke_reserve_note(int64_t cost);
+void dmb_revoke_reserve_raise(unsigned int slot, int64_t cost);
 void dmb_revoke_reserve_reset(void);
 
 #endif /* DMABUF_BUF_REVOKE_PRIVATE_H */

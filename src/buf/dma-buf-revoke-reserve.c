@@ -16,17 +16,17 @@
  * due until the memory was back (dmb_revocable_taken_back(), or the
  * helper's return for an exporter that does not say).
  *
- * The estimate is a decaying maximum: a cut that costs more than the
- * estimate raises it at once; each cut that costs less lowers it by an
- * eighth, so one slow cut (a descheduled thread, a report with a
- * backtrace) is forgotten after a few dozen. It starts at 1 ms, more than
- * any cut measured on a quiet machine, and the reserve is never more than
- * half the bound: an importer process always has at least half of it to
- * unmap before it is cut off.
+ * The estimate is the costliest of the last CUT_WINDOW cuts, plus a
+ * quarter for the next one being costlier still: a slow cut (a thread
+ * descheduled, a report with a backtrace, several peers cut at once)
+ * raises it at once and is forgotten CUT_WINDOW cuts later. Before any
+ * cut it is 1 ms, more than any single cut measured on a quiet machine.
+ * The reserve is never more than half the bound: an importer process
+ * always has at least half of it to unmap before it is cut off.
  *
- * Locking: none. The estimate is one atomic, shared by every revoke of
- * the process (the cost is the machine's, not a buffer's); concurrent
- * updates may lose one of two observations, never corrupt the estimate.
+ * Locking: none. The window is shared by every revoke of the process (the
+ * cost is the machine's, not a buffer's); each slot is an atomic, so
+ * concurrent cuts may overwrite each other's figure, never tear one.
  */
 #include <stdatomic.h>
 
@@ -34,38 +34,58 @@
 
 #include "dma-buf-revoke-private.h"
 
+#define CUT_WINDOW		8
 #define CUT_COST_START_NS	(1000 * 1000)
 
-static _Atomic int64_t cut_cost_ns = CUT_COST_START_NS;
+static _Atomic int64_t cut_cost[CUT_WINDOW] = {
+	CUT_COST_START_NS, CUT_COST_START_NS, CUT_COST_START_NS,
+	CUT_COST_START_NS, CUT_COST_START_NS, CUT_COST_START_NS,
+	CUT_COST_START_NS, CUT_COST_START_NS,
+};
+static atomic_uint cut_next;
 
 int64_t dmb_revoke_reserve_ns(int64_t bound)
 {
-	int64_t cost = atomic_load_explicit(&cut_cost_ns, memory_order_relaxed);
+	int64_t cost = 0, c;
 
 	if (bound <= 0 || bound == MAX_SCHEDULE_TIMEOUT)
 		return 0;
+	for (int i = 0; i < CUT_WINDOW; i++) {
+		c = atomic_load_explicit(&cut_cost[i], memory_order_relaxed);
+		if (c > cost)
+			cost = c;
+	}
 	cost += cost / 4;
 	return cost < bound / 2 ? cost : bound / 2;
 }
 
-void dmb_revoke_reserve_note(int64_t cost, bool decay)
+unsigned int dmb_revoke_reserve_note(int64_t cost)
 {
-	int64_t old = atomic_load_explicit(&cut_cost_ns, memory_order_relaxed);
-	int64_t new;
+	unsigned int slot = atomic_fetch_add_explicit(&cut_next, 1,
+						      memory_order_relaxed) %
+			    CUT_WINDOW;
 
-	if (cost < 0)
-		return;
-	do {
-		new = decay ? old - old / 16 : old;
-		if (cost > new)
-			new = cost;
-	} while (!atomic_compare_exchange_weak_explicit(&cut_cost_ns, &old, new,
-							memory_order_relaxed,
-							memory_order_relaxed));
+	atomic_store_explicit(&cut_cost[slot], cost > 0 ? cost : 0,
+			      memory_order_relaxed);
+	return slot;
+}
+
+void dmb_revoke_reserve_raise(unsigned int slot, int64_t cost)
+{
+	_Atomic int64_t *c = &cut_cost[slot % CUT_WINDOW];
+	int64_t old = atomic_load_explicit(c, memory_order_relaxed);
+
+	while (cost > old &&
+	       !atomic_compare_exchange_weak_explicit(c, &old, cost,
+						      memory_order_relaxed,
+						      memory_order_relaxed))
+		;
 }
 
 void dmb_revoke_reserve_reset(void)
 {
-	atomic_store_explicit(&cut_cost_ns, CUT_COST_START_NS,
-			      memory_order_relaxed);
+	for (int i = 0; i < CUT_WINDOW; i++)
+		atomic_store_explicit(&cut_cost[i], CUT_COST_START_NS,
+				      memory_order_relaxed);
+	atomic_store_explicit(&cut_next, 0, memory_order_relaxed);
 }

@@ -63,6 +63,7 @@ struct dmb_revocable {
 	int64_t cut_due;			/* op_lock: when this revoke's cut was due */
 	int64_t cut_done;			/* op_lock: done, if others held on after */
 	_Atomic int64_t cut_mark;		/* the helper's return - what the cut cost */
+	_Atomic unsigned int cut_slot;		/* the cut's figure in the reserve's window */
 	pthread_mutex_t op_lock;
 };
 
@@ -552,7 +553,7 @@ static void revoke_note_cut(struct dmb_revocable *rev)
 	if (!rev->cut_due)
 		return;
 	cost = (rev->cut_done ? rev->cut_done : now) - rev->cut_due;
-	dmb_revoke_reserve_note(cost, true);
+	atomic_store(&rev->cut_slot, dmb_revoke_reserve_note(cost));
 	atomic_store(&rev->cut_mark, now - cost);
 }
 
@@ -566,7 +567,8 @@ void dmb_revocable_taken_back(struct dmb_revocable *rev)
 		return;
 	mark = atomic_exchange(&rev->cut_mark, 0);
 	if (mark)
-		dmb_revoke_reserve_note(dmb_ktime_get_ns() - mark, false);
+		dmb_revoke_reserve_raise(atomic_load(&rev->cut_slot),
+					 dmb_ktime_get_ns() - mark);
 }
 
 int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *stats)
