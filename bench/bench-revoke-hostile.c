@@ -5,8 +5,9 @@
  * measured in the same run: the policy's unmap bound plus one Unix socket
  * round trip between two processes (docs/performance.md, "Revoke with a
  * hostile importer"). The hostile importer speaks the wire protocol itself
- * and never reads its socket; at the bound the revoke cuts it off, tears
- * its mapping down itself and truncates the memory (the exporter's
+ * and never reads its socket; at the bound minus its cut reserve (a
+ * column) the revoke cuts it off, tears its mapping down itself and
+ * truncates the memory, so as to be done by the bound (the exporter's
  * dispatcher tears the dead peer down later, outside the revoke). Importers
  * are exec'd before they are timed; figures are medians; a row says "met"
  * when its median is within the limit; nothing here is asserted.
