@@ -55,7 +55,13 @@
  * died (V6 naming "name[pid]"), and its mappings count in @forced; the
  * exporter then takes the pages back (a memfd is truncated), so memory
  * safety does not depend on the peer. The policy above applies to local
- * importers.
+ * importers. Cutting a peer off and taking the pages back take time, so
+ * a revoke waiting in real time cuts importer processes off a little
+ * before the unmap bound: at the bound minus the cut reserve, what the
+ * last cuts cost until the memory was back (dmb_revocable_taken_back()),
+ * never more than half the bound. A hung importer process thus delays the
+ * revoke by the bound, not by the bound and the cut; local importers get
+ * the whole bound.
  *
  * Locking: attach/map/unmap are called from exporter ops, i.e. with the resv
  * lock held. revoke, unrevoke and destroy take it and must be called without
@@ -104,6 +110,9 @@ struct dmb_revoke_policy {
  *	importer process cut off at the bound (dmb-ipc.h)
  * @forced_fences: fences of importer processes ended with -ETIMEDOUT at
  *	the fence bound (dmb-ipc.h)
+ * @cut_reserve_ns: of the unmap bound, the part kept for cutting importer
+ *	processes off and taking the memory back, so that both end by the
+ *	bound (see above); 0 when no importer process could map
  * @already_revoked: the buffer was revoked before; nothing was done
  */
 struct dmb_revoke_stats {
@@ -114,6 +123,7 @@ struct dmb_revoke_stats {
 	unsigned int warnings;
 	unsigned int forced;
 	unsigned int forced_fences;
+	int64_t cut_reserve_ns;
 	bool already_revoked;
 };
 
@@ -191,6 +201,20 @@ void dmb_revocable_unmap(struct dmb_revocable *rev);
  * Return: 0 (also when already revoked), -EINVAL on misuse.
  */
 int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *stats);
+
+/**
+ * dmb_revocable_taken_back - the exporter took the memory back after a
+ * revoke (unmapped its own views, truncated what other processes map)
+ *
+ * Optional. When a revoke had to cut importer processes off, the helper
+ * learns how long that took until the memory was back, and keeps that much
+ * of later revokes' unmap bound for it (@cut_reserve_ns in the stats);
+ * without this call it learns only its own part. A call after a revoke
+ * that cut nobody off, or a second one, does nothing.
+ * Context: any thread, no lock needed; after dmb_revocable_revoke()
+ *	returned.
+ */
+void dmb_revocable_taken_back(struct dmb_revocable *rev);
 
 /**
  * dmb_revocable_unrevoke - allow attach and map again

@@ -8,7 +8,8 @@
  * wait policy
  * (at the policy's bounds, 0 meaning the checker's): at the fence bound,
  * each pending fence the exporter can end is ended and reported (V7); at
- * the unmap bound, each attachment still mapped that the exporter can cut
+ * the unmap bound (less the cut reserve, below, for a wait in real time),
+ * each attachment still mapped that the exporter can cut
  * off is cut off and reported (V6 if revocable, a notice if not), and the
  * revoke tears its mappings down itself at once (dma_buf_force_unmap(),
  * as DEADLINE_FORCE does), so they count in dmb_revoke_stats.forced and
@@ -23,6 +24,7 @@
 #define DMABUF_BUF_REVOKE_PRIVATE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <dmabuf/dma-buf-revoke.h>
 
@@ -48,5 +50,25 @@ struct dmb_revoke_bound_ops {
  * Context: any thread; @ops is static and the same at every call.
  */
 void dmb_revoke_set_bound_ops(const struct dmb_revoke_bound_ops *ops);
+
+/*
+ * The cut reserve (dma-buf-revoke-reserve.c): once bound ops are set, a
+ * revoke waiting in real time cuts importer processes off at its unmap
+ * bound minus (at least) dmb_revoke_reserve_ns(bound), so that taking the
+ * memory back ends by the bound. The reserve is the costliest of the last
+ * cuts plus a quarter, never more than half the bound; 0 for no bound.
+ *
+ * dmb_revoke_reserve_note - a cut cost @cost ns so far, from the moment it
+ *	was due (the helper's figure); Return: its slot in the window
+ * dmb_revoke_reserve_raise - the same cut, in @slot, cost @cost in all
+ *	(the exporter's take-back included); only ever raises the figure
+ * dmb_revoke_reserve_reset - back to the starting estimate (tests)
+ *
+ * Context: any thread, no lock (atomics).
+ */
+int64_t dmb_revoke_reserve_ns(int64_t bound);
+unsigned int dmb_revoke_reserve_note(int64_t cost);
+void dmb_revoke_reserve_raise(unsigned int slot, int64_t cost);
+void dmb_revoke_reserve_reset(void);
 
 #endif /* DMABUF_BUF_REVOKE_PRIVATE_H */

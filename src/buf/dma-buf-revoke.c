@@ -39,6 +39,7 @@
  * time alone when a bound has passed; any other caller waits real time.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 
@@ -59,6 +60,10 @@ struct dmb_revocable {
 	struct dmb_completion unmapped;
 	struct dmb_completion core_unmapped;	/* the core's count reached 0 */
 	_Atomic(struct dmb_clock *) waiting_on;
+	int64_t cut_due;			/* op_lock: when this revoke's cut was due */
+	int64_t cut_done;			/* op_lock: done, if others held on after */
+	_Atomic int64_t cut_mark;		/* the helper's return - what the cut cost */
+	_Atomic unsigned int cut_slot;		/* the cut's figure in the reserve's window */
 	pthread_mutex_t op_lock;
 };
 
@@ -391,65 +396,115 @@ static void revoke_wait_fences(struct dmb_revocable *rev,
 	wait_fences(resv, clock, MAX_SCHEDULE_TIMEOUT);
 }
 
+/* @ns as milliseconds, to the microsecond below 10 ms ("2.750 ms"). */
+static const char *ms_str(char buf[32], int64_t ns)
+{
+	if (ns >= 10 * NSEC_PER_MSEC || !(ns % NSEC_PER_MSEC))
+		snprintf(buf, 32, "%lld ms", (long long)(ns / NSEC_PER_MSEC));
+	else
+		snprintf(buf, 32, "%lld.%03lld ms", (long long)(ns / NSEC_PER_MSEC),
+			 (long long)(ns % NSEC_PER_MSEC / NSEC_PER_USEC));
+	return buf;
+}
+
 /*
- * At the unmap bound: name every attachment still mapped. A revocable one
- * broke its promise (V6); a pinned one was accepted knowing it may never
- * let go, so it gets a notice. One the bound ops cut off (an untrusted
- * importer) is named whatever the policy, and its mappings are torn down
- * here and now, under the lock already held: its importer can do nothing
- * more, so waiting for anybody else to take them back would only add a
- * wake-up or two to the revoke. With DEADLINE_FORCE, the others' too.
+ * At the unmap bound (@waited into the wait): name every attachment still
+ * mapped. A revocable one broke its promise (V6); a pinned one was
+ * accepted knowing it may never let go, so it gets a notice. One the bound
+ * ops cut off (an untrusted importer) is named whatever the policy, and
+ * its mappings are torn down here and now, under the lock already held:
+ * its importer can do nothing more, so waiting for anybody else to take
+ * them back would only add a wake-up or two to the revoke. With
+ * DEADLINE_FORCE, the others' too. @cut_only: the cut reserve's early
+ * pass, which handles the importers the ops cut off and leaves the others
+ * their whole bound. Return: whether an importer was cut off.
  */
-static void revoke_unmap_deadline(struct dmb_revocable *rev,
+static bool revoke_unmap_deadline(struct dmb_revocable *rev,
 				  const struct dmb_revoke_policy *policy,
-				  int64_t bound, struct dmb_revoke_stats *stats)
+				  int64_t waited, bool cut_only,
+				  struct dmb_revoke_stats *stats)
 {
 	const struct dmb_revoke_bound_ops *ops = atomic_load(&bound_ops);
 	struct dma_buf *dmabuf = rev->dmabuf;
 	struct dma_buf_attachment *attach;
 	struct dmb_check_subject who;
+	bool cut, any = false;
 	const char *then;
-	bool cut;
+	char ms[32];
 
 	dma_resv_lock(dmabuf->resv, NULL);
 	dmb_list_for_each_entry(attach, &dmabuf->attachments, node) {
 		if (!dma_buf_attachment_nr_mappings(attach))
 			continue;
 		cut = ops && ops->cut_off(attach);
-		if (!cut && policy->wait == DMB_REVOKE_WAIT)
+		if (!cut && (cut_only || policy->wait == DMB_REVOKE_WAIT))
 			continue;
+		any |= cut;
 		then = cut ? "; cut off, its mappings count as unmapped" : "";
 		dma_buf_attachment_subject(attach, &who);
 		if (dma_buf_attach_revocable(attach))
 			dmb_check_report(DMB_V6_UNMAP_TIMEOUT, &who,
-					 "importer has a broken invalidate_mappings: %u mapping(s) still live %lld ms after invalidate%s",
+					 "importer has a broken invalidate_mappings: %u mapping(s) still live %s after invalidate%s",
 					 dma_buf_attachment_nr_mappings(attach),
-					 (long long)(bound / NSEC_PER_MSEC), then);
+					 ms_str(ms, waited), then);
 		else
-			dmb_notice("revoke of %s waits for pinned importer %s (device %s): %u mapping(s) still live after %lld ms; it is not revocable and unmaps only when done%s",
+			dmb_notice("revoke of %s waits for pinned importer %s (device %s): %u mapping(s) still live after %s; it is not revocable and unmaps only when done%s",
 				   who.buffer, who.importer, who.device,
 				   dma_buf_attachment_nr_mappings(attach),
-				   (long long)(bound / NSEC_PER_MSEC), then);
+				   ms_str(ms, waited), then);
 		stats->warnings++;
 		if (cut || policy->wait == DMB_REVOKE_DEADLINE_FORCE)
 			stats->forced += dma_buf_force_unmap(attach);
 	}
 	dma_resv_unlock(dmabuf->resv);
+	return any;
 }
 
 /*
  * Step 6 on @done with the policy: at the bound name every attachment still
- * mapped (and force them with DEADLINE_FORCE), then keep waiting.
+ * mapped (and force them with DEADLINE_FORCE), then keep waiting. Once
+ * importer processes may map (bound ops set), a wait in real time first
+ * ends early, cuts those still mapped off then, and records when the cut
+ * was due: early by the cut reserve (dma-buf-revoke-reserve.c) and by
+ * @spent, the real time the revoke took before this wait apart from the
+ * fence wait, so that the revoke has taken the memory back from them by
+ * its bounds; never earlier than half the bound. Local importers still
+ * get the whole bound.
  */
 static void revoke_wait_unmapped(struct dmb_revocable *rev,
 				 struct dmb_completion *done,
 				 const struct dmb_revoke_policy *policy,
 				 struct dmb_clock *clock, int64_t bound,
-				 struct dmb_revoke_stats *stats)
+				 int64_t spent, struct dmb_revoke_stats *stats)
 {
-	if (revoke_bounded(policy) &&
-	    wait_unmapped(rev, done, clock, bound) == 0)
-		revoke_unmap_deadline(rev, policy, bound, stats);
+	int64_t start, reserve = 0, left = bound;
+
+	if (!revoke_bounded(policy))
+		goto wait;
+	if (!clock && atomic_load(&bound_ops) && dmb_revoke_reserve_ns(bound)) {
+		reserve = dmb_revoke_reserve_ns(bound) + spent;
+		if (reserve > bound / 2)
+			reserve = bound / 2;
+	}
+	if (reserve) {
+		start = dmb_ktime_get_ns();
+		stats->cut_reserve_ns = reserve;
+		if (wait_unmapped(rev, done, clock, bound - reserve))
+			goto wait;
+		if (revoke_unmap_deadline(rev, policy, bound - reserve, true,
+					  stats)) {
+			/* Local importers still mapped are not the cut's cost. */
+			rev->cut_due = start + bound - reserve;
+			rev->cut_done = dmb_completion_done(done) ? 0 :
+					dmb_ktime_get_ns();
+		}
+		left = start + bound - dmb_ktime_get_ns();
+		if (left < 0)
+			left = 0;
+	}
+	if (wait_unmapped(rev, done, clock, left) == 0)
+		revoke_unmap_deadline(rev, policy, bound, false, stats);
+wait:
 	wait_unmapped(rev, done, clock, MAX_SCHEDULE_TIMEOUT);
 }
 
@@ -478,11 +533,42 @@ static void revoke_wait_core(struct dmb_revocable *rev,
 	dmabuf->idle_waiter = rev;
 	dma_resv_unlock(dmabuf->resv);
 
-	revoke_wait_unmapped(rev, &rev->core_unmapped, policy, clock, bound, stats);
+	revoke_wait_unmapped(rev, &rev->core_unmapped, policy, clock, bound, 0,
+			     stats);
 
 	dma_resv_lock(dmabuf->resv, NULL);
 	dmabuf->idle_waiter = NULL;
 	dma_resv_unlock(dmabuf->resv);
+}
+
+/*
+ * The revoke cut an importer process off early: note what the cut cost
+ * until now (the helper's return), and leave the mark from which
+ * dmb_revocable_taken_back() counts the exporter's take-back. op_lock held.
+ */
+static void revoke_note_cut(struct dmb_revocable *rev)
+{
+	int64_t now = dmb_ktime_get_ns(), cost;
+
+	if (!rev->cut_due)
+		return;
+	cost = (rev->cut_done ? rev->cut_done : now) - rev->cut_due;
+	atomic_store(&rev->cut_slot, dmb_revoke_reserve_note(cost));
+	atomic_store(&rev->cut_mark, now - cost);
+}
+
+void dmb_revocable_taken_back(struct dmb_revocable *rev)
+{
+	int64_t mark;
+
+	if (DMB_WARN(!rev, "dmb_revocable_taken_back(NULL)") ||
+	    dmb_obj_refuse_released(&rev->obj_state, rev,
+				    "dmb_revocable_taken_back"))
+		return;
+	mark = atomic_exchange(&rev->cut_mark, 0);
+	if (mark)
+		dmb_revoke_reserve_raise(atomic_load(&rev->cut_slot),
+					 dmb_ktime_get_ns() - mark);
 }
 
 int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *stats)
@@ -493,7 +579,7 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 	struct dmb_check_bounds bounds;
 	struct dma_buf *dmabuf;
 	struct dma_resv *resv;
-	int64_t t0, t1, t2, t3, t4, unmap_bound;
+	int64_t t0, t1, t2, t3, t4, unmap_bound, start, fence_wait;
 
 	if (DMB_WARN(!rev, "dmb_revocable_revoke(NULL)") ||
 	    dmb_obj_refuse_released(&rev->obj_state, rev, "dmb_revocable_revoke"))
@@ -516,6 +602,8 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 	dma_buf_hold(dmabuf);
 
 	pthread_mutex_lock(&rev->op_lock);
+	/* The checker's clock may be virtual; the cut reserve is real time. */
+	start = dmb_ktime_get_ns();
 	t0 = dmb_check_now();
 	dma_resv_lock(resv, NULL);				/* 1 */
 	/* One policy for the whole sequence, read while it is protected. */
@@ -533,12 +621,16 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 		return 0;
 	}
 	atomic_store(&rev->revoked, true);			/* 2 */
+	rev->cut_due = 0;
+	atomic_store(&rev->cut_mark, 0);
 	dma_buf_mark_revoked(rev->dmabuf, true);
 	t1 = dmb_check_now();
 	dma_buf_invalidate_mappings(rev->dmabuf);		/* 3 */
 	t2 = dmb_check_now();
+	fence_wait = dmb_ktime_get_ns();
 	revoke_wait_fences(rev, &policy, clock, bound_or(policy.fence_bound_ns,
 							 bounds.fence_ns), stats);	/* 4 */
+	fence_wait = dmb_ktime_get_ns() - fence_wait;
 	t3 = dmb_check_now();
 	rev->base = false;
 	if (--rev->count == 0)					/* the base reference */
@@ -547,9 +639,11 @@ int dmb_revocable_revoke(struct dmb_revocable *rev, struct dmb_revoke_stats *sta
 
 	unmap_bound = bound_or(policy.unmap_bound_ns, bounds.unmap_ns);
 	revoke_wait_unmapped(rev, &rev->unmapped, &policy, clock, unmap_bound,
+			     dmb_ktime_get_ns() - start - fence_wait,
 			     stats);					/* 6 */
 	revoke_wait_core(rev, &policy, clock, unmap_bound, stats);
 	t4 = dmb_check_now();
+	revoke_note_cut(rev);
 	pthread_mutex_unlock(&rev->op_lock);
 
 	stats->invalidate_ns = t2 - t1;

@@ -380,6 +380,7 @@ static void vfio_walk_one(struct dmb_vfio_pci *vdev, struct vfio_buf *vb,
 	dmb_revocable_revoke(vb->rev, &stats);
 	/* Nobody maps it any more: the other processes' pages go too. */
 	vfio_take_back(vb);
+	dmb_revocable_taken_back(vb->rev);
 	if (obs->revoked)
 		obs->revoked(obs->data, vb->dmabuf, reason, &stats);
 }

@@ -405,6 +405,7 @@ int dmb_memfd_buf_revoke(struct dma_buf *dmabuf, struct dmb_revoke_stats *stats)
 	dma_resv_lock(resv, NULL);
 	gen_revoke(mb->gen);
 	dma_resv_unlock(resv);
+	dmb_revocable_taken_back(mb->rev);
 	return 0;
 }
 

@@ -528,15 +528,20 @@ static void test_never_unmaps_policy_wait(void **state)
  * exporter's context (its dispatcher could be busy or descheduled). The
  * peer's UNMAP, sent on INVALIDATE but read only afterwards, and its
  * teardown when the dispatcher does run, unmap nothing twice (no V8, V9).
+ * The cut comes early by the cut reserve, at most half the bound, so that
+ * the memory is back by the bound; never before the bound minus the
+ * reserve (a lower limit on the time, which no load can break).
  */
 static void test_cut_off_without_dispatcher(void **state)
 {
 	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dmb_check_record rec;
 	struct th_thread *t;
 	struct dma_buf *buf;
 	struct revoker *r;
 	struct kid *bad;
 	char needle[64];
+	int64_t start;
 	bool returned;
 
 	(void)state;
@@ -546,6 +551,7 @@ static void test_cut_off_without_dispatcher(void **state)
 	r = new_revoker(buf);
 	ipc_send_buf(buf, bad->ctl);
 	assert_int_equal(serve_for(ipc, bad), 'M');
+	start = dmb_check_now();
 	t = th_thread_start(revoke_thread, r);
 	returned = TH_WAIT_UNTIL(readable(r->done[0]));
 	if (!returned)
@@ -554,6 +560,11 @@ static void test_cut_off_without_dispatcher(void **state)
 	assert_true(returned);
 	assert_int_equal(r->ret, 0);
 	assert_int_equal(r->stats.forced, 1);
+	assert_true(r->stats.cut_reserve_ns > 0);
+	assert_true(r->stats.cut_reserve_ns <= SHORT_BOUND / 2);
+	assert_int_equal(dmb_check_records(&rec, 1), 1);
+	assert_int_equal(rec.kind, DMB_V6_UNMAP_TIMEOUT);
+	assert_true(rec.time_ns >= start + SHORT_BOUND - r->stats.cut_reserve_ns);
 	snprintf(needle, sizeof(needle), "importer=hostile[%d]", (int)bad->pid);
 	assert_true(th_take_report(DMB_DIAG_VIOLATION, needle));
 	assert_int_equal(dmb_check_count(DMB_V6_UNMAP_TIMEOUT), 1);

@@ -548,6 +548,21 @@ MISUSE_CASE(dmb_revocable_revoke, resv_held, MISUSE_REPORTED)
 	       !dmb_revocable_is_revoked(me.rev);
 }
 
+MISUSE_CASE(dmb_revocable_taken_back, null, MISUSE_REPORTED)
+{
+	dmb_revocable_taken_back(NULL);
+	return true;
+}
+
+/* Before any revoke there is no cut to account for: silently nothing. */
+MISUSE_CASE(dmb_revocable_taken_back, never_revoked, MISUSE_SILENT)
+{
+	buf(MOCK_EXP_REVOCABLE);
+	dmb_revocable_taken_back(me.rev);
+	dmb_revocable_taken_back(me.rev);
+	return !dmb_revocable_is_revoked(me.rev);
+}
+
 MISUSE_CASE(dmb_revocable_unrevoke, null, MISUSE_REPORTED)
 {
 	return dmb_revocable_unrevoke(NULL) == -EINVAL;

@@ -345,6 +345,12 @@ MISUSE_CASE(dmb_revocable_revoke, destroyed, MISUSE_REPORTED)
 	return dmb_revocable_revoke(destroyed(), NULL) == -EINVAL;
 }
 
+MISUSE_CASE(dmb_revocable_taken_back, destroyed, MISUSE_REPORTED)
+{
+	dmb_revocable_taken_back(destroyed());
+	return true;
+}
+
 MISUSE_CASE(dmb_revocable_unrevoke, destroyed, MISUSE_REPORTED)
 {
 	return dmb_revocable_unrevoke(destroyed()) == -EINVAL;
