@@ -671,16 +671,10 @@ static void vram_write(struct dma_buf *buf, unsigned int seed)
 	assert_int_equal(dmb_vram_cpu_access(buf, 0, pattern, BUF_SIZE, true), 0);
 }
 
-/*
- * vram: an eviction moves the buffer object out of VRAM while importer
- * processes map it; the move takes the old pages back from them at once
- * (it does not wait for their unmaps), and a new map shows the new
- * backing, in a new generation.
- */
-static void test_vram(void **state)
+/* A GPU with its VRAM, and a buffer object exported from it, in VRAM. */
+static struct dma_buf *vram_buf(struct xf *x)
 {
 	struct dmb_mem_region_info info = { .name = "vram", .size = VRAM_SIZE };
-	struct xf *x = *state;
 	struct dma_buf *buf;
 
 	x->gpu = hw_device(x->f, "gpu0", true, 1);
@@ -692,6 +686,21 @@ static void test_vram(void **state)
 	buf = dmb_vram_export(x->vm, BUF_SIZE, "bo");
 	assert_non_null(buf);
 	assert_int_equal(dmb_vram_placement(buf), DMB_VRAM_IN_VRAM);
+	return buf;
+}
+
+/*
+ * vram: an eviction moves the buffer object out of VRAM while importer
+ * processes map it; the move takes the old pages back from them at once
+ * (it does not wait for their unmaps), and a new map shows the new
+ * backing, in a new generation.
+ */
+static void test_vram(void **state)
+{
+	struct xf *x = *state;
+	struct dma_buf *buf;
+
+	buf = vram_buf(x);
 	vram_write(buf, SEED_A);
 	share_with_both(x, buf, KIND_VRAM);
 	/* Another process reaches VRAM as the CPU does: nothing moved. */
@@ -897,22 +906,13 @@ static int vram_cpu_check(struct dma_buf *buf)
  */
 static void test_vram_shrunk_by_writer(void **state)
 {
-	struct dmb_mem_region_info info = { .name = "vram", .size = VRAM_SIZE };
 	struct xf *x = *state;
 	unsigned char bytes[BUF_SIZE], *fresh;
 	struct dma_buf *buf;
 	struct stat st;
 	int fd;
 
-	x->gpu = hw_device(x->f, "gpu0", true, 1);
-	info.owner = x->gpu;
-	x->vram = dmb_mem_region_create(x->f->space, &info);
-	assert_non_null(x->vram);
-	x->vm = dmb_vram_create(x->gpu, x->vram, x->f->ram, NULL);
-	assert_non_null(x->vm);
-	buf = dmb_vram_export(x->vm, BUF_SIZE, "bo");
-	assert_non_null(buf);
-	assert_int_equal(dmb_vram_placement(buf), DMB_VRAM_IN_VRAM);
+	buf = vram_buf(x);
 	/* The first buffer in an empty VRAM: at its base (the victim checks). */
 	shrink_case(x, buf, dmb_mem_region_base(x->vram), KIND_VRAM,
 		    vram_cpu_check);
