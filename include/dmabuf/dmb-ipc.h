@@ -197,8 +197,8 @@ int dmb_dma_buf_fd_readonly(struct dma_buf *dmabuf, int flags);
  * Return: the proxy buffer (put it with dma_buf_put()), or NULL with errno:
  *	EINVAL and a report for a NULL or destroyed @ipc; without a report
  *	EBADF if @fd is not open, EINVAL if it is not a SOCK_SEQPACKET Unix
- *	socket or is a sync_file's (sync_file.h), EPIPE if its exporter is
- *	gone.
+ *	socket or is a sync_file's (sync_file.h: refused by its mark, at
+ *	once), EPIPE if its exporter is gone.
  */
 struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd);
 

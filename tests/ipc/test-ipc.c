@@ -472,6 +472,75 @@ static void test_sync_file(void **state)
 	dma_fence_put(fence);
 }
 
+/*
+ * Given a dma-buf's descriptor and a pending sync_file's, each where the
+ * other is expected: both refused with EINVAL at once, neither taken for
+ * what it is not (a dma-buf's was reported a pending sync_file), and
+ * neither disturbed: each still works as what it is. Says 'K'.
+ */
+static void child_kinds(int ctl, int arg)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("importer", DMB_IPC_THREAD);
+	struct dma_buf *buf;
+	int bfd, sfd;
+
+	CHILD_CHECK(ipc);
+	dmb_ipc_set_default(ipc);
+	bfd = dmb_ipc_recv_fd(ctl);
+	sfd = dmb_ipc_recv_fd(ctl);
+	CHILD_CHECK(bfd >= 0 && sfd >= 0);
+	CHILD_CHECK(dmb_sync_file_status(bfd) == -EINVAL);
+	errno = 0;
+	CHILD_CHECK(!dmb_sync_file_import(ipc, bfd) && errno == EINVAL);
+	errno = 0;
+	CHILD_CHECK(!sync_file_get_fence(bfd) && errno == EINVAL);
+	errno = 0;
+	CHILD_CHECK(!dma_buf_get(sfd) && errno == EINVAL);
+	errno = 0;
+	CHILD_CHECK(!dmb_ipc_import(ipc, sfd) && errno == EINVAL);
+	CHILD_CHECK(dmb_sync_file_status(sfd) == 0);
+	buf = dma_buf_get(bfd);
+	CHILD_CHECK(buf && dma_buf_size(buf) == BUF_SIZE);
+	dma_buf_put(buf);
+	close(bfd);
+	close(sfd);
+	dmb_ipc_destroy(ipc);
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_WARN) == 0);
+	ctl_send(ctl, 'K');
+}
+
+static void test_sync_file_and_dma_buf_told_apart(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dma_fence *fence = mock_fence();
+	struct dma_buf *buf;
+	int ctl, fd;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn("child_kinds", &ctl);
+	buf = export_buf(ipc);
+	ipc_send_buf(buf, ctl);
+	/* In the exporting process too. */
+	fd = dma_buf_fd(buf, O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(dmb_sync_file_status(fd), -EINVAL);
+	close(fd);
+	fd = dmb_sync_file_export(fence);
+	assert_true(fd >= 0);
+	assert_int_equal(dmb_sync_file_status(fd), 0);
+	assert_int_equal(dmb_ipc_send_fd(ctl, fd), 0);
+	close(fd);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'K');
+	assert_int_equal(reap(), 0);
+	drain(ipc);
+	close(ctl);
+	dma_fence_signal(fence);
+	dma_fence_put(fence);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
 /* The signaller: export a fence that never signals, send it, say 'S'. */
 static void child_fence_die(int ctl, int arg)
 {
@@ -941,7 +1010,7 @@ static const struct ipc_child_fn ipc_children[] = {
 	IPC_CHILD(child_share), IPC_CHILD(child_revoke), IPC_CHILD(child_vmap),
 	IPC_CHILD(child_vmap_die), IPC_CHILD(child_die),
 	IPC_CHILD(child_garbage), IPC_CHILD(child_sync_file),
-	IPC_CHILD(child_fence_die),
+	IPC_CHILD(child_fence_die), IPC_CHILD(child_kinds),
 	IPC_CHILD(child_steps), IPC_CHILD(child_map_loop),
 	IPC_CHILD(child_cheat),
 };
@@ -958,6 +1027,7 @@ int main(int argc, char **argv)
 		TH_TEST(test_malformed),
 		TH_TEST(test_revoke_takes_memory_back),
 		TH_TEST(test_sync_file),
+		TH_TEST(test_sync_file_and_dma_buf_told_apart),
 		TH_TEST(test_sync_file_dead_signaller),
 		TH_TEST(test_sync_file_destroyed_while_waiting),
 		TH_TEST(test_kill_at_each_step),
