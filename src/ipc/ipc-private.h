@@ -210,11 +210,23 @@ void dmb_ipc_conn_drop(struct dmb_ipc_conn *conn, const char *why);
 struct dmb_ipc_conn *dmb_ipc_conn_new_fence(struct dmb_ipc *ipc, int sock,
 					    struct dma_fence *fence);
 /*
- * Send a request (with @send_fd if >= 0) and wait for its reply; *@fd gets
- * a descriptor or -1.
+ * Send a request (with @send_fd if >= 0) and wait for its reply, at most
+ * dmb_ipc_reply_bound_ns(); *@fd gets a descriptor or -1. Return: 0 with
+ * the reply, -ENOTCONN once the connection is dead, -ETIMEDOUT if no reply
+ * came within the bound (the connection is then dropped and dead: the
+ * exporter counts as gone), or the send's -errno.
  */
 int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
 			 int send_fd, struct dmb_ipc_msg *reply, int *fd);
+/*
+ * How long a request waits for the exporter's answer: twice the checker's
+ * fence bound plus its unmap bound (dmb_check_get_bounds(), read when the
+ * request starts; 4 s by default). A live exporter's dispatcher may be
+ * held up that long by a revoke (its map op needs the resv lock the revoke
+ * holds while it waits, at most those two bounds), then answers; twice
+ * that leaves as much again for the answer itself.
+ */
+int64_t dmb_ipc_reply_bound_ns(void);
 struct dmb_ipc *dmb_ipc_get_default(void);
 /*
  * dmb_ipc_live_or_report - whether @ipc is a context created and not yet
