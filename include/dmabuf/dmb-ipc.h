@@ -24,8 +24,19 @@
  * dmb_ipc_get_fd() and calls dmb_ipc_dispatch() when it is readable. Every
  * callback a remote peer causes — an importer's invalidate_mappings, the
  * exporter ops run for a remote attach, map, unmap or detach — runs in that
- * dispatching thread. A call that needs the exporter's answer (attach, map)
- * blocks the calling thread until it arrives.
+ * dispatching thread. A call that needs the exporter's answer (import,
+ * attach, map, vmap, dmb_ipc_add_fence()) blocks the calling thread until
+ * it arrives, at most a bound: twice the checker's fence bound plus its
+ * unmap bound (dmb_check_set_bounds(), read when the request is made; 4 s
+ * by default), which leaves a live exporter the time a revoke may hold it
+ * up (those two bounds) and as much again. With no answer by then the
+ * call fails with ETIMEDOUT (-ETIMEDOUT, or NULL with errno ETIMEDOUT) and
+ * a notice, and the exporter counts as gone, as if its process had died:
+ * the connection is shut down (so the exporter undoes whatever it did for
+ * us, should it ever read the request), the proxy's importers are told
+ * their mappings are stale at the next dispatch, and every later request
+ * on the buffer fails at once (-ENODEV for maps and vmaps, -ENOTCONN for
+ * attach and fences).
  *
  * Misuse (a NULL or destroyed context, a NULL buffer, bad flags, a buffer
  * of the wrong kind, the resv lock held where it must not be) is reported
@@ -193,12 +204,16 @@ int dmb_dma_buf_fd_readonly(struct dma_buf *dmabuf, int flags);
  * dmb_ipc_import - turn a received descriptor into a buffer
  *
  * The descriptor is duplicated: the caller still closes @fd.
- * Context: any thread but a callback of @ipc; waits for the exporter.
+ * Context: any thread but a callback of @ipc; waits for the exporter, at
+ *	most the bound of a request (above: 4 s with the default checker
+ *	bounds).
  * Return: the proxy buffer (put it with dma_buf_put()), or NULL with errno:
  *	EINVAL and a report for a NULL or destroyed @ipc; without a report
  *	EBADF if @fd is not open, EINVAL if it is not a SOCK_SEQPACKET Unix
- *	socket or is a sync_file's (sync_file.h), EPIPE if its exporter is
- *	gone.
+ *	socket or is a sync_file's (sync_file.h: refused by its mark, at
+ *	once), EPIPE if its exporter is gone; ETIMEDOUT (and a notice) if
+ *	nobody answered within the bound: the duplicate is shut down and
+ *	closed, nothing is left of the attempt (@fd itself stays open).
  */
 struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd);
 
@@ -212,10 +227,13 @@ struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd);
  * The exporter waits for it like a local fence (a revoke included); if this
  * process dies first, it signals there with -EPIPE.
  * Context: any thread but a callback of the importing context; waits for
- *	the exporter. @fence must signal before its last reference goes.
+ *	the exporter, at most the bound of a request (above). @fence must
+ *	signal before its last reference goes.
  * Return: 0 once the fence is in the exporter's resv, or -errno; -EINVAL
  *	and a report for a NULL @fence, a bad @usage, or a buffer that is
- *	NULL or not imported (a local one).
+ *	NULL or not imported (a local one); -ETIMEDOUT (a notice) if the
+ *	exporter did not answer within the bound (it counts as gone from
+ *	then on), -ENOTCONN once it is gone.
  */
 int dmb_ipc_add_fence(struct dma_buf *dmabuf, struct dma_fence *fence,
 		      enum dma_resv_usage usage);

@@ -43,13 +43,25 @@ DMB_BEGIN_DECLS
  * A fault in the range is answered by mapping anonymous memory with @prot
  * over all of it (MAP_FIXED) and flagging the slot damaged.
  *
+ * What that mmap() needs is checked here, so that a guarded mapping's fault
+ * is always answered: @addr must be page-aligned (as every mapping is; a
+ * @len that is not a whole number of pages covers the rest of its last
+ * page, which belongs to the same mapping), the range must not run past
+ * the end of the address space, and @prot may only combine PROT_READ,
+ * PROT_WRITE and PROT_EXEC (or be PROT_NONE). A byte is guarded by one
+ * mapping at most: a range overlapping one already guarded is refused
+ * (-EEXIST), the same range included; del the old one first.
+ *
  * Context: any thread, no lock held by the guard; not from a signal handler.
+ * Takes the guard's lock.
  * Return: a handle (> 0) for the other calls, valid until its del: a slot
  * number and a generation, so that a handle kept after its del is refused
  * even once its slot guards another mapping (a slot's generation wraps
- * after 2^21 adds of it); -EINVAL for a NULL @addr or a zero @len
- * (reported); -ENOSPC when every slot is taken; -errno if the handler
- * cannot be installed.
+ * after 2^21 adds of it); -EINVAL (reported) for a NULL @addr, a zero
+ * @len, an @addr off a page boundary, a range that wraps past the end of
+ * the address space, or unknown @prot bits; -EEXIST (reported) for a range
+ * overlapping a guarded one; -ENOSPC when every slot is taken; -errno if
+ * the handler cannot be installed.
  */
 int dmb_sigbus_guard_add(void *addr, size_t len, int prot);
 
@@ -80,6 +92,10 @@ bool dmb_sigbus_guard_damaged(int handle);
  * For code that is handed addresses rather than slots (a DMA engine moving
  * bytes through a view of shared memory). One atomic load while nothing
  * was damaged.
+ *
+ * A range running past the end of the address space (@addr + @len wraps)
+ * is taken as reaching its end: the answer errs towards damaged, never
+ * misses a damaged mapping (no report, as this runs in signal handlers).
  *
  * Context: any thread, no lock; async-signal-safe.
  * Return: true if the range overlaps a damaged guarded mapping; false

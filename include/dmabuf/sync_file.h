@@ -11,13 +11,20 @@
  * If the exporting process dies before the fence signalled, the descriptor
  * becomes readable with status -EPIPE and the imported fence signals with
  * that error: nobody waits on a dead process. The descriptor only reads (it
- * is shut down for writing): given to dma_buf_get() by mistake, it is
- * refused with EINVAL at once, not waited on.
+ * is shut down for writing).
+ *
+ * A sync_file's descriptor and a dma-buf's (dma_buf_fd()) are both
+ * SOCK_SEQPACKET Unix sockets; the sync_file's is marked (its SO_RCVLOWAT,
+ * docs/ipc.md "Fences"), so each kind is refused with EINVAL at once where
+ * the other is expected: a dma-buf's given to the calls below, a
+ * sync_file's given to dma_buf_get(). Neither is waited on nor reported
+ * pending.
  *
  * A NULL fence or context is reported and refused with EINVAL. A bad
  * descriptor is the caller's runtime error, as in the kernel: refused
  * without a report, EBADF if it is not open, EINVAL if it is not a
- * SOCK_SEQPACKET Unix socket.
+ * sync_file's (not a SOCK_SEQPACKET Unix socket, or one without the mark:
+ * a dma-buf's, any other socket).
  */
 #ifndef DMABUF_SYNC_FILE_H
 #define DMABUF_SYNC_FILE_H
@@ -47,8 +54,9 @@ int dmb_sync_file_export(struct dma_fence *fence);
  * Context: any thread; never blocks.
  * Return: 0 while the fence is pending, 1 once it signalled without error,
  *	the fence's negative error, -EPIPE if its process died first,
- *	-EBADF if @fd is not open, -EINVAL if it is not a SOCK_SEQPACKET Unix
- *	socket, -EBADMSG if what it carries is not a status (no report).
+ *	-EBADF if @fd is not open, -EINVAL if it is not a sync_file's (a
+ *	dma-buf's from dma_buf_fd(), another socket or file), -EBADMSG if
+ *	what it carries is not a status (no report for any).
  */
 int dmb_sync_file_status(int fd);
 
@@ -60,7 +68,8 @@ int dmb_sync_file_status(int fd);
  * Context: any thread.
  * Return: a new reference, or NULL with errno (EINVAL and a report for a
  *	NULL or destroyed @ipc; EBADF or EINVAL, no report, for a bad @fd, as
- *	dmb_sync_file_status()).
+ *	dmb_sync_file_status(): a dma-buf's descriptor is EINVAL, never a
+ *	pending fence).
  */
 struct dma_fence *dmb_sync_file_import(struct dmb_ipc *ipc, int fd);
 

@@ -48,6 +48,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <dmabuf/diag.h>
 #include <dmabuf/sigbus-guard.h>
@@ -233,13 +234,78 @@ static struct guard_slot *handle_slot(int handle, const char *call)
 	return &slots[i];
 }
 
+/*
+ * The slot in use that guards a byte of [@a, @a + @len), or -1. guard_lock
+ * held: only add and del (both under it) change which slots are in use and
+ * their ranges, so plain relaxed loads see them all.
+ */
+static int overlapping_locked(uintptr_t a, size_t len)
+{
+	for (int i = 0; i < GUARD_SLOTS; i++) {
+		uintptr_t start = atomic_load_explicit(&slots[i].start,
+						       memory_order_relaxed);
+
+		if (start && start < a + len &&
+		    a < start + atomic_load_explicit(&slots[i].len,
+						     memory_order_relaxed))
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * What the handler's mmap(MAP_FIXED) accepts, checked up front: a mapping
+ * whose fault the handler could not answer would end the process after
+ * all. A start off a page boundary makes that mmap() fail; a range running
+ * past the end of the address space has no end to compare with; prot bits
+ * other than read, write and exec (PROT_GROWSDOWN, garbage) are refused
+ * rather than passed to mmap() from a signal handler.
+ */
+static bool range_valid(uintptr_t a, size_t len, int prot)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+
+	if (DMB_WARN(!a || !len, "dmb_sigbus_guard_add of no mapping"))
+		return false;
+	if (DMB_WARN(len > UINTPTR_MAX - a,
+		     "dmb_sigbus_guard_add of [%#lx, +%#zx): wraps past the end "
+		     "of the address space", (unsigned long)a, len))
+		return false;
+	if (DMB_WARN(a & (page - 1),
+		     "dmb_sigbus_guard_add of [%#lx, +%#zx): not at a page "
+		     "boundary (page size %lu)", (unsigned long)a, len,
+		     (unsigned long)page))
+		return false;
+	if (DMB_WARN(prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC),
+		     "dmb_sigbus_guard_add: unknown prot bits %#x",
+		     (unsigned int)(prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))))
+		return false;
+	return true;
+}
+
 int dmb_sigbus_guard_add(void *addr, size_t len, int prot)
 {
 	int ret = -ENOSPC;
+	int other;
 
-	if (DMB_WARN(!addr || !len, "dmb_sigbus_guard_add of no mapping"))
+	if (!range_valid((uintptr_t)addr, len, prot))
 		return -EINVAL;
 	pthread_mutex_lock(&guard_lock);
+	/*
+	 * A byte guarded twice would be answered by whichever slot the
+	 * handler meets first, and the other's damage never flagged.
+	 */
+	other = overlapping_locked((uintptr_t)addr, len);
+	if (DMB_WARN(other >= 0,
+		     "dmb_sigbus_guard_add of [%p, +%#zx): overlaps the guarded "
+		     "[%#lx, +%#zx)", addr, len,
+		     (unsigned long)atomic_load_explicit(&slots[other].start,
+							 memory_order_relaxed),
+		     atomic_load_explicit(&slots[other].len,
+					  memory_order_relaxed))) {
+		ret = -EEXIST;
+		goto out_unlock;
+	}
 	for (int i = 0; i < GUARD_SLOTS; i++) {
 		unsigned int gen;
 
@@ -262,6 +328,7 @@ int dmb_sigbus_guard_add(void *addr, size_t len, int prot)
 		ret = handle_of(i, gen);
 		break;
 	}
+out_unlock:
 	pthread_mutex_unlock(&guard_lock);
 	return ret;
 }
@@ -301,17 +368,24 @@ bool dmb_sigbus_guard_damaged(int handle)
 
 bool dmb_sigbus_guard_range_damaged(const void *addr, size_t len)
 {
-	uintptr_t a = (uintptr_t)addr;
+	uintptr_t a = (uintptr_t)addr, last;
 
 	if (!addr || !len ||
 	    !atomic_load_explicit(&nr_damaged, memory_order_acquire))
 		return false;
+	/*
+	 * The range's last byte, computed so that it cannot wrap: a range
+	 * running past the end of the address space is taken to its end
+	 * (asked about more bytes, the answer errs towards damaged). No
+	 * report: this runs in signal handlers.
+	 */
+	last = len - 1 > UINTPTR_MAX - a ? UINTPTR_MAX : a + (len - 1);
 	for (size_t i = 0; i < GUARD_SLOTS; i++) {
 		uintptr_t start = atomic_load_explicit(&slots[i].start,
 						       memory_order_acquire);
 		size_t slen;
 
-		if (!start || start >= a + len)
+		if (!start || start > last)
 			continue;
 		slen = atomic_load_explicit(&slots[i].len, memory_order_relaxed);
 		if (a < start + slen &&

@@ -376,8 +376,9 @@ int dmb_ipc_add_fence(struct dma_buf *dmabuf, struct dma_fence *fence,
 /*
  * The HELLO on @fd failed with EPIPE: either the exporter is gone (its end
  * closed or shut down: EOF here), or the peer lives but @fd cannot send,
- * which is a sync_file's descriptor (shut for writing, sync-file.c), not a
- * dma-buf's. Peeked without blocking: nothing is consumed.
+ * so it is not a dma-buf's (a sync_file's is refused by its mark before
+ * this, dmb_ipc_fd_check(); this catches any other socket shut for
+ * writing). Peeked without blocking: nothing is consumed.
  */
 static bool exporter_gone(int fd)
 {
@@ -406,7 +407,7 @@ struct dma_buf *dmb_ipc_import(struct dmb_ipc *ipc, int fd)
 		errno = EINVAL;
 		return NULL;
 	}
-	ret = dmb_ipc_fd_check(fd);
+	ret = dmb_ipc_fd_check(fd, false);
 	if (ret) {
 		errno = -ret;
 		return NULL;

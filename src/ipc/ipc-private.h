@@ -82,12 +82,26 @@ const char *dmb_ipc_msg_check(const struct dmb_ipc_msg *msg, size_t len,
 void dmb_ipc_msg_init(struct dmb_ipc_msg *msg, enum dmb_ipc_type type);
 
 /*
- * dmb_ipc_fd_check - whether @fd can be one of ours (a dma-buf's or a
- * sync_file's descriptor, both SOCK_SEQPACKET Unix sockets). A bad
- * descriptor is the caller's runtime error, as in the kernel: no report.
- * Return: 0, -EBADF if @fd is not open, -EINVAL if it is something else.
+ * A sync_file's descriptor carries this as its SO_RCVLOWAT, set by
+ * dmb_sync_file_export() before the descriptor leaves it; a dma-buf's keeps
+ * the default (1). Both are SOCK_SEQPACKET Unix sockets, and nothing they
+ * carry tells one from the other before an answer arrives (a pending
+ * sync_file and a dma-buf's before its HELLO are both silent): the mark is
+ * per socket, so every process the descriptor reaches reads it
+ * (getsockopt()), and it does nothing else to a SOCK_SEQPACKET socket
+ * (neither its reads nor poll() look at SO_RCVLOWAT). "SYNC" in ASCII.
  */
-int dmb_ipc_fd_check(int fd);
+#define DMB_IPC_SYNC_FILE_MARK	0x53594e43
+
+/*
+ * dmb_ipc_fd_check - whether @fd can be one of ours: a sync_file's
+ * descriptor if @sync_file, else a dma-buf's (both SOCK_SEQPACKET Unix
+ * sockets, told apart by DMB_IPC_SYNC_FILE_MARK). A bad descriptor is the
+ * caller's runtime error, as in the kernel: no report.
+ * Return: 0, -EBADF if @fd is not open, -EINVAL if it is something else
+ * (the other kind included).
+ */
+int dmb_ipc_fd_check(int fd, bool sync_file);
 
 /* Send @msg (and @fd if >= 0) without blocking: 0 or -errno. */
 int dmb_ipc_msg_send(int sock, const struct dmb_ipc_msg *msg, int fd);
@@ -196,11 +210,23 @@ void dmb_ipc_conn_drop(struct dmb_ipc_conn *conn, const char *why);
 struct dmb_ipc_conn *dmb_ipc_conn_new_fence(struct dmb_ipc *ipc, int sock,
 					    struct dma_fence *fence);
 /*
- * Send a request (with @send_fd if >= 0) and wait for its reply; *@fd gets
- * a descriptor or -1.
+ * Send a request (with @send_fd if >= 0) and wait for its reply, at most
+ * dmb_ipc_reply_bound_ns(); *@fd gets a descriptor or -1. Return: 0 with
+ * the reply, -ENOTCONN once the connection is dead, -ETIMEDOUT if no reply
+ * came within the bound (the connection is then dropped and dead: the
+ * exporter counts as gone), or the send's -errno.
  */
 int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
 			 int send_fd, struct dmb_ipc_msg *reply, int *fd);
+/*
+ * How long a request waits for the exporter's answer: twice the checker's
+ * fence bound plus its unmap bound (dmb_check_get_bounds(), read when the
+ * request starts; 4 s by default). A live exporter's dispatcher may be
+ * held up that long by a revoke (its map op needs the resv lock the revoke
+ * holds while it waits, at most those two bounds), then answers; twice
+ * that leaves as much again for the answer itself.
+ */
+int64_t dmb_ipc_reply_bound_ns(void);
 struct dmb_ipc *dmb_ipc_get_default(void);
 /*
  * dmb_ipc_live_or_report - whether @ipc is a context created and not yet

@@ -10,10 +10,20 @@
  * is woken through the event descriptor. What the dispatcher reads is
  * handled at once in the dispatching thread.
  *
+ * A request waits for its reply at most dmb_ipc_reply_bound_ns(): an
+ * exporter that does not answer by then is treated as gone (the importer's
+ * side of the bound an exporter puts on its importers, docs/ipc.md
+ * "Bounds"). Whether it acted on the request cannot be known, so the
+ * connection is shut down, as for a protocol error: the exporter then
+ * undoes whatever it built for us (a late answer finds nobody), and the
+ * proxy's mappings are invalidated here as for an exporter that died.
+ *
  * Locking: see ipc-private.h. Callbacks run without ipc->lock.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -21,8 +31,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <dmabuf/check.h>
+#include <dmabuf/clock.h>
 #include <dmabuf/diag.h>
 
+#include "../base/timeout-private.h"
 #include "ipc-private.h"
 
 #define EV_KEY	0	/* the event descriptor's epoll key; conns count from 1 */
@@ -358,10 +371,61 @@ static int conn_read(struct dmb_ipc_conn *conn, bool block, bool dispatcher)
 	return 1;
 }
 
+int64_t dmb_ipc_reply_bound_ns(void)
+{
+	struct dmb_check_bounds b;
+
+	dmb_check_get_bounds(&b);
+	/* Both positive (dmb_check_set_bounds()); saturate, never wrap. */
+	if (b.fence_ns > (MAX_SCHEDULE_TIMEOUT / 2) - b.unmap_ns)
+		return MAX_SCHEDULE_TIMEOUT;
+	return 2 * (b.fence_ns + b.unmap_ns);
+}
+
+/*
+ * Sleep until @sock is readable (a message, EOF, an error) or @deadline
+ * passed. Return: 0 if readable, -ETIMEDOUT.
+ */
+static int wait_readable(int sock, int64_t deadline)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	struct timespec rel, *tsp;
+	int n;
+
+	do {
+		if (!__dmb_deadline_timespec(deadline, &rel, &tsp))
+			return -ETIMEDOUT;
+		n = ppoll(&p, 1, tsp, NULL);
+	} while (n == 0 || (n < 0 && errno == EINTR));
+	/* Any other poll() failure: the read that follows reports it. */
+	return 0;
+}
+
+/*
+ * Wait on ipc->cond (held) until @deadline. Return: false once it passed.
+ */
+static bool cond_wait_until(struct dmb_ipc *ipc, int64_t deadline)
+{
+	struct timespec abs;
+
+	if (deadline == MAX_SCHEDULE_TIMEOUT) {
+		pthread_cond_wait(&ipc->cond, &ipc->lock);
+		return true;
+	}
+	if (dmb_ktime_get_ns() >= deadline)
+		return false;
+	abs.tv_sec = deadline / NSEC_PER_SEC;
+	abs.tv_nsec = deadline % NSEC_PER_SEC;
+	pthread_cond_timedwait(&ipc->cond, &ipc->lock, &abs);
+	return true;
+}
+
 int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
 			 int send_fd, struct dmb_ipc_msg *reply, int *fd)
 {
 	struct dmb_ipc *ipc = conn->ipc;
+	int64_t bound = dmb_ipc_reply_bound_ns();
+	int64_t deadline = dmb_timeout_deadline(dmb_ktime_get_ns(), bound);
 	int ret = 0;
 
 	*fd = -1;
@@ -393,13 +457,18 @@ int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
 			break;
 		}
 		if (conn->reading) {
-			pthread_cond_wait(&ipc->cond, &ipc->lock);
+			if (!cond_wait_until(ipc, deadline))
+				ret = -ETIMEDOUT;
 			continue;
 		}
 		pthread_mutex_unlock(&ipc->lock);
-		conn_read(conn, true, false);
+		/* Read without blocking once readable: the dispatcher may race. */
+		ret = wait_readable(conn->sock, deadline);
+		if (!ret)
+			conn_read(conn, false, false);
 		pthread_mutex_lock(&ipc->lock);
 	}
+	/* A reply that came in as the bound passed still counts. */
 	if (conn->have_reply) {
 		*reply = conn->reply;
 		*fd = conn->reply_fd;
@@ -409,12 +478,22 @@ int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
 	conn->waiting = false;
 	conn->have_reply = false;
 	/* Back in the loop: what arrived meanwhile is reported at once. */
-	if (conn->listed && !conn->dead) {
+	if (conn->listed && !conn->dead && ret != -ETIMEDOUT) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = conn->id };
 
 		epoll_ctl(ipc->epfd, EPOLL_CTL_ADD, conn->sock, &ev);
 	}
 	pthread_mutex_unlock(&ipc->lock);
+	if (ret == -ETIMEDOUT) {
+		char why[96];
+
+		/* Gone, as far as we can tell: see the overview. */
+		snprintf(why, sizeof(why),
+			 "no answer to a request within %lld ms",
+			 (long long)(bound / NSEC_PER_MSEC));
+		dmb_ipc_conn_drop(conn, why);
+		conn_dead(conn, false);
+	}
 	pthread_mutex_unlock(&conn->req_lock);
 	return ret;
 }
@@ -505,6 +584,7 @@ static void *ipc_thread(void *arg)
 struct dmb_ipc *dmb_ipc_create(const char *name, unsigned int flags)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_KEY };
+	pthread_condattr_t cattr;
 	struct dmb_ipc *ipc;
 	size_t len = name ? strlen(name) : 0;
 	size_t i;
@@ -522,7 +602,11 @@ struct dmb_ipc *dmb_ipc_create(const char *name, unsigned int flags)
 	memcpy(ipc->name, name, len);
 	dmb_list_init(&ipc->conns);
 	pthread_mutex_init(&ipc->lock, NULL);
-	pthread_cond_init(&ipc->cond, NULL);
+	/* Requests wait on it until a CLOCK_MONOTONIC deadline. */
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&ipc->cond, &cattr);
+	pthread_condattr_destroy(&cattr);
 	atomic_init(&ipc->refs, 1);
 	ipc->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (ipc->epfd < 0)

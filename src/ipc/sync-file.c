@@ -9,6 +9,12 @@
  * poller and every importer sees it. A process that dies closes its end
  * without a record: readable with EOF, status -EPIPE.
  *
+ * A dma-buf's descriptor is a SOCK_SEQPACKET socket too, silent until its
+ * importer speaks: a pending sync_file and it look the same to a reader.
+ * So the descriptor is marked (DMB_IPC_SYNC_FILE_MARK, ipc-private.h) and
+ * every call here refuses one without the mark (-EINVAL) rather than
+ * report it pending; dma_buf_get() refuses one with it.
+ *
  * An imported fence is a connection of its context, whose dispatcher
  * signals it. That alone could deadlock: a revoke waits for the buffer's
  * fences with the resv lock held, and the same dispatcher may be blocked on
@@ -77,12 +83,16 @@ int dmb_sync_file_export(struct dma_fence *fence)
 		return ret;
 	}
 	/*
-	 * The descriptor only reads: shut for writing, so that a process
-	 * that mistakes it for a dma-buf's (dma_buf_get()) has its first
-	 * request refused (EPIPE) instead of waiting for an answer nobody
-	 * will send (ipc-import.c).
+	 * Marked as a sync_file's (ipc-private.h), so that the sync_file
+	 * calls refuse a dma-buf's descriptor and dma_buf_get() refuses
+	 * this one, at once: neither kind says anything before an answer.
+	 * The descriptor only reads: shut for writing, so a process that
+	 * writes to it (a peer of an older version that took it for a
+	 * dma-buf's) is refused (EPIPE) rather than left waiting.
 	 */
-	if (shutdown(sv[1], SHUT_WR)) {
+	ret = DMB_IPC_SYNC_FILE_MARK;
+	if (setsockopt(sv[1], SOL_SOCKET, SO_RCVLOWAT, &ret, sizeof(ret)) ||
+	    shutdown(sv[1], SHUT_WR)) {
 		ret = -errno;
 		goto err_close;
 	}
@@ -124,7 +134,7 @@ static int status_of(int fd)
 
 int dmb_sync_file_status(int fd)
 {
-	int ret = dmb_ipc_fd_check(fd);
+	int ret = dmb_ipc_fd_check(fd, true);
 
 	return ret ? ret : status_of(fd);
 }
@@ -391,7 +401,7 @@ struct dma_fence *dmb_sync_file_import(struct dmb_ipc *ipc, int fd)
 		return NULL;
 	}
 	/* Else its status would be the error, and the fence signal with it. */
-	err = dmb_ipc_fd_check(fd);
+	err = dmb_ipc_fd_check(fd, true);
 	if (err) {
 		errno = -err;
 		return NULL;

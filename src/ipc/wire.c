@@ -221,9 +221,9 @@ int dmb_ipc_msg_recv(int sock, bool block, bool exporter_side,
 	return 1;
 }
 
-int dmb_ipc_fd_check(int fd)
+int dmb_ipc_fd_check(int fd, bool sync_file)
 {
-	int type, domain;
+	int type, domain, mark;
 	socklen_t len = sizeof(type);
 
 	if (fd < 0)
@@ -233,7 +233,12 @@ int dmb_ipc_fd_check(int fd)
 	len = sizeof(domain);
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len))
 		return -errno;
-	return type == SOCK_SEQPACKET && domain == AF_UNIX ? 0 : -EINVAL;
+	if (type != SOCK_SEQPACKET || domain != AF_UNIX)
+		return -EINVAL;
+	len = sizeof(mark);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &mark, &len))
+		return -errno;
+	return (mark == DMB_IPC_SYNC_FILE_MARK) == sync_file ? 0 : -EINVAL;
 }
 
 int dmb_ipc_send_fd(int sock, int fd)

@@ -3,14 +3,19 @@
  * test-sigbus-guard.c - the SIGBUS guard's place among the process's
  * actions: it never chains to itself, puts back the action it found, lets a
  * SIGBUS sent by kill() or sigqueue() do what it would have done without
- * the guard, and leaves alone a handler installed in front of it.
+ * the guard, and leaves alone a handler installed in front of it; it
+ * refuses at add what its handler could not answer, and a range asked
+ * about that wraps past the end of memory does not hide damage.
  *
- * Each case runs in a forked child (it changes the process's SIGBUS action
- * and may end by a signal); the verdict is the child's wait status. The
+ * Each case that faults or changes the process's SIGBUS action runs in a
+ * forked child (it may end by a signal); the verdict is the child's wait
+ * status. The refusals at add are checked in the case itself. The
  * program is linked with --wrap=sigaction (tests/meson.build) so that a
  * case can see which actions the guard installs.
  */
+#include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -223,6 +228,33 @@ static void child_del_behind_other_handler(void)
 	CHILD_CHECK(current_sigaction() == other_handler);
 }
 
+/*
+ * A damaged mapping is found by a range that reaches it and wraps past the
+ * end of the address space: such a range is taken to that end, not
+ * truncated to the bytes below its start.
+ */
+static void child_range_damaged_wrapping(void)
+{
+	volatile char *p;
+	char *c;
+	int h;
+
+	set_action(NULL, SIG_DFL, NULL);
+	p = truncated_page();
+	c = (char *)p;
+	h = dmb_sigbus_guard_add(c, page_size(), PROT_READ | PROT_WRITE);
+	CHILD_CHECK(h > 0);
+	p[0] = 1;
+	CHILD_CHECK(dmb_sigbus_guard_damaged(h));
+	CHILD_CHECK(dmb_sigbus_guard_range_damaged(c, page_size()));
+	CHILD_CHECK(dmb_sigbus_guard_range_damaged(c, SIZE_MAX));
+	CHILD_CHECK(dmb_sigbus_guard_range_damaged(c + 1, SIZE_MAX));
+	CHILD_CHECK(dmb_sigbus_guard_range_damaged(c - page_size(), SIZE_MAX - 1));
+	/* Above the damaged mapping, all the way up: nothing damaged there. */
+	CHILD_CHECK(!dmb_sigbus_guard_range_damaged(c + page_size(), SIZE_MAX));
+	dmb_sigbus_guard_del(h);
+}
+
 /* ---- in the case ---- */
 
 /* Run @fn in a child, reaped here; Return: its wait status. */
@@ -319,6 +351,65 @@ static void del_behind_other_handler_leaves_it(void **state)
 	assert_exited_0(run_child(child_del_behind_other_handler));
 }
 
+/* Dying of SIGBUS when asked about a wrapping range would be a failure too. */
+static void range_damaged_wrapping_range_reaches_the_end(void **state)
+{
+	(void)state;
+	assert_exited_0(run_child(child_range_damaged_wrapping));
+}
+
+/*
+ * What the handler could not answer is refused at add, reported, with
+ * -EINVAL: a start off a page boundary (its mmap(MAP_FIXED) fails), a range
+ * wrapping past the end of the address space, prot bits that are not
+ * read/write/exec. A byte already guarded is refused with -EEXIST, and the
+ * first guard stays as it was.
+ */
+static void add_refuses_what_the_handler_cannot_answer(void **state)
+{
+	size_t pg = (size_t)page_size();
+	char *p = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int h;
+
+	(void)state;
+	assert_true(p != MAP_FAILED);
+	assert_int_equal(dmb_sigbus_guard_add(p + 8, pg, PROT_READ), -EINVAL);
+	th_assert_warned("page boundary");
+	assert_int_equal(dmb_sigbus_guard_add(p, SIZE_MAX - pg, PROT_READ), -EINVAL);
+	th_assert_warned("wraps");
+	assert_int_equal(dmb_sigbus_guard_add(p, pg, PROT_READ | 0x40), -EINVAL);
+	th_assert_warned("unknown prot bits 0x40");
+	assert_int_equal(dmb_sigbus_guard_add(p, pg, PROT_GROWSDOWN), -EINVAL);
+	th_assert_warned("unknown prot bits");
+
+	h = dmb_sigbus_guard_add(p + pg, pg, PROT_NONE);
+	assert_true(h > 0);
+	assert_int_equal(dmb_sigbus_guard_add(p + pg, pg, PROT_READ), -EEXIST);
+	th_assert_warned("overlaps");
+	assert_int_equal(dmb_sigbus_guard_add(p, 3 * pg, PROT_READ), -EEXIST);
+	th_assert_warned("overlaps");
+	assert_int_equal(dmb_sigbus_guard_add(p + pg + pg - 1, 2, PROT_READ),
+			 -EINVAL);	/* unaligned first */
+	th_assert_warned("page boundary");
+	/* Its neighbours are free; a length short of a page ends before it. */
+	{
+		int below = dmb_sigbus_guard_add(p, pg - 1, PROT_READ);
+		int above = dmb_sigbus_guard_add(p + 2 * pg, 1, PROT_READ);
+
+		assert_true(below > 0 && above > 0);
+		dmb_sigbus_guard_del(below);
+		dmb_sigbus_guard_del(above);
+	}
+	assert_false(dmb_sigbus_guard_damaged(h));
+	dmb_sigbus_guard_del(h);
+	/* Once deleted, the range may be guarded again. */
+	h = dmb_sigbus_guard_add(p, 3 * pg, PROT_READ | PROT_WRITE | PROT_EXEC);
+	assert_true(h > 0);
+	dmb_sigbus_guard_del(h);
+	assert_int_equal(munmap(p, 3 * pg), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +419,8 @@ int main(int argc, char **argv)
 		TH_TEST(sent_sigbus_with_address_is_no_fault),
 		TH_TEST(sent_sigbus_ignored_keeps_guard),
 		TH_TEST(del_behind_other_handler_leaves_it),
+		TH_TEST(range_damaged_wrapping_range_reaches_the_end),
+		TH_TEST(add_refuses_what_the_handler_cannot_answer),
 	};
 
 	return th_run(argc, argv, tests, TH_COUNT(tests));

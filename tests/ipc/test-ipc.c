@@ -25,6 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dmabuf/check.h>
+#include <dmabuf/dma-resv.h>
 #include <dmabuf/dmb-ipc.h>
 #include <dmabuf/sync_file.h>
 
@@ -470,6 +472,287 @@ static void test_sync_file(void **state)
 	assert_int_equal(reap(), 0);
 	close(ctl);
 	dma_fence_put(fence);
+}
+
+/*
+ * Given a dma-buf's descriptor and a pending sync_file's, each where the
+ * other is expected: both refused with EINVAL at once, neither taken for
+ * what it is not (a dma-buf's was reported a pending sync_file), and
+ * neither disturbed: each still works as what it is. Says 'K'.
+ */
+static void child_kinds(int ctl, int arg)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("importer", DMB_IPC_THREAD);
+	struct dma_buf *buf;
+	int bfd, sfd;
+
+	CHILD_CHECK(ipc);
+	dmb_ipc_set_default(ipc);
+	bfd = dmb_ipc_recv_fd(ctl);
+	sfd = dmb_ipc_recv_fd(ctl);
+	CHILD_CHECK(bfd >= 0 && sfd >= 0);
+	CHILD_CHECK(dmb_sync_file_status(bfd) == -EINVAL);
+	errno = 0;
+	CHILD_CHECK(!dmb_sync_file_import(ipc, bfd) && errno == EINVAL);
+	errno = 0;
+	CHILD_CHECK(!sync_file_get_fence(bfd) && errno == EINVAL);
+	errno = 0;
+	CHILD_CHECK(!dma_buf_get(sfd) && errno == EINVAL);
+	errno = 0;
+	CHILD_CHECK(!dmb_ipc_import(ipc, sfd) && errno == EINVAL);
+	CHILD_CHECK(dmb_sync_file_status(sfd) == 0);
+	buf = dma_buf_get(bfd);
+	CHILD_CHECK(buf && dma_buf_size(buf) == BUF_SIZE);
+	dma_buf_put(buf);
+	close(bfd);
+	close(sfd);
+	dmb_ipc_destroy(ipc);
+	CHILD_CHECK(dmb_diag_count(DMB_DIAG_WARN) == 0);
+	ctl_send(ctl, 'K');
+}
+
+static void test_sync_file_and_dma_buf_told_apart(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct dma_fence *fence = mock_fence();
+	struct dma_buf *buf;
+	int ctl, fd;
+
+	(void)state;
+	assert_non_null(ipc);
+	spawn("child_kinds", &ctl);
+	buf = export_buf(ipc);
+	ipc_send_buf(buf, ctl);
+	/* In the exporting process too. */
+	fd = dma_buf_fd(buf, O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(dmb_sync_file_status(fd), -EINVAL);
+	close(fd);
+	fd = dmb_sync_file_export(fence);
+	assert_true(fd >= 0);
+	assert_int_equal(dmb_sync_file_status(fd), 0);
+	assert_int_equal(dmb_ipc_send_fd(ctl, fd), 0);
+	close(fd);
+	assert_int_equal(loop_until(ipc, ctl, -1), 'K');
+	assert_int_equal(reap(), 0);
+	drain(ipc);
+	close(ctl);
+	dma_fence_signal(fence);
+	dma_fence_put(fence);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
+/* ---- an exporter that never answers ---- */
+
+/*
+ * The importer's bound on the exporter's answer, short for these cases:
+ * twice the checker's fence plus unmap bounds (dmb_ipc_reply_bound_ns()),
+ * 40 ms here. A silent peer is silent however long we wait, so the
+ * verdicts do not depend on how long anything took. Put back in teardown.
+ */
+static struct dmb_check_bounds saved_bounds;
+
+static void restore_bounds(void *arg)
+{
+	(void)arg;
+	dmb_check_set_bounds(&saved_bounds);
+}
+
+static void short_reply_bound(void)
+{
+	const struct dmb_check_bounds b = {
+		.unmap_ns = 10 * NSEC_PER_MSEC,
+		.fence_ns = 10 * NSEC_PER_MSEC,
+	};
+
+	dmb_check_get_bounds(&saved_bounds);
+	th_on_teardown(restore_bounds, NULL);
+	assert_int_equal(dmb_check_set_bounds(&b), 0);
+	assert_int_equal(dmb_ipc_reply_bound_ns(), 40 * NSEC_PER_MSEC);
+}
+
+/*
+ * A silent exporter process: hands the importer one end of a new pair, as
+ * it would a dma_buf_fd() descriptor, and reads nothing from its own end
+ * until told 'q'. Then the importer must have sent its HELLO and shut its
+ * end down (EOF), its own copy of the descriptor still open.
+ */
+static void child_silent_exporter(int ctl, int arg)
+{
+	struct dmb_ipc_msg msg;
+	int sv[2];
+
+	CHILD_CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+	CHILD_CHECK(dmb_ipc_send_fd(ctl, sv[1]) == 0);
+	close(sv[1]);
+	CHILD_CHECK(ctl_recv(ctl) == 'q');
+	CHILD_CHECK(recv(sv[0], &msg, sizeof(msg), 0) == sizeof(msg));
+	CHILD_CHECK(msg.type == DMB_IPC_HELLO);
+	CHILD_CHECK(recv(sv[0], &msg, sizeof(msg), 0) == 0);
+	close(sv[0]);
+}
+
+/*
+ * dmb_ipc_import() of a descriptor whose exporter process never answers
+ * (it blocked forever): NULL with ETIMEDOUT once the bound passed, a
+ * notice, and the connection undone (the exporter reads EOF). Through
+ * dma_buf_get() and a context with its own thread, too.
+ */
+static void test_import_silent_exporter(void **state)
+{
+	struct dmb_ipc *ipc;
+	int ctl, fd;
+
+	(void)state;
+	short_reply_bound();
+	for (int via_default = 0; via_default < 2; via_default++) {
+		spawn("child_silent_exporter", &ctl);
+		ipc = dmb_ipc_create("importer", via_default ? DMB_IPC_THREAD : 0);
+		assert_non_null(ipc);
+		fd = dmb_ipc_recv_fd(ctl);
+		assert_true(fd >= 0);
+		errno = 0;
+		if (via_default) {
+			dmb_ipc_set_default(ipc);
+			assert_null(dma_buf_get(fd));
+		} else {
+			assert_null(dmb_ipc_import(ipc, fd));
+		}
+		assert_int_equal(errno, ETIMEDOUT);
+		assert_true(th_take_report(DMB_DIAG_NOTICE, "no answer to a request"));
+		ctl_send(ctl, 'q');
+		assert_int_equal(reap(), 0);
+		close(fd);
+		close(ctl);
+		dmb_ipc_destroy(ipc);
+	}
+}
+
+/* The requests a proxy makes after HELLO, each left unanswered in turn. */
+enum silent_at { SILENT_ATTACH, SILENT_MAP, SILENT_VMAP, SILENT_FENCE, SILENT_NR };
+
+static const uint16_t silent_type[SILENT_NR] = {
+	[SILENT_ATTACH] = DMB_IPC_ATTACH, [SILENT_MAP] = DMB_IPC_MAP,
+	[SILENT_VMAP] = DMB_IPC_VMAP, [SILENT_FENCE] = DMB_IPC_FENCE,
+};
+
+static unsigned int silent_invalidated;
+
+static void silent_invalidate(struct dma_buf_attachment *attach)
+{
+	(void)attach;
+	silent_invalidated++;
+}
+
+static struct device silent_dev = { .name = "silent-dev" };
+
+static const struct dma_buf_attach_ops silent_ops = {
+	.name = "silent-importer",
+	.invalidate_mappings = silent_invalidate,
+};
+
+/* Queue the exporter's answer to request @seq: the requester reads it. */
+static void queue_reply(int sock, uint32_t seq, uint64_t handle, uint64_t arg)
+{
+	struct dmb_ipc_msg rep;
+
+	dmb_ipc_msg_init(&rep, DMB_IPC_REPLY);
+	rep.seq = seq;
+	rep.handle = handle;
+	rep.arg = arg;
+	assert_int_equal(dmb_ipc_msg_send(sock, &rep, -1), 0);
+}
+
+/*
+ * An exporter that answers HELLO (and ATTACH, before a MAP) and then
+ * nothing: the request it leaves unanswered fails with -ETIMEDOUT at the
+ * bound (attach and map: NULL with errno ETIMEDOUT), with a notice; the
+ * exporter counts as gone from then on: the connection is shut down (its
+ * end reads the requests, then EOF), the next request fails at once, and
+ * the proxy's attachment is told its mappings are stale, as when an
+ * exporter dies. The importer's context has no thread and is dispatched
+ * only at the end, so only the requests read the socket: the answers are
+ * queued before the requests are made.
+ */
+static void test_request_silent_exporter(void **state)
+{
+	(void)state;
+	short_reply_bound();
+	for (int at = 0; at < SILENT_NR; at++) {
+		struct dmb_ipc *ipc = dmb_ipc_create("importer", 0);
+		struct dma_buf_attachment *att = NULL;
+		struct dma_fence *fence = NULL;
+		struct dmb_ipc_msg msg;
+		struct dma_buf *buf;
+		void *vaddr;
+		int sv[2];
+		uint16_t last = 0;
+
+		assert_non_null(ipc);
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
+					    0, sv), 0);
+		queue_reply(sv[1], 1, DMB_IPC_HELLO_RW, 4096);
+		if (at == SILENT_MAP)
+			queue_reply(sv[1], 2, 7, 0);
+		buf = dmb_ipc_import(ipc, sv[0]);
+		assert_non_null(buf);
+		silent_invalidated = 0;
+		if (at == SILENT_MAP) {
+			att = dma_buf_dynamic_attach(buf, &silent_dev, &silent_ops, NULL);
+			assert_non_null(att);
+		}
+		errno = 0;
+		switch (at) {
+		case SILENT_ATTACH:
+			assert_null(dma_buf_dynamic_attach(buf, &silent_dev,
+							   &silent_ops, NULL));
+			assert_int_equal(errno, ETIMEDOUT);
+			break;
+		case SILENT_MAP:
+			assert_null(dma_buf_map_attachment_unlocked(att,
+								    DMA_BIDIRECTIONAL));
+			assert_int_equal(errno, ETIMEDOUT);
+			break;
+		case SILENT_VMAP:
+			assert_int_equal(dma_buf_vmap_unlocked(buf, &vaddr),
+					 -ETIMEDOUT);
+			break;
+		case SILENT_FENCE:
+			fence = mock_fence();
+			assert_int_equal(dmb_ipc_add_fence(buf, fence,
+							   DMA_RESV_USAGE_WRITE),
+					 -ETIMEDOUT);
+			break;
+		}
+		assert_true(th_take_report(DMB_DIAG_NOTICE, "no answer to a request"));
+		/* Gone: the next request fails at once, no second wait. */
+		assert_int_equal(dma_buf_vmap_unlocked(buf, &vaddr), -ENODEV);
+		/* What the importer sent, the unanswered request last, then EOF. */
+		for (;;) {
+			ssize_t n = recv(sv[1], &msg, sizeof(msg), 0);
+
+			if (n == 0)
+				break;
+			assert_int_equal(n, sizeof(msg));
+			last = msg.type;
+		}
+		assert_int_equal(last, silent_type[at]);
+		/* The death is delivered by the dispatch, as an exporter's EOF. */
+		assert_true(dmb_ipc_dispatch(ipc) >= 1);
+		if (att) {
+			assert_int_equal(silent_invalidated, 1);
+			dma_buf_detach(buf, att);
+		}
+		if (fence) {
+			dma_fence_signal(fence);
+			dma_fence_put(fence);
+		}
+		dma_buf_put(buf);
+		close(sv[0]);
+		close(sv[1]);
+		dmb_ipc_destroy(ipc);
+	}
 }
 
 /* The signaller: export a fence that never signals, send it, say 'S'. */
@@ -941,7 +1224,8 @@ static const struct ipc_child_fn ipc_children[] = {
 	IPC_CHILD(child_share), IPC_CHILD(child_revoke), IPC_CHILD(child_vmap),
 	IPC_CHILD(child_vmap_die), IPC_CHILD(child_die),
 	IPC_CHILD(child_garbage), IPC_CHILD(child_sync_file),
-	IPC_CHILD(child_fence_die),
+	IPC_CHILD(child_fence_die), IPC_CHILD(child_kinds),
+	IPC_CHILD(child_silent_exporter),
 	IPC_CHILD(child_steps), IPC_CHILD(child_map_loop),
 	IPC_CHILD(child_cheat),
 };
@@ -958,6 +1242,9 @@ int main(int argc, char **argv)
 		TH_TEST(test_malformed),
 		TH_TEST(test_revoke_takes_memory_back),
 		TH_TEST(test_sync_file),
+		TH_TEST(test_sync_file_and_dma_buf_told_apart),
+		TH_TEST(test_import_silent_exporter),
+		TH_TEST(test_request_silent_exporter),
 		TH_TEST(test_sync_file_dead_signaller),
 		TH_TEST(test_sync_file_destroyed_while_waiting),
 		TH_TEST(test_kill_at_each_step),

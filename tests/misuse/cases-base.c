@@ -11,6 +11,7 @@
  * They are named with MISUSE_NOTHING and that reason.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -455,11 +456,65 @@ MISUSE_CASE(dmb_sigbus_guard_del, bad_slot, MISUSE_REPORTED)
 	return true;
 }
 
+/* A page of our own to guard (the guard takes page-aligned ranges only). */
+static void *guard_page(void)
+{
+	void *p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* A range whose end wraps past the end of the address space. */
+MISUSE_CASE(dmb_sigbus_guard_add, wrapping_range, MISUSE_REPORTED)
+{
+	char *p = guard_page();
+
+	return p && dmb_sigbus_guard_add(p, SIZE_MAX - 4095, PROT_READ) == -EINVAL &&
+	       dmb_sigbus_guard_add((void *)(UINTPTR_MAX & ~(uintptr_t)4095),
+				    8192, PROT_READ) == -EINVAL;
+}
+
+/* prot bits mmap() does not take as protection (PROT_GROWSDOWN, garbage). */
+MISUSE_CASE(dmb_sigbus_guard_add, unknown_prot, MISUSE_REPORTED)
+{
+	char *p = guard_page();
+
+	return p && dmb_sigbus_guard_add(p, 4096, PROT_READ | 0x100) == -EINVAL &&
+	       dmb_sigbus_guard_add(p, 4096, PROT_GROWSDOWN) == -EINVAL &&
+	       dmb_sigbus_guard_add(p, 4096, -1) == -EINVAL;
+}
+
+/* The handler's mmap(MAP_FIXED) could not answer a fault at this start. */
+MISUSE_CASE(dmb_sigbus_guard_add, unaligned, MISUSE_REPORTED)
+{
+	char *p = guard_page();
+
+	return p && dmb_sigbus_guard_add(p + 1, 16, PROT_READ) == -EINVAL;
+}
+
+/* A byte guarded already, by the same range or one overlapping it. */
+MISUSE_CASE(dmb_sigbus_guard_add, overlap, MISUSE_REPORTED)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, 3 * (size_t)pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int h;
+
+	if (p == MAP_FAILED)
+		return false;
+	h = dmb_sigbus_guard_add(p + pg, (size_t)pg, PROT_READ);
+	return h > 0 &&
+	       dmb_sigbus_guard_add(p + pg, (size_t)pg, PROT_READ) == -EEXIST &&
+	       dmb_sigbus_guard_add(p, 2 * (size_t)pg, PROT_READ) == -EEXIST &&
+	       dmb_sigbus_guard_add(p, 3 * (size_t)pg, PROT_READ) == -EEXIST;
+}
+
 /* A slot that was guarding and no longer is: deleting it again is refused. */
 MISUSE_CASE(dmb_sigbus_guard_del, twice, MISUSE_REPORTED)
 {
-	static char page[1];
-	int slot = dmb_sigbus_guard_add(page, sizeof(page), PROT_READ);
+	void *page = guard_page();
+	int slot = page ? dmb_sigbus_guard_add(page, 1, PROT_READ) : -1;
 
 	if (slot < 0)
 		return false;
@@ -531,8 +586,8 @@ MISUSE_CASE(dmb_sigbus_guard_damaged, bad_slot, MISUSE_REPORTED)
 
 MISUSE_CASE(dmb_sigbus_guard_damaged, free_slot, MISUSE_REPORTED)
 {
-	static char page[1];
-	int slot = dmb_sigbus_guard_add(page, sizeof(page), PROT_READ);
+	void *page = guard_page();
+	int slot = page ? dmb_sigbus_guard_add(page, 1, PROT_READ) : -1;
 
 	if (slot < 0)
 		return false;
@@ -543,6 +598,27 @@ MISUSE_CASE(dmb_sigbus_guard_damaged, free_slot, MISUSE_REPORTED)
 MISUSE_CASE(dmb_sigbus_guard_range_damaged, null, MISUSE_SILENT)
 {
 	return !dmb_sigbus_guard_range_damaged(NULL, 4096);	/* documented */
+}
+
+/*
+ * A range wrapping past the end of memory: taken to that end (documented),
+ * so a damaged mapping above its start is found, the one below it is not.
+ */
+MISUSE_CASE(dmb_sigbus_guard_range_damaged, wrapping, MISUSE_SILENT)
+{
+	volatile char *p = truncated_page();
+	long size = sysconf(_SC_PAGESIZE);
+	int h;
+
+	if (!p)
+		return false;
+	h = dmb_sigbus_guard_add((void *)p, (size_t)size, PROT_READ | PROT_WRITE);
+	if (h < 0)
+		return false;
+	p[0] = 1;
+	return dmb_sigbus_guard_range_damaged((const void *)p, SIZE_MAX) &&
+	       dmb_sigbus_guard_range_damaged((const void *)(p - size), SIZE_MAX) &&
+	       !dmb_sigbus_guard_range_damaged((const void *)(p + size), SIZE_MAX);
 }
 
 MISUSE_CASE(dmb_sigbus_guard_range_damaged, unguarded, MISUSE_SILENT)
