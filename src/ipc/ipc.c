@@ -561,6 +561,8 @@ int dmb_ipc_wait_unmapped(struct dmb_ipc *ipc, struct dma_buf *buf,
 	struct timespec ts;
 	int ret = -EAGAIN;
 
+	/* From the call, as the helper's own wait would: the bound is its. */
+	end = dmb_timeout_deadline(dmb_ktime_get_ns(), timeout_ns);
 	if (!ipc_get_live(ipc))
 		return -EAGAIN;
 	pthread_mutex_lock(&ipc->lock);
@@ -584,7 +586,6 @@ int dmb_ipc_wait_unmapped(struct dmb_ipc *ipc, struct dma_buf *buf,
 		pfd[i + 1].fd = conns[i]->sock;
 		pfd[i + 1].events = POLLIN;
 	}
-	end = dmb_timeout_deadline(dmb_ktime_get_ns(), timeout_ns);
 	for (;;) {
 		if (dmb_completion_done(done)) {
 			ret = 1;
