@@ -16,9 +16,10 @@
  * the revoke goes straight on to take the memory back. What the ops cannot
  * end is handled by the policy as without them.
  *
- * Locking: both ops run in the revoking thread with the resv lock held and
- * must not take it, nor wait for anything that needs it. The ops are set
- * once (an atomic pointer) and never change after.
+ * Locking: end_fence and cut_off run in the revoking thread with the resv
+ * lock held and must not take it, nor wait for anything that needs it;
+ * wait_unmapped runs in the revoking thread with op_lock held and no resv
+ * lock. The ops are set once (an atomic pointer) and never change after.
  */
 #ifndef DMABUF_BUF_REVOKE_PRIVATE_H
 #define DMABUF_BUF_REVOKE_PRIVATE_H
@@ -26,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <dmabuf/completion.h>
 #include <dmabuf/dma-buf-revoke.h>
 
 /*
@@ -37,10 +39,22 @@
  *	then tears @attach's mappings down; from then on the cut importer
  *	can map no more, and whoever later tears it down must not unmap the
  *	mappings it had (they are gone: a second unmap would be V8).
+ * @wait_unmapped: step 6's wait in real time, up to @timeout_ns (finite),
+ *	for @done, reading in this thread what @dmabuf's untrusted
+ *	importers send meanwhile (their unmaps complete @done right here,
+ *	one wake-up less than through a dispatcher thread); @wake_fd, a
+ *	non-blocking eventfd, becomes readable when @done may have completed
+ *	in another thread (a local importer's unmap), and the op empties it.
+ *	Return: 1 if @done completed, 0 at the timeout, -EAGAIN if it has
+ *	nothing to read (the helper then sleeps on @done for the time left).
+ *	Runs without the resv lock (the unmaps it handles take it). The
+ *	bounds and the cuts stay the helper's: the op only waits.
  */
 struct dmb_revoke_bound_ops {
 	bool (*end_fence)(struct dma_fence *fence);
 	bool (*cut_off)(struct dma_buf_attachment *attach);
+	int (*wait_unmapped)(struct dma_buf *dmabuf, struct dmb_completion *done,
+			     int wake_fd, int64_t timeout_ns);
 };
 
 /*

@@ -22,6 +22,14 @@
  *    the resv lock to unmap.
  *  - waiting_on is atomic: the clock a revoke by an actor of a virtual clock
  *    (clock.h) is parked on in step 6, which the last unmap kicks.
+ *  - wake_fd is made once, under op_lock, by the first revoke that waits
+ *    through the bound ops' wait_unmapped (which reads the importer
+ *    processes' UNMAPs in the revoking thread, ipc.c), and closed with the
+ *    helper. wake_armed (atomic) says such a wait is on: the last unmap
+ *    writes wake_fd once if it runs in another thread (a local importer,
+ *    a dispatcher that held a connection); one in the waiting thread
+ *    itself (waiting_here) needs no wake-up, the wait looks at the
+ *    completion after each message it handles.
  *
  * Two counts, one truth: the helper's count is the exporter's word, lowered
  * by its unmap op; the core keeps its own count of the buffer's live
@@ -41,7 +49,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <dmabuf/completion.h>
 #include <dmabuf/dma-buf-revoke.h>
@@ -60,6 +70,8 @@ struct dmb_revocable {
 	struct dmb_completion unmapped;
 	struct dmb_completion core_unmapped;	/* the core's count reached 0 */
 	_Atomic(struct dmb_clock *) waiting_on;
+	int wake_fd;				/* op_lock to make; then const */
+	atomic_bool wake_armed;			/* a wait_unmapped op waits */
 	int64_t cut_due;			/* op_lock: when this revoke's cut was due */
 	int64_t cut_done;			/* op_lock: done, if others held on after */
 	_Atomic int64_t cut_mark;		/* the helper's return - what the cut cost */
@@ -69,6 +81,9 @@ struct dmb_revocable {
 
 /* Set once by the ipc layer (dma-buf-revoke-private.h); NULL until then. */
 static _Atomic(const struct dmb_revoke_bound_ops *) bound_ops;
+
+/* The helper whose bound ops' wait_unmapped this thread is in, if any. */
+static _Thread_local struct dmb_revocable *waiting_here;
 
 static bool policy_valid(const struct dmb_revoke_policy *policy)
 {
@@ -113,6 +128,8 @@ struct dmb_revocable *dmb_revocable_create(struct dma_buf *dmabuf,
 	rev->policy = policy ? *policy : default_policy;
 	rev->count = 1;
 	rev->base = true;
+	rev->wake_fd = -1;
+	atomic_init(&rev->wake_armed, false);
 	atomic_init(&rev->revoked, false);
 	return rev;
 
@@ -135,6 +152,8 @@ void dmb_revocable_destroy(struct dmb_revocable *rev)
 	DMB_WARN(rev->count > rev->base,
 		 "revoke helper of %s destroyed with %u mapping(s) live",
 		 dma_buf_name(rev->dmabuf), rev->count - rev->base);
+	if (rev->wake_fd >= 0)
+		close(rev->wake_fd);
 	pthread_mutex_destroy(&rev->op_lock);
 	dmb_completion_fini(&rev->core_unmapped);
 	dmb_completion_fini(&rev->unmapped);
@@ -214,13 +233,20 @@ int dmb_revocable_map(struct dmb_revocable *rev)
 	return 0;
 }
 
-/* Wake a revoke parked on a virtual clock in step 6. Resv held. */
+/*
+ * Wake a revoke waiting in step 6: parked on a virtual clock, or in the
+ * bound ops' wait_unmapped from another thread (once). Resv held.
+ */
 static void revoke_kick(struct dmb_revocable *rev)
 {
 	struct dmb_clock *clock = atomic_load(&rev->waiting_on);
+	uint64_t one = 1;
 
 	if (clock)
 		dmb_clock_kick(clock);
+	if (waiting_here != rev && atomic_exchange(&rev->wake_armed, false) &&
+	    write(rev->wake_fd, &one, sizeof(one)) < 0)
+		return;		/* saturated: the waiter is awake anyway */
 }
 
 void dmb_revocable_unmap(struct dmb_revocable *rev)
@@ -327,6 +353,37 @@ static bool unmapped_done(void *arg)
 }
 
 /*
+ * Wait in real time for @done for up to @bound (finite): through the bound
+ * ops' wait_unmapped, which reads the importer processes' UNMAPs in this
+ * thread, if it has any to read; else asleep on the completion. op_lock
+ * held, no resv lock.
+ */
+static int64_t wait_unmapped_real(struct dmb_revocable *rev,
+				  struct dmb_completion *done, int64_t bound)
+{
+	const struct dmb_revoke_bound_ops *ops = atomic_load(&bound_ops);
+	int64_t end, left;
+	int ret;
+
+	if (!ops || !ops->wait_unmapped || bound <= 0)
+		return dmb_wait_for_completion_timeout(done, bound);
+	if (rev->wake_fd < 0)
+		rev->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (rev->wake_fd < 0)
+		return dmb_wait_for_completion_timeout(done, bound);
+	end = dmb_ktime_get_ns() + bound;
+	waiting_here = rev;
+	atomic_store(&rev->wake_armed, true);
+	ret = ops->wait_unmapped(rev->dmabuf, done, rev->wake_fd, bound);
+	atomic_store(&rev->wake_armed, false);
+	waiting_here = NULL;
+	if (ret >= 0)
+		return ret;
+	left = end - dmb_ktime_get_ns();
+	return dmb_wait_for_completion_timeout(done, left > 0 ? left : 0);
+}
+
+/*
  * Wait for @done (the last unmap by either count) for up to @bound, on
  * @clock if not NULL.
  */
@@ -338,7 +395,9 @@ static int64_t wait_unmapped(struct dmb_revocable *rev, struct dmb_completion *d
 
 	if (!clock) {
 		slack = slack_off(bound);
-		left = dmb_wait_for_completion_timeout(done, bound);
+		left = bound == MAX_SCHEDULE_TIMEOUT ?
+		       dmb_wait_for_completion_timeout(done, bound) :
+		       wait_unmapped_real(rev, done, bound);
 		slack_restore(slack);
 		return left;
 	}

@@ -11,7 +11,9 @@
  * peer's own library refuses it first, but the peer is not trusted.
  *
  * Locking: a connection's attachments and mappings are touched only in the
- * thread that dispatches it (every message and the teardown run there), so
+ * thread that holds it (conn->reading, ipc.c): the dispatcher, or a
+ * revoking thread that reads its importers' UNMAPs itself in its unmap
+ * wait (bound_wait_unmapped); every message and the teardown run there, so
  * they need no lock of their own. remote_invalidate, vmap_invalidate and
  * bound_cut_off run in the revoking thread under the buffer's resv lock:
  * the first two only send a message; the third sets conn->cut, after
@@ -417,9 +419,29 @@ static bool bound_cut_off(struct dma_buf_attachment *attach)
 	return true;
 }
 
+/*
+ * The revoke's unmap wait (dma-buf-revoke-private.h), in the revoking
+ * thread without the resv lock: it reads the UNMAPs of the buffer's
+ * importer processes itself (ipc.c), in the context that shares the
+ * buffer (buf_fd()).
+ */
+static int bound_wait_unmapped(struct dma_buf *dmabuf,
+			       struct dmb_completion *done, int wake_fd,
+			       int64_t timeout_ns)
+{
+	struct dmb_ipc *ipc = dmb_memfd_buf_ipc(dmabuf);
+
+	if (!ipc)
+		ipc = dmb_ipc_get_default();
+	if (!ipc)
+		return -EAGAIN;
+	return dmb_ipc_wait_unmapped(ipc, dmabuf, done, wake_fd, timeout_ns);
+}
+
 static const struct dmb_revoke_bound_ops bound_ops = {
 	.end_fence = dmb_ipc_fence_end,
 	.cut_off = bound_cut_off,
+	.wait_unmapped = bound_wait_unmapped,
 };
 
 void dmb_ipc_export_handle(struct dmb_ipc_conn *conn,

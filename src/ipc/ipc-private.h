@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <dmabuf/completion.h>
 #include <dmabuf/device.h>
 #include <dmabuf/dma-fence.h>
 #include <dmabuf/dmb-ipc.h>
@@ -127,6 +128,9 @@ struct dmb_ipc {
 	uint64_t next_id;
 	unsigned int watchers;		/* lock: fence watcher threads running,
 					 * and threads in a fence's wait op */
+	bool destroying;		/* lock: dmb_ipc_destroy() began */
+	struct dmb_list_head claimers;	/* lock: revokes reading their
+					 * importers (ipc.c) */
 	/*
 	 * The creator's reference and one per connection: a proxy buffer or
 	 * an imported fence that outlives dmb_ipc_destroy() still closes its
@@ -145,7 +149,9 @@ struct dmb_ipc_conn {
 	struct dmb_list_head node;	/* ipc->lock: on ipc->conns */
 	unsigned int refs;		/* ipc->lock */
 	bool listed;			/* ipc->lock */
-	bool reading;			/* ipc->lock: a thread is in recv */
+	bool reading;			/* ipc->lock: a thread is in recv; on the
+					 * exporter side, or handles what it
+					 * read (ipc.c) */
 	bool dead;			/* ipc->lock */
 	struct dma_fence *fence;	/* const: an imported sync_file's fence */
 	unsigned int fence_waiters;	/* ipc->lock: threads in its wait op */
@@ -228,6 +234,20 @@ int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
  */
 int64_t dmb_ipc_reply_bound_ns(void);
 struct dmb_ipc *dmb_ipc_get_default(void);
+/*
+ * dmb_ipc_wait_unmapped - a revoke's unmap wait (bound ops, dma-buf-revoke-
+ * private.h) that reads @buf's importer processes itself: the exporter-side
+ * connections of @buf in @ipc that no other thread holds are taken from the
+ * dispatcher until @done completes (the UNMAPs they send count there, a
+ * peer's EOF is its teardown, any other message is handled as the
+ * dispatcher would) or @timeout_ns passes; @wake_fd is polled too.
+ * Return: 1 if @done, 0 at the timeout, -EAGAIN if there was nothing to
+ * read (no such connection, or the context is being destroyed).
+ * Context: no resv lock held.
+ */
+int dmb_ipc_wait_unmapped(struct dmb_ipc *ipc, struct dma_buf *buf,
+			  struct dmb_completion *done, int wake_fd,
+			  int64_t timeout_ns);
 /*
  * dmb_ipc_live_or_report - whether @ipc is a context created and not yet
  * destroyed; if not, @call is reported (a released object) and the caller

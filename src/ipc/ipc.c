@@ -10,6 +10,26 @@
  * is woken through the event descriptor. What the dispatcher reads is
  * handled at once in the dispatching thread.
  *
+ * Who reads which socket when:
+ *  - an importer-side connection: the dispatcher, or the thread whose
+ *    request waits for its reply (the socket is off the epoll set
+ *    meanwhile); conn->reading covers the recv only, what is read is
+ *    handled (or queued) after.
+ *  - an exporter-side connection: the dispatcher, or a revoking thread in
+ *    its unmap wait (dmb_ipc_wait_unmapped(): the revoke's step 6 holds no
+ *    resv lock, and reads its importers' UNMAPs itself instead of waiting
+ *    for the dispatcher to wake, read them and wake it). conn->reading
+ *    covers the recv AND the handling, so exactly one thread at a time
+ *    touches the connection's exporter state (attachments, mappings,
+ *    teardown), and the next one to hold it sees what the last one did
+ *    (ipc->lock between them). The revoking thread claims only the
+ *    connections nobody holds, and takes them off the epoll set for the
+ *    wait (as a requester does), so the dispatcher skips them, even from
+ *    a batch epoll_wait() returned before; it hands them back, put back
+ *    in the set, when the wait ends. dmb_ipc_destroy() wakes such a
+ *    waiter (ipc->claimers), which gives its claims back at once, and
+ *    tears a connection down only once nobody holds it.
+ *
  * A request waits for its reply at most dmb_ipc_reply_bound_ns(): an
  * exporter that does not answer by then is treated as gone (the importer's
  * side of the bound an exporter puts on its importers, docs/ipc.md
@@ -33,6 +53,7 @@
 
 #include <dmabuf/check.h>
 #include <dmabuf/clock.h>
+#include <dmabuf/completion.h>
 #include <dmabuf/diag.h>
 
 #include "../base/timeout-private.h"
@@ -303,56 +324,47 @@ static void import_received(struct dmb_ipc_conn *conn,
 }
 
 /*
- * Read one message from @conn as @dispatcher or as a requester, and act on
- * it. Return: 1 if one was handled, 0 if none was there, -EPIPE if the
- * connection ended.
+ * Read one message from @conn, which this thread holds (conn->reading),
+ * and act on it, as @dispatcher or not. An importer-side connection is
+ * let go here (reading cleared) before what was read is handled; an
+ * exporter-side one stays held, the caller lets it go. Return: 1 if one
+ * was handled, 0 if none was there, -EPIPE if the connection ended.
  */
-static int conn_read(struct dmb_ipc_conn *conn, bool block, bool dispatcher)
+static int conn_read_held(struct dmb_ipc_conn *conn, bool block, bool dispatcher)
 {
 	struct dmb_ipc *ipc = conn->ipc;
 	struct dmb_ipc_msg msg;
 	const char *why = NULL;
 	int fd = -1, ret;
 
-	pthread_mutex_lock(&ipc->lock);
-	/* A requester whose reply the dispatcher already took must not block. */
-	if (conn->reading || (conn->dead && !conn->exporter_side) ||
-	    (!dispatcher && conn->have_reply)) {
-		pthread_mutex_unlock(&ipc->lock);
-		return 0;
-	}
-	conn->reading = true;
-	pthread_mutex_unlock(&ipc->lock);
-
 	if (conn->fence) {
 		/* A sync_file: readable means signalled (or its process died). */
 		dmb_ipc_fence_ready(conn);
-		pthread_mutex_lock(&ipc->lock);
-		conn->reading = false;
-		pthread_cond_broadcast(&ipc->cond);
-		pthread_mutex_unlock(&ipc->lock);
 		return 1;
 	}
 	ret = dmb_ipc_msg_recv(conn->sock, block, conn->exporter_side, &msg,
 			       &fd, &why);
 
-	pthread_mutex_lock(&ipc->lock);
-	/*
-	 * The awaited reply is handed over in the same critical section that
-	 * ends the read: were reading cleared first, the requester could see
-	 * neither a reader nor a reply and block in recvmsg() for a reply
-	 * this thread already took (a hang seen in examples/ipc-exporter).
-	 */
-	if (ret > 0 && !conn->exporter_side && msg.type == DMB_IPC_REPLY &&
-	    conn->waiting && !conn->have_reply && msg.seq == conn->seq) {
-		reply_in_locked(conn, &msg, fd);
+	if (!conn->exporter_side) {
+		pthread_mutex_lock(&ipc->lock);
+		/*
+		 * The awaited reply is handed over in the same critical
+		 * section that ends the read: were reading cleared first, the
+		 * requester could see neither a reader nor a reply and block
+		 * in recvmsg() for a reply this thread already took (a hang
+		 * seen in examples/ipc-exporter).
+		 */
+		if (ret > 0 && msg.type == DMB_IPC_REPLY && conn->waiting &&
+		    !conn->have_reply && msg.seq == conn->seq) {
+			reply_in_locked(conn, &msg, fd);
+			conn->reading = false;
+			pthread_mutex_unlock(&ipc->lock);
+			return 1;
+		}
 		conn->reading = false;
+		pthread_cond_broadcast(&ipc->cond);
 		pthread_mutex_unlock(&ipc->lock);
-		return 1;
 	}
-	conn->reading = false;
-	pthread_cond_broadcast(&ipc->cond);
-	pthread_mutex_unlock(&ipc->lock);
 
 	if (ret == -EBADMSG) {
 		dmb_ipc_conn_drop(conn, why);
@@ -418,6 +430,43 @@ static bool cond_wait_until(struct dmb_ipc *ipc, int64_t deadline)
 	abs.tv_nsec = deadline % NSEC_PER_SEC;
 	pthread_cond_timedwait(&ipc->cond, &ipc->lock, &abs);
 	return true;
+}
+
+/* Let go of @conn, held by this thread since it set conn->reading. */
+static void conn_let_go(struct dmb_ipc_conn *conn)
+{
+	struct dmb_ipc *ipc = conn->ipc;
+
+	pthread_mutex_lock(&ipc->lock);
+	conn->reading = false;
+	pthread_cond_broadcast(&ipc->cond);
+	pthread_mutex_unlock(&ipc->lock);
+}
+
+/*
+ * Read one message from @conn as @dispatcher or as a requester, and act on
+ * it, unless another thread holds the connection. Return: as
+ * conn_read_held().
+ */
+static int conn_read(struct dmb_ipc_conn *conn, bool block, bool dispatcher)
+{
+	struct dmb_ipc *ipc = conn->ipc;
+	int ret;
+
+	pthread_mutex_lock(&ipc->lock);
+	/* A requester whose reply the dispatcher already took must not block. */
+	if (conn->reading || (conn->dead && !conn->exporter_side) ||
+	    (!dispatcher && conn->have_reply)) {
+		pthread_mutex_unlock(&ipc->lock);
+		return 0;
+	}
+	conn->reading = true;
+	pthread_mutex_unlock(&ipc->lock);
+
+	ret = conn_read_held(conn, block, dispatcher);
+	if (conn->exporter_side || conn->fence)
+		conn_let_go(conn);
+	return ret;
 }
 
 int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
@@ -495,6 +544,161 @@ int dmb_ipc_conn_request(struct dmb_ipc_conn *conn, struct dmb_ipc_msg *msg,
 		conn_dead(conn, false);
 	}
 	pthread_mutex_unlock(&conn->req_lock);
+	return ret;
+}
+
+/* A revoke in dmb_ipc_wait_unmapped(), on ipc->claimers. */
+struct claimer {
+	struct dmb_list_head node;
+	int wake_fd;			/* const: written to stop the wait */
+};
+
+/* Take a reference to @ipc if it is live (not destroyed, not destroying). */
+static bool ipc_get_live(struct dmb_ipc *ipc)
+{
+	struct dmb_ipc *pos;
+	bool live = false;
+
+	pthread_mutex_lock(&live_lock);
+	dmb_list_for_each_entry(pos, &live_ipcs, live_node) {
+		if (pos == ipc) {
+			atomic_fetch_add(&ipc->refs, 1);
+			live = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&live_lock);
+	return live;
+}
+
+/*
+ * Claim, for a revoking thread, every exporter-side connection of @buf
+ * that no thread holds: held (reading), off the epoll set, referenced.
+ * ipc->lock held. Return: how many went into @conns (at most @max).
+ */
+static unsigned int claim_locked(struct dmb_ipc *ipc, struct dma_buf *buf,
+				 struct dmb_ipc_conn **conns, unsigned int max)
+{
+	struct dmb_ipc_conn *conn;
+	unsigned int n = 0;
+
+	dmb_list_for_each_entry(conn, &ipc->conns, node) {
+		/* conn->buf changes only in a holder's teardown: read it after. */
+		if (n == max || !conn->exporter_side || conn->reading ||
+		    conn->dead || conn->buf != buf)
+			continue;
+		conn->reading = true;
+		conn_get_locked(conn);
+		epoll_ctl(ipc->epfd, EPOLL_CTL_DEL, conn->sock, NULL);
+		conns[n++] = conn;
+	}
+	return n;
+}
+
+/* Give the claimed @conns back to the dispatcher, and drop them. */
+static void give_back(struct dmb_ipc *ipc, struct dmb_ipc_conn **conns,
+		      unsigned int n)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&ipc->lock);
+	for (i = 0; i < n; i++) {
+		struct epoll_event ev = { .events = EPOLLIN,
+					  .data.u64 = conns[i]->id };
+
+		/* Put back, what arrived meanwhile is reported at once. */
+		if (conns[i]->listed && !conns[i]->dead)
+			epoll_ctl(ipc->epfd, EPOLL_CTL_ADD, conns[i]->sock, &ev);
+		conns[i]->reading = false;
+	}
+	pthread_cond_broadcast(&ipc->cond);
+	pthread_mutex_unlock(&ipc->lock);
+	for (i = 0; i < n; i++)
+		dmb_ipc_conn_put(conns[i]);
+}
+
+/* Empty the non-blocking eventfd @fd. */
+static void drain_wake(int fd)
+{
+	uint64_t count;
+
+	if (read(fd, &count, sizeof(count)) < 0)
+		return;
+}
+
+int dmb_ipc_wait_unmapped(struct dmb_ipc *ipc, struct dma_buf *buf,
+			  struct dmb_completion *done, int wake_fd,
+			  int64_t timeout_ns)
+{
+	struct claimer me = { .wake_fd = wake_fd };
+	struct dmb_ipc_conn **conns = NULL;
+	struct dmb_ipc_conn *conn;
+	struct pollfd *pfd = NULL;
+	unsigned int i, n = 0, max = 0;
+	int64_t end, left;
+	struct timespec ts;
+	int ret = -EAGAIN;
+
+	/* From the call, as the helper's own wait would: the bound is its. */
+	end = dmb_timeout_deadline(dmb_ktime_get_ns(), timeout_ns);
+	if (!ipc_get_live(ipc))
+		return -EAGAIN;
+	pthread_mutex_lock(&ipc->lock);
+	dmb_list_for_each_entry(conn, &ipc->conns, node)
+		max += conn->exporter_side;
+	if (!ipc->destroying && max) {
+		conns = calloc(max, sizeof(*conns));
+		pfd = calloc(max + 1, sizeof(*pfd));
+		if (conns && pfd)
+			n = claim_locked(ipc, buf, conns, max);
+	}
+	if (n)
+		dmb_list_add_tail(&me.node, &ipc->claimers);
+	pthread_mutex_unlock(&ipc->lock);
+	if (!n)
+		goto out;
+
+	pfd[0].fd = wake_fd;
+	pfd[0].events = POLLIN;
+	for (i = 0; i < n; i++) {
+		pfd[i + 1].fd = conns[i]->sock;
+		pfd[i + 1].events = POLLIN;
+	}
+	for (;;) {
+		if (dmb_completion_done(done)) {
+			ret = 1;
+			break;
+		}
+		pthread_mutex_lock(&ipc->lock);
+		ret = ipc->destroying ? -EAGAIN : 0;
+		pthread_mutex_unlock(&ipc->lock);
+		left = end - dmb_ktime_get_ns();
+		if (ret || left <= 0)
+			break;
+		ts.tv_sec = left / NSEC_PER_SEC;
+		ts.tv_nsec = left % NSEC_PER_SEC;
+		if (ppoll(pfd, n + 1, &ts, NULL) <= 0)
+			continue;	/* the time, or a signal: looked at above */
+		if (pfd[0].revents)
+			drain_wake(wake_fd);
+		/*
+		 * One message per connection and round, each handled as the
+		 * dispatcher would; an ended connection's teardown counts its
+		 * mappings as unmapped, and it is polled no more.
+		 */
+		for (i = 0; i < n && !dmb_completion_done(done); i++)
+			if (pfd[i + 1].revents &&
+			    conn_read_held(conns[i], false, false) == -EPIPE)
+				pfd[i + 1].fd = -1;
+	}
+	pthread_mutex_lock(&ipc->lock);
+	dmb_list_del(&me.node);
+	pthread_mutex_unlock(&ipc->lock);
+	give_back(ipc, conns, n);
+out:
+	free(pfd);
+	free(conns);
+	ipc_put(ipc);
 	return ret;
 }
 
@@ -601,6 +805,7 @@ struct dmb_ipc *dmb_ipc_create(const char *name, unsigned int flags)
 		return NULL;
 	memcpy(ipc->name, name, len);
 	dmb_list_init(&ipc->conns);
+	dmb_list_init(&ipc->claimers);
 	pthread_mutex_init(&ipc->lock, NULL);
 	/* Requests wait on it until a CLOCK_MONOTONIC deadline. */
 	pthread_condattr_init(&cattr);
@@ -662,7 +867,9 @@ static bool ipc_unlist(struct dmb_ipc *ipc)
 
 void dmb_ipc_destroy(struct dmb_ipc *ipc)
 {
+	struct claimer *claimer;
 	struct dmb_ipc_conn *conn;
+	uint64_t one = 1;
 
 	if (DMB_WARN(!ipc, "dmb_ipc_destroy(NULL)") || !ipc_unlist(ipc))
 		return;
@@ -673,6 +880,16 @@ void dmb_ipc_destroy(struct dmb_ipc *ipc)
 	}
 	if (atomic_load(&default_ipc) == ipc)
 		atomic_store(&default_ipc, NULL);
+	/*
+	 * A revoke reading its importers gives them back now (and claims
+	 * none from here on): their teardown is this thread's.
+	 */
+	pthread_mutex_lock(&ipc->lock);
+	ipc->destroying = true;
+	dmb_list_for_each_entry(claimer, &ipc->claimers, node)
+		if (write(claimer->wake_fd, &one, sizeof(one)) < 0)
+			continue;	/* saturated: it is awake anyway */
+	pthread_mutex_unlock(&ipc->lock);
 	/* Exporter-side connections still open: their importers are cut off. */
 	for (;;) {
 		pthread_mutex_lock(&ipc->lock);
@@ -680,6 +897,8 @@ void dmb_ipc_destroy(struct dmb_ipc *ipc)
 		       dmb_list_first_entry(&ipc->conns, struct dmb_ipc_conn, node);
 		if (conn)
 			conn_get_locked(conn);
+		while (conn && conn->exporter_side && conn->reading)
+			pthread_cond_wait(&ipc->cond, &ipc->lock);
 		pthread_mutex_unlock(&ipc->lock);
 		if (!conn)
 			break;

@@ -51,7 +51,8 @@ enum raw_mode {
 	RAW_FORK,	/* answers, but a forked child kept the mapping and writes */
 	RAW_EXIT,	/* exits inside the revoke, on INVALIDATE */
 	RAW_KILLED,	/* says 'I' on INVALIDATE and waits to be killed */
-	RAW_LATE,	/* unmaps on INVALIDATE if it still can, says 'U', writes */
+	RAW_LATE,	/* says 'I' on INVALIDATE; on 'l' unmaps if it still can,
+			 * says 'U', writes */
 };
 
 struct kid {
@@ -281,6 +282,9 @@ static void child_raw(int ctl, int mode)
 				pause();
 		}
 		if (mode == RAW_LATE) {
+			/* Too late (the revoke cut us off first). */
+			ctl_send(ctl, 'I');
+			CHILD_CHECK(ctl_recv(ctl) == 'l');
 			/* Refused once the exporter cut us off: no matter. */
 			dmb_ipc_msg_init(&msg, DMB_IPC_UNMAP);
 			msg.handle = map;
@@ -526,8 +530,10 @@ static void test_never_unmaps_policy_wait(void **state)
  * hung peer's mappings down and truncates the memory itself, so the revoke
  * returns, and the peer's access faults, while nobody dispatches the
  * exporter's context (its dispatcher could be busy or descheduled). The
- * peer's UNMAP, sent on INVALIDATE but read only afterwards, and its
+ * peer's UNMAP, sent after the cut (if the socket still takes it), and its
  * teardown when the dispatcher does run, unmap nothing twice (no V8, V9).
+ * (An UNMAP sent in time is read by the revoking thread itself, and
+ * nothing is cut: test_unmaps_read_without_dispatcher.)
  * The cut comes early by the cut reserve, at most half the bound, so that
  * the memory is back by the bound; never before the bound minus the
  * reserve (a lower limit on the time, which no load can break).
@@ -571,7 +577,10 @@ static void test_cut_off_without_dispatcher(void **state)
 	snprintf(needle, sizeof(needle), "hostile[%d]: mapped past the revoke's bound",
 		 (int)bad->pid);
 	assert_true(th_take_report(DMB_DIAG_NOTICE, needle));
-	/* Its UNMAP (if the socket still took it) is queued: now it is read. */
+	/* Told before the cut, it unmaps after: the UNMAP is read (if the
+	 * socket still took it) when the loop runs. */
+	assert_int_equal(ctl_recv(bad->ctl), 'I');
+	assert_int_equal(send(bad->ctl, "l", 1, MSG_NOSIGNAL), 1);
 	assert_int_equal(ctl_recv(bad->ctl), 'U');
 	assert_int_equal(send(bad->ctl, "r", 1, MSG_NOSIGNAL), 1);
 	assert_exited(reap(bad), FAULTED);
@@ -579,6 +588,68 @@ static void test_cut_off_without_dispatcher(void **state)
 	assert_int_equal(dmb_check_count(DMB_V8_BAD_UNMAP), 0);
 	assert_int_equal(dmb_check_count(DMB_V9_BAD_DETACH_OR_PUT), 0);
 	assert_int_equal(dmb_check_count(DMB_V6_UNMAP_TIMEOUT), 1);
+	dma_buf_put(buf);
+	dmb_ipc_destroy(ipc);
+}
+
+/*
+ * The revoking thread reads its importers' UNMAPs itself in its unmap wait
+ * (ipc.c), so a revoke whose importer processes cooperate ends with their
+ * unmaps, without a cut, while nobody dispatches the exporter's context:
+ * two cooperating importers (each with its own library thread) are told,
+ * unmap, and the revoke returns long before its bound (which only a hang
+ * reaches). Without that, the UNMAPs would wait for a dispatch, and the
+ * revoke for its bound. The connections go back to the loop after: the
+ * importers map the next generation through it.
+ */
+static void test_unmaps_read_without_dispatcher(void **state)
+{
+	struct dmb_ipc *ipc = dmb_ipc_create("exporter", 0);
+	struct kid *coop[2];
+	struct th_thread *t;
+	struct dma_buf *buf;
+	struct revoker *r;
+	bool returned;
+	int i;
+
+	(void)state;
+	assert_non_null(ipc);
+	for (i = 0; i < 2; i++)
+		coop[i] = spawn(i, "child_coop", COOP_MAPPED);
+	buf = export_buf(ipc, LONG_BOUND);
+	r = new_revoker(buf);
+	for (i = 0; i < 2; i++) {
+		ipc_send_buf(buf, coop[i]->ctl);
+		assert_int_equal(serve_for(ipc, coop[i]), 'M');
+	}
+	t = th_thread_start(revoke_thread, r);
+	returned = TH_WAIT_UNTIL(readable(r->done[0]));
+	if (!returned)
+		serve_until(ipc, r->done[0]);	/* let it end, to fail cleanly */
+	th_thread_join(t);
+	assert_true(returned);
+	assert_int_equal(r->ret, 0);
+	assert_int_equal(r->stats.forced, 0);
+	assert_int_equal(r->stats.warnings, 0);
+	assert_int_equal(dmb_check_count(DMB_V6_UNMAP_TIMEOUT), 0);
+	/* Both were told and unmapped before the revoke returned: 'E'. */
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(send(coop[i]->ctl, "r", 1, MSG_NOSIGNAL), 1);
+		assert_int_equal(serve_for(ipc, coop[i]), 'E');
+	}
+	unrevoke_mark(buf);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(send(coop[i]->ctl, "u", 1, MSG_NOSIGNAL), 1);
+		assert_int_equal(serve_for(ipc, coop[i]), 'M');
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(send(coop[i]->ctl, "g", 1, MSG_NOSIGNAL), 1);
+		serve_until(ipc, coop[i]->ctl);	/* EOF: it exited */
+		assert_exited(reap(coop[i]), 0);
+	}
+	drain(ipc);
+	assert_int_equal(dmb_check_count(DMB_V8_BAD_UNMAP), 0);
+	assert_int_equal(dmb_check_count(DMB_V9_BAD_DETACH_OR_PUT), 0);
 	dma_buf_put(buf);
 	dmb_ipc_destroy(ipc);
 }
@@ -1098,6 +1169,7 @@ int main(int argc, char **argv)
 		TH_TEST(test_never_unmaps),
 		TH_TEST(test_never_unmaps_policy_wait),
 		TH_TEST(test_cut_off_without_dispatcher),
+		TH_TEST(test_unmaps_read_without_dispatcher),
 		TH_TEST(test_never_signals),
 		TH_TEST(test_never_signals_policy_wait),
 		TH_TEST(test_die_mid_revoke),
