@@ -46,6 +46,23 @@ static inline uintptr_t ww_owner_of(uintptr_t word)
 	return word & ~WW_WAITERS;
 }
 
+/*
+ * ww_test_window - where a test build of ww_mutex.c
+ * (tests/sync/test-ww_mutex.c, built with WW_MUTEX_TEST_WINDOW) may hold
+ * the calling thread: in the fast path, after the lock is taken and before
+ * its context is published. Rule 2 of ww_mutex.c closes that window; the
+ * test opens it on purpose, to replay the race in an exact order. Nothing
+ * in other builds.
+ */
+#ifdef WW_MUTEX_TEST_WINDOW
+void ww_test_window(struct ww_mutex *lock);
+#else
+static inline void ww_test_window(struct ww_mutex *lock)
+{
+	(void)lock;
+}
+#endif
+
 /* ww_mutex_held(), inline. */
 static inline bool __ww_mutex_held(struct ww_mutex *lock)
 {

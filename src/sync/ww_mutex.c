@@ -22,7 +22,8 @@
  * wakes only it. A free lock found by a queued waiter is taken only by the
  * first waiter. So the lock goes in queue order, and nobody is woken to find
  * it gone (no broadcast). Other wake-ups are targeted too: a die or a wound
- * wakes its victim, a new holder wakes the first context waiter to judge it.
+ * wakes its victim, a new holder wakes the one context waiter that may
+ * object to it (ww_rejudge()).
  *
  * Locking rules:
  *  - lock->wait_lock protects lock->wait_list, lock->waiters, WW_WAITERS
@@ -67,9 +68,10 @@
  *  2. A fast-path owner against a waiter that needs its context (to die or
  *     to wound). The owner stores lock->ctx, then reads the owner word; the
  *     waiter sets WW_WAITERS, then reads lock->ctx. Either the waiter sees
- *     the context, or the owner sees WW_WAITERS and wakes the first context
- *     waiter under wait_lock so that it looks again. An owner that got the
- *     lock in the slow path does the same once it has left the queue.
+ *     the context, or the owner sees WW_WAITERS and, under wait_lock, wakes
+ *     the waiter that may object to it (ww_rejudge()) so that it looks
+ *     again. An owner that got the lock in the slow path does the same
+ *     once it has left the queue.
  *  3. A wound against a victim about to sleep. The wounder sets
  *     victim->wounded, then reads victim->blocked_on; the victim sets
  *     blocked_on (when it queues), then reads wounded before each sleep.
@@ -270,30 +272,32 @@ static struct ww_waiter *ww_first_waiter(struct ww_mutex *lock)
 	return ww_waiter_of(lock->wait_list.next);
 }
 
-/* The first waiter with a context: the oldest one. Context: wait_lock held. */
-static struct ww_waiter *ww_first_ctx_waiter(struct ww_mutex *lock)
-{
-	struct ww_waiter *w;
-
-	dmb_list_for_each_entry(w, &lock->wait_list, node)
-		if (w->ctx)
-			return w;
-	return NULL;
-}
-
 /*
- * Make the first context waiter look at the lock again: a new holder may
- * be older than it (wait-die: it dies if it holds locks) or younger
- * (wound-wait: it wounds the holder). Only the first needs to: in wait-die
- * every context waiter behind it holds no lock (it would have died on
- * queueing), and in wound-wait one wound is enough. Context: wait_lock held.
+ * Make the context waiter that can object to a new holder of @lock look at
+ * it again: in wait-die the first (oldest) one, which dies if the holder is
+ * older and it holds locks; every context waiter behind it holds none (it
+ * would have died on queueing, or been woken to die when the older one
+ * went in front of it). In wound-wait the first one that holds locks, which
+ * wounds the holder if the holder is younger: a waiter that holds nothing
+ * never wounds, and if this one is younger than the holder so is every one
+ * behind it, so one look is enough. Waking only the first context waiter
+ * here would be wrong: it may be backing off (holding nothing) while an
+ * older-than-the-holder waiter behind it holds a lock the holder will wait
+ * for. A queued waiter's acquired count is stable: it changes only when its
+ * thread takes or drops a lock, never while it waits.
+ * Context: wait_lock held.
  */
 static void ww_rejudge(struct ww_mutex *lock)
 {
-	struct ww_waiter *w = ww_first_ctx_waiter(lock);
+	bool wait_die = lock->ww_class->is_wait_die;
+	struct ww_waiter *w;
 
-	if (w)
+	dmb_list_for_each_entry(w, &lock->wait_list, node) {
+		if (!w->ctx || (!wait_die && !w->ctx->acquired))
+			continue;
 		pthread_cond_signal(&w->wake);
+		return;
+	}
 }
 
 /*
@@ -616,6 +620,7 @@ ww_mutex_lock_common(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
 	if (dmb_likely(atomic_compare_exchange_strong_explicit(
 			&lock->owner, &owner, ww_self(), memory_order_acquire,
 			memory_order_relaxed))) {
+		ww_test_window(lock);
 		if (ctx)
 			ww_publish_ctx(lock, ctx, 0);
 	} else {

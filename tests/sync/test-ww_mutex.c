@@ -16,6 +16,7 @@
 #include <dmabuf/ww_mutex.h>
 
 #include "fixture.h"
+#include "../../src/sync/ww_mutex-private.h"
 
 static DEFINE_WW_CLASS(ww_class);
 static DEFINE_WD_CLASS(wd_class);
@@ -87,6 +88,54 @@ static void wait_for_waiters(struct ww_mutex *lock, unsigned int n)
 	assert_true(TH_WAIT_UNTIL(th_lock_waiters(lock) >= n));
 }
 
+/*
+ * This program builds its own ww_mutex.c with WW_MUTEX_TEST_WINDOW: a
+ * thread that armed the window is held in the fast path between taking a
+ * lock and publishing its context (ww_mutex-private.h), until the case
+ * closes it. Locking: window.lock protects window.held and window.open.
+ */
+static _Thread_local bool window_armed;
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool held;	/* a thread waits in the window */
+	bool open;	/* and stays there while this is true */
+} window = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
+
+void ww_test_window(struct ww_mutex *lock)
+{
+	(void)lock;
+	if (!window_armed)
+		return;
+	window_armed = false;
+	pthread_mutex_lock(&window.lock);
+	window.held = true;
+	window.open = true;
+	pthread_cond_broadcast(&window.cond);
+	while (window.open)
+		pthread_cond_wait(&window.cond, &window.lock);
+	window.held = false;
+	pthread_mutex_unlock(&window.lock);
+}
+
+static bool window_is_held(void)
+{
+	bool held;
+
+	pthread_mutex_lock(&window.lock);
+	held = window.held;
+	pthread_mutex_unlock(&window.lock);
+	return held;
+}
+
+static void window_close(void)
+{
+	pthread_mutex_lock(&window.lock);
+	window.open = false;
+	pthread_cond_broadcast(&window.cond);
+	pthread_mutex_unlock(&window.lock);
+}
+
 enum actor_op {
 	OP_INIT,	/* ww_acquire_init(ctx, arg) */
 	OP_LOCK,	/* ww_mutex_lock(arg, ctx) */
@@ -98,6 +147,7 @@ enum actor_op {
 	OP_LOCK_INTR,	/* ww_mutex_lock_interruptible(arg, ctx) */
 	OP_LOCK_SLOW_INTR, /* ww_mutex_lock_slow_interruptible(arg, ctx) */
 	OP_INTR_CLEAR,	/* dmb_interrupt_clear() */
+	OP_LOCK_HELD_OPEN, /* ww_mutex_lock(arg, ctx), held in the window */
 	OP_EXIT,
 };
 
@@ -147,6 +197,9 @@ static int actor_run(struct actor *a, enum actor_op op, void *arg)
 	case OP_INTR_CLEAR:
 		dmb_interrupt_clear();
 		return 0;
+	case OP_LOCK_HELD_OPEN:
+		window_armed = true;
+		return ww_mutex_lock(arg, a->ctx);
 	case OP_EXIT:
 		break;
 	}
@@ -793,6 +846,52 @@ static void wound_wait_wakes_sleeping_victim(void **state)
 	actors_stop(old, young);
 }
 
+/*
+ * A new holder is judged by the oldest waiter that holds locks, not merely
+ * by the oldest waiter. Replayed in rule 2's window: young takes a with the
+ * fast path and stops before publishing its context; oldest (holding
+ * nothing, as after a back-off) and middle (holding b) queue on a and see
+ * no context to wound. When young publishes, waking only the first context
+ * waiter would wake oldest, which cannot wound, and leave middle asleep
+ * behind a younger holder that will wait for b: the deadlock wound-wait
+ * exists to prevent. middle must look again and wound young.
+ */
+static void wound_wait_new_holder_judged_by_waiter_holding_locks(void **state)
+{
+	struct fixture *f = *state;
+	struct actor *oldest = actor_start(), *middle = actor_start();
+	struct actor *young = actor_start();
+
+	actor_do(oldest, OP_INIT, &ww_class);
+	actor_do(middle, OP_INIT, &ww_class);
+	actor_do(young, OP_INIT, &ww_class);
+	assert_int_equal(actor_do(middle, OP_LOCK, &f->b), 0);
+	actor_post(young, OP_LOCK_HELD_OPEN, &f->a);
+	assert_true(TH_WAIT_UNTIL(window_is_held()));
+	actor_post(oldest, OP_LOCK, &f->a);
+	wait_for_waiters(&f->a, 1);
+	actor_post(middle, OP_LOCK, &f->a);
+	wait_for_waiters(&f->a, 2);
+	assert_false(atomic_load(&young->ctx->wounded));	/* nothing to wound yet */
+
+	window_close();
+	assert_int_equal(actor_wait(young), 0);
+	assert_true(TH_WAIT_UNTIL(atomic_load(&young->ctx->wounded)));
+	assert_int_equal(actor_do(young, OP_LOCK, &f->b), -EDEADLK);
+	assert_true(actor_busy(oldest) && actor_busy(middle));
+
+	/* young backs off: a goes to oldest, then to middle, in stamp order */
+	actor_do(young, OP_UNLOCK, &f->a);
+	assert_int_equal(actor_wait(oldest), 0);
+	actor_do(oldest, OP_UNLOCK, &f->a);
+	assert_int_equal(actor_wait(middle), 0);
+	actor_do(middle, OP_UNLOCK, &f->a);
+	actor_do(middle, OP_UNLOCK, &f->b);
+	actors_stop(oldest, middle);
+	actor_do(young, OP_FINI, NULL);
+	actor_stop(young);
+}
+
 /* ---- abba and cycle (kernel: test_abba, test_cycle) ---- */
 
 /*
@@ -1083,6 +1182,7 @@ int main(int argc, char **argv)
 		WD_TEST(wait_die_same_thread),
 		WW_TEST(wound_wait_older_wounds_younger),
 		WW_TEST(wound_wait_wakes_sleeping_victim),
+		WW_TEST(wound_wait_new_holder_judged_by_waiter_holding_locks),
 		WW_ROW(waiter_waits, wait_rows[2]),
 		WW_ROW(waiter_waits, wait_rows[3]),
 		WW_ROW(rings_complete, cycle_rows[0]),
