@@ -22,8 +22,7 @@
  * wakes only it. A free lock found by a queued waiter is taken only by the
  * first waiter. So the lock goes in queue order, and nobody is woken to find
  * it gone (no broadcast). Other wake-ups are targeted too: a die or a wound
- * wakes its victim, a new holder wakes the one context waiter that may
- * object to it (ww_rejudge()).
+ * wakes its victim; a new holder is judged for its waiters (ww_rejudge()).
  *
  * Locking rules:
  *  - lock->wait_lock protects lock->wait_list, lock->waiters, WW_WAITERS
@@ -45,7 +44,8 @@
  *    having set WW_WAITERS.
  *  - ctx->acquired, done and contending belong to the context's thread.
  *    ctx->wounded is set by a wounder holding the wait_lock of a lock the
- *    context holds, and cleared by the owner. ctx->blocked_on: see wounds.
+ *    context holds (the owner itself, in ww_rejudge()), and cleared by the
+ *    owner. ctx->blocked_on: see wounds.
  *
  * Memory ordering. Acquiring the owner word is an acquire operation and
  * releasing it a release, so a critical section happens-before the next (a
@@ -68,10 +68,10 @@
  *  2. A fast-path owner against a waiter that needs its context (to die or
  *     to wound). The owner stores lock->ctx, then reads the owner word; the
  *     waiter sets WW_WAITERS, then reads lock->ctx. Either the waiter sees
- *     the context, or the owner sees WW_WAITERS and, under wait_lock, wakes
- *     the waiter that may object to it (ww_rejudge()) so that it looks
- *     again. An owner that got the lock in the slow path does the same
- *     once it has left the queue.
+ *     the context, or the owner sees WW_WAITERS and, under wait_lock, has
+ *     the waiters judge it (ww_rejudge(): in wound-wait it wounds itself
+ *     for them). An owner that got the lock in the slow path does the
+ *     same once it has left the queue.
  *  3. A wound against a victim about to sleep. The wounder sets
  *     victim->wounded, then reads victim->blocked_on; the victim sets
  *     blocked_on (when it queues), then reads wounded before each sleep.
@@ -273,29 +273,37 @@ static struct ww_waiter *ww_first_waiter(struct ww_mutex *lock)
 }
 
 /*
- * Make the context waiter that can object to a new holder of @lock look at
- * it again: in wait-die the first (oldest) one, which dies if the holder is
- * older and it holds locks; every context waiter behind it holds none (it
- * would have died on queueing, or been woken to die when the older one
- * went in front of it). In wound-wait the first one that holds locks, which
- * wounds the holder if the holder is younger: a waiter that holds nothing
- * never wounds, and if this one is younger than the holder so is every one
- * behind it, so one look is enough. Waking only the first context waiter
- * here would be wrong: it may be backing off (holding nothing) while an
- * older-than-the-holder waiter behind it holds a lock the holder will wait
- * for. A queued waiter's acquired count is stable: it changes only when its
- * thread takes or drops a lock, never while it waits.
- * Context: wait_lock held.
+ * Have the new holder @hold of @lock judged by its waiters (rule 2), as the
+ * kernel's waiter check does. Wait-die: the first (oldest) context waiter
+ * is woken to look, and dies if @hold is older and it holds locks; every
+ * context waiter behind it holds none (it would have died on queueing, or
+ * been woken to die when the older one went in front of it). Wound-wait:
+ * the holder wounds itself on behalf of the first context waiter that holds
+ * locks, if that waiter is older; it backs off at its next wait. Done here,
+ * not left to a woken waiter: one that holds nothing never wounds, and one
+ * that does may leave without judging (backing off from a wound of its
+ * own), either way leaving an older waiter asleep behind a younger holder
+ * that may go on to wait for one of its locks. If that first waiter is
+ * younger than @hold, so is every one behind it. The holder is not
+ * blocked, so nobody has to wake it. A queued waiter's acquired count is
+ * stable: it changes only when its thread takes or drops a lock.
+ * Context: wait_lock held, by @hold's thread, which holds @lock.
  */
-static void ww_rejudge(struct ww_mutex *lock)
+static void ww_rejudge(struct ww_mutex *lock, struct ww_acquire_ctx *hold)
 {
-	bool wait_die = lock->ww_class->is_wait_die;
 	struct ww_waiter *w;
 
 	dmb_list_for_each_entry(w, &lock->wait_list, node) {
-		if (!w->ctx || (!wait_die && !w->ctx->acquired))
+		if (!w->ctx)
 			continue;
-		pthread_cond_signal(&w->wake);
+		if (lock->ww_class->is_wait_die) {
+			pthread_cond_signal(&w->wake);
+			return;
+		}
+		if (!w->ctx->acquired)
+			continue;
+		if (ww_ctx_older(w->ctx, hold))
+			atomic_store(&hold->wounded, true);
 		return;
 	}
 }
@@ -303,7 +311,7 @@ static void ww_rejudge(struct ww_mutex *lock)
 /*
  * Publish @ctx as the holder of @lock, just taken in a fast path; @seen is
  * the owner word the taking CAS replaced. Rule 2 of the header comment: if
- * anyone waits, the oldest one must look at the new holder.
+ * anyone waits, the waiters judge the new holder.
  */
 static void ww_publish_ctx(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
 			   uintptr_t seen)
@@ -312,7 +320,7 @@ static void ww_publish_ctx(struct ww_mutex *lock, struct ww_acquire_ctx *ctx,
 	if (!((seen | atomic_load(&lock->owner)) & WW_WAITERS))
 		return;
 	pthread_mutex_lock(&lock->wait_lock);
-	ww_rejudge(lock);
+	ww_rejudge(lock, ctx);
 	pthread_mutex_unlock(&lock->wait_lock);
 }
 
@@ -575,29 +583,30 @@ static int ww_mutex_lock_contended(struct ww_mutex *lock,
 	if (ww_owner_of(owner) == w.token && ctx &&
 	    atomic_load_explicit(&lock->ctx, memory_order_relaxed) == ctx)
 		return -EALREADY;
+	if (intr && dmb_interrupt_pending())
+		return -EINTR;
+	/* Alive for as long as an interrupter may signal it. */
+	pthread_cond_init(&w.wake, NULL);
 	if (intr) {
-		if (dmb_interrupt_pending())
-			return -EINTR;
 		/* Registered before wait_lock: the interrupter takes them in that order. */
 		ret = dmb_interrupt_sleep_begin(&sleep);
 		if (ret)
-			return ret;
+			goto out_cond;
 	}
-
-	pthread_cond_init(&w.wake, NULL);
 	pthread_mutex_lock(&lock->wait_lock);
 	ret = ww_add_waiter(lock, &w, may_back_off);
 	if (!ret) {
 		ret = ww_wait_queued(lock, &w, may_back_off, intr);
 		ww_del_waiter(lock, &w);
-		/* Rule 2: the oldest waiter judges the new holder. */
+		/* Rule 2: the waiters judge the new holder. */
 		if (!ret && ctx)
-			ww_rejudge(lock);
+			ww_rejudge(lock, ctx);
 	}
 	pthread_mutex_unlock(&lock->wait_lock);
-	pthread_cond_destroy(&w.wake);
 	if (intr)
 		dmb_interrupt_sleep_end();
+out_cond:
+	pthread_cond_destroy(&w.wake);
 	return ret;
 }
 

@@ -851,10 +851,10 @@ static void wound_wait_wakes_sleeping_victim(void **state)
  * by the oldest waiter. Replayed in rule 2's window: young takes a with the
  * fast path and stops before publishing its context; oldest (holding
  * nothing, as after a back-off) and middle (holding b) queue on a and see
- * no context to wound. When young publishes, waking only the first context
- * waiter would wake oldest, which cannot wound, and leave middle asleep
- * behind a younger holder that will wait for b: the deadlock wound-wait
- * exists to prevent. middle must look again and wound young.
+ * no context to wound. Once young publishes, it must be wounded on
+ * middle's behalf: leaving that to oldest, which cannot wound, would leave
+ * middle asleep behind a younger holder that goes on to wait for b, the
+ * deadlock wound-wait exists to prevent.
  */
 static void wound_wait_new_holder_judged_by_waiter_holding_locks(void **state)
 {
